@@ -1,0 +1,13 @@
+/** The `reference` backend: plain TypeScript loops, the oracle every faster backend is tested against. */
+import { type Backend, registerBackend } from '../backend.js';
+import { referenceCellBackward, referenceCellForward } from './cells.js';
+import { referenceGemm } from './gemm.js';
+
+export const referenceBackend: Backend = {
+  name: 'reference',
+  gemm: referenceGemm,
+  cellForward: referenceCellForward,
+  cellBackward: referenceCellBackward,
+};
+
+registerBackend('reference', () => referenceBackend);

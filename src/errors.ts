@@ -1,0 +1,76 @@
+/**
+ * Error classes. Every error says what was wrong, where (layer, dimension, key, file),
+ * what was expected and what was received, so a user can fix the call without a debugger.
+ */
+
+/** Base class of every error this library throws on purpose. */
+export class RecurrentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Fields of a {@link ShapeError}: what was checked and what was found. */
+export interface ShapeErrorDetails {
+  /** Who checked: a layer description such as `LSTM(inputSize=10, hiddenSize=20)` or an op name. */
+  where: string;
+  /** What was checked, e.g. `input dim 2 (features)` or `h0`. */
+  what: string;
+  /** The expected value (a size, a rank or a shape). */
+  expected: number | string | readonly number[];
+  /** The value received. */
+  actual: number | string | readonly number[];
+  /** Optional advice appended to the message. */
+  hint?: string;
+}
+
+const show = (v: number | string | readonly number[]): string =>
+  typeof v === 'number' || typeof v === 'string' ? String(v) : `[${v.join(', ')}]`;
+
+/**
+ * A tensor had the wrong rank, size or shape.
+ * Message: `LSTM(inputSize=10): input dim 2 (features) is 12, expected 10`.
+ */
+export class ShapeError extends RecurrentError {
+  readonly where: string;
+  readonly what: string;
+  readonly expected: number | string | readonly number[];
+  readonly actual: number | string | readonly number[];
+  constructor(details: ShapeErrorDetails) {
+    super(
+      `${details.where}: ${details.what} is ${show(details.actual)}, expected ${show(details.expected)}` +
+        (details.hint ? `. ${details.hint}` : ''),
+    );
+    this.where = details.where;
+    this.what = details.what;
+    this.expected = details.expected;
+    this.actual = details.actual;
+  }
+}
+
+/** An argument had an invalid value (not a shape problem): a length out of range, a bad option. */
+export class ValueError extends RecurrentError {
+  readonly where: string;
+  constructor(where: string, message: string) {
+    super(`${where}: ${message}`);
+    this.where = where;
+  }
+}
+
+/** Why a state dict could not be loaded. */
+export type StateDictProblem = 'missing' | 'unexpected' | 'shape' | 'non-finite';
+
+/** `loadStateDict` found a missing, unexpected, misshaped or non-finite entry. */
+export class StateDictError extends RecurrentError {
+  readonly key: string;
+  readonly problem: StateDictProblem;
+  constructor(where: string, key: string, problem: StateDictProblem, detail: string) {
+    super(`${where}: state dict key '${key}' ${detail}`);
+    this.key = key;
+    this.problem = problem;
+  }
+}
+
+/** Autograd was used in a way it cannot support (backward of a non-scalar without a gradient, ...). */
+export class GradientError extends RecurrentError {}

@@ -1,0 +1,102 @@
+/**
+ * Checks a recurrent layer's input, initial states and lengths, and brings them to the layout
+ * the driver uses: time-major `(time, batch, features)` and per-row lengths.
+ */
+import { ShapeError, ValueError } from '../../errors.js';
+import { Tensor } from '../../tensor/tensor.js';
+
+export interface StateSpec {
+  /** Description of the layer for messages. */
+  where: string;
+  inputSize: number;
+  /** Rows of h0/c0: numLayers * numDirections. */
+  stateRows: number;
+  /** Features of h (projSize || hiddenSize). */
+  hSize: number;
+  /** Features of c (hiddenSize), LSTM only. */
+  cSize: number | null;
+  batchFirst: boolean;
+}
+
+export interface PreparedInput {
+  /** (time, batch, features) */
+  x: Tensor;
+  batched: boolean;
+  batch: number;
+  time: number;
+  lengths: Int32Array | null;
+}
+
+/** Lengths as accepted by forward: an array, typed array or a 1-D tensor of integers. */
+export type Lengths = readonly number[] | Int32Array | Tensor;
+
+function checkFinite(where: string, name: string, t: Tensor): void {
+  const bad = t.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ValueError(where, `${name} holds ${t.data[bad]} at flat index ${bad}; values must be finite`);
+}
+
+export function prepareInput(spec: StateSpec, x: Tensor, lengths: Lengths | undefined): PreparedInput {
+  const { where } = spec;
+  if (!(x instanceof Tensor)) throw new ValueError(where, 'input must be a Tensor');
+  if (x.rank !== 2 && x.rank !== 3) {
+    throw new ShapeError({
+      where,
+      what: 'input rank',
+      expected: spec.batchFirst ? '3 (batch, time, features) or 2 (time, features)' : '3 (time, batch, features) or 2 (time, features)',
+      actual: `${x.rank} (shape [${x.shape.join(', ')}])`,
+    });
+  }
+  const batched = x.rank === 3;
+  const featureDim = x.rank - 1;
+  if (x.shape[featureDim] !== spec.inputSize) {
+    throw new ShapeError({ where, what: `input dim ${featureDim} (features)`, expected: spec.inputSize, actual: x.shape[featureDim]! });
+  }
+  const timeDim = batched && spec.batchFirst ? 1 : 0;
+  const time = x.shape[timeDim]!;
+  if (time === 0) throw new ShapeError({ where, what: `input dim ${timeDim} (time)`, expected: 'at least 1', actual: 0 });
+  const batch = batched ? x.shape[spec.batchFirst ? 0 : 1]! : 1;
+  let timeMajor: Tensor;
+  if (!batched) timeMajor = x.unsqueeze(1);
+  else if (spec.batchFirst) timeMajor = x.transpose(0, 1);
+  else timeMajor = x;
+
+  let lens: Int32Array | null = null;
+  if (lengths !== undefined && lengths !== null) {
+    if (!batched) throw new ValueError(where, 'lengths need a batched (3-D) input; an unbatched sequence uses all its steps');
+    const values = lengths instanceof Tensor ? lengths.data : lengths;
+    if (values.length !== batch) {
+      throw new ShapeError({ where, what: 'lengths count', expected: `${batch} (the batch size)`, actual: values.length });
+    }
+    lens = new Int32Array(batch);
+    for (let b = 0; b < batch; b++) {
+      const v = values[b]!;
+      if (!Number.isInteger(v) || v < 1 || v > time) {
+        throw new ValueError(where, `lengths[${b}] is ${v}, expected an integer in [1, ${time}] (time = ${time})`);
+      }
+      lens[b] = v;
+    }
+    // All sequences full length: same as no lengths, and cheaper.
+    if (lens.every((v) => v === time)) lens = null;
+  }
+  return { x: timeMajor, batched, batch, time, lengths: lens };
+}
+
+/**
+ * Checks h0 or c0: `(stateRows, batch, size)` for batched input, `(stateRows, size)` for
+ * unbatched. Returns it as `(stateRows, batch, size)`.
+ */
+export function prepareState(spec: StateSpec, name: 'h0' | 'c0', state: Tensor, input: PreparedInput): Tensor {
+  const { where } = spec;
+  const size = name === 'h0' ? spec.hSize : spec.cSize!;
+  const expected = input.batched ? [spec.stateRows, input.batch, size] : [spec.stateRows, size];
+  const dims = input.batched ? ['layers*directions', 'batch', name === 'h0' ? 'hidden' : 'cell'] : ['layers*directions', name === 'h0' ? 'hidden' : 'cell'];
+  if (!(state instanceof Tensor)) throw new ValueError(where, `${name} must be a Tensor`);
+  if (state.rank !== expected.length) {
+    throw new ShapeError({ where, what: `${name} rank`, expected: `${expected.length} (${dims.join(', ')})`, actual: `${state.rank} (shape [${state.shape.join(', ')}])` });
+  }
+  expected.forEach((e, i) => {
+    if (state.shape[i] !== e) throw new ShapeError({ where, what: `${name} dim ${i} (${dims[i]})`, expected: e, actual: state.shape[i]! });
+  });
+  checkFinite(where, name, state);
+  return input.batched ? state : state.unsqueeze(1);
+}

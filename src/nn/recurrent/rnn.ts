@@ -1,0 +1,58 @@
+/**
+ * Elman RNN: `h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)`, act = tanh (default) or relu.
+ * One gate block: W_ih (H, H_in), W_hh (H, H), b_ih, b_hh (H).
+ * Shapes, lengths and traps: see RecurrentBase.
+ */
+import type { Tensor } from '../../tensor/tensor.js';
+import { ValueError } from '../../errors.js';
+import { RecurrentBase, type RecurrentForwardOptions, type RecurrentStateOptions } from './base.js';
+import type { PackedSequence } from '../../sequence/packed.js';
+import { type CellOptions, RecurrentCellBase } from './cell-base.js';
+import type { RecurrentOptions } from './options.js';
+
+export type Nonlinearity = 'tanh' | 'relu';
+
+export interface RNNOptions extends RecurrentOptions {
+  /** The activation (default 'tanh'). */
+  nonlinearity?: Nonlinearity;
+}
+
+function checkNonlinearity(where: string, value: unknown): Nonlinearity {
+  if (value !== 'tanh' && value !== 'relu') throw new ValueError(where, `nonlinearity must be 'tanh' or 'relu', got ${String(value)}`);
+  return value;
+}
+
+export class RNN extends RecurrentBase {
+  readonly nonlinearity: Nonlinearity;
+  constructor(options: RNNOptions) {
+    const nonlinearity = checkNonlinearity('RNN', options?.nonlinearity ?? 'tanh');
+    super('RNN', nonlinearity === 'tanh' ? 'rnn_tanh' : 'rnn_relu', options);
+    this.nonlinearity = nonlinearity;
+  }
+
+  /**
+   * x (N, L, H_in) | (L, N, H_in) | (L, H_in) -> output (N, L, D*H), h (numLayers*D, N, H).
+   * `options.h` is h0; `options.lengths` gives each sequence's valid steps.
+   */
+  forward(x: Tensor, options?: RecurrentForwardOptions): { output: Tensor; h: Tensor };
+  /** A PackedSequence in gives a PackedSequence out (PyTorch porting). */
+  forward(x: PackedSequence, options?: RecurrentStateOptions): { output: PackedSequence; h: Tensor };
+  forward(x: Tensor | PackedSequence, options?: RecurrentForwardOptions): { output: Tensor | PackedSequence; h: Tensor } {
+    const { output, h } = this.runAny(x, options);
+    return { output, h };
+  }
+}
+
+/** One Elman step: x (N, H_in) or (H_in), h (N, H) or (H) -> h' of h's shape. */
+export class RNNCell extends RecurrentCellBase {
+  readonly nonlinearity: Nonlinearity;
+  constructor(options: CellOptions & { nonlinearity?: Nonlinearity }) {
+    const nonlinearity = checkNonlinearity('RNNCell', options?.nonlinearity ?? 'tanh');
+    super('RNNCell', nonlinearity === 'tanh' ? 'rnn_tanh' : 'rnn_relu', options);
+    this.nonlinearity = nonlinearity;
+  }
+
+  forward(x: Tensor, h?: Tensor): Tensor {
+    return this.step(x, h).h;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Matrix product with PyTorch's `matmul` rules: 1-D operands are promoted to a row/column
+ * and the added dim removed afterwards; leading (batch) dims broadcast.
+ *   a: (..., M, K), b: (..., K, N) -> (..., M, N)
+ * Gradients: dA = dC · Bᵀ, dB = Aᵀ · dC, summed over broadcast batch dims.
+ */
+import { getBackend } from '../../backend/backend.js';
+import { ShapeError } from '../../errors.js';
+import { broadcastShapes, broadcastIndexMap, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { opResult } from './result.js';
+import { reshape } from './layout.js';
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.shape.length === 0 || b.shape.length === 0) {
+    throw new ShapeError({ where: 'matmul', what: 'operand rank', expected: '>= 1', actual: 0 });
+  }
+  if (a.shape.length === 1) {
+    const r = matmul(reshape(a, [1, a.shape[0]!]), b);
+    return reshape(r, [...r.shape.slice(0, -2), r.shape[r.shape.length - 1]!]);
+  }
+  if (b.shape.length === 1) {
+    const r = matmul(a, reshape(b, [b.shape[0]!, 1]));
+    return reshape(r, r.shape.slice(0, -1));
+  }
+  const m = a.shape[a.shape.length - 2]!;
+  const k = a.shape[a.shape.length - 1]!;
+  const k2 = b.shape[b.shape.length - 2]!;
+  const n = b.shape[b.shape.length - 1]!;
+  if (k !== k2) {
+    throw new ShapeError({
+      where: 'matmul',
+      what: `inner dims of [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`,
+      expected: `a's last dim (${k}) to equal b's second-to-last`,
+      actual: k2,
+    });
+  }
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const batchShape = broadcastShapes(aBatch, bBatch, 'matmul');
+  const batches = sizeOf(batchShape);
+  const aMap = broadcastIndexMap(aBatch, batchShape);
+  const bMap = broadcastIndexMap(bBatch, batchShape);
+  const backend = getBackend();
+  const out = new Float32Array(batches * m * n);
+  for (let i = 0; i < batches; i++) {
+    backend.gemm({ m, n, k, a: a.data, aOffset: aMap[i]! * m * k, lda: k, b: b.data, bOffset: bMap[i]! * k * n, ldb: n, c: out, cOffset: i * m * n, ldc: n, beta: 0 });
+  }
+  return opResult('matmul', [a, b], out, [...batchShape, m, n], (g) => {
+    let ga: Float32Array | null = null;
+    let gb: Float32Array | null = null;
+    if (a.requiresGrad) {
+      ga = new Float32Array(a.size);
+      // dA[i] += dC[i] · B[i]ᵀ ; broadcast batches accumulate (beta = 1).
+      for (let i = 0; i < batches; i++) {
+        backend.gemm({ m, n: k, k: n, a: g, aOffset: i * m * n, lda: n, b: b.data, bOffset: bMap[i]! * k * n, ldb: n, transB: true, c: ga, cOffset: aMap[i]! * m * k, ldc: k, beta: 1 });
+      }
+    }
+    if (b.requiresGrad) {
+      gb = new Float32Array(b.size);
+      for (let i = 0; i < batches; i++) {
+        backend.gemm({ m: k, n, k: m, a: a.data, aOffset: aMap[i]! * m * k, lda: k, transA: true, b: g, bOffset: i * m * n, ldb: n, c: gb, cOffset: bMap[i]! * k * n, ldc: n, beta: 1 });
+      }
+    }
+    return [ga, gb];
+  });
+}
