@@ -74,3 +74,26 @@ export class StateDictError extends RecurrentError {
 
 /** Autograd was used in a way it cannot support (backward of a non-scalar without a gradient, ...). */
 export class GradientError extends RecurrentError {}
+
+/** A data file (CSV, TSV, JSONL, a dataset) could not be read: names the file and the line. */
+export class DataError extends RecurrentError {
+  readonly file: string;
+  readonly line: number | null;
+  constructor(file: string, line: number | null, message: string) {
+    super(`${file}${line !== null ? `:${line}` : ''}: ${message}`);
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/** A file in a binary or structured format (npy, safetensors, ONNX, a model directory) is malformed. */
+export class FormatError extends RecurrentError {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.file = file;
+  }
+}
+
+/** Training could not go on (a NaN loss, an exploding gradient). The last good checkpoint is kept. */
+export class TrainingError extends RecurrentError {}

@@ -9,4 +9,4 @@ export * as nn from './nn/index.js';
 export { PackedSequence, packPaddedSequence, padPackedSequence, type PackOptions, type PadOptions } from './sequence/packed.js';
 export { lastValidStep, lengthsMask, type LastStepOptions } from './sequence/last-step.js';
 export { setBackend, getBackend, type Backend, type BackendName } from './backend/backend.js';
-export { RecurrentError, ShapeError, ValueError, StateDictError, GradientError, type ShapeErrorDetails, type StateDictProblem } from './errors.js';
+export { RecurrentError, ShapeError, ValueError, StateDictError, GradientError, DataError, FormatError, TrainingError, type ShapeErrorDetails, type StateDictProblem } from './errors.js';
