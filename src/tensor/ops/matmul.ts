@@ -15,6 +15,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.shape.length === 0 || b.shape.length === 0) {
     throw new ShapeError({ where: 'matmul', what: 'operand rank', expected: '>= 1', actual: 0 });
   }
+  if (a.shape.length === 1 && b.shape.length === 1) {
+    // vector · vector is a scalar, as in PyTorch.
+    return reshape(matmul(reshape(a, [1, a.shape[0]!]), reshape(b, [b.shape[0]!, 1])), []);
+  }
   if (a.shape.length === 1) {
     const r = matmul(reshape(a, [1, a.shape[0]!]), b);
     return reshape(r, [...r.shape.slice(0, -2), r.shape[r.shape.length - 1]!]);

@@ -1,0 +1,42 @@
+/** Picking a recurrent layer by name, with one call shape for all three families. */
+import { ValueError } from '../errors.js';
+import type { RecurrentForwardOptions } from '../nn/recurrent/base.js';
+import { GRU } from '../nn/recurrent/gru.js';
+import { LSTM } from '../nn/recurrent/lstm.js';
+import type { RecurrentOptions } from '../nn/recurrent/options.js';
+import { RNN } from '../nn/recurrent/rnn.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type CellType = 'rnn' | 'lstm' | 'gru';
+export const CELL_TYPES: readonly CellType[] = ['rnn', 'lstm', 'gru'];
+
+export type RecurrentLayer = RNN | LSTM | GRU;
+
+/** The recurrent state carried between calls: h, and c for LSTM. */
+export interface RecurrentState {
+  /** (numLayers*D, batch, H) */
+  h: Tensor;
+  /** (numLayers*D, batch, H), LSTM only */
+  c: Tensor | null;
+}
+
+export function createRecurrent(cell: CellType, options: RecurrentOptions): RecurrentLayer {
+  switch (cell) {
+    case 'rnn': return new RNN(options);
+    case 'lstm': return new LSTM(options);
+    case 'gru': return new GRU(options);
+    default: throw new ValueError('createRecurrent', `cell must be one of ${CELL_TYPES.join(', ')}, got ${String(cell)}`);
+  }
+}
+
+/** Runs any of the three with the same call: x (batch, time, features) when batchFirst. */
+export function runRecurrent(layer: RecurrentLayer, x: Tensor, options: RecurrentForwardOptions & { state?: RecurrentState | null } = {}): { output: Tensor; state: RecurrentState } {
+  const { state, ...rest } = options;
+  const forwardOptions: RecurrentForwardOptions = { ...rest };
+  if (state) {
+    forwardOptions.h = state.h;
+    if (state.c) forwardOptions.c = state.c;
+  }
+  const result = (layer as LSTM).forward(x, forwardOptions) as { output: Tensor; h: Tensor; c?: Tensor };
+  return { output: result.output, state: { h: result.h, c: result.c ?? null } };
+}

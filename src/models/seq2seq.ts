@@ -1,0 +1,271 @@
+/**
+ * Seq2Seq (encoder-decoder, different lengths), e.g. letters -> phonemes.
+ *
+ *   source (batch, S) ids --Embedding--> --encoder RNN--> memory (batch, S, D*H), h (L*D, batch, H)
+ *   decoder state = h (bidirectional: tanh(bridge([h_fwd; h_bwd])) per layer)      (L, batch, H)
+ *   target input (batch, T) ids, starting with BOS --Embedding--> --decoder RNN--> (batch, T, H)
+ *     Luong:    after each step, context from attention(h_t); out = tanh(W_c [context; h_t])
+ *     Bahdanau: before each step, context from attention(h_{t-1}) joins the input embedding
+ *   --Linear--> logits (batch, T, targetVocab)
+ * Teacher forcing ratio r: at each step the next input is the true token with probability r,
+ * else the model's own argmax. Decoding: greedy or beam search, up to maxLength, stopping at EOS.
+ */
+import { ValueError } from '../errors.js';
+import { Dropout } from '../nn/dropout.js';
+import { Embedding } from '../nn/embedding.js';
+import { Linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import { noGrad } from '../tensor/autograd.js';
+import { concat, stack } from '../tensor/ops/layout.js';
+import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Attention, ATTENTION_KINDS, type AttentionKind, type AttentionMemory } from './attention.js';
+import { CELL_TYPES, type CellType, createRecurrent, type RecurrentLayer, type RecurrentState, runRecurrent } from './recurrent-layer.js';
+
+export interface Seq2SeqConfig {
+  sourceVocabSize: number;
+  targetVocabSize: number;
+  /** Default 32. */
+  embeddingDim?: number;
+  /** Default 64. */
+  hiddenSize?: number;
+  /** Encoder and decoder layers (default 1). */
+  numLayers?: number;
+  /** Default 'gru'. */
+  cell?: CellType;
+  /** Read the source in both directions (default false). */
+  bidirectionalEncoder?: boolean;
+  /** Default 'luong'. */
+  attention?: AttentionKind;
+  /** Default 0. */
+  dropout?: number;
+  /** Target id that starts decoding (default 2, the Vocabulary's `<bos>`). */
+  bosId?: number;
+  /** Target id that ends a sequence (default 3, `<eos>`). */
+  eosId?: number;
+}
+
+/** The decoder's state between steps. */
+export interface DecoderState {
+  /** (numLayers, batch, H) and c for LSTM */
+  rnn: RecurrentState;
+  memory: AttentionMemory;
+}
+
+export interface DecodeOptions {
+  /** Most tokens to produce (EOS excluded). Default 30. */
+  maxLength?: number;
+  /** 1 = greedy (default); more = beam search. */
+  beamWidth?: number;
+  /** Beam scores are sum(log p) / length^lengthPenalty (default 1: the mean log-probability). */
+  lengthPenalty?: number;
+}
+
+export class Seq2Seq extends Module {
+  readonly config: Required<Seq2SeqConfig>;
+  readonly sourceEmbedding: Embedding;
+  readonly targetEmbedding: Embedding;
+  readonly encoder: RecurrentLayer;
+  readonly decoder: RecurrentLayer;
+  readonly bridge: Linear | null;
+  readonly attention: Attention | null;
+  readonly combine: Linear | null;
+  readonly dropoutLayer: Dropout;
+  readonly head: Linear;
+
+  constructor(config: Seq2SeqConfig, generator?: Generator) {
+    super();
+    const c: Required<Seq2SeqConfig> = {
+      sourceVocabSize: config.sourceVocabSize,
+      targetVocabSize: config.targetVocabSize,
+      embeddingDim: config.embeddingDim ?? 32,
+      hiddenSize: config.hiddenSize ?? 64,
+      numLayers: config.numLayers ?? 1,
+      cell: config.cell ?? 'gru',
+      bidirectionalEncoder: config.bidirectionalEncoder ?? false,
+      attention: config.attention ?? 'luong',
+      dropout: config.dropout ?? 0,
+      bosId: config.bosId ?? 2,
+      eosId: config.eosId ?? 3,
+    };
+    if (!CELL_TYPES.includes(c.cell)) throw new ValueError('Seq2Seq', `cell must be one of ${CELL_TYPES.join(', ')}, got ${String(c.cell)}`);
+    if (!ATTENTION_KINDS.includes(c.attention)) throw new ValueError('Seq2Seq', `attention must be one of ${ATTENTION_KINDS.join(', ')}, got ${String(c.attention)}`);
+    this.config = c;
+    const g = generator ? { generator } : {};
+    const H = c.hiddenSize;
+    const memorySize = (c.bidirectionalEncoder ? 2 : 1) * H;
+    this.sourceEmbedding = this.registerModule('sourceEmbedding', new Embedding({ numEmbeddings: c.sourceVocabSize, embeddingDim: c.embeddingDim, paddingIdx: 0, ...g }));
+    this.targetEmbedding = this.registerModule('targetEmbedding', new Embedding({ numEmbeddings: c.targetVocabSize, embeddingDim: c.embeddingDim, paddingIdx: 0, ...g }));
+    this.encoder = this.registerModule('encoder', createRecurrent(c.cell, { inputSize: c.embeddingDim, hiddenSize: H, numLayers: c.numLayers, bidirectional: c.bidirectionalEncoder, dropout: c.dropout, batchFirst: true, ...g }));
+    const decoderInput = c.embeddingDim + (c.attention === 'bahdanau' ? memorySize : 0);
+    this.decoder = this.registerModule('decoder', createRecurrent(c.cell, { inputSize: decoderInput, hiddenSize: H, numLayers: c.numLayers, dropout: c.dropout, batchFirst: true, ...g }));
+    this.bridge = c.bidirectionalEncoder ? this.registerModule('bridge', new Linear({ inFeatures: 2 * H, outFeatures: H, ...g })) : null;
+    this.attention = c.attention === 'none' ? null : this.registerModule('attention', new Attention(c.attention, memorySize, H, generator));
+    this.combine = c.attention === 'luong' ? this.registerModule('combine', new Linear({ inFeatures: memorySize + H, outFeatures: H, ...g })) : null;
+    this.dropoutLayer = this.registerModule('dropout', new Dropout({ p: c.dropout, ...g }));
+    const headInput = c.attention === 'bahdanau' ? H + memorySize : H;
+    this.head = this.registerModule('head', new Linear({ inFeatures: headInput, outFeatures: c.targetVocabSize, ...g }));
+  }
+
+  override describe(): string {
+    return `Seq2Seq(${this.config.cell}, hiddenSize=${this.config.hiddenSize}, attention=${this.config.attention})`;
+  }
+
+  /** Encodes source ids (batch, S) with lengths (batch) into the decoder's initial state. */
+  encode(source: Tensor, sourceLengths: readonly number[]): DecoderState {
+    const { output, state } = runRecurrent(this.encoder, this.sourceEmbedding.forward(source), { lengths: sourceLengths });
+    const memory: AttentionMemory = this.attention
+      ? this.attention.prepare(output, sourceLengths)
+      : { values: output, keys: output, padding: new Tensor(new Float32Array(output.shape[0]! * output.shape[1]!), [output.shape[0]!, output.shape[1]!]) };
+    const bridgeState = (s: Tensor) => {
+      if (!this.bridge) return s;
+      const layers: Tensor[] = [];
+      for (let l = 0; l < this.config.numLayers; l++) {
+        const both = concat([s.select(0, 2 * l), s.select(0, 2 * l + 1)], 1); // (batch, 2H)
+        layers.push(this.bridge.forward(both).tanh());
+      }
+      return stack(layers, 0);
+    };
+    return { rnn: { h: bridgeState(state.h), c: state.c ? bridgeState(state.c) : null }, memory };
+  }
+
+  /** One decoder step: previous tokens (batch) -> logits (batch, targetVocab) and the new state. */
+  step(previous: readonly number[] | Int32Array, state: DecoderState): { logits: Tensor; state: DecoderState; attention: Tensor | null } {
+    const batch = previous.length;
+    const embedded = this.targetEmbedding.forward(new Tensor(Float32Array.from(previous), [batch, 1])); // (batch, 1, E)
+    let input = embedded;
+    let bahdanauContext: Tensor | null = null;
+    let weights: Tensor | null = null;
+    if (this.config.attention === 'bahdanau') {
+      const query = state.rnn.h.select(0, -1).unsqueeze(1); // (batch, 1, H): top layer
+      const attended = this.attention!.attend(state.memory, query);
+      bahdanauContext = attended.context; // (batch, 1, M)
+      weights = attended.weights.squeeze(1);
+      input = concat([embedded, bahdanauContext], 2);
+    }
+    const { output, state: rnn } = runRecurrent(this.decoder, input, { state: state.rnn });
+    const { logits, attention } = this.project(output, state.memory, bahdanauContext);
+    return { logits: logits.squeeze(1), state: { rnn, memory: state.memory }, attention: weights ?? (attention ? attention.squeeze(1) : null) };
+  }
+
+  /** Decoder outputs (batch, T, H) -> logits (batch, T, V), with Luong attention where configured. */
+  private project(output: Tensor, memory: AttentionMemory, bahdanauContext: Tensor | null): { logits: Tensor; attention: Tensor | null } {
+    let features = output;
+    let attention: Tensor | null = null;
+    if (this.config.attention === 'luong') {
+      const attended = this.attention!.attend(memory, output);
+      attention = attended.weights;
+      features = this.combine!.forward(concat([attended.context, output], 2)).tanh();
+    } else if (bahdanauContext) {
+      features = concat([output, bahdanauContext], 2);
+    }
+    return { logits: this.head.forward(this.dropoutLayer.forward(features)), attention };
+  }
+
+  /**
+   * Training forward: source (batch, S), sourceLengths (batch), targetInput (batch, T) starting
+   * with BOS. Returns logits (batch, T, targetVocab) for predicting targetInput shifted by one.
+   */
+  forward(source: Tensor, sourceLengths: readonly number[], targetInput: Tensor, options: { teacherForcingRatio?: number; generator?: Generator } = {}): Tensor {
+    const ratio = options.teacherForcingRatio ?? 1;
+    let state = this.encode(source, sourceLengths);
+    const [batch, steps] = targetInput.shape as [number, number];
+    if (ratio >= 1 && this.config.attention !== 'bahdanau') {
+      // Every input is known: run the decoder over all steps at once (one fused call).
+      const { output } = runRecurrent(this.decoder, this.targetEmbedding.forward(targetInput), { state: state.rnn });
+      return this.project(output, state.memory, null).logits;
+    }
+    const generator = options.generator ?? defaultGenerator;
+    const logits: Tensor[] = [];
+    let previous = Array.from({ length: batch }, (_, b) => targetInput.data[b * steps]!);
+    for (let t = 0; t < steps; t++) {
+      const result = this.step(previous, state);
+      state = result.state;
+      logits.push(result.logits);
+      if (t + 1 < steps) {
+        const predicted = result.logits.argmax(1);
+        previous = previous.map((_, b) => (generator.random() < ratio ? targetInput.data[b * steps + t + 1]! : predicted[b]!));
+      }
+    }
+    return stack(logits, 1);
+  }
+
+  /** Decodes source ids (batch, S): one id list per row, without BOS/EOS. */
+  decode(source: Tensor, sourceLengths: readonly number[], options: DecodeOptions = {}): number[][] {
+    const maxLength = options.maxLength ?? 30;
+    const beamWidth = options.beamWidth ?? 1;
+    return noGrad(() => {
+      const state = this.encode(source, sourceLengths);
+      if (beamWidth <= 1) return this.greedy(state, source.shape[0]!, maxLength);
+      return Array.from({ length: source.shape[0]! }, (_, b) => this.beam(selectState(state, [b]), beamWidth, maxLength, options.lengthPenalty ?? 1));
+    });
+  }
+
+  private greedy(initial: DecoderState, batch: number, maxLength: number): number[][] {
+    let state = initial;
+    const results: number[][] = Array.from({ length: batch }, () => []);
+    const done = new Array<boolean>(batch).fill(false);
+    let previous = new Array<number>(batch).fill(this.config.bosId);
+    for (let t = 0; t < maxLength && done.some((d) => !d); t++) {
+      const step = this.step(previous, state);
+      state = step.state;
+      const best = step.logits.argmax(1);
+      previous = [...best];
+      best.forEach((token, b) => {
+        if (done[b]) return;
+        if (token === this.config.eosId) done[b] = true;
+        else results[b]!.push(token);
+      });
+    }
+    return results;
+  }
+
+  /** Beam search for one source row; `initial` has batch 1. */
+  private beam(initial: DecoderState, width: number, maxLength: number, lengthPenalty: number): number[] {
+    type Hypothesis = { tokens: number[]; logProb: number };
+    let beams: Hypothesis[] = [{ tokens: [], logProb: 0 }];
+    let state = initial;
+    const finished: { tokens: number[]; score: number }[] = [];
+    const score = (logProb: number, length: number) => logProb / Math.pow(Math.max(length, 1), lengthPenalty);
+    for (let t = 0; t < maxLength && beams.length > 0; t++) {
+      const previous = beams.map((h) => h.tokens[h.tokens.length - 1] ?? this.config.bosId);
+      const step = this.step(previous, state);
+      const logProbs = step.logits.logSoftmax(-1);
+      const vocab = logProbs.shape[1]!;
+      const candidates: { from: number; token: number; logProb: number }[] = [];
+      beams.forEach((h, k) => {
+        for (let v = 0; v < vocab; v++) candidates.push({ from: k, token: v, logProb: h.logProb + logProbs.data[k * vocab + v]! });
+      });
+      candidates.sort((a, b) => b.logProb - a.logProb);
+      const next: Hypothesis[] = [];
+      const rows: number[] = [];
+      for (const cand of candidates) {
+        if (next.length >= width) break;
+        const tokens = [...beams[cand.from]!.tokens];
+        if (cand.token === this.config.eosId) {
+          finished.push({ tokens, score: score(cand.logProb, tokens.length + 1) });
+        } else {
+          next.push({ tokens: [...tokens, cand.token], logProb: cand.logProb });
+          rows.push(cand.from);
+        }
+      }
+      // Stop when the best finished hypothesis beats every live one.
+      const bestFinished = Math.max(...finished.map((f) => f.score), -Infinity);
+      if (finished.length >= width && next.every((h) => score(h.logProb, h.tokens.length) < bestFinished)) break;
+      beams = next;
+      state = selectState(step.state, rows);
+    }
+    for (const h of beams) finished.push({ tokens: h.tokens, score: score(h.logProb, h.tokens.length) });
+    finished.sort((a, b) => b.score - a.score);
+    return finished[0]?.tokens ?? [];
+  }
+}
+
+/** Picks batch rows of a decoder state (rows may repeat): for beams. */
+function selectState(state: DecoderState, rows: readonly number[]): DecoderState {
+  const pick = (t: Tensor, dim: number) => t.indexSelect(dim, rows);
+  return {
+    rnn: { h: pick(state.rnn.h, 1), c: state.rnn.c ? pick(state.rnn.c, 1) : null },
+    memory: { values: pick(state.memory.values, 0), keys: pick(state.memory.keys, 0), padding: pick(state.memory.padding, 0) },
+  };
+}
