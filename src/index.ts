@@ -11,3 +11,6 @@ export { PackedSequence, packPaddedSequence, padPackedSequence, type PackOptions
 export { lastValidStep, lengthsMask, type LastStepOptions } from './sequence/last-step.js';
 export { setBackend, getBackend, type Backend, type BackendName } from './backend/backend.js';
 export { RecurrentError, ShapeError, ValueError, StateDictError, GradientError, DataError, FormatError, TrainingError, type ShapeErrorDetails, type StateDictProblem } from './errors.js';
+export { parseSafetensors, serializeSafetensors, type SafetensorsContent } from './io/safetensors.js';
+export { loadSafetensors, saveSafetensors } from './io/safetensors-file.js';
+export { writeFileAtomic } from './io/atomic.js';
