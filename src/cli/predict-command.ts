@@ -1,0 +1,27 @@
+/** `recurrent predict MODEL_DIR [INPUT...]`: predictions from a saved model, one line per input. */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { loadPredictor } from '../tasks/model-dir.js';
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('predict with a model directory written by `recurrent train`; inputs from the arguments or stdin, one per line')
+    .argument('<model-dir>', 'the model directory')
+    .argument('[inputs...]', 'inputs (words, or for forecast the recent values); read from stdin when omitted')
+    .option('--json', 'print a JSON line per input: {"input", "prediction"}')
+    .action((modelDir: string, inputs: string[], opts: { json?: boolean }) => {
+      const predictor = loadPredictor(modelDir);
+      let lines = inputs;
+      if (lines.length === 0) lines = readFileSync(0, 'utf8').split(/\r?\n/).filter((l) => l.trim().length > 0);
+      if (predictor.task === 'forecast') lines = [lines.join(' ')];
+      const predictions = predictor.predict(lines);
+      if (predictor.task === 'forecast') {
+        process.stdout.write(opts.json ? `${JSON.stringify({ forecast: predictions.map(Number) })}\n` : `${predictions.join('\n')}\n`);
+        return;
+      }
+      for (const [i, p] of predictions.entries()) {
+        process.stdout.write(opts.json ? `${JSON.stringify({ input: lines[i], prediction: p })}\n` : `${lines[i]}\t${p}\n`);
+      }
+    });
+}

@@ -1,0 +1,80 @@
+/** `recurrent train`: the main job. A thin shell over `trainTask`. */
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { CELL_TYPES, type CellType } from '../models/recurrent-layer.js';
+import { trainTask } from '../tasks/run.js';
+import { TASK_NAMES, type TaskName } from '../tasks/task.js';
+import { createProgress } from './progress.js';
+import { choice, integer, number } from './parse.js';
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a sequence model on an embedded real data set (default: word -> language) or your own file')
+    .option('--task <task>', `classify | tag | seq2seq | forecast`, choice('task', TASK_NAMES), 'classify')
+    .option('--data <file>', 'your own CSV, TSV or JSONL file (formats: data/FORMATS.md)')
+    .option('--cell <cell>', 'lstm | gru | rnn (default depends on the task)', choice('cell', CELL_TYPES))
+    .option('--hidden <n>', 'hidden size', integer('hidden', 1))
+    .option('--layers <n>', 'stacked recurrent layers', integer('layers', 1))
+    .option('--bidirectional', 'read sequences in both directions')
+    .option('--no-bidirectional', 'read sequences forward only')
+    .option('--dropout <p>', 'dropout between layers and before the head', number('dropout', 0, 1))
+    .option('--epochs <n>', 'most epochs (early stopping may end sooner)', integer('epochs', 1))
+    .option('--batch-size <n>', 'examples per batch', integer('batch-size', 1))
+    .option('--lr <x>', 'Adam learning rate', number('lr', 0))
+    .option('--clip-norm <x>', 'clip the global gradient norm (0 = off)', number('clip-norm', 0))
+    .option('--max-train <n>', 'use at most this many training examples (0 = all)', integer('max-train', 0))
+    .option('--seed <n>', 'seed: same seed, same model', integer('seed', 0), 0)
+    .option('--out <dir>', 'model directory (default runs/<task>)')
+    .option('--json', 'print one JSON line with the final metrics instead of text')
+    .action(async (opts: Record<string, unknown>) => {
+      const json = Boolean(opts['json']);
+      const progress = createProgress(json ? 'silent' : process.stderr.isTTY ? 'tty' : 'plain');
+      let stop = false;
+      const onSigint = () => {
+        if (stop) process.exit(130);
+        stop = true;
+        progress.stop();
+        process.stderr.write('\nstopping after this batch and saving the model trained so far (Ctrl-C again to quit now)\n');
+      };
+      process.on('SIGINT', onSigint);
+      const task = opts['task'] as TaskName;
+      const outcome = await trainTask({
+        task,
+        ...(opts['data'] !== undefined && { data: opts['data'] as string }),
+        ...(opts['cell'] !== undefined && { cell: opts['cell'] as CellType }),
+        ...(opts['hidden'] !== undefined && { hiddenSize: opts['hidden'] as number }),
+        ...(opts['layers'] !== undefined && { numLayers: opts['layers'] as number }),
+        ...(opts['bidirectional'] !== undefined && { bidirectional: opts['bidirectional'] as boolean }),
+        ...(opts['dropout'] !== undefined && { dropout: opts['dropout'] as number }),
+        ...(opts['epochs'] !== undefined && { epochs: opts['epochs'] as number }),
+        ...(opts['batchSize'] !== undefined && { batchSize: opts['batchSize'] as number }),
+        ...(opts['lr'] !== undefined && { lr: opts['lr'] as number }),
+        ...(opts['clipNorm'] !== undefined && { clipNorm: opts['clipNorm'] as number }),
+        ...(opts['maxTrain'] !== undefined && { maxTrainExamples: opts['maxTrain'] as number }),
+        seed: opts['seed'] as number,
+        out: (opts['out'] as string | undefined) ?? join('runs', task),
+      }, {
+        onStart: (info) => {
+          if (json) return;
+          process.stderr.write(`recurrent train --task ${info.task}: ${info.summary}\nmodel: ${info.parameters} parameters; up to ${info.epochs} epochs of ${info.stepsPerEpoch} steps\n`);
+          progress.start(info.epochs, info.stepsPerEpoch);
+        },
+        onStep: (info) => progress.step(info),
+        onEpoch: (info) => progress.epoch(info),
+        stopRequested: () => stop,
+      });
+      process.off('SIGINT', onSigint);
+      progress.stop();
+      const { evaluation } = outcome;
+      if (json) {
+        process.stdout.write(`${JSON.stringify({ task: outcome.task, metrics: evaluation.metrics, baseline: evaluation.baseline, baselineName: evaluation.baselineName, epochs: outcome.epochsRun, interrupted: outcome.interrupted, seconds: Number(outcome.seconds.toFixed(2)), out: outcome.out })}\n`);
+        return;
+      }
+      const width = Math.max(...Object.keys(evaluation.metrics).map((k) => k.length), 6);
+      const lines = [`\ntest metrics (${outcome.epochsRun} epochs, ${outcome.seconds.toFixed(1)} s${outcome.interrupted ? ', interrupted' : ''}):`, `  ${'metric'.padEnd(width)}  ${'model'.padStart(9)}  ${evaluation.baselineName}`];
+      for (const [name, value] of Object.entries(evaluation.metrics)) lines.push(`  ${name.padEnd(width)}  ${value.toFixed(4).padStart(9)}  ${(evaluation.baseline[name] ?? Number.NaN).toFixed(4)}`);
+      lines.push(`model saved to ${outcome.out}/ (config.json, weights.safetensors); report: ${join(outcome.out, 'report.html')}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

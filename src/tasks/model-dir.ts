@@ -1,0 +1,71 @@
+/**
+ * The saved-model directory:
+ *   config.json          { format, version, task, modelConfig, data (vocabularies, labels, ...), metrics }
+ *   weights.safetensors  the module's parameters under their PyTorch-style names
+ * Written atomically, file by file; weights first, so a config.json always names complete weights.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FormatError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors-file.js';
+import type { Module } from '../nn/module.js';
+import { classifyPredictor } from './classify.js';
+import { forecastPredictor } from './forecast.js';
+import { seq2seqPredictor } from './seq2seq.js';
+import { tagPredictor } from './tag.js';
+import { type Predictor, TASK_NAMES, type TaskArtifacts, type TaskName } from './task.js';
+
+export const MODEL_FORMAT = 'recurrent-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface SavedConfig extends TaskArtifacts {
+  format: string;
+  version: number;
+  metrics?: Record<string, unknown>;
+}
+
+export function saveModelDirectory(dir: string, model: Module, artifacts: TaskArtifacts, metrics: Record<string, unknown> = {}): void {
+  saveSafetensors(model.stateDict(), join(dir, 'weights.safetensors'), { format: 'pt', task: artifacts.task });
+  const config: SavedConfig = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...artifacts, metrics };
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** Reads and checks config.json of a model directory. */
+export function readModelConfig(dir: string): SavedConfig {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new FormatError(path, 'not found: is this a model directory written by `recurrent train`?');
+  let config: SavedConfig;
+  try {
+    config = JSON.parse(readFileSync(path, 'utf8')) as SavedConfig;
+  } catch (error) {
+    throw new FormatError(path, `is not valid JSON (${(error as Error).message})`);
+  }
+  if (config === null || typeof config !== 'object' || config.format !== MODEL_FORMAT) throw new FormatError(path, `format must be '${MODEL_FORMAT}'`);
+  if (config.version !== MODEL_FORMAT_VERSION) throw new FormatError(path, `version ${String(config.version)} is not supported (expected ${MODEL_FORMAT_VERSION})`);
+  if (!TASK_NAMES.includes(config.task)) throw new FormatError(path, `task must be one of ${TASK_NAMES.join(', ')}, got ${String(config.task)}`);
+  if (config.modelConfig === null || typeof config.modelConfig !== 'object' || config.data === null || typeof config.data !== 'object') {
+    throw new FormatError(path, 'modelConfig and data must be objects');
+  }
+  return config;
+}
+
+/** Restores a saved model as a predictor. */
+export function loadPredictor(dir: string): Predictor {
+  const config = readModelConfig(dir);
+  const load = (model: Module) => model.loadStateDict(loadSafetensors(join(dir, 'weights.safetensors')));
+  const makers: Record<TaskName, (a: TaskArtifacts, l: (m: Module) => void) => Predictor> = {
+    classify: classifyPredictor,
+    tag: tagPredictor,
+    seq2seq: seq2seqPredictor,
+    forecast: forecastPredictor,
+  };
+  try {
+    return makers[config.task](config, load);
+  } catch (error) {
+    if (error instanceof Error && !(error instanceof FormatError) && error.name !== 'StateDictError') {
+      throw new FormatError(join(dir, 'config.json'), `cannot rebuild the model: ${error.message}`);
+    }
+    throw error;
+  }
+}

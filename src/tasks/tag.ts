@@ -1,0 +1,140 @@
+/**
+ * tag (many-to-many, same length): one tag per character, e.g. restoring diacritics:
+ * "eleve" -> tags "acute - grave - -" -> "élève". Model: SequenceTagger; padded steps are
+ * ignored in the loss. Metrics: per-character and per-word accuracy against the
+ * per-character majority tag.
+ */
+import { applyDiacriticTags, stripDiacritics } from '../data/text.js';
+import { Vocabulary } from '../data/vocabulary.js';
+import { SequenceTagger, type SequenceTaggerConfig } from '../models/tagger.js';
+import { noGrad } from '../tensor/autograd.js';
+import type { Generator } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { crossEntropy } from '../train/losses.js';
+import { indexBatches, padIds } from './batching.js';
+import { mostFrequent } from './metrics.js';
+import type { Evaluation, PreparedTask, Predictor, TaskArtifacts, TaskSettings } from './task.js';
+
+export interface TagExample {
+  input: string;
+  tags: string[];
+}
+
+interface Batch {
+  ids: Tensor;
+  lengths: number[];
+  /** (batch*time) tag ids, -100 at padding */
+  targets: number[];
+}
+
+const IGNORE = -100;
+
+function tagAll(model: SequenceTagger, vocab: Vocabulary, inputs: readonly string[], batchSize = 256): number[][] {
+  const out: number[][] = [];
+  noGrad(() => {
+    for (let i = 0; i < inputs.length; i += batchSize) {
+      const chunk = inputs.slice(i, i + batchSize);
+      const { ids, lengths } = padIds(chunk.map((t) => vocab.encode([...t])));
+      const logits = model.forward(ids, lengths); // (batch, time, tags)
+      const best = logits.argmax(2);
+      const time = ids.shape[1]!;
+      chunk.forEach((text, b) => out.push(Array.from({ length: [...text].length }, (_, t) => best[b * time + t]!)));
+    }
+  });
+  return out;
+}
+
+export function prepareTag(splits: { train: TagExample[]; validation: TagExample[]; test: TagExample[] }, settings: TaskSettings, generator: Generator, kind: 'diacritics' | 'generic'): PreparedTask<Batch> {
+  const train = settings.maxTrainExamples > 0 ? splits.train.slice(0, settings.maxTrainExamples) : splits.train;
+  const vocab = Vocabulary.build(train.map((e) => [...e.input]));
+  const tagSet = [...new Set(train.flatMap((e) => e.tags))].sort();
+  const tagIndex = new Map(tagSet.map((t, i) => [t, i]));
+  const config: SequenceTaggerConfig = {
+    vocabSize: vocab.size, embeddingDim: 32, numTags: tagSet.length, cell: settings.cell, hiddenSize: settings.hiddenSize,
+    numLayers: settings.numLayers, bidirectional: settings.bidirectional, dropout: settings.dropout,
+  };
+  const model = new SequenceTagger(config, generator);
+  const encode = (e: TagExample) => ({ ids: vocab.encode([...e.input]), tags: e.tags.map((t) => tagIndex.get(t) ?? IGNORE) });
+  const toBatch = (rows: { ids: number[]; tags: number[] }[]): Batch => {
+    const { ids, lengths } = padIds(rows.map((r) => r.ids));
+    const time = ids.shape[1]!;
+    const targets = new Array<number>(rows.length * time).fill(IGNORE);
+    rows.forEach((r, b) => r.tags.forEach((t, i) => (targets[b * time + i] = t)));
+    return { ids, lengths, targets };
+  };
+  const encodedTrain = train.map(encode);
+  const batchLoss = (batch: Batch) => {
+    const logits = model.forward(batch.ids, batch.lengths);
+    return crossEntropy(logits.reshape([-1, tagSet.length]), batch.targets, { ignoreIndex: IGNORE });
+  };
+  // Baseline: each character's most frequent tag in training.
+  const perChar = new Map<string, string[]>();
+  for (const e of train) [...e.input].forEach((ch, i) => (perChar.get(ch) ?? perChar.set(ch, []).get(ch)!).push(e.tags[i]!));
+  const overall = mostFrequent(train.flatMap((e) => e.tags))!;
+  const majorityFor = new Map([...perChar].map(([ch, tags]) => [ch, mostFrequent(tags)!]));
+  const score = (predicted: string[][], examples: TagExample[]) => {
+    let chars = 0, right = 0, words = 0;
+    examples.forEach((e, i) => {
+      const ok = e.tags.map((t, k) => t === predicted[i]![k]);
+      chars += ok.length;
+      right += ok.filter(Boolean).length;
+      if (ok.every(Boolean)) words++;
+    });
+    return { charAccuracy: right / Math.max(chars, 1), wordAccuracy: words / Math.max(examples.length, 1) };
+  };
+
+  return {
+    name: 'tag',
+    model,
+    summary: `${train.length} train / ${splits.validation.length} validation / ${splits.test.length} test sequences, ${tagSet.length} tags, ${vocab.size} characters`,
+    trainBatches: (g) => indexBatches(encodedTrain.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
+    loss: batchLoss,
+    validate: () => noGrad(() => {
+      let total = 0, n = 0;
+      for (let i = 0; i < splits.validation.length; i += 256) {
+        const rows = splits.validation.slice(i, i + 256).map(encode);
+        total += batchLoss(toBatch(rows)).item() * rows.length;
+        n += rows.length;
+      }
+      return total / Math.max(n, 1);
+    }),
+    evaluate: (): Evaluation => {
+      const test = splits.test;
+      const predicted = tagAll(model, vocab, test.map((e) => e.input)).map((row) => row.map((t) => tagSet[t]!));
+      const baseline = test.map((e) => [...e.input].map((ch) => majorityFor.get(ch) ?? overall));
+      const render = (e: TagExample, tags: string[]) => (kind === 'diacritics' ? applyDiacriticTags(e.input, tags) : tags.join(' '));
+      const wrongFirst = test.map((e, i) => ({ e, i })).sort((a, b) => Number(a.e.tags.join() === predicted[a.i]!.join()) - Number(b.e.tags.join() === predicted[b.i]!.join()));
+      return {
+        metrics: score(predicted, test),
+        baseline: score(baseline, test),
+        baselineName: 'per-character majority tag',
+        primary: { name: 'wordAccuracy', higherIsBetter: true },
+        plots: [{
+          kind: 'table', title: 'Sample predictions (errors first)', columns: ['input', 'expected', 'predicted', 'baseline'],
+          rows: wrongFirst.slice(0, 12).concat(wrongFirst.slice(-8)).map(({ e, i }) => [e.input, render(e, e.tags), render(e, predicted[i]!), render(e, baseline[i]!)]),
+        }],
+      };
+    },
+    artifacts: (): TaskArtifacts => ({ task: 'tag', modelConfig: { ...config }, data: { vocabulary: vocab.toJSON(), tags: tagSet, kind } }),
+  };
+}
+
+/** Rebuilds a tagger; predicts the restored word (diacritics) or the space-separated tags. */
+export function tagPredictor(artifacts: TaskArtifacts, load: (model: SequenceTagger) => void): Predictor {
+  const model = new SequenceTagger(artifacts.modelConfig as unknown as SequenceTaggerConfig);
+  load(model);
+  model.eval();
+  const vocab = Vocabulary.fromJSON(artifacts.data['vocabulary'] as ReturnType<Vocabulary['toJSON']>);
+  const tags = artifacts.data['tags'] as string[];
+  const diacritics = artifacts.data['kind'] === 'diacritics';
+  return {
+    task: 'tag',
+    predict: (inputs) => {
+      const bases = inputs.map((s) => (diacritics ? stripDiacritics(s.trim().toLowerCase()) : s.trim()));
+      return tagAll(model, vocab, bases).map((row, i) => {
+        const named = row.map((t) => tags[t]!);
+        return diacritics ? applyDiacriticTags(bases[i]!, named) : named.join(' ');
+      });
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The training loop: epochs of mini-batches, backprop, clipping, optimizer and scheduler steps,
+ * validation, early stopping, and a stop request (Ctrl-C) honoured between batches.
+ * It knows nothing of tasks: the caller supplies batches, the loss and the validation metric.
+ */
+import { TrainingError } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** What the loop needs of an optimizer. */
+export interface LoopOptimizer {
+  step(): void;
+  zeroGrad(): void;
+  lr: number;
+}
+
+/** What the loop needs of a learning-rate scheduler: called once per epoch. */
+export interface LoopScheduler {
+  /** `metric` is the validation metric (used by reduce-on-plateau, ignored by the others). */
+  step(metric?: number): void;
+}
+
+export interface LoopEarlyStopping {
+  /** Returns true when training should stop. */
+  step(metric: number): boolean;
+}
+
+export interface StepInfo {
+  epoch: number;
+  /** 1-based step within the epoch. */
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  /** Running mean of the epoch's loss so far. */
+  meanLoss: number;
+  lr: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  trainLoss: number;
+  /** Validation metric (lower is better), or null without validation. */
+  validation: number | null;
+  lr: number;
+  seconds: number;
+  /** Whether this epoch's validation is the best so far. */
+  improved: boolean;
+}
+
+export interface FitOptions<Batch> {
+  model: Module;
+  optimizer: LoopOptimizer;
+  /** The epoch's batches, in order (shuffle inside if wanted); called once per epoch. */
+  batches: (epoch: number) => Batch[];
+  /** Scalar loss of one batch (the graph is built here; the loop calls backward). */
+  loss: (batch: Batch) => Tensor;
+  epochs: number;
+  /** Validation metric, lower is better (e.g. loss or error rate); evaluated in eval mode. */
+  validate?: () => number;
+  /** Clip the global gradient norm to this value before each step. */
+  clipNorm?: (parameters: Tensor[]) => void;
+  scheduler?: LoopScheduler;
+  earlyStopping?: LoopEarlyStopping;
+  /** Keep the weights of the epoch with the best validation metric at the end (default true). */
+  restoreBest?: boolean;
+  onStep?: (info: StepInfo) => void;
+  /** Called after each epoch (after validation): save checkpoints here. */
+  onEpoch?: (info: EpochInfo) => void;
+  /** Checked between batches: return true to stop (e.g. after Ctrl-C). */
+  stopRequested?: () => boolean;
+}
+
+export interface FitResult {
+  trainLoss: number[];
+  validation: number[];
+  bestEpoch: number | null;
+  stoppedEarly: boolean;
+  interrupted: boolean;
+  epochsRun: number;
+}
+
+/** Lets pending events (a Ctrl-C, a timer) run between batches. */
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Trains `model`; async only so that signals and progress output are handled between batches. */
+export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult> {
+  const { model, optimizer } = options;
+  const parameters = model.parameters();
+  const result: FitResult = { trainLoss: [], validation: [], bestEpoch: null, stoppedEarly: false, interrupted: false, epochsRun: 0 };
+  let best = Infinity;
+  let bestWeights: Record<string, Tensor> | null = null;
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    const started = performance.now();
+    model.train();
+    const batches = options.batches(epoch);
+    let total = 0;
+    let count = 0;
+    for (let i = 0; i < batches.length; i++) {
+      await yieldToEvents();
+      if (options.stopRequested?.()) {
+        result.interrupted = true;
+        break;
+      }
+      optimizer.zeroGrad();
+      const loss = options.loss(batches[i]!);
+      const value = loss.item();
+      if (!Number.isFinite(value)) {
+        throw new TrainingError(`loss is ${value} at epoch ${epoch}, step ${i + 1}: training diverged. Try gradient clipping (--clip-norm 1) or a lower learning rate`);
+      }
+      loss.backward();
+      options.clipNorm?.(parameters);
+      optimizer.step();
+      total += value;
+      count++;
+      options.onStep?.({ epoch, step: i + 1, stepsPerEpoch: batches.length, loss: value, meanLoss: total / count, lr: optimizer.lr });
+    }
+    if (result.interrupted) break;
+    const trainLoss = count > 0 ? total / count : Number.NaN;
+    model.eval();
+    const validation = options.validate ? options.validate() : null;
+    const improved = validation !== null && validation < best;
+    if (improved) {
+      best = validation;
+      result.bestEpoch = epoch;
+      if (options.restoreBest ?? true) bestWeights = model.stateDict();
+    }
+    result.trainLoss.push(trainLoss);
+    if (validation !== null) result.validation.push(validation);
+    result.epochsRun = epoch;
+    options.scheduler?.step(validation ?? trainLoss);
+    options.onEpoch?.({ epoch, trainLoss, validation, lr: optimizer.lr, seconds: (performance.now() - started) / 1000, improved });
+    if (validation !== null && options.earlyStopping?.step(validation)) {
+      result.stoppedEarly = true;
+      break;
+    }
+  }
+  if (bestWeights) model.loadStateDict(bestWeights);
+  model.eval();
+  return result;
+}
