@@ -7,6 +7,7 @@ import './backend/reference/index.js';
 export * from './tensor/index.js';
 export * as nn from './nn/index.js';
 export * as models from './models/index.js';
+export * as data from './data/index.js';
 export { PackedSequence, packPaddedSequence, padPackedSequence, type PackOptions, type PadOptions } from './sequence/packed.js';
 export { lastValidStep, lengthsMask, type LastStepOptions } from './sequence/last-step.js';
 export { setBackend, getBackend, type Backend, type BackendName } from './backend/backend.js';

@@ -1,18 +1,27 @@
 #!/usr/bin/env node
 /** The `recurrent` command. Every subcommand is a thin shell over library functions. */
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import '../backend/reference/index.js';
 import { getBackend } from '../backend/backend.js';
 import { RecurrentError } from '../errors.js';
 import { registerPredict } from './predict-command.js';
 import { registerTrain } from './train-command.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+/** The package's version: package.json is 2 levels up from dist/cli/ and 3 from build/src/cli/. */
+function packageVersion(): string {
+  for (const candidate of ['../../package.json', '../../../package.json']) {
+    const url = new URL(candidate, import.meta.url);
+    if (!existsSync(url)) continue;
+    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'recurrent' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
 
 const program = new Command('recurrent')
   .description('recurrent neural networks (RNN, LSTM, GRU): train, predict, and see the shapes')
-  .version(`${pkg.version} (backend: ${getBackend().name})`, '-V, --version');
+  .version(`${packageVersion()} (backend: ${getBackend().name})`, '-V, --version');
 registerTrain(program);
 registerPredict(program);
 

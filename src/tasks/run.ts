@@ -4,7 +4,7 @@
  * clipping, reduce-on-plateau and early stopping, checkpoints every epoch, evaluates against
  * the baseline, and saves the model directory and the HTML report.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCO2, loadDiacritics, loadG2P, loadLanguageId } from '../data/datasets.js';
 import { splitDataset } from '../data/split.js';
@@ -160,7 +160,10 @@ export async function trainTask(options: TrainOptions = {}, callbacks: TrainCall
     } as Parameters<typeof fit<unknown>>[0]);
   } catch (error) {
     if (error instanceof TrainingError) {
-      throw new TrainingError(`${error.message}. The last good checkpoint is in ${join(out, 'checkpoint')}`);
+      const checkpoint = join(out, 'checkpoint');
+      throw new TrainingError(existsSync(join(checkpoint, 'config.json'))
+        ? `${error.message}. The last good checkpoint (the previous epoch) is in ${checkpoint}`
+        : `${error.message}. No checkpoint was written: it diverged in the first epoch`);
     }
     throw error;
   }

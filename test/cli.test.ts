@@ -1,0 +1,177 @@
+/**
+ * `recurrent train` and `recurrent predict` end to end on small settings: every task on its
+ * embedded data and on a user file, the model directory, the report, --json, determinism,
+ * bad data, a diverging loss and Ctrl-C.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import { trainTask } from '../src/tasks/run.js';
+import { loadPredictor } from '../src/tasks/model-dir.js';
+import { DataError, nn, type Tensor, tensor, TrainingError } from '../src/index.js';
+import { fit } from '../src/train/loop.js';
+import { Adam } from '../src/train/optimizers/adam.js';
+
+let epochs = 1;
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const temp = () => mkdtempSync(join(tmpdir(), 'recurrent-cli-'));
+const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', ...(input !== undefined && { input }) });
+
+describe('recurrent train (CLI)', () => {
+  test('classify with --json: one JSON line, a model directory and a report; predict reads it', () => {
+    const out = join(temp(), 'model');
+    const r = run(['train', '--max-train', '800', '--epochs', '1', '--hidden', '16', '--json', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const result = JSON.parse(lines[0]!) as { task: string; metrics: { accuracy: number }; baseline: { accuracy: number } };
+    assert.equal(result.task, 'classify');
+    assert.ok(result.metrics.accuracy > result.baseline.accuracy, JSON.stringify(result));
+    for (const file of ['config.json', 'weights.safetensors', 'report.html', 'metrics.json', 'checkpoint/config.json']) assert.ok(existsSync(join(out, file)), file);
+    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    assert.match(report, /<svg/);
+    assert.match(report, /Confusion matrix/);
+    assert.doesNotMatch(report, /<script|https?:\/\//, 'the report is self-contained');
+    const p = run(['predict', out, 'hello', 'bonjour']);
+    assert.equal(p.status, 0, p.stderr);
+    const predictions = p.stdout.trim().split('\n');
+    assert.equal(predictions.length, 2);
+    assert.match(predictions[0]!, /^hello\t(de|en|es|fr|it|nl|pl|pt)\t0\.\d{3}$/);
+    const viaStdin = run(['predict', out], 'ciao\n\nhola\n');
+    assert.equal(viaStdin.stdout.trim().split('\n').length, 2);
+  });
+
+  test('--help lists the flags; a bad flag value names the flag', () => {
+    const help = run(['train', '--help']);
+    assert.match(help.stdout, /--task <task>/);
+    assert.match(help.stdout, /--batch-size <n>/);
+    const bad = run(['train', '--epochs', 'two']);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--epochs must be an integer >= 1, got 'two'/);
+    assert.match(run(['--version']).stdout, /\d+\.\d+\.\d+ \(backend: \w+\)/);
+  });
+
+  test('a malformed data file fails naming the file and line', () => {
+    const dir = temp();
+    const file = join(dir, 'words.csv');
+    writeFileSync(file, 'text,label\nhello,en\n"bonjour,fr\n');
+    const r = run(['train', '--data', file, '--epochs', '1']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3`));
+  });
+
+  test('Ctrl-C saves the model trained so far', async () => {
+    const out = join(temp(), 'model');
+    const child = spawn(process.execPath, [cli, 'train', '--task', 'forecast', '--epochs', '500', '--hidden', '8', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d;
+        if (/epoch 2\//.test(stderr) && !child.killed) {
+          child.kill('SIGINT');
+          resolve();
+        }
+      });
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /interrupted/);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { metrics: { interrupted: boolean; epochs: number } };
+    assert.equal(config.metrics.interrupted, true);
+    assert.ok(config.metrics.epochs < 500);
+  });
+});
+
+describe('trainTask (library)', () => {
+  const small = { epochs: 1, hiddenSize: 12, maxTrainExamples: 500, batchSize: 32 } as const;
+
+  test('tag on the embedded diacritics data, then predict restores accents', async () => {
+    const out = join(temp(), 'tag');
+    const outcome = await trainTask({ task: 'tag', ...small, out });
+    assert.deepEqual(Object.keys(outcome.evaluation.metrics).sort(), ['charAccuracy', 'wordAccuracy']);
+    const [restored] = loadPredictor(out).predict(['eleve']);
+    assert.equal(restored!.length, 5);
+  });
+
+  test('seq2seq on the embedded G2P data', async () => {
+    const out = join(temp(), 'g2p');
+    const outcome = await trainTask({ task: 'seq2seq', ...small, out });
+    assert.ok(outcome.evaluation.metrics['tokenErrorRate']! >= 0);
+    const [phonemes] = loadPredictor(out).predict(['speech']);
+    assert.match(phonemes!, /^[A-Z ]*$/);
+  });
+
+  test('forecast on the embedded CO2 series', async () => {
+    const out = join(temp(), 'co2');
+    const outcome = await trainTask({ task: 'forecast', epochs: 2, hiddenSize: 8, out });
+    assert.deepEqual(Object.keys(outcome.evaluation.metrics).sort(), ['mae', 'mase', 'rmse']);
+    const history = Array.from({ length: 40 }, (_, i) => 400 + i * 0.2 + Math.sin(i / 2));
+    assert.equal(loadPredictor(out).predict([history.join(' ')]).length, 24);
+  });
+
+  test('every task trains on a small user file', async () => {
+    const dir = temp();
+    const files: [string, string, 'classify' | 'tag' | 'seq2seq' | 'forecast'][] = [
+      ['c.tsv', 'text\tlabel\n' + Array.from({ length: 40 }, (_, i) => `${i % 2 ? 'ab' : 'xy'}${'z'.repeat(i % 5)}\t${i % 2 ? 'A' : 'B'}`).join('\n'), 'classify'],
+      ['t.jsonl', Array.from({ length: 40 }, (_, i) => JSON.stringify({ input: 'abc'.slice(0, 1 + (i % 3)), tags: 'X Y Z'.split(' ').slice(0, 1 + (i % 3)).join(' ') })).join('\n'), 'tag'],
+      ['s.csv', 'source,target\n' + Array.from({ length: 40 }, (_, i) => `${'ab'.repeat(1 + (i % 3))},${'B '.repeat(1 + (i % 3)).trim()}`).join('\n'), 'seq2seq'],
+      ['f.csv', 'date,value\n' + Array.from({ length: 150 }, (_, i) => `${i},${(10 + Math.sin(i / 2) + i * 0.01).toFixed(3)}`).join('\n'), 'forecast'],
+    ];
+    for (const [name, content, task] of files) {
+      writeFileSync(join(dir, name), content);
+      const outcome = await trainTask({ task, data: join(dir, name), epochs: 1, hiddenSize: 8, batchSize: 8, out: join(dir, `${task}-model`) });
+      assert.ok(Object.values(outcome.evaluation.metrics).every(Number.isFinite), `${task}: ${JSON.stringify(outcome.evaluation.metrics)}`);
+    }
+  });
+
+  test('the same seed gives bit-identical weights', async () => {
+    const a = join(temp(), 'a');
+    const b = join(temp(), 'b');
+    await trainTask({ ...small, seed: 3, out: a });
+    await trainTask({ ...small, seed: 3, out: b });
+    assert.deepEqual(readFileSync(join(a, 'weights.safetensors')), readFileSync(join(b, 'weights.safetensors')));
+  });
+
+  test('a diverging loss stops with advice and keeps the last good checkpoint', async () => {
+    const out = join(temp(), 'nan');
+    await assert.rejects(
+      trainTask({ task: 'forecast', epochs: 30, hiddenSize: 8, lr: 1e30, clipNorm: 0, out }),
+      (e: unknown) => e instanceof TrainingError && /gradient clipping/.test(e.message) && /checkpoint/.test(e.message),
+    );
+  });
+
+  test('fit: a NaN loss in epoch 2 throws, and the epoch-1 checkpoint stays intact', async () => {
+    const model = new nn.Linear({ inFeatures: 2, outFeatures: 1 });
+    const x = tensor([1, 2, 3, 4], [2, 2]);
+    let saved: Record<string, Tensor> | null = null;
+    await assert.rejects(
+      fit({
+        model,
+        optimizer: new Adam(model.parameters(), { lr: 0.01 }),
+        batches: () => [0, 1, 2],
+        loss: (i) => (epochs > 1 && i === 1 ? model.forward(x).sum().mul(Number.NaN) : model.forward(x).pow(2).mean()),
+        epochs: 5,
+        onEpoch: (info) => {
+          epochs = info.epoch + 1;
+          saved = model.stateDict();
+        },
+      }),
+      (e: unknown) => e instanceof TrainingError && /loss is NaN at epoch 2, step 2/.test(e.message),
+    );
+    assert.ok(saved, 'epoch 1 was checkpointed');
+    assert.ok(Object.values(saved as Record<string, Tensor>).every((t) => t.data.every(Number.isFinite)));
+  });
+
+  test('bad user data is a DataError naming the file and line', async () => {
+    const dir = temp();
+    writeFileSync(join(dir, 'f.csv'), 'date,value\n1,2\n2,abc\n');
+    await assert.rejects(trainTask({ task: 'forecast', data: join(dir, 'f.csv'), out: join(dir, 'm') }), (e: unknown) => e instanceof DataError && e.line === 3);
+  });
+});
