@@ -15,3 +15,8 @@ export { RecurrentError, ShapeError, ValueError, StateDictError, GradientError, 
 export { parseSafetensors, serializeSafetensors, type SafetensorsContent } from './io/safetensors.js';
 export { loadSafetensors, saveSafetensors } from './io/safetensors-file.js';
 export { writeFileAtomic } from './io/atomic.js';
+export * from './train/index.js';
+export { fit, type FitOptions, type FitResult, type StepInfo, type EpochInfo } from './train/loop.js';
+export { trainTask, type TrainOptions, type TrainOutcome, type TrainCallbacks } from './tasks/run.js';
+export { loadPredictor, saveModelDirectory, readModelConfig } from './tasks/model-dir.js';
+export type { TaskName, Predictor, Evaluation } from './tasks/task.js';

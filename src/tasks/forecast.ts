@@ -1,7 +1,9 @@
 /**
  * forecast: the next months of a series from its recent past, e.g. Mauna Loa CO2.
- * The model sees month-to-month differences, standardised with the training part's mean and
- * standard deviation; forecasts are integrated back to levels. The last `testLength` steps
+ * The model sees seasonal differences (x_t - x_{t-season}: the growth over one season, smooth
+ * where the series is trending and seasonal), standardised with the training part's mean and
+ * standard deviation; forecasts are turned back into levels by adding the value one season
+ * earlier. The seasonal naive forecast is the special case of predicting zero growth. The last `testLength` steps
  * are held out for the test and the `testLength` before them for validation.
  * Metrics: MAE, RMSE and MASE (MAE scaled by the in-sample MAE of the seasonal naive
  * forecast), against the seasonal naive forecast (the value one season earlier).
@@ -42,19 +44,16 @@ interface Scaling {
   std: number;
 }
 
-const differences = (values: readonly number[]) => values.slice(1).map((v, i) => v - values[i]!);
+/** x_t - x_{t-lag} for t = lag..n-1. */
+const differences = (values: readonly number[], lag: number) => values.slice(lag).map((v, i) => v - values[i]!);
 
-/** Forecasts `horizon` levels after `history` (levels, at least inputLength + 1 values). */
-function forecastLevels(model: Forecaster, history: readonly number[], inputLength: number, horizon: number, scaling: Scaling): number[] {
-  const diffs = differences(history.slice(-(inputLength + 1))).map((d) => (d - scaling.mean) / scaling.std);
+/** Forecasts `horizon` levels after `history` (levels, at least inputLength + season values). */
+function forecastLevels(model: Forecaster, history: readonly number[], inputLength: number, horizon: number, scaling: Scaling, season: number): number[] {
+  const diffs = differences(history.slice(-(inputLength + season)), season).map((d) => (d - scaling.mean) / scaling.std);
   const predicted = noGrad(() => model.forward(new Tensor(Float32Array.from(diffs), [1, inputLength, 1]), horizon));
-  const levels: number[] = [];
-  let level = history[history.length - 1]!;
-  for (const d of predicted.data) {
-    level += d * scaling.std + scaling.mean;
-    levels.push(level);
-  }
-  return levels;
+  const extended = [...history];
+  for (const d of predicted.data) extended.push(extended[extended.length - season]! + d * scaling.std + scaling.mean);
+  return extended.slice(history.length);
 }
 
 /** MAE of the seasonal naive forecast inside `values` (the MASE scale). */
@@ -65,12 +64,13 @@ function seasonalScale(values: readonly number[], season: number): number {
 export function prepareForecast(series: Series, settings: TaskSettings, generator: Generator, options: Partial<ForecastSettings> = {}): PreparedTask<Batch> {
   const { inputLength = 36, testLength = 24, season = 12 } = options;
   const values = series.values;
-  if (values.length < inputLength + 3 * testLength + 2) {
-    throw new ValueError('forecast', `the series has ${values.length} values; need at least ${inputLength + 3 * testLength + 2} for input ${inputLength} and ${testLength} validation + test steps`);
+  const needed = inputLength + season + 3 * testLength + 1;
+  if (values.length < needed) {
+    throw new ValueError('forecast', `the series has ${values.length} values; need at least ${needed} for input ${inputLength}, season ${season} and ${testLength} validation + test steps`);
   }
   const trainEnd = values.length - 2 * testLength; // exclusive
   const validationEnd = values.length - testLength;
-  const trainDiffs = differences(values.slice(0, trainEnd));
+  const trainDiffs = differences(values.slice(0, trainEnd), season);
   const mean = trainDiffs.reduce((s, v) => s + v, 0) / trainDiffs.length;
   const std = Math.sqrt(trainDiffs.reduce((s, v) => s + (v - mean) ** 2, 0) / trainDiffs.length) || 1;
   const scaling: Scaling = { mean, std };
@@ -89,7 +89,7 @@ export function prepareForecast(series: Series, settings: TaskSettings, generato
   const scale = seasonalScale(values.slice(0, validationEnd), season);
   const evaluatePeriod = (end: number) => {
     const actual = values.slice(end, end + testLength);
-    const predicted = forecastLevels(model, values.slice(0, end), inputLength, testLength, scaling);
+    const predicted = forecastLevels(model, values.slice(0, end), inputLength, testLength, scaling, season);
     const naive = actual.map((_, i) => values[end + i - season]!);
     return { actual, predicted, naive };
   };
@@ -124,7 +124,7 @@ export function prepareForecast(series: Series, settings: TaskSettings, generato
         }],
       };
     },
-    artifacts: (): TaskArtifacts => ({ task: 'forecast', modelConfig: { ...config }, data: { scaling, inputLength, horizon: testLength, lastDates: series.dates.slice(-3) } }),
+    artifacts: (): TaskArtifacts => ({ task: 'forecast', modelConfig: { ...config }, data: { scaling, inputLength, horizon: testLength, season, lastDates: series.dates.slice(-3) } }),
   };
 }
 
@@ -136,14 +136,15 @@ export function forecastPredictor(artifacts: TaskArtifacts, load: (model: Foreca
   const scaling = artifacts.data['scaling'] as Scaling;
   const inputLength = artifacts.data['inputLength'] as number;
   const horizon = artifacts.data['horizon'] as number;
+  const season = artifacts.data['season'] as number;
   return {
     task: 'forecast',
     predict: (inputs) => {
       const history = inputs.join(' ').split(/[\s,]+/).filter((s) => s.length > 0).map(Number);
       const bad = history.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new ValueError('forecast predict', `value ${bad + 1} of the input is not a number`);
-      if (history.length < inputLength + 1) throw new ValueError('forecast predict', `needs at least ${inputLength + 1} values of history, got ${history.length}`);
-      return forecastLevels(model, history, inputLength, horizon, scaling).map((v) => v.toFixed(3));
+      if (history.length < inputLength + season) throw new ValueError('forecast predict', `needs at least ${inputLength + season} values of history, got ${history.length}`);
+      return forecastLevels(model, history, inputLength, horizon, scaling, season).map((v) => v.toFixed(3));
     },
   };
 }
