@@ -18,5 +18,6 @@ export { writeFileAtomic } from './io/atomic.js';
 export * from './train/index.js';
 export { fit, type FitOptions, type FitResult, type StepInfo, type EpochInfo } from './train/loop.js';
 export { trainTask, type TrainOptions, type TrainOutcome, type TrainCallbacks } from './tasks/run.js';
+export { explainRecurrent, formatExplanation, type Explanation, type ExplainSpec } from './explain/explain.js';
 export { loadPredictor, saveModelDirectory, readModelConfig } from './tasks/model-dir.js';
 export type { TaskName, Predictor, Evaluation } from './tasks/task.js';

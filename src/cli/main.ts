@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import '../backend/reference/index.js';
 import { getBackend } from '../backend/backend.js';
 import { RecurrentError } from '../errors.js';
+import { registerExplain } from './explain-command.js';
 import { registerPredict } from './predict-command.js';
 import { registerTrain } from './train-command.js';
 
@@ -24,6 +25,7 @@ const program = new Command('recurrent')
   .version(`${packageVersion()} (backend: ${getBackend().name})`, '-V, --version');
 registerTrain(program);
 registerPredict(program);
+registerExplain(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof RecurrentError) {
