@@ -11,3 +11,4 @@ export {
 } from './schedulers.js';
 export { clipGradNorm, clipGradValue } from './clip.js';
 export { EarlyStopping, type EarlyStoppingOptions, type EarlyStoppingState } from './early-stopping.js';
+export { timeChunks, detachState, truncatedBptt, type TbpttStep } from './tbptt.js';
