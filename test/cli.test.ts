@@ -32,7 +32,7 @@ describe('recurrent train (CLI)', () => {
     const result = JSON.parse(lines[0]!) as { task: string; metrics: { accuracy: number }; baseline: { accuracy: number } };
     assert.equal(result.task, 'classify');
     assert.ok(result.metrics.accuracy > result.baseline.accuracy, JSON.stringify(result));
-    for (const file of ['config.json', 'weights.safetensors', 'report.html', 'metrics.json', 'checkpoint/config.json']) assert.ok(existsSync(join(out, file)), file);
+    for (const file of ['config.json', 'weights.safetensors', 'report.html', 'metrics.json', 'checkpoint/latest.json']) assert.ok(existsSync(join(out, file)), file);
     const report = readFileSync(join(out, 'report.html'), 'utf8');
     assert.match(report, /<svg/);
     assert.match(report, /Confusion matrix/);
@@ -112,7 +112,7 @@ describe('trainTask (library)', () => {
     const out = join(temp(), 'co2');
     const outcome = await trainTask({ task: 'forecast', epochs: 2, hiddenSize: 8, out });
     assert.deepEqual(Object.keys(outcome.evaluation.metrics).sort(), ['mae', 'mase', 'rmse']);
-    const history = Array.from({ length: 40 }, (_, i) => 400 + i * 0.2 + Math.sin(i / 2));
+    const history = Array.from({ length: 60 }, (_, i) => 400 + i * 0.2 + Math.sin(i / 2));
     assert.equal(loadPredictor(out).predict([history.join(' ')]).length, 24);
   });
 
@@ -122,7 +122,7 @@ describe('trainTask (library)', () => {
       ['c.tsv', 'text\tlabel\n' + Array.from({ length: 40 }, (_, i) => `${i % 2 ? 'ab' : 'xy'}${'z'.repeat(i % 5)}\t${i % 2 ? 'A' : 'B'}`).join('\n'), 'classify'],
       ['t.jsonl', Array.from({ length: 40 }, (_, i) => JSON.stringify({ input: 'abc'.slice(0, 1 + (i % 3)), tags: 'X Y Z'.split(' ').slice(0, 1 + (i % 3)).join(' ') })).join('\n'), 'tag'],
       ['s.csv', 'source,target\n' + Array.from({ length: 40 }, (_, i) => `${'ab'.repeat(1 + (i % 3))},${'B '.repeat(1 + (i % 3)).trim()}`).join('\n'), 'seq2seq'],
-      ['f.csv', 'date,value\n' + Array.from({ length: 150 }, (_, i) => `${i},${(10 + Math.sin(i / 2) + i * 0.01).toFixed(3)}`).join('\n'), 'forecast'],
+      ['f.csv', 'date,value\n' + Array.from({ length: 160 }, (_, i) => `${i},${(10 + Math.sin(i / 2) + i * 0.01).toFixed(3)}`).join('\n'), 'forecast'],
     ];
     for (const [name, content, task] of files) {
       writeFileSync(join(dir, name), content);

@@ -23,9 +23,11 @@ export function registerTrain(program: Command): void {
     .option('--batch-size <n>', 'examples per batch', integer('batch-size', 1))
     .option('--lr <x>', 'Adam learning rate', number('lr', 0))
     .option('--clip-norm <x>', 'clip the global gradient norm (0 = off)', number('clip-norm', 0))
+    .option('--patience <n>', 'early stopping: epochs without validation improvement (default 4)', integer('patience', 1))
     .option('--max-train <n>', 'use at most this many training examples (0 = all)', integer('max-train', 0))
     .option('--seed <n>', 'seed: same seed, same model', integer('seed', 0), 0)
     .option('--out <dir>', 'model directory (default runs/<task>)')
+    .option('--resume <dir>', 'continue the interrupted run in this model directory from its last checkpoint (bit-identical to an uninterrupted run)')
     .option('--json', 'print one JSON line with the final metrics instead of text')
     .action(async (opts: Record<string, unknown>) => {
       const json = Boolean(opts['json']);
@@ -51,9 +53,11 @@ export function registerTrain(program: Command): void {
         ...(opts['batchSize'] !== undefined && { batchSize: opts['batchSize'] as number }),
         ...(opts['lr'] !== undefined && { lr: opts['lr'] as number }),
         ...(opts['clipNorm'] !== undefined && { clipNorm: opts['clipNorm'] as number }),
+        ...(opts['patience'] !== undefined && { patience: opts['patience'] as number }),
         ...(opts['maxTrain'] !== undefined && { maxTrainExamples: opts['maxTrain'] as number }),
         seed: opts['seed'] as number,
-        out: (opts['out'] as string | undefined) ?? join('runs', task),
+        out: (opts['resume'] as string | undefined) ?? (opts['out'] as string | undefined) ?? join('runs', task),
+        resume: opts['resume'] !== undefined,
       }, {
         onStart: (info) => {
           if (json) return;

@@ -4,7 +4,7 @@
  * clipping, reduce-on-plateau and early stopping, checkpoints every epoch, evaluates against
  * the baseline, and saves the model directory and the HTML report.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCO2, loadDiacritics, loadG2P, loadLanguageId } from '../data/datasets.js';
 import { splitDataset } from '../data/split.js';
@@ -15,7 +15,8 @@ import { CELL_TYPES, type CellType } from '../models/recurrent-layer.js';
 import { Generator } from '../tensor/random.js';
 import { clipGradNorm } from '../train/clip.js';
 import { EarlyStopping } from '../train/early-stopping.js';
-import { type EpochInfo, fit, type StepInfo } from '../train/loop.js';
+import { type EpochInfo, fit, type FitState, type StepInfo } from '../train/loop.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { Adam } from '../train/optimizers/adam.js';
 import { ReduceLROnPlateau } from '../train/schedulers.js';
 import { prepareClassify } from './classify.js';
@@ -48,6 +49,11 @@ export interface TrainOptions {
   maxTrainExamples?: number;
   /** Model directory to write. Default `runs/<task>`. */
   out?: string;
+  /**
+   * Continue the run whose checkpoint is in `out` (same options, taken from the checkpoint;
+   * `epochs` may be raised). The result is bit-identical to a run that was never interrupted.
+   */
+  resume?: boolean;
 }
 
 export interface TrainCallbacks {
@@ -106,8 +112,18 @@ function loadTask(options: TrainOptions, settings: TaskSettings, generator: Gene
   }
 }
 
-export async function trainTask(options: TrainOptions = {}, callbacks: TrainCallbacks = {}): Promise<TrainOutcome> {
+/** The options that define a run, as stored in its checkpoints. */
+const RUN_KEYS = ['task', 'data', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'epochs', 'batchSize', 'lr', 'seed', 'clipNorm', 'patience', 'maxTrainExamples'] as const;
+
+export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCallbacks = {}): Promise<TrainOutcome> {
   const started = performance.now();
+  const out = requested.out ?? join('runs', requested.task ?? 'classify');
+  const checkpointRoot = join(out, 'checkpoint');
+  const checkpoint = requested.resume ? readCheckpoint(checkpointRoot) : null;
+  if (requested.resume && !checkpoint) throw new ValueError('train', `--resume: no checkpoint in ${checkpointRoot} (it is written at the end of each epoch)`);
+  const options: TrainOptions = checkpoint
+    ? { ...(checkpoint.state.options as TrainOptions), ...(requested.epochs !== undefined && { epochs: requested.epochs }), out }
+    : requested;
   const task = options.task ?? 'classify';
   if (!TASK_NAMES.includes(task)) throw new ValueError('train', `--task must be one of ${TASK_NAMES.join(', ')}, got ${String(task)}`);
   const defaults = DEFAULTS[task];
@@ -126,7 +142,6 @@ export async function trainTask(options: TrainOptions = {}, callbacks: TrainCall
   const lr = checkNumber('lr', options.lr ?? defaults.lr, 0, false);
   const seed = checkNumber('seed', options.seed ?? 0, 0, true);
   const clip = checkNumber('clip-norm', options.clipNorm ?? 5, 0, false);
-  const out = options.out ?? join('runs', task);
 
   const generator = new Generator(seed);
   const prepared = loadTask({ ...options, task }, settings, generator);
@@ -136,6 +151,20 @@ export async function trainTask(options: TrainOptions = {}, callbacks: TrainCall
   const earlyStopping = new EarlyStopping({ patience: checkNumber('patience', options.patience ?? 4, 1, true) });
   mkdirSync(out, { recursive: true });
   const shuffler = new Generator(seed + 1);
+  let resume: FitState | undefined;
+  if (checkpoint) {
+    const { state } = checkpoint;
+    model.loadStateDict(checkpoint.weights);
+    optimizer.loadStateDict(state.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
+    scheduler.loadStateDict(state.scheduler as Parameters<typeof scheduler.loadStateDict>[0]);
+    earlyStopping.loadStateDict(state.earlyStopping as Parameters<typeof earlyStopping.loadStateDict>[0]);
+    generator.setState(state.generators['model']!);
+    shuffler.setState(state.generators['shuffle']!);
+    resume = { ...state.fit, best: Number(state.fit.best), bestWeights: checkpoint.bestWeights };
+  } else {
+    rmSync(checkpointRoot, { recursive: true, force: true });
+  }
+  const runOptions = Object.fromEntries(RUN_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
   callbacks.onStart?.({ task, summary: prepared.summary, parameters: model.parameterCount(), epochs, stepsPerEpoch: Math.ceil(prepared.trainBatches(new Generator(0)).length) });
 
   let result;
@@ -152,17 +181,29 @@ export async function trainTask(options: TrainOptions = {}, callbacks: TrainCall
       earlyStopping,
       onStep: callbacks.onStep,
       onEpoch: (info) => {
-        // Checkpoint: the model as it is after this epoch, written atomically.
-        saveModelDirectory(join(out, 'checkpoint'), model, prepared.artifacts(), { epoch: info.epoch, trainLoss: info.trainLoss, validation: info.validation });
+        // Everything needed to continue bit-identically, verified by checksums on resume.
+        const { bestWeights, ...fitState } = info.state;
+        writeCheckpoint(checkpointRoot, info.epoch, {
+          weights: model.stateDict(),
+          bestWeights,
+          state: {
+            options: runOptions,
+            optimizer: optimizer.stateDict(),
+            scheduler: scheduler.stateDict(),
+            earlyStopping: earlyStopping.stateDict(),
+            generators: { model: generator.getState(), shuffle: shuffler.getState() },
+            fit: { ...fitState, best: Number.isFinite(fitState.best) ? fitState.best : String(fitState.best) },
+          },
+        });
         callbacks.onEpoch?.(info);
       },
       stopRequested: callbacks.stopRequested,
+      ...(resume && { resume }),
     } as Parameters<typeof fit<unknown>>[0]);
   } catch (error) {
     if (error instanceof TrainingError) {
-      const checkpoint = join(out, 'checkpoint');
-      throw new TrainingError(existsSync(join(checkpoint, 'config.json'))
-        ? `${error.message}. The last good checkpoint (the previous epoch) is in ${checkpoint}`
+      throw new TrainingError(existsSync(join(checkpointRoot, 'latest.json'))
+        ? `${error.message}. The last good checkpoint (the previous epoch) is in ${checkpointRoot}`
         : `${error.message}. No checkpoint was written: it diverged in the first epoch`);
     }
     throw error;

@@ -45,6 +45,21 @@ export interface EpochInfo {
   seconds: number;
   /** Whether this epoch's validation is the best so far. */
   improved: boolean;
+  /** The loop's state after this epoch, for a checkpoint that `resume` continues bit-identically. */
+  state: FitState;
+}
+
+/** What `fit` needs to continue a run after `epoch` (see FitOptions.resume). */
+export interface FitState {
+  /** The last completed epoch. */
+  epoch: number;
+  trainLoss: number[];
+  validation: number[];
+  /** Best validation so far (Infinity before any). */
+  best: number;
+  bestEpoch: number | null;
+  /** Weights of the best epoch (when restoreBest), else null. */
+  bestWeights: Record<string, Tensor> | null;
 }
 
 export interface FitOptions<Batch> {
@@ -68,6 +83,11 @@ export interface FitOptions<Batch> {
   onEpoch?: (info: EpochInfo) => void;
   /** Checked between batches: return true to stop (e.g. after Ctrl-C). */
   stopRequested?: () => boolean;
+  /**
+   * Continue a run from a checkpoint: epochs start after `resume.epoch`. The caller restores
+   * the model, optimizer, scheduler, early stopping and generators to that moment.
+   */
+  resume?: FitState;
 }
 
 export interface FitResult {
@@ -86,10 +106,14 @@ const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve)
 export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult> {
   const { model, optimizer } = options;
   const parameters = model.parameters();
-  const result: FitResult = { trainLoss: [], validation: [], bestEpoch: null, stoppedEarly: false, interrupted: false, epochsRun: 0 };
-  let best = Infinity;
-  let bestWeights: Record<string, Tensor> | null = null;
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+  const resume = options.resume;
+  const result: FitResult = {
+    trainLoss: [...(resume?.trainLoss ?? [])], validation: [...(resume?.validation ?? [])], bestEpoch: resume?.bestEpoch ?? null,
+    stoppedEarly: false, interrupted: false, epochsRun: resume?.epoch ?? 0,
+  };
+  let best = resume?.best ?? Infinity;
+  let bestWeights: Record<string, Tensor> | null = resume?.bestWeights ?? null;
+  for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
     const started = performance.now();
     model.train();
     const batches = options.batches(epoch);
@@ -128,8 +152,13 @@ export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult>
     if (validation !== null) result.validation.push(validation);
     result.epochsRun = epoch;
     options.scheduler?.step(validation ?? trainLoss);
-    options.onEpoch?.({ epoch, trainLoss, validation, lr: optimizer.lr, seconds: (performance.now() - started) / 1000, improved });
-    if (validation !== null && options.earlyStopping?.step(validation)) {
+    // Early stopping decides before onEpoch, so a checkpoint written there holds its new state.
+    const stop = validation !== null && (options.earlyStopping?.step(validation) ?? false);
+    options.onEpoch?.({
+      epoch, trainLoss, validation, lr: optimizer.lr, seconds: (performance.now() - started) / 1000, improved,
+      state: { epoch, trainLoss: [...result.trainLoss], validation: [...result.validation], best, bestEpoch: result.bestEpoch, bestWeights },
+    });
+    if (stop) {
       result.stoppedEarly = true;
       break;
     }
