@@ -92,6 +92,14 @@ describe('recurrent layer input errors', () => {
     assert.throws(() => new nn.RNN({ inputSize: 3, hiddenSize: 5 }).forward(randn([6, 2, 3]), { h }), /h0 holds NaN at flat index 3/);
   });
 
+  test('NaN or Infinity in the input names its position', () => {
+    const x = randn([2, 3, 4]);
+    x.data[1 * 12 + 2 * 4 + 3] = Number.NaN;
+    assert.throws(() => new nn.GRU({ inputSize: 4, hiddenSize: 2, batchFirst: true }).forward(x), /input holds NaN at \[1, 2, 3\] \(batch 1, time 2, feature 3\)/);
+    x.data[1 * 12 + 2 * 4 + 3] = Number.POSITIVE_INFINITY;
+    assert.throws(() => new nn.GRU({ inputSize: 4, hiddenSize: 2 }).forward(x), /input holds Infinity at \[1, 2, 3\] \(time 1, batch 2, feature 3\)/);
+  });
+
   test('invalid options', () => {
     assert.throws(() => new nn.LSTM({ inputSize: 0, hiddenSize: 3 }), /LSTM: inputSize must be a positive integer, got 0/);
     assert.throws(() => new nn.LSTM({ inputSize: 2, hiddenSize: 3, projSize: 3 }), /projSize \(3\) must be smaller than hiddenSize \(3\)/);

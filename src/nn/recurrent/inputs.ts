@@ -51,6 +51,18 @@ export function prepareInput(spec: StateSpec, x: Tensor, lengths: Lengths | unde
   if (x.shape[featureDim] !== spec.inputSize) {
     throw new ShapeError({ where, what: `input dim ${featureDim} (features)`, expected: spec.inputSize, actual: x.shape[featureDim]! });
   }
+  const bad = x.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    // Name the position by dimension so the user can find the bad value in their data.
+    const position: number[] = [];
+    let rest = bad;
+    for (let d = x.rank - 1; d >= 0; d--) {
+      position.unshift(rest % x.shape[d]!);
+      rest = Math.floor(rest / x.shape[d]!);
+    }
+    const names = batched ? (spec.batchFirst ? ['batch', 'time', 'feature'] : ['time', 'batch', 'feature']) : ['time', 'feature'];
+    throw new ValueError(where, `input holds ${x.data[bad]} at [${position.join(', ')}] (${names.map((n, i) => `${n} ${position[i]}`).join(', ')}); inputs must be finite`);
+  }
   const timeDim = batched && spec.batchFirst ? 1 : 0;
   const time = x.shape[timeDim]!;
   if (time === 0) throw new ShapeError({ where, what: `input dim ${timeDim} (time)`, expected: 'at least 1', actual: 0 });
