@@ -10,7 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
 import { indexBatches, padIds } from './batching.js';
 import { mostFrequent } from './metrics.js';
-import type { Evaluation, PreparedTask, Predictor, TaskArtifacts, TaskSettings } from './task.js';
+import { type Evaluation, isStringArray, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskSettings } from './task.js';
 
 export interface ClassifyExample {
   text: string;
@@ -115,7 +115,7 @@ export function classifyPredictor(artifacts: TaskArtifacts, load: (model: Sequen
   load(model);
   model.eval();
   const vocab = Vocabulary.fromJSON(artifacts.data['vocabulary'] as ReturnType<Vocabulary['toJSON']>);
-  const labels = artifacts.data['labels'] as string[];
+  const labels = savedValue<string[]>(artifacts, 'labels', (v) => isStringArray(v) && (v as string[]).length === model.config.numClasses, `${model.config.numClasses} label strings`);
   return {
     task: 'classify',
     predict: (inputs) => {

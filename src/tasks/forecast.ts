@@ -16,7 +16,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { mseLoss } from '../train/losses.js';
 import { indexBatches } from './batching.js';
 import { meanAbsoluteError } from './metrics.js';
-import type { Evaluation, PreparedTask, Predictor, TaskArtifacts, TaskSettings } from './task.js';
+import { type Evaluation, isPositiveInteger, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskSettings } from './task.js';
 
 export interface Series {
   dates: string[];
@@ -133,10 +133,13 @@ export function forecastPredictor(artifacts: TaskArtifacts, load: (model: Foreca
   const model = new Forecaster(artifacts.modelConfig as unknown as ForecasterConfig);
   load(model);
   model.eval();
-  const scaling = artifacts.data['scaling'] as Scaling;
-  const inputLength = artifacts.data['inputLength'] as number;
-  const horizon = artifacts.data['horizon'] as number;
-  const season = artifacts.data['season'] as number;
+  const scaling = savedValue<Scaling>(artifacts, 'scaling', (v) => {
+    const s = v as Partial<Scaling> | null;
+    return s !== null && typeof s === 'object' && Number.isFinite(s.mean) && Number.isFinite(s.std) && (s.std as number) > 0;
+  }, 'an object { mean, std } of finite numbers with std > 0');
+  const inputLength = savedValue<number>(artifacts, 'inputLength', isPositiveInteger, 'a positive integer');
+  const horizon = savedValue<number>(artifacts, 'horizon', (v) => v === model.config.horizon, `the model's horizon (${model.config.horizon})`);
+  const season = savedValue<number>(artifacts, 'season', isPositiveInteger, 'a positive integer');
   return {
     task: 'forecast',
     predict: (inputs) => {

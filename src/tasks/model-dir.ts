@@ -10,6 +10,7 @@ import { FormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors-file.js';
 import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { classifyPredictor } from './classify.js';
 import { forecastPredictor } from './forecast.js';
 import { seq2seqPredictor } from './seq2seq.js';
@@ -35,9 +36,14 @@ export function saveModelDirectory(dir: string, model: Module, artifacts: TaskAr
 export function readModelConfig(dir: string): SavedConfig {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw new FormatError(path, 'not found: is this a model directory written by `recurrent train`?');
+  return parseModelConfig(readFileSync(path, 'utf8'), path);
+}
+
+/** Parses and checks the text of a config.json; `path` names it in errors. */
+export function parseModelConfig(text: string, path: string): SavedConfig {
   let config: SavedConfig;
   try {
-    config = JSON.parse(readFileSync(path, 'utf8')) as SavedConfig;
+    config = JSON.parse(text) as SavedConfig;
   } catch (error) {
     throw new FormatError(path, `is not valid JSON (${(error as Error).message})`);
   }
@@ -50,10 +56,33 @@ export function readModelConfig(dir: string): SavedConfig {
   return config;
 }
 
+/**
+ * Refuses a config whose sizes could not come from these weights, BEFORE any model is
+ * allocated: a forged `hiddenSize: 1e6` must fail as a FormatError, not exhaust memory.
+ * Every numeric setting must be a finite number in [0, 1e6], and the product of the two
+ * largest (the biggest weight matrix such a model can have) must be within 16x the weights'
+ * element count.
+ */
+function checkConfigFitsWeights(config: SavedConfig, weights: Record<string, Tensor>, path: string): void {
+  const numbers: number[] = [];
+  for (const [key, value] of Object.entries(config.modelConfig)) {
+    if (typeof value !== 'number') continue;
+    if (!Number.isFinite(value) || value < 0 || value > 1e6) throw new FormatError(path, `modelConfig.${key} is ${value}, outside [0, 1e6]`);
+    numbers.push(value);
+  }
+  const elements = Object.values(weights).reduce((n, t) => n + t.size, 0);
+  const [largest = 0, second = 0] = numbers.sort((a, b) => b - a);
+  if (largest * second > 16 * elements) {
+    throw new FormatError(path, `modelConfig describes a model far larger than weights.safetensors (${elements} values)`);
+  }
+}
+
 /** Restores a saved model as a predictor. */
 export function loadPredictor(dir: string): Predictor {
   const config = readModelConfig(dir);
-  const load = (model: Module) => model.loadStateDict(loadSafetensors(join(dir, 'weights.safetensors')));
+  const weights = loadSafetensors(join(dir, 'weights.safetensors'));
+  checkConfigFitsWeights(config, weights, join(dir, 'config.json'));
+  const load = (model: Module) => model.loadStateDict(weights);
   const makers: Record<TaskName, (a: TaskArtifacts, l: (m: Module) => void) => Predictor> = {
     classify: classifyPredictor,
     tag: tagPredictor,

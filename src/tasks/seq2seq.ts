@@ -12,7 +12,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
 import { indexBatches, padIds } from './batching.js';
 import { mostFrequent, tokenErrorRate } from './metrics.js';
-import type { Evaluation, PreparedTask, Predictor, TaskArtifacts, TaskSettings } from './task.js';
+import { type Evaluation, isPositiveInteger, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskSettings } from './task.js';
 
 export interface Seq2SeqExample {
   source: string;
@@ -126,7 +126,7 @@ export function seq2seqPredictor(artifacts: TaskArtifacts, load: (model: Seq2Seq
   model.eval();
   const sourceVocab = Vocabulary.fromJSON(artifacts.data['sourceVocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const targetVocab = Vocabulary.fromJSON(artifacts.data['targetVocabulary'] as ReturnType<Vocabulary['toJSON']>);
-  const maxLength = artifacts.data['maxLength'] as number;
+  const maxLength = savedValue<number>(artifacts, 'maxLength', isPositiveInteger, 'a positive integer');
   return {
     task: 'seq2seq',
     predict: (inputs) => decodeAll(model, sourceVocab, targetVocab, inputs.map((s) => s.trim().toLowerCase()), maxLength, 4).map((t) => t.join(' ')),

@@ -13,7 +13,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
 import { indexBatches, padIds } from './batching.js';
 import { mostFrequent } from './metrics.js';
-import type { Evaluation, PreparedTask, Predictor, TaskArtifacts, TaskSettings } from './task.js';
+import { type Evaluation, isStringArray, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskSettings } from './task.js';
 
 export interface TagExample {
   input: string;
@@ -125,7 +125,7 @@ export function tagPredictor(artifacts: TaskArtifacts, load: (model: SequenceTag
   load(model);
   model.eval();
   const vocab = Vocabulary.fromJSON(artifacts.data['vocabulary'] as ReturnType<Vocabulary['toJSON']>);
-  const tags = artifacts.data['tags'] as string[];
+  const tags = savedValue<string[]>(artifacts, 'tags', (v) => isStringArray(v) && (v as string[]).length === model.config.numTags, `${model.config.numTags} tag strings`);
   const diacritics = artifacts.data['kind'] === 'diacritics';
   return {
     task: 'tag',

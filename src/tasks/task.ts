@@ -3,6 +3,7 @@
  * how examples become batches, the loss, the validation metric, the test metrics with a
  * baseline, what is saved in the model directory, and how a saved model predicts.
  */
+import { ValueError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -74,3 +75,13 @@ export interface Predictor {
   /** Predicts one output line per input line. */
   predict(inputs: string[]): string[];
 }
+
+/** Reads `data[key]` of saved artifacts, checking it with `valid`; throws naming the key. */
+export function savedValue<T>(artifacts: TaskArtifacts, key: string, valid: (value: unknown) => boolean, expected: string): T {
+  const value = artifacts.data[key];
+  if (!valid(value)) throw new ValueError('config.json', `data.${key} must be ${expected}`);
+  return value as T;
+}
+
+export const isStringArray = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string');
+export const isPositiveInteger = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 1e6;
