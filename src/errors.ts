@@ -5,10 +5,8 @@
 
 /** Base class of every error this library throws on purpose. */
 export class RecurrentError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+  // Explicit names: class names do not survive minified browser bundles.
+  override name = 'RecurrentError';
 }
 
 /** Fields of a {@link ShapeError}: what was checked and what was found. */
@@ -33,6 +31,7 @@ const show = (v: number | string | readonly number[]): string =>
  * Message: `LSTM(inputSize=10): input dim 2 (features) is 12, expected 10`.
  */
 export class ShapeError extends RecurrentError {
+  override name = 'ShapeError';
   readonly where: string;
   readonly what: string;
   readonly expected: number | string | readonly number[];
@@ -51,6 +50,7 @@ export class ShapeError extends RecurrentError {
 
 /** An argument had an invalid value (not a shape problem): a length out of range, a bad option. */
 export class ValueError extends RecurrentError {
+  override name = 'ValueError';
   readonly where: string;
   constructor(where: string, message: string) {
     super(`${where}: ${message}`);
@@ -63,6 +63,7 @@ export type StateDictProblem = 'missing' | 'unexpected' | 'shape' | 'non-finite'
 
 /** `loadStateDict` found a missing, unexpected, misshaped or non-finite entry. */
 export class StateDictError extends RecurrentError {
+  override name = 'StateDictError';
   readonly key: string;
   readonly problem: StateDictProblem;
   constructor(where: string, key: string, problem: StateDictProblem, detail: string) {
@@ -73,10 +74,13 @@ export class StateDictError extends RecurrentError {
 }
 
 /** Autograd was used in a way it cannot support (backward of a non-scalar without a gradient, ...). */
-export class GradientError extends RecurrentError {}
+export class GradientError extends RecurrentError {
+  override name = 'GradientError';
+}
 
 /** A data file (CSV, TSV, JSONL, a dataset) could not be read: names the file and the line. */
 export class DataError extends RecurrentError {
+  override name = 'DataError';
   readonly file: string;
   readonly line: number | null;
   constructor(file: string, line: number | null, message: string) {
@@ -88,6 +92,7 @@ export class DataError extends RecurrentError {
 
 /** A file in a binary or structured format (npy, safetensors, ONNX, a model directory) is malformed. */
 export class FormatError extends RecurrentError {
+  override name = 'FormatError';
   readonly file: string;
   constructor(file: string, message: string) {
     super(`${file}: ${message}`);
@@ -96,4 +101,6 @@ export class FormatError extends RecurrentError {
 }
 
 /** Training could not go on (a NaN loss, an exploding gradient). The last good checkpoint is kept. */
-export class TrainingError extends RecurrentError {}
+export class TrainingError extends RecurrentError {
+  override name = 'TrainingError';
+}

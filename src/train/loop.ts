@@ -100,7 +100,7 @@ export interface FitResult {
 }
 
 /** Lets pending events (a Ctrl-C, a timer) run between batches. */
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+const yieldToEvents = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /** Trains `model`; async only so that signals and progress output are handled between batches. */
 export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult> {
