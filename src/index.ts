@@ -8,6 +8,7 @@ export * from './tensor/index.js';
 export * as nn from './nn/index.js';
 export * as models from './models/index.js';
 export * as data from './data/index.js';
+export * as layers from './layers/index.js';
 export { PackedSequence, packPaddedSequence, padPackedSequence, type PackOptions, type PadOptions } from './sequence/packed.js';
 export { lastValidStep, lengthsMask, type LastStepOptions } from './sequence/last-step.js';
 export { setBackend, getBackend, type Backend, type BackendName } from './backend/backend.js';

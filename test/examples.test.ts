@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { concat, manualSeed, randn, ShapeError, type Tensor, tensor } from '../src/index.js';
 import * as seed000 from '../examples/seed000-output-scenarios.js';
 import * as seed001 from '../examples/seed001-elman-output-vs-hidden.js';
+import * as seed002 from '../examples/seed002-keras-shapes.js';
 import * as seed003 from '../examples/seed003-lstm-shapes.js';
 import * as seed004 from '../examples/seed004-elman-linear-head.js';
 import { assertClose } from './helpers.js';
@@ -125,7 +126,7 @@ describe('seed 003: LSTM shapes', () => {
   test('the corrected forecaster is an autoregressive rollout: each prediction extends the input', () => {
     manualSeed(4);
     const model = new seed003.AutoregressiveForecaster(1, 16, 1);
-    let x = randn([2, 6, 1]); // (batch, time, 1)
+    let x: Tensor = randn([2, 6, 1]); // (batch, time, 1)
     const predictions = model.forward(x, 3); // (batch, 3, 1)
     assert.deepEqual(predictions.shape, [2, 3, 1]);
     for (let k = 0; k < 3; k++) {
@@ -188,5 +189,64 @@ describe('seed 004: Elman RNN with a Linear head', () => {
     const loss: Tensor = seed004.crossEntropy(logits, labels);
     assert.deepEqual(loss.shape, []);
     assert.ok(Math.abs(loss.item() - expected) < 1e-6, `${loss.item()} vs ${expected}`);
+  });
+});
+
+describe('seed 002: Keras-style shapes', () => {
+  const lines = capture(seed002.run);
+  const row = (name: string) => lines.find((l) => l.startsWith(`│ ${name} `)) ?? '';
+
+  test('logs the output shapes the seed prints', () => {
+    assert.deepEqual(startingWith(lines, 'The output shape after'), [
+      'The output shape after the TimeDistributed Dense layer is: (2, 10, 16)',
+      'The output shape after the TimeAverageLayer is: (2, 32)',
+      'The output shape after the Dense layer is: (2, 16)',
+    ]);
+    assert.ok(lines.includes('The output shapes with returnState are: (2, 10, 32), (2, 32), (2, 32)'));
+  });
+
+  test('the summaries show each layer with its type, (None, ...) shape and parameter count', () => {
+    for (const [name, shape, params] of [
+      ['input_layer (InputLayer)', '(None, 10, 20)', '0'],
+      ['simple_rnn (SimpleRNN)', '(None, 10, 32)', '1,696'],
+      ['time_distributed (TimeDistributed)', '(None, 10, 16)', '528'],
+      ['time_average_layer (TimeAverageLayer)', '(None, 32)', '0'],
+      ['simple_rnn_2 (SimpleRNN)', '(None, 32)', '1,696'],
+      ['dense_1 (Dense)', '(None, 16)', '528'],
+      ['lstm (LSTM)', '[(None, 10, 32),', '6,784'],
+    ]) {
+      const cells = row(name!).split('│').map((c) => c.trim());
+      assert.deepEqual(cells.slice(1, 4), [name, shape, params], `row of ${name} in:\n${lines.join('\n')}`);
+    }
+    assert.deepEqual(startingWith(lines, ' Total params:'), [
+      ' Total params: 2,224 (8.69 KB)',
+      ' Total params: 1,696 (6.62 KB)',
+      ' Total params: 2,224 (8.69 KB)',
+      ' Total params: 6,784 (26.50 KB)',
+    ]);
+  });
+
+  test('a shape mistake logs ShapeErrors naming the layer and the features dim', () => {
+    assert.deepEqual(startingWith(lines, 'error: '), [
+      'error: input_layer: expected input with 20 features (dim 2), received 12',
+      'error: simple_rnn: expected input with 20 features (dim 2), received 12',
+    ]);
+  });
+
+  test('TimeAverageLayer averages over time (masked steps left out) and trains', async () => {
+    manualSeed(21);
+    const layer = new seed002.TimeAverageLayer();
+    const x = randn([2, 3, 4]);
+    assertClose(layer.apply(x), x.mean(1), 'mean over time');
+    const mask = tensor([[1, 1, 0], [1, 0, 0]]);
+    const masked = layer.apply(x, { mask });
+    assertClose(masked.select(0, 1), x.select(0, 1).select(0, 0), 'row 1 has one real step');
+    const model = seed002.example2();
+    model.compile({ optimizer: 'adam', loss: 'mse' });
+    const inputs = randn([8, 10, 20]);
+    const targets = randn([8, 32]).mul(0.1);
+    const before = model.evaluate(inputs, targets).loss!;
+    await model.fit(inputs, targets, { epochs: 5, batchSize: 4 });
+    assert.ok(model.evaluate(inputs, targets).loss! < before, 'fit lowers the loss through the custom layer');
   });
 });
