@@ -22,3 +22,6 @@ export { trainTask, type TrainOptions, type TrainOutcome, type TrainCallbacks } 
 export { explainRecurrent, formatExplanation, type Explanation, type ExplainSpec } from './explain/explain.js';
 export { loadPredictor, saveModelDirectory, readModelConfig } from './tasks/model-dir.js';
 export type { TaskName, Predictor, Evaluation } from './tasks/task.js';
+export { parseNpy, serializeNpy, npyToTensor, type NpyArray, type NpyDtype, type NpyInput } from './io/npy.js';
+export { loadNpy, saveNpy } from './io/npy-file.js';
+export { exportOnnx, exportOnnxModel, exportModelDirectory, loadOnnx, parseOnnx, OnnxModel, supportedOperators, type OnnxExportOptions, type OnnxExportResult, type OnnxValueSpec, type OnnxFeed, type OnnxValueInfo, type ModelDirectoryExport } from './onnx/index.js';

@@ -6,6 +6,7 @@ import '../backend/reference/index.js';
 import { getBackend } from '../backend/backend.js';
 import { RecurrentError } from '../errors.js';
 import { registerExplain } from './explain-command.js';
+import { registerExport } from './export-command.js';
 import { registerPredict } from './predict-command.js';
 import { registerTrain } from './train-command.js';
 
@@ -25,6 +26,7 @@ const program = new Command('recurrent')
   .version(`${packageVersion()} (backend: ${getBackend().name})`, '-V, --version');
 registerTrain(program);
 registerPredict(program);
+registerExport(program);
 registerExplain(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

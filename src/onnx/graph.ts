@@ -1,0 +1,287 @@
+/**
+ * Loading and running ONNX models: `loadOnnx(file)` -> `OnnxModel`, whose `run(inputs)` gives
+ * every graph output as a Tensor (and `runArrays` as typed arrays, keeping integer outputs exact).
+ *
+ * Loading checks the whole model before anything runs: the schema, the opset, every node's
+ * operator (an unsupported one fails with a FormatError naming the operator and the node),
+ * that every value a node reads is produced somewhere, and the initializers' data. Nodes then
+ * run in dependency order; values are freed after their last use.
+ *
+ * Supported operators: see `supportedOperators()`; the recurrent ones in ops/recurrent.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { FormatError, RecurrentError, ShapeError, ValueError } from '../errors.js';
+import type { NpyArray } from '../io/npy.js';
+import { Tensor } from '../tensor/tensor.js';
+import { OpContext, type OpImpl } from './ops/context.js';
+import { elementwiseOps } from './ops/elementwise.js';
+import { layoutOps } from './ops/layout.js';
+import { linalgOps } from './ops/linalg.js';
+import { recurrentOps } from './ops/recurrent.js';
+import { decodeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js';
+import { dataTypeName, elemTypeOf, type ElemType, fromTensorProto, isFloat, makeArray, type NDArray } from './values.js';
+
+const OPS: Record<string, OpImpl> = { ...elementwiseOps, ...linalgOps, ...layoutOps, ...recurrentOps };
+
+/** Names of the operators this runtime implements (default ONNX domain). */
+export function supportedOperators(): string[] {
+  return Object.keys(OPS).sort();
+}
+
+/** Oldest default-domain opset accepted (RNN/LSTM/GRU took their current form in opset 7). */
+const MIN_OPSET = 7;
+
+/** A graph input or output: name, element type and dims (a number, a symbolic name, or null when unknown). */
+export interface OnnxValueInfo {
+  name: string;
+  type: ElemType | null;
+  dims: (number | string | null)[] | null;
+}
+
+/**
+ * A value to feed: a Tensor (float32 values; whole numbers are accepted for integer inputs), a
+ * typed array with its shape as from an .npy file, or a 1-D Int32Array / BigInt64Array (lengths).
+ */
+export type OnnxFeed = Tensor | NpyArray | Int32Array | BigInt64Array;
+
+function describeInfo(v: ValueInfoProto): OnnxValueInfo {
+  const tt = v.type?.tensor_type;
+  return {
+    name: v.name ?? '',
+    type: tt ? elemTypeOf(tt.elem_type) : null,
+    dims: tt?.shape ? (tt.shape.dim ?? []).map((d) => (d.dim_value !== undefined ? Number(d.dim_value) : d.dim_param ? d.dim_param : null)) : null,
+  };
+}
+
+interface PlannedNode {
+  node: NodeProto;
+  index: number;
+  impl: OpImpl;
+  /** Values whose last reader is this node (freed after it runs). */
+  frees: string[];
+}
+
+export class OnnxModel {
+  /** The file (or label) the model came from, used in messages. */
+  readonly file: string;
+  /** Inputs to feed (graph inputs that are not initializers). */
+  readonly inputs: OnnxValueInfo[];
+  readonly outputs: OnnxValueInfo[];
+  /** Default-domain opset version. */
+  readonly opset: number;
+  readonly producer: string;
+  readonly metadata: Record<string, string>;
+  private readonly initializers = new Map<string, NDArray>();
+  private readonly plan: PlannedNode[] = [];
+
+  constructor(model: ModelProto, file: string) {
+    this.file = file;
+    const graph = model.graph;
+    if (!graph) throw new FormatError(file, 'the model has no graph');
+    const opsets = model.opset_import ?? [];
+    const main = opsets.find((o) => !o.domain || o.domain === 'ai.onnx');
+    this.opset = Number(main?.version ?? 0);
+    if (!main || this.opset < MIN_OPSET) throw new FormatError(file, `default-domain opset ${main ? this.opset : 'missing'} is not supported (${MIN_OPSET} or newer is)`);
+    this.producer = [model.producer_name, model.producer_version].filter(Boolean).join(' ');
+    this.metadata = Object.fromEntries((model.metadata_props ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+
+    for (const [k, t] of (graph.initializer ?? []).entries()) {
+      const name = t.name ?? '';
+      this.initializers.set(name, fromTensorProto(t, file, `initializer '${name || `#${k}`}'`));
+    }
+    if ((graph as { sparse_initializer?: unknown[] }).sparse_initializer?.length) throw new FormatError(file, 'sparse initializers are not supported');
+    this.inputs = (graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? '')).map(describeInfo);
+    this.outputs = (graph.output ?? []).map(describeInfo);
+    for (const v of this.inputs) {
+      if (v.type === null) {
+        const code = (graph.input ?? []).find((i) => i.name === v.name)?.type?.tensor_type?.elem_type;
+        if (code !== undefined) throw new FormatError(file, `input '${v.name}' has element type ${dataTypeName(code)}, which is not supported`);
+      }
+    }
+    this.planNodes(graph.node ?? []);
+  }
+
+  /** Checks every node and orders them so each runs after the nodes that produce its inputs. */
+  private planNodes(nodes: NodeProto[]): void {
+    const file = this.file;
+    const label = (n: NodeProto, i: number) => `node '${n.name || `#${i}`}' (${n.op_type})`;
+    const producer = new Map<string, number>();
+    nodes.forEach((node, i) => {
+      const domain = node.domain ?? '';
+      if (domain !== '' && domain !== 'ai.onnx') {
+        throw new FormatError(file, `${label(node, i)}: operator '${node.op_type}' of domain '${domain}' is not supported (only the default ONNX domain is)`);
+      }
+      if (!node.op_type || !OPS[node.op_type]) {
+        throw new FormatError(file, `${label(node, i)}: operator '${node.op_type}' is not supported; supported operators: ${supportedOperators().join(', ')}`);
+      }
+      for (const a of node.attribute ?? []) {
+        if (a.g || a.graphs?.length) throw new FormatError(file, `${label(node, i)}: subgraph attributes are not supported`);
+      }
+      for (const out of node.output ?? []) {
+        if (!out) continue;
+        if (producer.has(out) || this.initializers.has(out)) throw new FormatError(file, `${label(node, i)}: value '${out}' is produced twice`);
+        producer.set(out, i);
+      }
+    });
+    const available = new Set<string>([...this.initializers.keys(), ...this.inputs.map((v) => v.name)]);
+    // Kahn's algorithm in file order (already topological in valid models).
+    const pending = nodes.map((node, i) => ({ node, i, waiting: new Set((node.input ?? []).filter((n) => n && !available.has(n))) }));
+    for (const p of pending) {
+      for (const name of p.waiting) {
+        if (!producer.has(name)) throw new FormatError(file, `${label(p.node, p.i)}: input '${name}' is not a graph input, an initializer or any node's output`);
+      }
+    }
+    const done = new Set<number>();
+    const order: { node: NodeProto; i: number }[] = [];
+    while (order.length < nodes.length) {
+      const before = order.length;
+      for (const p of pending) {
+        if (done.has(p.i)) continue;
+        if ([...p.waiting].every((name) => done.has(producer.get(name)!))) {
+          done.add(p.i);
+          order.push(p);
+        }
+      }
+      if (order.length === before) throw new FormatError(file, 'the graph has a cycle');
+    }
+    const outputs = new Set(this.outputs.map((o) => o.name));
+    for (const name of outputs) {
+      if (!producer.has(name) && !available.has(name)) throw new FormatError(file, `graph output '${name}' is not produced by any node`);
+    }
+    const lastUse = new Map<string, number>();
+    order.forEach(({ node }, k) => {
+      for (const name of node.input ?? []) if (name && producer.has(name)) lastUse.set(name, k);
+    });
+    order.forEach(({ node, i }, k) => {
+      const frees = (node.input ?? []).filter((name) => name && lastUse.get(name) === k && !outputs.has(name));
+      this.plan.push({ node, index: i, impl: OPS[node.op_type!]!, frees: [...new Set(frees)] });
+    });
+  }
+
+  /** Brings a feed to the declared element type and checks the declared dims. */
+  private prepareFeed(info: OnnxValueInfo, feed: OnnxFeed, bindings: Map<string, [number, string]>): NDArray {
+    const where = `ONNX input '${info.name}'`;
+    let type: ElemType;
+    let values: ArrayLike<number | bigint>;
+    let shape: number[];
+    if (feed instanceof Tensor) {
+      type = 'float32';
+      values = feed.data;
+      shape = [...feed.shape];
+    } else if (feed instanceof Int32Array || feed instanceof BigInt64Array) {
+      type = feed instanceof Int32Array ? 'int32' : 'int64';
+      values = feed;
+      shape = [feed.length];
+    } else if (feed && typeof feed === 'object' && 'dtype' in feed && 'data' in feed && 'shape' in feed) {
+      type = feed.dtype === 'int64' ? 'int64' : feed.dtype;
+      values = feed.data;
+      shape = [...feed.shape];
+    } else {
+      throw new ValueError(where, 'must be a Tensor, an npy array ({ dtype, data, shape }), or a 1-D Int32Array / BigInt64Array');
+    }
+    const target = info.type ?? type;
+    if (info.dims) {
+      if (info.dims.length !== shape.length) throw new ShapeError({ where, what: 'rank', expected: `${info.dims.length} ([${info.dims.map((d) => d ?? '?').join(', ')}])`, actual: `${shape.length} ([${shape.join(', ')}])` });
+      info.dims.forEach((d, i) => {
+        if (typeof d === 'number' && d !== shape[i]) throw new ShapeError({ where, what: `dim ${i}`, expected: d, actual: shape[i]! });
+        if (typeof d === 'string') {
+          const bound = bindings.get(d);
+          if (bound && bound[0] !== shape[i]) throw new ShapeError({ where, what: `dim ${i} ('${d}')`, expected: `${bound[0]} (as in input '${bound[1]}')`, actual: shape[i]! });
+          if (!bound) bindings.set(d, [shape[i]!, info.name]);
+        }
+      });
+    }
+    const out = makeArray(target, shape);
+    const integer = !isFloat(target);
+    for (let i = 0; i < values.length; i++) {
+      const v = Number(values[i]);
+      if (integer && !Number.isInteger(v)) throw new ValueError(where, `expects ${target} values, but element ${i} is ${v}`);
+      out.data[i] = target === 'bool' ? (v ? 1 : 0) : v;
+    }
+    return out;
+  }
+
+  /** Runs the graph; every output as typed arrays (float32, int32 or int64), see `toNpyArray`. */
+  runArrays(feeds: Record<string, OnnxFeed>): Record<string, NpyArray> {
+    const raw = this.runRaw(feeds);
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, toNpyArray(v)]));
+  }
+
+  /** Runs the graph; every output as a float32 Tensor (integer outputs converted). */
+  run(feeds: Record<string, OnnxFeed>): Record<string, Tensor> {
+    const raw = this.runRaw(feeds);
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, new Tensor(Float32Array.from(v.data), v.shape)]));
+  }
+
+  /** Runs the graph and returns the raw output arrays. */
+  runRaw(feeds: Record<string, OnnxFeed>): Record<string, NDArray> {
+    if (feeds === null || typeof feeds !== 'object') throw new ValueError(this.file, 'run() takes an object mapping input names to values');
+    const values = new Map<string, NDArray>(this.initializers);
+    const known = new Set(this.inputs.map((v) => v.name));
+    for (const name of Object.keys(feeds)) {
+      if (!known.has(name)) throw new ValueError(this.file, `'${name}' is not an input of the model (inputs: ${[...known].join(', ')})`);
+    }
+    const bindings = new Map<string, [number, string]>();
+    for (const info of this.inputs) {
+      const feed = feeds[info.name];
+      if (feed === undefined) throw new ValueError(this.file, `input '${info.name}' is missing (inputs: ${[...known].join(', ')})`);
+      values.set(info.name, this.prepareFeed(info, feed, bindings));
+    }
+    for (const step of this.plan) {
+      const { node } = step;
+      const inputs = (node.input ?? []).map((name) => (name ? values.get(name) ?? null : null));
+      const ctx = new OpContext(node, step.index, inputs, this.opset, this.file);
+      let outputs: (NDArray | null)[];
+      try {
+        outputs = step.impl(ctx);
+      } catch (error) {
+        if (error instanceof RecurrentError) throw error;
+        throw new ValueError(ctx.where, `failed: ${(error as Error).message}`);
+      }
+      (node.output ?? []).forEach((name, k) => {
+        const v = outputs[k];
+        if (name && v) values.set(name, v);
+      });
+      for (const name of step.frees) if (!this.initializers.has(name)) values.delete(name);
+    }
+    const result: Record<string, NDArray> = {};
+    for (const o of this.outputs) {
+      const v = values.get(o.name);
+      if (!v) throw new ValueError(this.file, `output '${o.name}' was not computed`);
+      result[o.name] = v;
+    }
+    return result;
+  }
+}
+
+/**
+ * An output array as an npy-compatible typed array: float32/float64 -> float32; int64, uint32 ->
+ * int64 (BigInt64Array); int32, int16, int8, uint8, uint16, bool -> int32.
+ */
+export function toNpyArray(v: NDArray): NpyArray {
+  const shape = [...v.shape];
+  if (isFloat(v.type)) return { dtype: 'float32', shape, data: Float32Array.from(v.data) };
+  if (v.type === 'int64' || v.type === 'uint32') {
+    // Values at the int64 limits (INT64_MAX as a float) are clamped back into range.
+    const max = 2n ** 63n - 1n;
+    const data = BigInt64Array.from(Array.from(v.data, (x) => (x >= 2 ** 63 ? max : x <= -(2 ** 63) ? -max - 1n : BigInt(x))));
+    return { dtype: 'int64', shape, data };
+  }
+  return { dtype: 'int32', shape, data: Int32Array.from(v.data) };
+}
+
+/** Parses ONNX bytes into a runnable model. `file` names the source in errors. */
+export function parseOnnx(bytes: Uint8Array, file = 'model.onnx'): OnnxModel {
+  return new OnnxModel(decodeModel(bytes, file), file);
+}
+
+/** Reads an ONNX file into a runnable model. */
+export function loadOnnx(file: string): OnnxModel {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new FormatError(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return parseOnnx(bytes, file);
+}

@@ -1,0 +1,4 @@
+/** ONNX: export of the recurrent layers and ready architectures, and a runtime for ONNX models (Node). */
+export { exportOnnx, exportOnnxModel, EXPORT_OPSET, type OnnxExportOptions, type OnnxExportResult, type OnnxValueSpec } from './export.js';
+export { exportModelDirectory, type ModelDirectoryExport } from './model-dir.js';
+export { loadOnnx, parseOnnx, OnnxModel, supportedOperators, toNpyArray, type OnnxFeed, type OnnxValueInfo } from './graph.js';

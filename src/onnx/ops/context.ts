@@ -1,0 +1,121 @@
+/** What an operator implementation gets: its inputs, attributes, opset, and error helpers. */
+import { FormatError, ShapeError, ValueError } from '../../errors.js';
+import { type AttributeProto, AttributeType, decodeString, type NodeProto } from '../proto.js';
+import { fromTensorProto, type NDArray } from '../values.js';
+
+export class Attributes {
+  private readonly byName = new Map<string, AttributeProto>();
+
+  constructor(list: readonly AttributeProto[], private readonly ctx: { formatError(message: string): FormatError }) {
+    for (const a of list) this.byName.set(a.name ?? '', a);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  private get(name: string, type: number, label: string): AttributeProto | undefined {
+    const a = this.byName.get(name);
+    if (a === undefined) return undefined;
+    if (a.type !== undefined && a.type !== type) throw this.ctx.formatError(`attribute '${name}' must be ${label} (attribute type ${type}), got type ${a.type}`);
+    return a;
+  }
+
+  int(name: string, fallback: number): number;
+  int(name: string): number | undefined;
+  int(name: string, fallback?: number): number | undefined {
+    const a = this.get(name, AttributeType.INT, 'an int');
+    return a ? Number(a.i ?? 0) : fallback;
+  }
+
+  float(name: string, fallback: number): number;
+  float(name: string): number | undefined;
+  float(name: string, fallback?: number): number | undefined {
+    const a = this.get(name, AttributeType.FLOAT, 'a float');
+    return a ? Number(a.f ?? 0) : fallback;
+  }
+
+  string(name: string, fallback: string): string;
+  string(name: string): string | undefined;
+  string(name: string, fallback?: string): string | undefined {
+    const a = this.get(name, AttributeType.STRING, 'a string');
+    return a ? decodeString(a.s) : fallback;
+  }
+
+  ints(name: string): number[] | undefined {
+    const a = this.get(name, AttributeType.INTS, 'a list of ints');
+    return a ? (a.ints ?? []).map(Number) : undefined;
+  }
+
+  floats(name: string): number[] | undefined {
+    const a = this.get(name, AttributeType.FLOATS, 'a list of floats');
+    return a ? (a.floats ?? []).map(Number) : undefined;
+  }
+
+  strings(name: string): string[] | undefined {
+    const a = this.get(name, AttributeType.STRINGS, 'a list of strings');
+    return a ? (a.strings ?? []).map((s) => decodeString(s)) : undefined;
+  }
+
+  tensor(name: string, file: string, where: string): NDArray | undefined {
+    const a = this.get(name, AttributeType.TENSOR, 'a tensor');
+    return a?.t ? fromTensorProto(a.t, file, where) : undefined;
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+}
+
+export class OpContext {
+  readonly attrs: Attributes;
+  /** `ONNX node 'name' (OpType)` for messages. */
+  readonly where: string;
+
+  constructor(
+    readonly node: NodeProto,
+    readonly index: number,
+    readonly inputs: readonly (NDArray | null)[],
+    readonly opset: number,
+    readonly file: string,
+  ) {
+    this.where = `ONNX node '${node.name || `#${index}`}' (${node.op_type})`;
+    this.attrs = new Attributes(node.attribute ?? [], this);
+  }
+
+  /** A malformed model (bad attribute, missing required input). */
+  formatError(message: string): FormatError {
+    return new FormatError(this.file, `${this.where}: ${message}`);
+  }
+
+  valueError(message: string): ValueError {
+    return new ValueError(this.where, message);
+  }
+
+  shapeError(what: string, expected: number | string | readonly number[], actual: number | string | readonly number[]): ShapeError {
+    return new ShapeError({ where: this.where, what, expected, actual });
+  }
+
+  /** A required input. */
+  input(k: number, name = `input ${k}`): NDArray {
+    const v = this.inputs[k];
+    if (!v) throw this.formatError(`required ${name} is missing`);
+    return v;
+  }
+
+  /** An optional input (null when absent or named ''). */
+  optional(k: number): NDArray | null {
+    return this.inputs[k] ?? null;
+  }
+
+  get outputCount(): number {
+    return (this.node.output ?? []).length;
+  }
+
+  /** Whether output k is used (present and named). */
+  wants(k: number): boolean {
+    return Boolean(this.node.output?.[k]);
+  }
+}
+
+export type OpImpl = (ctx: OpContext) => (NDArray | null)[];

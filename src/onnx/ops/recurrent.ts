@@ -1,0 +1,386 @@
+/**
+ * ONNX's RNN, LSTM and GRU operators, every attribute of the spec (opsets 7 to 22):
+ *   direction forward | reverse | bidirectional, hidden_size, layout 0 | 1, clip,
+ *   activations (+ activation_alpha / activation_beta), sequence_lens, initial_h, initial_c,
+ *   LSTM peepholes P and input_forget, GRU linear_before_reset.
+ *
+ * Gate order (ONNX): LSTM i, o, f, c; GRU z, r, h. Equations (⊙ element-wise, clip applied to
+ * every activation's input when `clip` is set):
+ *   RNN   H = f(X·Wᵀ + H·Rᵀ + Wb + Rb)
+ *   GRU   z = f(X·Wzᵀ + H·Rzᵀ + Wbz + Rbz)   r = f(X·Wrᵀ + H·Rrᵀ + Wbr + Rbr)
+ *         h = g(X·Whᵀ + (r ⊙ H)·Rhᵀ + Rbh + Wbh)          linear_before_reset = 0
+ *         h = g(X·Whᵀ + r ⊙ (H·Rhᵀ + Rbh) + Wbh)          linear_before_reset = 1
+ *         H' = (1 - z) ⊙ h + z ⊙ H
+ *   LSTM  i = f(X·Wiᵀ + H·Riᵀ + Pi ⊙ C + Wbi + Rbi)   f = f(... + Pf ⊙ C ...) (1 - i with input_forget)
+ *         c = g(X·Wcᵀ + H·Rcᵀ + Wbc + Rbc)   C' = f ⊙ C + i ⊙ c
+ *         o = f(X·Woᵀ + H·Roᵀ + Po ⊙ C' + Wbo + Rbo)   H' = o ⊙ h(C')
+ * With sequence_lens, each sequence runs over its own first `len` steps (the reverse direction
+ * starts at step len-1), Y is zero past `len`, and Y_h / Y_c hold the state after step len-1
+ * (zeros for len = 0, as ONNX Runtime does).
+ *
+ * Two paths compute this. The library's fused layer kernel (the one nn.RNN/LSTM/GRU run) takes
+ * every direction whose settings PyTorch's layers share: default activations (Tanh or Relu for
+ * RNN), no clip, no (or all-zero) peepholes, no input_forget, GRU linear_before_reset = 1, all
+ * lengths >= 1. Anything else runs the general reference path below, a step-by-step loop in
+ * float64 arithmetic with float32 states.
+ *
+ * Activation parameters are consumed in the order of the activations list, each activation
+ * taking only what it uses (Affine, ScaledTanh, HardSigmoid: alpha and beta; LeakyRelu,
+ * ThresholdedRelu, Elu: alpha), as ONNX Runtime does. Missing values default to the standalone
+ * ONNX operators' defaults: LeakyRelu 0.01, ThresholdedRelu 1.0, HardSigmoid 0.2 / 0.5, Elu 1.0,
+ * Affine 1.0 / 0.0, ScaledTanh 1.0 / 1.0. (ONNX Runtime differs here for the last three: it
+ * uses 0 when no value is given; models that rely on these defaults are rare.)
+ */
+import '../../backend/reference/index.js';
+import type { CellKind } from '../../backend/backend.js';
+import { fusedRecurrentLayer } from '../../nn/recurrent/fused.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { makeArray, type NDArray } from '../values.js';
+import type { OpContext, OpImpl } from './context.js';
+import { transposeData } from './util.js';
+
+type Family = 'RNN' | 'LSTM' | 'GRU';
+
+const GATES: Record<Family, number> = { RNN: 1, GRU: 3, LSTM: 4 };
+const DEFAULT_ACTIVATIONS: Record<Family, string[]> = { RNN: ['Tanh'], GRU: ['Sigmoid', 'Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'] };
+/** ONNX gate block k holds PyTorch gate block PYTORCH_OF_ONNX[k]; inverse below. */
+const ONNX_BLOCK_OF_PYTORCH: Record<Family, number[]> = {
+  RNN: [0],
+  LSTM: [0, 2, 3, 1], // PyTorch i f g o <- ONNX i o f c
+  GRU: [1, 0, 2], // PyTorch r z n <- ONNX z r h
+};
+
+type Activation = (x: number) => number;
+
+interface ActivationSpec {
+  name: string;
+  fn: Activation;
+}
+
+const sigmoid: Activation = (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+/** Which parameters each activation takes, and their defaults. */
+const ACTIVATION_PARAMS: Record<string, { alpha?: number; beta?: number }> = {
+  relu: {},
+  tanh: {},
+  sigmoid: {},
+  affine: { alpha: 1, beta: 0 },
+  leakyrelu: { alpha: 0.01 },
+  thresholdedrelu: { alpha: 1 },
+  scaledtanh: { alpha: 1, beta: 1 },
+  hardsigmoid: { alpha: 0.2, beta: 0.5 },
+  elu: { alpha: 1 },
+  softsign: {},
+  softplus: {},
+};
+
+function makeActivation(name: string, alpha: number, beta: number): Activation {
+  switch (name) {
+    case 'relu': return (x) => (x > 0 ? x : 0);
+    case 'tanh': return Math.tanh;
+    case 'sigmoid': return sigmoid;
+    case 'affine': return (x) => alpha * x + beta;
+    case 'leakyrelu': return (x) => (x >= 0 ? x : alpha * x);
+    case 'thresholdedrelu': return (x) => (x > alpha ? x : 0);
+    case 'scaledtanh': return (x) => alpha * Math.tanh(beta * x);
+    case 'hardsigmoid': return (x) => Math.min(Math.max(alpha * x + beta, 0), 1);
+    case 'elu': return (x) => (x >= 0 ? x : alpha * (Math.exp(x) - 1));
+    case 'softsign': return (x) => x / (1 + Math.abs(x));
+    default: return (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))); // softplus
+  }
+}
+
+/** The activation functions per direction, with their alpha/beta taken in list order. */
+function readActivations(ctx: OpContext, family: Family, directions: number): ActivationSpec[][] {
+  const perDirection = DEFAULT_ACTIVATIONS[family].length;
+  let names = ctx.attrs.strings('activations') ?? [];
+  if (names.length === 0) names = Array.from({ length: directions }, () => DEFAULT_ACTIVATIONS[family]).flat();
+  else if (names.length === perDirection && directions === 2) names = [...names, ...names];
+  if (names.length !== perDirection * directions) {
+    throw ctx.formatError(`activations lists ${names.length} functions, expected ${perDirection * directions} (${perDirection} per direction: ${DEFAULT_ACTIVATIONS[family].join(', ')})`);
+  }
+  const alphas = ctx.attrs.floats('activation_alpha') ?? [];
+  const betas = ctx.attrs.floats('activation_beta') ?? [];
+  let a = 0;
+  let b = 0;
+  const specs = names.map((raw) => {
+    const name = raw.toLowerCase();
+    const params = ACTIVATION_PARAMS[name];
+    if (!params) throw ctx.formatError(`activation '${raw}' is not one of Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus`);
+    const alpha = params.alpha === undefined ? 0 : a < alphas.length ? alphas[a++]! : params.alpha;
+    const beta = params.beta === undefined ? 0 : b < betas.length ? betas[b++]! : params.beta;
+    return { name, fn: makeActivation(name, alpha, beta) };
+  });
+  return Array.from({ length: directions }, (_, d) => specs.slice(d * perDirection, (d + 1) * perDirection));
+}
+
+interface Setup {
+  family: Family;
+  T: number;
+  N: number;
+  I: number;
+  H: number;
+  D: number;
+  G: number;
+  layout: number;
+  directions: ('forward' | 'reverse')[];
+  x: NDArray; // (T, N, I), float32
+  w: NDArray;
+  r: NDArray;
+  b: NDArray | null;
+  lens: Int32Array;
+  h0: NDArray | null; // (D, N, H)
+  c0: NDArray | null;
+  p: NDArray | null;
+  clip: number | undefined;
+  activations: ActivationSpec[][];
+  linearBeforeReset: boolean;
+  inputForget: boolean;
+}
+
+function expectShape(ctx: OpContext, name: string, a: NDArray, expected: number[]): void {
+  if (a.shape.length !== expected.length || a.shape.some((d, i) => d !== expected[i])) throw ctx.shapeError(`${name} shape`, expected, a.shape);
+}
+
+function float32(ctx: OpContext, name: string, a: NDArray): NDArray {
+  if (a.type !== 'float32') throw ctx.valueError(`${name} must be float32, got ${a.type}`);
+  return a;
+}
+
+function setup(ctx: OpContext, family: Family): Setup {
+  const layout = ctx.attrs.int('layout', 0);
+  if (layout !== 0 && layout !== 1) throw ctx.formatError(`layout must be 0 or 1, got ${layout}`);
+  const direction = ctx.attrs.string('direction', 'forward');
+  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw ctx.formatError(`direction must be forward, reverse or bidirectional, got '${direction}'`);
+  const D = direction === 'bidirectional' ? 2 : 1;
+  const G = GATES[family];
+  let x = float32(ctx, 'X', ctx.input(0, 'X'));
+  if (x.shape.length !== 3) throw ctx.shapeError('X rank', layout === 0 ? '3 (seq_length, batch_size, input_size)' : '3 (batch_size, seq_length, input_size)', x.shape.length);
+  if (layout === 1) x = transposeData(x, [1, 0, 2], (shape) => makeArray('float32', shape));
+  const [T, N, I] = x.shape as [number, number, number];
+  const w = float32(ctx, 'W', ctx.input(1, 'W'));
+  const r = float32(ctx, 'R', ctx.input(2, 'R'));
+  if (r.shape.length !== 3) throw ctx.shapeError('R rank', 3, r.shape.length);
+  const H = ctx.attrs.int('hidden_size') ?? r.shape[2]!;
+  expectShape(ctx, 'W', w, [D, G * H, I]);
+  expectShape(ctx, 'R', r, [D, G * H, H]);
+  const b = ctx.optional(3);
+  if (b) expectShape(ctx, 'B', float32(ctx, 'B', b), [D, 2 * G * H]);
+  const seq = ctx.optional(4);
+  const lens = new Int32Array(N).fill(T);
+  if (seq) {
+    if (seq.type !== 'int32' && seq.type !== 'int64') throw ctx.valueError(`sequence_lens must be int32, got ${seq.type}`);
+    expectShape(ctx, 'sequence_lens', seq, [N]);
+    for (let n = 0; n < N; n++) {
+      const v = Number(seq.data[n]);
+      if (!Number.isInteger(v) || v < 0 || v > T) throw ctx.valueError(`sequence_lens[${n}] is ${v}, expected an integer in [0, ${T}] (seq_length = ${T})`);
+      lens[n] = v;
+    }
+  }
+  const state = (k: number, name: string): NDArray | null => {
+    let s = ctx.optional(k);
+    if (!s) return null;
+    float32(ctx, name, s);
+    if (layout === 1) {
+      expectShape(ctx, name, s, [N, D, H]);
+      s = transposeData(s, [1, 0, 2], (shape) => makeArray('float32', shape));
+    } else {
+      expectShape(ctx, name, s, [D, N, H]);
+    }
+    return s;
+  };
+  const h0 = state(5, 'initial_h');
+  const c0 = family === 'LSTM' ? state(6, 'initial_c') : null;
+  const p = family === 'LSTM' ? ctx.optional(7) : null;
+  if (p) expectShape(ctx, 'P', float32(ctx, 'P', p), [D, 3 * H]);
+  const inputForget = family === 'LSTM' && ctx.attrs.int('input_forget', 0) !== 0;
+  const linearBeforeReset = family === 'GRU' && ctx.attrs.int('linear_before_reset', 0) !== 0;
+  const clipValue = ctx.attrs.float('clip');
+  if (clipValue !== undefined && !(clipValue >= 0)) throw ctx.formatError(`clip must be a non-negative threshold, got ${clipValue}`);
+  return {
+    family, T, N, I, H, D, G, layout,
+    directions: direction === 'bidirectional' ? ['forward', 'reverse'] : [direction],
+    x, w, r, b, lens, h0, c0, p,
+    clip: clipValue,
+    activations: readActivations(ctx, family, D),
+    linearBeforeReset,
+    inputForget,
+  };
+}
+
+/** The fused kernel for this direction, or null when the general path is needed. */
+function fusedKind(s: Setup, d: number): CellKind | null {
+  if (s.clip !== undefined || s.inputForget) return null;
+  if (s.p && s.p.data.subarray(d * 3 * s.H, (d + 1) * 3 * s.H).some((v) => v !== 0)) return null;
+  if (s.lens.some((v) => v === 0)) return null;
+  const names = s.activations[d]!.map((a) => a.name);
+  if (s.family === 'RNN') return names[0] === 'tanh' ? 'rnn_tanh' : names[0] === 'relu' ? 'rnn_relu' : null;
+  const defaults = DEFAULT_ACTIVATIONS[s.family].map((n) => n.toLowerCase());
+  if (names.some((n, i) => n !== defaults[i])) return null;
+  if (s.family === 'GRU' && !s.linearBeforeReset) return null;
+  return s.family === 'LSTM' ? 'lstm' : 'gru';
+}
+
+/** Rows of direction d of W/R (or a bias half), reordered from ONNX's gate order to PyTorch's. */
+function pytorchOrder(s: Setup, src: Float32Array, offset: number, cols: number): Float32Array {
+  const { G, H } = s;
+  const out = new Float32Array(G * H * cols);
+  ONNX_BLOCK_OF_PYTORCH[s.family].forEach((onnxBlock, k) => {
+    const start = offset + onnxBlock * H * cols;
+    out.set(src.subarray(start, start + H * cols), k * H * cols);
+  });
+  return out;
+}
+
+interface DirectionResult {
+  y: Float32Array; // (T, N, H)
+  h: Float32Array; // (N, H)
+  c: Float32Array | null;
+}
+
+function runFused(s: Setup, d: number, kind: CellKind): DirectionResult {
+  const { T, N, I, H, G } = s;
+  const wIh = new Tensor(pytorchOrder(s, s.w.data as Float32Array, d * G * H * I, I), [G * H, I]);
+  const wHh = new Tensor(pytorchOrder(s, s.r.data as Float32Array, d * G * H * H, H), [G * H, H]);
+  const bIh = s.b ? new Tensor(pytorchOrder(s, s.b.data as Float32Array, d * 2 * G * H, 1), [G * H]) : null;
+  const bHh = s.b ? new Tensor(pytorchOrder(s, s.b.data as Float32Array, d * 2 * G * H + G * H, 1), [G * H]) : null;
+  const state = (a: NDArray | null) => new Tensor(a ? Float32Array.from(a.data.subarray(d * N * H, (d + 1) * N * H)) : new Float32Array(N * H), [N, H]);
+  const lengths = s.lens.every((v) => v === T) ? null : s.lens;
+  const result = fusedRecurrentLayer({
+    kind,
+    x: new Tensor(s.x.data as Float32Array, [T, N, I]),
+    h0: state(s.h0),
+    c0: kind === 'lstm' ? state(s.c0) : null,
+    wIh, wHh, bIh, bHh,
+    wHr: null,
+    lengths,
+    reverse: s.directions[d] === 'reverse',
+  });
+  return { y: result.output.data, h: result.h.data, c: result.c?.data ?? null };
+}
+
+/** The general (reference) path: any activations, clip, peepholes, input_forget, linear_before_reset = 0. */
+function runGeneral(s: Setup, d: number): DirectionResult {
+  const { T, N, I, H, G, family } = s;
+  const GH = G * H;
+  const W = s.w.data.subarray(d * GH * I, (d + 1) * GH * I);
+  const R = s.r.data.subarray(d * GH * H, (d + 1) * GH * H);
+  const Wb = s.b ? s.b.data.subarray(d * 2 * GH, d * 2 * GH + GH) : null;
+  const Rb = s.b ? s.b.data.subarray(d * 2 * GH + GH, (d + 1) * 2 * GH) : null;
+  const P = s.p ? s.p.data.subarray(d * 3 * H, (d + 1) * 3 * H) : null;
+  const [f, g, hAct] = s.activations[d]!.map((a) => a.fn) as [Activation, Activation | undefined, Activation | undefined];
+  const clip = s.clip;
+  const cl = clip === undefined ? (v: number) => v : (v: number) => Math.min(Math.max(v, -clip), clip);
+  const reverse = s.directions[d] === 'reverse';
+  const x = s.x.data;
+
+  const y = new Float32Array(T * N * H);
+  const h = new Float32Array(N * H);
+  const c = new Float32Array(N * H);
+  if (s.h0) h.set(s.h0.data.subarray(d * N * H, (d + 1) * N * H));
+  if (s.c0) c.set(s.c0.data.subarray(d * N * H, (d + 1) * N * H));
+  const xw = new Float64Array(GH);
+  const hr = new Float64Array(GH);
+  const gate = new Float64Array(GH);
+  const rh = new Float64Array(H);
+
+  for (let step = 0; step < T; step++) {
+    for (let n = 0; n < N; n++) {
+      const len = s.lens[n]!;
+      if (step >= len) continue;
+      const t = reverse ? len - 1 - step : step;
+      const xt = (t * N + n) * I;
+      const hp = n * H;
+      for (let k = 0; k < GH; k++) {
+        let sx = Wb ? Wb[k]! : 0;
+        for (let i = 0; i < I; i++) sx += x[xt + i]! * W[k * I + i]!;
+        xw[k] = sx;
+        let sh = Rb ? Rb[k]! : 0;
+        for (let j = 0; j < H; j++) sh += h[hp + j]! * R[k * H + j]!;
+        hr[k] = sh;
+      }
+      const out = y.subarray((t * N + n) * H, (t * N + n + 1) * H);
+      if (family === 'RNN') {
+        for (let j = 0; j < H; j++) out[j] = f(cl(xw[j]! + hr[j]!));
+      } else if (family === 'GRU') {
+        // Blocks: z = 0, r = 1, h = 2.
+        for (let j = 0; j < 2 * H; j++) gate[j] = f(cl(xw[j]! + hr[j]!));
+        if (s.linearBeforeReset) {
+          for (let j = 0; j < H; j++) gate[2 * H + j] = g!(cl(xw[2 * H + j]! + gate[H + j]! * hr[2 * H + j]!));
+        } else {
+          for (let j = 0; j < H; j++) rh[j] = gate[H + j]! * h[hp + j]!;
+          for (let j = 0; j < H; j++) {
+            let sr = Rb ? Rb[2 * H + j]! : 0;
+            for (let q = 0; q < H; q++) sr += rh[q]! * R[(2 * H + j) * H + q]!;
+            gate[2 * H + j] = g!(cl(xw[2 * H + j]! + sr));
+          }
+        }
+        for (let j = 0; j < H; j++) {
+          const z = gate[j]!;
+          out[j] = (1 - z) * gate[2 * H + j]! + z * h[hp + j]!;
+        }
+      } else {
+        // Blocks: i = 0, o = 1, f = 2, c = 3; P holds i, o, f.
+        for (let j = 0; j < H; j++) {
+          const cPrev = c[hp + j]!;
+          const i = f(cl(xw[j]! + hr[j]! + (P ? P[j]! * cPrev : 0)));
+          const fg = s.inputForget ? 1 - i : f(cl(xw[2 * H + j]! + hr[2 * H + j]! + (P ? P[2 * H + j]! * cPrev : 0)));
+          const cc = g!(cl(xw[3 * H + j]! + hr[3 * H + j]!));
+          const cNew = Math.fround(fg * cPrev + i * cc);
+          const o = f(cl(xw[H + j]! + hr[H + j]! + (P ? P[H + j]! * cNew : 0)));
+          c[hp + j] = cNew;
+          out[j] = o * hAct!(cNew);
+        }
+      }
+      h.set(out, hp);
+    }
+  }
+  for (let n = 0; n < N; n++) {
+    if (s.lens[n] === 0) {
+      h.fill(0, n * H, (n + 1) * H);
+      c.fill(0, n * H, (n + 1) * H);
+    }
+  }
+  return { y, h, c: family === 'LSTM' ? c : null };
+}
+
+let generalOnly = false;
+
+/**
+ * Runs every direction through the general reference path (true), or lets the fused kernel take
+ * the directions it covers (false, the default). For tests that check one path against the other.
+ */
+export function useGeneralRecurrentPath(value: boolean): void {
+  generalOnly = value;
+}
+
+function recurrent(family: Family): OpImpl {
+  return (ctx) => {
+    const s = setup(ctx, family);
+    const { T, N, H, D } = s;
+    const Y = makeArray('float32', [T, D, N, H]);
+    const Yh = makeArray('float32', [D, N, H]);
+    const Yc = makeArray('float32', [D, N, H]);
+    for (let d = 0; d < D; d++) {
+      const kind = generalOnly ? null : fusedKind(s, d);
+      const r = kind ? runFused(s, d, kind) : runGeneral(s, d);
+      for (let t = 0; t < T; t++) Y.data.set(r.y.subarray(t * N * H, (t + 1) * N * H), (t * D + d) * N * H);
+      Yh.data.set(r.h, d * N * H);
+      if (r.c) Yc.data.set(r.c, d * N * H);
+    }
+    const outputs: (NDArray | null)[] = [Y, Yh, family === 'LSTM' ? Yc : null];
+    if (s.layout === 1) {
+      const make = (shape: number[]) => makeArray('float32', shape);
+      outputs[0] = transposeData(Y, [2, 0, 1, 3], make); // (N, T, D, H)
+      outputs[1] = transposeData(Yh, [1, 0, 2], make); // (N, D, H)
+      if (family === 'LSTM') outputs[2] = transposeData(Yc, [1, 0, 2], make);
+    }
+    return outputs.slice(0, family === 'LSTM' ? 3 : 2);
+  };
+}
+
+export const recurrentOps: Record<string, OpImpl> = {
+  RNN: recurrent('RNN'),
+  LSTM: recurrent('LSTM'),
+  GRU: recurrent('GRU'),
+};

@@ -1,0 +1,124 @@
+/**
+ * The ONNX CLI pieces: `recurrent export MODEL_DIR --format onnx` and `recurrent predict MODEL.onnx
+ * --input NAME=FILE.npy --out DIR [--repeat N]`, on a commander program wired the way main.ts and
+ * predict-command.ts wire them.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Command } from 'commander';
+import { registerExport } from '../src/cli/export-command.js';
+import { addOnnxPredictOptions, isOnnxModelPath, outputFileName, predictOnnx } from '../src/cli/predict-onnx.js';
+import { FormatError, Generator, models, noGrad, randn, saveModelDirectory, Tensor, ValueError } from '../src/index.js';
+import { loadNpy, saveNpy } from '../src/io/npy-file.js';
+import { npyToTensor } from '../src/io/npy.js';
+import { loadOnnx } from '../src/onnx/index.js';
+import { assertClose } from './helpers.js';
+
+function program(): { run: (args: string[]) => Promise<void>; output: () => string } {
+  let text = '';
+  const write = (t: string) => {
+    text += t;
+  };
+  const p = new Command('recurrent').exitOverride().configureOutput({ writeErr: () => {}, writeOut: write });
+  registerExport(p, write);
+  addOnnxPredictOptions(p.command('predict').argument('<model>').argument('[inputs...]').option('--json'))
+    .action((model: string, _inputs: string[], opts: Parameters<typeof predictOnnx>[1]) => {
+      if (isOnnxModelPath(model)) predictOnnx(model, opts, write);
+    });
+  return {
+    run: async (args) => {
+      await p.parseAsync(['node', 'recurrent', ...args]);
+    },
+    output: () => text,
+  };
+}
+
+const temp = () => mkdtempSync(join(tmpdir(), 'recurrent-onnx-cli-'));
+
+describe('recurrent export / predict with ONNX', () => {
+  test('a classify model directory exports; predict MODEL.onnx writes NAME.npy equal to the model\'s logits', async () => {
+    const dir = temp();
+    const config: models.SequenceClassifierConfig = { vocabSize: 6, embeddingDim: 3, cell: 'gru', hiddenSize: 4, bidirectional: true, numClasses: 3, pooling: 'last' };
+    const model = new models.SequenceClassifier(config, new Generator(3));
+    saveModelDirectory(dir, model, { task: 'classify', modelConfig: { ...config }, data: { vocabulary: { tokens: ['<pad>', 'a', 'b'] }, labels: ['x', 'y', 'z'] } });
+    const cli = program();
+    await cli.run(['export', dir, '--format', 'onnx']);
+    const file = join(dir, 'model.onnx');
+    assert.ok(existsSync(file));
+    assert.match(cli.output(), /wrote .*model\.onnx \(\d+ bytes, ONNX opset 14, task classify\)/);
+    assert.match(cli.output(), /inputs: {2}tokens int64 \[batch, time\], lengths int64 \[batch\]/);
+    assert.match(cli.output(), /outputs: logits float32 \[batch, 3\]/);
+    const onnx = loadOnnx(file);
+    assert.deepEqual(JSON.parse(onnx.metadata['recurrent.data']!).labels, ['x', 'y', 'z']);
+
+    const tokens = new Tensor(Float32Array.of(1, 2, 3, 0, 4, 5, 1, 2), [2, 4]);
+    saveNpy(join(dir, 'tokens.npy'), { dtype: 'int64', shape: [2, 4], data: BigInt64Array.of(1n, 2n, 3n, 0n, 4n, 5n, 1n, 2n) });
+    saveNpy(join(dir, 'lengths.npy'), { dtype: 'int64', shape: [2], data: BigInt64Array.of(3n, 4n) });
+    const out = join(dir, 'out');
+    const cli2 = program();
+    await cli2.run(['predict', file, '--input', `tokens=${join(dir, 'tokens.npy')}`, '--input', `lengths=${join(dir, 'lengths.npy')}`, '--out', out, '--repeat', '3']);
+    assert.match(cli2.output(), /^logits\tfloat32 \[2, 3\]\t.*logits\.npy$/m);
+    assert.match(cli2.output(), /timing: 3 runs, min \d+\.\d{3} ms, median \d+\.\d{3} ms, mean \d+\.\d{3} ms/);
+    model.eval();
+    const expected = noGrad(() => model.forward(tokens, [3, 4]));
+    assertClose(npyToTensor(loadNpy(join(out, 'logits.npy'))), expected, 'logits');
+  });
+
+  test('a forecast model directory (autoregressive) exports with a note; --json output', async () => {
+    const dir = temp();
+    const config: models.ForecasterConfig = { horizon: 3, inputSize: 1, mode: 'autoregressive', cell: 'lstm', hiddenSize: 5, numLayers: 2 };
+    const model = new models.Forecaster(config, new Generator(4));
+    saveModelDirectory(dir, model, { task: 'forecast', modelConfig: { ...config }, data: { scaling: { mean: 1, std: 2 }, inputLength: 6, horizon: 3, season: 1 } });
+    const cli = program();
+    const file = join(dir, 'f.onnx');
+    await cli.run(['export', dir, '--format', 'onnx', '--out', file, '--json']);
+    const info = JSON.parse(cli.output()) as { file: string; task: string; notes: string[] };
+    assert.equal(info.file, file);
+    assert.equal(info.task, 'forecast');
+    assert.match(info.notes[0]!, /scaled/);
+    const window = randn([2, 6, 1]);
+    saveNpy(join(dir, 'w.npy'), window);
+    const cli2 = program();
+    // One input: the name may be left out.
+    await cli2.run(['predict', file, '--input', join(dir, 'w.npy'), '--out', join(dir, 'o'), '--json']);
+    const result = JSON.parse(cli2.output()) as { outputs: { name: string; file: string; shape: number[] }[] };
+    assert.deepEqual(result.outputs.map((o) => [o.name, o.shape]), [['forecast', [2, 3, 1]]]);
+    model.eval();
+    assertClose(npyToTensor(loadNpy(result.outputs[0]!.file)), noGrad(() => model.forward(window)), 'forecast');
+  });
+
+  test('errors: seq2seq cannot be exported, --format must be onnx, inputs must match the model', async () => {
+    const dir = temp();
+    const s2s = { sourceVocabSize: 5, targetVocabSize: 5, hiddenSize: 4, embeddingDim: 3 };
+    saveModelDirectory(dir, new models.Seq2Seq(s2s), { task: 'seq2seq', modelConfig: s2s, data: {} });
+    await assert.rejects(program().run(['export', dir, '--format', 'onnx']), (e: unknown) => e instanceof FormatError && /task 'seq2seq' cannot be exported to ONNX/.test(e.message));
+    await assert.rejects(program().run(['export', dir, '--format', 'tflite']), /--format must be one of onnx, got 'tflite'/);
+    await assert.rejects(program().run(['export', join(dir, 'nowhere'), '--format', 'onnx']), /config\.json: not found/);
+
+    const config: models.SequenceTaggerConfig = { inputSize: 2, hiddenSize: 3, numTags: 2 };
+    const tagDir = temp();
+    saveModelDirectory(tagDir, new models.SequenceTagger(config), { task: 'tag', modelConfig: { ...config }, data: {} });
+    await program().run(['export', tagDir, '--format', 'onnx']);
+    const file = join(tagDir, 'model.onnx');
+    saveNpy(join(tagDir, 'f.npy'), randn([1, 3, 2]));
+    const predict = (args: string[]) => program().run(['predict', file, ...args]);
+    await assert.rejects(predict(['--input', `features=${join(tagDir, 'f.npy')}`]), /--out DIR is needed/);
+    await assert.rejects(predict(['--input', `features=${join(tagDir, 'f.npy')}`, '--out', tagDir]), (e: unknown) => e instanceof ValueError && /missing --input for lengths; the model's inputs: features float32 \[batch, time, 2\], lengths int64 \[batch\]/.test(e.message));
+    await assert.rejects(predict(['--input', `nope=${join(tagDir, 'f.npy')}`, '--out', tagDir]), /the model has no input 'nope'/);
+    await assert.rejects(predict(['--input', join(tagDir, 'f.npy'), '--out', tagDir]), /name the input \(NAME=FILE\.npy\)/);
+    await assert.rejects(predict(['--input', 'features', '--out', tagDir]), /--input takes NAME=FILE\.npy, got 'features'/);
+    writeFileSync(join(tagDir, 'bad.npy'), 'this is not an npy file at all');
+    await assert.rejects(predict(['--input', `features=${join(tagDir, 'bad.npy')}`, '--input', `lengths=${join(tagDir, 'bad.npy')}`, '--out', tagDir]), (e: unknown) => e instanceof FormatError && /bad\.npy: is not an npy file/.test(e.message));
+    assert.deepEqual(readdirSync(tagDir).filter((f) => f.endsWith('.npy')).sort(), ['bad.npy', 'f.npy'], 'nothing written on failure');
+  });
+
+  test('output names become safe file names', () => {
+    assert.equal(outputFileName('onnx::Gather_12'), 'onnx__Gather_12.npy');
+    assert.equal(outputFileName('../../etc/passwd'), '__.._etc_passwd.npy', 'no slash, no leading dot');
+    assert.equal(outputFileName('logits'), 'logits.npy');
+    assert.ok(isOnnxModelPath('a/b/MODEL.ONNX') && !isOnnxModelPath('a/model-dir'));
+  });
+});
