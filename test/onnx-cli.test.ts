@@ -62,6 +62,7 @@ describe('recurrent export / predict with ONNX', () => {
     await cli2.run(['predict', file, '--input', `tokens=${join(dir, 'tokens.npy')}`, '--input', `lengths=${join(dir, 'lengths.npy')}`, '--out', out, '--repeat', '3']);
     assert.match(cli2.output(), /^logits\tfloat32 \[2, 3\]\t.*logits\.npy$/m);
     assert.match(cli2.output(), /timing: 3 runs, min \d+\.\d{3} ms, median \d+\.\d{3} ms, mean \d+\.\d{3} ms/);
+    assert.match(cli2.output(), /^predict median ms: \d+\.\d{3}$/m);
     model.eval();
     const expected = noGrad(() => model.forward(tokens, [3, 4]));
     assertClose(npyToTensor(loadNpy(join(out, 'logits.npy'))), expected, 'logits');

@@ -103,11 +103,14 @@ export function predictOnnx(modelPath: string, options: OnnxPredictOptions, writ
     saveNpy(file, value);
     written.push({ name, file, dtype: value.dtype, shape: value.shape });
   }
-  const timing = repeat > 1 ? { runs: repeat, minMs: Math.min(...times), medianMs: median(times), meanMs: times.reduce((a, b) => a + b, 0) / repeat } : null;
+  const timing = options.repeat !== undefined ? { runs: repeat, minMs: Math.min(...times), medianMs: median(times), meanMs: times.reduce((a, b) => a + b, 0) / repeat } : null;
   if (options.json) {
     write(`${JSON.stringify({ model: modelPath, outputs: written, ...(timing && { timing }) })}\n`);
     return;
   }
   for (const w of written) write(`${w.name}\t${w.dtype} [${w.shape.join(', ')}]\t${w.file}\n`);
-  if (timing) write(`timing: ${timing.runs} runs, min ${timing.minMs.toFixed(3)} ms, median ${timing.medianMs.toFixed(3)} ms, mean ${timing.meanMs.toFixed(3)} ms\n`);
+  if (timing) {
+    write(`timing: ${timing.runs} runs, min ${timing.minMs.toFixed(3)} ms, median ${timing.medianMs.toFixed(3)} ms, mean ${timing.meanMs.toFixed(3)} ms\n`);
+    write(`predict median ms: ${timing.medianMs.toFixed(3)}\n`);
+  }
 }
