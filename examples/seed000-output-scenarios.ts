@@ -114,7 +114,7 @@ export class Seq2Seq extends nn.Module {
     const batch = source.shape[0]!;
     let h = this.encoder.forward(source); // (layers, batch, hidden): the context
     // Start token: zeros (batch, 1, decoder input features).
-    let decoderInput = zeros([batch, 1, this.decoder.rnn.inputSize]);
+    let decoderInput: Tensor = zeros([batch, 1, this.decoder.rnn.inputSize]);
     const steps: Tensor[] = [];
     for (let t = 0; t < maxLength; t++) {
       const step = this.decoder.forward(decoderInput, h); // output (batch, 1, output)

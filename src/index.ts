@@ -25,3 +25,4 @@ export type { TaskName, Predictor, Evaluation } from './tasks/task.js';
 export { parseNpy, serializeNpy, npyToTensor, type NpyArray, type NpyDtype, type NpyInput } from './io/npy.js';
 export { loadNpy, saveNpy } from './io/npy-file.js';
 export { exportOnnx, exportOnnxModel, exportModelDirectory, loadOnnx, parseOnnx, OnnxModel, supportedOperators, type OnnxExportOptions, type OnnxExportResult, type OnnxValueSpec, type OnnxFeed, type OnnxValueInfo, type ModelDirectoryExport } from './onnx/index.js';
+export type * as shapes from './tensor/shape-types.js';

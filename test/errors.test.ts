@@ -7,6 +7,7 @@ const lstm = () => new nn.LSTM({ inputSize: 10, hiddenSize: 20, numLayers: 2, bi
 
 describe('recurrent layer input errors', () => {
   test('wrong rank', () => {
+    // @ts-expect-error the wrong rank is also a compile-time error (typed shapes)
     assert.throws(() => lstm().forward(randn([4, 7, 10, 1])), (e: unknown) => {
       assert.ok(e instanceof ShapeError);
       assert.match(e.message, /^LSTM\(inputSize=10, hiddenSize=20\): input rank is 4 \(shape \[4, 7, 10, 1\]\), expected 3 \(batch, time, features\)/);
@@ -15,6 +16,7 @@ describe('recurrent layer input errors', () => {
   });
 
   test('wrong feature size names dim 2 (features), expected and actual', () => {
+    // @ts-expect-error the wrong feature size is also a compile-time error (typed shapes)
     assert.throws(() => lstm().forward(randn([4, 7, 12])), (e: unknown) => {
       assert.ok(e instanceof ShapeError);
       assert.equal(e.message, 'LSTM(inputSize=10, hiddenSize=20): input dim 2 (features) is 12, expected 10');
@@ -25,6 +27,7 @@ describe('recurrent layer input errors', () => {
   });
 
   test('wrong feature size of unbatched input names dim 1', () => {
+    // @ts-expect-error the wrong feature size is also a compile-time error (typed shapes)
     assert.throws(() => new nn.GRU({ inputSize: 3, hiddenSize: 2 }).forward(randn([5, 4])), /GRU\(inputSize=3, hiddenSize=2\): input dim 1 \(features\) is 4, expected 3/);
   });
 
@@ -109,6 +112,7 @@ describe('recurrent layer input errors', () => {
 
   test('cells check their input and state', () => {
     const cell = new nn.LSTMCell({ inputSize: 4, hiddenSize: 3 });
+    // @ts-expect-error the wrong feature size is also a compile-time error (typed shapes)
     assert.throws(() => cell.forward(randn([2, 5])), /LSTMCell\(inputSize=4, hiddenSize=3\): input dim 1 \(features\) is 5, expected 4/);
     assert.throws(() => cell.forward(randn([2, 4]), { h: randn([2, 3]), c: randn([3, 3]) }), /c dim 0 \(batch\) is 3, expected 2/);
   });
@@ -159,6 +163,7 @@ describe('tensor errors', () => {
     assert.throws(() => randn([2, 3]).matmul(randn([4, 5])), (e: unknown) => e instanceof ShapeError && /matmul/.test(e.message));
   });
   test('Linear names its features dim', () => {
+    // @ts-expect-error the wrong feature size is also a compile-time error (typed shapes)
     assert.throws(() => new nn.Linear({ inFeatures: 20, outFeatures: 3 }).forward(randn([4, 7])), /Linear\(inFeatures=20, outFeatures=3\): input dim 1 \(features\) is 7, expected 20/);
   });
   test('Embedding index out of range', () => {

@@ -8,6 +8,8 @@
 import { ValueError } from '../errors.js';
 import { opResult } from '../tensor/ops/result.js';
 import type { Generator } from '../tensor/random.js';
+import type { Shape } from '../tensor/shape.js';
+import type { AppendDim, IsAny } from '../tensor/shape-types.js';
 import { Tensor } from '../tensor/tensor.js';
 import { normalParameter } from './init.js';
 import { Module } from './module.js';
@@ -22,13 +24,22 @@ export interface EmbeddingOptions {
   generator?: Generator;
 }
 
-export class Embedding extends Module {
+/**
+ * The output shape of `forward` for indices of type `I`: `(..., Dim)` for a Tensor, `(length, Dim)`
+ * for an array (`number` for the length of an array of unknown length).
+ */
+export type EmbeddingShape<I, Dim extends number> = IsAny<I> extends true
+  ? Shape
+  : I extends Tensor<infer S> ? AppendDim<S, Dim> : I extends readonly number[] ? [I['length'], Dim] : never;
+
+/** `Dim` is embeddingDim as a type (a literal when the option is a literal); see docs/typed-shapes.md. */
+export class Embedding<Dim extends number = number> extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
   readonly weight: Tensor;
 
-  constructor(options: EmbeddingOptions) {
+  constructor(options: EmbeddingOptions & { embeddingDim: Dim }) {
     super();
     const { numEmbeddings, embeddingDim } = options;
     if (!Number.isInteger(numEmbeddings) || numEmbeddings <= 0) throw new ValueError('Embedding', `numEmbeddings must be a positive integer, got ${numEmbeddings}`);
@@ -52,6 +63,7 @@ export class Embedding extends Module {
   }
 
   /** indices (...) -> (..., embeddingDim). Indices may be a Tensor of integers or an array. */
+  forward<const I extends Tensor | readonly number[]>(indices: I): Tensor<EmbeddingShape<I, Dim>>;
   forward(indices: Tensor | readonly number[]): Tensor {
     const idx = indices instanceof Tensor ? indices : new Tensor(Float32Array.from(indices), [indices.length]);
     const dim = this.embeddingDim;

@@ -10,3 +10,5 @@ export type { RecurrentOptions } from './recurrent/options.js';
 export type { RecurrentForwardOptions, RecurrentStateOptions } from './recurrent/base.js';
 export type { CellOptions } from './recurrent/cell-base.js';
 export type { Lengths } from './recurrent/inputs.js';
+export type { RecurrentInput, RecurrentOptionsFor, RecurrentOutputFor, RecurrentStateFor } from './recurrent/base.js';
+export type { EmbeddingShape } from './embedding.js';

@@ -7,6 +7,8 @@
  */
 import { ShapeError, ValueError } from '../errors.js';
 import type { Generator } from '../tensor/random.js';
+import type { Shape } from '../tensor/shape.js';
+import type { FeatureInput, WithLastDim } from '../tensor/shape-types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { uniformParameter } from './init.js';
 import { Module } from './module.js';
@@ -22,13 +24,17 @@ export interface LinearOptions {
   generator?: Generator;
 }
 
-export class Linear extends Module {
+/**
+ * `In` and `Out` are inFeatures and outFeatures as types (literals when the options are literals),
+ * so `x: Tensor<[4, 20, In]>` gives `Tensor<[4, 20, Out]>` (see docs/typed-shapes.md).
+ */
+export class Linear<In extends number = number, Out extends number = number> extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(options: LinearOptions) {
+  constructor(options: LinearOptions & { inFeatures: In; outFeatures: Out }) {
     super();
     const { inFeatures, outFeatures } = options;
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
@@ -46,6 +52,7 @@ export class Linear extends Module {
   }
 
   /** x (..., inFeatures) -> (..., outFeatures) */
+  forward<S extends Shape>(x: FeatureInput<S, In>): Tensor<WithLastDim<S, Out>>;
   forward(x: Tensor): Tensor {
     const last = x.shape[x.shape.length - 1];
     if (x.rank === 0 || last !== this.inFeatures) {

@@ -2,6 +2,7 @@
 import { ShapeError, ValueError } from '../errors.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { checkShape, type Shape, sizeOf } from './shape.js';
+import type { ShapeOf } from './shape-types.js';
 import { type NestedArray, Tensor } from './tensor.js';
 
 export interface TensorOptions {
@@ -44,7 +45,10 @@ function flatten(data: NestedArray, shape: readonly number[], out: Float32Array)
  * A tensor from data. `data` is a flat array (with `shape`), a typed array, or nested arrays
  * (shape inferred). Data is copied.
  *   tensor([1, 2, 3, 4], [2, 2]); tensor([[1, 2], [3, 4]]); tensor(float32Array, [4, 7, 10])
+ * A literal `shape` gives the shape type: `tensor(data, [4, 7, 10])` is a `Tensor<[4, 7, 10]>`.
  */
+export function tensor<const S extends Shape>(data: NestedArray | ArrayLike<number>, shape: S, options?: TensorOptions): Tensor<ShapeOf<S>>;
+export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, options?: TensorOptions): Tensor;
 export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, options: TensorOptions = {}): Tensor {
   let values: Float32Array;
   let finalShape: number[];
@@ -67,13 +71,13 @@ export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, opt
 }
 
 /** A tensor filled with `value`. */
-export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
+export function full<const S extends Shape>(shape: S, value: number, options: TensorOptions = {}): Tensor<ShapeOf<S>> {
   checkShape(shape, 'full');
-  return new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape, options);
+  return new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape, options) as Tensor<ShapeOf<S>>;
 }
 
-export const zeros = (shape: Shape, options: TensorOptions = {}): Tensor => full(shape, 0, options);
-export const ones = (shape: Shape, options: TensorOptions = {}): Tensor => full(shape, 1, options);
+export const zeros = <const S extends Shape>(shape: S, options: TensorOptions = {}): Tensor<ShapeOf<S>> => full(shape, 0, options);
+export const ones = <const S extends Shape>(shape: S, options: TensorOptions = {}): Tensor<ShapeOf<S>> => full(shape, 1, options);
 
 /** `[start, start+step, ...)` up to `end` (exclusive), like `torch.arange`. */
 export function arange(start: number, end?: number, step = 1): Tensor {
@@ -83,19 +87,19 @@ export function arange(start: number, end?: number, step = 1): Tensor {
 }
 
 /** Standard normal samples from a seeded generator. */
-export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+export function randn<const S extends Shape>(shape: S, options: RandomOptions = {}): Tensor<ShapeOf<S>> {
   checkShape(shape, 'randn');
   const gen = options.generator ?? defaultGenerator;
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = gen.normal();
-  return new Tensor(data, shape, options);
+  return new Tensor(data, shape, options) as Tensor<ShapeOf<S>>;
 }
 
 /** Uniform samples in [low, high) from a seeded generator. */
-export function uniform(shape: Shape, low = 0, high = 1, options: RandomOptions = {}): Tensor {
+export function uniform<const S extends Shape>(shape: S, low = 0, high = 1, options: RandomOptions = {}): Tensor<ShapeOf<S>> {
   checkShape(shape, 'uniform');
   const gen = options.generator ?? defaultGenerator;
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = gen.uniform(low, high);
-  return new Tensor(data, shape, options);
+  return new Tensor(data, shape, options) as Tensor<ShapeOf<S>>;
 }

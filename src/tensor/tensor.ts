@@ -13,6 +13,7 @@ import { matmul } from './ops/matmul.js';
 import * as reduce from './ops/reduce.js';
 import * as sm from './ops/softmax.js';
 import { formatShape, type Shape, sizeOf } from './shape.js';
+import type { ReshapeResult } from './shape-types.js';
 
 /** Internal: how an op result links into the graph. */
 export interface TensorOrigin {
@@ -20,30 +21,47 @@ export interface TensorOrigin {
   outputIndex: number;
 }
 
-export class Tensor {
+export interface Tensor<S extends Shape = Shape> {
+  /**
+   * The accumulated gradient (leaves only), same shape as this tensor. Reading gives this
+   * tensor's shape type; any tensor may be assigned (its shape is checked where it is used).
+   * It is a plain field: declared here only so that reads and writes can have different types.
+   */
+  get grad(): Tensor<S> | null;
+  set grad(value: Tensor | null);
+}
+
+/**
+ * `S` is the shape as a type: a tuple such as `[4, 20, 10]` when the shape is a literal (see
+ * docs/typed-shapes.md), else the default `readonly number[]` (shape known at run time only).
+ * It is types only: every tensor carries its real `shape` and is checked at run time.
+ */
+export class Tensor<S extends Shape = Shape> {
   /** The elements, row-major. Length equals the product of `shape`. */
   readonly data: Float32Array;
   /** Size of each dimension; `[]` for a scalar. */
-  readonly shape: readonly number[];
+  readonly shape: S;
   /** Whether gradients flow to this tensor. A leaf with it set collects `.grad` in `backward()`. */
   requiresGrad: boolean;
-  /** The accumulated gradient (leaves only), same shape as this tensor. */
-  grad: Tensor | null = null;
+  // `grad` (see the interface above) is set first in the constructor; `declare` keeps these two
+  // after it, so the fields are created in the same order as when `grad` was a class field.
   /** The op that produced this tensor, or null for a leaf. */
-  readonly gradNode: GradNode | null;
+  declare readonly gradNode: GradNode | null;
   /** Which output of `gradNode` this tensor is. */
-  readonly outputIndex: number;
+  declare readonly outputIndex: number;
 
   /**
    * Wraps existing data (no copy). Prefer the creation functions (`tensor`, `zeros`, ...).
    * @param origin internal: set by ops to link the result into the autograd graph.
+   * The shape type is not inferred from `shape` (it is the default unless given explicitly).
    */
-  constructor(data: Float32Array, shape: Shape, options: { requiresGrad?: boolean } | TensorOrigin = {}) {
+  constructor(data: Float32Array, shape: NoInfer<S>, options: { requiresGrad?: boolean } | TensorOrigin = {}) {
+    this.grad = null;
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError({ where: 'Tensor', what: `data length for shape ${formatShape(shape)}`, expected: sizeOf(shape), actual: data.length });
     }
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.freeze([...shape]) as readonly number[] as S;
     if ('gradNode' in options) {
       this.gradNode = options.gradNode;
       this.outputIndex = options.outputIndex;
@@ -87,13 +105,13 @@ export class Tensor {
   }
 
   /** A new leaf with the same data and no graph (like `tensor.detach()`; data is shared). */
-  detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+  detach(): Tensor<S> {
+    return new Tensor<S>(this.data, this.shape);
   }
 
   /** A new leaf with a copy of the data. */
-  clone(): Tensor {
-    return new Tensor(Float32Array.from(this.data), this.shape, { requiresGrad: this.requiresGrad && this.isLeaf });
+  clone(): Tensor<S> {
+    return new Tensor<S>(Float32Array.from(this.data), this.shape, { requiresGrad: this.requiresGrad && this.isLeaf });
   }
 
   /** Marks a leaf as requiring grad (in place) and returns it. */
@@ -127,21 +145,30 @@ export class Tensor {
     return `Tensor(shape=${formatShape(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
 
-  // Element-wise arithmetic (broadcasting).
+  // Element-wise arithmetic (broadcasting). With a number, or a tensor whose shape type fits
+  // this one's, the shape type is kept; a broadcast to another shape gives the default type.
+  add(other: Tensor<S> | number): Tensor<S>;
+  add(other: Tensor | number): Tensor;
   add(other: Tensor | number): Tensor { return ew.add(this, other); }
+  sub(other: Tensor<S> | number): Tensor<S>;
+  sub(other: Tensor | number): Tensor;
   sub(other: Tensor | number): Tensor { return ew.sub(this, other); }
+  mul(other: Tensor<S> | number): Tensor<S>;
+  mul(other: Tensor | number): Tensor;
   mul(other: Tensor | number): Tensor { return ew.mul(this, other); }
+  div(other: Tensor<S> | number): Tensor<S>;
+  div(other: Tensor | number): Tensor;
   div(other: Tensor | number): Tensor { return ew.div(this, other); }
-  neg(): Tensor { return ew.neg(this); }
-  exp(): Tensor { return ew.exp(this); }
-  log(): Tensor { return ew.log(this); }
-  sqrt(): Tensor { return ew.sqrt(this); }
-  abs(): Tensor { return ew.abs(this); }
-  pow(exponent: number): Tensor { return ew.pow(this, exponent); }
-  clamp(min?: number, max?: number): Tensor { return ew.clamp(this, min, max); }
-  tanh(): Tensor { return ew.tanh(this); }
-  sigmoid(): Tensor { return ew.sigmoid(this); }
-  relu(): Tensor { return ew.relu(this); }
+  neg(): Tensor<S> { return ew.neg(this) as Tensor<S>; }
+  exp(): Tensor<S> { return ew.exp(this) as Tensor<S>; }
+  log(): Tensor<S> { return ew.log(this) as Tensor<S>; }
+  sqrt(): Tensor<S> { return ew.sqrt(this) as Tensor<S>; }
+  abs(): Tensor<S> { return ew.abs(this) as Tensor<S>; }
+  pow(exponent: number): Tensor<S> { return ew.pow(this, exponent) as Tensor<S>; }
+  clamp(min?: number, max?: number): Tensor<S> { return ew.clamp(this, min, max) as Tensor<S>; }
+  tanh(): Tensor<S> { return ew.tanh(this) as Tensor<S>; }
+  sigmoid(): Tensor<S> { return ew.sigmoid(this) as Tensor<S>; }
+  relu(): Tensor<S> { return ew.relu(this) as Tensor<S>; }
   maskedFill(mask: Tensor, value: number): Tensor { return ew.maskedFill(this, mask, value); }
 
   // Linear algebra.
@@ -152,11 +179,12 @@ export class Tensor {
   mean(dims?: number | readonly number[], keepDim = false): Tensor { return reduce.mean(this, dims, keepDim); }
   max(dim: number, keepDim = false): Tensor { return reduce.max(this, dim, keepDim); }
   argmax(dim: number): Int32Array { return reduce.argmax(this, dim); }
-  softmax(dim = -1): Tensor { return sm.softmax(this, dim); }
-  logSoftmax(dim = -1): Tensor { return sm.logSoftmax(this, dim); }
+  softmax(dim = -1): Tensor<S> { return sm.softmax(this, dim) as Tensor<S>; }
+  logSoftmax(dim = -1): Tensor<S> { return sm.logSoftmax(this, dim) as Tensor<S>; }
 
   // Layout.
-  reshape(shape: readonly number[]): Tensor { return layout.reshape(this, shape); }
+  /** A view with a new shape; one dim may be -1 (inferred). A literal target gives its shape type. */
+  reshape<const R extends readonly number[]>(shape: R): Tensor<ReshapeResult<R>> { return layout.reshape(this, shape) as Tensor<ReshapeResult<R>>; }
   permute(dims: readonly number[]): Tensor { return layout.permute(this, dims); }
   transpose(dim0: number, dim1: number): Tensor { return layout.transpose(this, dim0, dim1); }
   slice(dim: number, start: number, end?: number): Tensor { return layout.slice(this, dim, start, end); }

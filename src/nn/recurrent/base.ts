@@ -19,6 +19,7 @@ import type { CellKind } from '../../backend/backend.js';
 import { ValueError } from '../../errors.js';
 import { concat, stack } from '../../tensor/ops/layout.js';
 import type { Generator } from '../../tensor/random.js';
+import type { BatchFirstOf, IsAny, RecurrentFeaturesOf, SequenceInput, SequenceOutputShape, StateRowsOf, StateShape } from '../../tensor/shape-types.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { dropout } from '../dropout.js';
 import { uniformParameter } from '../init.js';
@@ -58,6 +59,33 @@ export interface RecurrentResult<Output = Tensor> {
 
 /** Initial states only: with a PackedSequence the lengths come from the packing. */
 export type RecurrentStateOptions = Omit<RecurrentForwardOptions, 'lengths'>;
+
+// Typed shapes of forward (docs/typed-shapes.md). `X` is the type of forward's argument and `O`
+// the layer's options type. They are types only; forward checks every shape at run time.
+
+/**
+ * What forward accepts for an argument of type `X`: a PackedSequence, or a Tensor whose shape
+ * type fits the layer (see SequenceInput: rank 2 or 3, last dim H_in or not a literal).
+ */
+export type RecurrentInput<X, In extends number> = X extends PackedSequence
+  ? X
+  : X extends Tensor<infer S> ? SequenceInput<S, In> : Tensor | PackedSequence;
+
+/** Forward's options for an argument of type `X`: no `lengths` with a PackedSequence. */
+export type RecurrentOptionsFor<X> = X extends PackedSequence ? RecurrentStateOptions : RecurrentForwardOptions;
+
+/**
+ * forward's `output` for an argument of type `X`: `(..., D*H_out)`, or a PackedSequence.
+ * An argument of type `any` gives a Tensor of unknown shape.
+ */
+export type RecurrentOutputFor<X, O> = IsAny<X> extends true
+  ? Tensor
+  : X extends Tensor<infer S> ? Tensor<SequenceOutputShape<S, RecurrentFeaturesOf<O>>> : PackedSequence;
+
+/** forward's `h` (F = H_out) or `c` (F = H) for an argument of type `X`: `(numLayers*D, N, F)`. */
+export type RecurrentStateFor<X, O, F extends number> = IsAny<X> extends true
+  ? Tensor
+  : X extends Tensor<infer S> ? Tensor<StateShape<S, StateRowsOf<O>, BatchFirstOf<O>, F>> : Tensor<[StateRowsOf<O>, number, F]>;
 
 export abstract class RecurrentBase extends Module {
   readonly inputSize: number;

@@ -8,7 +8,9 @@
  * W_hr (H_out, H). Shapes, lengths and traps: see RecurrentBase.
  */
 import type { Tensor } from '../../tensor/tensor.js';
-import { RecurrentBase, type RecurrentForwardOptions, type RecurrentStateOptions } from './base.js';
+import type { Shape } from '../../tensor/shape.js';
+import type { HiddenSizeOf, InputSizeOf, ProjectedSizeOf, StepInput, StepStateShape } from '../../tensor/shape-types.js';
+import { RecurrentBase, type RecurrentForwardOptions, type RecurrentInput, type RecurrentOptionsFor, type RecurrentOutputFor, type RecurrentStateFor } from './base.js';
 import type { PackedSequence } from '../../sequence/packed.js';
 import { type CellOptions, RecurrentCellBase } from './cell-base.js';
 import type { RecurrentOptions } from './options.js';
@@ -18,30 +20,42 @@ export interface LSTMOptions extends RecurrentOptions {
   projSize?: number;
 }
 
-export class LSTM extends RecurrentBase {
-  constructor(options: LSTMOptions) {
+/**
+ * `O` is the options object's type, inferred from the constructor: with literal options the
+ * shapes of forward's results are computed in the types (see docs/typed-shapes.md).
+ */
+export class LSTM<const O extends LSTMOptions = LSTMOptions> extends RecurrentBase {
+  constructor(options: O) {
     super('LSTM', 'lstm', options, options?.projSize ?? 0);
   }
 
   /**
    * x (N, L, H_in) | (L, N, H_in) | (L, H_in) -> output (N, L, D*H_out),
    * h (numLayers*D, N, H_out), c (numLayers*D, N, H).
+   * `options.h`/`options.c` are h0/c0; `options.lengths` gives each sequence's valid steps.
+   * A PackedSequence in gives a PackedSequence out (PyTorch porting); its lengths come from the packing.
    */
-  forward(x: Tensor, options?: RecurrentForwardOptions): { output: Tensor; h: Tensor; c: Tensor };
-  /** A PackedSequence in gives a PackedSequence out (PyTorch porting). */
-  forward(x: PackedSequence, options?: RecurrentStateOptions): { output: PackedSequence; h: Tensor; c: Tensor };
+  forward<X extends Tensor | PackedSequence>(x: RecurrentInput<X, InputSizeOf<O>>, options?: RecurrentOptionsFor<X>): {
+    output: RecurrentOutputFor<X, O>;
+    h: RecurrentStateFor<X, O, ProjectedSizeOf<O>>;
+    c: RecurrentStateFor<X, O, HiddenSizeOf<O>>;
+  };
   forward(x: Tensor | PackedSequence, options?: RecurrentForwardOptions): { output: Tensor | PackedSequence; h: Tensor; c: Tensor } {
     const { output, h, c } = this.runAny(x, options);
     return { output, h, c: c! };
   }
 }
 
-/** One LSTM step: x (N, H_in) or (H_in); h, c (N, H) or (H) -> { h, c } of the same shapes. */
-export class LSTMCell extends RecurrentCellBase {
-  constructor(options: CellOptions) {
+/**
+ * One LSTM step: x (N, H_in) or (H_in); h, c (N, H) or (H) -> { h, c } of the same shapes.
+ * `In` and `H` are inputSize and hiddenSize as types (literals when the options are literals).
+ */
+export class LSTMCell<In extends number = number, H extends number = number> extends RecurrentCellBase {
+  constructor(options: CellOptions & { inputSize: In; hiddenSize: H }) {
     super('LSTMCell', 'lstm', options);
   }
 
+  forward<S extends Shape>(x: StepInput<S, In>, state?: { h: Tensor; c: Tensor }): { h: Tensor<StepStateShape<S, H>>; c: Tensor<StepStateShape<S, H>> };
   forward(x: Tensor, state?: { h: Tensor; c: Tensor }): { h: Tensor; c: Tensor } {
     const { h, c } = this.step(x, state?.h, state?.c);
     return { h, c: c! };

@@ -4,8 +4,10 @@
  * Shapes, lengths and traps: see RecurrentBase.
  */
 import type { Tensor } from '../../tensor/tensor.js';
+import type { Shape } from '../../tensor/shape.js';
+import type { HiddenSizeOf, InputSizeOf, StepInput, StepStateShape } from '../../tensor/shape-types.js';
 import { ValueError } from '../../errors.js';
-import { RecurrentBase, type RecurrentForwardOptions, type RecurrentStateOptions } from './base.js';
+import { RecurrentBase, type RecurrentForwardOptions, type RecurrentInput, type RecurrentOptionsFor, type RecurrentOutputFor, type RecurrentStateFor } from './base.js';
 import type { PackedSequence } from '../../sequence/packed.js';
 import { type CellOptions, RecurrentCellBase } from './cell-base.js';
 import type { RecurrentOptions } from './options.js';
@@ -22,9 +24,13 @@ function checkNonlinearity(where: string, value: unknown): Nonlinearity {
   return value;
 }
 
-export class RNN extends RecurrentBase {
+/**
+ * `O` is the options object's type, inferred from the constructor: with literal options the
+ * shapes of forward's results are computed in the types (see docs/typed-shapes.md).
+ */
+export class RNN<const O extends RNNOptions = RNNOptions> extends RecurrentBase {
   readonly nonlinearity: Nonlinearity;
-  constructor(options: RNNOptions) {
+  constructor(options: O) {
     const nonlinearity = checkNonlinearity('RNN', options?.nonlinearity ?? 'tanh');
     super('RNN', nonlinearity === 'tanh' ? 'rnn_tanh' : 'rnn_relu', options);
     this.nonlinearity = nonlinearity;
@@ -33,25 +39,31 @@ export class RNN extends RecurrentBase {
   /**
    * x (N, L, H_in) | (L, N, H_in) | (L, H_in) -> output (N, L, D*H), h (numLayers*D, N, H).
    * `options.h` is h0; `options.lengths` gives each sequence's valid steps.
+   * A PackedSequence in gives a PackedSequence out (PyTorch porting); its lengths come from the packing.
    */
-  forward(x: Tensor, options?: RecurrentForwardOptions): { output: Tensor; h: Tensor };
-  /** A PackedSequence in gives a PackedSequence out (PyTorch porting). */
-  forward(x: PackedSequence, options?: RecurrentStateOptions): { output: PackedSequence; h: Tensor };
+  forward<X extends Tensor | PackedSequence>(x: RecurrentInput<X, InputSizeOf<O>>, options?: RecurrentOptionsFor<X>): {
+    output: RecurrentOutputFor<X, O>;
+    h: RecurrentStateFor<X, O, HiddenSizeOf<O>>;
+  };
   forward(x: Tensor | PackedSequence, options?: RecurrentForwardOptions): { output: Tensor | PackedSequence; h: Tensor } {
     const { output, h } = this.runAny(x, options);
     return { output, h };
   }
 }
 
-/** One Elman step: x (N, H_in) or (H_in), h (N, H) or (H) -> h' of h's shape. */
-export class RNNCell extends RecurrentCellBase {
+/**
+ * One Elman step: x (N, H_in) or (H_in), h (N, H) or (H) -> h' of h's shape.
+ * `In` and `H` are inputSize and hiddenSize as types (literals when the options are literals).
+ */
+export class RNNCell<In extends number = number, H extends number = number> extends RecurrentCellBase {
   readonly nonlinearity: Nonlinearity;
-  constructor(options: CellOptions & { nonlinearity?: Nonlinearity }) {
+  constructor(options: CellOptions & { inputSize: In; hiddenSize: H; nonlinearity?: Nonlinearity }) {
     const nonlinearity = checkNonlinearity('RNNCell', options?.nonlinearity ?? 'tanh');
     super('RNNCell', nonlinearity === 'tanh' ? 'rnn_tanh' : 'rnn_relu', options);
     this.nonlinearity = nonlinearity;
   }
 
+  forward<S extends Shape>(x: StepInput<S, In>, h?: Tensor): Tensor<StepStateShape<S, H>>;
   forward(x: Tensor, h?: Tensor): Tensor {
     return this.step(x, h).h;
   }
