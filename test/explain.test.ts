@@ -28,9 +28,19 @@ describe('explain', () => {
     assert.deepEqual(e.outputs.map((o) => o.shape), [[4, 20, 10], [4, 4, 5], [4, 4, 20]]);
   });
 
-  test('Keras view: returnSequences false gives (batch, units); returnState adds the states', () => {
+  test('Keras view runs the Keras layer: returnSequences false gives (batch, units); returnState adds the states', () => {
     const e = explainRecurrent({ cell: 'lstm', inputSize: 8, hiddenSize: 32, input: [4, 6, 8], keras: { returnSequences: false, returnState: true } });
     assert.deepEqual(e.outputs.map((o) => [o.name, o.shape]), [['output', [4, 32]], ['state_h', [4, 32]], ['state_c', [4, 32]]]);
+    assert.equal(check(e, /^output == state_h/)!.holds, true);
+    assert.deepEqual(e.parameters.map((p) => [p.name, p.shape]), [['kernel', [8, 128]], ['recurrent_kernel', [32, 128]], ['bias', [128]]]);
+  });
+
+  test('Keras view with a mask: masked steps repeat the last valid step, so output[:, -1] is the final state', () => {
+    const e = explainRecurrent({ cell: 'gru', inputSize: 3, hiddenSize: 4, bidirectional: true, input: [3, 5, 3], lengths: [5, 3, 1], keras: { returnSequences: true, returnState: true } });
+    assert.deepEqual(e.outputs.map((o) => o.name), ['output', 'forward_h', 'backward_h']);
+    assert.equal(check(e, /^forward_h == output\[:, -1/)!.holds, true);
+    assert.equal(check(e, /^backward_h == output\[:, 0/)!.holds, true);
+    assert.equal(check(e, /^masked steps of output repeat/)!.holds, true);
   });
 
   test('wrong specs fail clearly', () => {

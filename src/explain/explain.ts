@@ -10,6 +10,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { randn } from '../tensor/creation.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { explainKeras } from './explain-keras.js';
 
 export interface ExplainSpec {
   cell: CellType;
@@ -67,6 +68,7 @@ export function explainRecurrent(spec: ExplainSpec): Explanation {
   if (!CELL_TYPES.includes(spec.cell)) throw new ValueError(where, `--cell must be one of ${CELL_TYPES.join(', ')}, got ${String(spec.cell)}`);
   const projSize = spec.projSize ?? 0;
   if (projSize > 0 && spec.cell !== 'lstm') throw new ValueError(where, `--proj (projSize) exists only for LSTM; ${spec.cell.toUpperCase()} has no projection`);
+  if (spec.keras && (spec.numLayers ?? 1) === 1 && !projSize) return explainKeras({ ...spec, keras: spec.keras });
   if (spec.keras && (spec.numLayers ?? 1) > 1) throw new ValueError(where, 'a Keras recurrent layer has one layer; stack layers instead of --layers');
   if (spec.keras && projSize > 0) throw new ValueError(where, 'Keras layers have no projection (--proj)');
   const numLayers = spec.numLayers ?? 1;
