@@ -10,13 +10,15 @@
  * (e.g. a bundler's `?raw` import) and parse it with `parseDelimited`.
  */
 import './backend/reference/index.js';
+import './backend/wasm/index.js';
 
 export * from './tensor/index.js';
 export * as nn from './nn/index.js';
 export * as models from './models/index.js';
 export { PackedSequence, packPaddedSequence, padPackedSequence, type PackOptions, type PadOptions } from './sequence/packed.js';
 export { lastValidStep, lengthsMask, type LastStepOptions } from './sequence/last-step.js';
-export { setBackend, getBackend, type Backend, type BackendName } from './backend/backend.js';
+export { setBackend, getBackend, backendStatus, type Backend, type BackendName } from './backend/backend.js';
+export { initWasmBackend } from './backend/wasm/index.js';
 export { RecurrentError, ShapeError, ValueError, StateDictError, GradientError, DataError, FormatError, TrainingError, type ShapeErrorDetails, type StateDictProblem } from './errors.js';
 export { parseSafetensors, serializeSafetensors, type SafetensorsContent } from './io/safetensors.js';
 export * from './train/index.js';

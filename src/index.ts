@@ -3,6 +3,8 @@
  * This file is the whole public API.
  */
 import './backend/reference/index.js';
+import './backend/wasm/index.js';
+import './backend/native/index.js';
 
 export * from './tensor/index.js';
 export * as nn from './nn/index.js';
@@ -11,7 +13,8 @@ export * as data from './data/index.js';
 export * as layers from './layers/index.js';
 export { PackedSequence, packPaddedSequence, padPackedSequence, type PackOptions, type PadOptions } from './sequence/packed.js';
 export { lastValidStep, lengthsMask, type LastStepOptions } from './sequence/last-step.js';
-export { setBackend, getBackend, type Backend, type BackendName } from './backend/backend.js';
+export { setBackend, getBackend, backendStatus, type Backend, type BackendName } from './backend/backend.js';
+export { initWasmBackend } from './backend/wasm/index.js';
 export { RecurrentError, ShapeError, ValueError, StateDictError, GradientError, DataError, FormatError, TrainingError, type ShapeErrorDetails, type StateDictProblem } from './errors.js';
 export { parseSafetensors, serializeSafetensors, type SafetensorsContent } from './io/safetensors.js';
 export { loadSafetensors, saveSafetensors } from './io/safetensors-file.js';

@@ -3,13 +3,21 @@
  * goes through a Backend, so faster implementations (wasm, native) can replace the plain
  * TypeScript `reference` one without touching the layers. The time-step driver is written once
  * in `nn/recurrent/fused.ts` and calls these kernels.
+ *
+ * Backends register themselves by name (`registerBackend`); `setBackend` picks one, and
+ * `getBackend` picks one on first use from `RECURRENT_BACKEND` (else `'auto'`: native, then wasm,
+ * then reference). A backend that cannot run here (addon not built, no WebAssembly SIMD) says why:
+ * its factory throws, `setBackend('auto')` skips it, and forcing it throws a ValueError with the
+ * reason.
  */
 import { ValueError } from '../errors.js';
 
 /**
- * `C = beta * C + op(A) · op(B)`, row-major. `op(A)` is `[m, k]`, `op(B)` is `[k, n]`, C is `[m, n]`.
- * With `transA`, A is stored `[k, m]`; with `transB`, B is stored `[n, k]`. `lda`/`ldb`/`ldc`
- * are row strides of the stored matrices, and the offsets say where each matrix starts.
+ * `C = beta * C + op(A) · op(B) (+ bias)`, row-major. `op(A)` is `[m, k]`, `op(B)` is `[k, n]`,
+ * C is `[m, n]`. With `transA`, A is stored `[k, m]`; with `transB`, B is stored `[n, k]`.
+ * `lda`/`ldb`/`ldc` are row strides of the stored matrices, and the offsets say where each
+ * matrix starts. `bias` (length `n`, at `biasOffset`) is added to every row of C after the
+ * product (the reference adds it after the sum, as a separate rounding).
  */
 export interface GemmArgs {
   m: number;
@@ -28,6 +36,46 @@ export interface GemmArgs {
   ldc: number;
   /** 0 overwrites C, 1 accumulates into it. */
   beta: 0 | 1;
+  bias?: Float32Array | null;
+  biasOffset?: number;
+}
+
+/**
+ * `op(B)` (`[k, n]`) prepared once in the backend's preferred layout (panels for the SIMD
+ * kernels), to be used by many `gemmPacked` calls, e.g. a recurrent weight at every time step.
+ * `release()` frees backend memory at once (wasm); afterwards the matrix must not be used.
+ * The packed copy does not follow later changes of the source array.
+ */
+export interface PackedMatrix {
+  readonly k: number;
+  readonly n: number;
+  release(): void;
+}
+
+/** Source of a {@link PackedMatrix}: `op(B)` is `[k, n]`; stored `[n, k]` when `transB`. */
+export interface PackArgs {
+  k: number;
+  n: number;
+  b: Float32Array;
+  bOffset?: number;
+  ldb: number;
+  transB?: boolean;
+}
+
+/** `C = beta * C + op(A) · B (+ bias)` with B prepacked (`k`, `n` come from it). */
+export interface GemmPackedArgs {
+  m: number;
+  a: Float32Array;
+  aOffset?: number;
+  lda: number;
+  transA?: boolean;
+  b: PackedMatrix;
+  c: Float32Array;
+  cOffset?: number;
+  ldc: number;
+  beta: 0 | 1;
+  bias?: Float32Array | null;
+  biasOffset?: number;
 }
 
 /** The cell families with a fused step kernel. */
@@ -61,7 +109,8 @@ export interface CellForwardArgs {
  * Outputs (all written with `=`): `dgx` `[rows, gates*hidden]` at `dgxOffset` and `dgh`
  * `[rows, gates*hidden]` at `dghOffset` (gradients of the two projections), `dhPrev`
  * `[rows, hidden]` (the direct path from hPrev, not through W_hh; zeros except for GRU) and
- * `dcPrev` `[rows, hidden]` (LSTM only).
+ * `dcPrev` `[rows, hidden]` (LSTM only). For RNN and LSTM the values written to dgx and dgh are
+ * equal, and the driver may pass the same array and offset for both (kernels must allow it).
  */
 export interface CellBackwardArgs {
   rows: number;
@@ -84,9 +133,16 @@ export interface CellBackwardArgs {
 
 export interface Backend {
   readonly name: BackendName;
+  /** General GEMM (any transposes, strides, offsets). */
   gemm(args: GemmArgs): void;
+  /** Prepares `op(B)` for repeated `gemmPacked` calls. */
+  packB(args: PackArgs): PackedMatrix;
+  /** GEMM with a B prepared by this backend's `packB`. */
+  gemmPacked(args: GemmPackedArgs): void;
   cellForward(kind: CellKind, args: CellForwardArgs): void;
   cellBackward(kind: CellKind, args: CellBackwardArgs): void;
+  /** `out[j] = Σ_r src[r * width + j]` for `r < rows` (bias gradients). */
+  columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
 }
 
 export type BackendName = 'reference' | 'wasm' | 'native';
@@ -102,35 +158,84 @@ export function cacheWidth(kind: CellKind, hidden: number): number {
   return kind === 'lstm' ? 5 * hidden : kind === 'gru' ? 4 * hidden : hidden;
 }
 
-const registry = new Map<BackendName, () => Backend>();
+const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'reference'];
+
+/**
+ * A backend factory. It throws (any Error; its message is the reason) when the backend cannot
+ * run here; it is called at most once per name, and both outcomes are remembered.
+ */
+export type BackendFactory = () => Backend;
+
+const registry = new Map<BackendName, BackendFactory>();
+const created = new Map<BackendName, { backend: Backend } | { reason: string }>();
 let active: Backend | null = null;
 
 /** Makes a backend selectable by name (used by each backend module). */
-export function registerBackend(name: BackendName, create: () => Backend): void {
+export function registerBackend(name: BackendName, create: BackendFactory): void {
   registry.set(name, create);
+  created.delete(name);
+}
+
+function instantiate(name: BackendName): { backend: Backend } | { reason: string } {
+  let entry = created.get(name);
+  if (entry) return entry;
+  const create = registry.get(name);
+  if (!create) {
+    const module = name === 'reference' ? 'backend/reference/index.js' : `backend/${name}/index.js`;
+    return { reason: `it is not registered (import '${module}' registers it)` };
+  }
+  try {
+    entry = { backend: create() };
+  } catch (error) {
+    entry = { reason: error instanceof Error ? error.message : String(error) };
+  }
+  created.set(name, entry);
+  return entry;
+}
+
+/** Whether each known backend can run here, and if not, why. */
+export function backendStatus(): { name: BackendName; available: boolean; reason?: string }[] {
+  return BACKEND_NAMES.map((name) => {
+    const entry = instantiate(name);
+    return 'backend' in entry ? { name, available: true } : { name, available: false, reason: entry.reason };
+  });
 }
 
 /**
- * Chooses the kernels: `'auto'` takes the fastest registered backend. Throws a ValueError
- * naming the available ones when the requested backend cannot run here.
+ * Chooses the kernels: `'auto'` takes the fastest backend that can run here (native, then wasm,
+ * then reference). Forcing a backend that cannot run throws a ValueError saying why.
  */
 export function setBackend(name: BackendName | 'auto'): Backend {
-  const order: BackendName[] = name === 'auto' ? ['native', 'wasm', 'reference'] : [name];
-  for (const candidate of order) {
-    const create = registry.get(candidate);
-    if (create) {
-      active = create();
-      return active;
-    }
+  if (name !== 'auto' && !BACKEND_NAMES.includes(name)) {
+    throw new ValueError('setBackend', `unknown backend '${String(name)}'; expected 'auto', ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}`);
   }
-  throw new ValueError('setBackend', `backend '${name}' is not available here; available: ${[...registry.keys()].join(', ')}`);
+  if (name === 'auto') {
+    const reasons: string[] = [];
+    for (const candidate of BACKEND_NAMES) {
+      const entry = instantiate(candidate);
+      if ('backend' in entry) {
+        active = entry.backend;
+        return active;
+      }
+      reasons.push(`${candidate}: ${entry.reason}`);
+    }
+    throw new ValueError('setBackend', `no backend can run here (${reasons.join('; ')})`);
+  }
+  const entry = instantiate(name);
+  if ('reason' in entry) throw new ValueError('setBackend', `backend '${name}' cannot run here: ${entry.reason}`);
+  active = entry.backend;
+  return active;
 }
 
 /** The backend in use (chosen on first use from RECURRENT_BACKEND, else 'auto'). */
 export function getBackend(): Backend {
   if (!active) {
     const fromEnv = typeof process !== 'undefined' ? process.env?.['RECURRENT_BACKEND'] : undefined;
-    setBackend((fromEnv as BackendName | 'auto' | undefined) ?? 'auto');
+    const wanted = fromEnv === undefined || fromEnv === '' ? 'auto' : fromEnv;
+    if (fromEnv !== undefined && fromEnv !== '' && wanted !== 'auto' && !BACKEND_NAMES.includes(wanted as BackendName)) {
+      throw new ValueError('RECURRENT_BACKEND', `unknown backend '${wanted}'; expected 'auto', ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}`);
+    }
+    setBackend(wanted as BackendName | 'auto');
   }
   return active!;
 }

@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import '../backend/reference/index.js';
+import '../backend/wasm/index.js';
+import '../backend/native/index.js';
 import { getBackend } from '../backend/backend.js';
 import { RecurrentError } from '../errors.js';
 import { registerExplain } from './explain-command.js';

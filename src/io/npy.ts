@@ -60,6 +60,9 @@ const DESCR: Record<NpyDtype, string> = { float32: '<f4', int32: '<i4', int64: '
 /** Largest header accepted (numpy itself refuses headers over 10 kB unless told otherwise). */
 const MAX_HEADER_BYTES = 1 << 20;
 
+/** Deepest nesting of dicts, tuples and lists accepted in a header (numpy writes 2 levels). */
+const MAX_HEADER_NESTING = 32;
+
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 // ---------------------------------------------------------------------------------------------
@@ -69,10 +72,14 @@ type PyValue = string | boolean | number | null | PyValue[] | { [key: string]: P
 
 class LiteralParser {
   private at = 0;
+  private depth = 0;
   constructor(private readonly text: string, private readonly file: string) {}
 
   private fail(message: string): never {
-    throw new FormatError(this.file, `npy header ${message} (at character ${this.at} of ${JSON.stringify(this.text.trim())})`);
+    // Quote the header, or the part around the problem when it is long.
+    const text = this.text.trim();
+    const excerpt = text.length <= 200 ? JSON.stringify(text) : `${JSON.stringify(this.text.slice(Math.max(0, this.at - 60), this.at + 60))} (an excerpt)`;
+    throw new FormatError(this.file, `npy header ${message} (at character ${this.at} of ${excerpt})`);
   }
 
   private skipSpace(): void {
@@ -95,8 +102,13 @@ class LiteralParser {
   private value(): PyValue {
     this.skipSpace();
     const ch = this.text[this.at];
-    if (ch === '{') return this.dict();
-    if (ch === '(' || ch === '[') return this.sequence(ch === '(' ? ')' : ']');
+    if (ch === '{' || ch === '(' || ch === '[') {
+      // Recursion depth is bounded, so a header of nested brackets cannot overflow the stack.
+      if (++this.depth > MAX_HEADER_NESTING) this.fail(`nests more than ${MAX_HEADER_NESTING} levels deep`);
+      const value = ch === '{' ? this.dict() : this.sequence(ch === '(' ? ')' : ']');
+      this.depth--;
+      return value;
+    }
     if (ch === "'" || ch === '"') return this.string();
     const word = /^(True|False|None|-?\d+L?)/.exec(this.text.slice(this.at));
     if (!word) this.fail('holds a value that is not a string, bool, integer, tuple or list');
@@ -137,7 +149,8 @@ class LiteralParser {
 
   private dict(): { [key: string]: PyValue } {
     this.at++;
-    const out: { [key: string]: PyValue } = {};
+    // No prototype: a key such as '__proto__' or 'constructor' is an ordinary key here.
+    const out: { [key: string]: PyValue } = Object.create(null) as { [key: string]: PyValue };
     for (;;) {
       this.skipSpace();
       if (this.text[this.at] === '}') {

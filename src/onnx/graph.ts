@@ -19,7 +19,7 @@ import { layoutOps } from './ops/layout.js';
 import { linalgOps } from './ops/linalg.js';
 import { recurrentOps } from './ops/recurrent.js';
 import { decodeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js';
-import { dataTypeName, elemTypeOf, type ElemType, fromTensorProto, isFloat, makeArray, type NDArray } from './values.js';
+import { allocationProblem, dataTypeName, elemTypeOf, type ElemType, fromTensorProto, isFloat, makeArray, type NDArray } from './values.js';
 
 const OPS: Record<string, OpImpl> = { ...elementwiseOps, ...linalgOps, ...layoutOps, ...recurrentOps };
 
@@ -90,14 +90,13 @@ export class OnnxModel {
       this.initializers.set(name, fromTensorProto(t, file, `initializer '${name || `#${k}`}'`));
     }
     if ((graph as { sparse_initializer?: unknown[] }).sparse_initializer?.length) throw new FormatError(file, 'sparse initializers are not supported');
-    this.inputs = (graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? '')).map(describeInfo);
+    const graphInputs = (graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? ''));
+    this.inputs = graphInputs.map(describeInfo);
     this.outputs = (graph.output ?? []).map(describeInfo);
-    for (const v of this.inputs) {
-      if (v.type === null) {
-        const code = (graph.input ?? []).find((i) => i.name === v.name)?.type?.tensor_type?.elem_type;
-        if (code !== undefined) throw new FormatError(file, `input '${v.name}' has element type ${dataTypeName(code)}, which is not supported`);
-      }
-    }
+    graphInputs.forEach((v, k) => {
+      const code = v.type?.tensor_type?.elem_type;
+      if (this.inputs[k]!.type === null && code !== undefined) throw new FormatError(file, `input '${v.name}' has element type ${dataTypeName(code)}, which is not supported`);
+    });
     this.planNodes(graph.node ?? []);
   }
 
@@ -124,25 +123,37 @@ export class OnnxModel {
       }
     });
     const available = new Set<string>([...this.initializers.keys(), ...this.inputs.map((v) => v.name)]);
-    // Kahn's algorithm in file order (already topological in valid models).
-    const pending = nodes.map((node, i) => ({ node, i, waiting: new Set((node.input ?? []).filter((n) => n && !available.has(n))) }));
-    for (const p of pending) {
-      for (const name of p.waiting) {
-        if (!producer.has(name)) throw new FormatError(file, `${label(p.node, p.i)}: input '${name}' is not a graph input, an initializer or any node's output`);
-      }
-    }
-    const done = new Set<number>();
+    // For each node, the nodes whose outputs it reads.
+    const dependencies = nodes.map((node, i) => (node.input ?? []).filter((name) => name && !available.has(name)).map((name) => {
+      const from = producer.get(name);
+      if (from === undefined) throw new FormatError(file, `${label(node, i)}: input '${name}' is not a graph input, an initializer or any node's output`);
+      return from;
+    }));
+    // Depth-first topological sort, visiting nodes in file order (a valid model, already
+    // topological, keeps its order). Iterative and linear in nodes + edges, so that a long
+    // chain listed backwards neither overflows the stack nor takes quadratic time.
+    const state = new Uint8Array(nodes.length); // 0 unvisited, 1 on the path, 2 ordered
     const order: { node: NodeProto; i: number }[] = [];
-    while (order.length < nodes.length) {
-      const before = order.length;
-      for (const p of pending) {
-        if (done.has(p.i)) continue;
-        if ([...p.waiting].every((name) => done.has(producer.get(name)!))) {
-          done.add(p.i);
-          order.push(p);
+    for (let root = 0; root < nodes.length; root++) {
+      if (state[root] !== 0) continue;
+      state[root] = 1;
+      const stack: [number, number][] = [[root, 0]]; // node, next dependency to visit
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        const deps = dependencies[top[0]]!;
+        if (top[1] < deps.length) {
+          const dep = deps[top[1]++]!;
+          if (state[dep] === 1) throw new FormatError(file, `the graph has a cycle through ${label(nodes[dep]!, dep)}`);
+          if (state[dep] === 0) {
+            state[dep] = 1;
+            stack.push([dep, 0]);
+          }
+        } else {
+          state[top[0]] = 2;
+          order.push({ node: nodes[top[0]]!, i: top[0] });
+          stack.pop();
         }
       }
-      if (order.length === before) throw new FormatError(file, 'the graph has a cycle');
     }
     const outputs = new Set(this.outputs.map((o) => o.name));
     for (const name of outputs) {
@@ -191,6 +202,11 @@ export class OnnxModel {
         }
       });
     }
+    if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ValueError(where, `shape [${shape.join(', ')}] must hold non-negative integers`);
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count !== values.length) throw new ShapeError({ where, what: `element count of shape [${shape.join(', ')}]`, expected: count, actual: values.length });
+    const tooLarge = allocationProblem(target, shape);
+    if (tooLarge) throw new ValueError(where, tooLarge);
     const out = makeArray(target, shape);
     const integer = !isFloat(target);
     for (let i = 0; i < values.length; i++) {
@@ -262,9 +278,10 @@ export function toNpyArray(v: NDArray): NpyArray {
   const shape = [...v.shape];
   if (isFloat(v.type)) return { dtype: 'float32', shape, data: Float32Array.from(v.data) };
   if (v.type === 'int64' || v.type === 'uint32') {
-    // Values at the int64 limits (INT64_MAX as a float) are clamped back into range.
+    // Values at the int64 limits (INT64_MAX as a float) are clamped back into range; NaN, which
+    // int64 arithmetic on infinities can produce, becomes 0 (as Cast makes it).
     const max = 2n ** 63n - 1n;
-    const data = BigInt64Array.from(Array.from(v.data, (x) => (x >= 2 ** 63 ? max : x <= -(2 ** 63) ? -max - 1n : BigInt(x))));
+    const data = BigInt64Array.from(Array.from(v.data, (x) => (x >= 2 ** 63 ? max : x <= -(2 ** 63) ? -max - 1n : Number.isNaN(x) ? 0n : BigInt(Math.trunc(x)))));
     return { dtype: 'int64', shape, data };
   }
   return { dtype: 'int32', shape, data: Int32Array.from(v.data) };

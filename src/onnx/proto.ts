@@ -144,13 +144,14 @@ function model(): protobuf.Type {
 /** Decodes an ONNX file's bytes into a plain ModelProto. `file` names the source in errors. */
 export function decodeModel(bytes: Uint8Array, file = 'model.onnx'): ModelProto {
   const type = model();
-  let message: protobuf.Message;
+  // Any failure of protobufjs (a truncated field, a length beyond the end, a bad wire type, a
+  // message nested so deeply that the stack overflows) becomes a FormatError naming the file.
   try {
-    message = type.decode(bytes);
+    const message = type.decode(bytes);
+    return type.toObject(message, { longs: Number, enums: Number, arrays: true, defaults: false }) as ModelProto;
   } catch (error) {
-    throw new FormatError(file, `is not a valid ONNX protobuf (${(error as Error).message})`);
+    throw new FormatError(file, `is not a valid ONNX protobuf (${error instanceof Error ? error.message : String(error)})`);
   }
-  return type.toObject(message, { longs: Number, enums: Number, arrays: true, defaults: false }) as ModelProto;
 }
 
 /** Encodes a plain ModelProto into ONNX bytes. */

@@ -59,7 +59,38 @@ export function dataTypeCode(type: ElemType): number {
   return TYPE_TO_CODE[type];
 }
 
+/**
+ * The most bytes one value may take (1 GiB). A corrupt or forged model (a shape constant of
+ * 2^26, an Expand to [2^40]) fails with an error naming the node instead of exhausting memory;
+ * the recurrent models this runtime is for stay far below it.
+ */
+export const MAX_VALUE_BYTES = 2 ** 30;
+
+const ELEMENT_BYTES: Record<ElemType, number> = { float32: 4, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, uint16: 2, uint32: 4, bool: 1 };
+
+/**
+ * Why an array of `type` and `shape` cannot be allocated (dims that are not non-negative
+ * integers, or more than MAX_VALUE_BYTES), or null when it can.
+ */
+export function allocationProblem(type: ElemType, shape: readonly number[]): string | null {
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) return `shape ${formatDims(shape)} must hold non-negative integers`;
+  const size = sizeOfShape(shape);
+  const bytes = size * ELEMENT_BYTES[type];
+  if (bytes > MAX_VALUE_BYTES) return `a ${type} value of shape ${formatDims(shape)} (${size} elements, ${(bytes / 2 ** 30).toPrecision(3)} GiB) exceeds the runtime's limit of ${MAX_VALUE_BYTES / 2 ** 30} GiB per value`;
+  return null;
+}
+
+/**
+ * Thrown by `allocate`/`makeArray` for a size beyond the limit. The runtime reports it as a
+ * ValueError naming the node; the loaders check sizes themselves first.
+ */
+export class AllocationError extends RangeError {
+  override name = 'AllocationError';
+}
+
 export function allocate(type: ElemType, size: number): ArrayData {
+  const problem = allocationProblem(type, [size]);
+  if (problem) throw new AllocationError(problem);
   switch (type) {
     case 'float32': return new Float32Array(size);
     case 'float64':
@@ -82,6 +113,10 @@ export function sizeOfShape(shape: readonly number[]): number {
 }
 
 export function makeArray(type: ElemType, shape: readonly number[], data?: ArrayData): NDArray {
+  if (!data) {
+    const problem = allocationProblem(type, shape);
+    if (problem) throw new AllocationError(problem);
+  }
   return { type, shape: [...shape], data: data ?? allocate(type, sizeOfShape(shape)) };
 }
 
@@ -113,12 +148,16 @@ export function fromTensorProto(t: TensorProto, file: string, where: string): ND
   if (t.data_location === 1) throw new FormatError(file, `${where}: tensor data stored in an external file is not supported; save the model with all tensors inside it`);
   const shape = (t.dims ?? []).map(Number);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new FormatError(file, `${where}: dims ${formatDims(shape)} must be non-negative integers`);
+  // The element count is checked against the data the file holds before anything is allocated:
+  // forged dims such as [2^40] fail here instead of allocating terabytes.
   const size = sizeOfShape(shape);
-  const out = makeArray(type, shape);
+  const tooLarge = allocationProblem(type, shape);
   const raw = t.raw_data;
   if (raw && raw.length > 0) {
     const item = ITEM_BYTES[t.data_type!]!;
     if (raw.length !== size * item) throw new FormatError(file, `${where}: raw_data holds ${raw.length} bytes, shape ${formatDims(shape)} of ${type} needs ${size * item}`);
+    if (tooLarge) throw new FormatError(file, `${where}: ${tooLarge}`);
+    const out = makeArray(type, shape);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const d = out.data;
     for (let i = 0; i < size; i++) {
@@ -146,6 +185,8 @@ export function fromTensorProto(t: TensorProto, file: string, where: string): ND
   }
   const n = values?.length ?? 0;
   if (n !== size) throw new FormatError(file, `${where}: holds ${n} values, shape ${formatDims(shape)} needs ${size}`);
+  if (tooLarge) throw new FormatError(file, `${where}: ${tooLarge}`);
+  const out = makeArray(type, shape);
   for (let i = 0; i < size; i++) out.data[i] = Number(values![i]);
   return out;
 }

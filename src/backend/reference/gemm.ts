@@ -1,10 +1,56 @@
 /**
- * Reference GEMM in plain TypeScript: `C = beta*C + op(A)·op(B)`, row-major.
+ * Reference GEMM in plain TypeScript: `C = beta*C + op(A)·op(B) (+ bias)`, row-major.
  * Loop orders keep the innermost loop contiguous in memory for each transpose case.
+ * The bias is added after the product, one rounding per element.
  */
-import type { GemmArgs } from '../backend.js';
+import type { GemmArgs, GemmPackedArgs, PackArgs, PackedMatrix } from '../backend.js';
 
 export function referenceGemm(args: GemmArgs): void {
+  referenceGemmProduct(args);
+  const bias = args.bias;
+  if (bias) {
+    const { m, n, c, ldc } = args;
+    const cOff = args.cOffset ?? 0;
+    const bOff = args.biasOffset ?? 0;
+    for (let i = 0; i < m; i++) {
+      const at = cOff + i * ldc;
+      for (let j = 0; j < n; j++) c[at + j]! += bias[bOff + j]!;
+    }
+  }
+}
+
+/** The reference "packed" matrix is the source itself (so results are the same as `gemm`'s). */
+interface ReferencePacked extends PackedMatrix {
+  readonly source: PackArgs;
+}
+
+export function referencePackB(args: PackArgs): PackedMatrix {
+  const packed: ReferencePacked = { k: args.k, n: args.n, source: { ...args }, release() {} };
+  return packed;
+}
+
+export function referenceGemmPacked(args: GemmPackedArgs): void {
+  const source = (args.b as ReferencePacked).source;
+  if (!source) throw new TypeError('gemmPacked: the matrix was not packed by the reference backend');
+  referenceGemm({
+    m: args.m, n: source.n, k: source.k,
+    a: args.a, aOffset: args.aOffset ?? 0, lda: args.lda, transA: args.transA ?? false,
+    b: source.b, bOffset: source.bOffset ?? 0, ldb: source.ldb, transB: source.transB ?? false,
+    c: args.c, cOffset: args.cOffset ?? 0, ldc: args.ldc, beta: args.beta,
+    bias: args.bias ?? null, biasOffset: args.biasOffset ?? 0,
+  });
+}
+
+/** `out[j] = Σ_r src[r*width + j]`, summed in row order in float32 (as the driver always did). */
+export function referenceColumnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
+  out.fill(0, 0, width);
+  for (let r = 0; r < rows; r++) {
+    const at = r * width;
+    for (let j = 0; j < width; j++) out[j]! += src[at + j]!;
+  }
+}
+
+function referenceGemmProduct(args: GemmArgs): void {
   const { m, n, k, a, lda, b, ldb, c, ldc } = args;
   const aOff = args.aOffset ?? 0;
   const bOff = args.bOffset ?? 0;

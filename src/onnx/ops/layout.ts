@@ -283,8 +283,8 @@ function expand(ctx: OpContext): NDArray[] {
   const x = ctx.input(0);
   const target = intList(ctx.input(1, 'shape'));
   const shape = broadcastShapes(ctx, [x.shape, target]);
+  const out = makeArray(x.type, shape); // first: it checks the size before the index map is built
   const map = broadcastIndex(x.shape, shape);
-  const out = makeArray(x.type, shape);
   for (let i = 0; i < out.data.length; i++) out.data[i] = x.data[map ? map[i]! : i]!;
   return [out];
 }

@@ -1,0 +1,520 @@
+// N-API entry points of the native backend (node-addon-api, C++ exceptions off).
+//
+// Every call is synchronous and works in place on the Float32Arrays it is given (no copies).
+// Arguments are checked here (types, and that every matrix fits in its array) so a wrong call
+// throws a JS error instead of touching memory out of bounds.
+//
+// Kernels come from one of three tables (generic, AVX2+FMA, AVX-512) chosen at load time with
+// __builtin_cpu_supports, overridable with RECURRENT_NATIVE_ISA or setIsa(). Large GEMMs are split
+// across the persistent worker pool (pool.cpp) by rows or by column panels.
+#include <napi.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+#include "pool.h"
+
+namespace rn {
+namespace {
+
+const KernelTable* g_table = &kGenericTable;
+double g_parallel_flops = 4.0e6;  // GEMMs below this many flops run on one thread
+
+bool isa_supported(const std::string& name) {
+  if (name == "generic") return true;
+#if defined(RN_HAVE_X86_TABLES)
+  __builtin_cpu_init();
+  if (name == "avx2") return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (name == "avx512")
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma");
+#endif
+  return false;
+}
+
+const KernelTable* table_for(const std::string& name) {
+#if defined(RN_HAVE_X86_TABLES)
+  if (name == "avx512") return &kAvx512Table;
+  if (name == "avx2") return &kAvx2Table;
+#endif
+  if (name == "generic") return &kGenericTable;
+  return nullptr;
+}
+
+void choose_default_table() {
+  const char* forced = std::getenv("RECURRENT_NATIVE_ISA");
+  if (forced && *forced && isa_supported(forced) && table_for(forced)) {
+    g_table = table_for(forced);
+    return;
+  }
+  for (const char* name : {"avx512", "avx2", "generic"}) {
+    if (isa_supported(name) && table_for(name)) {
+      g_table = table_for(name);
+      return;
+    }
+  }
+}
+
+// ------------------------------------------------------------ argument helpers
+
+struct Args {
+  const Napi::CallbackInfo& info;
+  Napi::Env env;
+  bool failed = false;
+  explicit Args(const Napi::CallbackInfo& i) : info(i), env(i.Env()) {}
+
+  void fail(const std::string& message) {
+    if (!failed) Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+    failed = true;
+  }
+  long integer(size_t i, const char* what) {
+    if (failed) return 0;
+    double v;
+    if (i >= info.Length() || napi_get_value_double(env, info[i], &v) != napi_ok || !(v >= 0) || v > 2147483647.0 ||
+        v != (double)(long)v) {
+      fail(std::string(what) + " must be a non-negative integer");
+      return 0;
+    }
+    return (long)v;
+  }
+  bool boolean(size_t i) {
+    if (failed || i >= info.Length()) return false;
+    bool v = false;
+    if (napi_get_value_bool(env, info[i], &v) != napi_ok) return false;
+    return v;
+  }
+  // A Float32Array (or null when nullable): its data pointer and length in floats.
+  float* floats(size_t i, const char* what, size_t* length, bool nullable = false) {
+    *length = 0;
+    if (failed) return nullptr;
+    napi_valuetype type;
+    if (i >= info.Length() || napi_typeof(env, info[i], &type) != napi_ok) {
+      fail(std::string(what) + " is missing");
+      return nullptr;
+    }
+    if (nullable && (type == napi_null || type == napi_undefined)) return nullptr;
+    bool is_typed = false;
+    napi_is_typedarray(env, info[i], &is_typed);
+    napi_typedarray_type ttype;
+    void* data = nullptr;
+    size_t len = 0;
+    if (!is_typed || napi_get_typedarray_info(env, info[i], &ttype, &len, &data, nullptr, nullptr) != napi_ok ||
+        ttype != napi_float32_array) {
+      fail(std::string(what) + " must be a Float32Array");
+      return nullptr;
+    }
+    *length = len;
+    return static_cast<float*>(data);
+  }
+  // Checks that a rows x cols matrix with row stride ld at offset fits in an array of `length`.
+  void fits(const char* what, size_t length, long offset, long rows, long cols, long ld) {
+    if (failed || rows == 0 || cols == 0) return;
+    if (rows > 1 && ld < cols) {
+      fail(std::string(what) + ": row stride is smaller than the row length");
+      return;
+    }
+    const double end = (double)offset + (double)(rows - 1) * (double)ld + (double)cols;
+    if (end > (double)length) fail(std::string(what) + " does not fit in its array (" + std::to_string((long long)end) +
+                                   " > " + std::to_string(length) + " elements)");
+  }
+};
+
+// ------------------------------------------------------------ GEMM
+
+// A GEMM split into chunks of row tiles or of column panels, claimed dynamically by the pool.
+struct ChunkedGemm {
+  const GemmProblem* p;
+  bool by_rows;
+  int per_chunk;  // rows (a multiple of MR) or panels per chunk
+  int units;      // rows or panels in all
+};
+
+void gemm_chunk(void* ctx, int chunk) {
+  const ChunkedGemm& j = *static_cast<ChunkedGemm*>(ctx);
+  const KernelTable* t = g_table;
+  const int u0 = chunk * j.per_chunk, u1 = std::min(j.units, u0 + j.per_chunk);
+  const int panels = (j.p->n + t->nr - 1) / t->nr;
+  if (j.by_rows) {
+    t->gemm_part(*j.p, u0, u1, 0, panels);
+  } else {
+    t->gemm_part(*j.p, 0, j.p->m, u0, u1);
+  }
+}
+
+struct PackJob {
+  int k, n;
+  const float* b;
+  long ldb;
+  bool transB;
+  float* dst;
+};
+
+// Packs one K-block of B (chunk = K-block index) into the full packed layout.
+void pack_chunk(void* ctx, int chunk) {
+  const PackJob& j = *static_cast<PackJob*>(ctx);
+  const KernelTable* t = g_table;
+  const int k0 = chunk * t->kc, kc = std::min(t->kc, j.k - k0);
+  const long panels = (j.n + t->nr - 1) / t->nr;
+  const float* src = j.transB ? j.b + k0 : j.b + (long)k0 * j.ldb;
+  t->pack_b(kc, j.n, src, j.ldb, j.transB, j.dst + (long)k0 * panels * t->nr);
+}
+
+thread_local std::vector<float> t_shared_b;  // B packed once for a row-split GEMM (caller's thread)
+
+void run_gemm(const GemmProblem& p) {
+  const KernelTable* t = g_table;
+  const int panels = (p.n + t->nr - 1) / t->nr;
+  const int tiles = (p.m + t->mr - 1) / t->mr;
+  const double flops = 2.0 * p.m * p.n * (double)std::max(p.k, 1);
+  const int threads = pool_threads();
+  if (threads <= 1 || flops < g_parallel_flops || std::max(panels, tiles) < 2 || p.k == 0) {
+    t->gemm_part(p, 0, p.m, 0, panels);
+    return;
+  }
+  // About four chunks per thread, so a thread that starts late or is interrupted just takes fewer.
+  const int want = threads * 4;
+  ChunkedGemm job{&p, tiles >= panels, 0, 0};
+  GemmProblem q = p;
+  if (job.by_rows) {
+    const int rows = (p.m + want - 1) / want;
+    job.per_chunk = std::max(t->mr, std::min(128, (rows + t->mr - 1) / t->mr * t->mr));
+    job.units = p.m;
+    if (!p.packed) {
+      // Every row chunk needs all of B: pack it once, K-blocks in parallel.
+      const size_t floats = t->packed_floats(p.k, p.n);
+      if (t_shared_b.size() < floats) t_shared_b.resize(floats);
+      PackJob pj{p.k, p.n, p.b, p.ldb, p.transB, t_shared_b.data()};
+      parallel_chunks((p.k + t->kc - 1) / t->kc, pack_chunk, &pj, false);
+      q.packed = t_shared_b.data();
+      job.p = &q;
+    }
+  } else {
+    job.per_chunk = std::max(1, (panels + want - 1) / want);
+    job.units = panels;
+  }
+  parallel_chunks((job.units + job.per_chunk - 1) / job.per_chunk, gemm_chunk, &job);
+}
+
+// gemm(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, beta, bias, biasOff)
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long m = A.integer(0, "m"), n = A.integer(1, "n"), k = A.integer(2, "k");
+  size_t la, lb, lc, lbias;
+  float* a = A.floats(3, "a", &la);
+  const long aOff = A.integer(4, "aOffset"), lda = A.integer(5, "lda");
+  const bool transA = A.boolean(6);
+  float* b = A.floats(7, "b", &lb);
+  const long bOff = A.integer(8, "bOffset"), ldb = A.integer(9, "ldb");
+  const bool transB = A.boolean(10);
+  float* c = A.floats(11, "c", &lc);
+  const long cOff = A.integer(12, "cOffset"), ldc = A.integer(13, "ldc");
+  const long beta = A.integer(14, "beta");
+  float* bias = A.floats(15, "bias", &lbias, true);
+  const long biasOff = A.integer(16, "biasOffset");
+  if (A.failed) return info.Env().Undefined();
+  if (beta > 1) A.fail("beta must be 0 or 1");
+  A.fits("A", la, aOff, transA ? k : m, transA ? m : k, lda);
+  A.fits("B", lb, bOff, transB ? n : k, transB ? k : n, ldb);
+  A.fits("C", lc, cOff, m, n, ldc);
+  if (bias) A.fits("bias", lbias, biasOff, 1, n, n);
+  if (A.failed || m == 0 || n == 0) return info.Env().Undefined();
+  GemmProblem p{(int)m, (int)n, (int)k, a + aOff, lda, transA, b + bOff, ldb, transB, nullptr,
+                c + cOff, ldc, beta == 1, bias ? bias + biasOff : nullptr};
+  run_gemm(p);
+  return info.Env().Undefined();
+}
+
+// A packed matrix is an ArrayBuffer: a 64-byte header, then the panels at the next 64-byte
+// aligned address (the backing store of an ArrayBuffer does not move).
+struct PackedHeader {
+  uint32_t magic;
+  int32_t k, n;
+  const KernelTable* table;
+};
+constexpr uint32_t kPackedMagic = 0x524e5042;  // "RNPB"
+
+float* packed_data(void* base) {
+  uintptr_t p = reinterpret_cast<uintptr_t>(base) + 64;
+  p = (p + 63) & ~(uintptr_t)63;
+  return reinterpret_cast<float*>(p);
+}
+
+// packB(k, n, b, bOff, ldb, transB) -> ArrayBuffer
+Napi::Value PackB(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long k = A.integer(0, "k"), n = A.integer(1, "n");
+  size_t lb;
+  float* b = A.floats(2, "b", &lb);
+  const long bOff = A.integer(3, "bOffset"), ldb = A.integer(4, "ldb");
+  const bool transB = A.boolean(5);
+  A.fits("B", lb, bOff, transB ? n : k, transB ? k : n, ldb);
+  if (A.failed) return info.Env().Undefined();
+  const KernelTable* t = g_table;
+  const size_t floats = t->packed_floats((int)k, (int)n);
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(info.Env(), 128 + floats * sizeof(float));
+  PackedHeader* h = static_cast<PackedHeader*>(buffer.Data());
+  h->magic = kPackedMagic;
+  h->k = (int32_t)k;
+  h->n = (int32_t)n;
+  h->table = t;
+  if (k > 0 && n > 0) t->pack_b((int)k, (int)n, b + bOff, ldb, transB, packed_data(buffer.Data()));
+  return buffer;
+}
+
+// gemmPacked(m, a, aOff, lda, transA, packed, c, cOff, ldc, beta, bias, biasOff)
+Napi::Value GemmPacked(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long m = A.integer(0, "m");
+  size_t la, lc, lbias;
+  float* a = A.floats(1, "a", &la);
+  const long aOff = A.integer(2, "aOffset"), lda = A.integer(3, "lda");
+  const bool transA = A.boolean(4);
+  if (A.failed) return info.Env().Undefined();
+  void* base = nullptr;
+  size_t bytes = 0;
+  bool is_ab = false;
+  napi_is_arraybuffer(info.Env(), info[5], &is_ab);
+  if (!is_ab || napi_get_arraybuffer_info(info.Env(), info[5], &base, &bytes) != napi_ok || bytes < 128 ||
+      static_cast<PackedHeader*>(base)->magic != kPackedMagic) {
+    A.fail("packed must be a matrix made by packB (and not released)");
+    return info.Env().Undefined();
+  }
+  const PackedHeader* h = static_cast<PackedHeader*>(base);
+  if (h->table != g_table) {
+    A.fail(std::string("packed matrix was made for the ") + h->table->name + " kernels, but " + g_table->name +
+           " kernels are in use; pack it again");
+    return info.Env().Undefined();
+  }
+  const long k = h->k, n = h->n;
+  if (bytes < 128 + g_table->packed_floats((int)k, (int)n) * sizeof(float)) {
+    A.fail("packed matrix is truncated");
+    return info.Env().Undefined();
+  }
+  float* c = A.floats(6, "c", &lc);
+  const long cOff = A.integer(7, "cOffset"), ldc = A.integer(8, "ldc");
+  const long beta = A.integer(9, "beta");
+  float* bias = A.floats(10, "bias", &lbias, true);
+  const long biasOff = A.integer(11, "biasOffset");
+  if (beta > 1) A.fail("beta must be 0 or 1");
+  A.fits("A", la, aOff, transA ? k : m, transA ? m : k, lda);
+  A.fits("C", lc, cOff, m, n, ldc);
+  if (bias) A.fits("bias", lbias, biasOff, 1, n, n);
+  if (A.failed || m == 0 || n == 0) return info.Env().Undefined();
+  GemmProblem p{(int)m, (int)n, (int)k, a + aOff, lda, transA, nullptr, 0, false, packed_data(base),
+                c + cOff, ldc, beta == 1, bias ? bias + biasOff : nullptr};
+  run_gemm(p);
+  return info.Env().Undefined();
+}
+
+// releasePacked(buffer): frees a packed matrix now (detaches its ArrayBuffer) instead of at the
+// next garbage collection; later use of it throws.
+Napi::Value ReleasePacked(const Napi::CallbackInfo& info) {
+  bool is_ab = false;
+  if (info.Length() >= 1) napi_is_arraybuffer(info.Env(), info[0], &is_ab);
+  if (!is_ab) {
+    Napi::TypeError::New(info.Env(), "releasePacked expects a packed matrix").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  bool detached = false;
+  napi_is_detached_arraybuffer(info.Env(), info[0], &detached);
+  if (!detached) napi_detach_arraybuffer(info.Env(), info[0]);
+  return info.Env().Undefined();
+}
+
+// ------------------------------------------------------------ cells
+
+int gates_of(int kind) { return kind == CELL_LSTM ? 4 : kind == CELL_GRU ? 3 : 1; }
+int cache_width_of(int kind, int h) { return kind == CELL_LSTM ? 5 * h : kind == CELL_GRU ? 4 * h : h; }
+
+// cellForward(kind, rows, hidden, gx, gxOff, gh, hPrev, cPrev, hOut, cOut, cache, cacheOff)
+Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long kind = A.integer(0, "kind"), rows = A.integer(1, "rows"), H = A.integer(2, "hidden");
+  if (!A.failed && kind > 3) A.fail("kind must be 0..3");
+  size_t lgx, lgh, lhp, lcp, lho, lco, lca;
+  float* gx = A.floats(3, "gx", &lgx);
+  const long gxOff = A.integer(4, "gxOffset");
+  float* gh = A.floats(5, "gh", &lgh);
+  float* hPrev = A.floats(6, "hPrev", &lhp);
+  float* cPrev = A.floats(7, "cPrev", &lcp, true);
+  float* hOut = A.floats(8, "hOut", &lho);
+  float* cOut = A.floats(9, "cOut", &lco, true);
+  float* cache = A.floats(10, "cache", &lca);
+  const long cacheOff = A.integer(11, "cacheOffset");
+  if (A.failed) return info.Env().Undefined();
+  const long W = gates_of((int)kind) * H;
+  A.fits("gx", lgx, gxOff, rows, W, W);
+  A.fits("gh", lgh, 0, rows, W, W);
+  A.fits("hOut", lho, 0, rows, H, H);
+  A.fits("cache", lca, cacheOff, rows, cache_width_of((int)kind, (int)H), cache_width_of((int)kind, (int)H));
+  if (kind == CELL_GRU) A.fits("hPrev", lhp, 0, rows, H, H);
+  if (kind == CELL_LSTM) {
+    if (!cPrev || !cOut) A.fail("LSTM needs cPrev and cOut");
+    A.fits("cPrev", lcp, 0, rows, H, H);
+    A.fits("cOut", lco, 0, rows, H, H);
+  }
+  if (A.failed || rows == 0 || H == 0) return info.Env().Undefined();
+  CellForward a{(int)kind, (int)rows, (int)H, gx + gxOff, gh, hPrev, cPrev, hOut, cOut, cache + cacheOff};
+  g_table->cell_forward(a);
+  return info.Env().Undefined();
+}
+
+// cellBackward(kind, rows, hidden, dh, dc, cache, cacheOff, hPrev, hPrevOff, cPrev, cPrevOff,
+//              dgx, dgxOff, dgh, dghOff, dhPrev, dcPrev)
+Napi::Value CellBackwardFn(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long kind = A.integer(0, "kind"), rows = A.integer(1, "rows"), H = A.integer(2, "hidden");
+  if (!A.failed && kind > 3) A.fail("kind must be 0..3");
+  size_t ldh, ldc, lca, lhp, lcp, ldgx, ldgh, ldhp, ldcp;
+  float* dh = A.floats(3, "dh", &ldh);
+  float* dc = A.floats(4, "dc", &ldc, true);
+  float* cache = A.floats(5, "cache", &lca);
+  const long cacheOff = A.integer(6, "cacheOffset");
+  float* hPrev = A.floats(7, "hPrev", &lhp);
+  const long hPrevOff = A.integer(8, "hPrevOffset");
+  float* cPrev = A.floats(9, "cPrev", &lcp, true);
+  const long cPrevOff = A.integer(10, "cPrevOffset");
+  float* dgx = A.floats(11, "dgx", &ldgx);
+  const long dgxOff = A.integer(12, "dgxOffset");
+  float* dgh = A.floats(13, "dgh", &ldgh);
+  const long dghOff = A.integer(14, "dghOffset");
+  float* dhPrev = A.floats(15, "dhPrev", &ldhp);
+  float* dcPrev = A.floats(16, "dcPrev", &ldcp, true);
+  if (A.failed) return info.Env().Undefined();
+  const long W = gates_of((int)kind) * H;
+  const long CW = cache_width_of((int)kind, (int)H);
+  A.fits("dh", ldh, 0, rows, H, H);
+  A.fits("cache", lca, cacheOff, rows, CW, CW);
+  A.fits("dgx", ldgx, dgxOff, rows, W, W);
+  A.fits("dgh", ldgh, dghOff, rows, W, W);
+  A.fits("dhPrev", ldhp, 0, rows, H, H);
+  if (kind == CELL_GRU) A.fits("hPrev", lhp, hPrevOff, rows, H, H);
+  if (kind == CELL_LSTM) {
+    if (!dc || !cPrev || !dcPrev) A.fail("LSTM needs dc, cPrev and dcPrev");
+    A.fits("dc", ldc, 0, rows, H, H);
+    A.fits("cPrev", lcp, cPrevOff, rows, H, H);
+    A.fits("dcPrev", ldcp, 0, rows, H, H);
+  }
+  if (A.failed || rows == 0 || H == 0) return info.Env().Undefined();
+  CellBackward a{(int)kind, (int)rows, (int)H, dh, dc, cache + cacheOff, hPrev + hPrevOff,
+                 cPrev ? cPrev + cPrevOff : nullptr, dgx + dgxOff, dgh + dghOff, dhPrev, dcPrev};
+  g_table->cell_backward(a);
+  return info.Env().Undefined();
+}
+
+// ------------------------------------------------------------ column sums
+
+struct ColumnSumsJob {
+  const float* src;
+  int rows, width, parts;
+  float* out;
+};
+
+void column_sums_job(void* ctx, int part) {
+  const ColumnSumsJob& j = *static_cast<ColumnSumsJob*>(ctx);
+  // Split on 64-column boundaries so every part keeps whole vectors.
+  const int blocks = (j.width + 63) / 64;
+  const int j0 = std::min(j.width, blocks * part / j.parts * 64);
+  const int j1 = std::min(j.width, blocks * (part + 1) / j.parts * 64);
+  g_table->column_sums(j.src, j.rows, j.width, j0, j1, j.out);
+}
+
+// columnSums(src, rows, width, out)
+Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
+  Args A(info);
+  size_t ls, lo;
+  float* src = A.floats(0, "src", &ls);
+  const long rows = A.integer(1, "rows"), width = A.integer(2, "width");
+  float* out = A.floats(3, "out", &lo);
+  A.fits("src", ls, 0, rows, width, width);
+  A.fits("out", lo, 0, 1, width, width);
+  if (A.failed || width == 0) return info.Env().Undefined();
+  ColumnSumsJob job{src, (int)rows, (int)width, pool_threads(), out};
+  if (job.parts > 1 && (double)rows * width >= 1 << 18 && width >= 128 * job.parts) {
+    parallel_chunks(job.parts, column_sums_job, &job, false);
+  } else {
+    g_table->column_sums(src, (int)rows, (int)width, 0, (int)width, out);
+  }
+  return info.Env().Undefined();
+}
+
+// ------------------------------------------------------------ configuration
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", g_table->name);
+  Napi::Array isas = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const char* name : {"avx512", "avx2", "generic"}) {
+    if (isa_supported(name) && table_for(name)) isas.Set(i++, name);
+  }
+  o.Set("isas", isas);
+  o.Set("threads", pool_threads());
+  o.Set("spinMicros", pool_spin_us());
+  o.Set("parallelFlops", g_parallel_flops);
+  const PoolStats st = pool_stats();
+  Napi::Object stats = Napi::Object::New(env);
+  stats.Set("parallelJobs", st.parallel_jobs);
+  stats.Set("backoffJobs", st.backoff_jobs);
+  stats.Set("backoffs", st.backoffs);
+  stats.Set("callerChunks", st.caller_chunks);
+  stats.Set("workerChunks", st.worker_chunks);
+  o.Set("pool", stats);
+  o.Set("mr", g_table->mr);
+  o.Set("nr", g_table->nr);
+  o.Set("kc", g_table->kc);
+  return o;
+}
+
+// setIsa(name) -> boolean: whether that kernel set is supported here (and now in use)
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(info.Env(), "setIsa expects a name").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const std::string name = info[0].As<Napi::String>();
+  if (!isa_supported(name) || !table_for(name)) return Napi::Boolean::New(info.Env(), false);
+  g_table = table_for(name);
+  return Napi::Boolean::New(info.Env(), true);
+}
+
+// configure({ threads?, spinMicros?, parallelFlops? })
+Napi::Value Configure(const Napi::CallbackInfo& info) {
+  if (info.Length() >= 1 && info[0].IsObject()) {
+    Napi::Object o = info[0].As<Napi::Object>();
+    if (o.Has("threads") && o.Get("threads").IsNumber()) set_pool_threads(o.Get("threads").As<Napi::Number>().Int32Value());
+    if (o.Has("spinMicros") && o.Get("spinMicros").IsNumber())
+      set_pool_spin_us(o.Get("spinMicros").As<Napi::Number>().Int32Value());
+    if (o.Has("packAMinPanels") && o.Get("packAMinPanels").IsNumber())
+      *g_table->pack_a_min_panels = o.Get("packAMinPanels").As<Napi::Number>().Int32Value();
+    if (o.Has("parallelFlops") && o.Get("parallelFlops").IsNumber())
+      g_parallel_flops = o.Get("parallelFlops").As<Napi::Number>().DoubleValue();
+  }
+  return Info(info);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  choose_default_table();
+  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("packB", Napi::Function::New(env, PackB, "packB"));
+  exports.Set("gemmPacked", Napi::Function::New(env, GemmPacked, "gemmPacked"));
+  exports.Set("releasePacked", Napi::Function::New(env, ReleasePacked, "releasePacked"));
+  exports.Set("cellForward", Napi::Function::New(env, CellForwardFn, "cellForward"));
+  exports.Set("cellBackward", Napi::Function::New(env, CellBackwardFn, "cellBackward"));
+  exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("configure", Napi::Function::New(env, Configure, "configure"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace rn
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return rn::Init(env, exports); }
+NODE_API_MODULE(recurrent_native, InitModule)

@@ -1,0 +1,75 @@
+// Kernel table shared by the ISA-specific translation units (generic, AVX2+FMA, AVX-512).
+// Each TU compiles kernels_impl.h with its own vector width and register tile and exports one
+// KernelTable; addon.cpp picks one at run time with __builtin_cpu_supports.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace rn {
+
+// C = beta*C + op(A)·op(B) (+ bias), row-major. B is either `packed` (made by pack_b of the same
+// table, all K-blocks and panels) or the plain `b` with `ldb`/`transB`.
+struct GemmProblem {
+  int m, n, k;
+  const float* a;
+  long lda;
+  bool transA;
+  const float* b;
+  long ldb;
+  bool transB;
+  const float* packed;
+  float* c;
+  long ldc;
+  bool accumulate;    // beta == 1
+  const float* bias;  // length n or null
+};
+
+enum CellCode { CELL_RNN_TANH = 0, CELL_RNN_RELU = 1, CELL_LSTM = 2, CELL_GRU = 3 };
+
+struct CellForward {
+  int kind, rows, hidden;
+  const float* gx;  // [rows, G*H]
+  const float* gh;  // [rows, G*H]
+  const float* hPrev;
+  const float* cPrev;
+  float* hOut;
+  float* cOut;
+  float* cache;
+};
+
+struct CellBackward {
+  int kind, rows, hidden;
+  const float* dh;
+  const float* dc;
+  const float* cache;
+  const float* hPrev;
+  const float* cPrev;
+  float* dgx;
+  float* dgh;
+  float* dhPrev;
+  float* dcPrev;
+};
+
+struct KernelTable {
+  const char* name;
+  int* pack_a_min_panels;  // tunable
+  int mr, nr, kc;
+  // Floats needed by a packed [k, n] matrix.
+  size_t (*packed_floats)(int k, int n);
+  // Packs op(B) ([k, n]; stored [n, k] when transB) into dst.
+  void (*pack_b)(int k, int n, const float* b, long ldb, bool transB, float* dst);
+  // Rows [i0, i1) and panels [q0, q1) of C (panels are `nr` columns wide).
+  void (*gemm_part)(const GemmProblem& p, int i0, int i1, int q0, int q1);
+  void (*cell_forward)(const CellForward& a);
+  void (*cell_backward)(const CellBackward& a);
+  // out[j] = sum over rows of src[r*width + j] for j in [j0, j1)
+  void (*column_sums)(const float* src, int rows, int width, int j0, int j1, float* out);
+};
+
+extern const KernelTable kGenericTable;
+#if defined(RN_HAVE_X86_TABLES)
+extern const KernelTable kAvx2Table;
+extern const KernelTable kAvx512Table;
+#endif
+
+}  // namespace rn

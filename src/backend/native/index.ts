@@ -1,0 +1,153 @@
+/**
+ * The `native` backend: a C++17 N-API addon (native/, built by scripts/build-native.mjs) with
+ * AVX-512 / AVX2+FMA / portable kernels chosen at run time and a persistent worker thread for
+ * large GEMMs. Kernels work in place on the caller's Float32Arrays (no copies).
+ *
+ * Importing this module only registers the backend; the addon is loaded when the backend is
+ * first chosen, and if it cannot be (not Node.js, not built, wrong platform) the backend reports
+ * why instead. No `node:` imports: Node built-ins come from `process.getBuiltinModule`, so the
+ * module is harmless in a browser bundle.
+ */
+import { ValueError } from '../../errors.js';
+import {
+  type Backend, type CellBackwardArgs, type CellForwardArgs, type CellKind, type GemmArgs, type GemmPackedArgs,
+  type PackArgs, type PackedMatrix, registerBackend,
+} from '../backend.js';
+
+/** The addon's exports (see native/src/addon.cpp). */
+export interface NativeAddon {
+  gemm(m: number, n: number, k: number, a: Float32Array, aOff: number, lda: number, transA: boolean, b: Float32Array, bOff: number, ldb: number, transB: boolean, c: Float32Array, cOff: number, ldc: number, beta: number, bias: Float32Array | null, biasOff: number): void;
+  packB(k: number, n: number, b: Float32Array, bOff: number, ldb: number, transB: boolean): ArrayBuffer;
+  releasePacked(packed: ArrayBuffer): void;
+  gemmPacked(m: number, a: Float32Array, aOff: number, lda: number, transA: boolean, packed: ArrayBuffer, c: Float32Array, cOff: number, ldc: number, beta: number, bias: Float32Array | null, biasOff: number): void;
+  cellForward(kind: number, rows: number, hidden: number, gx: Float32Array, gxOff: number, gh: Float32Array, hPrev: Float32Array, cPrev: Float32Array | null, hOut: Float32Array, cOut: Float32Array | null, cache: Float32Array, cacheOff: number): void;
+  cellBackward(kind: number, rows: number, hidden: number, dh: Float32Array, dc: Float32Array | null, cache: Float32Array, cacheOff: number, hPrev: Float32Array, hPrevOff: number, cPrev: Float32Array | null, cPrevOff: number, dgx: Float32Array, dgxOff: number, dgh: Float32Array, dghOff: number, dhPrev: Float32Array, dcPrev: Float32Array | null): void;
+  columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
+  info(): NativeInfo;
+  /** Switches the kernel set ('avx512' | 'avx2' | 'generic'); false when not supported here. */
+  setIsa(name: string): boolean;
+  configure(options: { threads?: number; spinMicros?: number; parallelFlops?: number }): NativeInfo;
+}
+
+export interface NativeInfo {
+  /** Kernel set in use. */
+  isa: string;
+  /** Kernel sets this CPU supports, fastest first. */
+  isas: string[];
+  threads: number;
+  spinMicros: number;
+  parallelFlops: number;
+  mr: number;
+  nr: number;
+  kc: number;
+}
+
+const ADDON_FILE = 'native/build/Release/recurrent_native.node';
+const KIND_CODE: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, lstm: 2, gru: 3 };
+
+type GetBuiltin = (id: string) => unknown;
+
+function nodeBuiltins(): GetBuiltin {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: GetBuiltin } }).process;
+  if (!proc?.versions?.node) throw new Error('the native addon needs Node.js (this runtime is not Node.js)');
+  if (typeof proc.getBuiltinModule !== 'function') {
+    throw new Error(`the native backend needs Node.js >= 20.16 (process.getBuiltinModule); this is ${proc.versions.node}`);
+  }
+  return proc.getBuiltinModule;
+}
+
+let loaded: { addon: NativeAddon; path: string } | null = null;
+
+/** Finds and loads the addon (throws an Error saying why it cannot). */
+export function loadNativeAddon(): { addon: NativeAddon; path: string } {
+  if (loaded) return loaded;
+  const builtin = nodeBuiltins();
+  const fs = builtin('fs') as { existsSync(p: string): boolean; readFileSync(p: string, enc: string): string };
+  const path = builtin('path') as { join(...p: string[]): string; dirname(p: string): string };
+  const url = builtin('url') as { fileURLToPath(u: string | URL): string };
+  const module = builtin('module') as { createRequire(from: string | URL): (id: string) => unknown };
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+
+  // RECURRENT_NATIVE_ADDON names the addon file (and nothing else is tried); otherwise the package
+  // root is a few levels above this file (dist/backend/native or build/src/backend/native).
+  const candidates: string[] = [];
+  const roots: string[] = [];
+  const forced = env['RECURRENT_NATIVE_ADDON'];
+  if (forced) {
+    candidates.push(forced);
+  } else {
+    let dir = path.dirname(url.fileURLToPath(import.meta.url));
+    for (let i = 0; i < 6; i++) {
+      roots.push(dir);
+      candidates.push(path.join(dir, ADDON_FILE));
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) {
+    if (forced) throw new Error(`the addon was not found at RECURRENT_NATIVE_ADDON=${forced}`);
+    let why = '';
+    for (const root of roots) {
+      const status = path.join(root, 'native/build-status.json');
+      if (fs.existsSync(status)) {
+        try {
+          const s = JSON.parse(fs.readFileSync(status, 'utf8')) as { ok?: boolean; reason?: string };
+          if (s.ok === false && s.reason) why = ` (last build: ${s.reason})`;
+        } catch {
+          // ignore an unreadable status file
+        }
+        break;
+      }
+    }
+    throw new Error(`the addon was not built${why}: no ${ADDON_FILE}; run \`node scripts/build-native.mjs\` (needs a C++17 compiler, make and Python for node-gyp)`);
+  }
+  const require = module.createRequire(import.meta.url);
+  let addon: NativeAddon;
+  try {
+    addon = require(found) as NativeAddon;
+  } catch (error) {
+    throw new Error(`the addon at ${found} could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof addon.gemm !== 'function' || typeof addon.cellForward !== 'function') throw new Error(`${found} is not this library's addon`);
+  loaded = { addon, path: found };
+  return loaded;
+}
+
+class NativePacked implements PackedMatrix {
+  constructor(readonly k: number, readonly n: number, readonly buffer: ArrayBuffer, private readonly addon: NativeAddon) {}
+  /** Frees the packed copy now (its ArrayBuffer is detached); otherwise the GC frees it. */
+  release(): void {
+    this.addon.releasePacked(this.buffer);
+  }
+}
+
+/** Builds the backend object over a loaded addon. */
+export function createNativeBackend(addon: NativeAddon): Backend & { readonly addon: NativeAddon } {
+  return {
+    name: 'native',
+    addon,
+    gemm(a: GemmArgs): void {
+      addon.gemm(a.m, a.n, a.k, a.a, a.aOffset ?? 0, a.lda, a.transA ?? false, a.b, a.bOffset ?? 0, a.ldb, a.transB ?? false, a.c, a.cOffset ?? 0, a.ldc, a.beta, a.bias ?? null, a.biasOffset ?? 0);
+    },
+    packB(a: PackArgs): PackedMatrix {
+      return new NativePacked(a.k, a.n, addon.packB(a.k, a.n, a.b, a.bOffset ?? 0, a.ldb, a.transB ?? false), addon);
+    },
+    gemmPacked(a: GemmPackedArgs): void {
+      if (!(a.b instanceof NativePacked)) throw new ValueError('gemmPacked', 'the matrix was not packed by the native backend');
+      addon.gemmPacked(a.m, a.a, a.aOffset ?? 0, a.lda, a.transA ?? false, a.b.buffer, a.c, a.cOffset ?? 0, a.ldc, a.beta, a.bias ?? null, a.biasOffset ?? 0);
+    },
+    cellForward(kind: CellKind, a: CellForwardArgs): void {
+      addon.cellForward(KIND_CODE[kind], a.rows, a.hidden, a.gx, a.gxOffset, a.gh, a.hPrev, a.cPrev, a.hOut, a.cOut, a.cache, a.cacheOffset);
+    },
+    cellBackward(kind: CellKind, a: CellBackwardArgs): void {
+      addon.cellBackward(KIND_CODE[kind], a.rows, a.hidden, a.dh, a.dc, a.cache, a.cacheOffset, a.hPrev, a.hPrevOffset, a.cPrev, a.cPrevOffset, a.dgx, a.dgxOffset, a.dgh, a.dghOffset, a.dhPrev, a.dcPrev);
+    },
+    columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
+      addon.columnSums(src, rows, width, out);
+    },
+  };
+}
+
+registerBackend('native', () => createNativeBackend(loadNativeAddon().addon));

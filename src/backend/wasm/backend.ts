@@ -1,0 +1,314 @@
+/**
+ * The `wasm` backend over the AssemblyScript kernels (src/wasm, built by scripts/build-wasm.mjs).
+ *
+ * Operands live in JS Float32Arrays, so every call copies what it reads into wasm memory and
+ * what it writes back out (a few GB/s, small next to the arithmetic of a GEMM). Large GEMMs are
+ * processed in row chunks (or K chunks when A is transposed) so the scratch memory stays bounded
+ * (about 16 MiB) whatever the problem size. Packed matrices (packB) stay in wasm memory until
+ * released.
+ */
+import { ValueError } from '../../errors.js';
+import {
+  type Backend, type CellBackwardArgs, type CellForwardArgs, type CellKind, type GemmArgs, type GemmPackedArgs,
+  type PackArgs, type PackedMatrix, cacheWidth, gateCount,
+} from '../backend.js';
+import { WasmHeap, type WasmMemory } from './heap.js';
+
+/** The exports of the kernels module (see src/wasm/*.as). Pointers are byte addresses. */
+interface KernelExports {
+  memory: WasmMemory;
+  heapBase(): number;
+  packedFloats(k: number, n: number): number;
+  packScratchFloats(): number;
+  packB(k: number, n: number, b: number, ldb: number, transB: number, dst: number, panels: number, firstPanel: number): void;
+  gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, bp: number, c: number, ldc: number, accumulate: number, bias: number, abuf: number): void;
+  columnSums(src: number, rows: number, width: number, out: number, accumulate: number): void;
+  cellForward(kind: number, rows: number, H: number, gx: number, gh: number, hPrev: number, cPrev: number, hOut: number, cOut: number, cache: number): void;
+  cellBackward(kind: number, rows: number, H: number, dh: number, dc: number, cache: number, hPrev: number, cPrev: number, dgx: number, dgh: number, dhPrev: number, dcPrev: number): void;
+  KC: { value: unknown };
+  NR: { value: unknown };
+}
+
+const KIND_CODE: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, lstm: 2, gru: 3 };
+/** Floats of operand chunks copied in per kernel call, at most (16 MiB). */
+const CHUNK_FLOATS = 1 << 22;
+
+/** Floats spanned by a rows x cols matrix with row stride ld. */
+function extent(rows: number, cols: number, ld: number): number {
+  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+class WasmPacked implements PackedMatrix {
+  constructor(readonly k: number, readonly n: number, public ptr: number, private readonly owner: WasmBackend) {}
+  release(): void {
+    if (this.ptr) this.owner.heap.release(this.ptr);
+    this.ptr = 0;
+  }
+}
+
+export interface WasmBackendInfo {
+  /** 'relaxed' (FMA tiles) or 'simd'. */
+  variant: 'relaxed' | 'simd';
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm' as const;
+  readonly heap: WasmHeap;
+  private readonly k: KernelExports;
+  private readonly kc: number;
+  private readonly nr: number;
+  private readonly abuf: number;
+  /**
+   * Floats of the operand chunks copied into wasm memory at a time (bounds the scratch memory).
+   * Tests lower it to exercise the chunked paths.
+   */
+  chunkFloats = CHUNK_FLOATS;
+
+  constructor(exports: Record<string, unknown>, readonly info: WasmBackendInfo) {
+    this.k = exports as unknown as KernelExports;
+    this.heap = new WasmHeap(this.k.memory, this.k.heapBase());
+    this.kc = this.k.KC.value as number;
+    this.nr = this.k.NR.value as number;
+    this.abuf = this.heap.alloc(this.k.packScratchFloats() * 4);
+  }
+
+  /** Bytes of wasm memory in use (it grows to the largest working set and stays there). */
+  get memoryBytes(): number {
+    return this.heap.byteLength;
+  }
+
+  gemm(args: GemmArgs): void {
+    const { m, n, k, a, lda, b, ldb, c, ldc, beta } = args;
+    const aOff = args.aOffset ?? 0;
+    const bOff = args.bOffset ?? 0;
+    const cOff = args.cOffset ?? 0;
+    const transA = args.transA ?? false;
+    const transB = args.transB ?? false;
+    if (m === 0 || n === 0) return;
+    if (k === 0) return this.gemmEmpty(m, n, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
+    if (transA && !transB) {
+      // Weight-gradient shape (Aᵀ·B over many rows): walk K in chunks, packing B per chunk.
+      this.gemmTransA(m, n, k, a, aOff, lda, b, bOff, ldb, null, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
+      return;
+    }
+    const packed = this.packB({ k, n, b, bOffset: bOff, ldb, transB }) as WasmPacked;
+    try {
+      this.run(m, a, aOff, lda, transA, packed, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
+    } finally {
+      packed.release();
+    }
+  }
+
+  packB(args: PackArgs): PackedMatrix {
+    const { k, n, b, ldb } = args;
+    const bOff = args.bOffset ?? 0;
+    const transB = args.transB ?? false;
+    const ptr = this.heap.alloc(Math.max(1, this.k.packedFloats(k, n)) * 4);
+    const packed = new WasmPacked(k, n, ptr, this);
+    if (k === 0 || n === 0) return packed;
+    const panels = Math.ceil(n / this.nr);
+    if (!transB) {
+      // Rows of B (K) in chunks of whole K-blocks: each chunk is its own part of the layout.
+      const rows = Math.max(this.kc, Math.floor(this.chunkFloats / ldb / this.kc) * this.kc);
+      const src = this.heap.scratch(extent(Math.min(rows, k), n, ldb) * 4);
+      for (let k0 = 0; k0 < k; k0 += rows) {
+        const kc = Math.min(rows, k - k0);
+        this.heap.put(src, b, bOff + k0 * ldb, extent(kc, n, ldb), 'B');
+        this.k.packB(kc, n, src, ldb, 0, ptr + k0 * panels * this.nr * 4, panels, 0);
+      }
+    } else {
+      // Stored rows of B (N) in chunks of whole panels.
+      const cols = Math.max(this.nr, Math.floor(this.chunkFloats / ldb / this.nr) * this.nr);
+      const src = this.heap.scratch(extent(Math.min(cols, n), k, ldb) * 4);
+      for (let j0 = 0; j0 < n; j0 += cols) {
+        const nc = Math.min(cols, n - j0);
+        this.heap.put(src, b, bOff + j0 * ldb, extent(nc, k, ldb), 'B');
+        this.k.packB(k, nc, src, ldb, 1, ptr, panels, j0 / this.nr);
+      }
+    }
+    return packed;
+  }
+
+  gemmPacked(args: GemmPackedArgs): void {
+    const packed = args.b;
+    if (!(packed instanceof WasmPacked) || packed.ptr === 0) {
+      throw new ValueError('gemmPacked', 'the matrix was not packed by the wasm backend (or was released)');
+    }
+    const { m, a, lda, c, ldc, beta } = args;
+    if (m === 0 || packed.n === 0) return;
+    const aOff = args.aOffset ?? 0;
+    const cOff = args.cOffset ?? 0;
+    if (packed.k === 0) return this.gemmEmpty(m, packed.n, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
+    if (args.transA) {
+      this.gemmTransA(m, packed.n, packed.k, a, aOff, lda, null, 0, 0, packed, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
+      return;
+    }
+    this.run(m, a, aOff, lda, false, packed, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
+  }
+
+  /** C = beta*C + bias when k = 0. */
+  private gemmEmpty(m: number, n: number, c: Float32Array, cOff: number, ldc: number, beta: 0 | 1, bias: Float32Array | null, biasOff: number): void {
+    if (extent(m, n, ldc) + cOff > c.length) throw new RangeError('wasm backend: C does not fit in its array');
+    for (let i = 0; i < m; i++) {
+      const at = cOff + i * ldc;
+      for (let j = 0; j < n; j++) c[at + j] = (beta ? c[at + j]! : 0) + (bias ? bias[biasOff + j]! : 0);
+    }
+  }
+
+  /** Row-chunked product with a packed B: op(A) is [m, k] (plain, or transposed when it fits). */
+  private run(m: number, a: Float32Array, aOff: number, lda: number, transA: boolean, packed: WasmPacked, c: Float32Array, cOff: number, ldc: number, beta: 0 | 1, bias: Float32Array | null, biasOff: number): void {
+    const { k, n } = packed;
+    if (transA) {
+      // A stored [k, m]: copied whole (only reached for transA with transB, or small problems).
+      const aLen = extent(k, m, lda);
+      const cLen = extent(m, n, ldc);
+      const biasAt = 0;
+      const aAt = alignFloats(bias ? n : 0);
+      const cAt = aAt + alignFloats(aLen);
+      const base = this.heap.scratch((cAt + cLen) * 4);
+      if (bias) this.heap.put(base, bias, biasOff, n, 'bias');
+      this.heap.put(base + aAt * 4, a, aOff, aLen, 'A');
+      if (beta || ldc > n) this.heap.put(base + cAt * 4, c, cOff, cLen, 'C');
+      this.k.gemm(m, n, k, base + aAt * 4, lda, 1, packed.ptr, base + cAt * 4, ldc, beta, bias ? base + biasAt * 4 : 0, this.abuf);
+      this.heap.get(base + cAt * 4, c, cOff, cLen, 'C');
+      return;
+    }
+    const rowsPerChunk = Math.max(1, Math.min(m, Math.floor(this.chunkFloats / (lda + ldc))));
+    const aAt = alignFloats(bias ? n : 0);
+    const cAt = aAt + alignFloats(extent(rowsPerChunk, k, lda));
+    const base = this.heap.scratch((cAt + extent(rowsPerChunk, n, ldc)) * 4);
+    if (bias) this.heap.put(base, bias, biasOff, n, 'bias');
+    const loadC = beta === 1 || ldc > n;
+    for (let i0 = 0; i0 < m; i0 += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, m - i0);
+      const aLen = extent(rows, k, lda);
+      const cLen = extent(rows, n, ldc);
+      this.heap.put(base + aAt * 4, a, aOff + i0 * lda, aLen, 'A');
+      if (loadC) this.heap.put(base + cAt * 4, c, cOff + i0 * ldc, cLen, 'C');
+      this.k.gemm(rows, n, k, base + aAt * 4, lda, 0, packed.ptr, base + cAt * 4, ldc, beta, bias ? base : 0, this.abuf);
+      this.heap.get(base + cAt * 4, c, cOff + i0 * ldc, cLen, 'C');
+    }
+  }
+
+  /**
+   * op(A) = Aᵀ with A stored [k, m]: C stays in wasm memory while K is walked in chunks of whole
+   * K-blocks; each chunk copies its rows of A and either packs its rows of B (plain B stored
+   * [k, n]) or uses its part of a packed B.
+   */
+  private gemmTransA(m: number, n: number, k: number, a: Float32Array, aOff: number, lda: number, b: Float32Array | null, bOff: number, ldb: number, packed: WasmPacked | null, c: Float32Array, cOff: number, ldc: number, beta: 0 | 1, bias: Float32Array | null, biasOff: number): void {
+    const panelsFloats = Math.ceil(n / this.nr) * this.nr;
+    const cLen = extent(m, n, ldc);
+    const perRow = lda + (packed ? 0 : ldb + panelsFloats);
+    let kChunk = Math.floor(Math.max(0, this.chunkFloats - cLen) / perRow / this.kc) * this.kc;
+    kChunk = Math.max(this.kc, Math.min(kChunk, Math.ceil(k / this.kc) * this.kc));
+    const biasAt = 0;
+    const cAt = alignFloats(bias ? n : 0);
+    const aAt = cAt + alignFloats(cLen);
+    const bAt = aAt + alignFloats(extent(kChunk, m, lda));
+    const pAt = bAt + alignFloats(packed ? 0 : extent(kChunk, n, ldb));
+    const end = pAt + (packed ? 0 : kChunk * panelsFloats);
+    const base = this.heap.scratch(end * 4);
+    if (bias) this.heap.put(base + biasAt * 4, bias, biasOff, n, 'bias');
+    if (beta || ldc > n) this.heap.put(base + cAt * 4, c, cOff, cLen, 'C');
+    for (let k0 = 0; k0 < k; k0 += kChunk) {
+      const kc = Math.min(kChunk, k - k0);
+      this.heap.put(base + aAt * 4, a, aOff + k0 * lda, extent(kc, m, lda), 'A');
+      let bp: number;
+      if (packed) {
+        bp = packed.ptr + k0 * panelsFloats * 4;
+      } else {
+        this.heap.put(base + bAt * 4, b!, bOff + k0 * ldb, extent(kc, n, ldb), 'B');
+        this.k.packB(kc, n, base + bAt * 4, ldb, 0, base + pAt * 4, Math.ceil(n / this.nr), 0);
+        bp = base + pAt * 4;
+      }
+      const accumulate = k0 > 0 || beta === 1 ? 1 : 0;
+      this.k.gemm(m, n, kc, base + aAt * 4, lda, 1, bp, base + cAt * 4, ldc, accumulate, k0 === 0 && bias ? base + biasAt * 4 : 0, this.abuf);
+    }
+    this.heap.get(base + cAt * 4, c, cOff, cLen, 'C');
+  }
+
+  cellForward(kind: CellKind, args: CellForwardArgs): void {
+    const { rows, hidden: H } = args;
+    if (rows === 0 || H === 0) return;
+    const W = gateCount(kind) * H;
+    const CW = cacheWidth(kind, H);
+    const isLstm = kind === 'lstm';
+    const isGru = kind === 'gru';
+    const gxAt = 0;
+    const ghAt = gxAt + alignFloats(rows * W);
+    const hpAt = ghAt + alignFloats(rows * W);
+    const cpAt = hpAt + alignFloats(isGru ? rows * H : 0);
+    const hoAt = cpAt + alignFloats(isLstm ? rows * H : 0);
+    const coAt = hoAt + alignFloats(rows * H);
+    const caAt = coAt + alignFloats(isLstm ? rows * H : 0);
+    const base = this.heap.scratch((caAt + rows * CW) * 4);
+    const h = this.heap;
+    h.put(base + gxAt * 4, args.gx, args.gxOffset, rows * W, 'gx');
+    h.put(base + ghAt * 4, args.gh, 0, rows * W, 'gh');
+    if (isGru) h.put(base + hpAt * 4, args.hPrev, 0, rows * H, 'hPrev');
+    if (isLstm) {
+      if (!args.cPrev || !args.cOut) throw new ValueError('cellForward', 'LSTM needs cPrev and cOut');
+      h.put(base + cpAt * 4, args.cPrev, 0, rows * H, 'cPrev');
+    }
+    this.k.cellForward(KIND_CODE[kind], rows, H, base + gxAt * 4, base + ghAt * 4, base + hpAt * 4, base + cpAt * 4, base + hoAt * 4, base + coAt * 4, base + caAt * 4);
+    h.get(base + hoAt * 4, args.hOut, 0, rows * H, 'hOut');
+    if (isLstm) h.get(base + coAt * 4, args.cOut!, 0, rows * H, 'cOut');
+    h.get(base + caAt * 4, args.cache, args.cacheOffset, rows * CW, 'cache');
+  }
+
+  cellBackward(kind: CellKind, args: CellBackwardArgs): void {
+    const { rows, hidden: H } = args;
+    if (rows === 0 || H === 0) return;
+    const W = gateCount(kind) * H;
+    const CW = cacheWidth(kind, H);
+    const isLstm = kind === 'lstm';
+    const isGru = kind === 'gru';
+    const dhAt = 0;
+    const dcAt = dhAt + alignFloats(rows * H);
+    const caAt = dcAt + alignFloats(isLstm ? rows * H : 0);
+    const hpAt = caAt + alignFloats(rows * CW);
+    const cpAt = hpAt + alignFloats(isGru ? rows * H : 0);
+    const gxAt = cpAt + alignFloats(isLstm ? rows * H : 0);
+    const ghAt = gxAt + alignFloats(rows * W);
+    const dhpAt = ghAt + alignFloats(rows * W);
+    const dcpAt = dhpAt + alignFloats(rows * H);
+    const base = this.heap.scratch((dcpAt + (isLstm ? rows * H : 0)) * 4);
+    const h = this.heap;
+    h.put(base + dhAt * 4, args.dh, 0, rows * H, 'dh');
+    h.put(base + caAt * 4, args.cache, args.cacheOffset, rows * CW, 'cache');
+    if (isGru) h.put(base + hpAt * 4, args.hPrev, args.hPrevOffset, rows * H, 'hPrev');
+    if (isLstm) {
+      if (!args.dc || !args.cPrev || !args.dcPrev) throw new ValueError('cellBackward', 'LSTM needs dc, cPrev and dcPrev');
+      h.put(base + dcAt * 4, args.dc, 0, rows * H, 'dc');
+      h.put(base + cpAt * 4, args.cPrev, args.cPrevOffset, rows * H, 'cPrev');
+    }
+    this.k.cellBackward(KIND_CODE[kind], rows, H, base + dhAt * 4, base + dcAt * 4, base + caAt * 4, base + hpAt * 4, base + cpAt * 4, base + gxAt * 4, base + ghAt * 4, base + dhpAt * 4, base + dcpAt * 4);
+    h.get(base + gxAt * 4, args.dgx, args.dgxOffset, rows * W, 'dgx');
+    h.get(base + ghAt * 4, args.dgh, args.dghOffset, rows * W, 'dgh');
+    h.get(base + dhpAt * 4, args.dhPrev, 0, rows * H, 'dhPrev');
+    if (isLstm) h.get(base + dcpAt * 4, args.dcPrev!, 0, rows * H, 'dcPrev');
+  }
+
+  columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
+    if (width === 0) return;
+    if (rows === 0) {
+      out.fill(0, 0, width);
+      return;
+    }
+    const rowsPerChunk = Math.max(1, Math.min(rows, Math.floor(this.chunkFloats / width)));
+    const outAt = 0;
+    const srcAt = alignFloats(width);
+    const base = this.heap.scratch((srcAt + rowsPerChunk * width) * 4);
+    for (let r0 = 0; r0 < rows; r0 += rowsPerChunk) {
+      const n = Math.min(rowsPerChunk, rows - r0);
+      this.heap.put(base + srcAt * 4, src, r0 * width, n * width, 'src');
+      this.k.columnSums(base + srcAt * 4, n, width, base + outAt * 4, r0 > 0 ? 1 : 0);
+    }
+    this.heap.get(base + outAt * 4, out, 0, width, 'out');
+  }
+}
+
+/** Rounds a float count up to a multiple of 16 (64 bytes). */
+function alignFloats(n: number): number {
+  return Math.ceil(n / 16) * 16;
+}

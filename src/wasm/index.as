@@ -1,0 +1,3 @@
+// Entry of the WebAssembly kernels module (see scripts/build-wasm.mjs).
+export * from './gemm';
+export * from './cells';

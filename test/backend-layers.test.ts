@@ -1,0 +1,207 @@
+/**
+ * Whole recurrent layers under every available backend: outputs, final states and the gradients
+ * of the input, initial states and every parameter agree with the reference backend within
+ * 1e-5 + 1e-4·|reference| (RNN tanh/relu, LSTM with and without projection, GRU; one and two
+ * layers; bidirectional; lengths; batch-first; long sequences that span several input-projection
+ * blocks; the step cells), and the PyTorch fixtures (rnn-parity.v1.json) pass under each backend.
+ */
+import { describe, test } from 'node:test';
+import { type BackendName, setBackend } from '../src/backend/backend.js';
+import { Generator, nn, noGrad, randn, type Tensor } from '../src/index.js';
+import { assertAllClose, backendCases, useBackend } from './backend-helpers.js';
+import { type ArrayFixture, assertClose, fromFixture, readFixture } from './helpers.js';
+
+interface LayerConfig {
+  name: string;
+  module: 'RNN' | 'LSTM' | 'GRU';
+  nonlinearity?: 'tanh' | 'relu';
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  projSize?: number;
+  batchFirst: boolean;
+  time: number;
+  batch: number;
+  lengths?: number[];
+  initialState: boolean;
+  bias?: boolean;
+  /** Parameters created with requiresGrad = false. */
+  frozen?: string[];
+}
+
+const CONFIGS: LayerConfig[] = [
+  { name: 'RNN tanh', module: 'RNN', nonlinearity: 'tanh', inputSize: 5, hiddenSize: 7, numLayers: 1, bidirectional: false, batchFirst: false, time: 6, batch: 3, initialState: true },
+  { name: 'RNN relu 2 layers bidirectional lengths', module: 'RNN', nonlinearity: 'relu', inputSize: 4, hiddenSize: 6, numLayers: 2, bidirectional: true, batchFirst: true, time: 5, batch: 3, lengths: [5, 2, 4], initialState: false },
+  { name: 'LSTM', module: 'LSTM', inputSize: 6, hiddenSize: 9, numLayers: 1, bidirectional: false, batchFirst: false, time: 7, batch: 4, initialState: true },
+  { name: 'LSTM 2 layers bidirectional lengths batch-first', module: 'LSTM', inputSize: 5, hiddenSize: 8, numLayers: 2, bidirectional: true, batchFirst: true, time: 6, batch: 3, lengths: [6, 1, 3], initialState: true },
+  { name: 'LSTM projection bidirectional', module: 'LSTM', inputSize: 4, hiddenSize: 10, projSize: 3, numLayers: 2, bidirectional: true, batchFirst: false, time: 5, batch: 2, lengths: [5, 3], initialState: true },
+  { name: 'LSTM no bias', module: 'LSTM', inputSize: 3, hiddenSize: 5, numLayers: 1, bidirectional: false, batchFirst: false, time: 4, batch: 2, initialState: false, bias: false },
+  { name: 'GRU', module: 'GRU', inputSize: 5, hiddenSize: 11, numLayers: 1, bidirectional: false, batchFirst: false, time: 6, batch: 4, initialState: true },
+  { name: 'GRU 2 layers bidirectional lengths', module: 'GRU', inputSize: 3, hiddenSize: 6, numLayers: 2, bidirectional: true, batchFirst: true, time: 5, batch: 3, lengths: [2, 5, 4], initialState: true },
+  { name: 'GRU long sequence (several projection blocks)', module: 'GRU', inputSize: 4, hiddenSize: 5, numLayers: 1, bidirectional: true, batchFirst: false, time: 1100, batch: 2, lengths: [1100, 700], initialState: false },
+  { name: 'LSTM with frozen bias_hh and weight_ih (layer 0)', module: 'LSTM', inputSize: 4, hiddenSize: 6, numLayers: 2, bidirectional: true, batchFirst: false, time: 5, batch: 3, initialState: true, frozen: ['bias_hh_l0', 'weight_ih_l0_reverse', 'bias_ih_l1'] },
+  { name: 'GRU with frozen bias_ih', module: 'GRU', inputSize: 4, hiddenSize: 6, numLayers: 1, bidirectional: false, batchFirst: false, time: 5, batch: 3, initialState: true, frozen: ['bias_ih_l0'] },
+  { name: 'LSTM 2 layers bidirectional, batch 16, hidden 64, 20 steps, lengths', module: 'LSTM', inputSize: 32, hiddenSize: 64, numLayers: 2, bidirectional: true, batchFirst: true, time: 20, batch: 16, lengths: [20, 19, 3, 20, 7, 20, 1, 15, 20, 20, 11, 2, 20, 9, 20, 16], initialState: true },
+  { name: 'GRU batch 16, hidden 64, 20 steps', module: 'GRU', inputSize: 32, hiddenSize: 64, numLayers: 1, bidirectional: false, batchFirst: false, time: 20, batch: 16, initialState: true },
+  { name: 'LSTM batch 40 hidden 33', module: 'LSTM', inputSize: 17, hiddenSize: 33, numLayers: 1, bidirectional: false, batchFirst: false, time: 9, batch: 40, initialState: true },
+];
+
+interface LayerResult {
+  values: Record<string, Float32Array>;
+}
+
+function build(c: LayerConfig, seed: number): nn.RNN | nn.LSTM | nn.GRU {
+  const common = { inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, batchFirst: c.batchFirst, bias: c.bias ?? true, generator: new Generator(seed) };
+  if (c.module === 'RNN') return new nn.RNN({ ...common, nonlinearity: c.nonlinearity ?? 'tanh' });
+  if (c.module === 'LSTM') return new nn.LSTM({ ...common, projSize: c.projSize ?? 0 });
+  return new nn.GRU(common);
+}
+
+function runLayer(backend: BackendName, c: LayerConfig): LayerResult {
+  setBackend(backend);
+  const module = build(c, 42);
+  for (const [name, p] of module.namedParameters()) if (c.frozen?.includes(name)) p.requiresGrad = false;
+  const gen = new Generator(7);
+  const dirs = c.bidirectional ? 2 : 1;
+  const P = c.projSize || c.hiddenSize;
+  const x = randn(c.batchFirst ? [c.batch, c.time, c.inputSize] : [c.time, c.batch, c.inputSize], { generator: gen, requiresGrad: true });
+  const h0 = c.initialState ? randn([c.numLayers * dirs, c.batch, P], { generator: gen, requiresGrad: true }) : undefined;
+  const c0 = c.initialState && c.module === 'LSTM' ? randn([c.numLayers * dirs, c.batch, c.hiddenSize], { generator: gen, requiresGrad: true }) : undefined;
+  const options = { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) };
+  const r = module.forward(x, options) as { output: Tensor; h: Tensor; c?: Tensor };
+  const wOut = randn(r.output.shape, { generator: gen });
+  const wH = randn(r.h.shape, { generator: gen });
+  let loss = r.output.mul(wOut).sum().add(r.h.mul(wH).sum());
+  if (r.c) loss = loss.add(r.c.mul(randn(r.c.shape, { generator: gen })).sum());
+  loss.backward();
+  const values: Record<string, Float32Array> = { output: r.output.data, h: r.h.data, 'grad x': x.grad!.data };
+  if (r.c) values['c'] = r.c.data;
+  if (h0) values['grad h0'] = h0.grad!.data;
+  if (c0) values['grad c0'] = c0.grad!.data;
+  for (const [name, p] of module.namedParameters()) {
+    if (c.frozen?.includes(name)) {
+      if (p.grad !== null) throw new Error(`${name} is frozen but got a gradient`);
+    } else {
+      values[`grad ${name}`] = p.grad!.data;
+    }
+  }
+  // Inference (no graph) takes a different path in the driver: it must give the same output.
+  const inference = noGrad(() => module.forward(x.detach(), options)) as { output: Tensor; h: Tensor };
+  values['output (noGrad)'] = inference.output.data;
+  values['h (noGrad)'] = inference.h.data;
+  return { values };
+}
+
+function runCells(backend: BackendName): Record<string, Float32Array> {
+  setBackend(backend);
+  const gen = new Generator(3);
+  const out: Record<string, Float32Array> = {};
+  for (const kind of ['RNNCell', 'LSTMCell', 'GRUCell'] as const) {
+    const cell = kind === 'RNNCell' ? new nn.RNNCell({ inputSize: 4, hiddenSize: 6, generator: new Generator(1) }) : kind === 'LSTMCell' ? new nn.LSTMCell({ inputSize: 4, hiddenSize: 6, generator: new Generator(1) }) : new nn.GRUCell({ inputSize: 4, hiddenSize: 6, generator: new Generator(1) });
+    const x = randn([3, 4], { generator: gen, requiresGrad: true });
+    let h: Tensor = randn([3, 6], { generator: gen });
+    let c: Tensor = randn([3, 6], { generator: gen });
+    let loss: Tensor | null = null;
+    for (let t = 0; t < 3; t++) {
+      if (cell instanceof nn.LSTMCell) {
+        const r = cell.forward(x.mul(t + 1), { h, c });
+        h = r.h;
+        c = r.c;
+      } else {
+        h = (cell as nn.RNNCell | nn.GRUCell).forward(x.mul(t + 1), h);
+      }
+      loss = loss ? loss.add(h.sum()) : h.sum();
+    }
+    loss!.backward();
+    out[`${kind} h`] = h.data;
+    out[`${kind} grad x`] = x.grad!.data;
+    for (const [name, p] of cell.namedParameters()) out[`${kind} grad ${name}`] = p.grad!.data;
+  }
+  return out;
+}
+
+interface FixtureCase {
+  name: string;
+  module: 'RNN' | 'LSTM' | 'GRU';
+  options: { inputSize: number; hiddenSize: number; numLayers: number; bias: boolean; batchFirst: boolean; dropout: number; bidirectional: boolean; nonlinearity: 'tanh' | 'relu'; projSize: number };
+  input: ArrayFixture;
+  lengths: number[] | null;
+  h0: ArrayFixture | null;
+  c0: ArrayFixture | null;
+  params: Record<string, ArrayFixture>;
+  output: ArrayFixture;
+  h: ArrayFixture;
+  c: ArrayFixture | null;
+  outputWeight: ArrayFixture;
+  hWeight: ArrayFixture;
+  cWeight: ArrayFixture | null;
+  grads: { input: ArrayFixture; h0: ArrayFixture | null; c0: ArrayFixture | null; params: Record<string, ArrayFixture> };
+}
+
+function runFixture(c: FixtureCase): void {
+  const o = c.options;
+  const common = { inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers, bias: o.bias, batchFirst: o.batchFirst, dropout: o.dropout, bidirectional: o.bidirectional };
+  const module = (c.module === 'RNN' ? new nn.RNN({ ...common, nonlinearity: o.nonlinearity }) : c.module === 'LSTM' ? new nn.LSTM({ ...common, projSize: o.projSize }) : new nn.GRU(common)).eval();
+  module.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, fromFixture(v)])));
+  const x = fromFixture(c.input, true);
+  const h0 = c.h0 ? fromFixture(c.h0, true) : undefined;
+  const c0 = c.c0 ? fromFixture(c.c0, true) : undefined;
+  const result = module.forward(x, { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) }) as { output: Tensor; h: Tensor; c?: Tensor };
+  assertClose(result.output, c.output, 'output');
+  assertClose(result.h, c.h, 'h');
+  if (c.c) assertClose(result.c!, c.c, 'c');
+  let loss = result.output.mul(fromFixture(c.outputWeight)).sum().add(result.h.mul(fromFixture(c.hWeight)).sum());
+  if (c.cWeight) loss = loss.add(result.c!.mul(fromFixture(c.cWeight)).sum());
+  loss.backward();
+  assertClose(x.grad!, c.grads.input, 'grad input');
+  if (c.grads.h0) assertClose(h0!.grad!, c.grads.h0, 'grad h0');
+  if (c.grads.c0) assertClose(c0!.grad!, c.grads.c0, 'grad c0');
+  for (const [name, p] of module.namedParameters()) assertClose(p.grad!, c.grads.params[name]!, `grad ${name}`);
+}
+
+const fixture = readFixture<{ version: number; cases: FixtureCase[] }>('rnn-parity.v1.json');
+const expected = new Map<string, LayerResult>();
+const expectedFor = (c: LayerConfig) => {
+  let e = expected.get(c.name);
+  if (!e) {
+    e = runLayer('reference', c);
+    expected.set(c.name, e);
+  }
+  return e;
+};
+
+describe('backend layers against reference', () => {
+  for (const bc of backendCases()) {
+    if (bc.name === 'reference') continue;
+    describe(bc.name, () => {
+      for (const c of CONFIGS) {
+        test(c.name, { skip: bc.skip }, () => {
+          useBackend(bc);
+          const want = expectedFor(c).values;
+          const got = runLayer(bc.name, c).values;
+          for (const key of Object.keys(want)) assertAllClose(got[key]!, want[key]!, `${bc.name} ${c.name}: ${key}`);
+        });
+      }
+      test('step cells (RNNCell, LSTMCell, GRUCell), three steps with backward', { skip: bc.skip }, () => {
+        useBackend(bc);
+        const want = runCells('reference');
+        const got = runCells(bc.name);
+        for (const key of Object.keys(want)) assertAllClose(got[key]!, want[key]!, `${bc.name}: ${key}`);
+      });
+    });
+  }
+});
+
+describe('PyTorch parity fixtures under each backend', () => {
+  for (const bc of backendCases()) {
+    describe(bc.name, () => {
+      for (const c of fixture.cases) {
+        test(c.name, { skip: bc.skip }, () => {
+          useBackend(bc);
+          runFixture(c);
+        });
+      }
+    });
+  }
+});
