@@ -51,7 +51,16 @@ export function prepareInput(spec: StateSpec, x: Tensor, lengths: Lengths | unde
   if (x.shape[featureDim] !== spec.inputSize) {
     throw new ShapeError({ where, what: `input dim ${featureDim} (features)`, expected: spec.inputSize, actual: x.shape[featureDim]! });
   }
-  const bad = x.data.findIndex((v) => !Number.isFinite(v));
+  let bad = -1;
+  const values = x.data;
+  // A plain loop: a findIndex callback over a large input costs milliseconds here.
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v !== 0) {
+      bad = i;
+      break;
+    }
+  }
   if (bad >= 0) {
     // Name the position by dimension so the user can find the bad value in their data.
     const position: number[] = [];

@@ -38,6 +38,7 @@ function outShape(keptShape: readonly number[], dims: readonly number[], keepDim
 /** Sum over `dims` (all dims when omitted). `keepDim` keeps reduced dims with size 1. */
 export function sum(x: Tensor, dims?: number | readonly number[], keepDim = false): Tensor {
   const reduced = reduceDims(x, dims, 'sum');
+  if (reduced.length === x.shape.length) return sumAll(x, keepDim);
   const { map, keptShape } = reductionMap(x.shape, reduced);
   const out = new Float32Array(sizeOf(keptShape));
   const src = x.data;
@@ -50,6 +51,15 @@ export function sum(x: Tensor, dims?: number | readonly number[], keepDim = fals
     for (let i = 0; i < gx.length; i++) gx[i] = g[map[i]!]!;
     return [gx];
   });
+}
+
+/** Sum of every element: a plain loop, no index map (the common case of a loss). */
+function sumAll(x: Tensor, keepDim: boolean): Tensor {
+  const src = x.data;
+  let total = 0;
+  for (let i = 0; i < src.length; i++) total += src[i]!;
+  const shape = keepDim ? x.shape.map(() => 1) : [];
+  return opResult('sum', [x], Float32Array.of(total), shape, (g) => [new Float32Array(src.length).fill(g[0]!)]);
 }
 
 /** Mean over `dims` (all dims when omitted). */
