@@ -29,3 +29,6 @@ export { parseNpy, serializeNpy, npyToTensor, type NpyArray, type NpyDtype, type
 export { loadNpy, saveNpy } from './io/npy-file.js';
 export { exportOnnx, exportOnnxModel, exportModelDirectory, loadOnnx, parseOnnx, OnnxModel, supportedOperators, type OnnxExportOptions, type OnnxExportResult, type OnnxValueSpec, type OnnxFeed, type OnnxValueInfo, type ModelDirectoryExport } from './onnx/index.js';
 export type * as shapes from './tensor/shape-types.js';
+export { parseTfjsLayersModel, parseTfjsWeights, readTfjsWeightManifest, type TfjsWeightManifest, type TfjsWeightSpec, type TfjsWeightGroup } from './interop/tfjs.js';
+export { loadTfjsLayersModel } from './interop/tfjs-file.js';
+export { kerasToTorchStateDict, kerasToTorchModule, kerasRecurrentToTorch, torchRecurrentToKeras, torchToKerasWeights, torchToKerasLayer, type RecurrentKind, type KerasRecurrentWeights, type RecurrentNameOptions, type KerasRecurrentToTorchOptions, type KerasToTorchOptions, type KerasToTorchModuleOptions, type TorchConvertible, type TorchToKerasLayerOptions } from './interop/keras-torch.js';
