@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { type BackendName, setBackend } from '../src/backend/backend.js';
 import { Generator, nn, noGrad, randn, type Tensor } from '../src/index.js';
 import { assertAllClose, backendCases, useBackend } from './backend-helpers.js';
-import { type ArrayFixture, assertClose, fromFixture, readFixture } from './helpers.js';
+import { checkRnnFixtureCase, rnnFixture } from './rnn-fixture.js';
 
 interface LayerConfig {
   name: string;
@@ -121,46 +121,7 @@ function runCells(backend: BackendName): Record<string, Float32Array> {
   return out;
 }
 
-interface FixtureCase {
-  name: string;
-  module: 'RNN' | 'LSTM' | 'GRU';
-  options: { inputSize: number; hiddenSize: number; numLayers: number; bias: boolean; batchFirst: boolean; dropout: number; bidirectional: boolean; nonlinearity: 'tanh' | 'relu'; projSize: number };
-  input: ArrayFixture;
-  lengths: number[] | null;
-  h0: ArrayFixture | null;
-  c0: ArrayFixture | null;
-  params: Record<string, ArrayFixture>;
-  output: ArrayFixture;
-  h: ArrayFixture;
-  c: ArrayFixture | null;
-  outputWeight: ArrayFixture;
-  hWeight: ArrayFixture;
-  cWeight: ArrayFixture | null;
-  grads: { input: ArrayFixture; h0: ArrayFixture | null; c0: ArrayFixture | null; params: Record<string, ArrayFixture> };
-}
-
-function runFixture(c: FixtureCase): void {
-  const o = c.options;
-  const common = { inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers, bias: o.bias, batchFirst: o.batchFirst, dropout: o.dropout, bidirectional: o.bidirectional };
-  const module = (c.module === 'RNN' ? new nn.RNN({ ...common, nonlinearity: o.nonlinearity }) : c.module === 'LSTM' ? new nn.LSTM({ ...common, projSize: o.projSize }) : new nn.GRU(common)).eval();
-  module.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, fromFixture(v)])));
-  const x = fromFixture(c.input, true);
-  const h0 = c.h0 ? fromFixture(c.h0, true) : undefined;
-  const c0 = c.c0 ? fromFixture(c.c0, true) : undefined;
-  const result = module.forward(x, { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) }) as { output: Tensor; h: Tensor; c?: Tensor };
-  assertClose(result.output, c.output, 'output');
-  assertClose(result.h, c.h, 'h');
-  if (c.c) assertClose(result.c!, c.c, 'c');
-  let loss = result.output.mul(fromFixture(c.outputWeight)).sum().add(result.h.mul(fromFixture(c.hWeight)).sum());
-  if (c.cWeight) loss = loss.add(result.c!.mul(fromFixture(c.cWeight)).sum());
-  loss.backward();
-  assertClose(x.grad!, c.grads.input, 'grad input');
-  if (c.grads.h0) assertClose(h0!.grad!, c.grads.h0, 'grad h0');
-  if (c.grads.c0) assertClose(c0!.grad!, c.grads.c0, 'grad c0');
-  for (const [name, p] of module.namedParameters()) assertClose(p.grad!, c.grads.params[name]!, `grad ${name}`);
-}
-
-const fixture = readFixture<{ version: number; cases: FixtureCase[] }>('rnn-parity.v1.json');
+const fixture = rnnFixture();
 const expected = new Map<string, LayerResult>();
 const expectedFor = (c: LayerConfig) => {
   let e = expected.get(c.name);
@@ -199,7 +160,7 @@ describe('PyTorch parity fixtures under each backend', () => {
       for (const c of fixture.cases) {
         test(c.name, { skip: bc.skip }, () => {
           useBackend(bc);
-          runFixture(c);
+          checkRnnFixtureCase(c);
         });
       }
     });

@@ -5,36 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { nn, type Tensor } from '../src/index.js';
-import { type ArrayFixture, assertClose, fromFixture, readFixture } from './helpers.js';
+import { checkRnnFixtureCase, rnnFixture } from './rnn-fixture.js';
 
-interface Case {
-  name: string;
-  module: 'RNN' | 'LSTM' | 'GRU';
-  options: { inputSize: number; hiddenSize: number; numLayers: number; bias: boolean; batchFirst: boolean; dropout: number; bidirectional: boolean; nonlinearity: 'tanh' | 'relu'; projSize: number };
-  input: ArrayFixture;
-  lengths: number[] | null;
-  h0: ArrayFixture | null;
-  c0: ArrayFixture | null;
-  params: Record<string, ArrayFixture>;
-  output: ArrayFixture;
-  h: ArrayFixture;
-  c: ArrayFixture | null;
-  outputWeight: ArrayFixture;
-  hWeight: ArrayFixture;
-  cWeight: ArrayFixture | null;
-  grads: { input: ArrayFixture; h0: ArrayFixture | null; c0: ArrayFixture | null; params: Record<string, ArrayFixture> };
-}
-
-const fixture = readFixture<{ version: number; cases: Case[] }>('rnn-parity.v1.json');
-
-function build(c: Case): nn.RNN | nn.LSTM | nn.GRU {
-  const o = c.options;
-  const common = { inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers, bias: o.bias, batchFirst: o.batchFirst, dropout: o.dropout, bidirectional: o.bidirectional };
-  if (c.module === 'RNN') return new nn.RNN({ ...common, nonlinearity: o.nonlinearity });
-  if (c.module === 'LSTM') return new nn.LSTM({ ...common, projSize: o.projSize });
-  return new nn.GRU(common);
-}
+const fixture = rnnFixture();
 
 describe('PyTorch parity (rnn-parity.v1.json)', () => {
   test('fixture is version 1 with at least 40 cases', () => {
@@ -42,29 +15,5 @@ describe('PyTorch parity (rnn-parity.v1.json)', () => {
     assert.ok(fixture.cases.length >= 40, `only ${fixture.cases.length} cases`);
   });
 
-  for (const c of fixture.cases) {
-    test(c.name, () => {
-      const module = build(c).eval();
-      // Same parameter names and order as PyTorch.
-      assert.deepEqual(module.namedParameters().map(([n]) => n), Object.keys(c.params));
-      module.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, fromFixture(v)])));
-      const x = fromFixture(c.input, true);
-      const h0 = c.h0 ? fromFixture(c.h0, true) : undefined;
-      const c0 = c.c0 ? fromFixture(c.c0, true) : undefined;
-      const result = module.forward(x, { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) }) as { output: Tensor; h: Tensor; c?: Tensor };
-
-      assertClose(result.output, c.output, 'output');
-      assertClose(result.h, c.h, 'h');
-      if (c.c) assertClose(result.c!, c.c, 'c');
-
-      let loss = result.output.mul(fromFixture(c.outputWeight)).sum().add(result.h.mul(fromFixture(c.hWeight)).sum());
-      if (c.cWeight) loss = loss.add(result.c!.mul(fromFixture(c.cWeight)).sum());
-      loss.backward();
-
-      assertClose(x.grad!, c.grads.input, 'grad input');
-      if (c.grads.h0) assertClose(h0!.grad!, c.grads.h0, 'grad h0');
-      if (c.grads.c0) assertClose(c0!.grad!, c.grads.c0, 'grad c0');
-      for (const [name, p] of module.namedParameters()) assertClose(p.grad!, c.grads.params[name]!, `grad ${name}`);
-    });
-  }
+  for (const c of fixture.cases) test(c.name, () => checkRnnFixtureCase(c));
 });

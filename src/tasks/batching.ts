@@ -1,5 +1,6 @@
 /** Shared batching for the text tasks: shuffled index chunks and id sequences padded into tensors. */
 import type { Generator } from '../tensor/random.js';
+import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** Splits `0..count-1` into chunks of `batchSize`, shuffled by `generator` when given. */
@@ -18,4 +19,16 @@ export function padIds(sequences: readonly (readonly number[])[], padValue = 0):
   const data = new Float32Array(sequences.length * time).fill(padValue);
   sequences.forEach((s, b) => s.forEach((id, t) => (data[b * time + t] = id)));
   return { ids: new Tensor(data, [sequences.length, time]), lengths };
+}
+
+/** Mean of a per-batch loss over `examples`, weighted by batch size, without a graph (validation). */
+export function meanLoss<E, B>(examples: readonly E[], toBatch: (rows: E[]) => B, loss: (batch: B) => Tensor, batchSize = 256): number {
+  return noGrad(() => {
+    let total = 0;
+    for (let i = 0; i < examples.length; i += batchSize) {
+      const rows = examples.slice(i, i + batchSize);
+      total += loss(toBatch(rows)).item() * rows.length;
+    }
+    return total / Math.max(examples.length, 1);
+  });
 }

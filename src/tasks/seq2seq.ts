@@ -6,11 +6,10 @@
  */
 import { Vocabulary } from '../data/vocabulary.js';
 import { Seq2Seq, type Seq2SeqConfig } from '../models/seq2seq.js';
-import { noGrad } from '../tensor/autograd.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
-import { indexBatches, padIds } from './batching.js';
+import { indexBatches, meanLoss, padIds } from './batching.js';
 import { mostFrequent, tokenErrorRate } from './metrics.js';
 import { type Evaluation, isPositiveInteger, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskSettings } from './task.js';
 
@@ -89,15 +88,7 @@ export function prepareSeq2Seq(splits: { train: Seq2SeqExample[]; validation: Se
     summary: `${train.length} train / ${splits.validation.length} validation / ${splits.test.length} test pairs, ${sourceVocab.size} source and ${targetVocab.size} target tokens`,
     trainBatches: (g) => indexBatches(encodedTrain.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
     loss: batchLoss,
-    validate: () => noGrad(() => {
-      let total = 0, n = 0;
-      for (let i = 0; i < splits.validation.length; i += 256) {
-        const rows = splits.validation.slice(i, i + 256).map(encode);
-        total += batchLoss(toBatch(rows)).item() * rows.length;
-        n += rows.length;
-      }
-      return total / Math.max(n, 1);
-    }),
+    validate: () => meanLoss(splits.validation.map(encode), toBatch, batchLoss),
     evaluate: (): Evaluation => {
       const test = splits.test.slice(0, MAX_EVALUATED);
       const predicted = decodeAll(model, sourceVocab, targetVocab, test.map((e) => e.source), maxLength);

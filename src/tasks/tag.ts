@@ -11,7 +11,7 @@ import { noGrad } from '../tensor/autograd.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
-import { indexBatches, padIds } from './batching.js';
+import { indexBatches, meanLoss, padIds } from './batching.js';
 import { mostFrequent } from './metrics.js';
 import { type Evaluation, isStringArray, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskSettings } from './task.js';
 
@@ -89,15 +89,7 @@ export function prepareTag(splits: { train: TagExample[]; validation: TagExample
     summary: `${train.length} train / ${splits.validation.length} validation / ${splits.test.length} test sequences, ${tagSet.length} tags, ${vocab.size} characters`,
     trainBatches: (g) => indexBatches(encodedTrain.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
     loss: batchLoss,
-    validate: () => noGrad(() => {
-      let total = 0, n = 0;
-      for (let i = 0; i < splits.validation.length; i += 256) {
-        const rows = splits.validation.slice(i, i + 256).map(encode);
-        total += batchLoss(toBatch(rows)).item() * rows.length;
-        n += rows.length;
-      }
-      return total / Math.max(n, 1);
-    }),
+    validate: () => meanLoss(splits.validation.map(encode), toBatch, batchLoss),
     evaluate: (): Evaluation => {
       const test = splits.test;
       const predicted = tagAll(model, vocab, test.map((e) => e.input)).map((row) => row.map((t) => tagSet[t]!));

@@ -14,33 +14,8 @@ import { nn, parseSafetensors, serializeSafetensors, tensor } from '../../src/in
 import { parseUserData, type TaskKind } from '../../src/data/user-data.js';
 import { loadPredictor, parseModelConfig, saveModelDirectory } from '../../src/tasks/model-dir.js';
 import { models } from '../../src/index.js';
-import { classify, newOutcomes, record } from './outcomes.js';
+import { fuzz } from './outcomes.js';
 
-const RUNS = Number(process.env['RELIABILITY_RUNS'] ?? 10000);
-const options = (seed: number) => ({ numRuns: RUNS, seed });
-
-/** Bit flips of a valid file: up to 8 random bits. */
-const flips = (length: number) => fc.array(fc.tuple(fc.nat(Math.max(0, length - 1)), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 });
-const flip = (bytes: Uint8Array, changes: [number, number][]) => {
-  const copy = Uint8Array.from(bytes);
-  for (const [at, bit] of changes) copy[at]! ^= 1 << bit;
-  return copy;
-};
-
-function fuzz(suite: string, valid: Uint8Array, parse: (bytes: Uint8Array) => unknown, forged: fc.Arbitrary<Uint8Array>, seed: number): void {
-  const kinds: [string, fc.Arbitrary<Uint8Array>][] = [
-    ['random bytes', fc.uint8Array({ maxLength: 4096 })],
-    ['truncations', fc.nat(valid.length).map((n) => valid.subarray(0, n))],
-    ['bit flips', flips(valid.length).map((c) => flip(valid, c))],
-    ['forged headers', forged],
-  ];
-  for (const [kind, arbitrary] of kinds) {
-    const outcomes = newOutcomes();
-    fc.assert(fc.property(arbitrary, (bytes) => classify(outcomes, () => parse(bytes))), options(seed));
-    assert.equal(outcomes.runs, RUNS);
-    record(suite, kind, outcomes);
-  }
-}
 
 const safetensorsHeader = (header: unknown, dataBytes: number, lengthField?: bigint) => {
   const json = new TextEncoder().encode(JSON.stringify(header));

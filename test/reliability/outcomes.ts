@@ -1,7 +1,9 @@
-/** Counting fuzz outcomes: a parse either succeeds or fails with one of our typed errors. */
+/** Fuzzing helpers: the kinds of faulty input, and counting outcomes (success or one of our typed errors). */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { RecurrentError } from '../../src/index.js';
 
 export interface Outcomes {
@@ -37,4 +39,35 @@ export function record(suite: string, kind: string, data: unknown): void {
   (summary[suite] ??= {})[kind] = data;
   mkdirSync(dirname(summaryPath), { recursive: true });
   writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
+}
+
+/** Inputs per parser and kind of fault (`RELIABILITY_RUNS` overrides). */
+export const RUNS = Number(process.env['RELIABILITY_RUNS'] ?? 10000);
+
+/** Bit flips of a valid file: up to 8 random bits. */
+const flips = (length: number) => fc.array(fc.tuple(fc.nat(Math.max(0, length - 1)), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 });
+const flip = (bytes: Uint8Array, changes: [number, number][]) => {
+  const copy = Uint8Array.from(bytes);
+  for (const [at, bit] of changes) copy[at]! ^= 1 << bit;
+  return copy;
+};
+
+/**
+ * Runs `parse` on RUNS inputs of each kind: random bytes, truncations and bit flips of `valid`,
+ * and the `forged` ones; fails on any outcome other than success or a typed error, and records
+ * the counts under `suite`.
+ */
+export function fuzz(suite: string, valid: Uint8Array, parse: (bytes: Uint8Array) => unknown, forged: fc.Arbitrary<Uint8Array>, seed: number): void {
+  const kinds: [string, fc.Arbitrary<Uint8Array>][] = [
+    ['random bytes', fc.uint8Array({ maxLength: 4096 })],
+    ['truncations', fc.nat(valid.length).map((n) => valid.subarray(0, n))],
+    ['bit flips', flips(valid.length).map((c) => flip(valid, c))],
+    ['forged headers', forged],
+  ];
+  for (const [kind, arbitrary] of kinds) {
+    const outcomes = newOutcomes();
+    fc.assert(fc.property(arbitrary, (bytes) => classify(outcomes, () => parse(bytes))), { numRuns: RUNS, seed });
+    assert.equal(outcomes.runs, RUNS);
+    record(suite, kind, outcomes);
+  }
 }

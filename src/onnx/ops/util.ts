@@ -1,4 +1,5 @@
 /** Shape arithmetic shared by the operators: axes, strides, broadcasting. */
+import { broadcastIndexMap } from '../../tensor/shape.js';
 import type { OpContext } from './context.js';
 import type { NDArray } from '../values.js';
 
@@ -39,30 +40,8 @@ export function broadcastShapes(ctx: OpContext, shapes: readonly (readonly numbe
  * (broadcast: size-1 and missing leading dims repeat). Returns null when no mapping is needed.
  */
 export function broadcastIndex(inShape: readonly number[], outShape: readonly number[]): Int32Array | null {
-  const size = outShape.reduce((a, b) => a * b, 1);
   const same = inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i]);
-  if (same) return null;
-  const index = new Int32Array(size);
-  const rank = outShape.length;
-  const inStrides = stridesOf(inShape);
-  const strides = new Array<number>(rank).fill(0);
-  for (let i = 0; i < inShape.length; i++) {
-    const k = rank - inShape.length + i;
-    strides[k] = inShape[i] === 1 ? 0 : inStrides[i]!;
-  }
-  const counter = new Array<number>(rank).fill(0);
-  let at = 0;
-  for (let flat = 0; flat < size; flat++) {
-    index[flat] = at;
-    for (let k = rank - 1; k >= 0; k--) {
-      counter[k]!++;
-      at += strides[k]!;
-      if (counter[k]! < outShape[k]!) break;
-      at -= strides[k]! * counter[k]!;
-      counter[k] = 0;
-    }
-  }
-  return index;
+  return same ? null : broadcastIndexMap(inShape, outShape);
 }
 
 /** The values of a 1-D (or scalar) integer array as numbers. */
