@@ -3,7 +3,7 @@
  * get the same answers as one caller at a time.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -63,5 +63,27 @@ describe('long runs', { timeout: 900_000 }, () => {
     assert.deepEqual(batched, sequential);
     record('long runs', 'concurrent predict', { callers: words.length, identical: true });
     assert.ok(randn([1]).size === 1);
+  });
+});
+
+describe('handles', { timeout: 300_000 }, () => {
+  test('train, save, load and predict 30 times: no file descriptors or active handles left behind', async () => {
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const base = mkdtempSync(join(tmpdir(), 'recurrent-handles-'));
+    // One round first, so lazily opened things (the addon, caches) are counted in the baseline.
+    const round = async (i: number) => {
+      const out = join(base, `m${i % 3}`);
+      await trainTask({ task: 'forecast', epochs: 1, hiddenSize: 4, out });
+      loadPredictor(out).predict([Array.from({ length: 60 }, (_, k) => 300 + k * 0.1).join(' ')]);
+    };
+    await round(0);
+    const fdsBefore = openFds();
+    const handlesBefore = process.getActiveResourcesInfo().length;
+    for (let i = 1; i <= 30; i++) await round(i);
+    const fdsAfter = openFds();
+    const handlesAfter = process.getActiveResourcesInfo().length;
+    record('long runs', 'handles', { rounds: 30, fdsBefore, fdsAfter, handlesBefore, handlesAfter });
+    assert.ok(fdsAfter <= fdsBefore, `file descriptors: ${fdsBefore} -> ${fdsAfter}`);
+    assert.ok(handlesAfter <= handlesBefore, `active handles: ${handlesBefore} -> ${handlesAfter} (${process.getActiveResourcesInfo().join(', ')})`);
   });
 });
