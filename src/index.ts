@@ -32,3 +32,4 @@ export type * as shapes from './tensor/shape-types.js';
 export { parseTfjsLayersModel, parseTfjsWeights, readTfjsWeightManifest, type TfjsWeightManifest, type TfjsWeightSpec, type TfjsWeightGroup } from './interop/tfjs.js';
 export { loadTfjsLayersModel } from './interop/tfjs-file.js';
 export { kerasToTorchStateDict, kerasToTorchModule, kerasRecurrentToTorch, torchRecurrentToKeras, torchToKerasWeights, torchToKerasLayer, type RecurrentKind, type KerasRecurrentWeights, type RecurrentNameOptions, type KerasRecurrentToTorchOptions, type KerasToTorchOptions, type KerasToTorchModuleOptions, type TorchConvertible, type TorchToKerasLayerOptions } from './interop/keras-torch.js';
+export { exportSeq2SeqModelDirectory, exportSeq2SeqOnnx, exportSeq2SeqOnnxModels, type Seq2SeqOnnxExport, type Seq2SeqOnnxGraph, type Seq2SeqOnnxOptions } from './onnx/index.js';

@@ -23,7 +23,8 @@
  *   Forecaster          window (batch, time, F) -> forecast (batch, horizon, F); 'direct', or
  *                       'autoregressive' unrolled over the configured horizon (the model's
  *                       recurrent ops repeated per step, sharing one set of weights)
- * Seq2Seq is not exported (its decoder loop and beam search are not a fixed graph).
+ * Seq2Seq: see export-seq2seq.ts (an encoder graph and a one-step decoder graph; the loop and
+ * beam search stay outside ONNX).
  */
 import { ValueError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -104,7 +105,7 @@ interface LayerWeights {
 }
 
 /** Emits a multi-layer recurrent stack. Weights are stored once and reused across calls (unrolling). */
-class RecurrentEmitter {
+export class RecurrentEmitter {
   private readonly kind: 'RNN' | 'LSTM' | 'GRU';
   private readonly weights: LayerWeights[] = [];
   private readonly params: Map<string, Tensor>;
@@ -200,7 +201,7 @@ function checkExample(example: unknown, rank: number, what: string): Tensor {
 }
 
 /** Runs `f` in eval mode without gradients, restoring the module's training flags after. */
-function inEval<T>(module: Module, f: () => T): T {
+export function inEval<T>(module: Module, f: () => T): T {
   const modes = module.namedModules().map(([, m]) => [m, m.training] as const);
   module.eval();
   try {
@@ -284,7 +285,7 @@ function encoderInput(b: GraphBuilder, model: SequenceClassifier | SequenceTagge
   return b.op('Transpose', ['features'], 'features_time_major', { perm: { ints: [1, 0, 2] } });
 }
 
-function linearWeights(b: GraphBuilder, module: { weight: Tensor; bias: Tensor | null }, hint: string, transposed: boolean): { w: string; bias: string } {
+export function linearWeights(b: GraphBuilder, module: { weight: Tensor; bias: Tensor | null }, hint: string, transposed: boolean): { w: string; bias: string } {
   const [out, inp] = module.weight.shape as [number, number];
   let w: NDArray;
   if (transposed) {
