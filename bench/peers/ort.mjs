@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * Peer: ONNX Runtime (onnxruntime-node, CPU execution provider), inference only.
+ *
+ * Runs the ONNX file exported from this library's layer (bench/peers/recurrent.mjs, mode
+ * 'export'), so the weights are identical; with `expectedFile` it checks its output against ours
+ * (max |difference|, reported). Extra spec fields: onnxFile, expectedFile, threads (intra-op
+ * threads; default: all CPUs).
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { memory, randomArray, readSpec, runChild, timeRuns } from './common.mjs';
+
+const spec = readSpec();
+const require = createRequire(import.meta.url);
+
+await runChild(async () => {
+  const ort = require('onnxruntime-node');
+  const version = require('onnxruntime-node/package.json').version;
+  const threads = spec.threads ?? availableParallelism();
+  const baselineRssMiB = memory().rssMiB;
+  const { B, T, I } = spec;
+  const session = await ort.InferenceSession.create(spec.onnxFile, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', randomArray(T * B * I, 3), [T, B, I]) };
+  const outName = session.outputNames[0];
+  let maxAbsDiff = null;
+  if (spec.expectedFile) {
+    const expected = new Float32Array(readFileSync(spec.expectedFile).buffer.slice(0));
+    const got = (await session.run(feeds))[outName].data;
+    if (got.length !== expected.length) throw new Error(`output has ${got.length} values, ours ${expected.length}`);
+    maxAbsDiff = 0;
+    for (let i = 0; i < got.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i] - expected[i]));
+  }
+  const { times, warmupRuns } = await timeRuns(() => session.run(feeds), spec);
+  return { times, warmupRuns, baselineRssMiB, maxAbsDiff, info: { version, threads } };
+});
