@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import type { Backend } from '../src/backend/backend.js';
 import { type NativeAddon, loadNativeAddon } from '../src/backend/native/index.js';
 import type { WasmBackend } from '../src/backend/wasm/index.js';
-import { ATOL, RTOL, backendCases, randomArray, useBackend } from './backend-helpers.js';
+import { ATOL, RTOL, backendCases, randomArray, requireWasmThreads, useBackend } from './backend-helpers.js';
 
 const U = 2 ** -24;
 
@@ -190,6 +190,37 @@ describe('backend GEMM against float64', () => {
       });
     });
   }
+
+  describe('wasm with helper threads (every GEMM split across threads)', () => {
+    const wasm = backendCases().find((c) => c.name === 'wasm')!;
+    test('property and fixed shapes, and bit-identical to one thread', { skip: wasm.skip }, (t) => {
+      const backend = useBackend(wasm) as WasmBackend;
+      const threads = requireWasmThreads(backend, t);
+      if (threads < 2) return;
+      const saved = backend.parallelMinFlops;
+      backend.parallelMinFlops = 0;
+      try {
+        fc.assert(fc.property(gemmCase(40, 40, 600), (g) => runCase(backend, g, 'wasm/threads')), { numRuns: 150 });
+        let seed = 700;
+        for (const f of FIXED) runCase(backend, { ...base, ...f, packed: f.packed ?? false, seed: seed++ }, 'wasm/threads');
+        // The split changes which thread computes a row, not how: results are bit-identical.
+        for (const [m, n, k, transA] of [[64, 1024, 384, false], [37, 100, 70, false], [96, 40, 300, true], [9, 17, 5, false]] as const) {
+          const a = randomArray(m * k, seed++);
+          const b = randomArray(k * n, seed++);
+          const bias = randomArray(n, seed++);
+          const run = (minFlops: number): Float32Array => {
+            backend.parallelMinFlops = minFlops;
+            const c = randomArray(m * n, 1);
+            backend.gemm({ m, n, k, a, lda: transA ? m : k, transA, b, ldb: n, c, ldc: n, beta: 1, bias });
+            return c;
+          };
+          assert.deepEqual(run(0), run(Infinity), `${m}x${n}x${k}${transA ? ' transA' : ''}: threads vs one thread`);
+        }
+      } finally {
+        backend.parallelMinFlops = saved;
+      }
+    });
+  });
 
   describe('wasm with tiny operand chunks (every chunked copy path)', () => {
     const wasm = backendCases().find((c) => c.name === 'wasm')!;

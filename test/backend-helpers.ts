@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import '../src/backend/native/index.js';
 import '../src/backend/reference/index.js';
 import '../src/backend/wasm/index.js';
+import type { TestContext } from 'node:test';
 import { type Backend, type BackendName, backendStatus, setBackend } from '../src/backend/backend.js';
+import type { WasmBackend } from '../src/backend/wasm/index.js';
 
 export const ATOL = 1e-5;
 export const RTOL = 1e-4;
@@ -69,4 +71,18 @@ export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
   if (worst >= 0) {
     assert.fail(`${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (tolerance ${atol} + ${rtol}·|expected|)`);
   }
+}
+
+/**
+ * Starts the wasm backend's helper threads and returns the thread count. Where it has none
+ * (one CPU, RECURRENT_WASM_THREADS=1, no shared memory) the test is skipped, unless the wasm
+ * backend is required (CI, two or more CPUs): then missing threads fail the test.
+ */
+export function requireWasmThreads(backend: WasmBackend, t: TestContext): number {
+  const threads = backend.startThreads();
+  if (threads >= 2) return threads;
+  const why = backend.helperCount === 0 ? 'the wasm backend has no helper threads here (one CPU, RECURRENT_WASM_THREADS=1 or no shared memory)' : `its ${backend.helperCount} helper thread(s) did not start`;
+  if (required.has('wasm') && (backend.helperCount > 0 || process.env['RECURRENT_WASM_THREADS'] === undefined)) assert.fail(why);
+  t.skip(why);
+  return threads;
 }

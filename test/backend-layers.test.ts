@@ -5,10 +5,12 @@
  * layers; bidirectional; lengths; batch-first; long sequences that span several input-projection
  * blocks; the step cells), and the PyTorch fixtures (rnn-parity.v1.json) pass under each backend.
  */
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type BackendName, setBackend } from '../src/backend/backend.js';
+import type { WasmBackend } from '../src/backend/wasm/index.js';
 import { Generator, nn, noGrad, randn, type Tensor } from '../src/index.js';
-import { assertAllClose, backendCases, useBackend } from './backend-helpers.js';
+import { assertAllClose, backendCases, requireWasmThreads, useBackend } from './backend-helpers.js';
 import { checkRnnFixtureCase, rnnFixture } from './rnn-fixture.js';
 
 interface LayerConfig {
@@ -150,6 +152,30 @@ describe('backend layers against reference', () => {
         const got = runCells(bc.name);
         for (const key of Object.keys(want)) assertAllClose(got[key]!, want[key]!, `${bc.name}: ${key}`);
       });
+    });
+  }
+});
+
+describe('wasm with helper threads: every GEMM split across threads', () => {
+  const wasm = backendCases().find((c) => c.name === 'wasm')!;
+  for (const c of CONFIGS) {
+    test(c.name, { skip: wasm.skip }, (t) => {
+      const backend = useBackend(wasm) as WasmBackend;
+      if (requireWasmThreads(backend, t) < 2) return;
+      const saved = backend.parallelMinFlops;
+      try {
+        backend.parallelMinFlops = Infinity;
+        const single = runLayer('wasm', c).values;
+        backend.parallelMinFlops = 0;
+        const split = runLayer('wasm', c).values;
+        const want = expectedFor(c).values;
+        for (const key of Object.keys(want)) {
+          assertAllClose(split[key]!, want[key]!, `wasm threads ${c.name}: ${key}`);
+          assert.deepEqual(split[key], single[key], `wasm threads ${c.name}: ${key} differs from one thread`);
+        }
+      } finally {
+        backend.parallelMinFlops = saved;
+      }
     });
   }
 });

@@ -6,13 +6,16 @@
 
 // Kinds: 0 rnn_tanh, 1 rnn_relu, 2 lstm, 3 gru.
 
-const TMP = memory.data(16, 16);
+// No static scratch (memory.data): with shared memory and worker threads, every instance would
+// share it. Partial vectors (cnt < 4 floats at the end of a row) go lane by lane instead.
 
 @inline function ld(p: usize, cnt: i32): v128 {
   if (cnt == 4) return v128.load(p);
-  v128.store(TMP, f32x4.splat(0));
-  for (let i = 0; i < cnt; i++) store<f32>(TMP + (<usize>i << 2), load<f32>(p + (<usize>i << 2)));
-  return v128.load(TMP);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (cnt > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (cnt > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
 }
 
 @inline function st(p: usize, v: v128, cnt: i32): void {
@@ -20,8 +23,9 @@ const TMP = memory.data(16, 16);
     v128.store(p, v);
     return;
   }
-  v128.store(TMP, v);
-  for (let i = 0; i < cnt; i++) store<f32>(p + (<usize>i << 2), load<f32>(TMP + (<usize>i << 2)));
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (cnt > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (cnt > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
 @inline function splat(x: f32): v128 {

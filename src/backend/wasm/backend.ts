@@ -13,6 +13,7 @@ import {
   type PackArgs, type PackedMatrix, cacheWidth, gateCount,
 } from '../backend.js';
 import { WasmHeap, type WasmMemory } from './heap.js';
+import { GemmThreads } from './threads.js';
 
 /** The exports of the kernels module (see src/wasm/*.as). Pointers are byte addresses. */
 interface KernelExports {
@@ -51,6 +52,21 @@ export interface WasmBackendInfo {
   variant: 'relaxed' | 'simd';
 }
 
+/** What a shared-memory instance needs to run GEMMs on helper threads. */
+export interface WasmThreading {
+  /** The compiled shared-memory module (instantiated again by each helper). */
+  module: object;
+  /** The shared memory the instance imports. */
+  memory: WasmMemory;
+  /** Helper threads besides the caller. */
+  helpers: number;
+}
+
+/** Products below this many FLOPs (2·m·n·k) run on the calling thread alone. */
+const PARALLEL_MIN_FLOPS = 1 << 21;
+/** Rows of the register tile (MR in src/wasm/gemm.as): C is split at multiples of it. */
+const MR = 4;
+
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   readonly heap: WasmHeap;
@@ -63,13 +79,45 @@ export class WasmBackend implements Backend {
    * Tests lower it to exercise the chunked paths.
    */
   chunkFloats = CHUNK_FLOATS;
+  /** GEMMs of fewer FLOPs than this stay on the calling thread. Tests lower it. */
+  parallelMinFlops = PARALLEL_MIN_FLOPS;
+  /** The helper threads (null: one thread). */
+  private threads: GemmThreads | null = null;
 
-  constructor(exports: Record<string, unknown>, readonly info: WasmBackendInfo) {
+  /**
+   * @param exports the kernels instance's exports
+   * @param threading present when the instance runs on a shared memory and may use helpers
+   */
+  constructor(exports: Record<string, unknown>, readonly info: WasmBackendInfo, threading?: WasmThreading) {
     this.k = exports as unknown as KernelExports;
-    this.heap = new WasmHeap(this.k.memory, this.k.heapBase());
+    const memory = threading?.memory ?? this.k.memory;
+    this.heap = new WasmHeap(memory, this.k.heapBase());
     this.kc = this.k.KC.value as number;
     this.nr = this.k.NR.value as number;
     this.abuf = this.heap.alloc(this.k.packScratchFloats() * 4);
+    if (threading && threading.helpers > 0) {
+      this.threads = new GemmThreads(threading.module, memory, this.heap, threading.helpers, this.k.packScratchFloats());
+    }
+  }
+
+  /** Threads that run GEMMs: the caller plus the helpers started and ready so far. */
+  get threadCount(): number {
+    return 1 + (this.threads?.readyCount ?? 0);
+  }
+
+  /** Helper threads this backend may use (started at the first big GEMM). */
+  get helperCount(): number {
+    return this.threads?.helperCount ?? 0;
+  }
+
+  /**
+   * Starts the helper threads now and waits (up to `timeoutMs`) until they are ready; returns
+   * the number of threads. Optional: helpers also start by themselves at the first big GEMM,
+   * and until then their share runs on the caller.
+   */
+  startThreads(timeoutMs = 5000): number {
+    this.threads?.waitReady(timeoutMs);
+    return this.threadCount;
   }
 
   /** Bytes of wasm memory in use (it grows to the largest working set and stays there). */
@@ -169,7 +217,7 @@ export class WasmBackend implements Backend {
       if (bias) this.heap.put(base, bias, biasOff, n, 'bias');
       this.heap.put(base + aAt * 4, a, aOff, aLen, 'A');
       if (beta || ldc > n) this.heap.put(base + cAt * 4, c, cOff, cLen, 'C');
-      this.k.gemm(m, n, k, base + aAt * 4, lda, 1, packed.ptr, base + cAt * 4, ldc, beta, bias ? base + biasAt * 4 : 0, this.abuf);
+      this.gemmKernel(m, n, k, base + aAt * 4, lda, 1, packed.ptr, base + cAt * 4, ldc, beta, bias ? base + biasAt * 4 : 0);
       this.heap.get(base + cAt * 4, c, cOff, cLen, 'C');
       return;
     }
@@ -185,7 +233,7 @@ export class WasmBackend implements Backend {
       const cLen = extent(rows, n, ldc);
       this.heap.put(base + aAt * 4, a, aOff + i0 * lda, aLen, 'A');
       if (loadC) this.heap.put(base + cAt * 4, c, cOff + i0 * ldc, cLen, 'C');
-      this.k.gemm(rows, n, k, base + aAt * 4, lda, 0, packed.ptr, base + cAt * 4, ldc, beta, bias ? base : 0, this.abuf);
+      this.gemmKernel(rows, n, k, base + aAt * 4, lda, 0, packed.ptr, base + cAt * 4, ldc, beta, bias ? base : 0);
       this.heap.get(base + cAt * 4, c, cOff + i0 * ldc, cLen, 'C');
     }
   }
@@ -222,9 +270,44 @@ export class WasmBackend implements Backend {
         bp = base + pAt * 4;
       }
       const accumulate = k0 > 0 || beta === 1 ? 1 : 0;
-      this.k.gemm(m, n, kc, base + aAt * 4, lda, 1, bp, base + cAt * 4, ldc, accumulate, k0 === 0 && bias ? base + biasAt * 4 : 0, this.abuf);
+      this.gemmKernel(m, n, kc, base + aAt * 4, lda, 1, bp, base + cAt * 4, ldc, accumulate, k0 === 0 && bias ? base + biasAt * 4 : 0);
     }
     this.heap.get(base + cAt * 4, c, cOff, cLen, 'C');
+  }
+
+  /**
+   * The gemm kernel on operands already in wasm memory (byte pointers), its rows of C split
+   * between this thread and the ready helper threads when the product is big enough to pay for
+   * the hand-off. op(A) is [m, k] (stored [k, m] when transA).
+   */
+  private gemmKernel(m: number, n: number, k: number, a: number, lda: number, transA: 0 | 1, bp: number, c: number, ldc: number, accumulate: number, bias: number): void {
+    const helpers = this.threads && m >= 2 * MR && 2 * m * n * k >= this.parallelMinFlops ? this.threads.ready() : [];
+    if (helpers.length === 0) {
+      this.k.gemm(m, n, k, a, lda, transA, bp, c, ldc, accumulate, bias, this.abuf);
+      return;
+    }
+    // Equal shares in whole register tiles; the caller takes the first.
+    const parts = Math.min(helpers.length + 1, Math.floor(m / MR));
+    const share = Math.ceil(m / parts / MR) * MR;
+    const rowPtr = (i0: number): { a: number; c: number } => ({
+      a: a + (transA ? i0 : i0 * lda) * 4,
+      c: c + i0 * ldc * 4,
+    });
+    const used = [];
+    for (let p = 1, i0 = share; p < parts && i0 < m; p++, i0 += share) {
+      const at = rowPtr(i0);
+      const helper = helpers[p - 1]!;
+      this.threads!.post(helper, { m: Math.min(share, m - i0), n, k, a: at.a, lda, transA, bp, c: at.c, ldc, accumulate, bias });
+      used.push(helper);
+    }
+    this.k.gemm(Math.min(share, m), n, k, a, lda, transA, bp, c, ldc, accumulate, bias, this.abuf);
+    for (const helper of used) this.threads!.join(helper);
+  }
+
+  /** Stops the helper threads, if any (the backend keeps working on one thread). */
+  close(): void {
+    this.threads?.close();
+    this.threads = null;
   }
 
   cellForward(kind: CellKind, args: CellForwardArgs): void {

@@ -11,9 +11,12 @@
  */
 import { registerBackend } from '../backend.js';
 import { WasmBackend } from './backend.js';
+import type { WasmMemory } from './heap.js';
 import { WASM_KERNELS } from './kernels.generated.js';
+import { sharedMemorySupported, wasmThreadCount } from './threads.js';
 
 export { WasmBackend } from './backend.js';
+export { wasmThreadCount } from './threads.js';
 
 /** The WebAssembly API as used here (typed locally: the project's lib has no DOM types). */
 interface WasmApi {
@@ -21,6 +24,7 @@ interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 
 function wasmApi(): WasmApi | undefined {
@@ -28,7 +32,14 @@ function wasmApi(): WasmApi | undefined {
   return typeof api === 'object' && typeof api.validate === 'function' ? api : undefined;
 }
 
-let compiled: { module: object; variant: 'relaxed' | 'simd' } | null = null;
+type Variant = 'relaxed' | 'simd';
+interface Compiled {
+  module: object;
+  variant: Variant;
+  /** Whether the module imports a shared memory (for helper threads). */
+  shared: boolean;
+}
+let compiled: Compiled | null = null;
 
 function decode(base64: string): Uint8Array {
   const text = atob(base64);
@@ -54,42 +65,68 @@ function enableRelaxedInNode(): void {
   }
 }
 
+/**
+ * Whether to use the shared-memory builds: shared memory and workers exist here, more than one
+ * thread is wanted (`RECURRENT_WASM_THREADS`, default the CPUs), and the builds exist.
+ */
+function wantShared(): boolean {
+  return wasmThreadCount() > 1 && sharedMemorySupported() && WASM_KERNELS.simdShared !== null;
+}
+
 /** Picks the build this runtime can run; throws an Error saying why none can. */
-function chooseBytes(): { bytes: Uint8Array; variant: 'relaxed' | 'simd' } {
+function chooseBytes(): { bytes: Uint8Array; variant: Variant; shared: boolean } {
   const WebAssembly = wasmApi();
   if (!WebAssembly) throw new Error('this runtime has no WebAssembly');
   if (!WASM_KERNELS.simd) throw new Error(WASM_KERNELS.reason ?? 'the wasm kernels were not built (run `node scripts/build-wasm.mjs`)');
   const simd = decode(WASM_KERNELS.simd);
   if (!WebAssembly.validate(simd)) throw new Error('WebAssembly SIMD is not supported by this runtime');
-  if (WASM_KERNELS.relaxed && envFlag('RECURRENT_WASM_RELAXED') !== '0') {
-    const relaxed = decode(WASM_KERNELS.relaxed);
-    if (WebAssembly.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed' };
+  const shared = wantShared() && WebAssembly.validate(decode(WASM_KERNELS.simdShared!));
+  const pick = (variant: Variant): string | null =>
+    variant === 'relaxed' ? (shared ? WASM_KERNELS.relaxedShared : WASM_KERNELS.relaxed) : shared ? WASM_KERNELS.simdShared : WASM_KERNELS.simd;
+  const relaxedBase64 = pick('relaxed');
+  if (relaxedBase64 && envFlag('RECURRENT_WASM_RELAXED') !== '0') {
+    const relaxed = decode(relaxedBase64);
+    if (WebAssembly.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed', shared };
     enableRelaxedInNode();
-    if (WebAssembly.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed' };
+    if (WebAssembly.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed', shared };
   }
-  return { bytes: simd, variant: 'simd' };
+  return { bytes: decode(pick('simd')!), variant: 'simd', shared };
 }
 
 /**
  * Compiles the kernels asynchronously (for browsers' main threads); afterwards
  * `setBackend('wasm')` / `'auto'` instantiate without compiling. Resolves to the build used.
  */
-export async function initWasmBackend(): Promise<'relaxed' | 'simd'> {
+export async function initWasmBackend(): Promise<Variant> {
   if (!compiled) {
-    const { bytes, variant } = chooseBytes();
-    compiled = { module: await wasmApi()!.compile(bytes), variant };
+    const { bytes, variant, shared } = chooseBytes();
+    compiled = { module: await wasmApi()!.compile(bytes), variant, shared };
   }
   return compiled.variant;
 }
 
-/** A new, independent instance of the backend (own memory). */
+/**
+ * A new, independent instance of the backend (own memory). Where shared memory exists (Node.js,
+ * cross-origin isolated pages) its GEMMs also run on helper worker threads; `close()` stops them.
+ */
 export function createWasmBackend(): WasmBackend {
+  const api = wasmApi();
   if (!compiled) {
-    const { bytes, variant } = chooseBytes();
-    compiled = { module: new (wasmApi()!.Module)(bytes), variant };
+    const { bytes, variant, shared } = chooseBytes();
+    compiled = { module: new api!.Module(bytes), variant, shared };
   }
-  const instance = new (wasmApi()!.Instance)(compiled.module, {});
-  return new WasmBackend(instance.exports, { variant: compiled.variant });
+  if (!compiled.shared) {
+    const instance = new api!.Instance(compiled.module, {});
+    return new WasmBackend(instance.exports, { variant: compiled.variant });
+  }
+  const [initial, maximum] = WASM_KERNELS.sharedPages;
+  const memory = new api!.Memory({ initial, maximum, shared: true });
+  const instance = new api!.Instance(compiled.module, { env: { memory } });
+  return new WasmBackend(instance.exports, { variant: compiled.variant }, {
+    module: compiled.module,
+    memory,
+    helpers: wasmThreadCount() - 1,
+  });
 }
 
 registerBackend('wasm', createWasmBackend);
