@@ -2,7 +2,7 @@
 /**
  * The machine's GEMM ceiling as this library's kernels reach it: C[m,n] = A[m,k]·B[k,n] in
  * float32 with B prepacked (as the recurrent weights are), on the native or wasm backend.
- * Extra spec fields: backend, threads (native), m, k, n.
+ * Extra spec fields: backend, threads (native and wasm), m, k, n.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,8 @@ const lib = ['dist', 'build/src'].map((d) => join(root, d)).find((d) => existsSy
 
 await runChild(async () => {
   if (!lib) throw new Error('build first (npm run build)');
+  // The wasm backend reads its thread count when it is created.
+  if ((spec.backend ?? 'native') === 'wasm' && spec.threads) process.env.RECURRENT_WASM_THREADS = String(spec.threads);
   const r = await import(pathToFileURL(join(lib, 'index.js')).href);
   const backend = r.setBackend(spec.backend);
   const info = { backend: spec.backend, threads: 1 };
@@ -24,6 +26,7 @@ await runChild(async () => {
     info.isa = backend.addon.info().isa;
   } else if (spec.backend === 'wasm') {
     info.variant = backend.info?.variant;
+    info.threads = backend.startThreads();
   }
   const { m, k, n } = spec;
   const a = randomArray(m * k, 1);

@@ -26,6 +26,8 @@ const lib = ['dist', 'build/src'].map((d) => join(root, d)).find((d) => existsSy
 
 await runChild(async () => {
   if (!lib) throw new Error('build first (npm run build)');
+  // The wasm backend reads its thread count when it is created.
+  if ((spec.backend ?? 'native') === 'wasm' && spec.threads) process.env.RECURRENT_WASM_THREADS = String(spec.threads);
   const r = await import(pathToFileURL(join(lib, 'index.js')).href);
   const { cell, mode, B, T, I, H } = spec;
   const runs = spec.runs ?? 5;
@@ -34,6 +36,8 @@ await runChild(async () => {
   if (info.backend === 'native') {
     if (spec.threads) backend.addon.configure({ threads: spec.threads });
     info.threads = backend.addon.info().threads;
+  } else if (info.backend === 'wasm') {
+    info.threads = backend.startThreads();
   } else {
     info.threads = 1;
   }

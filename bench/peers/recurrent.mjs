@@ -2,8 +2,8 @@
 /**
  * Peer: this library (`recurrent`), one backend per process.
  *
- * Extra spec fields: backend 'native' | 'wasm' | 'reference'; threads (native only; default: the
- * addon's default, all CPUs up to 8). Mode 'export' writes the layer as ONNX (`onnxFile`) and its
+ * Extra spec fields: backend 'native' | 'wasm' | 'reference'; threads (native and wasm; default: all
+ * CPUs up to 8). Mode 'export' writes the layer as ONNX (`onnxFile`) and its
  * output for the bench input (`expectedFile`, raw float32) so the ONNX Runtime peer runs the
  * very same weights and can check its output against ours.
  *
@@ -27,6 +27,8 @@ function makeLayer(r, cell, I, H) {
 
 await runChild(async () => {
   if (!lib) throw new Error('build first (npm run build)');
+  // The wasm backend reads its thread count when it is created.
+  if ((spec.backend ?? 'native') === 'wasm' && spec.threads) process.env.RECURRENT_WASM_THREADS = String(spec.threads);
   const r = await import(pathToFileURL(join(lib, 'index.js')).href);
   const { cell, mode, B, T, I, H } = spec;
   const backendName = spec.backend ?? 'native';
@@ -39,7 +41,7 @@ await runChild(async () => {
     info.threads = ni.threads;
   } else if (backendName === 'wasm') {
     info.variant = backend.info?.variant;
-    info.threads = 1;
+    info.threads = backend.startThreads();
   } else {
     info.threads = 1;
   }

@@ -291,18 +291,57 @@ export function crossEntropy(logits: Tensor, targets: Tensor | ArrayLike<number>
   return nll.mul(1 - smoothing).add(smooth.mul(smoothing / t.classes));
 }
 
+/** The element-wise losses: `f(d)` of `d = input - target`. */
+type PointwiseKind = 'mse' | 'l1' | 'huber';
+
 /**
- * An element-wise loss `f(input - target)`, reduced. `derivative(d)` is `f'(d)`; the target's
- * gradient is its negation.
+ * `f(d)` summed in float64 over `d = x[i] - y[i]` (or written per element to `out`). One loop
+ * per kind, so each stays monomorphic (the losses run over every output of a sequence model).
  */
-function pointwiseLoss(
-  where: string,
-  input: Tensor,
-  target: Tensor,
-  reduction: Reduction,
-  f: (d: number) => number,
-  derivative: (d: number) => number,
-): Tensor {
+function pointwiseForward(kind: PointwiseKind, delta: number, x: Float32Array, y: Float32Array, out: Float32Array | null): number {
+  const n = x.length;
+  let total = 0;
+  if (kind === 'mse') {
+    for (let i = 0; i < n; i++) {
+      const d = x[i]! - y[i]!;
+      const v = d * d;
+      if (out) out[i] = v;
+      total += v;
+    }
+  } else if (kind === 'l1') {
+    for (let i = 0; i < n; i++) {
+      const v = Math.abs(x[i]! - y[i]!);
+      if (out) out[i] = v;
+      total += v;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const d = x[i]! - y[i]!;
+      const a = Math.abs(d);
+      const v = a < delta ? 0.5 * d * d : delta * (a - 0.5 * delta);
+      if (out) out[i] = v;
+      total += v;
+    }
+  }
+  return total;
+}
+
+/** `gi[i] = f'(x[i] - y[i]) · (g[i] or g0) · scale` (g null: the reduced loss's gradient g0). */
+function pointwiseBackward(kind: PointwiseKind, delta: number, x: Float32Array, y: Float32Array, g: Float32Array | null, g0: number, scale: number, gi: Float32Array): void {
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    const d = x[i]! - y[i]!;
+    const slope = kind === 'mse' ? 2 * d : kind === 'l1' ? Math.sign(d) : d < -delta ? -delta : d > delta ? delta : d;
+    gi[i] = slope * (g ? g[i]! : g0) * scale;
+  }
+}
+
+/**
+ * An element-wise loss `f(input - target)`, reduced (`delta` is Huber's δ). The target's
+ * gradient is the negation of the input's. The differences are recomputed in backward from the
+ * inputs, as PyTorch does, instead of being kept.
+ */
+function pointwiseLoss(where: string, input: Tensor, target: Tensor, reduction: Reduction, kind: PointwiseKind, delta = 1): Tensor {
   if (!(input instanceof Tensor) || !(target instanceof Tensor)) {
     throw new ValueError(where, 'input and target must be tensors');
   }
@@ -312,24 +351,21 @@ function pointwiseLoss(
   const n = input.size;
   const x = input.data;
   const y = target.data;
-  const diff = new Float64Array(n);
-  for (let i = 0; i < n; i++) diff[i] = x[i]! - y[i]!;
   let out: Float32Array;
   let shape: readonly number[];
   if (reduction === 'none') {
     out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = f(diff[i]!);
+    pointwiseForward(kind, delta, x, y, out);
     shape = input.shape;
   } else {
-    let total = 0;
-    for (let i = 0; i < n; i++) total += f(diff[i]!);
+    const total = pointwiseForward(kind, delta, x, y, null);
     out = Float32Array.of(reduction === 'sum' ? total : total / n);
     shape = [];
   }
   return opResult(where, [input, target], out, shape, (g) => {
     const scale = reduction === 'mean' ? 1 / n : 1;
     const gi = new Float32Array(n);
-    for (let i = 0; i < n; i++) gi[i] = derivative(diff[i]!) * (reduction === 'none' ? g[i]! : g[0]!) * scale;
+    pointwiseBackward(kind, delta, x, y, reduction === 'none' ? g : null, g[0]!, scale, gi);
     let gt: Float32Array | null = null;
     if (target.requiresGrad) {
       gt = new Float32Array(n);
@@ -346,7 +382,7 @@ function pointwiseLoss(
  */
 export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const reduction = checkReduction('mseLoss', options.reduction ?? 'mean');
-  return pointwiseLoss('mseLoss', input, target, reduction, (d) => d * d, (d) => 2 * d);
+  return pointwiseLoss('mseLoss', input, target, reduction, 'mse');
 }
 
 /**
@@ -355,7 +391,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions
  */
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const reduction = checkReduction('l1Loss', options.reduction ?? 'mean');
-  return pointwiseLoss('l1Loss', input, target, reduction, Math.abs, Math.sign);
+  return pointwiseLoss('l1Loss', input, target, reduction, 'l1');
 }
 
 /**
@@ -368,9 +404,5 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   const reduction = checkReduction(where, options.reduction ?? 'mean');
   const delta = options.delta ?? 1;
   if (!(delta > 0) || !Number.isFinite(delta)) throw new ValueError(where, `delta must be a finite number > 0, got ${delta}`);
-  return pointwiseLoss(
-    where, input, target, reduction,
-    (d) => { const a = Math.abs(d); return a < delta ? 0.5 * d * d : delta * (a - 0.5 * delta); },
-    (d) => (d < -delta ? -delta : d > delta ? delta : d),
-  );
+  return pointwiseLoss(where, input, target, reduction, 'huber', delta);
 }
