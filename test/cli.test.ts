@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -15,11 +14,12 @@ import { loadPredictor } from '../src/tasks/model-dir.js';
 import { DataError, nn, type Tensor, tensor, TrainingError } from '../src/index.js';
 import { fit } from '../src/train/loop.js';
 import { Adam } from '../src/train/optimizers/adam.js';
+import { tempDir } from './temp-dir.js';
 
 let epochs = 1;
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const temp = () => mkdtempSync(join(tmpdir(), 'recurrent-cli-'));
+const temp = () => tempDir('recurrent-cli-');
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', ...(input !== undefined && { input }) });
 
 describe('recurrent train (CLI)', () => {

@@ -1,13 +1,13 @@
 /** npy: files written by NumPy, round trips, refused dtypes and layouts, header validation before allocation. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { FormatError, tensor, ValueError } from '../src/index.js';
 import { loadNpy, saveNpy } from '../src/io/npy-file.js';
 import { npyToTensor, parseNpy, serializeNpy } from '../src/io/npy.js';
 import { fixturePath, readFixture } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 interface NpyManifest {
   versions: { numpy: string };
@@ -105,7 +105,7 @@ describe('npy', () => {
   });
 
   test('a Tensor saves as float32; saveNpy writes atomically and loadNpy reads it back', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'recurrent-npy-'));
+    const dir = tempDir('recurrent-npy-');
     const t = tensor([[1, 2.5], [-3, 0]]);
     saveNpy(join(dir, 'a.npy'), t);
     const back = loadNpy(join(dir, 'a.npy'));

@@ -4,8 +4,7 @@
  * predict-command.ts wire them.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
@@ -16,6 +15,7 @@ import { loadNpy, saveNpy } from '../src/io/npy-file.js';
 import { npyToTensor } from '../src/io/npy.js';
 import { loadOnnx } from '../src/onnx/index.js';
 import { assertClose } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 function program(): { run: (args: string[]) => Promise<void>; output: () => string } {
   let text = '';
@@ -36,7 +36,7 @@ function program(): { run: (args: string[]) => Promise<void>; output: () => stri
   };
 }
 
-const temp = () => mkdtempSync(join(tmpdir(), 'recurrent-onnx-cli-'));
+const temp = () => tempDir('recurrent-onnx-cli-');
 
 describe('recurrent export / predict with ONNX', () => {
   test('a classify model directory exports; predict MODEL.onnx writes NAME.npy equal to the model\'s logits', async () => {

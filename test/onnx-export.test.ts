@@ -4,8 +4,7 @@
  * differ from the example input (the axes are symbolic), lengths and both directions.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import ort from 'onnxruntime-node';
@@ -13,6 +12,7 @@ import { Generator, models, nn, noGrad, randn, Tensor, ValueError } from '../src
 import type { NpyArray } from '../src/io/npy.js';
 import { exportOnnx, exportOnnxModel, type OnnxExportOptions, parseOnnx } from '../src/onnx/index.js';
 import { assertClose } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 type Feed = Tensor | NpyArray;
 
@@ -178,7 +178,7 @@ describe('ONNX export: ready architectures', () => {
   }
 
   test('exportOnnx writes the file atomically and reports the inputs and outputs', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'recurrent-onnx-'));
+    const dir = tempDir('recurrent-onnx-');
     const model = new models.SequenceTagger({ vocabSize: 5, embeddingDim: 2, hiddenSize: 3, numTags: 2 });
     const info = exportOnnx(model, tokens(g, 1, 3, 5, [3]), join(dir, 'tagger.onnx'), { metadata: { task: 'tag' } });
     assert.deepEqual(info.inputs.map((i) => `${i.name}:${i.type}[${i.dims.join(',')}]`), ['tokens:int64[batch,time]', 'lengths:int64[batch]']);

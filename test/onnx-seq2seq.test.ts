@@ -4,8 +4,6 @@
  * step (1e-5 abs + 1e-4 rel), with batch and source sizes that differ from the example.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import ort from 'onnxruntime-node';
@@ -13,6 +11,7 @@ import { Generator, models, noGrad, saveModelDirectory, Tensor } from '../src/in
 import type { NpyArray } from '../src/io/npy.js';
 import { exportSeq2SeqModelDirectory, exportSeq2SeqOnnx, loadOnnx } from '../src/onnx/index.js';
 import { assertClose } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 const int64 = (values: readonly number[]): NpyArray => ({ dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
 const int64Matrix = (t: Tensor): NpyArray => ({ dtype: 'int64', shape: [...t.shape], data: BigInt64Array.from(Array.from(t.data, (x) => BigInt(x))) });
@@ -49,7 +48,7 @@ describe('ONNX export: Seq2Seq as encoder.onnx + decoder_step.onnx', () => {
       const config: models.Seq2SeqConfig = { sourceVocabSize: 11, targetVocabSize: 9, embeddingDim: 5, hiddenSize: 6, dropout: 0.2, ...extra };
       const model = new models.Seq2Seq(config, new Generator(100 + k));
       const g = new Generator(7 + k);
-      const dir = mkdtempSync(join(tmpdir(), 'recurrent-s2s-onnx-'));
+      const dir = tempDir('recurrent-s2s-onnx-');
       const written = exportSeq2SeqOnnx(model, sourceIds(g, [4, 2], 4, 11), [4, 2], dir);
       const lstm = config.cell === 'lstm';
       const attention = config.attention !== 'none';
@@ -106,7 +105,7 @@ describe('ONNX export: Seq2Seq as encoder.onnx + decoder_step.onnx', () => {
   });
 
   test('a seq2seq model directory exports both graphs into the output directory', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'recurrent-s2s-dir-'));
+    const dir = tempDir('recurrent-s2s-dir-');
     const s2s = { sourceVocabSize: 7, targetVocabSize: 6, hiddenSize: 4, embeddingDim: 3, cell: 'lstm' as const };
     const model = new models.Seq2Seq(s2s, new Generator(5));
     saveModelDirectory(dir, model, { task: 'seq2seq', modelConfig: s2s, data: { maxLength: 5 } });
@@ -127,7 +126,7 @@ describe('ONNX export: Seq2Seq as encoder.onnx + decoder_step.onnx', () => {
 
   test('a source that is not (batch, source) ids is refused', () => {
     const model = new models.Seq2Seq({ sourceVocabSize: 5, targetVocabSize: 5, hiddenSize: 3, embeddingDim: 2 }, new Generator(1));
-    const dir = mkdtempSync(join(tmpdir(), 'recurrent-s2s-onnx-'));
+    const dir = tempDir('recurrent-s2s-onnx-');
     assert.throws(() => exportSeq2SeqOnnx(model, new Tensor(new Float32Array(4), [4]), [4], dir), /exampleSource must be a Tensor/);
     assert.throws(() => exportSeq2SeqOnnx(model, new Tensor(new Float32Array(4), [1, 4]), [4, 4], dir), /exampleLengths must be an array of 1/);
   });

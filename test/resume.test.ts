@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { FormatError, Generator } from '../src/index.js';
 import { trainTask } from '../src/tasks/run.js';
+import { tempDir } from './temp-dir.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const args = ['train', '--task', 'classify', '--max-train', '600', '--hidden', '12', '--epochs', '5', '--dropout', '0.2', '--layers', '2', '--patience', '10', '--seed', '4'];
@@ -24,7 +24,7 @@ function killAfter(out: string, delayMs: number): Promise<void> {
 
 describe('crash-safe training', () => {
   test('SIGKILL at random moments, then --resume: bit-identical weights', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'recurrent-resume-'));
+    const base = tempDir('recurrent-resume-');
     const reference = join(base, 'reference');
     const started = performance.now();
     const full = spawnSync(process.execPath, [cli, ...args, '--out', reference], { encoding: 'utf8' });
@@ -47,7 +47,7 @@ describe('crash-safe training', () => {
   });
 
   test('a damaged checkpoint is refused, naming the file', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'recurrent-resume-')), 'm');
+    const out = join(tempDir('recurrent-resume-'), 'm');
     await trainTask({ task: 'forecast', epochs: 2, hiddenSize: 6, out });
     const pointer = JSON.parse(readFileSync(join(out, 'checkpoint', 'latest.json'), 'utf8')) as { dir: string };
     const weights = join(out, 'checkpoint', pointer.dir, 'weights.safetensors');
@@ -58,7 +58,7 @@ describe('crash-safe training', () => {
   });
 
   test('--resume without a checkpoint says so', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'recurrent-resume-')), 'none');
+    const out = join(tempDir('recurrent-resume-'), 'none');
     await assert.rejects(trainTask({ out, resume: true }), /no checkpoint in/);
   });
 });

@@ -1,10 +1,10 @@
 /** safetensors: round trip, header validation before allocation, atomic writes. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { FormatError, loadSafetensors, nn, parseSafetensors, randn, saveSafetensors, serializeSafetensors, tensor } from '../src/index.js';
+import { tempDir } from './temp-dir.js';
 
 function withHeader(header: unknown, dataBytes: number): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -16,7 +16,7 @@ function withHeader(header: unknown, dataBytes: number): Uint8Array {
 
 describe('safetensors', () => {
   test('a module state dict round trips through a file, with metadata', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'recurrent-st-'));
+    const dir = tempDir('recurrent-st-');
     const lstm = new nn.LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true });
     const path = join(dir, 'model.safetensors');
     saveSafetensors(lstm.stateDict(), path, { format: 'pt' });

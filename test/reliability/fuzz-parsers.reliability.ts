@@ -5,8 +5,7 @@
  * or a huge allocation (sizes are checked first).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -15,6 +14,7 @@ import { parseUserData, type TaskKind } from '../../src/data/user-data.js';
 import { loadPredictor, parseModelConfig, saveModelDirectory } from '../../src/tasks/model-dir.js';
 import { models } from '../../src/index.js';
 import { fuzz } from './outcomes.js';
+import { tempDir } from '../temp-dir.js';
 
 
 const safetensorsHeader = (header: unknown, dataBytes: number, lengthField?: bigint) => {
@@ -63,7 +63,7 @@ describe('fuzzed parsers', { timeout: 600_000 }, () => {
   }
 
   test('model directory', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'recurrent-fuzz-model-'));
+    const dir = tempDir('recurrent-fuzz-model-');
     const model = new models.SequenceClassifier({ vocabSize: 6, embeddingDim: 4, numClasses: 2, hiddenSize: 5, cell: 'gru' });
     saveModelDirectory(dir, model, { task: 'classify', modelConfig: { ...model.config }, data: { vocabulary: { tokens: ['<pad>', '<unk>', '<bos>', '<eos>', 'a', 'b'], specials: 4, unkToken: '<unk>' }, labels: ['x', 'y'] } });
     const validConfig = new TextEncoder().encode(JSON.stringify({ format: 'recurrent-model', version: 1, task: 'classify', modelConfig: { ...model.config }, data: { vocabulary: { tokens: ['<pad>', '<unk>', '<bos>', '<eos>', 'a', 'b'], specials: 4, unkToken: '<unk>' }, labels: ['x', 'y'] } }));

@@ -3,14 +3,14 @@
  * get the same answers as one caller at a time.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Adam, clipGradNorm, crossEntropy, Generator, getBackend, models, randn, tensor } from '../../src/index.js';
 import { loadPredictor } from '../../src/tasks/model-dir.js';
 import { trainTask } from '../../src/tasks/run.js';
 import { record } from './outcomes.js';
+import { tempDir } from '../temp-dir.js';
 
 const STEPS = Number(process.env['RELIABILITY_STEPS'] ?? 10000);
 const MB = 1024 * 1024;
@@ -49,7 +49,7 @@ describe('long runs', { timeout: 900_000 }, () => {
   });
 
   test('concurrent predict calls from 200 async callers', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'recurrent-concurrent-')), 'm');
+    const out = join(tempDir('recurrent-concurrent-'), 'm');
     await trainTask({ task: 'classify', epochs: 1, maxTrainExamples: 400, hiddenSize: 8, out });
     const predictor = loadPredictor(out);
     const words = Array.from({ length: 200 }, (_, i) => ['hello', 'bonjour', 'hola', 'ciao', 'hallo', 'olá', 'cześć', 'dag'][i % 8]! + 'x'.repeat(i % 5));
@@ -69,7 +69,7 @@ describe('long runs', { timeout: 900_000 }, () => {
 describe('handles', { timeout: 300_000 }, () => {
   test('train, save, load and predict 30 times: no file descriptors or active handles left behind', async () => {
     const openFds = () => readdirSync('/proc/self/fd').length;
-    const base = mkdtempSync(join(tmpdir(), 'recurrent-handles-'));
+    const base = tempDir('recurrent-handles-');
     // One round first, so lazily opened things (the addon, caches) are counted in the baseline.
     const round = async (i: number) => {
       const out = join(base, `m${i % 3}`);
