@@ -1,7 +1,7 @@
 /** Bad input: each case raises a typed error naming the layer, the dimension, expected and actual. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { nn, randn, ShapeError, StateDictError, tensor, ValueError } from '../src/index.js';
+import { nn, packPaddedSequence, randn, ShapeError, StateDictError, type Tensor, tensor, ValueError } from '../src/index.js';
 
 const lstm = () => new nn.LSTM({ inputSize: 10, hiddenSize: 20, numLayers: 2, bidirectional: true, batchFirst: true });
 
@@ -85,6 +85,18 @@ describe('recurrent layer input errors', () => {
     }
   });
 
+  test('lengths that are not a list of numbers', () => {
+    const m = new nn.GRU({ inputSize: 3, hiddenSize: 2 });
+    assert.throws(() => m.forward(randn([4, 2, 3]), { lengths: 4 as unknown as number[] }), (e: unknown) => e instanceof ValueError && /GRU\(inputSize=3, hiddenSize=2\): lengths must be an array or a 1-D tensor of 2 integers .*, got number/.test(e.message));
+    assert.throws(() => m.forward(randn([4, 2, 3]), { lengths: tensor([4, 4], [2, 1]) }), (e: unknown) => e instanceof ValueError && /got a tensor of shape \[2, 1\]/.test(e.message));
+    assert.deepEqual(m.forward(randn([4, 2, 3]), { lengths: Uint8Array.from([4, 1]) as unknown as number[] }).output.shape, [4, 2, 2]);
+  });
+
+  test('packPaddedSequence refuses fractional lengths instead of truncating them', () => {
+    assert.throws(() => packPaddedSequence(randn([5, 2, 3]), [2.5, 1]), (e: unknown) => e instanceof ValueError && /packPaddedSequence: lengths\[0\] is 2.5, expected an integer in \[1, 5\]/.test(e.message));
+    assert.throws(() => packPaddedSequence(randn([5, 2, 3]), [3, Number.NaN]), /lengths\[1\] is NaN/);
+  });
+
   test('lengths with unbatched input', () => {
     assert.throws(() => new nn.RNN({ inputSize: 2, hiddenSize: 3 }).forward(randn([5, 2]), { lengths: [5] }), ValueError);
   });
@@ -115,6 +127,10 @@ describe('recurrent layer input errors', () => {
     // @ts-expect-error the wrong feature size is also a compile-time error (typed shapes)
     assert.throws(() => cell.forward(randn([2, 5])), /LSTMCell\(inputSize=4, hiddenSize=3\): input dim 1 \(features\) is 5, expected 4/);
     assert.throws(() => cell.forward(randn([2, 4]), { h: randn([2, 3]), c: randn([3, 3]) }), /c dim 0 \(batch\) is 3, expected 2/);
+    // From plain JavaScript: a state or input that is not a Tensor is named, not a TypeError.
+    const gru = new nn.GRUCell({ inputSize: 4, hiddenSize: 3 });
+    assert.throws(() => gru.forward(randn([2, 4]), { h: randn([2, 3]) } as unknown as Tensor), (e: unknown) => e instanceof ValueError && e.message === 'GRUCell(inputSize=4, hiddenSize=3): h must be a Tensor of shape (batch, hidden)');
+    assert.throws(() => gru.forward([1, 2, 3, 4] as unknown as Tensor), (e: unknown) => e instanceof ValueError && /GRUCell\(inputSize=4, hiddenSize=3\): input must be a Tensor/.test(e.message));
   });
 });
 

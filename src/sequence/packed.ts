@@ -68,10 +68,11 @@ export function packPaddedSequence(x: Tensor, lengths: readonly number[] | Int32
   const timeMajor = batchFirst ? x.transpose(0, 1) : x;
   const [time, batch] = timeMajor.shape as [number, number];
   if (lengths.length !== batch) throw new ShapeError({ where, what: 'lengths count', expected: `${batch} (the batch size)`, actual: lengths.length });
-  const lens = Int32Array.from(lengths);
-  lens.forEach((v, b) => {
+  // Check the values as given: Int32Array.from would truncate 2.5 to 2 and NaN to 0.
+  Array.from(lengths, (v, b) => {
     if (!Number.isInteger(v) || v < 1 || v > time) throw new ValueError(where, `lengths[${b}] is ${v}, expected an integer in [1, ${time}]`);
   });
+  const lens = Int32Array.from(lengths);
   const order = Array.from({ length: batch }, (_, b) => b);
   if (options.enforceSorted) {
     for (let b = 1; b < batch; b++) {

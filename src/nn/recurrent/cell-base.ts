@@ -58,6 +58,7 @@ export abstract class RecurrentCellBase extends Module {
   private checkState(name: 'h' | 'c', state: Tensor, batched: boolean, batch: number): Tensor {
     const expected = batched ? [batch, this.hiddenSize] : [this.hiddenSize];
     const names = batched ? ['batch', 'hidden'] : ['hidden'];
+    if (!(state instanceof Tensor)) throw new ValueError(this.describe(), `${name} must be a Tensor of shape (${names.join(', ')})`);
     if (state.rank !== expected.length) {
       throw new ShapeError({ where: this.describe(), what: `${name} rank`, expected: `${expected.length} (${names.join(', ')})`, actual: state.rank });
     }
@@ -69,6 +70,7 @@ export abstract class RecurrentCellBase extends Module {
 
   /** One step: returns the new h and, for LSTM, c, in the input's batching. */
   protected step(x: Tensor, h?: Tensor, c?: Tensor): { h: Tensor; c: Tensor | null } {
+    if (!(x instanceof Tensor)) throw new ValueError(this.describe(), 'input must be a Tensor');
     if (x.rank !== 1 && x.rank !== 2) {
       throw new ShapeError({ where: this.describe(), what: 'input rank', expected: '2 (batch, features) or 1 (features)', actual: x.rank });
     }

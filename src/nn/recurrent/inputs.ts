@@ -84,6 +84,8 @@ export function prepareInput(spec: StateSpec, x: Tensor, lengths: Lengths | unde
   let lens: Int32Array | null = null;
   if (lengths !== undefined && lengths !== null) {
     if (!batched) throw new ValueError(where, 'lengths need a batched (3-D) input; an unbatched sequence uses all its steps');
+    const isList = Array.isArray(lengths) || (ArrayBuffer.isView(lengths) && !(lengths instanceof DataView)) || (lengths instanceof Tensor && lengths.rank === 1);
+    if (!isList) throw new ValueError(where, `lengths must be an array or a 1-D tensor of ${batch} integers (one per sequence), got ${lengths instanceof Tensor ? `a tensor of shape [${lengths.shape.join(', ')}]` : typeof lengths}`);
     const values = lengths instanceof Tensor ? lengths.data : lengths;
     if (values.length !== batch) {
       throw new ShapeError({ where, what: 'lengths count', expected: `${batch} (the batch size)`, actual: values.length });
