@@ -27,7 +27,7 @@ export { loadPredictor, saveModelDirectory, readModelConfig } from './tasks/mode
 export type { TaskName, Predictor, Evaluation } from './tasks/task.js';
 export { parseNpy, serializeNpy, npyToTensor, type NpyArray, type NpyDtype, type NpyInput } from './io/npy.js';
 export { loadNpy, saveNpy } from './io/npy-file.js';
-export { exportOnnx, exportOnnxModel, exportModelDirectory, loadOnnx, parseOnnx, OnnxModel, supportedOperators, type OnnxExportOptions, type OnnxExportResult, type OnnxValueSpec, type OnnxFeed, type OnnxValueInfo, type ModelDirectoryExport } from './onnx/index.js';
+export { exportOnnx, exportOnnxModel, exportModelDirectory, loadOnnx, parseOnnx, OnnxModel, supportedOperators, type OnnxExportOptions, type OnnxExportResult, type OnnxValueSpec, type OnnxFeed, type OnnxInputInfo, type OnnxValueInfo, type ModelDirectoryExport } from './onnx/index.js';
 export type * as shapes from './tensor/shape-types.js';
 export { parseTfjsLayersModel, parseTfjsWeights, readTfjsWeightManifest, type TfjsWeightManifest, type TfjsWeightSpec, type TfjsWeightGroup } from './interop/tfjs.js';
 export { loadTfjsLayersModel } from './interop/tfjs-file.js';

@@ -14,7 +14,7 @@ import { FormatError, Generator, models, noGrad, randn, saveModelDirectory, Tens
 import { loadNpy, saveNpy } from '../src/io/npy-file.js';
 import { npyToTensor } from '../src/io/npy.js';
 import { loadOnnx } from '../src/onnx/index.js';
-import { assertClose } from './helpers.js';
+import { assertClose, fixturePath } from './helpers.js';
 import { tempDir } from './temp-dir.js';
 
 function program(): { run: (args: string[]) => Promise<void>; output: () => string } {
@@ -116,6 +116,32 @@ describe('recurrent export / predict with ONNX', () => {
     writeFileSync(join(tagDir, 'bad.npy'), 'this is not an npy file at all');
     await assert.rejects(predict(['--input', `features=${join(tagDir, 'bad.npy')}`, '--input', `lengths=${join(tagDir, 'bad.npy')}`, '--out', tagDir]), (e: unknown) => e instanceof FormatError && /bad\.npy: is not an npy file/.test(e.message));
     assert.deepEqual(readdirSync(tagDir).filter((f) => f.endsWith('.npy')).sort(), ['bad.npy', 'f.npy'], 'nothing written on failure');
+  });
+
+  test('optional inputs may be left out and are then absent; a missing required input is named', async () => {
+    // ONNX's backend case test_lstm_with_peepholes declares all eight LSTM inputs as graph inputs;
+    // its sequence_lens are the full length and its initial states zeros, ONNX's defaults.
+    const fixture = (name: string) => fixturePath(`onnx-backend/test_lstm_with_peepholes.${name}`);
+    const model = fixture('onnx');
+    const info = loadOnnx(model).inputs.map((i) => [i.name, i.optional]);
+    assert.deepEqual(info, [['X', false], ['W', false], ['R', false], ['B', true], ['sequence_lens', true], ['initial_h', true], ['initial_c', true], ['P', true]]);
+    const dir = temp();
+    const given = (names: string[]) => names.flatMap((n) => ['--input', `${n}=${fixture(`in.${n}.npy`)}`]);
+    const cli = program();
+    await cli.run(['predict', model, ...given(['X', 'W', 'R', 'B', 'P']), '--out', join(dir, 'a')]);
+    assert.match(cli.output(), /^Y_h\tfloat32 \[1, 2, 3\]/m);
+    const expected = npyToTensor(loadNpy(fixture('out.Y_h.npy')));
+    assertClose(npyToTensor(loadNpy(join(dir, 'a', 'Y_h.npy'))), expected, 'Y_h without sequence_lens, initial_h, initial_c');
+    // Leaving out B and P as well is the same as feeding zeros for them.
+    await program().run(['predict', model, ...given(['X', 'W', 'R']), '--out', join(dir, 'b')]);
+    saveNpy(join(dir, 'B0.npy'), new Tensor(new Float32Array(24), [1, 24]));
+    saveNpy(join(dir, 'P0.npy'), new Tensor(new Float32Array(9), [1, 9]));
+    await program().run(['predict', model, ...given(['X', 'W', 'R']), '--input', `B=${join(dir, 'B0.npy')}`, '--input', `P=${join(dir, 'P0.npy')}`, '--out', join(dir, 'c')]);
+    const absent = npyToTensor(loadNpy(join(dir, 'b', 'Y_h.npy')));
+    assertClose(absent, npyToTensor(loadNpy(join(dir, 'c', 'Y_h.npy'))), 'absent B and P = zero B and P');
+    assert.ok(absent.data.some((v, i) => Math.abs(v - expected.data[i]!) > 1e-3), 'B and P matter in this case, so leaving them out is visible');
+    await assert.rejects(program().run(['predict', model, ...given(['X', 'W']), '--out', join(dir, 'd')]), (e: unknown) => e instanceof ValueError && /missing --input for R; the model's inputs: X float32 \[1, 2, 4\], W float32 \[1, 12, 4\], R float32 \[1, 12, 3\], B float32 \[1, 24\] \(optional\)/.test(e.message));
+    assert.throws(() => loadOnnx(model).run({ X: npyToTensor(loadNpy(fixture('in.X.npy'))) }), (e: unknown) => e instanceof ValueError && /required input 'W' is missing/.test(e.message));
   });
 
   test('output names become safe file names', () => {

@@ -1,6 +1,7 @@
 /**
  * `recurrent predict MODEL.onnx --input NAME=FILE.npy [...] --out DIR [--repeat N]`: runs an ONNX
- * model on .npy inputs and writes each output as DIR/NAME.npy. With --repeat N the model runs N
+ * model on .npy inputs and writes each output as DIR/NAME.npy. Optional inputs (see
+ * `OnnxInputInfo.optional`) may be left out; they are then absent. With --repeat N the model runs N
  * times and the timings are printed. Wired into the `predict` command: when its first argument
  * ends in `.onnx`, the command hands over to `predictOnnx`.
  */
@@ -11,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { ValueError } from '../errors.js';
 import { loadNpy, saveNpy } from '../io/npy-file.js';
 import type { NpyArray } from '../io/npy.js';
-import { loadOnnx, type OnnxValueInfo } from '../onnx/graph.js';
+import { loadOnnx, type OnnxInputInfo } from '../onnx/graph.js';
 import { integer } from './parse.js';
 
 export interface OnnxPredictOptions {
@@ -43,7 +44,7 @@ export function addOnnxPredictOptions(command: Command): Command {
     .option('--repeat <n>', 'ONNX models: run N times and print timings', integer('repeat', 1));
 }
 
-const describeInfo = (v: OnnxValueInfo) => `${v.name} ${v.type ?? '?'} [${(v.dims ?? []).map((d) => d ?? '?').join(', ')}]`;
+const describeInfo = (v: OnnxInputInfo) => `${v.name} ${v.type ?? '?'} [${(v.dims ?? []).map((d) => d ?? '?').join(', ')}]${v.optional ? ' (optional)' : ''}`;
 
 /** A file name for an output name such as `onnx::Gather_12` (characters outside [A-Za-z0-9._-] become _). */
 export function outputFileName(name: string): string {
@@ -64,7 +65,7 @@ export function predictOnnx(modelPath: string, options: OnnxPredictOptions, writ
   const expected = model.inputs.map(describeInfo).join(', ');
   if (!options.out) throw new ValueError(where, `--out DIR is needed for an ONNX model (its outputs are written as DIR/NAME.npy)`);
   const specs = options.input ?? [];
-  if (specs.length === 0) throw new ValueError(where, `give each input as --input NAME=FILE.npy; the model's inputs: ${expected}`);
+  if (specs.length === 0 && model.inputs.some((i) => !i.optional)) throw new ValueError(where, `give each input as --input NAME=FILE.npy; the model's inputs: ${expected}`);
   const feeds: Record<string, NpyArray> = {};
   for (const spec of specs) {
     const eq = spec.indexOf('=');
@@ -82,7 +83,7 @@ export function predictOnnx(modelPath: string, options: OnnxPredictOptions, writ
     if (name in feeds) throw new ValueError(where, `--input ${name} is given twice`);
     feeds[name] = loadNpy(file);
   }
-  const missing = model.inputs.filter((i) => !(i.name in feeds));
+  const missing = model.inputs.filter((i) => !i.optional && !(i.name in feeds));
   if (missing.length > 0) throw new ValueError(where, `missing --input for ${missing.map((m) => m.name).join(', ')}; the model's inputs: ${expected}`);
 
   const repeat = options.repeat ?? 1;

@@ -18,6 +18,7 @@ import { elementwiseOps } from './ops/elementwise.js';
 import { layoutOps } from './ops/layout.js';
 import { linalgOps } from './ops/linalg.js';
 import { recurrentOps } from './ops/recurrent.js';
+import { isOptionalSlot } from './optional-inputs.js';
 import { decodeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js';
 import { allocationProblem, dataTypeName, elemTypeOf, type ElemType, fromTensorProto, isFloat, makeArray, type NDArray } from './values.js';
 
@@ -39,13 +40,22 @@ export interface OnnxValueInfo {
 }
 
 /**
+ * A graph input. `optional` when the input may be left out of a run: its declared type is an ONNX
+ * optional, or only operator slots that ONNX marks optional read it (an RNN's sequence_lens or
+ * initial_h, Gemm's C...). A left-out optional input is absent, as if the nodes named '' there.
+ */
+export interface OnnxInputInfo extends OnnxValueInfo {
+  optional: boolean;
+}
+
+/**
  * A value to feed: a Tensor (float32 values; whole numbers are accepted for integer inputs), a
  * typed array with its shape as from an .npy file, or a 1-D Int32Array / BigInt64Array (lengths).
  */
 export type OnnxFeed = Tensor | NpyArray | Int32Array | BigInt64Array;
 
 function describeInfo(v: ValueInfoProto): OnnxValueInfo {
-  const tt = v.type?.tensor_type;
+  const tt = v.type?.tensor_type ?? v.type?.optional_type?.elem_type?.tensor_type;
   return {
     name: v.name ?? '',
     type: tt ? elemTypeOf(tt.elem_type) : null,
@@ -64,8 +74,8 @@ interface PlannedNode {
 export class OnnxModel {
   /** The file (or label) the model came from, used in messages. */
   readonly file: string;
-  /** Inputs to feed (graph inputs that are not initializers). */
-  readonly inputs: OnnxValueInfo[];
+  /** Inputs to feed (graph inputs that are not initializers); optional ones may be left out. */
+  readonly inputs: OnnxInputInfo[];
   readonly outputs: OnnxValueInfo[];
   /** Default-domain opset version. */
   readonly opset: number;
@@ -91,8 +101,9 @@ export class OnnxModel {
     }
     if ((graph as { sparse_initializer?: unknown[] }).sparse_initializer?.length) throw new FormatError(file, 'sparse initializers are not supported');
     const graphInputs = (graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? ''));
-    this.inputs = graphInputs.map(describeInfo);
     this.outputs = (graph.output ?? []).map(describeInfo);
+    const required = requiredNames(graph.node ?? [], this.outputs);
+    this.inputs = graphInputs.map((v) => ({ ...describeInfo(v), optional: Boolean(v.type?.optional_type) || !required.has(v.name ?? '') }));
     graphInputs.forEach((v, k) => {
       const code = v.type?.tensor_type?.elem_type;
       if (this.inputs[k]!.type === null && code !== undefined) throw new FormatError(file, `input '${v.name}' has element type ${dataTypeName(code)}, which is not supported`);
@@ -240,7 +251,8 @@ export class OnnxModel {
     const bindings = new Map<string, [number, string]>();
     for (const info of this.inputs) {
       const feed = feeds[info.name];
-      if (feed === undefined) throw new ValueError(this.file, `input '${info.name}' is missing (inputs: ${[...known].join(', ')})`);
+      if (feed === undefined && info.optional) continue; // absent: its readers get no value there
+      if (feed === undefined) throw new ValueError(this.file, `required input '${info.name}' is missing (inputs: ${this.inputs.map((i) => (i.optional ? `${i.name} (optional)` : i.name)).join(', ')})`);
       values.set(info.name, this.prepareFeed(info, feed, bindings));
     }
     for (const step of this.plan) {
@@ -268,6 +280,17 @@ export class OnnxModel {
     }
     return result;
   }
+}
+
+/** Names that some node reads at a slot ONNX marks required, and the graph's outputs. */
+function requiredNames(nodes: readonly NodeProto[], outputs: readonly OnnxValueInfo[]): Set<string> {
+  const required = new Set(outputs.map((o) => o.name));
+  for (const node of nodes) {
+    (node.input ?? []).forEach((name, k) => {
+      if (name && !isOptionalSlot(node.op_type ?? '', k)) required.add(name);
+    });
+  }
+  return required;
 }
 
 /**

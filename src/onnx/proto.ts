@@ -84,6 +84,8 @@ export interface TensorShapeDim {
 
 export interface TypeProto {
   tensor_type?: { elem_type?: number; shape?: { dim?: TensorShapeDim[] } };
+  /** An ONNX optional value (IR 8): absent, or a value of `elem_type`. */
+  optional_type?: { elem_type?: TypeProto };
 }
 
 export interface ValueInfoProto {
