@@ -83,6 +83,8 @@ export class WasmBackend implements Backend {
   parallelMinFlops = PARALLEL_MIN_FLOPS;
   /** The helper threads (null: one thread). */
   private threads: GemmThreads | null = null;
+  /** Stops splitting for a while when the helpers keep finishing late (the CPUs are busy). */
+  private readonly backoff = new SplitBackoff();
 
   /**
    * @param exports the kernels instance's exports
@@ -281,7 +283,8 @@ export class WasmBackend implements Backend {
    * the hand-off. op(A) is [m, k] (stored [k, m] when transA).
    */
   private gemmKernel(m: number, n: number, k: number, a: number, lda: number, transA: 0 | 1, bp: number, c: number, ldc: number, accumulate: number, bias: number): void {
-    const helpers = this.threads && m >= 2 * MR && 2 * m * n * k >= this.parallelMinFlops ? this.threads.ready() : [];
+    const big = this.threads !== null && m >= 2 * MR && 2 * m * n * k >= this.parallelMinFlops;
+    const helpers = big && this.backoff.allows() ? this.threads!.ready() : [];
     if (helpers.length === 0) {
       this.k.gemm(m, n, k, a, lda, transA, bp, c, ldc, accumulate, bias, this.abuf);
       return;
@@ -289,19 +292,18 @@ export class WasmBackend implements Backend {
     // Equal shares in whole register tiles; the caller takes the first.
     const parts = Math.min(helpers.length + 1, Math.floor(m / MR));
     const share = Math.ceil(m / parts / MR) * MR;
-    const rowPtr = (i0: number): { a: number; c: number } => ({
-      a: a + (transA ? i0 : i0 * lda) * 4,
-      c: c + i0 * ldc * 4,
-    });
     const used = [];
     for (let p = 1, i0 = share; p < parts && i0 < m; p++, i0 += share) {
-      const at = rowPtr(i0);
       const helper = helpers[p - 1]!;
-      this.threads!.post(helper, { m: Math.min(share, m - i0), n, k, a: at.a, lda, transA, bp, c: at.c, ldc, accumulate, bias });
+      const aRow = a + (transA ? i0 : i0 * lda) * 4;
+      this.threads!.post(helper, { m: Math.min(share, m - i0), n, k, a: aRow, lda, transA, bp, c: c + i0 * ldc * 4, ldc, accumulate, bias });
       used.push(helper);
     }
+    const start = performance.now();
     this.k.gemm(Math.min(share, m), n, k, a, lda, transA, bp, c, ldc, accumulate, bias, this.abuf);
+    const own = performance.now();
     for (const helper of used) this.threads!.join(helper);
+    this.backoff.record(own - start, performance.now() - own);
   }
 
   /** Stops the helper threads, if any (the backend keeps working on one thread). */
@@ -388,6 +390,36 @@ export class WasmBackend implements Backend {
       this.k.columnSums(base + srcAt * 4, n, width, base + outAt * 4, r0 > 0 ? 1 : 0);
     }
     this.heap.get(base + outAt * 4, out, 0, width, 'out');
+  }
+}
+
+/**
+ * When the machine's cores are busy with other work, a helper thread gets descheduled and the
+ * caller waits for it longer than the whole product would have taken alone. After a few such
+ * splits in a row, GEMMs stay on the caller for the next `PAUSE_CALLS` calls, then splitting is
+ * tried again. Results do not depend on it: a split is bit-identical to a single-thread product.
+ */
+class SplitBackoff {
+  static readonly LATE_IN_A_ROW = 4;
+  static readonly PAUSE_CALLS = 500;
+  private late = 0;
+  private paused = 0;
+
+  allows(): boolean {
+    if (this.paused === 0) return true;
+    this.paused--;
+    return false;
+  }
+
+  /** `ownMs`: the caller's share; `waitedMs`: how long it then waited for the helpers. */
+  record(ownMs: number, waitedMs: number): void {
+    // Late: the helpers' equal share took more than twice the caller's.
+    if (waitedMs > ownMs) this.late++;
+    else this.late = 0;
+    if (this.late >= SplitBackoff.LATE_IN_A_ROW) {
+      this.late = 0;
+      this.paused = SplitBackoff.PAUSE_CALLS;
+    }
   }
 }
 
