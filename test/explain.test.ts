@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { explainRecurrent, type Explanation } from '../src/explain/explain.js';
-import { ShapeError, ValueError } from '../src/index.js';
+import { manualSeed, randn, ShapeError, ValueError } from '../src/index.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const check = (e: Explanation, claim: RegExp) => e.checks.find((c) => claim.test(c.claim));
@@ -43,6 +43,16 @@ describe('explain', () => {
     assert.equal(check(e, /^masked steps of output repeat/)!.holds, true);
   });
 
+  test('the Keras view uses its own generator: same weights every run, the global generator untouched', () => {
+    const spec = { cell: 'lstm' as const, inputSize: 3, hiddenSize: 4, input: [2, 5, 3], lengths: [5, 2], keras: { returnSequences: true, returnState: true } };
+    manualSeed(7);
+    const expected = randn([3]).data;
+    manualSeed(7);
+    explainRecurrent(spec);
+    assert.deepEqual(randn([3]).data, expected, 'explain drew from the global generator');
+    assert.deepEqual(explainRecurrent(spec), explainRecurrent(spec));
+  });
+
   test('wrong specs fail clearly', () => {
     assert.throws(() => explainRecurrent({ cell: 'gru', inputSize: 3, hiddenSize: 4, projSize: 2, input: [2, 5, 3] }), (e: unknown) => e instanceof ValueError && /--proj \(projSize\) exists only for LSTM/.test(e.message));
     assert.throws(() => explainRecurrent({ cell: 'rnn', inputSize: 3, hiddenSize: 4, input: [2, 5, 4] }), ShapeError);
@@ -60,5 +70,8 @@ describe('explain', () => {
     const bad = spawnSync(process.execPath, [cli, 'explain', '--cell', 'gru', '--hidden', '4', '--proj', '2', '--input', '3x5x2'], { encoding: 'utf8' });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /error: explain: --proj \(projSize\) exists only for LSTM/);
+    const mixed = spawnSync(process.execPath, [cli, 'explain', '--cell', 'gru', '--units', '8', '--hidden', '3', '--input', '2x3x4'], { encoding: 'utf8' });
+    assert.equal(mixed.status, 1, mixed.stdout);
+    assert.match(mixed.stderr, /error: explain: give --hidden \(PyTorch style\) or --units \(Keras style\), not both/);
   });
 });

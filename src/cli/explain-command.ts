@@ -31,6 +31,9 @@ export function registerExplain(program: Command): void {
     .action((opts: Record<string, unknown>) => {
       const input = dims('--input', opts['input'] as string);
       const keras = opts['units'] !== undefined || opts['returnSequences'] !== undefined || opts['returnState'] !== undefined;
+      if (opts['units'] !== undefined && opts['hidden'] !== undefined) {
+        throw new ValueError('explain', 'give --hidden (PyTorch style) or --units (Keras style), not both');
+      }
       const hidden = (opts['units'] ?? opts['hidden']) as number | undefined;
       if (hidden === undefined) throw new ValueError('explain', 'give --hidden (PyTorch style) or --units (Keras style)');
       const inputSize = (opts['inputSize'] as number | undefined) ?? input[input.length - 1]!;

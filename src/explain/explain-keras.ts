@@ -27,7 +27,8 @@ export function explainKeras(spec: ExplainSpec & { keras: { returnSequences: boo
   if (features !== spec.inputSize) throw new ValueError(where, `--input-size ${spec.inputSize} differs from the input's features (${features})`);
   const units = spec.hiddenSize;
   const { returnSequences, returnState } = spec.keras;
-  const options = { units, returnSequences, returnState, seed: 1 };
+  // A fixed generator: the same weights on every run, and the global generator is left alone.
+  const options = { units, returnSequences, returnState, generator: new Generator(1) };
   const make = (): RecurrentLayer => (spec.cell === 'lstm' ? lstm(options) : spec.cell === 'gru' ? gru(options) : simpleRNN(options));
   const bi = spec.bidirectional ?? false;
   const layer = bi ? bidirectional(make()) : make();
