@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Generator, nn, packPaddedSequence, randn, type Shape, type Tensor, tensor, zeros } from '../src/index.js';
+import { Generator, layers, nn, packPaddedSequence, randn, type Shape, type Tensor, tensor, zeros } from '../src/index.js';
 import type { MutableShape } from '../src/tensor/shape-types.js';
 import type { Equal } from './types/expect-type.js';
 
@@ -95,6 +95,25 @@ describe('typed shapes equal runtime shapes', () => {
     const { output } = lstm.forward(embedded);
     shapeIs([2, 3, 6])(output);
     shapeIs([2, 3, 2])(fc.forward(output));
+  });
+
+  test('Keras-style layers: every returnSequences x returnState combination, with goBackwards and a mask', () => {
+    const x = randn([4, 6, 3], { generator: gen() });
+    const mask = tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 0]]);
+    shapeIs([4, 5])(layers.lstm({ units: 5, generator: gen() }).apply(x));
+    shapeIs([4, 6, 5])(layers.lstm({ units: 5, returnSequences: true, goBackwards: true, generator: gen() }).apply(x, { mask }));
+    const [output, h, c] = layers.lstm({ units: 5, returnSequences: true, returnState: true, generator: gen() }).apply(x, { mask });
+    shapeIs([4, 6, 5])(output);
+    shapeIs([4, 5])(h);
+    shapeIs([4, 5])(c);
+    const gruResult = layers.gru({ units: 2, returnState: true, resetAfter: false, generator: gen() }).apply(x);
+    assert.equal(gruResult.length, 2);
+    shapeIs([4, 2])(gruResult[0]);
+    shapeIs([4, 2])(gruResult[1]);
+    const rnnResult = layers.simpleRNN({ units: 7, returnSequences: true, returnState: true, generator: gen() }).apply(x);
+    assert.equal(rnnResult.length, 2);
+    shapeIs([4, 6, 7])(rnnResult[0]);
+    shapeIs([4, 7])(rnnResult[1]);
   });
 
   test('creation, ops that keep the shape type, and grad', () => {

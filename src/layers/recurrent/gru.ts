@@ -22,6 +22,7 @@ import { type Activation, resolveActivation } from '../activations.js';
 import type { Arity } from '../layer.js';
 import { RecurrentLayer, type RecurrentLayerOptions, type StepFunction } from './base.js';
 import type { FusedWeights } from './fused-path.js';
+import type { NoExtraOptions, RecurrentArityOf, TypedRecurrentApply } from './typed.js';
 
 export interface GRUOptions extends RecurrentLayerOptions {
   /** Activation of the gates z and r. Default 'sigmoid' (Keras 3; TF.js defaults to 'hardSigmoid'). */
@@ -102,9 +103,13 @@ export class GRU<A extends Arity = Arity> extends RecurrentLayer<A> {
   }
 }
 
-/** A gated recurrent unit layer; `returnState: true` makes it return `[output, h]`. */
-export function gru(options: GRUOptions & { returnState: true }): GRU<'many'>;
-export function gru(options: GRUOptions & { returnState?: false }): GRU<'one'>;
+/**
+ * A gated recurrent unit layer; `returnState: true` makes it return `[output, h]`.
+ * With literal options, `apply` on a tensor of known shape has typed results (see typed.ts):
+ * `gru({ units: 32, returnSequences: true }).apply(randn([4, 10, 8]))` is a `Tensor<[4, 10, 32]>`.
+ */
+export function gru<const O extends GRUOptions>(options: O & NoExtraOptions<O, GRUOptions>): TypedRecurrentApply<O, 1> & GRU<RecurrentArityOf<O>>;
+/** Options that are not a fresh literal and carry other keys (e.g. a spread of another layer's options): untyped. */
 export function gru(options: GRUOptions): GRU;
 export function gru(options: GRUOptions): GRU {
   return new GRU(options);

@@ -15,6 +15,7 @@ import { initialize, type Initializer } from '../initializers.js';
 import type { Arity } from '../layer.js';
 import { RecurrentLayer, type RecurrentLayerOptions, type StepFunction } from './base.js';
 import type { FusedWeights } from './fused-path.js';
+import type { NoExtraOptions, RecurrentArityOf, TypedRecurrentApply } from './typed.js';
 
 export interface LSTMOptions extends RecurrentLayerOptions {
   /** Activation of the gates i, f, o. Default 'sigmoid' (Keras 3; TF.js defaults to 'hardSigmoid'). */
@@ -83,9 +84,13 @@ export class LSTM<A extends Arity = Arity> extends RecurrentLayer<A> {
   }
 }
 
-/** A long short-term memory layer; `returnState: true` makes it return `[output, h, c]`. */
-export function lstm(options: LSTMOptions & { returnState: true }): LSTM<'many'>;
-export function lstm(options: LSTMOptions & { returnState?: false }): LSTM<'one'>;
+/**
+ * A long short-term memory layer; `returnState: true` makes it return `[output, h, c]`.
+ * With literal options, `apply` on a tensor of known shape has typed results (see typed.ts):
+ * `lstm({ units: 32, returnSequences: true }).apply(randn([4, 10, 8]))` is a `Tensor<[4, 10, 32]>`.
+ */
+export function lstm<const O extends LSTMOptions>(options: O & NoExtraOptions<O, LSTMOptions>): TypedRecurrentApply<O, 2> & LSTM<RecurrentArityOf<O>>;
+/** Options that are not a fresh literal and carry other keys (e.g. a spread of another layer's options): untyped. */
 export function lstm(options: LSTMOptions): LSTM;
 export function lstm(options: LSTMOptions): LSTM {
   return new LSTM(options);

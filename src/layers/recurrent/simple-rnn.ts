@@ -10,6 +10,7 @@ import { resolveActivation } from '../activations.js';
 import type { Arity } from '../layer.js';
 import { RecurrentLayer, type RecurrentLayerOptions, type StepFunction } from './base.js';
 import type { FusedWeights } from './fused-path.js';
+import type { NoExtraOptions, RecurrentArityOf, TypedRecurrentApply } from './typed.js';
 
 export type SimpleRNNOptions = RecurrentLayerOptions;
 
@@ -52,9 +53,13 @@ export class SimpleRNN<A extends Arity = Arity> extends RecurrentLayer<A> {
   }
 }
 
-/** A fully connected recurrent layer; `returnState: true` makes it return `[output, h]`. */
-export function simpleRNN(options: SimpleRNNOptions & { returnState: true }): SimpleRNN<'many'>;
-export function simpleRNN(options: SimpleRNNOptions & { returnState?: false }): SimpleRNN<'one'>;
+/**
+ * A fully connected recurrent layer; `returnState: true` makes it return `[output, h]`.
+ * With literal options, `apply` on a tensor of known shape has typed results (see typed.ts):
+ * `simpleRNN({ units: 32, returnSequences: true }).apply(randn([4, 10, 8]))` is a `Tensor<[4, 10, 32]>`.
+ */
+export function simpleRNN<const O extends SimpleRNNOptions>(options: O & NoExtraOptions<O, SimpleRNNOptions>): TypedRecurrentApply<O, 1> & SimpleRNN<RecurrentArityOf<O>>;
+/** Options that are not a fresh literal and carry other keys (e.g. a spread of another layer's options): untyped. */
 export function simpleRNN(options: SimpleRNNOptions): SimpleRNN;
 export function simpleRNN(options: SimpleRNNOptions): SimpleRNN {
   return new SimpleRNN(options);
