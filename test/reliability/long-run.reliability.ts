@@ -1,12 +1,16 @@
 /**
- * Long runs: 10,000 training steps keep memory flat, and many concurrent async predict callers
- * get the same answers as one caller at a time.
+ * Long runs: 10,000 training steps keep memory flat on the native and the wasm backend (RSS, JS
+ * heap, ArrayBuffers, and wasm's linear memory and live allocations), and many concurrent async
+ * predict callers get the same answers as one caller at a time.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
-import { Adam, clipGradNorm, crossEntropy, Generator, getBackend, models, randn, tensor } from '../../src/index.js';
+import { after, describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { Adam, type Backend, clipGradNorm, crossEntropy, Generator, getBackend, models, randn, setBackend, tensor } from '../../src/index.js';
+import type { WasmBackend } from '../../src/backend/wasm/index.js';
+import { backendCases, useBackend } from '../backend-helpers.js';
 import { loadPredictor } from '../../src/tasks/model-dir.js';
 import { trainTask } from '../../src/tasks/run.js';
 import { record } from './outcomes.js';
@@ -14,39 +18,93 @@ import { tempDir } from '../temp-dir.js';
 
 const STEPS = Number(process.env['RELIABILITY_STEPS'] ?? 10000);
 const MB = 1024 * 1024;
+/**
+ * The stated bounds (RELIABILITY.md): growth of RSS and the JS heap over the second half of the
+ * run, and peaks. ArrayBuffers are bounded by their peak, not their growth: freed ones are
+ * released lazily, so a sample after GC can still show a few transient MB.
+ */
+const BOUNDS = { rssMB: 24, heapMB: 4, peakArrayBuffersMB: 64, peakRssMB: 400 };
+
+interface MemorySample {
+  step: number;
+  rss: number;
+  heap: number;
+  /** ArrayBuffers outside the JS heap (the native backend's packed weights live there). */
+  arrayBuffers: number;
+  /** The wasm backend's linear memory and its live allocations (wasm only). */
+  wasmMemory?: number;
+  wasmBlocks?: number;
+}
+
+/**
+ * STEPS steps of a bidirectional LSTM classifier (Adam, clipping) on `backend`, sampling memory
+ * every STEPS/10 steps after a forced GC. Flat means: the second half of the run adds (almost)
+ * nothing; the first half includes warm-up (JIT, the allocator reaching its working set, the
+ * kernels' packed buffers).
+ */
+function trainSteps(name: string, backend: Backend): void {
+  const wasm = name === 'wasm' ? (backend as WasmBackend) : null;
+  const g = new Generator(5);
+  const model = new models.SequenceClassifier({ vocabSize: 30, embeddingDim: 8, numClasses: 4, hiddenSize: 16, cell: 'lstm', bidirectional: true }, g);
+  const optimizer = new Adam(model.parameters(), { lr: 0.003 });
+  const tokens = tensor(Array.from({ length: 8 * 12 }, (_, i) => 1 + ((i * 7) % 29)), [8, 12]);
+  const targets = [0, 1, 2, 3, 0, 1, 2, 3];
+  const lengths = [12, 11, 10, 9, 8, 7, 6, 5];
+  const samples: MemorySample[] = [];
+  const sample = (step: number) => {
+    global.gc?.();
+    const m = process.memoryUsage();
+    samples.push({ step, rss: m.rss / MB, heap: m.heapUsed / MB, arrayBuffers: m.arrayBuffers / MB, ...(wasm && { wasmMemory: wasm.memoryBytes / MB, wasmBlocks: wasm.heap.liveBlocks }) });
+  };
+  let firstLoss = NaN;
+  let lastLoss = NaN;
+  for (let step = 1; step <= STEPS; step++) {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(model.forward(tokens, lengths), targets);
+    if (step === 1) firstLoss = loss.item();
+    lastLoss = loss.item();
+    loss.backward();
+    clipGradNorm(model.parameters(), 1);
+    optimizer.step();
+    if (step % Math.max(1, Math.floor(STEPS / 10)) === 0) sample(step);
+  }
+  assert.equal(getBackend().name, name, 'the run stayed on the chosen backend');
+  assert.ok(lastLoss < firstLoss, `the model trained: loss ${firstLoss} -> ${lastLoss}`);
+  const half = samples[Math.floor(samples.length / 2) - 1]!;
+  const last = samples[samples.length - 1]!;
+  const growth = {
+    fromStep: half.step,
+    rssMB: last.rss - half.rss,
+    heapMB: last.heap - half.heap,
+    arrayBuffersMB: last.arrayBuffers - half.arrayBuffers,
+    peakArrayBuffersMB: Math.max(...samples.map((s) => s.arrayBuffers)),
+    peakRssMB: Math.max(...samples.map((s) => s.rss)),
+    ...(wasm && { wasmMemoryMB: last.wasmMemory! - half.wasmMemory!, wasmBlocks: last.wasmBlocks! - half.wasmBlocks! }),
+  };
+  record('long runs', `training steps (${name})`, { steps: STEPS, backend: name, samples, growth });
+  assert.ok(growth.rssMB < BOUNDS.rssMB, `RSS grew ${growth.rssMB.toFixed(1)} MB over the second half`);
+  assert.ok(growth.heapMB < BOUNDS.heapMB, `heap grew ${growth.heapMB.toFixed(1)} MB over the second half`);
+  assert.ok(growth.peakArrayBuffersMB < BOUNDS.peakArrayBuffersMB, `ArrayBuffers peaked at ${growth.peakArrayBuffersMB.toFixed(1)} MB`);
+  assert.ok(growth.peakRssMB < BOUNDS.peakRssMB, `peak RSS ${growth.peakRssMB.toFixed(0)} MB`);
+  if (wasm) {
+    assert.equal(growth.wasmMemoryMB, 0, 'wasm memory grew over the second half');
+    assert.equal(growth.wasmBlocks, 0, 'live wasm allocations changed over the second half (a leak)');
+  }
+}
 
 describe('long runs', { timeout: 900_000 }, () => {
-  test(`${STEPS} training steps with flat memory`, () => {
-    const g = new Generator(5);
-    const model = new models.SequenceClassifier({ vocabSize: 30, embeddingDim: 8, numClasses: 4, hiddenSize: 16, cell: 'lstm', bidirectional: true }, g);
-    const optimizer = new Adam(model.parameters(), { lr: 0.003 });
-    const tokens = tensor(Array.from({ length: 8 * 12 }, (_, i) => 1 + ((i * 7) % 29)), [8, 12]);
-    const targets = [0, 1, 2, 3, 0, 1, 2, 3];
-    const lengths = [12, 11, 10, 9, 8, 7, 6, 5];
-    const samples: { step: number; rss: number; heap: number }[] = [];
-    const sample = (step: number) => {
-      global.gc?.();
-      const m = process.memoryUsage();
-      samples.push({ step, rss: m.rss / MB, heap: m.heapUsed / MB });
-    };
-    for (let step = 1; step <= STEPS; step++) {
-      optimizer.zeroGrad();
-      const loss = crossEntropy(model.forward(tokens, lengths), targets);
-      loss.backward();
-      clipGradNorm(model.parameters(), 1);
-      optimizer.step();
-      if (step % Math.max(1, Math.floor(STEPS / 10)) === 0) sample(step);
-    }
-    // Flat means: the second half of the run adds (almost) nothing. The first half includes
-    // warm-up (JIT, the allocator reaching its working set, the kernels' packed buffers).
-    const half = samples[Math.floor(samples.length / 2) - 1]!;
-    const last = samples[samples.length - 1]!;
-    const growth = { fromStep: half.step, rssMB: last.rss - half.rss, heapMB: last.heap - half.heap, peakRssMB: Math.max(...samples.map((s) => s.rss)) };
-    record('long runs', 'training steps', { steps: STEPS, backend: getBackend().name, samples, growth });
-    assert.ok(growth.rssMB < 24, `RSS grew ${growth.rssMB.toFixed(1)} MB over the second half`);
-    assert.ok(growth.heapMB < 4, `heap grew ${growth.heapMB.toFixed(1)} MB over the second half`);
-    assert.ok(growth.peakRssMB < 400, `peak RSS ${growth.peakRssMB.toFixed(0)} MB`);
-  });
+  // Every fast backend that runs here: native (C++ addon) and wasm. RECURRENT_REQUIRE_BACKENDS
+  // (set on CI) turns a missing one into a failure instead of a skip.
+  for (const bc of backendCases().filter((c) => c.name !== 'reference')) {
+    test(`${STEPS} training steps with flat memory (${bc.name} backend)`, { skip: bc.skip }, () => {
+      const backend = useBackend(bc);
+      try {
+        trainSteps(bc.name, backend);
+      } finally {
+        setBackend('auto');
+      }
+    });
+  }
 
   test('concurrent predict calls from 200 async callers', async () => {
     const out = join(tempDir('recurrent-concurrent-'), 'm');
@@ -63,6 +121,30 @@ describe('long runs', { timeout: 900_000 }, () => {
     assert.deepEqual(batched, sequential);
     record('long runs', 'concurrent predict', { callers: words.length, identical: true });
     assert.ok(randn([1]).size === 1);
+  });
+
+  // JavaScript calls above take turns; real concurrency in Node means threads. Several worker
+  // threads share the process's native addon (and its kernel thread) or each has its own wasm
+  // instance, and predict at the same time.
+  test('concurrent predict from 4 worker threads on the default backend', async () => {
+    const out = join(tempDir('recurrent-threads-'), 'm');
+    await trainTask({ task: 'classify', epochs: 1, maxTrainExamples: 400, hiddenSize: 64, out });
+    const words = Array.from({ length: 120 }, (_, i) => ['zusammenarbeit', 'bonjour', 'przepraszam', 'ciao', 'hallo', 'obrigado', 'gracias', 'dag'][i % 8]!.repeat(1 + (i % 3)));
+    const predictor = loadPredictor(out);
+    const expected = words.map((w) => predictor.predict([w])[0]);
+    const backend = getBackend().name;
+    const script = new URL('./predict-worker.js', import.meta.url);
+    const answers = await Promise.all(Array.from({ length: 4 }, (_, k) => new Promise<unknown>((resolve, reject) => {
+      // Each thread gets the words in a different order (a rotation, reversed for odd k), so
+      // that the threads do not run in step.
+      const rotated = words.map((_, i) => (i + 37 * k) % words.length);
+      const order = k % 2 === 1 ? rotated.reverse() : rotated;
+      const worker = new Worker(script, { workerData: { dir: out, words: order.map((i) => words[i]), backend } });
+      worker.once('message', (got: string[]) => resolve(order.map((_, j) => got[order.indexOf(j)])));
+      worker.once('error', reject);
+    })));
+    for (const [k, got] of answers.entries()) assert.deepEqual(got, expected, `thread ${k}`);
+    record('long runs', 'concurrent predict (threads)', { threads: answers.length, callsPerThread: words.length, backend, identical: true });
   });
 });
 
