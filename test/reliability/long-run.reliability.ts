@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { Adam, type Backend, clipGradNorm, crossEntropy, Generator, getBackend, models, randn, setBackend, tensor } from '../../src/index.js';
 import type { WasmBackend } from '../../src/backend/wasm/index.js';
