@@ -99,13 +99,28 @@ export interface FitResult {
   epochsRun: number;
 }
 
+/**
+ * The name of the first parameter holding a NaN or an infinity, or null when all are finite.
+ * (x * 0 is 0 for every finite x and NaN otherwise, so one pass of adds checks a whole tensor.)
+ */
+function firstNonFinite(named: readonly [string, Tensor][]): string | null {
+  for (const [name, p] of named) {
+    const d = p.data;
+    let acc = 0;
+    for (let i = 0; i < d.length; i++) acc += d[i]! * 0;
+    if (acc !== 0) return name;
+  }
+  return null;
+}
+
 /** Lets pending events (a Ctrl-C, a timer) run between batches. */
 const yieldToEvents = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /** Trains `model`; async only so that signals and progress output are handled between batches. */
 export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult> {
   const { model, optimizer } = options;
-  const parameters = model.parameters();
+  const named = model.namedParameters();
+  const parameters = named.map(([, p]) => p);
   const resume = options.resume;
   const result: FitResult = {
     trainLoss: [...(resume?.trainLoss ?? [])], validation: [...(resume?.validation ?? [])], bestEpoch: resume?.bestEpoch ?? null,
@@ -134,6 +149,11 @@ export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult>
       loss.backward();
       options.clipNorm?.(parameters);
       optimizer.step();
+      // A finite loss can still have an infinite gradient: stop before such weights reach a checkpoint.
+      const broken = firstNonFinite(named);
+      if (broken !== null) {
+        throw new TrainingError(`the update at epoch ${epoch}, step ${i + 1} made ${broken} NaN or infinite (the loss was ${value}): training diverged. Try gradient clipping (--clip-norm 1) or a lower learning rate`);
+      }
       total += value;
       count++;
       options.onStep?.({ epoch, step: i + 1, stepsPerEpoch: batches.length, loss: value, meanLoss: total / count, lr: optimizer.lr });
