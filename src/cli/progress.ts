@@ -1,6 +1,7 @@
 /**
  * Training progress on the terminal: a live bar (epoch, step, loss, ETA) on a TTY, plain lines
- * otherwise (logs, CI), and nothing with --json.
+ * otherwise (logs, CI), and nothing with --json. Plain mode writes a line per epoch, and within a
+ * long epoch a line with the step, loss and ETA every `plainInterval` milliseconds (default 10 s).
  */
 import cliProgress from 'cli-progress';
 import type { EpochInfo, StepInfo } from '../train/loop.js';
@@ -14,13 +15,38 @@ export interface Progress {
 
 const fmt = (v: number | null) => (v === null ? '-' : v.toFixed(4));
 
-export function createProgress(mode: 'tty' | 'plain' | 'silent', write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Progress {
+export interface ProgressOptions {
+  /** Where lines go (default: stderr). */
+  write?: (line: string) => void;
+  /** The clock, in milliseconds (default `performance.now`). */
+  now?: () => number;
+  /** Plain mode: least milliseconds between two step lines within an epoch (default 10,000). */
+  plainInterval?: number;
+}
+
+export function createProgress(mode: 'tty' | 'plain' | 'silent', options: ProgressOptions = {}): Progress {
+  const write = options.write ?? ((l: string) => process.stderr.write(`${l}\n`));
   if (mode === 'silent') return { start() {}, step() {}, epoch() {}, stop() {} };
   if (mode === 'plain') {
+    const now = options.now ?? (() => performance.now());
+    const interval = options.plainInterval ?? 10_000;
     let epochs = 0;
+    let epochStarted = 0;
+    let lastLine = 0;
     return {
       start(total) { epochs = total; },
-      step() {},
+      step(info) {
+        const t = now();
+        if (info.step === 1) {
+          epochStarted = t;
+          lastLine = t;
+          return;
+        }
+        if (t - lastLine < interval || info.step >= info.stepsPerEpoch) return;
+        lastLine = t;
+        const eta = ((t - epochStarted) / (info.step - 1)) * (info.stepsPerEpoch - info.step) / 1000; // timed from the end of step 1
+        write(`epoch ${info.epoch}/${epochs}  step ${info.step}/${info.stepsPerEpoch}  loss ${fmt(info.meanLoss)}  ETA ${eta.toFixed(0)}s`);
+      },
       epoch(info) {
         write(`epoch ${info.epoch}/${epochs}  train loss ${fmt(info.trainLoss)}  validation ${fmt(info.validation)}${info.improved ? ' *' : ''}  lr ${info.lr.toPrecision(3)}  ${info.seconds.toFixed(1)}s`);
       },
