@@ -71,8 +71,9 @@ describe('Seq2Seq', () => {
         const full = m.forward(source, [4, 2], targetIn);
         assert.deepEqual(full.shape, [2, 3, 7]);
         // The one-call teacher-forced path equals the step-by-step path with ratio 1.
-        const stepwise = m.forward(source, [4, 2], targetIn, { teacherForcingRatio: 0.999999 });
+        const stepwise = m.forward(source, [4, 2], targetIn, { teacherForcingRatio: 0.999999, generator: gen() });
         assert.deepEqual(stepwise.shape, [2, 3, 7]);
+        assertClose(stepwise, full, 'step-by-step teacher forcing');
         const free = m.forward(source, [4, 2], targetIn, { teacherForcingRatio: 0 });
         assert.deepEqual(free.shape, [2, 3, 7]);
         const greedy = m.decode(source, [4, 2], { maxLength: 6 });
@@ -114,16 +115,25 @@ describe('Forecaster', () => {
     const window = randn([3, 8, 1], { generator: gen() });
     const forecast = m.forward(window);
     assert.deepEqual(forecast.shape, [3, 4, 1]);
-    // Re-running the RNN over window + earlier predictions reproduces step 3.
-    const extended = m.forward(tensor([...window.data].flatMap((_, i) => [window.data[i]!]), [3, 8, 1]), 2);
-    assertClose(extended, forecast.slice(1, 0, 2), 'prefix consistency');
+    // Step k+1 is the one-step forecast of the window extended by the first k predictions:
+    // the prediction went back into the RNN as its next input, with the state carried on.
+    for (const k of [1, 2, 3]) {
+      const rows = [0, 1, 2].flatMap((b) => [...window.data.slice(b * 8, (b + 1) * 8), ...forecast.data.slice(b * 4, b * 4 + k)]);
+      const next = m.forward(tensor(rows, [3, 8 + k, 1]), 1);
+      assertClose(next, forecast.slice(1, k, k + 1), `step ${k + 1}`);
+    }
+    assertClose(m.forward(window, 2), forecast.slice(1, 0, 2), 'a shorter horizon is a prefix');
     const w = randn([3, 4, 1], { generator: gen() });
     checkGradients(m, () => m.forward(window).mul(w).sum());
   });
 
   test('direct: all steps from the last state', () => {
     const m = new models.Forecaster({ horizon: 5, mode: 'direct', cell: 'gru', inputSize: 2, hiddenSize: 4 }, gen()).eval();
-    assert.deepEqual(m.forward(randn([2, 6, 2])).shape, [2, 5, 2]);
+    const window = randn([2, 6, 2], { generator: gen() });
+    assert.deepEqual(m.forward(window).shape, [2, 5, 2]);
+    assert.throws(() => m.forward(window, 3), /predicts exactly 5 steps, asked for 3/);
+    const w = randn([2, 5, 2], { generator: gen() });
+    checkGradients(m, () => m.forward(window).mul(w).sum());
     assert.throws(() => m.forward(randn([2, 6, 3])), /window dim 2 \(features\) is 3, expected 2/);
   });
 
