@@ -92,6 +92,15 @@ function packA(rows: i32, kc: i32, a: usize, lda: i32, transA: i32, dst: usize):
  * n floats. `abuf` is scratch of packScratchFloats() floats.
  */
 export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: i32, bp: usize, c: usize, ldc: i32, accumulate: i32, bias: usize, abuf: usize): void {
+  gemmPanels(m, n, k, a, lda, transA, bp, c, ldc, accumulate, bias, abuf, 0, (n + NR - 1) / NR);
+}
+
+/**
+ * Like gemm, but only for the columns of panels [q0, q1) (columns 8·q0 up to 8·q1 or n): the
+ * same code computes every element as gemm does, so threads that each take a range of panels
+ * give a bit-identical C. `c` and `bias` point at column 0, as for gemm.
+ */
+export function gemmPanels(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: i32, bp: usize, c: usize, ldc: i32, accumulate: i32, bias: usize, abuf: usize, q0: i32, q1: i32): void {
   const panels = (n + NR - 1) / NR;
   const ldcBytes = <usize>ldc << 2;
   for (let k0 = 0; k0 < k; k0 += KC) {
@@ -103,7 +112,7 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: i32, bp
       const mc = min(MC, m - i0);
       const asrc = transA ? a + (<usize>(k0 * lda + i0) << 2) : a + (<usize>(i0 * lda + k0) << 2);
       packA(mc, kc, asrc, lda, transA, abuf);
-      for (let q = 0; q < panels; q++) {
+      for (let q = q0; q < q1; q++) {
         const bpan = bblk + (<usize>(q * kc * NR) << 2);
         const jc = q * NR;
         const ncols = min(NR, n - jc);

@@ -23,6 +23,7 @@ interface KernelExports {
   packScratchFloats(): number;
   packB(k: number, n: number, b: number, ldb: number, transB: number, dst: number, panels: number, firstPanel: number): void;
   gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, bp: number, c: number, ldc: number, accumulate: number, bias: number, abuf: number): void;
+  gemmPanels(m: number, n: number, k: number, a: number, lda: number, transA: number, bp: number, c: number, ldc: number, accumulate: number, bias: number, abuf: number, q0: number, q1: number): void;
   columnSums(src: number, rows: number, width: number, out: number, accumulate: number): void;
   cellForward(kind: number, rows: number, H: number, gx: number, gh: number, hPrev: number, cPrev: number, hOut: number, cOut: number, cache: number): void;
   cellBackward(kind: number, rows: number, H: number, dh: number, dc: number, cache: number, hPrev: number, cPrev: number, dgx: number, dgh: number, dhPrev: number, dcPrev: number): void;
@@ -64,8 +65,7 @@ export interface WasmThreading {
 
 /** Products below this many FLOPs (2·m·n·k) run on the calling thread alone. */
 const PARALLEL_MIN_FLOPS = 1 << 21;
-/** Rows of the register tile (MR in src/wasm/gemm.as): C is split at multiples of it. */
-const MR = 4;
+
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
@@ -278,29 +278,29 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * The gemm kernel on operands already in wasm memory (byte pointers), its rows of C split
-   * between this thread and the ready helper threads when the product is big enough to pay for
-   * the hand-off. op(A) is [m, k] (stored [k, m] when transA).
+   * The gemm kernel on operands already in wasm memory (byte pointers), the column panels of C
+   * split between this thread and the ready helper threads when the product is big enough to
+   * pay for the hand-off. op(A) is [m, k] (stored [k, m] when transA).
    */
   private gemmKernel(m: number, n: number, k: number, a: number, lda: number, transA: 0 | 1, bp: number, c: number, ldc: number, accumulate: number, bias: number): void {
-    const big = this.threads !== null && m >= 2 * MR && 2 * m * n * k >= this.parallelMinFlops;
+    const panels = Math.ceil(n / this.nr);
+    const big = this.threads !== null && panels >= 2 && 2 * m * n * k >= this.parallelMinFlops;
     const helpers = big && this.backoff.allows() ? this.threads!.ready() : [];
     if (helpers.length === 0) {
       this.k.gemm(m, n, k, a, lda, transA, bp, c, ldc, accumulate, bias, this.abuf);
       return;
     }
-    // Equal shares in whole register tiles; the caller takes the first.
-    const parts = Math.min(helpers.length + 1, Math.floor(m / MR));
-    const share = Math.ceil(m / parts / MR) * MR;
+    // Equal shares of whole panels; the caller takes the first.
+    const parts = Math.min(helpers.length + 1, panels);
+    const share = Math.ceil(panels / parts);
     const used = [];
-    for (let p = 1, i0 = share; p < parts && i0 < m; p++, i0 += share) {
+    for (let p = 1, q0 = share; p < parts && q0 < panels; p++, q0 += share) {
       const helper = helpers[p - 1]!;
-      const aRow = a + (transA ? i0 : i0 * lda) * 4;
-      this.threads!.post(helper, { m: Math.min(share, m - i0), n, k, a: aRow, lda, transA, bp, c: c + i0 * ldc * 4, ldc, accumulate, bias });
+      this.threads!.post(helper, { m, n, k, a, lda, transA, bp, c, ldc, accumulate, bias, q0, q1: Math.min(panels, q0 + share) });
       used.push(helper);
     }
     const start = performance.now();
-    this.k.gemm(Math.min(share, m), n, k, a, lda, transA, bp, c, ldc, accumulate, bias, this.abuf);
+    this.k.gemmPanels(m, n, k, a, lda, transA, bp, c, ldc, accumulate, bias, this.abuf, 0, Math.min(share, panels));
     const own = performance.now();
     for (const helper of used) this.threads!.join(helper);
     this.backoff.record(own - start, performance.now() - own);

@@ -3,7 +3,7 @@
  *
  * Each helper is a worker (Node.js `worker_threads`, or a browser Web Worker) that instantiates
  * the same compiled kernels module on the same shared memory, so operands never move: the caller
- * writes a job (the `gemm` kernel's arguments for a block of rows of C) into the helper's
+ * writes a job (the `gemmPanels` kernel's arguments: a range of column panels of C) into the helper's
  * control block, itself in the shared memory, and wakes it with `Atomics.notify`. The caller
  * computes its own rows meanwhile and then waits for the helper's `done` counter.
  *
@@ -11,20 +11,25 @@
  * recurrent GEMM at batch 64, so after each job a helper spins for a short while before it sleeps
  * again: the next time step's GEMM then reaches it in well under a microsecond.
  *
- * Rows of C are split between the caller and the helpers at multiples of the 4-row register
- * tile, and every element of C is computed by the same code in the same order as without
- * threads: the results are bit-identical to a single-threaded run.
+ * Columns of C are split between the caller and the helpers at the packed panels of B (8
+ * columns), so each thread reads only its part of B, which for a recurrent weight can then stay
+ * in that core's cache from one time step to the next. Every element of C is computed by the
+ * same code in the same order as without threads: the results are bit-identical to a
+ * single-threaded run.
  *
  * Helpers start lazily, at the first GEMM big enough to split, and asynchronously: until a
  * helper reports ready, its share runs on the caller. They never keep a Node.js process alive.
  */
 import type { WasmHeap, WasmMemory } from './heap.js';
 
-/** Int32 slots of one control block (64 bytes: a cache line of its own). */
+/** Int32 slots of one control block (128 bytes: cache lines of its own). */
 const SLOT = { seq: 0, done: 1, stop: 2, ready: 3, args: 4 } as const;
-const CONTROL_INTS = 16;
-/** The gemm kernel's arguments: m, n, k, a, lda, transA, bp, c, ldc, accumulate, bias, abuf. */
-const ARG_COUNT = 12;
+const CONTROL_INTS = 32;
+/**
+ * The gemmPanels kernel's arguments: m, n, k, a, lda, transA, bp, c, ldc, accumulate, bias,
+ * abuf, q0, q1.
+ */
+const ARG_COUNT = 14;
 
 /**
  * The helper's program, run as a classic script (Node's `eval` worker or a browser Blob
@@ -34,7 +39,7 @@ const WORKER_SOURCE = `'use strict';
 const SEQ = ${SLOT.seq}, DONE = ${SLOT.done}, STOP = ${SLOT.stop}, READY = ${SLOT.ready}, ARGS = ${SLOT.args};
 function start(message) {
   const { module, memory, control, spinMs } = message;
-  const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
+  const gemmPanels = new WebAssembly.Instance(module, { env: { memory } }).exports.gemmPanels;
   const ctrl = new Int32Array(memory.buffer, control, ${CONTROL_INTS});
   const a = (i) => ctrl[ARGS + i] >>> 0;
   Atomics.store(ctrl, READY, 1);
@@ -54,7 +59,7 @@ function start(message) {
     }
     if (Atomics.load(ctrl, STOP)) return;
     seen = seq;
-    gemm(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11));
+    gemmPanels(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13));
     Atomics.store(ctrl, DONE, seq);
     Atomics.notify(ctrl, DONE);
   }
@@ -160,6 +165,9 @@ export interface GemmJob {
   ldc: number;
   accumulate: number;
   bias: number;
+  /** The panels (8 columns each) of C to compute: [q0, q1). */
+  q0: number;
+  q1: number;
 }
 
 /** A pool of helper workers over one shared memory (see the module comment). */
@@ -238,7 +246,7 @@ export class GemmThreads {
   /** Hands `job` to `helper` (which must be ready and idle). */
   post(helper: GemmHelper, job: GemmJob): void {
     const { ctrl } = helper;
-    const args = [job.m, job.n, job.k, job.a, job.lda, job.transA, job.bp, job.c, job.ldc, job.accumulate, job.bias, helper.abuf];
+    const args = [job.m, job.n, job.k, job.a, job.lda, job.transA, job.bp, job.c, job.ldc, job.accumulate, job.bias, helper.abuf, job.q0, job.q1];
     for (let i = 0; i < ARG_COUNT; i++) ctrl[SLOT.args + i] = args[i]! | 0;
     helper.seq = (helper.seq + 1) | 0;
     Atomics.store(ctrl, SLOT.seq, helper.seq);
