@@ -71,7 +71,10 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** Serves `root` read-only on 127.0.0.1 at a free port. */
+/**
+ * Serves `root` read-only on 127.0.0.1 at a free port, cross-origin isolated like Vite's server
+ * and preview for this page (web/vite.config.ts), so its workers may share wasm memory.
+ */
 async function serveStatic(root: string): Promise<{ server: Server; origin: string }> {
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
@@ -85,7 +88,12 @@ async function serveStatic(root: string): Promise<{ server: Server; origin: stri
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    response.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    });
     response.end(readFileSync(file));
   });
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
@@ -324,6 +332,9 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
     // The worker must train with the wasm kernels (the page falls back to the reference backend
     // only when they are not built or cannot run; Chromium runs them).
     const backend = await page.locator('#backend').getAttribute('data-backend');
+    // Served with COOP/COEP, the page is cross-origin isolated: its worker gets the shared-memory
+    // kernels, whose larger GEMMs run on helper threads.
+    assert.equal(await page.evaluate(() => (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated), true, 'the page is not cross-origin isolated');
     assert.equal(backend, 'wasm', `the worker trained on '${backend}', not wasm: ${await page.locator('#backend').textContent()}`);
     const milliseconds = Number(await page.locator('#step-time').getAttribute('data-milliseconds'));
     assert.ok(milliseconds > 0 && milliseconds < 1000, `step time ${milliseconds} ms`);

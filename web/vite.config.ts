@@ -7,6 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+/**
+ * Cross-origin isolation: with these two headers the page may use SharedArrayBuffer, so the
+ * training worker's wasm backend can run its larger GEMMs on helper threads over a shared
+ * memory. Everything the page loads is its own, so requiring CORP costs nothing.
+ */
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const repository = fileURLToPath(new URL('..', import.meta.url));
 
 export default defineConfig({
@@ -31,6 +37,7 @@ export default defineConfig({
     host: '127.0.0.1',
     // The page imports the library from ../src and the data from ../data.
     fs: { allow: [repository] },
+    headers: isolation,
   },
-  preview: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1', headers: isolation },
 });

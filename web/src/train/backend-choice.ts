@@ -29,8 +29,13 @@ export async function chooseBackend(): Promise<BackendChoice> {
   for (const load of Object.values(wasmEntries)) {
     try {
       const variant = await prepareWasm((await load()) as Record<string, unknown>);
-      setBackend('wasm');
-      return { name: getBackend().name, note: variant === 'relaxed' ? 'relaxed-SIMD kernels' : variant === 'simd' ? 'SIMD kernels' : '' };
+      const backend = setBackend('wasm') as { helperCount?: number };
+      const kernels = variant === 'relaxed' ? 'relaxed-SIMD kernels' : variant === 'simd' ? 'SIMD kernels' : '';
+      const helpers = backend.helperCount ?? 0;
+      // Helper threads need a cross-origin isolated page (shared memory); they start at the
+      // first GEMM big enough to split.
+      const threads = helpers > 0 ? `, GEMMs on up to ${helpers + 1} threads` : ', one thread';
+      return { name: getBackend().name, note: kernels + threads };
     } catch (e) {
       note = `wasm backend unavailable: ${(e as Error).message}`;
     }
