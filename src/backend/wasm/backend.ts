@@ -400,8 +400,8 @@ export class WasmBackend implements Backend {
  * tried again. Results do not depend on it: a split is bit-identical to a single-thread product.
  */
 class SplitBackoff {
-  static readonly LATE_IN_A_ROW = 4;
-  static readonly PAUSE_CALLS = 500;
+  static readonly LATE_IN_A_ROW = 8;
+  static readonly PAUSE_CALLS = 100;
   private late = 0;
   private paused = 0;
 
