@@ -156,6 +156,49 @@ describe('backend layers against reference', () => {
   }
 });
 
+describe('native: a block of inference steps in one call (recurrentSteps) equals the per-step calls', () => {
+  const native = backendCases().find((c) => c.name === 'native')!;
+  for (const c of CONFIGS) {
+    test(c.name, { skip: native.skip }, () => {
+      const backend = useBackend(native);
+      assert.ok(backend.recurrentSteps, 'the native backend has recurrentSteps');
+      const run = () => {
+        const module = build(c, 42);
+        const gen = new Generator(7);
+        const dirs = c.bidirectional ? 2 : 1;
+        const x = randn(c.batchFirst ? [c.batch, c.time, c.inputSize] : [c.time, c.batch, c.inputSize], { generator: gen });
+        const h0 = c.initialState ? randn([c.numLayers * dirs, c.batch, c.projSize || c.hiddenSize], { generator: gen }) : undefined;
+        const c0 = c.initialState && c.module === 'LSTM' ? randn([c.numLayers * dirs, c.batch, c.hiddenSize], { generator: gen }) : undefined;
+        const options = { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) };
+        const r = noGrad(() => module.forward(x, options)) as { output: Tensor; h: Tensor; c?: Tensor };
+        return [r.output.data, r.h.data, r.c?.data ?? null];
+      };
+      const blocks = run();
+      const saved = backend.recurrentSteps;
+      backend.recurrentSteps = undefined;
+      try {
+        assert.deepEqual(blocks, run(), `${c.name}: block kernel vs per-step calls`);
+      } finally {
+        backend.recurrentSteps = saved;
+      }
+    });
+  }
+  test('bad arguments throw instead of touching memory', { skip: native.skip }, () => {
+    const backend = useBackend(native);
+    const H = 4;
+    const packedHh = backend.packB({ k: H, n: 4 * H, b: new Float32Array(16 * H), ldb: H, transB: true });
+    const args = { rows: 2, hidden: H, tStart: 0, count: 3, reverse: false, blockFirst: 0, gx: new Float32Array(3 * 2 * 4 * H), packedHh, bHh: null, h: new Float32Array(2 * H), c: new Float32Array(2 * H), output: new Float32Array(3 * 2 * H), lengths: null, gh: new Float32Array(2 * 4 * H), hRaw: new Float32Array(2 * H), cNew: new Float32Array(2 * H), cache: new Float32Array(2 * 5 * H) };
+    backend.recurrentSteps!('lstm', args);
+    assert.throws(() => backend.recurrentSteps!('lstm', { ...args, count: 4 }), /gx does not fit|output does not fit/);
+    assert.throws(() => backend.recurrentSteps!('lstm', { ...args, tStart: 2, reverse: true, count: 4 }), /outside the gx block/);
+    assert.throws(() => backend.recurrentSteps!('lstm', { ...args, lengths: new Int32Array(3) }), /one entry per row/);
+    assert.throws(() => backend.recurrentSteps!('lstm', { ...args, c: null }), /LSTM needs c/);
+    assert.throws(() => backend.recurrentSteps!('gru', args), /W_hh transposed/);
+    packedHh.release();
+    assert.throws(() => backend.recurrentSteps!('lstm', args), /packB/);
+  });
+});
+
 describe('wasm with helper threads: every GEMM split across threads', () => {
   const wasm = backendCases().find((c) => c.name === 'wasm')!;
   for (const c of CONFIGS) {

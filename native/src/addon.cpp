@@ -363,6 +363,99 @@ Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ------------------------------------------------------------ a block of recurrent steps
+
+// recurrentSteps(kind, rows, hidden, tStart, count, reverse, blockFirst, gx, packedHh, bHh, h, c,
+//                output, lengths, gh, hRaw, cNew, cache)
+//
+// Inference only (nothing kept for backward, no LSTM projection): `count` time steps of one
+// layer and direction in one call, t = tStart, tStart +- 1, ... For each: gh = h·W_hhᵀ + b_hh
+// (packedHh: W_hhᵀ packed, [hidden, G·hidden]); the cell's pointwise step from
+// gx[(t - blockFirst)·rows·G·hidden ...] and gh into hRaw/cNew; then every row still inside its
+// sequence (t < lengths[row], or all rows when lengths is null) copies them into h, c and
+// output[t]. The same kernels in the same order as the per-step calls from JS, so the results
+// are bit-identical; what this saves is two calls into the addon per step, and the JS between
+// them, which dominate small batches (see bench/RESULTS.md, the (1, 100, 32, 64) profile).
+Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long kind = A.integer(0, "kind"), B = A.integer(1, "rows"), H = A.integer(2, "hidden");
+  const long tStart = A.integer(3, "tStart"), count = A.integer(4, "count");
+  const bool reverse = A.boolean(5);
+  const long blockFirst = A.integer(6, "blockFirst");
+  if (!A.failed && kind > 3) A.fail("kind must be 0..3");
+  size_t lgx, lb, lh, lc, lout, lgh, lhr, lcn, lca;
+  float* gx = A.floats(7, "gx", &lgx);
+  if (A.failed) return info.Env().Undefined();
+  void* base = nullptr;
+  size_t bytes = 0;
+  bool is_ab = false;
+  napi_is_arraybuffer(info.Env(), info[8], &is_ab);
+  if (!is_ab || napi_get_arraybuffer_info(info.Env(), info[8], &base, &bytes) != napi_ok || bytes < 128 ||
+      static_cast<PackedHeader*>(base)->magic != kPackedMagic) {
+    A.fail("packedHh must be a matrix made by packB (and not released)");
+    return info.Env().Undefined();
+  }
+  const PackedHeader* ph = static_cast<PackedHeader*>(base);
+  const long G = gates_of((int)kind), W = G * H, CW = cache_width_of((int)kind, (int)H);
+  if (ph->table != g_table) A.fail("packedHh was made for other kernels; pack it again");
+  else if (ph->k != H || ph->n != W) A.fail("packedHh must be W_hh transposed: [hidden, gates*hidden]");
+  else if (bytes < 128 + g_table->packed_floats((int)H, (int)W) * sizeof(float)) A.fail("packedHh is truncated");
+  float* bHh = A.floats(9, "bHh", &lb, true);
+  float* h = A.floats(10, "h", &lh);
+  float* c = A.floats(11, "c", &lc, true);
+  float* output = A.floats(12, "output", &lout);
+  // lengths: an Int32Array with one entry per row, or null.
+  const int32_t* lengths = nullptr;
+  if (!A.failed && info.Length() > 13 && !info[13].IsNull() && !info[13].IsUndefined()) {
+    if (!info[13].IsTypedArray() || info[13].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      A.fail("lengths must be an Int32Array or null");
+    } else {
+      Napi::Int32Array l = info[13].As<Napi::Int32Array>();
+      if ((long)l.ElementLength() != B) A.fail("lengths must have one entry per row");
+      lengths = l.Data();
+    }
+  }
+  float* gh = A.floats(14, "gh", &lgh);
+  float* hRaw = A.floats(15, "hRaw", &lhr);
+  float* cNew = A.floats(16, "cNew", &lcn, true);
+  float* cache = A.floats(17, "cache", &lca);
+  if (A.failed) return info.Env().Undefined();
+  const long tLast = reverse ? tStart - (count - 1) : tStart + (count - 1);
+  const long tMin = std::min(tStart, tLast), tMax = std::max(tStart, tLast);
+  if (count > 0 && tMin < blockFirst) A.fail("steps outside the gx block");
+  if (count > 0) A.fits("gx", lgx, (tMax - blockFirst) * B * W, B, W, W);
+  if (count > 0) A.fits("output", lout, tMax * B * H, B, H, H);
+  if (bHh) A.fits("bHh", lb, 0, 1, W, W);
+  A.fits("h", lh, 0, B, H, H);
+  A.fits("gh", lgh, 0, B, W, W);
+  A.fits("hRaw", lhr, 0, B, H, H);
+  A.fits("cache", lca, 0, B, CW, CW);
+  if (kind == CELL_LSTM) {
+    if (!c || !cNew) A.fail("LSTM needs c and cNew");
+    A.fits("c", lc, 0, B, H, H);
+    A.fits("cNew", lcn, 0, B, H, H);
+  }
+  if (A.failed || B == 0 || H == 0) return info.Env().Undefined();
+  const float* packed = packed_data(base);
+  const bool lstm = kind == CELL_LSTM;
+  for (long s = 0; s < count; s++) {
+    const long t = reverse ? tStart - s : tStart + s;
+    GemmProblem p{(int)B, (int)W, (int)H, h, H, false, nullptr, 0, false, packed, gh, W, false, bHh};
+    run_gemm(p);
+    CellForward a{(int)kind, (int)B, (int)H, gx + (t - blockFirst) * B * W, gh, h, lstm ? c : nullptr, hRaw,
+                  lstm ? cNew : nullptr, cache};
+    g_table->cell_forward(a);
+    float* out = output + t * B * H;
+    for (long b = 0; b < B; b++) {
+      if (lengths && t >= lengths[b]) continue;  // ended: keeps its state, output stays zero
+      std::memcpy(h + b * H, hRaw + b * H, H * sizeof(float));
+      std::memcpy(out + b * H, hRaw + b * H, H * sizeof(float));
+      if (lstm) std::memcpy(c + b * H, cNew + b * H, H * sizeof(float));
+    }
+  }
+  return info.Env().Undefined();
+}
+
 // cellBackward(kind, rows, hidden, dh, dc, cache, cacheOff, hPrev, hPrevOff, cPrev, cPrevOff,
 //              dgx, dgxOff, dgh, dghOff, dhPrev, dcPrev)
 Napi::Value CellBackwardFn(const Napi::CallbackInfo& info) {
@@ -506,6 +599,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("releasePacked", Napi::Function::New(env, ReleasePacked, "releasePacked"));
   exports.Set("cellForward", Napi::Function::New(env, CellForwardFn, "cellForward"));
   exports.Set("cellBackward", Napi::Function::New(env, CellBackwardFn, "cellBackward"));
+  exports.Set("recurrentSteps", Napi::Function::New(env, RecurrentStepsFn, "recurrentSteps"));
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));

@@ -131,6 +131,36 @@ export interface CellBackwardArgs {
   dcPrev: Float32Array | null;
 }
 
+/**
+ * A block of recurrent steps in one call (inference only; no LSTM projection, so P = hidden):
+ * `count` steps t = tStart, tStart ± 1, … (minus when `reverse`). For each: `gh = h · W_hhᵀ +
+ * b_hh` with `packedHh` = W_hhᵀ packed (`[hidden, G·hidden]`), the cell's pointwise step from
+ * `gx` (`[steps of the block, rows, G·hidden]`, step t at `(t - blockFirst)·rows·G·hidden`) and
+ * `gh`, then every row with `t < lengths[row]` (all rows when lengths is null) copies its new
+ * state into `h` (`[rows, hidden]`), `c` (LSTM) and `output[t]` (`[time, rows, hidden]`). `gh`,
+ * `hRaw`, `cNew` and `cache` are scratch of one step. It must give exactly what the per-step
+ * calls (gemmPacked, cellForward, the copies) give.
+ */
+export interface RecurrentStepsArgs {
+  rows: number;
+  hidden: number;
+  tStart: number;
+  count: number;
+  reverse: boolean;
+  blockFirst: number;
+  gx: Float32Array;
+  packedHh: PackedMatrix;
+  bHh: Float32Array | null;
+  h: Float32Array;
+  c: Float32Array | null;
+  output: Float32Array;
+  lengths: Int32Array | null;
+  gh: Float32Array;
+  hRaw: Float32Array;
+  cNew: Float32Array | null;
+  cache: Float32Array;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** General GEMM (any transposes, strides, offsets). */
@@ -143,6 +173,12 @@ export interface Backend {
   cellBackward(kind: CellKind, args: CellBackwardArgs): void;
   /** `out[j] = Σ_r src[r * width + j]` for `r < rows` (bias gradients). */
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
+  /**
+   * Optional: several inference steps in one call (see RecurrentStepsArgs). The driver uses it
+   * where a backend has it; it exists where crossing into the kernels costs more than the
+   * kernels themselves at small batches (the native addon: two N-API calls per step).
+   */
+  recurrentSteps?(kind: CellKind, args: RecurrentStepsArgs): void;
 }
 
 export type BackendName = 'reference' | 'wasm' | 'native';

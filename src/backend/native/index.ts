@@ -11,7 +11,7 @@
 import { ValueError } from '../../errors.js';
 import {
   type Backend, type CellBackwardArgs, type CellForwardArgs, type CellKind, type GemmArgs, type GemmPackedArgs,
-  type PackArgs, type PackedMatrix, registerBackend,
+  type PackArgs, type PackedMatrix, type RecurrentStepsArgs, registerBackend,
 } from '../backend.js';
 
 /** The addon's exports (see native/src/addon.cpp). */
@@ -23,6 +23,7 @@ export interface NativeAddon {
   cellForward(kind: number, rows: number, hidden: number, gx: Float32Array, gxOff: number, gh: Float32Array, hPrev: Float32Array, cPrev: Float32Array | null, hOut: Float32Array, cOut: Float32Array | null, cache: Float32Array, cacheOff: number): void;
   cellBackward(kind: number, rows: number, hidden: number, dh: Float32Array, dc: Float32Array | null, cache: Float32Array, cacheOff: number, hPrev: Float32Array, hPrevOff: number, cPrev: Float32Array | null, cPrevOff: number, dgx: Float32Array, dgxOff: number, dgh: Float32Array, dghOff: number, dhPrev: Float32Array, dcPrev: Float32Array | null): void;
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
+  recurrentSteps(kind: number, rows: number, hidden: number, tStart: number, count: number, reverse: boolean, blockFirst: number, gx: Float32Array, packedHh: ArrayBuffer, bHh: Float32Array | null, h: Float32Array, c: Float32Array | null, output: Float32Array, lengths: Int32Array | null, gh: Float32Array, hRaw: Float32Array, cNew: Float32Array | null, cache: Float32Array): void;
   info(): NativeInfo;
   /** Switches the kernel set ('avx512' | 'avx2' | 'generic'); false when not supported here. */
   setIsa(name: string): boolean;
@@ -146,6 +147,10 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
     },
     columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
       addon.columnSums(src, rows, width, out);
+    },
+    recurrentSteps(kind: CellKind, a: RecurrentStepsArgs): void {
+      if (!(a.packedHh instanceof NativePacked)) throw new ValueError('recurrentSteps', 'the matrix was not packed by the native backend');
+      addon.recurrentSteps(KIND_CODE[kind], a.rows, a.hidden, a.tStart, a.count, a.reverse, a.blockFirst, a.gx, a.packedHh.buffer, a.bHh, a.h, a.c, a.output, a.lengths, a.gh, a.hRaw, a.cNew, a.cache);
     },
   };
 }

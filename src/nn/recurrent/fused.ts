@@ -116,6 +116,9 @@ export function fusedRecurrentLayer(args: FusedLayerArgs): FusedLayerResult {
   const packedHr = wHr ? backend.packB({ k: H, n: P, b: wHr.data, ldb: H, transB: true }) : null;
   const bHhData = bHh?.data ?? null;
   const bIhData = bIh?.data ?? null;
+  // Inference without a projection: backends that can run a whole block of steps in one call do
+  // (the native addon; it gives exactly the per-step results).
+  const blockKernel = !record && !wHr && backend.recurrentSteps ? backend.recurrentSteps.bind(backend) : null;
   try {
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
@@ -127,6 +130,11 @@ export function fusedRecurrentLayer(args: FusedLayerArgs): FusedLayerResult {
           backend.gemmPacked({ m: rows, a: x.data, aOffset: blockFirst * B * I, lda: I, b: packedIh, c: gx, ldc: GH, beta: 0, bias: bIhData });
         } else {
           backend.gemm({ m: rows, n: GH, k: I, a: x.data, aOffset: blockFirst * B * I, lda: I, b: wIh.data, ldb: I, transB: true, c: gx, ldc: GH, beta: 0, bias: bIhData });
+        }
+        if (blockKernel) {
+          blockKernel(kind, { rows: B, hidden: H, tStart: t, count: steps, reverse, blockFirst, gx, packedHh, bHh: bHhData, h, c, output, lengths, gh, hRaw, cNew, cache });
+          s += steps - 1;
+          continue;
         }
       }
       if (record) {
