@@ -94,7 +94,9 @@ await runChild(async () => {
   const keys = new Map(); // key -> flops per call
   let recording = null; // [key, name, args][] while recording the calls of one run
   const held = []; // releases of packed matrices kept alive for the replay
-  for (const name of ['gemm', 'gemmPacked', 'packB', 'cellForward', 'cellBackward', 'columnSums']) {
+  const kernelNames = ['gemm', 'gemmPacked', 'packB', 'cellForward', 'cellBackward', 'columnSums'];
+  if (backend.recurrentSteps) kernelNames.push('recurrentSteps'); // native: a block of inference steps
+  for (const name of kernelNames) {
     const original = backend[name].bind(backend);
     originals[name] = original;
     backend[name] = (...args) => {
@@ -109,6 +111,11 @@ await runChild(async () => {
         flops = 2 * a.m * a.b.k * a.b.n;
       } else if (name === 'cellForward' || name === 'cellBackward') {
         key = `${name} ${args[0]} (${args[1].rows}x${args[1].hidden})`;
+      } else if (name === 'recurrentSteps') {
+        const s = args[1];
+        const gates = args[0] === 'lstm' ? 4 : args[0] === 'gru' ? 3 : 1;
+        key = `recurrentSteps ${args[0]} (${s.rows}x${s.hidden}, ${s.count} steps)`;
+        flops = 2 * s.rows * s.hidden * gates * s.hidden * s.count;
       }
       if (recording) {
         recording.push([key, name, args]);
