@@ -54,7 +54,7 @@ def time_runs(fn, spec):
         fn()
         warm += (time.perf_counter() - t0) * 1e3
         warm_runs += 1
-        if warm >= warmup_ms or warm_runs >= 20:
+        if warm >= warmup_ms or warm_runs >= 5000:
             break
     times, total = [], 0.0
     while len(times) < min_runs or (total < budget and len(times) < max_runs):

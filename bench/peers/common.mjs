@@ -72,7 +72,7 @@ export async function timeRuns(fn, spec) {
   do {
     warm += await once();
     warmRuns++;
-  } while (warm < warmupMs && warmRuns < 20);
+  } while (warm < warmupMs && warmRuns < 5000);
   const times = [];
   let total = 0;
   while (times.length < minRuns || (total < budgetMs && times.length < maxRuns)) {

@@ -80,7 +80,7 @@ await runChild(async () => {
   }
 
   // Warm-up, then plain timing.
-  for (let i = 0, t = performance.now(); i < 20 && (i < 2 || performance.now() - t < 300); i++) run();
+  for (let i = 0, t = performance.now(); i < 5000 && (i < 2 || performance.now() - t < 300); i++) run();
   const plain = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
