@@ -243,6 +243,32 @@ float* packed_data(void* base) {
   return reinterpret_cast<float*>(p);
 }
 
+// Argument i as a packed matrix made by packB for the kernels in use, with its data complete;
+// null (and a thrown JS error naming `what`) otherwise.
+const PackedHeader* packed_arg(Args& A, size_t i, const char* what) {
+  if (A.failed) return nullptr;
+  void* base = nullptr;
+  size_t bytes = 0;
+  bool is_ab = false;
+  if (i < A.info.Length()) napi_is_arraybuffer(A.env, A.info[i], &is_ab);
+  if (!is_ab || napi_get_arraybuffer_info(A.env, A.info[i], &base, &bytes) != napi_ok || bytes < 128 ||
+      static_cast<PackedHeader*>(base)->magic != kPackedMagic) {
+    A.fail(std::string(what) + " must be a matrix made by packB (and not released)");
+    return nullptr;
+  }
+  const PackedHeader* h = static_cast<PackedHeader*>(base);
+  if (h->table != g_table) {
+    A.fail(std::string(what) + " was made for the " + h->table->name + " kernels, but " + g_table->name +
+           " kernels are in use; pack it again");
+    return nullptr;
+  }
+  if (bytes < 128 + g_table->packed_floats((int)h->k, (int)h->n) * sizeof(float)) {
+    A.fail(std::string(what) + " is truncated");
+    return nullptr;
+  }
+  return h;
+}
+
 // packB(k, n, b, bOff, ldb, transB) -> ArrayBuffer
 Napi::Value PackB(const Napi::CallbackInfo& info) {
   Args A(info);
@@ -273,27 +299,9 @@ Napi::Value GemmPacked(const Napi::CallbackInfo& info) {
   float* a = A.floats(1, "a", &la);
   const long aOff = A.integer(2, "aOffset"), lda = A.integer(3, "lda");
   const bool transA = A.boolean(4);
-  if (A.failed) return info.Env().Undefined();
-  void* base = nullptr;
-  size_t bytes = 0;
-  bool is_ab = false;
-  napi_is_arraybuffer(info.Env(), info[5], &is_ab);
-  if (!is_ab || napi_get_arraybuffer_info(info.Env(), info[5], &base, &bytes) != napi_ok || bytes < 128 ||
-      static_cast<PackedHeader*>(base)->magic != kPackedMagic) {
-    A.fail("packed must be a matrix made by packB (and not released)");
-    return info.Env().Undefined();
-  }
-  const PackedHeader* h = static_cast<PackedHeader*>(base);
-  if (h->table != g_table) {
-    A.fail(std::string("packed matrix was made for the ") + h->table->name + " kernels, but " + g_table->name +
-           " kernels are in use; pack it again");
-    return info.Env().Undefined();
-  }
+  const PackedHeader* h = packed_arg(A, 5, "packed");
+  if (!h) return info.Env().Undefined();
   const long k = h->k, n = h->n;
-  if (bytes < 128 + g_table->packed_floats((int)k, (int)n) * sizeof(float)) {
-    A.fail("packed matrix is truncated");
-    return info.Env().Undefined();
-  }
   float* c = A.floats(6, "c", &lc);
   const long cOff = A.integer(7, "cOffset"), ldc = A.integer(8, "ldc");
   const long beta = A.integer(9, "beta");
@@ -304,7 +312,7 @@ Napi::Value GemmPacked(const Napi::CallbackInfo& info) {
   A.fits("C", lc, cOff, m, n, ldc);
   if (bias) A.fits("bias", lbias, biasOff, 1, n, n);
   if (A.failed || m == 0 || n == 0) return info.Env().Undefined();
-  GemmProblem p{(int)m, (int)n, (int)k, a + aOff, lda, transA, nullptr, 0, false, packed_data(base),
+  GemmProblem p{(int)m, (int)n, (int)k, a + aOff, lda, transA, nullptr, 0, false, packed_data(const_cast<PackedHeader*>(h)),
                 c + cOff, ldc, beta == 1, bias ? bias + biasOff : nullptr};
   run_gemm(p);
   return info.Env().Undefined();
@@ -385,21 +393,13 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   if (!A.failed && kind > 3) A.fail("kind must be 0..3");
   size_t lgx, lb, lh, lc, lout, lgh, lhr, lcn, lca;
   float* gx = A.floats(7, "gx", &lgx);
-  if (A.failed) return info.Env().Undefined();
-  void* base = nullptr;
-  size_t bytes = 0;
-  bool is_ab = false;
-  napi_is_arraybuffer(info.Env(), info[8], &is_ab);
-  if (!is_ab || napi_get_arraybuffer_info(info.Env(), info[8], &base, &bytes) != napi_ok || bytes < 128 ||
-      static_cast<PackedHeader*>(base)->magic != kPackedMagic) {
-    A.fail("packedHh must be a matrix made by packB (and not released)");
-    return info.Env().Undefined();
-  }
-  const PackedHeader* ph = static_cast<PackedHeader*>(base);
+  const PackedHeader* ph = packed_arg(A, 8, "packedHh");
+  if (!ph) return info.Env().Undefined();
   const long G = gates_of((int)kind), W = G * H, CW = cache_width_of((int)kind, (int)H);
-  if (ph->table != g_table) A.fail("packedHh was made for other kernels; pack it again");
-  else if (ph->k != H || ph->n != W) A.fail("packedHh must be W_hh transposed: [hidden, gates*hidden]");
-  else if (bytes < 128 + g_table->packed_floats((int)H, (int)W) * sizeof(float)) A.fail("packedHh is truncated");
+  if (ph->k != H || ph->n != W) {
+    A.fail("packedHh must be W_hh transposed, [hidden, gates*hidden] = [" + std::to_string(H) + ", " +
+           std::to_string(W) + "], but it is [" + std::to_string(ph->k) + ", " + std::to_string(ph->n) + "]");
+  }
   float* bHh = A.floats(9, "bHh", &lb, true);
   float* h = A.floats(10, "h", &lh);
   float* c = A.floats(11, "c", &lc, true);
@@ -436,7 +436,7 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
     A.fits("cNew", lcn, 0, B, H, H);
   }
   if (A.failed || B == 0 || H == 0) return info.Env().Undefined();
-  const float* packed = packed_data(base);
+  const float* packed = packed_data(const_cast<PackedHeader*>(ph));
   const bool lstm = kind == CELL_LSTM;
   for (long s = 0; s < count; s++) {
     const long t = reverse ? tStart - s : tStart + s;

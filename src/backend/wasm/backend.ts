@@ -66,7 +66,6 @@ export interface WasmThreading {
 /** Products below this many FLOPs (2·m·n·k) run on the calling thread alone. */
 const PARALLEL_MIN_FLOPS = 1 << 21;
 
-
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   readonly heap: WasmHeap;

@@ -16,7 +16,6 @@ import { WASM_KERNELS } from './kernels.generated.js';
 import { sharedMemorySupported, wasmThreadCount } from './threads.js';
 
 export { WasmBackend } from './backend.js';
-export { wasmThreadCount } from './threads.js';
 
 /** The WebAssembly API as used here (typed locally: the project's lib has no DOM types). */
 interface WasmApi {
@@ -80,17 +79,16 @@ function chooseBytes(): { bytes: Uint8Array; variant: Variant; shared: boolean }
   if (!WASM_KERNELS.simd) throw new Error(WASM_KERNELS.reason ?? 'the wasm kernels were not built (run `node scripts/build-wasm.mjs`)');
   const simd = decode(WASM_KERNELS.simd);
   if (!WebAssembly.validate(simd)) throw new Error('WebAssembly SIMD is not supported by this runtime');
-  const shared = wantShared() && WebAssembly.validate(decode(WASM_KERNELS.simdShared!));
-  const pick = (variant: Variant): string | null =>
-    variant === 'relaxed' ? (shared ? WASM_KERNELS.relaxedShared : WASM_KERNELS.relaxed) : shared ? WASM_KERNELS.simdShared : WASM_KERNELS.simd;
-  const relaxedBase64 = pick('relaxed');
+  const simdShared = wantShared() ? decode(WASM_KERNELS.simdShared!) : null;
+  const shared = simdShared !== null && WebAssembly.validate(simdShared);
+  const relaxedBase64 = shared ? WASM_KERNELS.relaxedShared : WASM_KERNELS.relaxed;
   if (relaxedBase64 && envFlag('RECURRENT_WASM_RELAXED') !== '0') {
     const relaxed = decode(relaxedBase64);
     if (WebAssembly.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed', shared };
     enableRelaxedInNode();
     if (WebAssembly.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed', shared };
   }
-  return { bytes: decode(pick('simd')!), variant: 'simd', shared };
+  return { bytes: shared ? simdShared : simd, variant: 'simd', shared };
 }
 
 /**

@@ -170,6 +170,11 @@ export interface GemmJob {
   q1: number;
 }
 
+/** Whether a helper has instantiated the kernels and waits for jobs. */
+function isReady(h: GemmHelper): boolean {
+  return !h.failed && Atomics.load(h.ctrl, SLOT.ready) === 1;
+}
+
 /** A pool of helper workers over one shared memory (see the module comment). */
 export class GemmThreads {
   private helpers: GemmHelper[] | null = null;
@@ -193,12 +198,12 @@ export class GemmThreads {
   ready(): GemmHelper[] {
     if (this.closed || this.helperCount < 1) return [];
     if (!this.helpers) this.start();
-    return this.helpers!.filter((h) => !h.failed && Atomics.load(h.ctrl, SLOT.ready) === 1);
+    return this.helpers!.filter(isReady);
   }
 
   /** How many helpers have started and reported ready (for tests and the benchmark). */
   get readyCount(): number {
-    return this.helpers ? this.helpers.filter((h) => !h.failed && Atomics.load(h.ctrl, SLOT.ready) === 1).length : 0;
+    return this.helpers ? this.helpers.filter(isReady).length : 0;
   }
 
   /**
@@ -210,7 +215,7 @@ export class GemmThreads {
     if (!canBlock()) return this.readyCount;
     const end = Date.now() + timeoutMs;
     for (const h of this.helpers!) {
-      while (!h.failed && Atomics.load(h.ctrl, SLOT.ready) !== 1 && Date.now() < end) {
+      while (!h.failed && !isReady(h) && Date.now() < end) {
         Atomics.wait(h.ctrl, SLOT.ready, 0, Math.max(1, end - Date.now()));
       }
     }
