@@ -27,4 +27,5 @@ export { Vocabulary, DEFAULT_SPECIALS, type VocabularyBuildOptions, type Vocabul
 export { padSequences, batches, slidingWindows, type PadSequencesOptions, type PaddedBatch, type BatchOptions, type Windows } from './data/batching.js';
 export { parseDelimited, type DataFormat } from './data/delimited.js';
 export { stripDiacritics, diacriticTags, applyDiacriticTags, DIACRITIC_MARKS, NO_DIACRITIC } from './data/text.js';
+export { TextTokenizer, TOKEN_LEVELS, type TokenLevel, type TextTokenizerJSON } from './data/text-tokenizer.js';
 export { parseNpy, serializeNpy, npyToTensor, type NpyArray, type NpyDtype, type NpyInput } from './io/npy.js';
