@@ -56,7 +56,7 @@ export interface TokenCodec {
 }
 
 /** The output layer when tied: logits = x · embeddingᵀ + bias. Only the bias is its own parameter. */
-class TiedHead extends Module {
+export class TiedHead extends Module {
   readonly bias: Tensor;
   constructor(readonly table: Tensor, generator?: Generator) {
     super();

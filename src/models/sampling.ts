@@ -67,7 +67,7 @@ export function samplingDistribution(logits: ArrayLike<number>, options: Samplin
     let mass = 0;
     for (let r = 0; r < keep; r++) {
       mass += p[order[r]!]!;
-      if (mass >= topP) {
+      if (mass + 1e-12 >= topP) { // rounding must not add a token
         keep = r + 1;
         break;
       }

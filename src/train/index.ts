@@ -12,5 +12,5 @@ export {
 export { clipGradNorm, clipGradValue } from './clip.js';
 export { EarlyStopping, type EarlyStoppingOptions, type EarlyStoppingState } from './early-stopping.js';
 export { timeChunks, detachState, truncatedBptt, type TbpttStep } from './tbptt.js';
-export { streamChunks, randomWindows, type TokenBatch } from './streams.js';
+export { streamChunks, randomWindows, CarriedState, type TokenBatch } from './streams.js';
 export { scoreStream, streamScore, type StreamScore, type ScoreOptions } from './lm-score.js';

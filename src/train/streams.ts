@@ -17,8 +17,12 @@
  * from a zero state.
  */
 import { ValueError } from '../errors.js';
+import type { LanguageModel } from '../models/language-model.js';
+import type { RecurrentState } from '../models/recurrent-layer.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { crossEntropy } from './losses.js';
+import { detachState } from './tbptt.js';
 
 export interface TokenBatch {
   /** Token ids (N, t), as float values (what Embedding takes). */
@@ -72,4 +76,26 @@ export function randomWindows(ids: ArrayLike<number>, batch: number, bptt: numbe
   if (positions < 1) throw new ValueError(where, `${ids.length} tokens are too few for windows of ${bptt} steps (need ${bptt + 1})`);
   return Array.from({ length: count }, () =>
     gather(ids, Array.from({ length: batch }, () => Math.floor(generator.random() * positions)), bptt, false));
+}
+
+/**
+ * The state carried from one batch to the next: the batch starts from the kept state when it
+ * carries (else from zeros), and the state after it is kept detached, so gradients stop at the
+ * batch boundary (truncated BPTT).
+ */
+export class CarriedState {
+  /** The detached state after the last batch, or null. */
+  state: RecurrentState | null = null;
+
+  /** Forgets the state (the next batch starts from zeros). */
+  reset(): void {
+    this.state = null;
+  }
+
+  /** Mean cross-entropy (nats per token) of `model` on `batch`, starting from the carried state. */
+  loss(model: LanguageModel, batch: TokenBatch): Tensor {
+    const { logits, state } = model.forward(batch.inputs, batch.carry ? this.state : null);
+    this.state = detachState(state);
+    return crossEntropy(logits.reshape([batch.targets.length, model.config.vocabSize]), batch.targets);
+  }
 }
