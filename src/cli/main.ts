@@ -7,8 +7,10 @@ import '../backend/wasm/index.js';
 import '../backend/native/index.js';
 import { getBackend } from '../backend/backend.js';
 import { RecurrentError } from '../errors.js';
+import { registerEvaluate } from './evaluate-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerExport } from './export-command.js';
+import { registerGenerate } from './generate-command.js';
 import { registerPredict } from './predict-command.js';
 import { registerTrain } from './train-command.js';
 
@@ -30,6 +32,8 @@ registerTrain(program);
 registerPredict(program);
 registerExport(program);
 registerExplain(program);
+registerGenerate(program);
+registerEvaluate(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof RecurrentError) {

@@ -16,4 +16,4 @@ export {
 export { formatOf, parseDelimited, type DataFormat } from './delimited.js';
 export { stripDiacritics, diacriticTags, applyDiacriticTags, DIACRITIC_MARKS, NO_DIACRITIC } from './text.js';
 export { TextTokenizer, TOKEN_LEVELS, type TokenLevel, type TokenizerBuildOptions, type TextTokenizerJSON } from './text-tokenizer.js';
-export { loadTextCorpus, TEXT_CORPUS_FILE } from './text-corpus.js';
+export { loadTextCorpus, loadTextFile, TEXT_CORPUS_FILE } from './text-corpus.js';

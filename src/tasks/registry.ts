@@ -7,6 +7,7 @@
 import { ValueError } from '../errors.js';
 import { classifyTask } from './classify.js';
 import { forecastTask } from './forecast.js';
+import { generateTask } from './generate.js';
 import { seq2seqTask } from './seq2seq.js';
 import { tagTask } from './tag.js';
 import type { TaskDefinition } from './task.js';
@@ -16,6 +17,7 @@ export const TASKS = {
   tag: tagTask,
   seq2seq: seq2seqTask,
   forecast: forecastTask,
+  generate: generateTask,
 } as const satisfies Record<string, TaskDefinition>;
 
 export type TaskName = keyof typeof TASKS;

@@ -177,6 +177,11 @@ export interface TaskDefinition<M extends Module = Module, C extends object = ob
   predictor(model: M, artifacts: TaskArtifacts): Predictor;
   /** ONNX export, or a sentence saying why this task has none. */
   readonly onnx: TaskOnnx<M> | { unsupported: string };
+  /**
+   * `recurrent evaluate MODEL_DIR --data FILE`: the metrics of the saved model (weights loaded,
+   * eval mode) on a held-out file, and a line describing what was scored. Absent: not supported.
+   */
+  evaluateFile?(model: M, artifacts: TaskArtifacts, file: string): { metrics: Record<string, number>; summary: string };
 }
 
 /** Splits examples 80/10/10 with `generator` (the split every text task uses). */
