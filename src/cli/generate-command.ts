@@ -1,6 +1,6 @@
 /** `recurrent generate MODEL_DIR`: text from a language model, streamed to stdout token by token. */
 import type { Command } from 'commander';
-import { loadLanguageModel } from '../tasks/generate.js';
+import { loadLanguageModel } from '../tasks/language-model-dir.js';
 import { integer, number } from './parse.js';
 
 interface GenerateFlags {

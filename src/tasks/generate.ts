@@ -15,7 +15,6 @@ import { exportLanguageModelOnnx } from '../onnx/export-language-model.js';
 import type { Generator } from '../tensor/random.js';
 import { scoreStream, type StreamScore, streamScore } from '../train/lm-score.js';
 import { CarriedState, randomWindows, streamChunks, type TokenBatch } from '../train/streams.js';
-import { loadModelDirectory } from './model-dir.js';
 import type { Evaluation, PreparedTask, Predictor, TaskArtifacts, TaskDefinition, TaskOption, TaskSettings } from './task.js';
 
 export type Batching = 'streams' | 'windows';
@@ -93,16 +92,6 @@ export function prepareGenerate(text: string, source: string, settings: TaskSett
     },
     artifacts: (): TaskArtifacts => ({ task: 'generate', modelConfig: { ...config }, data: { tokenizer: tokenizer.toJSON(), bptt, batching } }),
   };
-}
-
-/** A model directory of the generate task, with its tokenizer attached as the codec. */
-export function loadLanguageModel(dir: string): { model: LanguageModel; tokenizer: TextTokenizer } {
-  const { config, model } = loadModelDirectory(dir);
-  if (config.task !== 'generate' || !(model instanceof LanguageModel)) throw new ValueError('recurrent generate', `${dir} holds a ${config.task} model, not a language model (train one with --task generate)`);
-  const tokenizer = TextTokenizer.fromJSON(config.data['tokenizer']);
-  if (tokenizer.size !== model.config.vocabSize) throw new ValueError('recurrent generate', `${dir}: the tokenizer has ${tokenizer.size} tokens, the model ${model.config.vocabSize}`);
-  model.codec = tokenizer;
-  return { model, tokenizer };
 }
 
 /** Scores a held-out text file with a saved model, reading it as one stream with carried state. */

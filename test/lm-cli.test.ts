@@ -1,0 +1,103 @@
+/**
+ * The generate task end to end on a small text: `recurrent train --task generate` (chars and
+ * words, streams and windows), `recurrent generate` (streamed, same seed same text, unknown
+ * prompt words), `recurrent evaluate` against an in-process scoring of the same file, --resume,
+ * and the errors.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import '../src/index.js'; // registers the backends
+import { loadSafetensors } from '../src/io/safetensors-file.js';
+import { loadTextCorpus } from '../src/data/text-corpus.js';
+import { loadLanguageModel } from '../src/tasks/language-model-dir.js';
+import { scoreStream } from '../src/train/lm-score.js';
+import { tempDir } from './temp-dir.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+const corpus = loadTextCorpus();
+const small = ['--hidden', '16', '--batch-size', '4', '--bptt', '16', '--seed', '1'];
+
+describe('recurrent train --task generate / generate / evaluate', () => {
+  const dir = tempDir('recurrent-lm-');
+  const textFile = join(dir, 'text.txt');
+  writeFileSync(textFile, corpus.slice(0, 6000));
+  const heldOut = join(dir, 'held-out.txt');
+  writeFileSync(heldOut, corpus.slice(200000, 201500));
+  const out = join(dir, 'chars');
+
+  test('train on a text file: bits per character against Kneser-Ney, a model directory', () => {
+    const r = run(['train', '--task', 'generate', '--data', textFile, '--epochs', '2', ...small, '--json', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { metrics: { bitsPerChar: number }; baseline: { bitsPerChar: number }; baselineName: string };
+    assert.match(result.baselineName, /Kneser-Ney 5-gram/);
+    assert.ok(result.metrics.bitsPerChar > 0 && result.metrics.bitsPerChar < 6.2, JSON.stringify(result));
+    assert.ok(result.baseline.bitsPerChar > 0 && result.baseline.bitsPerChar < 6.2);
+  });
+
+  test('generate: the prompt, then --length tokens; the same seed gives the same text, another seed another', () => {
+    const args = ['generate', out, '--prompt', 'And God', '--length', '50', '--temperature', '1', '--top-p', '0.95'];
+    const a = run([...args, '--seed', '4']);
+    assert.equal(a.status, 0, a.stderr);
+    assert.ok(a.stdout.startsWith('And God'));
+    assert.equal(Array.from(a.stdout).length, 'And God'.length + 50 + 1); // + the final newline
+    assert.equal(run([...args, '--seed', '4']).stdout, a.stdout);
+    assert.notEqual(run([...args, '--seed', '5']).stdout, a.stdout);
+    const greedy = run(['generate', out, '--prompt', 'And', '--length', '20', '--temperature', '0']);
+    assert.equal(run(['generate', out, '--prompt', 'And', '--length', '20', '--temperature', '0', '--seed', '9']).stdout, greedy.stdout, 'greedy ignores the seed');
+  });
+
+  test('evaluate: bits per character of a held-out file, as scoring it in one stream in-process gives', () => {
+    const r = run(['evaluate', out, '--data', heldOut, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const { metrics } = JSON.parse(r.stdout) as { metrics: { bitsPerChar: number; tokens: number } };
+    const { model, tokenizer } = loadLanguageModel(out);
+    const expected = scoreStream(model, tokenizer.encode(readFileSync(heldOut, 'utf8')));
+    assert.equal(metrics.tokens, 1499);
+    assert.ok(Math.abs(metrics.bitsPerChar - expected.bitsPerToken) < 1e-9);
+    const bad = run(['evaluate', out, '--data', join(dir, 'missing.txt')]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /missing\.txt: file not found/);
+  });
+
+  test('--resume after 1 epoch gives the weights of an uninterrupted 2-epoch run', () => {
+    const resumed = join(dir, 'resumed');
+    assert.equal(run(['train', '--task', 'generate', '--data', textFile, '--epochs', '1', ...small, '--json', '--out', resumed]).status, 0);
+    const r = run(['train', '--resume', resumed, '--epochs', '2', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const a = loadSafetensors(join(out, 'weights.safetensors'));
+    const b = loadSafetensors(join(resumed, 'weights.safetensors'));
+    for (const [name, t] of Object.entries(a)) assert.deepEqual(Array.from(b[name]!.data), Array.from(t.data), name);
+  });
+
+  test('words and random windows: perplexity; unknown prompt words are read as <unk>', () => {
+    const words = join(dir, 'words');
+    writeFileSync(textFile, corpus.slice(0, 30000));
+    const r = run(['train', '--task', 'generate', '--data', textFile, '--tokens', 'words', '--batching', 'windows', '--epochs', '1', ...small, '--json', '--out', words]);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { metrics: { perplexity: number; bitsPerWord: number } };
+    assert.ok(Math.abs(result.metrics.perplexity - 2 ** result.metrics.bitsPerWord) < 1e-6 * result.metrics.perplexity);
+    const { tokenizer } = loadLanguageModel(words);
+    assert.equal(tokenizer.encode('Zyzzyva')[0], tokenizer.vocabulary.unkId);
+    const g = run(['generate', words, '--prompt', 'And Zyzzyva said', '--length', '12']);
+    assert.equal(g.status, 0, g.stderr);
+    assert.ok(g.stdout.startsWith('And Zyzzyva said'));
+    assert.doesNotMatch(g.stdout, /<unk>/);
+  });
+
+  test('errors: --bidirectional, an empty file, an unknown --tokens', () => {
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(empty, '\n\n');
+    const e = run(['train', '--task', 'generate', '--data', empty, '--out', join(dir, 'x')]);
+    assert.notEqual(e.status, 0);
+    assert.match(e.stderr, /empty\.txt: is empty/);
+    const b = run(['train', '--task', 'generate', '--data', textFile, '--bidirectional', '--out', join(dir, 'y')]);
+    assert.match(b.stderr, /--bidirectional does not apply/);
+    const t = run(['train', '--task', 'generate', '--data', textFile, '--tokens', 'bytes', '--out', join(dir, 'z')]);
+    assert.match(t.stderr, /--tokens must be one of chars, words/);
+  });
+});
