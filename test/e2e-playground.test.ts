@@ -348,6 +348,27 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
     await page.click('#train-pause');
   });
 
+  test('the language model trains in its worker: bits per character fall and samples continue the prompt', async (t) => {
+    await page.fill('#lm-hidden', '32');
+    await page.fill('#lm-batch', '8');
+    await page.fill('#lm-bptt', '32');
+    await page.fill('#lm-prompt', 'And Moses');
+    await page.click('#lm-start');
+    await page.waitForFunction(() => Number(document.querySelector('#lm-chart .loss-chart')?.dataset['steps'] ?? 0) >= 150, undefined, { timeout: 60_000, polling: 250 });
+    const chart = await page.evaluate(() => {
+      const d = document.querySelector('#lm-chart .loss-chart')!.dataset;
+      return { first: Number(d['firstLoss']), recent: Number(d['recentLoss']), steps: Number(d['steps']) };
+    });
+    // Untrained, a uniform guess over the 73 characters costs log2 73 = 6.19 bits.
+    assert.ok(Math.abs(chart.first - Math.log2(73)) < 0.5, `first bits per character average ${chart.first}`);
+    assert.ok(chart.recent < chart.first - 1.5, `bits per character went from ${chart.first} to ${chart.recent} in ${chart.steps} steps`);
+    await page.waitForFunction(() => document.querySelectorAll('#lm-samples li').length >= 2, undefined, { timeout: 20_000, polling: 250 });
+    const sample = await page.evaluate(() => document.querySelector('#lm-samples li .sample-text')?.textContent ?? '');
+    assert.ok(sample.startsWith('And Moses') && sample.length > 'And Moses'.length + 100, `sample: ${sample}`);
+    t.diagnostic(`bits per character ${chart.first.toFixed(2)} -> ${chart.recent.toFixed(2)} in ${chart.steps} steps; sample: ${JSON.stringify(sample.slice(0, 80))}`);
+    await page.click('#lm-pause');
+  });
+
   test('no console errors, and no request left the origin', () => {
     assert.deepEqual(consoleErrors, []);
     assert.deepEqual(foreignRequests, []);
