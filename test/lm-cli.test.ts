@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import '../src/index.js'; // registers the backends
 import { loadSafetensors } from '../src/io/safetensors-file.js';
+import { loadOnnx } from '../src/onnx/index.js';
 import { loadTextCorpus } from '../src/data/text-corpus.js';
 import { loadLanguageModel } from '../src/tasks/language-model-dir.js';
 import { scoreStream } from '../src/train/lm-score.js';
@@ -62,6 +63,35 @@ describe('recurrent train --task generate / generate / evaluate', () => {
     const bad = run(['evaluate', out, '--data', join(dir, 'missing.txt')]);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /missing\.txt: file not found/);
+  });
+
+  test('export: the step graph with the tokenizer in its metadata; greedy continuation in our ONNX runtime as in generate', () => {
+    const file = join(dir, 'chars.onnx');
+    const r = run(['export', out, '--format', 'onnx', '--out', file, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const onnx = loadOnnx(file);
+    const { model, tokenizer } = loadLanguageModel(out);
+    assert.deepEqual(JSON.parse(onnx.metadata['recurrent.data']!).tokenizer, tokenizer.toJSON());
+    const H = model.config.hiddenSize;
+    let h = new Float32Array(H);
+    let c = new Float32Array(H);
+    /** One graph step: feeds `id`, keeps the new states, returns the most probable next id (never <unk>). */
+    const step = (id: number): number => {
+      const result = onnx.run({ token: { dtype: 'int64', shape: [1], data: BigInt64Array.of(BigInt(id)) }, h: { dtype: 'float32', shape: [1, 1, H], data: h }, c: { dtype: 'float32', shape: [1, 1, H], data: c } });
+      h = Float32Array.from(result['new_h']!.data);
+      c = Float32Array.from(result['new_c']!.data);
+      const masked = Array.from(result['logits']!.data, (v, k) => (tokenizer.excluded.includes(k) ? -Infinity : v));
+      return masked.indexOf(Math.max(...masked));
+    };
+    let next = 0;
+    for (const id of tokenizer.encode('And')) next = step(id);
+    let text = '';
+    for (let i = 0; i < 20; i++) {
+      text += tokenizer.decode(next, null);
+      next = step(next);
+    }
+    const greedy = run(['generate', out, '--prompt', 'And', '--length', '20', '--temperature', '0']);
+    assert.equal(greedy.stdout, `And${text}\n`);
   });
 
   test('--resume after 1 epoch gives the weights of an uninterrupted 2-epoch run', () => {

@@ -4,8 +4,13 @@
  * interpolated Kneser-Ney) against hand-worked values.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Generator, models, noGrad, Tensor, ValueError } from '../src/index.js';
+import { dataDirectory } from '../src/data/datasets.js';
+import { loadTextCorpus } from '../src/data/text-corpus.js';
 import { TextTokenizer } from '../src/data/text-tokenizer.js';
 import { scoreStream } from '../src/train/lm-score.js';
 
@@ -145,5 +150,18 @@ describe('count baselines', () => {
     assert.equal(score.count, 2);
     assert.ok(Math.abs(score.nll - -(Math.log(small.probability([0], 1)) + Math.log(small.probability([1], 0)))) < 1e-12);
     assert.throws(() => models.KneserNey.fit([0, 9], { order: 2, vocabSize: 3 }), ValueError);
+  });
+});
+
+describe('embedded text corpus', () => {
+  test('data/kjv/genesis-judges.txt has the size and SHA-256 its README states, and only printable ASCII', () => {
+    const text = loadTextCorpus();
+    const readme = readFileSync(join(dataDirectory(), 'kjv', 'README.md'), 'utf8');
+    const sha = /SHA-256 `([0-9a-f]{64})`/.exec(readme)?.[1];
+    const bytes = /\*\*Size:\*\* ([\d,]+) bytes/.exec(readme)?.[1]?.replace(/,/g, '');
+    assert.equal(Buffer.byteLength(text), Number(bytes));
+    assert.equal(createHash('sha256').update(text).digest('hex'), sha);
+    assert.match(text, /^[\x20-\x7e\n]+$/);
+    assert.ok(text.startsWith('Genesis 1\n\n1 In the beginning God created the heaven and the earth.\n'));
   });
 });
