@@ -86,6 +86,9 @@ describe('task registry', () => {
     assert.equal(r.status, 0, r.stderr);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { modelConfig: { horizon: number }; data: { inputLength: number; horizon: number; season: number } };
     assert.deepEqual([config.data.inputLength, config.data.horizon, config.data.season, config.modelConfig.horizon], [12, 6, 6, 6]);
+    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    assert.ok(report.includes(TASKS.forecast.description), 'the report names the task as the registry describes it');
+    assert.match(report, /<td>season<\/td><td>6<\/td>/, 'the task options are among the report\'s settings');
     assert.equal(loadPredictor(out).predict([Array.from({ length: 18 }, (_, i) => String(300 + i)).join(' ')]).length, 6);
   });
 

@@ -190,7 +190,7 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
   writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ ...summary, trainLoss: result.trainLoss, validation: result.validation }, null, 2)}\n`);
   writeFileAtomic(join(out, 'report.html'), renderReport({
     task, summary: prepared.summary, evaluation, trainLoss: result.trainLoss, validation: result.validation,
-    settings: { ...settings, epochs, lr, seed, clipNorm: clip }, seconds, interrupted: result.interrupted,
+    settings: { ...settings, epochs, lr, seed, clipNorm: clip, ...taskOptions }, seconds, interrupted: result.interrupted,
   }));
   return { task, out, evaluation, epochsRun: result.epochsRun, interrupted: result.interrupted, stoppedEarly: result.stoppedEarly, seconds, trainLoss: result.trainLoss, validation: result.validation };
 }
