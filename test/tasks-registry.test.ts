@@ -92,8 +92,9 @@ describe('task registry', () => {
     assert.equal(loadPredictor(out).predict([Array.from({ length: 18 }, (_, i) => String(300 + i)).join(' ')]).length, 6);
   });
 
-  test("a task option given to another task is refused, naming it", async () => {
+  test('a task option given to another task, or a bad value, is refused, naming it', async () => {
     const out = join(tempDir('recurrent-task-options-'), 'model');
+    await assert.rejects(trainTask({ task: 'forecast', taskOptions: { season: 'twelve' }, epochs: 1, out }), (e: unknown) => e instanceof ValueError && /--season/.test(e.message));
     await assert.rejects(trainTask({ task: 'classify', taskOptions: { season: 6 }, epochs: 1, out }), (e: unknown) => e instanceof ValueError && /season/.test(e.message) && /classify/.test(e.message));
     const r = spawnSync(process.execPath, [cli, 'train', '--task', 'tag', '--season', '6', '--out', out], { encoding: 'utf8' });
     assert.equal(r.status, 1);

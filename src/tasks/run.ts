@@ -93,12 +93,12 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
   const task = options.task ?? 'classify';
   const definition = getTask(task);
   const defaults = definition.defaults;
-  const taskOptions = options.taskOptions ?? {};
-  for (const key of Object.keys(taskOptions)) {
-    if (!definition.options.some((o) => o.key === key)) {
-      throw new ValueError('train', `option '${key}' is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})`);
-    }
-  }
+  // The task's own options, each checked by its parser (the CLI's text and the API's values alike).
+  const taskOptions = Object.fromEntries(Object.entries(options.taskOptions ?? {}).map(([key, value]) => {
+    const option = definition.options.find((o) => o.key === key);
+    if (!option) throw new ValueError('train', `option '${key}' is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})`);
+    return [key, option.parse(String(value))];
+  }));
   const cell = options.cell ?? defaults.cell;
   if (!CELL_TYPES.includes(cell)) throw new ValueError('train', `--cell must be one of ${CELL_TYPES.join(', ')}, got ${String(cell)}`);
   const settings: TaskSettings = {
