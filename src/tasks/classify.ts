@@ -132,6 +132,7 @@ export const classifyTask: TaskDefinition<SequenceClassifier, SequenceClassifier
   description: 'text -> label (embedded: word -> language)',
   defaults: { epochs: 6, hiddenSize: 64, lr: 0.01, batchSize: 64, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
   options: [],
+  sampleInputs: ['hello', 'bonjour', 'gracias'],
   load: (input, settings, generator) => prepareClassify(splitExamples(input.data ? loadUserData(input.data, 'classify') : loadLanguageId().examples, generator), settings, generator),
   buildModel: (config) => new SequenceClassifier(config),
   predictor: classifyPredictor,

@@ -131,9 +131,10 @@ function tagPredictor(model: SequenceTagger, artifacts: TaskArtifacts): Predicto
 
 export const tagTask: TaskDefinition<SequenceTagger, SequenceTaggerConfig> = {
   name: 'tag',
-  description: 'one tag per character (embedded: French words -> their diacritics)',
+  description: 'one tag per character (embedded: words without accents -> their diacritics, 4 languages)',
   defaults: { epochs: 6, hiddenSize: 48, lr: 0.01, batchSize: 64, bidirectional: true, maxTrainExamples: 0, cell: 'gru' },
   options: [],
+  sampleInputs: ['eleve', 'francais'],
   load: (input, settings, generator) =>
     prepareTag(splitExamples(input.data ? loadUserData(input.data, 'tag') : loadDiacritics(), generator), settings, generator, input.data ? 'generic' : 'diacritics'),
   buildModel: (config) => new SequenceTagger(config),

@@ -5,7 +5,7 @@
  * page's prompt and temperature, so the page shows the samples getting better as the loss falls.
  * Training runs in slices of about 40 ms so that sample requests and pauses are answered.
  */
-import { Adam, CarriedState, clipGradNorm, Generator, models, scoreStream, streamChunks, TextTokenizer, type TokenBatch } from '../../../src/browser.js';
+import { Adam, CarriedState, clipGradNorm, data, Generator, models, scoreStream, streamChunks, type TokenBatch } from '../../../src/browser.js';
 import { chooseBackend } from '../train/backend-choice.js';
 import { CORPUS } from './corpus.js';
 import type { LmConfig, LmWorkerToPage, PageToLmWorker, SampleRequest } from './protocol.js';
@@ -28,7 +28,7 @@ interface Session {
   config: LmConfig;
   model: models.LanguageModel;
   optimizer: Adam;
-  tokenizer: TextTokenizer;
+  tokenizer: data.TextTokenizer;
   chunks: TokenBatch[];
   heldOut: number[];
   carried: CarriedState;
@@ -46,7 +46,7 @@ let lastValidation = 0;
 
 function createSession(config: LmConfig): Session {
   const text = CORPUS.slice(0, CORPUS.length - HELD_OUT);
-  const tokenizer = TextTokenizer.build(text, 'chars');
+  const tokenizer = data.TextTokenizer.build(text, 'chars');
   const model = new models.LanguageModel({ vocabSize: tokenizer.size, embeddingDim: Math.min(64, config.hiddenSize), hiddenSize: config.hiddenSize, cell: config.cell }, new Generator(config.seed));
   model.codec = tokenizer;
   return {
