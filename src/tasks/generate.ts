@@ -151,6 +151,7 @@ export const generateTask: TaskDefinition<LanguageModel, LanguageModelConfig> = 
   description: 'the next character or word of a text, then `recurrent generate` (embedded: King James Version, Genesis to Judges, 1 MB)',
   defaults: { epochs: 1, hiddenSize: 128, lr: 0.003, batchSize: 32, bidirectional: false, maxTrainExamples: 0, cell: 'lstm' },
   options: GENERATE_OPTIONS,
+  sampleInputs: ['And God said', 'In the beginning'],
   load: (input, settings, generator) => {
     const level = (input.options['tokens'] as TokenLevel | undefined) ?? 'chars';
     const text = input.data ? loadTextFile(input.data) : loadTextCorpus();
