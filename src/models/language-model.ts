@@ -108,7 +108,7 @@ export class LanguageModel extends Module {
     const g = generator ? { generator } : {};
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: vocabSize, embeddingDim, ...g }));
     this.inputDropout = this.registerModule('inputDropout', new Dropout({ p: dropout, ...g }));
-    this.rnn = this.registerModule('rnn', createRecurrent(cell, { inputSize: embeddingDim, hiddenSize, numLayers, dropout: numLayers > 1 ? dropout : 0, batchFirst: true, ...g }));
+    this.rnn = this.registerModule('rnn', createRecurrent(cell, { inputSize: embeddingDim, hiddenSize, numLayers, dropout: numLayers > 1 ? dropout : 0, batchFirst: false, ...g }));
     this.outputDropout = this.registerModule('outputDropout', new Dropout({ p: dropout, ...g }));
     this.head = this.registerModule('head', resolved.tieWeights
       ? new TiedHead(this.embedding.weight, generator)
@@ -125,8 +125,18 @@ export class LanguageModel extends Module {
    * zeros. Returns logits (N, T, V) for the token after each step, and the state after the last step.
    */
   forward(tokens: Tensor, state: RecurrentState | null = null): { logits: Tensor; state: RecurrentState } {
+    const { logits, state: next } = this.forwardTimeMajor(tokens, state);
+    return { logits: logits.permute([1, 0, 2]), state: next };
+  }
+
+  /**
+   * The same as `forward` with time-major logits (T, N, V): the recurrent layer runs time-major,
+   * so no activation is transposed (only the (N, T) ids). Training and scoring use this; the
+   * target of logits [s, b] is token [b, s + 1].
+   */
+  forwardTimeMajor(tokens: Tensor, state: RecurrentState | null = null): { logits: Tensor; state: RecurrentState } {
     if (tokens.rank !== 2) throw new ValueError(this.describe(), `tokens must be (batch, time), got shape [${tokens.shape.join(', ')}]`);
-    const x = this.inputDropout.forward(this.embedding.forward(tokens));
+    const x = this.inputDropout.forward(this.embedding.forward(tokens.transpose(0, 1))); // (T, N, E)
     const { output, state: next } = runRecurrent(this.rnn, x, state ? { state } : {});
     return { logits: this.head.forward(this.outputDropout.forward(output)), state: next };
   }

@@ -17,7 +17,7 @@ import type { RecurrentState } from '../models/recurrent-layer.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from './losses.js';
-import { streamChunks, type TokenBatch } from './streams.js';
+import { streamChunks, timeMajorTargets, type TokenBatch } from './streams.js';
 
 export interface StreamScore {
   /** Summed negative log-likelihood in nats. */
@@ -54,9 +54,9 @@ export function scoreStream(model: LanguageModel, ids: ArrayLike<number>, option
       let count = 0;
       let state: RecurrentState | null = null;
       const run = (batch: TokenBatch) => {
-        const result = model.forward(batch.inputs, batch.carry ? state : null);
+        const result = model.forwardTimeMajor(batch.inputs, batch.carry ? state : null);
         state = result.state;
-        nll += crossEntropy(result.logits.reshape([batch.targets.length, V]), batch.targets, { reduction: 'sum' }).item();
+        nll += crossEntropy(result.logits.reshape([batch.targets.length, V]), timeMajorTargets(batch), { reduction: 'sum' }).item();
         count += batch.targets.length;
       };
       for (const batch of streamChunks(ids, streams, chunk)) run(batch);

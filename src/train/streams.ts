@@ -94,8 +94,16 @@ export class CarriedState {
 
   /** Mean cross-entropy (nats per token) of `model` on `batch`, starting from the carried state. */
   loss(model: LanguageModel, batch: TokenBatch): Tensor {
-    const { logits, state } = model.forward(batch.inputs, batch.carry ? this.state : null);
+    const { logits, state } = model.forwardTimeMajor(batch.inputs, batch.carry ? this.state : null);
     this.state = detachState(state);
-    return crossEntropy(logits.reshape([batch.targets.length, model.config.vocabSize]), batch.targets);
+    return crossEntropy(logits.reshape([batch.targets.length, model.config.vocabSize]), timeMajorTargets(batch));
   }
+}
+
+/** The targets of a batch in time-major order (T·N): entry [s·N + b] is targets [b·t + s]. */
+export function timeMajorTargets(batch: TokenBatch): Int32Array {
+  const [N, t] = batch.inputs.shape as [number, number];
+  const out = new Int32Array(N * t);
+  for (let b = 0; b < N; b++) for (let s = 0; s < t; s++) out[s * N + b] = batch.targets[b * t + s]!;
+  return out;
 }
