@@ -4,14 +4,15 @@
  * time on the same text, both scored on the same held-out text (bits per character, lower is
  * better), with their training speed (tokens/s). Not part of `npm test`.
  *
- *   npm run build && node bench/lm/side-by-side.mjs [--seconds 120] [--python /usr/bin/python3]
+ *   npm run build && node bench/lm/side-by-side.mjs [--seconds 120] [--python /usr/bin/python3] [--torch-threads N]
  *                                                    [--out bench/lm/RESULTS.md]
  *
  * Text: the embedded corpus (data/kjv), characters; the vocabulary from its first 90%, which is
  * the training text; held-out: its last 5% (cut to a multiple of the scoring streams). Both
  * sides read the very same token ids (written here as int32 files). Settings, shared: embedding
  * 64, LSTM 1 x 128, batch 32 streams, bptt 64, Adam lr 0.003, gradient-norm clip 5, seed 0,
- * held-out read as 16 streams with carried state. The peers run one after the other, each in its
+ * held-out read as 16 streams with carried state. PyTorch keeps its default intra-op threads
+ * unless --torch-threads N is given. The peers run one after the other, each in its
  * own process; PyTorch without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in its environment (as in
  * bench/run.mjs). Writes the table to --out.
  */
@@ -27,6 +28,7 @@ const root = join(here, '..', '..');
 const { values: opts } = parseArgs({ options: {
   seconds: { type: 'string', default: '120' },
   python: { type: 'string', default: '/usr/bin/python3' },
+  'torch-threads': { type: 'string', default: '0' },
   out: { type: 'string', default: join(here, 'RESULTS.md') },
 } });
 const lib = ['dist', 'build/src'].map((d) => join(root, d)).find((d) => existsSync(join(d, 'index.js')));
@@ -47,7 +49,7 @@ const heldOutFile = join(dir, 'held-out.i32');
 writeFileSync(trainFile, Int32Array.from(ids.slice(0, trainEnd)));
 writeFileSync(heldOutFile, Int32Array.from(heldOut));
 const seconds = Number(opts.seconds);
-const spec = { trainFile, heldOutFile, vocab: tokenizer.size, embedding: 64, hidden: 128, layers: 1, batch: 32, bptt: 64, lr: 0.003, clip: 5, seconds, streams: STREAMS, seed: 0 };
+const spec = { trainFile, heldOutFile, vocab: tokenizer.size, embedding: 64, hidden: 128, layers: 1, batch: 32, bptt: 64, lr: 0.003, clip: 5, seconds, streams: STREAMS, seed: 0, threads: Number(opts['torch-threads']) };
 
 function runPeer(command, args, env = process.env) {
   const load = loadavg()[0];
@@ -73,7 +75,7 @@ const table = [
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const doc = `# Language model side by side: recurrent and PyTorch (time to quality)
 
-Produced by \`node bench/lm/side-by-side.mjs --seconds ${seconds}\` (${new Date().toISOString().slice(0, 10)}), ${availableParallelism()} CPUs (${cpu}).
+Produced by \`node bench/lm/side-by-side.mjs --seconds ${seconds}${spec.threads > 0 ? ` --torch-threads ${spec.threads}` : ''}\` (${new Date().toISOString().slice(0, 10)}), ${availableParallelism()} CPUs (${cpu}).
 
 The same char-LSTM (embedding 64, LSTM 1 x 128, Linear to ${tokenizer.size} characters), the same
 training (batch ${spec.batch} parallel streams, truncated BPTT over ${spec.bptt} steps with the state carried,

@@ -3,7 +3,8 @@
 
 Usage: torch_lm.py SPEC_JSON. The spec names the token files written by the driver (int32, raw):
 train ids and held-out ids, and the settings shared with the recurrent side:
-vocab, embedding, hidden, layers, batch, bptt, lr, clip, seconds, streams, seed.
+vocab, embedding, hidden, layers, batch, bptt, lr, clip, seconds, streams, seed; and `threads`,
+torch's intra-op threads (0: torch's default).
 
 Training (the same as recurrent's generate task): the train ids cut into `batch` parallel
 streams, chunks of `bptt` steps, the LSTM state carried across chunks and detached, Adam,
@@ -43,6 +44,8 @@ def streams(ids, n):
 def main():
     spec = json.loads(sys.argv[1])
     torch.manual_seed(spec['seed'])
+    if spec['threads'] > 0:
+        torch.set_num_threads(spec['threads'])
     train = streams(np.fromfile(spec['trainFile'], dtype=np.int32), spec['batch'])
     held = streams(np.fromfile(spec['heldOutFile'], dtype=np.int32), spec['streams'])
     model = CharLSTM(spec['vocab'], spec['embedding'], spec['hidden'], spec['layers'])
