@@ -10,13 +10,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import '../src/index.js'; // registers the backends
 import { loadSafetensors } from '../src/io/safetensors-file.js';
 import { loadOnnx } from '../src/onnx/index.js';
 import { loadTextCorpus } from '../src/data/text-corpus.js';
 import { loadLanguageModel } from '../src/tasks/language-model-dir.js';
+import { prepareGenerate } from '../src/tasks/generate.js';
+import { Generator, models } from '../src/index.js'; // also registers the backends
 import { scoreStream } from '../src/train/lm-score.js';
 import { tempDir } from './temp-dir.js';
+
+type LanguageModel = models.LanguageModel;
+const { KneserNey } = models;
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
@@ -55,10 +59,10 @@ describe('recurrent train --task generate / generate / evaluate', () => {
   test('evaluate: bits per character of a held-out file, as scoring it in one stream in-process gives', () => {
     const r = run(['evaluate', out, '--data', heldOut, '--json']);
     assert.equal(r.status, 0, r.stderr);
-    const { metrics } = JSON.parse(r.stdout) as { metrics: { bitsPerChar: number; tokens: number } };
+    const { metrics } = JSON.parse(r.stdout) as { metrics: { bitsPerChar: number } };
     const { model, tokenizer } = loadLanguageModel(out);
     const expected = scoreStream(model, tokenizer.encode(readFileSync(heldOut, 'utf8')));
-    assert.equal(metrics.tokens, 1499);
+    assert.equal(expected.count, 1499);
     assert.ok(Math.abs(metrics.bitsPerChar - expected.bitsPerToken) < 1e-9);
     const bad = run(['evaluate', out, '--data', join(dir, 'missing.txt')]);
     assert.notEqual(bad.status, 0);
@@ -92,6 +96,19 @@ describe('recurrent train --task generate / generate / evaluate', () => {
     }
     const greedy = run(['generate', out, '--prompt', 'And', '--length', '20', '--temperature', '0']);
     assert.equal(greedy.stdout, `And${text}\n`);
+  });
+
+  test('the prepared task scores another file like its test part: the model beside Kneser-Ney fitted on the training text', () => {
+    const settings = { cell: 'gru' as const, hiddenSize: 8, numLayers: 1, bidirectional: false, dropout: 0, batchSize: 4, maxTrainExamples: 0 };
+    const prepared = prepareGenerate(corpus.slice(0, 6000), 'six thousand characters', settings, new Generator(2), { tokens: 'chars', bptt: 16, batching: 'streams' });
+    const evaluation = prepared.evaluateFile!(heldOut);
+    const model = prepared.model as LanguageModel;
+    const ids = model.codec!.encode(readFileSync(heldOut, 'utf8'));
+    assert.ok(Math.abs(evaluation.metrics['bitsPerChar']! - scoreStream(model, ids).bitsPerToken) < 1e-12);
+    const train = model.codec!.encode(corpus.slice(0, 6000)).slice(0, 5400);
+    const kn = KneserNey.fit(train, { order: 5, vocabSize: model.config.vocabSize }).score(ids);
+    assert.ok(Math.abs(evaluation.baseline['bitsPerChar']! - kn.nll / kn.count / Math.LN2) < 1e-12);
+    assert.equal(evaluation.primary.name, 'bitsPerChar');
   });
 
   test('--resume after 1 epoch gives the weights of an uninterrupted 2-epoch run', () => {

@@ -59,6 +59,34 @@ export function prepareGenerate(text: string, source: string, settings: TaskSett
   const carried = new CarriedState();
   const windowsPerEpoch = Math.max(1, Math.floor(train.length / (settings.batchSize * bptt)));
   const unit = level === 'chars' ? 'characters' : 'words';
+  const order = NGRAM_ORDER[level];
+  let ngram: KneserNey | null = null; // fitted once, when first needed
+  /** The model against the n-gram and unigram baselines on held-out ids, with a sample after their first 40 tokens. */
+  const evaluateIds = (ids: readonly number[], what: string, streams: number): Evaluation => {
+    const score = scoreStream(model, ids, { streams });
+    ngram ??= KneserNey.fit(train, { order, vocabSize: tokenizer.size });
+    const kn = ngram.score(ids);
+    const unigram = unigramScore(train, ids, tokenizer.size);
+    const rows: [string, StreamScore][] = [
+      [model.describe(), score],
+      [`interpolated Kneser-Ney ${order}-gram`, streamScore(kn.nll, kn.count)],
+      ['add-one unigram', streamScore(unigram.nll, unigram.count)],
+    ];
+    const prompt = tokenizer.decodeAll(ids.slice(0, 40));
+    const session = model.session({ temperature: 0.8, seed: 0 });
+    session.feed(prompt);
+    const sample = Array.from({ length: level === 'chars' ? 300 : 60 }, () => session.step().text).join('');
+    return {
+      metrics: lmMetrics(score, level),
+      baseline: lmMetrics(streamScore(kn.nll, kn.count), level),
+      baselineName: `interpolated Kneser-Ney ${order}-gram`,
+      primary: { name: level === 'chars' ? 'bitsPerChar' : 'perplexity', higherIsBetter: false },
+      plots: [
+        { kind: 'table', title: what, columns: ['model', `bits per ${level === 'chars' ? 'character' : 'word'}`, 'perplexity'], rows: rows.map(([name, s]) => [name, s.bitsPerToken.toFixed(3), s.perplexity.toFixed(2)]) },
+        { kind: 'table', title: 'Sample (temperature 0.8, seed 0), after the first 40 held-out tokens', columns: ['prompt', 'generated'], rows: [[prompt, sample]] },
+      ],
+    };
+  };
   return {
     name: 'generate',
     model,
@@ -66,30 +94,8 @@ export function prepareGenerate(text: string, source: string, settings: TaskSett
     trainBatches: (g) => (batching === 'streams' ? streamChunks(train, settings.batchSize, bptt) : randomWindows(train, settings.batchSize, bptt, windowsPerEpoch, g)),
     loss: (batch) => carried.loss(model, batch),
     validate: () => scoreStream(model, validation, { streams: HELD_OUT_STREAMS }).bitsPerToken,
-    evaluate: (): Evaluation => {
-      const score = scoreStream(model, test, { streams: HELD_OUT_STREAMS });
-      const order = NGRAM_ORDER[level];
-      const kn = KneserNey.fit(train, { order, vocabSize: tokenizer.size }).score(test);
-      const unigram = unigramScore(train, test, tokenizer.size);
-      const rows: [string, StreamScore][] = [
-        [`${model.describe()}`, score],
-        [`interpolated Kneser-Ney ${order}-gram`, streamScore(kn.nll, kn.count)],
-        ['add-one unigram', streamScore(unigram.nll, unigram.count)],
-      ];
-      const session = model.session({ temperature: 0.8, seed: 0 });
-      session.feed(tokenizer.decodeAll(test.slice(0, 40)));
-      const sample = Array.from({ length: level === 'chars' ? 300 : 60 }, () => session.step().text).join('');
-      return {
-        metrics: lmMetrics(score, level),
-        baseline: lmMetrics(streamScore(kn.nll, kn.count), level),
-        baselineName: `interpolated Kneser-Ney ${order}-gram`,
-        primary: { name: level === 'chars' ? 'bitsPerChar' : 'perplexity', higherIsBetter: false },
-        plots: [
-          { kind: 'table', title: `Held-out ${unit} (the last 5% of the text)`, columns: ['model', `bits per ${level === 'chars' ? 'character' : 'word'}`, 'perplexity'], rows: rows.map(([name, s]) => [name, s.bitsPerToken.toFixed(3), s.perplexity.toFixed(2)]) },
-          { kind: 'table', title: 'Sample (temperature 0.8, seed 0), after 40 held-out tokens', columns: ['prompt', 'generated'], rows: [[tokenizer.decodeAll(test.slice(0, 40)), sample]] },
-        ],
-      };
-    },
+    evaluate: () => evaluateIds(test, `Held-out ${unit} (the last 5% of the text)`, HELD_OUT_STREAMS),
+    evaluateFile: (file) => evaluateIds(tokenizer.encode(loadTextFile(file)), `${file} (${unit}, read as one stream)`, 1),
     artifacts: (): TaskArtifacts => ({ task: 'generate', modelConfig: { ...config }, data: { tokenizer: tokenizer.toJSON(), bptt, batching } }),
   };
 }

@@ -59,6 +59,11 @@ export interface PreparedTask<Batch> {
   evaluate(): Evaluation;
   /** What the model directory must hold to rebuild the model: JSON-friendly. */
   artifacts(): TaskArtifacts;
+  /**
+   * The same metrics and baseline as `evaluate`, on the examples of another file of the task's
+   * format (read with the run's data options): `recurrent evaluate`.
+   */
+  evaluateFile?(file: string): Evaluation;
 }
 
 /** Saved in `config.json` of the model directory. */
