@@ -121,14 +121,16 @@ describe('recurrent train --task generate / generate / evaluate', () => {
     for (const [name, t] of Object.entries(a)) assert.deepEqual(Array.from(b[name]!.data), Array.from(t.data), name);
   });
 
-  test('words and random windows: perplexity; unknown prompt words are read as <unk>', () => {
+  test('words, random windows and tied weights: perplexity; unknown prompt words are read as <unk>', () => {
     const words = join(dir, 'words');
     writeFileSync(textFile, corpus.slice(0, 30000));
-    const r = run(['train', '--task', 'generate', '--data', textFile, '--tokens', 'words', '--batching', 'windows', '--epochs', '1', ...small, '--json', '--out', words]);
+    const r = run(['train', '--task', 'generate', '--data', textFile, '--tokens', 'words', '--batching', 'windows', '--tie-weights', 'yes', '--epochs', '1', ...small, '--json', '--out', words]);
     assert.equal(r.status, 0, r.stderr);
     const result = JSON.parse(r.stdout) as { metrics: { perplexity: number; bitsPerWord: number } };
     assert.ok(Math.abs(result.metrics.perplexity - 2 ** result.metrics.bitsPerWord) < 1e-6 * result.metrics.perplexity);
-    const { tokenizer } = loadLanguageModel(words);
+    const { model, tokenizer } = loadLanguageModel(words);
+    assert.equal(model.config.tieWeights, true);
+    assert.ok(!Object.keys(model.stateDict()).includes('head.weight'), 'tied: no separate output weight');
     assert.equal(tokenizer.encode('Zyzzyva')[0], tokenizer.vocabulary.unkId);
     const g = run(['generate', words, '--prompt', 'And Zyzzyva said', '--length', '12']);
     assert.equal(g.status, 0, g.stderr);

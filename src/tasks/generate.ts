@@ -21,6 +21,8 @@ export type Batching = 'streams' | 'windows';
 
 export interface GenerateSettings {
   tokens: TokenLevel;
+  /** Use the embedding table as the output layer's weight (the embedding then has the hidden size). */
+  tieWeights?: boolean;
   /** Steps per chunk (truncated BPTT length). */
   bptt: number;
   batching: Batching;
@@ -51,8 +53,8 @@ export function prepareGenerate(text: string, source: string, settings: TaskSett
   const validation = ids.slice(trainEnd, validationEnd);
   const test = ids.slice(validationEnd);
   const config: LanguageModelConfig = {
-    vocabSize: tokenizer.size, embeddingDim: level === 'chars' ? Math.min(64, settings.hiddenSize) : settings.hiddenSize, cell: settings.cell,
-    hiddenSize: settings.hiddenSize, numLayers: settings.numLayers, dropout: settings.dropout,
+    vocabSize: tokenizer.size, embeddingDim: level === 'chars' && !options.tieWeights ? Math.min(64, settings.hiddenSize) : settings.hiddenSize, cell: settings.cell,
+    hiddenSize: settings.hiddenSize, numLayers: settings.numLayers, dropout: settings.dropout, tieWeights: options.tieWeights ?? false,
   };
   const model = new LanguageModel(config, generator);
   model.codec = tokenizer;
@@ -150,6 +152,15 @@ const GENERATE_OPTIONS: readonly TaskOption[] = [
       return value;
     },
   },
+  {
+    flag: 'tie-weights', key: 'tieWeights', description: 'yes | no: the output layer uses the embedding table as its weight (default no)',
+    parse: (value) => {
+      // Also the parsed value written back as text ('true'/'false'): options given through the API are parsed too.
+      if (value === 'yes' || value === 'true') return true;
+      if (value === 'no' || value === 'false') return false;
+      throw new ValueError('train', `--tie-weights must be yes or no, got '${value}'`);
+    },
+  },
 ];
 
 export const generateTask: TaskDefinition<LanguageModel, LanguageModelConfig> = {
@@ -165,6 +176,7 @@ export const generateTask: TaskDefinition<LanguageModel, LanguageModelConfig> = 
       tokens: level,
       bptt: (input.options['bptt'] as number | undefined) ?? 64,
       batching: (input.options['batching'] as Batching | undefined) ?? 'streams',
+      tieWeights: input.options['tieWeights'] === true,
     });
   },
   buildModel: (config) => new LanguageModel(config),
