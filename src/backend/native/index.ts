@@ -148,6 +148,7 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
     columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
       addon.columnSums(src, rows, width, out);
     },
+    /** The mirror of `inferenceBlock`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */
     recurrentSteps(kind: CellKind, a: RecurrentStepsArgs): void {
       if (!(a.packedHh instanceof NativePacked)) throw new ValueError('recurrentSteps', 'the matrix was not packed by the native backend');
       addon.recurrentSteps(CELL_KINDS[kind].code, a.rows, a.hidden, a.tStart, a.count, a.reverse, a.blockFirst, a.gx, a.packedHh.buffer, a.bHh, a.h, a.c, a.output, a.lengths, a.gh, a.hRaw, a.cNew, a.cache);
