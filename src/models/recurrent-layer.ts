@@ -23,13 +23,12 @@ export interface RecurrentState {
   c: Tensor | null;
 }
 
+/** The nn module of each family (a new row of the table must add its class here: the type says so). */
+const MODULES: Record<CellFamily, new (options: RecurrentOptions) => RecurrentLayer> = { rnn: RNN, lstm: LSTM, gru: GRU };
+
 export function createRecurrent(cell: CellFamily, options: RecurrentOptions): RecurrentLayer {
-  switch (cell) {
-    case 'rnn': return new RNN(options);
-    case 'lstm': return new LSTM(options);
-    case 'gru': return new GRU(options);
-    default: throw new ValueError('createRecurrent', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
-  }
+  if (typeof cell !== 'string' || !Object.hasOwn(MODULES, cell)) throw new ValueError('createRecurrent', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
+  return new MODULES[cell](options);
 }
 
 /** Runs any of the three with the same call: x (batch, time, features) when batchFirst. */
