@@ -33,7 +33,7 @@ function finish(ok, reason, extra = {}) {
     // read-only install location: the backend then just says the addon is missing
   }
   if (!ok) {
-    console.log(`recurrent: native addon not built (${reason}); the wasm/reference backends will be used`);
+    console.log(`recurrent: native addon not built (${reason}); the wasm/reference backends will be used; after fixing it, \`npm rebuild recurrent\``);
     process.exit(strict ? 1 : 0);
   }
   process.exit(0);
