@@ -219,7 +219,7 @@ function instantiate(name: BackendName): { backend: Backend } | { reason: string
   if (!create) {
     // Only the native backend is ever left out: the browser entry point does not include it.
     const reason = name === 'native'
-      ? "the native backend is a Node.js addon, left out of the browser build; in Node.js, import 'recurrent' (not 'recurrent/browser')"
+      ? "it is not part of this entry point (a Node.js addon, which the browser entry leaves out); in Node.js, import 'recurrent' (not 'recurrent/browser')"
       : `it is not registered (this entry point does not include the ${name} backend)`;
     return { reason };
   }
