@@ -170,7 +170,8 @@ describe('the packed package, installed offline into a fresh project', () => {
         const lstm = new r.nn.LSTM({ inputSize: 3, hiddenSize: 4 });
         return lstm.forward(r.randn([5, 2, 3])).output.shape;
       }
-      export const names = Object.keys(r);`);
+      export const names = Object.keys(r);
+      export const status = r.backendStatus();`);
     const { build } = (await import('vite')) as typeof import('vite');
     await build({
       root: app,
@@ -186,8 +187,13 @@ describe('the packed package, installed offline into a fresh project', () => {
     assert.doesNotMatch(code, /(\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["'](node:)?(fs|path|os|url|child_process|worker_threads|crypto|module)(\/[a-z]+)?["']/m, 'the browser bundle imports Node built-ins');
     assert.doesNotMatch(code, /__vite-browser-external/, 'Vite stubbed out a Node built-in');
     // The bundle runs (Node has what a browser has for it: WebAssembly, typed arrays).
-    const bundle = (await import(join(app, 'bundle', files.find((f) => f.startsWith('bundle'))!))) as { run(): number[]; names: string[] };
+    const bundle = (await import(join(app, 'bundle', files.find((f) => f.startsWith('bundle'))!))) as { run(): number[]; names: string[]; status: { name: string; available: boolean; reason?: string }[] };
     assert.deepEqual(bundle.run(), [5, 2, 4]);
     assert.ok(!bundle.names.includes('trainTask'), 'the Node entry (trainTask) was bundled instead of the browser entry');
+    // The browser build's word on the native backend: Node-only, nothing about registering or building it.
+    const native = bundle.status.find((b) => b.name === 'native')!;
+    assert.equal(native.available, false);
+    assert.match(native.reason!, /Node\.js addon/);
+    assert.doesNotMatch(native.reason!, /regist|build-native|npm rebuild/);
   });
 });
