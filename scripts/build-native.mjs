@@ -51,6 +51,11 @@ function newestSource() {
 }
 
 if (process.env['RECURRENT_SKIP_NATIVE'] === '1') {
+  try {
+    writeFileSync(statusFile, JSON.stringify({ ok: false, reason: 'skipped (RECURRENT_SKIP_NATIVE=1)', at: new Date().toISOString() }, null, 2) + '\n');
+  } catch {
+    // read-only install location
+  }
   console.log('recurrent: native addon build skipped (RECURRENT_SKIP_NATIVE=1)');
   process.exit(0);
 }

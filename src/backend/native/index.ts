@@ -64,7 +64,7 @@ let loaded: { addon: NativeAddon; path: string } | null = null;
  * builds it (`npm rebuild recurrent` runs it again; npm 11 asks for approval of install scripts
  * first); the build script can also be run directly from the package root.
  */
-export function nativeBuildHint(packageRoot: string | null, join: (...parts: string[]) => string): string {
+function nativeBuildHint(packageRoot: string | null, join: (...parts: string[]) => string): string {
   const direct = packageRoot ? `, or \`node ${join(packageRoot, 'scripts/build-native.mjs')}\`` : '';
   return `run \`npm rebuild recurrent\` in your project (with npm 11 or newer, first \`npm install-scripts approve recurrent\`)${direct}; the build needs a C++17 compiler, make and Python (node-gyp)`;
 }
