@@ -26,7 +26,8 @@ import { Module } from '../nn/module.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type GeneratedToken, type GenerateOptions, generateTokens, GenerationSession, type SessionOptions } from './generation.js';
-import { CELL_TYPES, type CellType, createRecurrent, type RecurrentLayer, type RecurrentState, runRecurrent } from './recurrent-layer.js';
+import { CELL_FAMILIES, type CellFamily } from '../families.js';
+import { createRecurrent, type RecurrentLayer, type RecurrentState, runRecurrent } from './recurrent-layer.js';
 
 export interface LanguageModelConfig {
   /** Tokens in the vocabulary (V): the embedding's rows and the logits' last dim. */
@@ -34,7 +35,7 @@ export interface LanguageModelConfig {
   /** Embedding size E (default: hiddenSize, so that weights can be tied). */
   embeddingDim?: number;
   /** Recurrent family (default 'lstm'). */
-  cell?: CellType;
+  cell?: CellFamily;
   /** Hidden size H (default 128). */
   hiddenSize?: number;
   /** Stacked recurrent layers L (default 1). */
@@ -98,7 +99,7 @@ export class LanguageModel extends Module {
       dropout: config.dropout ?? 0,
       tieWeights: config.tieWeights ?? false,
     };
-    if (!CELL_TYPES.includes(resolved.cell)) throw new ValueError(where, `cell must be one of ${CELL_TYPES.join(', ')}, got ${String(resolved.cell)}`);
+    if (!CELL_FAMILIES.includes(resolved.cell)) throw new ValueError(where, `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(resolved.cell)}`);
     if (!(resolved.dropout >= 0 && resolved.dropout < 1)) throw new ValueError(where, `dropout must be in [0, 1), got ${resolved.dropout}`);
     if (resolved.tieWeights && resolved.embeddingDim !== hiddenSize) {
       throw new ValueError(where, `tieWeights needs embeddingDim = hiddenSize, got embeddingDim ${resolved.embeddingDim} and hiddenSize ${hiddenSize}`);
