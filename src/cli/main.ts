@@ -10,6 +10,7 @@ import { RecurrentError } from '../errors.js';
 import { registerExplain } from './explain-command.js';
 import { registerExport } from './export-command.js';
 import { registerPredict } from './predict-command.js';
+import { registerServe } from './serve-command.js';
 import { registerTrain } from './train-command.js';
 
 /** The package's version: package.json is 2 levels up from dist/cli/ and 3 from build/src/cli/. */
@@ -30,6 +31,7 @@ registerTrain(program);
 registerPredict(program);
 registerExport(program);
 registerExplain(program);
+registerServe(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof RecurrentError) {
