@@ -35,8 +35,8 @@ export function registerServe(program: Command): void {
         if (stopping) return;
         stopping = true;
         process.stdout.write(`${signal}: draining\n`);
-        void server.drain().then(({ finished, abandoned }) => {
-          process.stdout.write(`drained: ${finished} requests finished after ${signal}${abandoned > 0 ? `, ${abandoned} abandoned at the drain timeout` : ''}\n`);
+        void server.drain().then(({ accepted, answered, finishedWhileDraining, abandoned }) => {
+          process.stdout.write(`drained: ${finishedWhileDraining} requests finished after ${signal}; ${accepted} accepted, ${answered} answered in all${abandoned > 0 ? `, ${abandoned} abandoned at the drain timeout` : ''}\n`);
           process.exitCode = abandoned > 0 ? 1 : 0;
         });
       };

@@ -8,6 +8,7 @@
  * Every refusal is JSON: {"error": {"code", "message"}} with a 4xx status (503 while draining).
  * `drain()` (on SIGTERM): new requests get 503, accepted ones finish, then the server closes.
  */
+import { createServer as createHttpServer, type RequestListener } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { RecurrentError, RequestError, ValueError } from '../errors.js';
 import type { Predictor } from '../tasks/task.js';
@@ -36,8 +37,19 @@ export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
 export interface ServeApp {
   app: FastifyInstance;
   metrics: ServeMetrics;
-  /** Refuses new requests with 503, waits for accepted ones (at most drainTimeoutMs), closes. Returns how many finished while draining. */
-  drain(): Promise<{ finished: number; abandoned: number }>;
+  /**
+   * Refuses new requests with 503, waits for accepted ones (at most drainTimeoutMs), closes.
+   * Returns how many requests were accepted and answered in the server's life, how many of
+   * them finished while draining, and how many were abandoned at the drain timeout.
+   */
+  drain(): Promise<DrainReport>;
+}
+
+export interface DrainReport {
+  accepted: number;
+  answered: number;
+  finishedWhileDraining: number;
+  abandoned: number;
 }
 
 const errorBody = (code: string, message: string) => ({ error: { code, message } });
@@ -51,9 +63,14 @@ export function createServer(predictor: Predictor, options: Partial<ServeOptions
     return form.run(predictor, items);
   }, { maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs, onBatch: (n) => metrics.batchSize.observe(n) });
 
-  const app = Fastify({ bodyLimit: opts.maxBodyBytes, requestTimeout: opts.requestTimeoutMs, return503OnClosing: true, logger: false });
+  // Node checks request timeouts every connectionsCheckingInterval (30 s by default): check often enough for the timeout to mean what it says.
+  const serverFactory = (handler: RequestListener) => createHttpServer({ requestTimeout: opts.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.ceil(opts.requestTimeoutMs / 4)) }, handler);
+  const app = Fastify({ bodyLimit: opts.maxBodyBytes, requestTimeout: opts.requestTimeoutMs, return503OnClosing: true, logger: false, serverFactory });
+  app.removeContentTypeParser('text/plain');
   let draining = false;
   let inFlight = 0;
+  let acceptedCount = 0;
+  let answeredCount = 0;
   let finishedWhileDraining = 0;
   let wakeDrain: (() => void) | null = null;
 
@@ -73,9 +90,11 @@ export function createServer(predictor: Predictor, options: Partial<ServeOptions
   /** Counts a request as accepted until `work` settles, so that a drain waits for it. */
   const accepted = async <T>(work: () => Promise<T>): Promise<T> => {
     inFlight++;
+    acceptedCount++;
     try {
       return await work();
     } finally {
+      answeredCount++;
       inFlight--;
       if (draining) finishedWhileDraining++;
       if (inFlight === 0) wakeDrain?.();
@@ -131,7 +150,7 @@ export function createServer(predictor: Predictor, options: Partial<ServeOptions
     }
     const abandoned = inFlight;
     await app.close();
-    return { finished: finishedWhileDraining, abandoned };
+    return { accepted: acceptedCount, answered: answeredCount, finishedWhileDraining, abandoned };
   };
   return { app, metrics, drain };
 }
