@@ -127,6 +127,7 @@ describe('serve: health, metrics, streaming', () => {
     const stub: StreamingPredictor = {
       task: 'classify',
       predict: (inputs) => inputs.map((s) => s.toUpperCase()),
+      format: (lines) => lines.join('\n'),
       *stream(prompt) {
         for (const ch of prompt.split('').reverse()) yield ch;
       },

@@ -9,6 +9,7 @@ import { getBackend } from '../backend/backend.js';
 import { RecurrentError } from '../errors.js';
 import { registerExplain } from './explain-command.js';
 import { registerExport } from './export-command.js';
+import { registerImport } from './import-command.js';
 import { registerPredict } from './predict-command.js';
 import { registerServe } from './serve-command.js';
 import { registerTrain } from './train-command.js';
@@ -30,6 +31,7 @@ const program = new Command('recurrent')
 registerTrain(program);
 registerPredict(program);
 registerExport(program);
+registerImport(program);
 registerExplain(program);
 registerServe(program);
 

@@ -1,10 +1,11 @@
 /**
- * What one input of `POST /predict` is for each task, checked against the server's limits:
- * classify/tag/seq2seq take a string (one line of `recurrent predict`), forecast an array of
- * numbers (the recent history). `run` turns a batch of checked inputs into one output each.
+ * What one input of `POST /predict` is, as a task's registry entry declares (`serveInput`),
+ * checked against the server's limits: 'text' is a string (one line of `recurrent predict`:
+ * classify, tag, seq2seq), 'series' an array of numbers (forecast: the recent history).
+ * `run` turns a batch of checked inputs into one output each.
  */
 import { RequestError } from '../errors.js';
-import type { Predictor, TaskName } from '../tasks/task.js';
+import type { Predictor } from '../tasks/task.js';
 
 export interface InputLimits {
   /** Most inputs in one request. */
@@ -49,10 +50,9 @@ const series: ServeInputForm<number[]> = {
   run: (predictor, items) => items.map((history) => predictor.predict([history.join(' ')]).map(Number)),
 };
 
-const forms: Record<TaskName, ServeInputForm<never>> = { classify: text, tag: text, seq2seq: text, forecast: series } as Record<TaskName, ServeInputForm<never>>;
-
-export function inputForm(task: TaskName): ServeInputForm {
-  return forms[task] as ServeInputForm;
+/** The input form a task declares in its registry entry (`serveInput`, default 'text'). */
+export function inputForm(kind: 'text' | 'series' = 'text'): ServeInputForm {
+  return (kind === 'series' ? series : text) as ServeInputForm;
 }
 
 /** Checks a request body `{"inputs": [...]}` and each input in it. */

@@ -11,6 +11,7 @@
 import { createServer as createHttpServer, type RequestListener } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { RecurrentError, RequestError, ValueError } from '../errors.js';
+import { isTaskName, TASKS } from '../tasks/registry.js';
 import type { Predictor } from '../tasks/task.js';
 import { DynamicBatcher } from './batcher.js';
 import { checkPredictBody, type InputLimits, inputForm } from './inputs.js';
@@ -57,7 +58,7 @@ const errorBody = (code: string, message: string) => ({ error: { code, message }
 export function createServer(predictor: Predictor, options: Partial<ServeOptions> = {}): ServeApp {
   const opts: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...options };
   const metrics = new ServeMetrics();
-  const form = inputForm(predictor.task);
+  const form = inputForm(isTaskName(predictor.task) ? TASKS[predictor.task].serveInput : 'text');
   const batcher = new DynamicBatcher<unknown, unknown>((items) => {
     metrics.inputs.inc(items.length);
     return form.run(predictor, items);

@@ -14,6 +14,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
 import { indexBatches, meanLoss, padIds } from './batching.js';
 import { mostFrequent, tokenErrorRate } from './metrics.js';
+
 import { type Evaluation, formatPerLine, isPositiveInteger, type PreparedTask, type Predictor, savedValue, splitExamples, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface Seq2SeqExample {
@@ -145,4 +146,5 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       return [encoder, decoderStep];
     },
   },
+  pytorch: { unsupported: 'the attention decoder with greedy/beam decoding is not written in model.py yet (classify, tag and forecast are)' },
 };
