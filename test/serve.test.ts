@@ -170,16 +170,27 @@ describe('serve: slow clients and draining', () => {
     await app.close();
   });
 
-  test('drain: a request in the queue finishes, a new one gets 503, then the server closes', async () => {
-    const predictor = loadPredictor(classifyModelDir());
-    const server = createServer(predictor, { maxWaitMs: 300 });
-    const queued = server.app.inject({ method: 'POST', url: '/predict', headers: json, payload: { inputs: ['hello'] } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  test('drain: a request in progress (a token stream) finishes, a new one gets 503, then the server closes', async () => {
+    const slow: StreamingPredictor = {
+      task: 'classify',
+      predict: (inputs) => inputs.map((s) => s.toUpperCase()),
+      format: (lines) => lines.join('\n'),
+      async *stream(prompt) {
+        for (const ch of prompt) {
+          await new Promise((resolve) => setTimeout(resolve, 40));
+          yield ch;
+        }
+      },
+    };
+    const server = createServer(slow);
+    const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
+    const streaming = fetch(`${address}/generate`, { method: 'POST', headers: json, body: JSON.stringify({ input: 'abcde' }) }).then((r) => r.text());
+    while (!/inFlight":1/.test(await (await fetch(`${address}/health`)).text())) await new Promise((resolve) => setTimeout(resolve, 10));
     const drained = server.drain();
-    const late = await server.app.inject({ method: 'POST', url: '/predict', headers: json, payload: { inputs: ['hello'] } });
-    assert.equal(late.statusCode, 503);
-    assert.equal((late.json() as ErrorBody).error.code, 'draining');
-    assert.deepEqual((await queued).json(), { outputs: predictor.predict(['hello']) });
+    const late = await fetch(`${address}/predict`, { method: 'POST', headers: json, body: JSON.stringify({ inputs: ['hello'] }) });
+    assert.equal(late.status, 503);
+    assert.equal(((await late.json()) as ErrorBody).error.code, 'draining');
+    assert.match(await streaming, /event: done\ndata: \{"text":"abcde"\}\n\n$/);
     assert.deepEqual(await drained, { accepted: 1, answered: 1, finishedWhileDraining: 1, abandoned: 0 });
   });
 

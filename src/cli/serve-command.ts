@@ -18,7 +18,7 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port (0: any free port, printed at start)', integer('port', 0), 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--max-batch <n>', 'most inputs per model call (dynamic batching)', integer('max-batch', 1), d.maxBatch)
-    .option('--max-wait-ms <ms>', 'longest wait of a queued input for others', integer('max-wait-ms', 0), d.maxWaitMs)
+    .option('--max-wait-ms <ms>', 'longest wait of a queued input while more keep arriving', integer('max-wait-ms', 0), d.maxWaitMs)
     .option('--max-body-bytes <n>', 'largest request body (413 above)', integer('max-body-bytes', 64), d.maxBodyBytes)
     .option('--max-inputs <n>', 'most inputs per request (413 above)', integer('max-inputs', 1), d.maxInputs)
     .option('--max-input-length <n>', 'most characters (or forecast values) per input (413 above)', integer('max-input-length', 1), d.maxInputLength)

@@ -1,13 +1,14 @@
 /**
- * Dynamic batching: items submitted while the model is busy or within `maxWaitMs` of the first
- * waiting item run together in one call of `run`, at most `maxBatch` at a time. A full batch
- * runs at once; `maxWaitMs: 0` still gathers the items that arrive in the same turn of the
- * event loop. If a batch fails, its items are retried one by one, so one bad input fails alone.
+ * Dynamic batching: waiting items run together in one call of `run`, at most `maxBatch` at a
+ * time. The batch gathers turn by turn of the event loop: it runs as soon as a turn brings no new
+ * item, or it is full, or its first item has waited `maxWaitMs`. So a lone request waits one turn
+ * (no timer), and under load batches grow with the arrivals. If a batch fails, its items are
+ * retried one by one, so one bad input fails alone.
  */
 export interface BatcherOptions {
   /** Most items per call of `run` (>= 1). */
   maxBatch: number;
-  /** Longest time the first waiting item waits for others (ms, >= 0). */
+  /** Longest time the first waiting item waits while more keep arriving (ms, >= 0; 0: one turn). */
   maxWaitMs: number;
   /** Called with the size of every batch that runs (for metrics). */
   onBatch?: (size: number) => void;
@@ -21,7 +22,7 @@ interface Waiting<I, O> {
 
 export class DynamicBatcher<I, O> {
   private queue: Waiting<I, O>[] = [];
-  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private timer: NodeJS.Immediate | null = null;
   private idleWaiters: (() => void)[] = [];
 
   /** `run(items)` returns one output per item, in order. */
@@ -54,17 +55,24 @@ export class DynamicBatcher<I, O> {
   }
 
   private schedule(): void {
-    const fire = () => {
+    const first = performance.now();
+    let seen = this.queue.length;
+    const check = () => {
+      // Between two immediates the event loop polls for I/O, i.e. reads the requests that arrived.
+      if (this.queue.length > seen && performance.now() - first < this.options.maxWaitMs) {
+        seen = this.queue.length;
+        this.timer = setImmediate(check);
+        return;
+      }
       this.timer = null;
       this.flush();
     };
-    this.timer = this.options.maxWaitMs > 0 ? setTimeout(fire, this.options.maxWaitMs) : setImmediate(fire);
+    this.timer = setImmediate(check);
   }
 
   private cancelTimer(): void {
     if (this.timer === null) return;
-    clearTimeout(this.timer as NodeJS.Timeout);
-    clearImmediate(this.timer as NodeJS.Immediate);
+    clearImmediate(this.timer);
     this.timer = null;
   }
 

@@ -21,7 +21,7 @@ import { isStreaming, streamTokens } from './streaming.js';
 export interface ServeOptions extends InputLimits {
   /** Most inputs per model call (default 32). */
   maxBatch: number;
-  /** Longest wait of the first queued input for others (ms, default 2). */
+  /** Longest wait of the first queued input while more keep arriving (ms, default 2; see batcher.ts). */
   maxWaitMs: number;
   /** Largest request body in bytes (default 1 MiB); larger gets 413. */
   maxBodyBytes: number;
