@@ -1,6 +1,6 @@
 /**
- * The hook for tasks that generate text token by token (the `generate` task): a Predictor with
- * `stream`. `POST /generate` answers such a predictor with server-sent events:
+ * Serving a predictor that generates text token by token (the `generate` task): one whose
+ * `stream` is set (see Predictor in tasks/task.ts). `POST /generate` answers it with server-sent events:
  *   data: {"token":"h"}        one event per token, as it is produced
  *   event: done
  *   data: {"text":"hello"}     the whole text, last
@@ -9,10 +9,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Predictor } from '../tasks/task.js';
 
-export interface StreamingPredictor extends Predictor {
-  /** The tokens generated for one prompt, in order; stops early when `signal` aborts. */
-  stream(prompt: string, signal: AbortSignal): Iterable<string> | AsyncIterable<string>;
-}
+export type StreamingPredictor = Predictor & Required<Pick<Predictor, 'stream'>>;
 
 export function isStreaming(predictor: Predictor): predictor is StreamingPredictor {
   return typeof (predictor as Partial<StreamingPredictor>).stream === 'function';

@@ -80,6 +80,12 @@ export interface Predictor {
    * text (tab-separated) or, with `json`, JSON lines. Ends with a newline.
    */
   format(lines: string[], json: boolean): string;
+  /**
+   * For a predictor that generates text (a language model): the tokens generated for one
+   * prompt, as they come; stops early when `signal` aborts. `recurrent serve` streams them as
+   * server-sent events on POST /generate. Absent for predictors that answer in one piece.
+   */
+  stream?(prompt: string, signal: AbortSignal): Iterable<string> | AsyncIterable<string>;
 }
 
 /** The usual `format` of a predictor: one output line per input line, `input<TAB>prediction`. */
