@@ -4,7 +4,7 @@
  * metrics, the streaming hook, slow clients, and SIGTERM under load (nothing accepted is lost).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -14,6 +14,7 @@ import { createServer } from '../src/serve/server.js';
 import type { StreamingPredictor } from '../src/serve/streaming.js';
 import { loadPredictor } from '../src/tasks/model-dir.js';
 import { classifyModelDir, forecastModelDir, tagModelDir } from './model-dirs.js';
+import { tempDir } from './temp-dir.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const json = { 'content-type': 'application/json' };
@@ -239,6 +240,17 @@ describe('serve: slow clients and draining', () => {
     assert.ok(outcomes.ok >= 30 && outcomes.draining + outcomes.refused > 0, JSON.stringify(outcomes));
     assert.equal(outcomes.wrong, 0, JSON.stringify(outcomes));
     assert.deepEqual(outcomes.otherError.filter((e) => e !== 'ECONNRESET'), [], JSON.stringify(outcomes));
+  });
+});
+
+describe('recurrent serve (CLI)', () => {
+  test('a bad flag names the flag; a folder that is not a model directory is refused before listening', () => {
+    const bad = spawnSync(process.execPath, [cli, 'serve', classifyModelDir(), '--max-batch', '0'], { encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--max-batch must be an integer >= 1, got '0'/);
+    const missing = spawnSync(process.execPath, [cli, 'serve', tempDir('recurrent-serve-empty-'), '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /config\.json: not found/);
   });
 });
 

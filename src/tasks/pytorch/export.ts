@@ -34,10 +34,13 @@ export function exportPytorch(modelDir: string, out: string): PytorchExport {
   return { task: config.task, dir: out, files: ['model.py', 'weights.safetensors', 'config.json', 'train.py'].map((f) => join(out, f)) };
 }
 
-/** Reads a folder written by exportPytorch or by its train.py into the model directory `out`. */
+/**
+ * Reads a folder written by exportPytorch or by its train.py into the model directory `out`.
+ * The original run's metrics are not carried over: after training in PyTorch they would be stale.
+ */
 export function importPytorch(dir: string, out: string): { task: string; dir: string } {
   const { config, model } = loadModelDirectory(dir);
   mkdirSync(out, { recursive: true });
-  saveModelDirectory(out, model, { task: config.task, modelConfig: config.modelConfig, data: config.data }, { ...config.metrics, importedFrom: 'pytorch' });
+  saveModelDirectory(out, model, { task: config.task, modelConfig: config.modelConfig, data: config.data }, { importedFrom: 'pytorch' });
   return { task: config.task, dir: out };
 }
