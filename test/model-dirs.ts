@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Vocabulary } from '../src/data/vocabulary.js';
 import { SequenceClassifier } from '../src/models/classifier.js';
 import { Forecaster } from '../src/models/forecaster.js';
+import { Seq2Seq, type Seq2SeqConfig } from '../src/models/seq2seq.js';
 import type { CellType } from '../src/models/recurrent-layer.js';
 import { SequenceTagger } from '../src/models/tagger.js';
 import { saveModelDirectory } from '../src/tasks/model-dir.js';
@@ -53,6 +54,22 @@ export function forecastModelDir(o: ModelDirOptions = {}): string {
   const config = { horizon: 3, inputSize: 1, mode: 'autoregressive' as const, cell: o.cell ?? 'lstm', hiddenSize: o.hiddenSize ?? 8, numLayers: o.numLayers ?? 1, dropout: 0 };
   saveModelDirectory(dir, new Forecaster(config, new Generator(o.seed ?? 3)), {
     task: 'forecast', modelConfig: config, data: { scaling: { mean: 0.5, std: 2 }, inputLength: 6, horizon: 3, season: 4, lastDates: [] },
+  });
+  return dir;
+}
+
+/** A letters -> phonemes model; `attention` and `bidirectional` choose the decoder's variant. */
+export function seq2seqModelDir(o: ModelDirOptions & { attention?: Seq2SeqConfig['attention'] } = {}): string {
+  const dir = join(tempDir('recurrent-md-'), 'seq2seq');
+  const source = Vocabulary.build(WORDS.map((w) => [...w]));
+  const target = Vocabulary.build([['HH', 'AH', 'L', 'OW'], ['B', 'OW', 'N', 'ZH', 'UW', 'R'], ['D', 'AA', 'NG', 'K', 'AH']]);
+  const config = {
+    sourceVocabSize: source.size, targetVocabSize: target.size, embeddingDim: 8, hiddenSize: o.hiddenSize ?? 10, numLayers: o.numLayers ?? 1,
+    cell: o.cell ?? 'lstm', bidirectionalEncoder: o.bidirectional ?? true, attention: o.attention ?? 'luong', dropout: 0,
+    bosId: target.indexOf('<bos>'), eosId: target.indexOf('<eos>'),
+  };
+  saveModelDirectory(dir, new Seq2Seq(config, new Generator(o.seed ?? 4)), {
+    task: 'seq2seq', modelConfig: config, data: { sourceVocabulary: source.toJSON(), targetVocabulary: target.toJSON(), maxLength: 8 },
   });
   return dir;
 }

@@ -15,6 +15,8 @@ import { crossEntropy } from '../train/losses.js';
 import { indexBatches, meanLoss, padIds } from './batching.js';
 import { mostFrequent, tokenErrorRate } from './metrics.js';
 
+import { SEQ2SEQ_PY } from './pytorch/model-py.js';
+import { SEQ2SEQ_TRAIN_PY } from './pytorch/train-py.js';
 import { type Evaluation, formatPerLine, isPositiveInteger, type PreparedTask, type Predictor, savedValue, splitExamples, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface Seq2SeqExample {
@@ -146,5 +148,5 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       return [encoder, decoderStep];
     },
   },
-  pytorch: { unsupported: 'the attention decoder with greedy/beam decoding is not written in model.py yet (classify, tag and forecast are)' },
+  pytorch: { modelClass: { name: 'Seq2Seq', source: SEQ2SEQ_PY }, trainSource: SEQ2SEQ_TRAIN_PY, fullConfig: (model) => ({ ...model.config }) },
 };

@@ -182,6 +182,86 @@ class Forecaster(nn.Module):
         return torch.stack(steps, 1)
 `;
 
+/** Python of `Seq2Seq` (models/seq2seq.ts, attention.ts): the teacher-forced forward that training uses. */
+export const SEQ2SEQ_PY = `
+
+class Seq2Seq(nn.Module):
+    """source ids (B, S), source lengths (B), target input (B, T) starting with BOS -> logits (B, T, V).
+
+    Teacher forcing (every decoder input is the true previous token), as train.py trains it;
+    decoding (greedy or beam) stays in \`recurrent\` after import. The encoder's final state starts
+    the decoder (bidirectional: tanh(bridge([h_fwd; h_bwd])) per layer, and the same for c).
+    Attention over the encoder outputs M (B, S, D*H), padding masked out: 'luong' scores the
+    decoder output h_t against key(M) after each step, out = tanh(combine([context; h_t]));
+    'bahdanau' scores score(tanh(query(h_prev) + key(M))) before each step and feeds the context in.
+    """
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        hidden, embedding = cfg["hiddenSize"], cfg["embeddingDim"]
+        memory = (2 if cfg["bidirectionalEncoder"] else 1) * hidden
+        kind = cfg["attention"]
+        self.sourceEmbedding = nn.Embedding(cfg["sourceVocabSize"], embedding, padding_idx=0)
+        self.targetEmbedding = nn.Embedding(cfg["targetVocabSize"], embedding, padding_idx=0)
+        self.encoder = recurrent_layer(cfg, embedding, cfg["bidirectionalEncoder"])
+        self.decoder = recurrent_layer(cfg, embedding + (memory if kind == "bahdanau" else 0), False)
+        self.bridge = nn.Linear(2 * hidden, hidden) if cfg["bidirectionalEncoder"] else None
+        self.attention = None
+        if kind != "none":
+            self.attention = nn.Module()
+            self.attention.key = nn.Linear(memory, hidden, bias=False)
+            if kind == "bahdanau":
+                self.attention.query = nn.Linear(hidden, hidden, bias=False)
+                self.attention.score = nn.Linear(hidden, 1, bias=False)
+        self.combine = nn.Linear(memory + hidden, hidden) if kind == "luong" else None
+        self.dropout = nn.Dropout(cfg["dropout"])
+        self.head = nn.Linear(hidden + memory if kind == "bahdanau" else hidden, cfg["targetVocabSize"])
+
+    def bridged(self, s):
+        """(L*2, B, H) of a bidirectional encoder -> (L, B, H) for the decoder."""
+        if self.bridge is None:
+            return s
+        return torch.stack([torch.tanh(self.bridge(torch.cat([s[2 * l], s[2 * l + 1]], 1))) for l in range(self.cfg["numLayers"])], 0)
+
+    def encode(self, source, lengths):
+        output, state = run_packed(self.encoder, self.sourceEmbedding(source), lengths)
+        state = tuple(self.bridged(s) for s in state) if isinstance(state, tuple) else self.bridged(state)
+        padding = torch.arange(source.shape[1])[None, :] >= lengths[:, None]  # (B, S)
+        keys = self.attention.key(output) if self.attention is not None else output
+        return state, (output, keys, padding)
+
+    def attend(self, memory, queries):
+        """queries (B, steps, H) -> contexts (B, steps, D*H)."""
+        values, keys, padding = memory
+        if self.cfg["attention"] == "luong":
+            scores = queries @ keys.transpose(1, 2)
+        else:
+            scores = self.attention.score(torch.tanh(self.attention.query(queries).unsqueeze(2) + keys.unsqueeze(1))).squeeze(3)
+        weights = scores.masked_fill(padding.unsqueeze(1), float("-inf")).softmax(-1)
+        return weights @ values
+
+    def project(self, output, memory, context):
+        features = output
+        if self.cfg["attention"] == "luong":
+            features = torch.tanh(self.combine(torch.cat([self.attend(memory, output), output], 2)))
+        elif context is not None:
+            features = torch.cat([output, context], 2)
+        return self.head(self.dropout(features))
+
+    def forward(self, source, source_lengths, target_input):
+        state, memory = self.encode(source, source_lengths)
+        if self.cfg["attention"] != "bahdanau":
+            output, _ = self.decoder(self.targetEmbedding(target_input), state)
+            return self.project(output, memory, None)
+        logits = []
+        for t in range(target_input.shape[1]):
+            context = self.attend(memory, hidden_state(state)[-1].unsqueeze(1))
+            output, state = self.decoder(torch.cat([self.targetEmbedding(target_input[:, t:t + 1]), context], 2), state)
+            logits.append(self.project(output, memory, context))
+        return torch.cat(logits, 1)
+`;
+
 /** model.py for a task whose architecture is `classSource` defining `className`. */
 export function modelPy(task: string, classSource: string, className: string): string {
   return `${HEADER.replaceAll('{{task}}', task)}${classSource}

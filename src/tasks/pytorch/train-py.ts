@@ -175,6 +175,32 @@ def loss_of(model, batch):
     return F.mse_loss(model(window), target)
 `;
 
+/** The seq2seq part: source characters and target tokens with the saved vocabularies; teacher forcing. */
+export const SEQ2SEQ_TRAIN_PY = `
+
+def make_dataset(records, config, path):
+    source_vocabulary = Vocabulary(config["data"]["sourceVocabulary"])
+    target_vocabulary = Vocabulary(config["data"]["targetVocabulary"])
+    bos, eos = config["modelConfig"]["bosId"], config["modelConfig"]["eosId"]
+    sources, inputs, outputs = [], [], []
+    for line, record in records:
+        sources.append(source_vocabulary.encode(list(str(field(path, line, record, "source"))), path, line))
+        target = target_vocabulary.encode(tokens_of(field(path, line, record, "target")), path, line)
+        inputs.append([bos] + target)
+        outputs.append(target + [eos])
+    source, lengths = pad(sources, 0)
+    target_input, _ = pad(inputs, 0)
+    target_output, _ = pad(outputs, 0)
+    return TensorDataset(source, lengths, target_input, target_output)
+
+
+def loss_of(model, batch):
+    source, lengths, target_input, target_output = batch
+    width = int(lengths.max())
+    logits = model(source[:, :width], lengths, target_input)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_output.reshape(-1), ignore_index=0)
+`;
+
 const MAIN = `
 
 def main():
