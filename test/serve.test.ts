@@ -139,6 +139,7 @@ describe('serve: health, metrics, streaming', () => {
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type')!, /^text\/event-stream/);
     assert.equal(await r.text(), 'data: {"token":"c"}\n\ndata: {"token":"b"}\n\ndata: {"token":"a"}\n\nevent: done\ndata: {"text":"cba"}\n\n');
+    assert.match(await (await fetch(`${address}/metrics`)).text(), /^recurrent_requests_total\{route="\/generate",status="200"\} 1$/m);
     const bad = await fetch(`${address}/generate`, { method: 'POST', headers: json, body: JSON.stringify({ input: 7 }) });
     assert.equal(bad.status, 400);
     await app.close();
