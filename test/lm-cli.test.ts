@@ -14,6 +14,7 @@ import { loadSafetensors } from '../src/io/safetensors-file.js';
 import { loadOnnx } from '../src/onnx/index.js';
 import { loadTextCorpus } from '../src/data/text-corpus.js';
 import { loadLanguageModel } from '../src/tasks/language-model-dir.js';
+import { loadPredictor } from '../src/tasks/model-dir.js';
 import { prepareGenerate } from '../src/tasks/generate.js';
 import { Generator, models } from '../src/index.js'; // also registers the backends
 import { scoreStream } from '../src/train/lm-score.js';
@@ -54,6 +55,20 @@ describe('recurrent train --task generate / generate / evaluate', () => {
     assert.notEqual(run([...args, '--seed', '5']).stdout, a.stdout);
     const greedy = run(['generate', out, '--prompt', 'And', '--length', '20', '--temperature', '0']);
     assert.equal(run(['generate', out, '--prompt', 'And', '--length', '20', '--temperature', '0', '--seed', '9']).stdout, greedy.stdout, 'greedy ignores the seed');
+  });
+
+  test('the predictor streams tokens for recurrent serve: the text recurrent generate prints; an abort stops it', async () => {
+    const predictor = loadPredictor(out);
+    let text = '';
+    for await (const piece of predictor.stream!('And God', new AbortController().signal)) text += piece;
+    assert.equal(`And God${text}\n`, run(['generate', out, '--prompt', 'And God', '--length', '200', '--temperature', '0.8', '--seed', '0']).stdout);
+    const abort = new AbortController();
+    let count = 0;
+    for await (const piece of predictor.stream!('And God', abort.signal)) {
+      void piece;
+      if (++count === 5) abort.abort();
+    }
+    assert.equal(count, 5);
   });
 
   test('evaluate: bits per character of a held-out file, as scoring it in one stream in-process gives', () => {

@@ -11,7 +11,9 @@ import { registerEvaluate } from './evaluate-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerExport } from './export-command.js';
 import { registerGenerate } from './generate-command.js';
+import { registerImport } from './import-command.js';
 import { registerPredict } from './predict-command.js';
+import { registerServe } from './serve-command.js';
 import { registerTrain } from './train-command.js';
 
 /** The package's version: package.json is 2 levels up from dist/cli/ and 3 from build/src/cli/. */
@@ -31,9 +33,11 @@ const program = new Command('recurrent')
 registerTrain(program);
 registerPredict(program);
 registerExport(program);
+registerImport(program);
 registerExplain(program);
 registerGenerate(program);
 registerEvaluate(program);
+registerServe(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof RecurrentError) {

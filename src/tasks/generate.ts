@@ -125,6 +125,13 @@ function generatePredictor(model: LanguageModel, artifacts: TaskArtifacts): Pred
   return {
     task: 'generate',
     predict,
+    // `recurrent serve`'s POST /generate: the tokens of one prompt as they are drawn.
+    async *stream(prompt, signal) {
+      for await (const token of model.generate(prompt.length > 0 ? prompt : '\n', { length: tokenizer.level === 'chars' ? 200 : 40, temperature: 0.8, seed: 0 })) {
+        if (signal.aborted) return;
+        yield token.text;
+      }
+    },
     format: (lines, json) => predict(lines).map((p, i) => (json ? JSON.stringify({ input: lines[i], prediction: p }) : `${lines[i]}${p}`)).join('\n').concat('\n'),
   };
 }
@@ -185,6 +192,7 @@ export const generateTask: TaskDefinition<LanguageModel, LanguageModelConfig> = 
     const tokenizer = TextTokenizer.fromJSON(artifacts.data['tokenizer']);
     return evaluateLanguageModel(model, tokenizer, file);
   },
+  pytorch: { unsupported: 'the PyTorch export of a language model (model.py with its optionally tied output layer, train.py over parallel streams with carried state) is not written yet' },
   onnx: {
     graphs: ['model.onnx'],
     notes: [
