@@ -67,20 +67,62 @@ export class Attributes {
   }
 }
 
-export class OpContext {
-  readonly attrs: Attributes;
+/**
+ * Layout changes folded into a recurrent node when the graph loads (see ../fold.ts): its X is
+ * read batch-first (batch, time, input) instead of through a Transpose, and its Y is written as
+ * (batch, time, hidden) instead of through Squeeze + Transpose.
+ */
+export interface FoldedLayout {
+  batchFirstX: boolean;
+  batchFirstY: boolean;
+}
+
+/** What stays the same for a node from run to run: its label and its parsed attributes. */
+export class NodeInfo {
   /** `ONNX node 'name' (OpType)` for messages. */
   readonly where: string;
+  readonly attrs: Attributes;
 
   constructor(
     readonly node: NodeProto,
     readonly index: number,
-    readonly inputs: readonly (NDArray | null)[],
-    readonly opset: number,
     readonly file: string,
+    readonly folded: FoldedLayout | null = null,
   ) {
     this.where = `ONNX node '${node.name || `#${index}`}' (${node.op_type})`;
     this.attrs = new Attributes(node.attribute ?? [], this);
+  }
+
+  formatError(message: string): FormatError {
+    return new FormatError(this.file, `${this.where}: ${message}`);
+  }
+}
+
+export class OpContext {
+  readonly attrs: Attributes;
+  /** `ONNX node 'name' (OpType)` for messages. */
+  readonly where: string;
+  readonly node: NodeProto;
+  readonly index: number;
+  readonly file: string;
+  /** Layout changes folded into this node at load (recurrent nodes only), or null. */
+  readonly folded: FoldedLayout | null;
+
+  /** `info` is the node's NodeInfo, or the node itself (its NodeInfo is then made here). */
+  constructor(
+    info: NodeInfo | NodeProto,
+    index: number,
+    readonly inputs: readonly (NDArray | null)[],
+    readonly opset: number,
+    file: string,
+  ) {
+    const known = info instanceof NodeInfo ? info : new NodeInfo(info, index, file);
+    this.node = known.node;
+    this.index = known.index;
+    this.file = known.file;
+    this.where = known.where;
+    this.attrs = known.attrs;
+    this.folded = known.folded;
   }
 
   /** A malformed model (bad attribute, missing required input). */
