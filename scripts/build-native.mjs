@@ -50,6 +50,13 @@ function newestSource() {
   return newest;
 }
 
+// The kind constants (native/src/kinds.generated.h) come from the cell-family table
+// (src/families.ts); an installed package has no src/ and builds from the committed header.
+if (existsSync(join(root, 'src/families.ts'))) {
+  const { writeKinds } = await import('./kinds-codegen.mjs');
+  if (writeKinds('native')) console.log('recurrent: wrote native/src/kinds.generated.h from src/families.ts');
+}
+
 if (process.env['RECURRENT_SKIP_NATIVE'] === '1') {
   console.log('recurrent: native addon build skipped (RECURRENT_SKIP_NATIVE=1)');
   process.exit(0);

@@ -11,6 +11,10 @@
  * reason.
  */
 import { ValueError } from '../errors.js';
+import type { CellKind } from '../families.js';
+
+// The kernel kinds, their gate counts and cache widths are the cell-family table's.
+export { type CellKind, cacheWidth, gateCount } from '../families.js';
 
 /**
  * `C = beta * C + op(A) · op(B) (+ bias)`, row-major. `op(A)` is `[m, k]`, `op(B)` is `[k, n]`,
@@ -77,9 +81,6 @@ export interface GemmPackedArgs {
   bias?: Float32Array | null;
   biasOffset?: number;
 }
-
-/** The cell families with a fused step kernel. */
-export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
 
 /**
  * One time step of a cell's pointwise math for `rows` batch rows. Layouts (row-major):
@@ -182,17 +183,6 @@ export interface Backend {
 }
 
 export type BackendName = 'reference' | 'wasm' | 'native';
-
-/** Number of gate blocks in W_ih/W_hh for each cell family. */
-export function gateCount(kind: CellKind): number {
-  return kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
-}
-
-/** Floats cached per batch row per step for backward. */
-export function cacheWidth(kind: CellKind, hidden: number): number {
-  // rnn: h; lstm: i, f, g, o, tanh(c); gru: r, z, n, (W_hn h + b_hn)
-  return kind === 'lstm' ? 5 * hidden : kind === 'gru' ? 4 * hidden : hidden;
-}
 
 const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'reference'];
 

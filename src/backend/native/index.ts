@@ -13,6 +13,7 @@ import {
   type Backend, type CellBackwardArgs, type CellForwardArgs, type CellKind, type GemmArgs, type GemmPackedArgs,
   type PackArgs, type PackedMatrix, type RecurrentStepsArgs, registerBackend,
 } from '../backend.js';
+import { CELL_KINDS } from '../../families.js';
 
 /** The addon's exports (see native/src/addon.cpp). */
 export interface NativeAddon {
@@ -44,7 +45,6 @@ export interface NativeInfo {
 }
 
 const ADDON_FILE = 'native/build/Release/recurrent_native.node';
-const KIND_CODE: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, lstm: 2, gru: 3 };
 
 type GetBuiltin = (id: string) => unknown;
 
@@ -140,17 +140,17 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
       addon.gemmPacked(a.m, a.a, a.aOffset ?? 0, a.lda, a.transA ?? false, a.b.buffer, a.c, a.cOffset ?? 0, a.ldc, a.beta, a.bias ?? null, a.biasOffset ?? 0);
     },
     cellForward(kind: CellKind, a: CellForwardArgs): void {
-      addon.cellForward(KIND_CODE[kind], a.rows, a.hidden, a.gx, a.gxOffset, a.gh, a.hPrev, a.cPrev, a.hOut, a.cOut, a.cache, a.cacheOffset);
+      addon.cellForward(CELL_KINDS[kind].code, a.rows, a.hidden, a.gx, a.gxOffset, a.gh, a.hPrev, a.cPrev, a.hOut, a.cOut, a.cache, a.cacheOffset);
     },
     cellBackward(kind: CellKind, a: CellBackwardArgs): void {
-      addon.cellBackward(KIND_CODE[kind], a.rows, a.hidden, a.dh, a.dc, a.cache, a.cacheOffset, a.hPrev, a.hPrevOffset, a.cPrev, a.cPrevOffset, a.dgx, a.dgxOffset, a.dgh, a.dghOffset, a.dhPrev, a.dcPrev);
+      addon.cellBackward(CELL_KINDS[kind].code, a.rows, a.hidden, a.dh, a.dc, a.cache, a.cacheOffset, a.hPrev, a.hPrevOffset, a.cPrev, a.cPrevOffset, a.dgx, a.dgxOffset, a.dgh, a.dghOffset, a.dhPrev, a.dcPrev);
     },
     columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
       addon.columnSums(src, rows, width, out);
     },
     recurrentSteps(kind: CellKind, a: RecurrentStepsArgs): void {
       if (!(a.packedHh instanceof NativePacked)) throw new ValueError('recurrentSteps', 'the matrix was not packed by the native backend');
-      addon.recurrentSteps(KIND_CODE[kind], a.rows, a.hidden, a.tStart, a.count, a.reverse, a.blockFirst, a.gx, a.packedHh.buffer, a.bHh, a.h, a.c, a.output, a.lengths, a.gh, a.hRaw, a.cNew, a.cache);
+      addon.recurrentSteps(CELL_KINDS[kind].code, a.rows, a.hidden, a.tStart, a.count, a.reverse, a.blockFirst, a.gx, a.packedHh.buffer, a.bHh, a.h, a.c, a.output, a.lengths, a.gh, a.hRaw, a.cNew, a.cache);
     },
   };
 }
