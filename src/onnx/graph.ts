@@ -16,6 +16,7 @@
  * Supported operators: see `supportedOperators()`; the recurrent ones in ops/recurrent.ts.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { FormatError, RecurrentError, ShapeError, ValueError } from '../errors.js';
 import type { NpyArray } from '../io/npy.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -34,6 +35,25 @@ const OPS: Record<string, OpImpl> = { ...elementwiseOps, ...linalgOps, ...layout
 /** Names of the operators this runtime implements (default ONNX domain). */
 export function supportedOperators(): string[] {
   return Object.keys(OPS).sort();
+}
+
+let baselineCodeAsked = false;
+
+/**
+ * Asks V8 to compile each function to baseline machine code (Sparkplug) when it is first
+ * compiled, instead of interpreting it until it has run many times. A model is often run a few
+ * times per process (`recurrent predict --repeat 10`): interpreted, the JavaScript around the
+ * kernels took about twice as long as the kernels themselves. The flag changes no result, only
+ * which tier runs first; it is process-wide and set once, when the first model loads.
+ */
+function askForBaselineCode(): void {
+  if (baselineCodeAsked) return;
+  baselineCodeAsked = true;
+  try {
+    setFlagsFromString('--always-sparkplug');
+  } catch {
+    // a runtime without the flag runs as before
+  }
 }
 
 /** Oldest default-domain opset accepted (RNN/LSTM/GRU took their current form in opset 7). */
@@ -106,6 +126,7 @@ export class OnnxModel {
   private plan: PlannedNode[] = [];
 
   constructor(model: ModelProto, file: string) {
+    askForBaselineCode();
     this.file = file;
     const graph = model.graph;
     if (!graph) throw new FormatError(file, 'the model has no graph');
@@ -242,6 +263,19 @@ export class OnnxModel {
     for (const { node, i } of order) this.plan.push({ info: new NodeInfo(node, i, file), impl: OPS[node.op_type!]!, frees: [], memo: null, memoizable: false });
   }
 
+  /**
+   * The operators a run executes, in order: what is left after loading (constant nodes computed,
+   * layout nodes folded into recurrent nodes). A folded recurrent node is listed with what it
+   * absorbed, e.g. `LSTM (batch-first X, batch-first Y)`.
+   */
+  get operatorsPerRun(): string[] {
+    return this.plan.map(({ info }) => {
+      const f = info.folded;
+      const parts = f ? [f.batchFirstX && 'batch-first X', f.batchFirstY && 'batch-first Y'].filter(Boolean) : [];
+      return parts.length ? `${info.node.op_type} (${parts.join(', ')})` : info.node.op_type ?? '';
+    });
+  }
+
   /** Brings a feed to the declared element type and checks the declared dims. */
   private prepareFeed(info: OnnxValueInfo, feed: OnnxFeed, bindings: Map<string, [number, string]>): NDArray {
     const where = `ONNX input '${info.name}'`;
@@ -295,7 +329,11 @@ export class OnnxModel {
   /** Runs the graph; every output as typed arrays (float32, int32 or int64), see `toNpyArray`. */
   runArrays(feeds: Record<string, OnnxFeed>): Record<string, NpyArray> {
     const raw = this.runRaw(feeds);
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, toNpyArray(v)]));
+    // A float32 output computed in this run is handed over as it is; one that shares memory with
+    // a constant, a feed or a memoized value (kept for later runs) is copied.
+    const kept = new Set<ArrayBufferLike>([...this.initializers.values(), ...this.plan.flatMap((p) => p.memo?.outputs ?? [])].map((v) => v?.data.buffer).filter((b) => b !== undefined));
+    for (const feed of Object.values(feeds)) kept.add(ArrayBuffer.isView(feed) ? feed.buffer : feed.data.buffer);
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.type === 'float32' && !kept.has(v.data.buffer) ? { dtype: 'float32', shape: [...v.shape], data: v.data as Float32Array } : toNpyArray(v)]));
   }
 
   /** Runs the graph; every output as a float32 Tensor (integer outputs converted). */

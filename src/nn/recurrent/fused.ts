@@ -23,7 +23,7 @@
  *
  * Kernels: the weights used at every step (W_hhᵀ, W_hrᵀ forward; W_hh, W_hr backward; W_ih when
  * there are several projection blocks) are packed once per call with backend.packB and released
- * at the end; biases are added by the GEMM kernels (after the product, as before); bias gradients
+ * at the end, or kept across calls in the caller's `packing` (packing.ts); biases are added by the GEMM kernels (after the product, as before); bias gradients
  * are backend.columnSums. With the reference backend every value is bit-for-bit what the plain
  * loops gave (same operations in the same order).
  */
@@ -32,6 +32,7 @@ import { CELL_KINDS, type CellKind, FAMILIES, cacheWidth } from '../../families.
 import { needsGrad } from '../../tensor/autograd.js';
 import { multiOpResult } from '../../tensor/ops/result.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { PackedWeight, WeightPacking } from './packing.js';
 import { maskCarryBackward, maskStepBackward, maskStepForward } from './row-mask.js';
 
 export interface FusedLayerArgs {
@@ -51,6 +52,11 @@ export interface FusedLayerArgs {
   lengths: Int32Array | null;
   /** Process time from last to first (the reverse direction of a bidirectional layer). */
   reverse: boolean;
+  /**
+   * Packed weights kept by the caller across calls (see packing.ts); the caller releases them
+   * when the weights change. Without it the weights are packed per call and freed at its end.
+   */
+  packing?: WeightPacking | null;
 }
 
 export interface FusedLayerResult {
@@ -117,19 +123,31 @@ function stepState(args: FusedLayerArgs, d: Dims): StepState {
   };
 }
 
+/** A weight packed for this call, or taken from (and kept in) the caller's `packing`. */
+function pack(backend: Backend, args: FusedLayerArgs, which: PackedWeight, source: Parameters<Backend['packB']>[0]): PackedMatrix {
+  return args.packing ? args.packing.get(backend, which, source) : backend.packB(source);
+}
+
 /**
- * The weights packed once per call for the forward GEMMs: W_ihᵀ `[I, GH]` (only when there are
- * several GX blocks), W_hhᵀ `[P, GH]`, W_hrᵀ `[H, P]`. Release with {@link releaseAll}.
+ * The weights packed for the forward GEMMs: W_ihᵀ `[I, GH]` (only when there are several GX
+ * blocks), W_hhᵀ `[P, GH]`, W_hrᵀ `[H, P]`. Release with {@link releaseAll}.
  */
 function packForward(backend: Backend, args: FusedLayerArgs, d: Dims): { ih: PackedMatrix | null; hh: PackedMatrix; hr: PackedMatrix | null } {
   const { T, I, H, P, GH, blockSteps } = d;
-  const ih = T > blockSteps ? backend.packB({ k: I, n: GH, b: args.wIh.data, ldb: I, transB: true }) : null;
-  const hh = backend.packB({ k: P, n: GH, b: args.wHh.data, ldb: P, transB: true });
-  const hr = args.wHr ? backend.packB({ k: H, n: P, b: args.wHr.data, ldb: H, transB: true }) : null;
+  const ih = T > blockSteps ? pack(backend, args, 'ihT', { k: I, n: GH, b: args.wIh.data, ldb: I, transB: true }) : null;
+  const hh = pack(backend, args, 'hhT', { k: P, n: GH, b: args.wHh.data, ldb: P, transB: true });
+  const hr = args.wHr ? pack(backend, args, 'hrT', { k: H, n: P, b: args.wHr.data, ldb: H, transB: true }) : null;
   return { ih, hh, hr };
 }
 
-function releaseAll(packed: Record<string, PackedMatrix | null>): void {
+/** A scratch buffer of this call (kept in the caller's `packing` for the next call, when there is one). */
+function scratch(args: FusedLayerArgs, name: string, length: number): Float32Array {
+  return args.packing ? args.packing.scratch(name, length) : new Float32Array(length);
+}
+
+/** Frees the matrices packed for this call (those kept in the caller's `packing` stay). */
+function releaseAll(args: FusedLayerArgs, packed: Record<string, PackedMatrix | null>): void {
+  if (args.packing) return;
   for (const p of Object.values(packed)) p?.release();
 }
 
@@ -175,8 +193,8 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
   const { T, B, GH, CW, blockSteps } = d;
   const { kind, lengths, reverse } = args;
   const s = stepState(args, d);
-  const gx = new Float32Array(blockSteps * B * GH);
-  const cache = new Float32Array(B * CW);
+  const gx = scratch(args, 'gx', blockSteps * B * GH);
+  const cache = scratch(args, 'cache', B * CW);
   const packed = packForward(backend, args, d);
   const blockKernel = !args.wHr && backend.recurrentSteps ? backend.recurrentSteps.bind(backend) : null;
   try {
@@ -196,7 +214,7 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
       }
     }
   } finally {
-    releaseAll(packed);
+    releaseAll(args, packed);
   }
   return s;
 }
@@ -224,7 +242,7 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
     hRaw: args.wHr ? new Float32Array(T * B * H) : null,
     cache: new Float32Array(T * B * CW),
   };
-  const gx = new Float32Array(blockSteps * B * GH);
+  const gx = scratch(args, 'gx', blockSteps * B * GH);
   const packed = packForward(backend, args, d);
   try {
     for (let first = 0; first < T; first += blockSteps) {
@@ -241,7 +259,7 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
       }
     }
   } finally {
-    releaseAll(packed);
+    releaseAll(args, packed);
   }
   return { s, saved };
 }
@@ -275,7 +293,7 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
   const dWhr = wHr ? new Float32Array(P * H) : null;
 
   // W_hh ([GH, P]) and W_hr ([P, H]) as the B of the per-step GEMMs, prepared once.
-  const packed = { hh: backend.packB({ k: GH, n: P, b: wHh.data, ldb: P }), hr: wHr ? backend.packB({ k: P, n: H, b: wHr.data, ldb: H }) : null };
+  const packed = { hh: pack(backend, args, 'hh', { k: GH, n: P, b: wHh.data, ldb: P }), hr: wHr ? pack(backend, args, 'hr', { k: P, n: H, b: wHr.data, ldb: H }) : null };
   try {
     for (let s = T - 1; s >= 0; s--) {
       const t = timeAt(reverse, T, s);
@@ -294,7 +312,7 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
       maskCarryBackward(lengths, t, all, B, P, H, dhPrev, direct ? dhDirect : null, dcPrev, dhCarry, dcCarry);
     }
   } finally {
-    releaseAll(packed);
+    releaseAll(args, packed);
   }
 
   const need = (t: Tensor) => t.requiresGrad;

@@ -34,10 +34,11 @@
 import '../../backend/reference/index.js';
 import type { CellKind } from '../../backend/backend.js';
 import { fusedRecurrentLayer } from '../../nn/recurrent/fused.js';
+import { WeightPacking } from '../../nn/recurrent/packing.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
-import { transposeData } from './util.js';
+import { movesNoData, transposeData } from './util.js';
 
 type Family = 'RNN' | 'LSTM' | 'GRU';
 
@@ -90,8 +91,19 @@ function makeActivation(name: string, alpha: number, beta: number): Activation {
   }
 }
 
-/** The activation functions per direction, with their alpha/beta taken in list order. */
+/** readActivations' result per node (its Attributes object) and direction count. */
+const activationsOfNode = new WeakMap<object, { directions: number; specs: ActivationSpec[][] }>();
+
+/** The activation functions per direction, with their alpha/beta taken in list order (read once per node). */
 function readActivations(ctx: OpContext, family: Family, directions: number): ActivationSpec[][] {
+  const known = activationsOfNode.get(ctx.attrs);
+  if (known && known.directions === directions) return known.specs;
+  const specs = parseActivations(ctx, family, directions);
+  activationsOfNode.set(ctx.attrs, { directions, specs });
+  return specs;
+}
+
+function parseActivations(ctx: OpContext, family: Family, directions: number): ActivationSpec[][] {
   const perDirection = DEFAULT_ACTIVATIONS[family].length;
   let names = ctx.attrs.strings('activations') ?? [];
   if (names.length === 0) names = Array.from({ length: directions }, () => DEFAULT_ACTIVATIONS[family]).flat();
@@ -242,18 +254,20 @@ interface DirectionResult {
   c: Float32Array | null;
 }
 
-/** One direction's weights in PyTorch's gate order, as the fused kernel takes them. */
+/** One direction's weights in PyTorch's gate order, as the fused kernel takes them, and their packed copies. */
 interface FusedWeights {
   wIh: Tensor;
   wHh: Tensor;
   bIh: Tensor | null;
   bHh: Tensor | null;
+  packing: WeightPacking;
 }
 
 /**
- * Weights reordered for the fused kernel, per W array and direction. W, R and B are constants
- * in an exported model (initializers: the same arrays at every run), so this is done once per
- * model; an entry is used only while R and B are the arrays it was made from.
+ * Weights reordered (and, by the fused kernel, packed) per W array and direction. W, R and B are
+ * constants in an exported model (initializers: the same arrays at every run), so this is done
+ * once per model; an entry is used only while R and B are the arrays it was made from. Values are
+ * never written after they are made, so the packed copies stay right.
  */
 const preparedWeights = new WeakMap<object, { r: object; b: object | null; directions: (FusedWeights | undefined)[] }>();
 
@@ -269,12 +283,13 @@ function fusedWeights(s: Setup, d: number): FusedWeights {
     wHh: new Tensor(pytorchOrder(s, s.r.data as Float32Array, d * G * H * H, H), [G * H, H]),
     bIh: s.b ? new Tensor(pytorchOrder(s, s.b.data as Float32Array, d * 2 * G * H, 1), [G * H]) : null,
     bHh: s.b ? new Tensor(pytorchOrder(s, s.b.data as Float32Array, d * 2 * G * H + G * H, 1), [G * H]) : null,
+    packing: new WeightPacking(),
   });
 }
 
 function runFused(s: Setup, d: number, kind: CellKind): DirectionResult {
   const { T, N, I, H } = s;
-  const { wIh, wHh, bIh, bHh } = fusedWeights(s, d);
+  const { wIh, wHh, bIh, bHh, packing } = fusedWeights(s, d);
   const state = (a: NDArray | null) => new Tensor(a ? Float32Array.from(a.data.subarray(d * N * H, (d + 1) * N * H)) : new Float32Array(N * H), [N, H]);
   const lengths = s.lens.every((v) => v === T) ? null : s.lens;
   const result = fusedRecurrentLayer({
@@ -286,6 +301,7 @@ function runFused(s: Setup, d: number, kind: CellKind): DirectionResult {
     wHr: null,
     lengths,
     reverse: s.directions[d] === 'reverse',
+    packing,
   });
   return { y: result.output.data, h: result.h.data, c: result.c?.data ?? null };
 }
@@ -414,7 +430,8 @@ function recurrent(family: Family): OpImpl {
     }
     const outputs: (NDArray | null)[] = [Y, Yh, family === 'LSTM' ? Yc : null];
     if (s.batchFirstY) {
-      outputs[0] = transposeData(Y, [2, 0, 1, 3], make); // (N, T, D, H)
+      // (N, T, D, H); with one batch row or one step the data order is the same (values are never written after they are made).
+      outputs[0] = movesNoData(Y.shape, [2, 0, 1, 3]) ? makeArray('float32', [N, T, D, H], Y.data) : transposeData(Y, [2, 0, 1, 3], make);
       // A Squeeze + Transpose folded in at load: (N, T, H).
       if (s.layout === 0) outputs[0].shape = [N, T, H];
     }

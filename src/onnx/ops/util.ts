@@ -46,7 +46,9 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
 
 /** The values of a 1-D (or scalar) integer array as numbers. */
 export function intList(a: NDArray): number[] {
-  return Array.from(a.data, (v) => Number(v));
+  const out = new Array<number>(a.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Number(a.data[i]);
+  return out;
 }
 
 /** The single value of a scalar or one-element array. */
