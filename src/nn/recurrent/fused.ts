@@ -140,6 +140,25 @@ function packForward(backend: Backend, args: FusedLayerArgs, d: Dims): { ih: Pac
   return { ih, hh, hr };
 }
 
+/**
+ * dGX and dGH, `(T, B, GH)` each (26 MB apiece for an LSTM at (64, 100, 128, 256)), kept from one
+ * backward to the next instead of allocated fresh each training step (page faults, zeroing and
+ * garbage collection of tens of MB per step). An array is taken out while a backward uses it
+ * and given back at its end; at most SCRATCH_KEPT arrays are kept (the most recent).
+ */
+const SCRATCH_KEPT = 4;
+const backwardScratch = {
+  kept: [] as Float32Array[],
+  take(length: number): Float32Array {
+    const k = this.kept.findIndex((b) => b.length === length);
+    return k >= 0 ? this.kept.splice(k, 1)[0]! : new Float32Array(length);
+  },
+  give(b: Float32Array): void {
+    this.kept.push(b);
+    if (this.kept.length > SCRATCH_KEPT) this.kept.shift();
+  },
+};
+
 /** A scratch buffer of this call (kept in the caller's `packing` for the next call, when there is one). */
 function scratch(args: FusedLayerArgs, name: string, length: number): Float32Array {
   return args.packing ? args.packing.scratch(name, length) : new Float32Array(length);
@@ -282,8 +301,10 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
   // Without a path from h_prev besides W_hh (RNN, LSTM) the gradients of the two projections are
   // equal (the cell kernels write the same values to both), so one array serves as both.
   const direct = FAMILIES[CELL_KINDS[kind].family].directHiddenPath;
-  const dgx = new Float32Array(T * B * GH);
-  const dgh = direct ? new Float32Array(T * B * GH) : dgx;
+  // Every element of dGX and dGH is written below (the cell kernels write with `=`, zeros for
+  // ended rows), so recycled arrays need no clearing.
+  const dgx = backwardScratch.take(T * B * GH);
+  const dgh = direct ? backwardScratch.take(T * B * GH) : dgx;
   const dhT = new Float32Array(B * P);
   const dhRaw = wHr ? new Float32Array(B * H) : dhT;
   const dc = hasCell ? new Float32Array(B * H) : null;
@@ -343,6 +364,8 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
   if (bIh) result.push(dbIh);
   if (bHh) result.push(dbHh);
   if (wHr) result.push(dWhr);
+  backwardScratch.give(dgx);
+  if (dgh !== dgx) backwardScratch.give(dgh);
   return result;
 }
 
