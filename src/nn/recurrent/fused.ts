@@ -29,6 +29,7 @@
  */
 import { type Backend, type PackedMatrix, getBackend } from '../../backend/backend.js';
 import { CELL_KINDS, type CellKind, FAMILIES, cacheWidth } from '../../families.js';
+import { GradientError } from '../../errors.js';
 import { needsGrad } from '../../tensor/autograd.js';
 import { multiOpResult } from '../../tensor/ops/result.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -141,12 +142,15 @@ function packForward(backend: Backend, args: FusedLayerArgs, d: Dims): { ih: Pac
 }
 
 /**
- * dGX and dGH, `(T, B, GH)` each (26 MB apiece for an LSTM at (64, 100, 128, 256)), kept from one
- * backward to the next instead of allocated fresh each training step (page faults, zeroing and
- * garbage collection of tens of MB per step). An array is taken out while a backward uses it
- * and given back at its end; at most SCRATCH_KEPT arrays are kept (the most recent).
+ * The large arrays of a training step, kept from one step to the next instead of allocated fresh
+ * each time (page faults on first touch, zeroing and garbage collection of tens of MB per step):
+ * the backward's dGX and dGH `(T, B, GH)` (26 MB apiece for an LSTM at (64, 100, 128, 256)) and
+ * the forward's saved activations (h_prev, c_prev, h_raw, the cell cache: 46 MB there). An array
+ * is taken out while it is in use and given back when the backward that reads it ends; at most
+ * SCRATCH_KEPT arrays are kept (the most recent). Every user writes all of an array before
+ * reading it, so recycled arrays need no clearing.
  */
-const SCRATCH_KEPT = 4;
+const SCRATCH_KEPT = 16;
 const backwardScratch = {
   kept: [] as Float32Array[],
   take(length: number): Float32Array {
@@ -248,6 +252,8 @@ interface Saved {
   hRaw: Float32Array | null;
   /** (T, B, CW): the cell kernel's cache. */
   cache: Float32Array;
+  /** Given back for reuse when the backward ended (a second backward through the graph is refused). */
+  released: boolean;
 }
 
 /** Forward with saved activations: the same steps as {@link inferenceBlock}, keeping {@link Saved}. */
@@ -256,10 +262,11 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
   const { lengths, reverse } = args;
   const s = stepState(args, d);
   const saved: Saved = {
-    hPrev: new Float32Array(T * B * P),
-    cPrev: s.c ? new Float32Array(T * B * H) : null,
-    hRaw: args.wHr ? new Float32Array(T * B * H) : null,
-    cache: new Float32Array(T * B * CW),
+    hPrev: backwardScratch.take(T * B * P),
+    cPrev: s.c ? backwardScratch.take(T * B * H) : null,
+    hRaw: args.wHr ? backwardScratch.take(T * B * H) : null,
+    cache: backwardScratch.take(T * B * CW),
+    released: false,
   };
   const gx = scratch(args, 'gx', blockSteps * B * GH);
   const packed = packForward(backend, args, d);
@@ -294,6 +301,9 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
 function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, saved: Saved, grads: Float32Array[]): (Float32Array | null)[] {
   const { T, B, I, H, P, GH, CW } = d;
   const { kind, x, wIh, wHh, bIh, bHh, wHr, lengths, reverse } = args;
+  if (saved.released) {
+    throw new GradientError(`backward through a ${kind} layer a second time: its saved activations are freed by the first backward (as in PyTorch without retain_graph); run the forward again`);
+  }
   const gOut = grads[0]!;
   const dhCarry = Float32Array.from(grads[1]!);
   const hasCell = saved.cPrev !== null;
@@ -366,6 +376,8 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
   if (wHr) result.push(dWhr);
   backwardScratch.give(dgx);
   if (dgh !== dgx) backwardScratch.give(dgh);
+  for (const b of [saved.hPrev, saved.cPrev, saved.hRaw, saved.cache]) if (b) backwardScratch.give(b);
+  saved.released = true;
   return result;
 }
 
