@@ -374,6 +374,10 @@ Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
 // recurrentSteps(kind, rows, hidden, tStart, count, reverse, blockFirst, gx, packedHh, bHh, h, c,
 //                output, lengths, gh, hRaw, cNew, cache)
 //
+// The mirror of the TypeScript inference block (inferenceBlock in src/nn/recurrent/fused.ts: its
+// per-step cellStep + maskStepForward loop), which calls this where the backend has it; a change to
+// one must be made to the other.
+//
 // Inference only (nothing kept for backward, no LSTM projection): `count` time steps of one
 // layer and direction in one call, t = tStart, tStart +- 1, ... For each: gh = h·W_hhᵀ + b_hh
 // (packedHh: W_hhᵀ packed, [hidden, G·hidden]); the cell's pointwise step from

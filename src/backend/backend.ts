@@ -140,7 +140,8 @@ export interface CellBackwardArgs {
  * `gh`, then every row with `t < lengths[row]` (all rows when lengths is null) copies its new
  * state into `h` (`[rows, hidden]`), `c` (LSTM) and `output[t]` (`[time, rows, hidden]`). `gh`,
  * `hRaw`, `cNew` and `cache` are scratch of one step. It must give exactly what the per-step
- * calls (gemmPacked, cellForward, the copies) give.
+ * calls (gemmPacked, cellForward, the copies) give: it mirrors the per-step loop of
+ * `inferenceBlock` in nn/recurrent/fused.ts (cellStep, then maskStepForward).
  */
 export interface RecurrentStepsArgs {
   rows: number;

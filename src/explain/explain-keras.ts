@@ -7,6 +7,7 @@
  * returns four (LSTM) or two states, forward first.
  */
 import { ValueError } from '../errors.js';
+import { FAMILIES } from '../families.js';
 import { bidirectional } from '../layers/wrappers.js';
 import { gru } from '../layers/recurrent/gru.js';
 import { lstm } from '../layers/recurrent/lstm.js';
@@ -47,7 +48,7 @@ export function explainKeras(spec: ExplainSpec & { keras: { returnSequences: boo
   const result = noGrad(() => (layer.apply as (x: Tensor, o: object) => Tensor | Tensor[])(x, mask ? { mask } : {}));
   const outputs = Array.isArray(result) ? result : [result];
   const output = outputs[0]!;
-  const stateNames = spec.cell === 'lstm' ? ['h', 'c'] : ['h'];
+  const stateNames = FAMILIES[spec.cell].states;
   const names = ['output', ...(returnState ? (bi ? [...stateNames.map((s) => `forward_${s}`), ...stateNames.map((s) => `backward_${s}`)] : stateNames.map((s) => `state_${s}`)) : [])];
   const lens = lengths ?? new Array<number>(batch).fill(time);
   const forwardH = returnState ? outputs[1]! : null;
@@ -81,7 +82,7 @@ export function explainKeras(spec: ExplainSpec & { keras: { returnSequences: boo
   const weightNames = layer.weightNames();
   const parameters = layer.getWeights().map((w, i) => ({ name: weightNames[i]!, shape: [...w.shape], count: w.size }));
   return {
-    layer: `${bi ? 'bidirectional(' : ''}${spec.cell === 'lstm' ? 'lstm' : spec.cell === 'gru' ? 'gru' : 'simpleRNN'}({ units: ${units}, returnSequences: ${returnSequences}, returnState: ${returnState} })${bi ? ')' : ''}`,
+    layer: `${bi ? 'bidirectional(' : ''}${FAMILIES[spec.cell].kerasFactory}({ units: ${units}, returnSequences: ${returnSequences}, returnState: ${returnState} })${bi ? ')' : ''}`,
     input: { name: 'x', shape: spec.input, dims: ['batch', 'time', 'features'], meaning: [] },
     lengths,
     outputs: described,

@@ -4,7 +4,8 @@
  * comparing its outputs, never from a separate formula, so it cannot drift from the library.
  */
 import { ValueError } from '../errors.js';
-import { createRecurrent, type CellType, CELL_TYPES, runRecurrent } from '../models/recurrent-layer.js';
+import { CELL_FAMILIES, type CellFamily, FAMILIES } from '../families.js';
+import { createRecurrent, runRecurrent } from '../models/recurrent-layer.js';
 import { LSTM } from '../nn/recurrent/lstm.js';
 import { noGrad } from '../tensor/autograd.js';
 import { randn } from '../tensor/creation.js';
@@ -13,7 +14,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { explainKeras } from './explain-keras.js';
 
 export interface ExplainSpec {
-  cell: CellType;
+  cell: CellFamily;
   inputSize: number;
   hiddenSize: number;
   numLayers?: number;
@@ -65,7 +66,7 @@ const same = (a: Tensor, b: Tensor) => maxDiff(a, b) <= 1e-6;
 
 export function explainRecurrent(spec: ExplainSpec): Explanation {
   const where = 'explain';
-  if (!CELL_TYPES.includes(spec.cell)) throw new ValueError(where, `--cell must be one of ${CELL_TYPES.join(', ')}, got ${String(spec.cell)}`);
+  if (!CELL_FAMILIES.includes(spec.cell)) throw new ValueError(where, `--cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(spec.cell)}`);
   const projSize = spec.projSize ?? 0;
   if (projSize > 0 && spec.cell !== 'lstm') throw new ValueError(where, `--proj (projSize) exists only for LSTM; ${spec.cell.toUpperCase()} has no projection`);
   if (spec.keras && (spec.numLayers ?? 1) === 1 && !projSize) return explainKeras({ ...spec, keras: spec.keras });
@@ -90,7 +91,7 @@ export function explainRecurrent(spec: ExplainSpec): Explanation {
   const P = projSize || H;
   const hName = projSize ? 'proj' : 'hidden';
   const last = numLayers - 1;
-  const layerName = `${spec.cell === 'lstm' ? 'LSTM' : spec.cell === 'gru' ? 'GRU' : 'RNN'}(inputSize=${spec.inputSize}, hiddenSize=${H}${numLayers > 1 ? `, numLayers=${numLayers}` : ''}${bidirectional ? ', bidirectional' : ''}${batchFirst ? ', batchFirst' : ''}${projSize ? `, projSize=${projSize}` : ''})`;
+  const layerName = `${FAMILIES[spec.cell].torchClass}(inputSize=${spec.inputSize}, hiddenSize=${H}${numLayers > 1 ? `, numLayers=${numLayers}` : ''}${bidirectional ? ', bidirectional' : ''}${batchFirst ? ', batchFirst' : ''}${projSize ? `, projSize=${projSize}` : ''})`;
 
   const inputDims = batched ? (batchFirst ? ['batch', 'time', 'features'] : ['time', 'batch', 'features']) : ['time', 'features'];
   const stepOf = (o: Tensor, b: number, t: number) => (batched ? (batchFirst ? o.select(0, b).select(0, t) : o.select(1, b).select(0, t)) : o.select(0, t)); // (D*P)

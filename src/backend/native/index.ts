@@ -159,6 +159,7 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
       });
       addon.adamStep(arrays, perParam, Float64Array.of(a.beta1, a.beta2, a.oneMinusBeta1, a.oneMinusBeta2, a.eps, a.weightDecay, a.decay), flags);
     },
+    /** The mirror of `inferenceBlock`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */
     recurrentSteps(kind: CellKind, a: RecurrentStepsArgs): void {
       if (!(a.packedHh instanceof NativePacked)) throw new ValueError('recurrentSteps', 'the matrix was not packed by the native backend');
       addon.recurrentSteps(CELL_KINDS[kind].code, a.rows, a.hidden, a.tStart, a.count, a.reverse, a.blockFirst, a.gx, a.packedHh.buffer, a.bHh, a.h, a.c, a.output, a.lengths, a.gh, a.hRaw, a.cNew, a.cache);

@@ -2,6 +2,10 @@
  * One recurrent layer in one direction over a whole sequence, as ONE autograd op with a
  * hand-written backward through time (as cuDNN does). The time-step driver lives here once;
  * the per-step math comes from the backend's kernels (GEMM and the cell's pointwise step).
+ * Three functions, in this order below: `inferenceBlock` (no graph: nothing saved; the native
+ * addon's `recurrentSteps` mirrors its loop), `forwardSaved` (the same steps, keeping what
+ * backward needs) and, beside it, `backwardThroughTime`; `row-mask.ts` holds the length masking
+ * of a step, forward and backward. G = gate blocks of the kind (src/families.ts).
  *
  * Layouts (row-major, time-major):
  *   x       (time, batch, inputSize)        h0, hN  (batch, P)      c0, cN (batch, H)   [LSTM]
