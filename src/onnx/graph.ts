@@ -124,6 +124,8 @@ export class OnnxModel {
   /** Initializers, and the outputs of nodes computed when the model loaded. */
   private readonly initializers = new Map<string, NDArray>();
   private plan: PlannedNode[] = [];
+  /** The memory of the constants (their set is fixed once the model has loaded). */
+  private constantBuffers: Set<ArrayBufferLike> | null = null;
 
   constructor(model: ModelProto, file: string) {
     askForBaselineCode();
@@ -331,7 +333,9 @@ export class OnnxModel {
     const raw = this.runRaw(feeds);
     // A float32 output computed in this run is handed over as it is; one that shares memory with
     // a constant, a feed or a memoized value (kept for later runs) is copied.
-    const kept = new Set<ArrayBufferLike>([...this.initializers.values(), ...this.plan.flatMap((p) => p.memo?.outputs ?? [])].map((v) => v?.data.buffer).filter((b) => b !== undefined));
+    this.constantBuffers ??= new Set([...this.initializers.values()].map((v) => v.data.buffer));
+    const kept = new Set<ArrayBufferLike>(this.constantBuffers);
+    for (const step of this.plan) for (const v of step.memo?.outputs ?? []) if (v) kept.add(v.data.buffer);
     for (const feed of Object.values(feeds)) kept.add(ArrayBuffer.isView(feed) ? feed.buffer : feed.data.buffer);
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.type === 'float32' && !kept.has(v.data.buffer) ? { dtype: 'float32', shape: [...v.shape], data: v.data as Float32Array } : toNpyArray(v)]));
   }
@@ -360,7 +364,12 @@ export class OnnxModel {
     }
     for (const step of this.plan) {
       const { node } = step.info;
-      const inputs = (node.input ?? []).map((name) => (name ? values.get(name) ?? constants.get(name) ?? null : null));
+      const names = node.input ?? [];
+      const inputs = new Array<NDArray | null>(names.length);
+      for (let k = 0; k < names.length; k++) {
+        const name = names[k];
+        inputs[k] = name ? values.get(name) ?? constants.get(name) ?? null : null;
+      }
       let outputs: (NDArray | null)[];
       const memo = step.memo;
       if (memo && memo.inputs.length === inputs.length && memo.inputs.every((v, k) => sameValue(v, inputs[k]!))) {
@@ -374,10 +383,11 @@ export class OnnxModel {
         }
         if (step.memoizable) step.memo = inputs.every((v) => !v || v.data.length <= MEMO_MAX_ELEMENTS) ? { inputs, outputs } : null;
       }
-      (node.output ?? []).forEach((name, k) => {
+      const outNames = node.output ?? [];
+      for (let k = 0; k < outNames.length; k++) {
         const v = outputs[k];
-        if (name && v) values.set(name, v);
-      });
+        if (outNames[k] && v) values.set(outNames[k]!, v);
+      }
       for (const name of step.frees) values.delete(name);
     }
     const result: Record<string, NDArray> = {};

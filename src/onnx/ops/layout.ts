@@ -178,6 +178,16 @@ function slice(ctx: OpContext): NDArray[] {
     begin[axis] = s;
     step[axis] = st;
   });
+  // A slice that is one contiguous block of x (leading dims of size 1 in the result, one sliced dim,
+  // whole trailing dims, unit steps) shares x's data: values are never written after they are made.
+  const first = shape.findIndex((d, i) => d !== 1 || step[i] !== 1);
+  const k = first < 0 ? rank - 1 : first;
+  if (step.every((st) => st === 1) && shape.every((d, i) => i <= k || d === x.shape[i])) {
+    const inStrides = stridesOf(x.shape);
+    const offset = begin.reduce((sum, b, i) => sum + b * inStrides[i]!, 0);
+    const size = shape.reduce((p, q) => p * q, 1);
+    return [{ type: x.type, shape, data: x.data.subarray(offset, offset + size) }];
+  }
   const out = makeArray(x.type, shape);
   const inStrides = stridesOf(x.shape);
   const outStrides = stridesOf(shape);
