@@ -334,10 +334,11 @@ export class OnnxModel {
     // A float32 output computed in this run is handed over as it is; one that shares memory with
     // a constant, a feed or a memoized value (kept for later runs) is copied.
     this.constantBuffers ??= new Set([...this.initializers.values()].map((v) => v.data.buffer));
-    const kept = new Set<ArrayBufferLike>(this.constantBuffers);
-    for (const step of this.plan) for (const v of step.memo?.outputs ?? []) if (v) kept.add(v.data.buffer);
-    for (const feed of Object.values(feeds)) kept.add(ArrayBuffer.isView(feed) ? feed.buffer : feed.data.buffer);
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.type === 'float32' && !kept.has(v.data.buffer) ? { dtype: 'float32', shape: [...v.shape], data: v.data as Float32Array } : toNpyArray(v)]));
+    const feedBuffers = Object.values(feeds).map((feed) => (ArrayBuffer.isView(feed) ? feed.buffer : feed.data.buffer));
+    const shared = (buffer: ArrayBufferLike) => this.constantBuffers!.has(buffer) || feedBuffers.includes(buffer) || this.plan.some((step) => step.memo?.outputs.some((v) => v?.data.buffer === buffer));
+    const result: Record<string, NpyArray> = {};
+    for (const [k, v] of Object.entries(raw)) result[k] = v.type === 'float32' && !shared(v.data.buffer) ? { dtype: 'float32', shape: [...v.shape], data: v.data as Float32Array } : toNpyArray(v);
+    return result;
   }
 
   /** Runs the graph; every output as a float32 Tensor (integer outputs converted). */

@@ -386,6 +386,16 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
 }
 
 /**
+ * Inference only, for callers that hold no autograd graph (the ONNX runtime): {@link
+ * inferenceBlock}'s arrays as they are, without Tensors or graph bookkeeping around them:
+ * output `(T, B, P)`, h `(B, P)`, c `(B, H)` [LSTM].
+ */
+export function recurrentInference(args: FusedLayerArgs): { output: Float32Array; h: Float32Array; c: Float32Array | null } {
+  const { output, h, c } = inferenceBlock(getBackend(), args, dimsOf(args));
+  return { output, h, c };
+}
+
+/**
  * The fused op: {@link inferenceBlock} without a graph (noGrad, or no input requiring grad),
  * else {@link forwardSaved} with {@link backwardThroughTime} as the op's backward.
  */

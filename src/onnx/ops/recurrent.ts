@@ -33,7 +33,7 @@
  */
 import '../../backend/reference/index.js';
 import { CELL_FAMILIES, type CellFamily, type CellKind, FAMILIES, inversePermutation, kindOf } from '../../families.js';
-import { fusedRecurrentLayer } from '../../nn/recurrent/fused.js';
+import { recurrentInference } from '../../nn/recurrent/fused.js';
 import { WeightPacking } from '../../nn/recurrent/packing.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
@@ -285,7 +285,7 @@ function runDirectionFused(s: Setup, d: number, kind: CellKind): DirectionResult
   const { wIh, wHh, bIh, bHh, packing } = fusedWeights(s, d);
   const state = (a: NDArray | null) => new Tensor(a ? Float32Array.from(a.data.subarray(d * N * H, (d + 1) * N * H)) : new Float32Array(N * H), [N, H]);
   const lengths = s.lens.every((v) => v === T) ? null : s.lens;
-  const result = fusedRecurrentLayer({
+  const result = recurrentInference({
     kind,
     x: new Tensor(s.x.data as Float32Array, [T, N, I]),
     h0: state(s.h0),
@@ -296,7 +296,7 @@ function runDirectionFused(s: Setup, d: number, kind: CellKind): DirectionResult
     reverse: s.directions[d] === 'reverse',
     packing,
   });
-  return { y: result.output.data, h: result.h.data, c: result.c?.data ?? null };
+  return { y: result.output, h: result.h, c: result.c };
 }
 
 /** The general (reference) path: any activations, clip, peepholes, input_forget, linear_before_reset = 0. */
