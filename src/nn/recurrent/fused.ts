@@ -121,10 +121,10 @@ function stepState(args: FusedLayerArgs, d: Dims): StepState {
     output: new Float32Array(T * B * P),
     h: Float32Array.from(args.h0.data),
     c: hasCell ? Float32Array.from(args.c0!.data) : null,
-    gh: new Float32Array(B * GH),
-    hRaw: new Float32Array(B * H),
-    cNew: hasCell ? new Float32Array(B * H) : null,
-    hProj: args.wHr ? new Float32Array(B * P) : null,
+    gh: scratch(args, 'gh', B * GH),
+    hRaw: scratch(args, 'hRaw', B * H),
+    cNew: hasCell ? scratch(args, 'cNew', B * H) : null,
+    hProj: args.wHr ? scratch(args, 'hProj', B * P) : null,
   };
 }
 

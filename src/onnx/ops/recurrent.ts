@@ -283,7 +283,8 @@ function fusedWeights(s: Setup, d: number): FusedWeights {
 function runDirectionFused(s: Setup, d: number, kind: CellKind): DirectionResult {
   const { T, N, I, H } = s;
   const { wIh, wHh, bIh, bHh, packing } = fusedWeights(s, d);
-  const state = (a: NDArray | null) => new Tensor(a ? Float32Array.from(a.data.subarray(d * N * H, (d + 1) * N * H)) : new Float32Array(N * H), [N, H]);
+  // The kernel copies the initial state before it changes it: a view is enough here.
+  const state = (a: NDArray | null) => new Tensor(a ? (a.data as Float32Array).subarray(d * N * H, (d + 1) * N * H) : new Float32Array(N * H), [N, H]);
   const lengths = s.lens.every((v) => v === T) ? null : s.lens;
   const result = recurrentInference({
     kind,
