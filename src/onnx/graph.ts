@@ -95,6 +95,10 @@ interface PlannedNode {
   impl: OpImpl;
   /** Values whose last reader is this node (freed after it runs). */
   frees: string[];
+  /** Slots (see OnnxModel.slotOf) of the node's inputs and outputs (-1 for an absent one) and of `frees`. */
+  inSlots: number[];
+  outSlots: number[];
+  freeSlots: number[];
   /** Computed from constants and shapes alone: its last inputs and outputs, reused while the inputs repeat. */
   memo: { inputs: (NDArray | null)[]; outputs: (NDArray | null)[] } | null;
   memoizable: boolean;
@@ -124,6 +128,9 @@ export class OnnxModel {
   /** Initializers, and the outputs of nodes computed when the model loaded. */
   private readonly initializers = new Map<string, NDArray>();
   private plan: PlannedNode[] = [];
+  /** The slot of every value name (assignSlots), and the constants at their slots. */
+  private readonly slotOf = new Map<string, number>();
+  private readonly constantSlots: (NDArray | null)[] = [];
   /** The memory of the constants (their set is fixed once the model has loaded). */
   private constantBuffers: Set<ArrayBufferLike> | null = null;
 
@@ -158,6 +165,7 @@ export class OnnxModel {
     this.plan = foldRecurrentLayouts(this.plan, this.initializers, outputNames, (step, info) => ({ ...step, info }));
     this.markMemoizable();
     this.computeFrees(outputNames);
+    this.assignSlots();
   }
 
   /** Nodes whose inputs are all constants run now; their outputs join the constants. */
@@ -193,6 +201,30 @@ export class OnnxModel {
   }
 
   /** For each node, the values whose last reader it is (not graph outputs, not constants). */
+  /**
+   * Numbers every value (constants first, then inputs, then node outputs): a run keeps its values
+   * in an array indexed by these slots rather than in a map by name.
+   */
+  private assignSlots(): void {
+    const slotOf = this.slotOf;
+    const slot = (name: string) => {
+      let k = slotOf.get(name);
+      if (k === undefined) {
+        k = slotOf.size;
+        slotOf.set(name, k);
+      }
+      return k;
+    };
+    for (const [name, v] of this.initializers) this.constantSlots[slot(name)] = v;
+    for (const info of this.inputs) slot(info.name);
+    for (const step of this.plan) {
+      step.inSlots = (step.info.node.input ?? []).map((name) => (name ? slot(name) : -1));
+      step.outSlots = (step.info.node.output ?? []).map((name) => (name ? slot(name) : -1));
+      step.freeSlots = step.frees.map(slot);
+    }
+    for (const o of this.outputs) slot(o.name);
+  }
+
   private computeFrees(outputs: ReadonlySet<string>): void {
     const lastUse = new Map<string, number>();
     this.plan.forEach(({ info }, k) => {
@@ -262,7 +294,7 @@ export class OnnxModel {
     for (const name of outputs) {
       if (!producer.has(name) && !available.has(name)) throw new FormatError(file, `graph output '${name}' is not produced by any node`);
     }
-    for (const { node, i } of order) this.plan.push({ info: new NodeInfo(node, i, file), impl: OPS[node.op_type!]!, frees: [], memo: null, memoizable: false });
+    for (const { node, i } of order) this.plan.push({ info: new NodeInfo(node, i, file), impl: OPS[node.op_type!]!, frees: [], inSlots: [], outSlots: [], freeSlots: [], memo: null, memoizable: false });
   }
 
   /**
@@ -350,8 +382,9 @@ export class OnnxModel {
   /** Runs the graph and returns the raw output arrays. */
   runRaw(feeds: Record<string, OnnxFeed>): Record<string, NDArray> {
     if (feeds === null || typeof feeds !== 'object') throw new ValueError(this.file, 'run() takes an object mapping input names to values');
-    const constants = this.initializers;
-    const values = new Map<string, NDArray>(); // computed in this run (constants stay in their own map)
+    // This run's values by slot (assignSlots): the constants, then the feeds and what the nodes compute.
+    const values: (NDArray | null)[] = this.constantSlots.slice();
+    values.length = this.slotOf.size;
     const known = new Set(this.inputs.map((v) => v.name));
     for (const name of Object.keys(feeds)) {
       if (!known.has(name)) throw new ValueError(this.file, `'${name}' is not an input of the model (inputs: ${[...known].join(', ')})`);
@@ -361,16 +394,12 @@ export class OnnxModel {
       const feed = feeds[info.name];
       if (feed === undefined && info.optional) continue; // absent: its readers get no value there
       if (feed === undefined) throw new ValueError(this.file, `required input '${info.name}' is missing (inputs: ${this.inputs.map((i) => (i.optional ? `${i.name} (optional)` : i.name)).join(', ')})`);
-      values.set(info.name, this.prepareFeed(info, feed, bindings));
+      values[this.slotOf.get(info.name)!] = this.prepareFeed(info, feed, bindings);
     }
     for (const step of this.plan) {
-      const { node } = step.info;
-      const names = node.input ?? [];
-      const inputs = new Array<NDArray | null>(names.length);
-      for (let k = 0; k < names.length; k++) {
-        const name = names[k];
-        inputs[k] = name ? values.get(name) ?? constants.get(name) ?? null : null;
-      }
+      const { inSlots, outSlots } = step;
+      const inputs = new Array<NDArray | null>(inSlots.length);
+      for (let k = 0; k < inSlots.length; k++) inputs[k] = inSlots[k]! < 0 ? null : values[inSlots[k]!] ?? null;
       let outputs: (NDArray | null)[];
       const memo = step.memo;
       if (memo && memo.inputs.length === inputs.length && memo.inputs.every((v, k) => sameValue(v, inputs[k]!))) {
@@ -384,16 +413,15 @@ export class OnnxModel {
         }
         if (step.memoizable) step.memo = inputs.every((v) => !v || v.data.length <= MEMO_MAX_ELEMENTS) ? { inputs, outputs } : null;
       }
-      const outNames = node.output ?? [];
-      for (let k = 0; k < outNames.length; k++) {
+      for (let k = 0; k < outSlots.length; k++) {
         const v = outputs[k];
-        if (outNames[k] && v) values.set(outNames[k]!, v);
+        if (outSlots[k]! >= 0 && v) values[outSlots[k]!] = v;
       }
-      for (const name of step.frees) values.delete(name);
+      for (const k of step.freeSlots) values[k] = null;
     }
     const result: Record<string, NDArray> = {};
     for (const o of this.outputs) {
-      const v = values.get(o.name) ?? constants.get(o.name);
+      const v = values[this.slotOf.get(o.name)!];
       if (!v) throw new ValueError(this.file, `output '${o.name}' was not computed`);
       result[o.name] = v;
     }
