@@ -5,6 +5,8 @@ import { fromTensorProto, type NDArray } from '../values.js';
 
 export class Attributes {
   private readonly byName = new Map<string, AttributeProto>();
+  /** Decoded list and string values by name (a node's attributes never change; decoding strings costs a TextDecoder call). */
+  private readonly decoded = new Map<string, unknown>();
 
   constructor(list: readonly AttributeProto[], private readonly ctx: { formatError(message: string): FormatError }) {
     for (const a of list) this.byName.set(a.name ?? '', a);
@@ -39,22 +41,28 @@ export class Attributes {
   string(name: string): string | undefined;
   string(name: string, fallback?: string): string | undefined {
     const a = this.get(name, AttributeType.STRING, 'a string');
-    return a ? decodeString(a.s) : fallback;
+    return a ? this.once(`s:${name}`, () => decodeString(a.s)) : fallback;
+  }
+
+  /** `decode()` the first time, its value afterwards. */
+  private once<T>(key: string, decode: () => T): T {
+    if (!this.decoded.has(key)) this.decoded.set(key, decode());
+    return this.decoded.get(key) as T;
   }
 
   ints(name: string): number[] | undefined {
     const a = this.get(name, AttributeType.INTS, 'a list of ints');
-    return a ? (a.ints ?? []).map(Number) : undefined;
+    return a ? [...this.once(`i:${name}`, () => (a.ints ?? []).map(Number))] : undefined;
   }
 
   floats(name: string): number[] | undefined {
     const a = this.get(name, AttributeType.FLOATS, 'a list of floats');
-    return a ? (a.floats ?? []).map(Number) : undefined;
+    return a ? [...this.once(`f:${name}`, () => (a.floats ?? []).map(Number))] : undefined;
   }
 
   strings(name: string): string[] | undefined {
     const a = this.get(name, AttributeType.STRINGS, 'a list of strings');
-    return a ? (a.strings ?? []).map((s) => decodeString(s)) : undefined;
+    return a ? [...this.once(`ss:${name}`, () => (a.strings ?? []).map((s) => decodeString(s)))] : undefined;
   }
 
   tensor(name: string, file: string, where: string): NDArray | undefined {
