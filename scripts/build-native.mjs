@@ -33,7 +33,7 @@ function finish(ok, reason, extra = {}) {
     // read-only install location: the backend then just says the addon is missing
   }
   if (!ok) {
-    console.log(`recurrent: native addon not built (${reason}); the wasm/reference backends will be used`);
+    console.log(`recurrent: native addon not built (${reason}); the wasm/reference backends will be used; after fixing it, \`npm rebuild recurrent\``);
     process.exit(strict ? 1 : 0);
   }
   process.exit(0);
@@ -58,6 +58,11 @@ if (existsSync(join(root, 'src/families.ts'))) {
 }
 
 if (process.env['RECURRENT_SKIP_NATIVE'] === '1') {
+  try {
+    writeFileSync(statusFile, JSON.stringify({ ok: false, reason: 'skipped (RECURRENT_SKIP_NATIVE=1)', at: new Date().toISOString() }, null, 2) + '\n');
+  } catch {
+    // read-only install location
+  }
   console.log('recurrent: native addon build skipped (RECURRENT_SKIP_NATIVE=1)');
   process.exit(0);
 }

@@ -231,8 +231,11 @@ function instantiate(name: BackendName): { backend: Backend } | { reason: string
   if (entry) return entry;
   const create = registry.get(name);
   if (!create) {
-    const module = name === 'reference' ? 'backend/reference/index.js' : `backend/${name}/index.js`;
-    return { reason: `it is not registered (import '${module}' registers it)` };
+    // Only the native backend is ever left out: the browser entry point does not include it.
+    const reason = name === 'native'
+      ? "it is not part of this entry point (a Node.js addon, which the browser entry leaves out); in Node.js, import 'recurrent' (not 'recurrent/browser')"
+      : `it is not registered (this entry point does not include the ${name} backend)`;
+    return { reason };
   }
   try {
     entry = { backend: create() };

@@ -57,7 +57,7 @@ export function explainKeras(spec: ExplainSpec & { keras: { returnSequences: boo
   const checks: ExplainedCheck[] = [];
   if (returnSequences) {
     if (forwardH) {
-      checks.push({ claim: `${names[1]} == output[b, lengths[b]-1, 0:${units}] for every sequence b`, holds: lens.every((len, b) => same(forwardH.select(0, b), stepOf(b, len - 1).slice(0, 0, units))) });
+      if (lengths) checks.push({ claim: `${names[1]} == output[b, lengths[b]-1, 0:${units}] for every sequence b`, holds: lens.every((len, b) => same(forwardH.select(0, b), stepOf(b, len - 1).slice(0, 0, units))) });
       checks.push({ claim: `${names[1]} == output[:, -1, 0:${units}]`, holds: same(forwardH, output.select(1, time - 1).slice(1, 0, units)) });
     }
     if (backwardH) checks.push({ claim: `${names[1 + stateNames.length]} == output[:, 0, ${units}:${2 * units}] (the backward layer ends at step 0)`, holds: same(backwardH, output.select(1, 0).slice(1, units, 2 * units)) });

@@ -60,6 +60,16 @@ function nodeBuiltins(): GetBuiltin {
 
 let loaded: { addon: NativeAddon; path: string } | null = null;
 
+/**
+ * What a user does to build the addon, correct from their own project: npm's `install` script
+ * builds it (`npm rebuild recurrent` runs it again; npm 11 asks for approval of install scripts
+ * first); the build script can also be run directly from the package root.
+ */
+function nativeBuildHint(packageRoot: string | null, join: (...parts: string[]) => string): string {
+  const direct = packageRoot ? `, or \`node ${join(packageRoot, 'scripts/build-native.mjs')}\`` : '';
+  return `run \`npm rebuild recurrent\` in your project (with npm 11 or newer, first \`npm install-scripts approve recurrent\`)${direct}; the build needs a C++17 compiler, make and Python (node-gyp)`;
+}
+
 /** Finds and loads the addon (throws an Error saying why it cannot). */
 export function loadNativeAddon(): { addon: NativeAddon; path: string } {
   if (loaded) return loaded;
@@ -90,20 +100,21 @@ export function loadNativeAddon(): { addon: NativeAddon; path: string } {
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) {
     if (forced) throw new Error(`the addon was not found at RECURRENT_NATIVE_ADDON=${forced}`);
-    let why = '';
-    for (const root of roots) {
+    // The package root holds native/binding.gyp (an installed package, or a clone of the repository).
+    const root = roots.find((r) => fs.existsSync(path.join(r, 'native/binding.gyp')));
+    let why = ' (npm did not run its install script)';
+    if (root) {
       const status = path.join(root, 'native/build-status.json');
       if (fs.existsSync(status)) {
         try {
           const s = JSON.parse(fs.readFileSync(status, 'utf8')) as { ok?: boolean; reason?: string };
-          if (s.ok === false && s.reason) why = ` (last build: ${s.reason})`;
+          why = s.ok === false && s.reason ? ` (last build: ${s.reason})` : '';
         } catch {
           // ignore an unreadable status file
         }
-        break;
       }
     }
-    throw new Error(`the addon was not built${why}: no ${ADDON_FILE}; run \`node scripts/build-native.mjs\` (needs a C++17 compiler, make and Python for node-gyp)`);
+    throw new Error(`the addon was not built${why}: ${nativeBuildHint(root ?? null, path.join)}`);
   }
   const require = module.createRequire(import.meta.url);
   let addon: NativeAddon;
