@@ -24,12 +24,14 @@ export { fit, type FitOptions, type FitResult, type StepInfo, type EpochInfo } f
 export { trainTask, type TrainOptions, type TrainOutcome, type TrainCallbacks } from './tasks/run.js';
 export { explainRecurrent, formatExplanation, type Explanation, type ExplainSpec } from './explain/explain.js';
 export { loadPredictor, saveModelDirectory, readModelConfig } from './tasks/model-dir.js';
-export type { TaskName, Predictor, Evaluation } from './tasks/task.js';
+export type { Predictor, Evaluation, TaskDefinition } from './tasks/task.js';
+export { TASKS, TASK_NAMES, type TaskName } from './tasks/registry.js';
+export { exportTaskModel, exportModelDirectory, exportSeq2SeqModelDirectory, type TaskOnnxExport, type ModelDirectoryExport } from './tasks/export-onnx.js';
 export { parseNpy, serializeNpy, npyToTensor, type NpyArray, type NpyDtype, type NpyInput } from './io/npy.js';
 export { loadNpy, saveNpy } from './io/npy-file.js';
-export { exportOnnx, exportOnnxModel, exportModelDirectory, loadOnnx, parseOnnx, OnnxModel, supportedOperators, type OnnxExportOptions, type OnnxExportResult, type OnnxValueSpec, type OnnxFeed, type OnnxInputInfo, type OnnxValueInfo, type ModelDirectoryExport } from './onnx/index.js';
+export { exportOnnx, exportOnnxModel, loadOnnx, parseOnnx, OnnxModel, supportedOperators, type OnnxExportOptions, type OnnxExportResult, type OnnxValueSpec, type OnnxFeed, type OnnxInputInfo, type OnnxValueInfo } from './onnx/index.js';
 export type * as shapes from './tensor/shape-types.js';
 export { parseTfjsLayersModel, parseTfjsWeights, readTfjsWeightManifest, type TfjsWeightManifest, type TfjsWeightSpec, type TfjsWeightGroup } from './interop/tfjs.js';
 export { loadTfjsLayersModel } from './interop/tfjs-file.js';
 export { kerasToTorchStateDict, kerasToTorchModule, kerasRecurrentToTorch, torchRecurrentToKeras, torchToKerasWeights, torchToKerasLayer, type RecurrentKind, type KerasRecurrentWeights, type RecurrentNameOptions, type KerasRecurrentToTorchOptions, type KerasToTorchOptions, type KerasToTorchModuleOptions, type TorchConvertible, type TorchToKerasLayerOptions } from './interop/keras-torch.js';
-export { exportSeq2SeqModelDirectory, exportSeq2SeqOnnx, exportSeq2SeqOnnxModels, type Seq2SeqOnnxExport, type Seq2SeqOnnxGraph, type Seq2SeqOnnxOptions } from './onnx/index.js';
+export { exportSeq2SeqOnnx, exportSeq2SeqOnnxModels, type Seq2SeqOnnxExport, type Seq2SeqOnnxGraph, type Seq2SeqOnnxOptions } from './onnx/index.js';

@@ -2,10 +2,10 @@
  * The training report: one self-contained HTML file (inline CSS and SVG, no scripts, no
  * network), with the metrics against the baseline, the loss curves and the task's plot.
  */
-import type { Evaluation, ReportPlot, TaskName } from './task.js';
+import type { Evaluation, ReportPlot } from './task.js';
 
 export interface ReportInput {
-  task: TaskName;
+  task: string;
   summary: string;
   evaluation: Evaluation;
   trainLoss: number[];
