@@ -34,6 +34,8 @@ export interface StepInfo {
   /** Running mean of the epoch's loss so far. */
   meanLoss: number;
   lr: number;
+  /** Seconds left of a time budget (budgeted runs only). */
+  secondsLeft?: number;
 }
 
 export interface EpochInfo {
@@ -47,6 +49,8 @@ export interface EpochInfo {
   improved: boolean;
   /** Steps trained in this epoch (fewer than its batches when `endEpoch` ended it early). */
   steps?: number;
+  /** Seconds left of a time budget (budgeted runs only). */
+  secondsLeft?: number;
   /** The loop's state after this epoch, for a checkpoint that `resume` continues bit-identically. */
   state: FitState;
 }
