@@ -56,7 +56,7 @@ export interface TrainOptions {
   /**
    * Train for this many minutes of wall-clock time instead of a number of epochs: the learning
    * rate warms up and then follows a cosine to the deadline (train/budget.ts), validation and a
-   * checkpoint come every round (a twentieth of the budget, 5-90 s), and the best validated
+   * checkpoint come every round (a twentieth of the budget, 2-90 s), and the best validated
    * weights are kept. `epochs` still caps the passes when given; early stopping only with `patience`.
    */
   budget?: number;

@@ -75,9 +75,9 @@ export class Budget {
   }
 }
 
-/** Seconds per round: a twentieth of the budget, between 5 s and 90 s. */
+/** Seconds per round: a twentieth of the budget, between 2 s and 90 s. */
 export function roundSeconds(budgetSeconds: number): number {
-  return Math.min(90, Math.max(5, budgetSeconds / 20));
+  return Math.min(90, Math.max(2, budgetSeconds / 20));
 }
 
 /** Where a BatchStream stands: saved in checkpoints. */
