@@ -4,7 +4,7 @@
  * Model: SequenceClassifier. Metrics: accuracy and macro-F1 against character n-gram naive Bayes,
  * with the majority class beside it.
  */
-import { loadLanguageId } from '../data/datasets.js';
+import { loadCommonWords, loadEverydayWords, loadLanguageId } from '../data/datasets.js';
 import { readOwnData } from '../data/user-data.js';
 import { isTokens, tokenize, type Tokens } from '../data/tokens.js';
 import { trainNaiveBayes } from '../baselines/naive-bayes.js';
@@ -101,7 +101,14 @@ export function classifyEvaluation(labels: readonly string[], truth: readonly st
 
 const labelAccuracy = (guess: readonly string[], truth: readonly string[]) => (truth.length === 0 ? 0 : guess.filter((g, i) => g === truth[i]).length / truth.length);
 
-export function prepareClassify(splits: ClassifySplits, settings: TaskSettings, generator: Generator, tokens: Tokens = 'chars', reread?: (file: string) => ClassifyExample[]): PreparedTask<Batch> {
+/** A further held-out set scored beside the test split (the demo's everyday words). */
+export interface ExtraSet {
+  /** Metric prefix, e.g. 'everyday' gives everydayAccuracy. */
+  name: string;
+  examples: ClassifyExample[];
+}
+
+export function prepareClassify(splits: ClassifySplits, settings: TaskSettings, generator: Generator, tokens: Tokens = 'chars', reread?: (file: string) => ClassifyExample[], extra?: ExtraSet): PreparedTask<Batch> {
   const train = settings.maxTrainExamples > 0 ? splits.train.slice(0, settings.maxTrainExamples) : splits.train;
   const vocab = Vocabulary.build(train.map((e) => tokenize(e.text, tokens)));
   const labels = [...new Set(splits.train.map((e) => e.label))].sort();
@@ -134,7 +141,24 @@ export function prepareClassify(splits: ClassifySplits, settings: TaskSettings, 
       const all = new Tensor(Float32Array.from(logits.flatMap((l) => [...l])), [logits.length, labels.length]);
       return crossEntropy(all, validation.map((e) => labelIndex.get(e.label)!)).item();
     },
-    evaluate: () => evaluateOn(test),
+    evaluate: () => {
+      const evaluation = evaluateOn(test);
+      if (!extra) return evaluation;
+      // The extra set: its accuracy for the model and the baseline, and every prediction.
+      const { predicted } = predictLabels(model, vocab, extra.examples.map((e) => e.text), tokens);
+      const guesses = predicted.map((p) => labels[p]!);
+      const naive = extra.examples.map((e) => naiveBayes(e.text));
+      const key = `${extra.name}Accuracy`;
+      evaluation.metrics[key] = labelAccuracy(guesses, extra.examples.map((e) => e.label));
+      evaluation.baseline[key] = labelAccuracy(naive, extra.examples.map((e) => e.label));
+      if (evaluation.reference) evaluation.reference.metrics[key] = labelAccuracy(extra.examples.map(() => majority), extra.examples.map((e) => e.label));
+      evaluation.plots.push({
+        kind: 'table', title: `${extra.name} words (held out of training): ${guesses.filter((g, i) => g === extra.examples[i]!.label).length} of ${guesses.length} right`,
+        columns: ['word', 'language', 'predicted', 'naive Bayes'],
+        rows: extra.examples.map((e, i) => [e.text, e.label, guesses[i] === e.label ? guesses[i]! : `${guesses[i]} ✗`, naive[i]!]),
+      });
+      return evaluation;
+    },
     ...(reread && { evaluateFile: (file: string) => evaluateOn(reread(file)) }),
     artifacts: (): TaskArtifacts => ({ task: 'classify', modelConfig: { ...config }, data: { vocabulary: vocab.toJSON(), labels, tokens } }),
   };
@@ -157,6 +181,18 @@ export function macroF1(counts: number[][]): number {
     sum += precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   }
   return sum / n;
+}
+
+/**
+ * The demo's words: the dictionary sample of loadLanguageId and the most frequent words of each
+ * language, without the held-out everyday words; a word in both with different languages keeps
+ * the dictionary's label only.
+ */
+function embeddedWords(): ClassifyExample[] {
+  const held = new Set(loadEverydayWords().map((e) => e.text));
+  const dictionary = loadLanguageId().examples.filter((e) => !held.has(e.text));
+  const known = new Map(dictionary.map((e) => [e.text, e.label]));
+  return [...dictionary, ...loadCommonWords().filter((e) => !held.has(e.text) && !known.has(e.text))];
 }
 
 /** Wraps a rebuilt classifier; predicts `label<TAB>probability`. */
@@ -183,13 +219,14 @@ export const classifyTask: TaskDefinition<SequenceClassifier, SequenceClassifier
   defaults: { epochs: 6, hiddenSize: 64, lr: 0.01, batchSize: 64, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
   options: [],
   load: (input, settings, generator) => {
-    const loaded = loadExamples('classify', input, generator, () => loadLanguageId().examples, (e) => e.label);
+    const loaded = loadExamples('classify', input, generator, embeddedWords, (e) => e.label);
     const reading = readingOptions(input.dataOptions);
     if (loaded.numeric) {
       return prepareNumericClassify(loaded.numeric, settings, generator, (file) => readOwnData(file, 'classify', reading).numeric?.examples ?? []);
     }
     const tokens = loaded.tokens.input ?? 'chars';
-    return prepareClassify(loaded.splits, settings, generator, tokens, (file) => readOwnData(file, 'classify', { ...reading, tokens: { input: tokens } }).examples);
+    return prepareClassify(loaded.splits, settings, generator, tokens, (file) => readOwnData(file, 'classify', { ...reading, tokens: { input: tokens } }).examples,
+      input.data === undefined ? { name: 'everyday', examples: loadEverydayWords() } : undefined);
   },
   buildModel: (config) => new SequenceClassifier(config),
   predictor: classifyPredictor,
