@@ -24,7 +24,9 @@ export { fit, type FitOptions, type FitResult, type StepInfo, type EpochInfo } f
 export { trainTask, type TrainOptions, type TrainOutcome, type TrainCallbacks } from './tasks/run.js';
 export { explainRecurrent, formatExplanation, type Explanation, type ExplainSpec } from './explain/explain.js';
 export { loadPredictor, saveModelDirectory, readModelConfig } from './tasks/model-dir.js';
-export type { Predictor, Evaluation, TaskDefinition } from './tasks/task.js';
+export type { Predictor, Evaluation, TaskDefinition, DataOptions } from './tasks/task.js';
+export { evaluateModel, type EvaluateOutcome } from './tasks/evaluate.js';
+export * as baselines from './baselines/index.js';
 export { TASKS, TASK_NAMES, type TaskName } from './tasks/registry.js';
 export { exportTaskModel, exportModelDirectory, exportSeq2SeqModelDirectory, type TaskOnnxExport, type ModelDirectoryExport } from './tasks/export-onnx.js';
 export { parseNpy, serializeNpy, npyToTensor, type NpyArray, type NpyDtype, type NpyInput } from './io/npy.js';
