@@ -216,7 +216,8 @@ function classifyPredictor(model: SequenceClassifier, artifacts: TaskArtifacts):
 export const classifyTask: TaskDefinition<SequenceClassifier, SequenceClassifierConfig> = {
   name: 'classify',
   description: 'text -> label (embedded: word -> language)',
-  defaults: { epochs: 6, hiddenSize: 64, lr: 0.01, batchSize: 64, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
+  // Chosen on the demo's validation loss: lr 0.01 plateaued at 0.77 (h64 and h128); h128 with lr 0.003 reached 0.64 in 3 epochs.
+  defaults: { epochs: 4, hiddenSize: 128, lr: 0.003, batchSize: 64, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
   options: [],
   load: (input, settings, generator) => {
     const loaded = loadExamples('classify', input, generator, embeddedWords, (e) => e.label);
