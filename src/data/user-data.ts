@@ -18,6 +18,7 @@ import { DataError } from '../errors.js';
 import { type DataFormat, type DataRecord, type DataTable, formatOf, knownExtension, extensionOf, parseTable, type TableOptions } from './delimited.js';
 import { isNumericTable, numericExamples, type NumericData } from './numeric.js';
 import { isDecimal, SNIFFED_DELIMITERS, type SniffedFormat, sniffFormat } from './sniff.js';
+import type { TimeSeries } from './split.js';
 import { chooseTokens, type TokenMode, type Tokens, tokenize } from './tokens.js';
 
 /** The four kinds of task, one per architecture of the training CLI. */
@@ -41,15 +42,7 @@ export interface Seq2SeqExample {
   target: string[];
 }
 
-/**
- * A series in time order: `values` is the target; `dates` (same length) when the file has them;
- * `covariates` (other numeric columns, same length), only when the file has some.
- */
-export interface TimeSeries {
-  dates: string[] | null;
-  values: number[];
-  covariates?: Record<string, number[]>;
-}
+export type { TimeSeries };
 
 /** What each task's file gives. */
 export interface UserData {

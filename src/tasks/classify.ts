@@ -219,6 +219,7 @@ export const classifyTask: TaskDefinition<SequenceClassifier, SequenceClassifier
   // Chosen on the demo's validation loss: lr 0.01 plateaued at 0.77 (h64 and h128); h128 with lr 0.003 reached 0.64 in 3 epochs.
   defaults: { epochs: 4, hiddenSize: 128, lr: 0.003, batchSize: 64, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
   options: [],
+  sampleInputs: ['hello', 'bonjour', 'gracias'],
   load: (input, settings, generator) => {
     const loaded = loadExamples('classify', input, generator, embeddedWords, (e) => e.label);
     const reading = readingOptions(input.dataOptions);

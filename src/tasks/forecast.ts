@@ -239,6 +239,7 @@ export const forecastTask: TaskDefinition<Forecaster, ForecasterConfig> = {
   description: 'the next steps of a series (embedded: monthly Mauna Loa CO2)',
   defaults: { epochs: 40, hiddenSize: 32, lr: 0.005, batchSize: 32, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
   options: FORECAST_OPTIONS,
+  sampleInputs: [Array.from({ length: 60 }, (_, i) => (400 + i / 5 + 3 * Math.sin((i * Math.PI) / 6)).toFixed(2)).join(' ')],
   load: (input, settings, generator) => {
     const reading = readingOptions(input.dataOptions, input.onNotice);
     const read = (file: string): Series => {

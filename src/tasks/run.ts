@@ -117,12 +117,12 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
   const task = options.task ?? 'classify';
   const definition = getTask(task);
   const defaults = definition.defaults;
-  const taskOptions = options.taskOptions ?? {};
-  for (const key of Object.keys(taskOptions)) {
-    if (!definition.options.some((o) => o.key === key)) {
-      throw new ValueError('train', `option '${key}' is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})`);
-    }
-  }
+  // The task's own options, each checked by its parser (the CLI's text and the API's values alike).
+  const taskOptions = Object.fromEntries(Object.entries(options.taskOptions ?? {}).map(([key, value]) => {
+    const option = definition.options.find((o) => o.key === key);
+    if (!option) throw new ValueError('train', `option '${key}' is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})`);
+    return [key, option.parse(String(value))];
+  }));
   const cell = options.cell ?? defaults.cell;
   if (!CELL_TYPES.includes(cell)) throw new ValueError('train', `--cell must be one of ${CELL_TYPES.join(', ')}, got ${String(cell)}`);
   const settings: TaskSettings = {
@@ -244,7 +244,7 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
   writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ ...summary, trainLoss: result.trainLoss, validation: result.validation }, null, 2)}\n`);
   writeFileAtomic(join(out, 'report.html'), renderReport({
     task, summary: prepared.summary, evaluation, trainLoss: result.trainLoss, validation: result.validation,
-    settings: { ...settings, epochs, lr, seed, clipNorm: clip }, seconds, interrupted: result.interrupted,
+    settings: { ...settings, epochs, lr, seed, clipNorm: clip, ...taskOptions }, seconds, interrupted: result.interrupted,
   }));
   return { task, out, evaluation, epochsRun: result.epochsRun, interrupted: result.interrupted, stoppedEarly: result.stoppedEarly, seconds, trainLoss: result.trainLoss, validation: result.validation };
 }

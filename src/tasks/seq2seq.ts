@@ -138,6 +138,7 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
   description: 'sequence -> sequence of another length (embedded: English word -> phonemes)',
   defaults: { epochs: 8, hiddenSize: 64, lr: 0.01, batchSize: 64, bidirectional: false, maxTrainExamples: 12000, cell: 'gru' },
   options: [],
+  sampleInputs: ['speech', 'table'],
   load: (input, settings, generator) => {
     const loaded = loadExamples('seq2seq', input, generator, () => loadG2P().map((e) => ({ source: e.word, target: e.phonemes })));
     const reading: Seq2SeqReading = { source: loaded.tokens.source ?? 'chars', target: loaded.tokens.target ?? 'words', lowercase: input.data === undefined };

@@ -143,9 +143,10 @@ function tagPredictor(model: SequenceTagger, artifacts: TaskArtifacts): Predicto
 
 export const tagTask: TaskDefinition<SequenceTagger, SequenceTaggerConfig> = {
   name: 'tag',
-  description: 'one tag per character (embedded: French words -> their diacritics)',
+  description: 'one tag per character (embedded: words without accents -> their diacritics, 4 languages)',
   defaults: { epochs: 6, hiddenSize: 48, lr: 0.01, batchSize: 64, bidirectional: true, maxTrainExamples: 0, cell: 'gru' },
   options: [],
+  sampleInputs: ['eleve', 'francais'],
   load: (input, settings, generator) => {
     const loaded = loadExamples('tag', input, generator, () => loadDiacritics());
     const reading = readingOptions(input.dataOptions);

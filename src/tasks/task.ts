@@ -196,6 +196,8 @@ export interface TaskDefinition<M extends Module = Module, C extends object = ob
   readonly defaults: TaskDefaults;
   /** The task's own command-line options (may be empty). */
   readonly options: readonly TaskOption[];
+  /** Example `recurrent predict` input lines for a model trained with the defaults (tests run every task on them). */
+  readonly sampleInputs: readonly string[];
   /**
    * Loads the data (the embedded set, or `input.data`), splits it with `generator`, builds the
    * model (its weights drawn from `generator`) and returns what training needs.

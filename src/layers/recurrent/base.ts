@@ -35,8 +35,8 @@ import type { Activation } from '../activations.js';
 import { positiveInteger, rate } from '../core.js';
 import type { Initializer } from '../initializers.js';
 import { type Arity, type CallContext, firstMask, Layer, type LayerOptions, type Mask } from '../layer.js';
-import { formatShape, type SymbolicShape } from '../shape.js';
-import { type FusedWeights, maskLayout, runFused, type StepResults } from './fused-path.js';
+import { formatSymbolicShape, type SymbolicShape } from '../shape.js';
+import { type FusedWeights, maskLayout, runFusedPath, type StepResults } from './fused-path.js';
 
 /** Which kernel runs the steps; see the file comment. */
 export type Implementation = 'auto' | 'fused' | 'loop';
@@ -148,7 +148,7 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as SymbolicShape;
     const features = shape[2];
     if (shape.length !== 3 || features === null || features === undefined) {
-      throw new ValueError(this.name, `needs input (batch, time, features) with known features, got ${formatShape(shape)}`);
+      throw new ValueError(this.name, `needs input (batch, time, features) with known features, got ${formatSymbolicShape(shape)}`);
     }
     const width = this.gates * this.units;
     this.kernel = this.addWeight('kernel', [features, width], this.options.kernelInitializer ?? 'glorotUniform');
@@ -221,7 +221,7 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
     const useFused = this.implementation !== 'loop' && reason === null;
     this.lastPath = useFused ? 'fused' : 'loop';
     const result = useFused
-      ? runFused({ weights: fused as FusedWeights, x: xIn, states, layout, mask, goBackwards: this.goBackwards, needSequence: this.returnSequences })
+      ? runFusedPath({ weights: fused as FusedWeights, x: xIn, states, layout, mask, goBackwards: this.goBackwards, needSequence: this.returnSequences })
       : this.runSteps(xIn, states, mask, recurrentMask);
 
     if (this.stateful) this.heldStates = result.states.map((s) => s.detach());
