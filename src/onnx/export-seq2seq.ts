@@ -17,6 +17,7 @@
  */
 import { join } from 'node:path';
 import { ValueError } from '../errors.js';
+import { FAMILIES } from '../families.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { Seq2Seq } from '../models/seq2seq.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -87,7 +88,7 @@ function buildEncoder(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqOnnxG
   const H = c.hiddenSize;
   const D = c.bidirectionalEncoder ? 2 : 1;
   const M = D * H;
-  const lstm = c.cell === 'lstm';
+  const lstm = FAMILIES[c.cell].hasCell;
   const inputs: OnnxValueSpec[] = [
     { name: 'source', type: 'int64', dims: ['batch', 'source'] },
     { name: 'lengths', type: 'int64', dims: ['batch'] },
@@ -147,7 +148,7 @@ function buildDecoderStep(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqO
   const L = c.numLayers;
   const H = c.hiddenSize;
   const M = (c.bidirectionalEncoder ? 2 : 1) * H;
-  const lstm = c.cell === 'lstm';
+  const lstm = FAMILIES[c.cell].hasCell;
   const stateDims: Dim[] = [L, 'batch', H];
   const inputs: OnnxValueSpec[] = [
     { name: 'previous', type: 'int64', dims: ['batch'] },

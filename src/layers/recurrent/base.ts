@@ -27,8 +27,9 @@
  */
 import { ShapeError, ValueError } from '../../errors.js';
 import { dropout as dropoutOp } from '../../nn/dropout.js';
+import { type CellFamily, FAMILIES, inversePermutation } from '../../families.js';
 import { where } from '../../tensor/ops/elementwise.js';
-import { stack } from '../../tensor/ops/layout.js';
+import { concat, stack } from '../../tensor/ops/layout.js';
 import type { Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Activation } from '../activations.js';
@@ -97,10 +98,29 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
   /** Which path the last call took, for tests and `explain`. */
   lastPath: 'fused' | 'loop' | null = null;
 
-  /** Gate blocks in the kernels (1, 4 or 3). */
-  protected abstract readonly gates: number;
-  /** Names of the states: ['h'] or ['h', 'c']. */
-  protected abstract readonly stateNames: readonly string[];
+  /** The cell family: its row in the table of src/families.ts gives the gates and states. */
+  abstract readonly family: CellFamily;
+
+  /** Gate blocks in the kernels (the family's: 1, 4 or 3). */
+  protected get gates(): number {
+    return FAMILIES[this.family].gates;
+  }
+
+  /** Names of the states (the family's): ['h'] or ['h', 'c']. */
+  protected get stateNames(): readonly string[] {
+    return FAMILIES[this.family].states;
+  }
+
+  /**
+   * `t`'s gate blocks along `dim` (each `units` wide) from Keras's order to PyTorch's (the
+   * family's `kerasOrder`), for the fused kernel. Returns `t` itself when the orders agree.
+   */
+  protected kerasToTorchBlocks(t: Tensor, dim: number): Tensor {
+    const { kerasOrder } = FAMILIES[this.family];
+    if (kerasOrder.every((g, j) => g === j)) return t;
+    const U = this.units;
+    return concat(inversePermutation(kerasOrder).map((k) => t.slice(dim, k * U, (k + 1) * U)), dim);
+  }
 
   constructor(options: RecurrentLayerOptions) {
     super(options);
