@@ -10,7 +10,9 @@ import { RecurrentError } from '../errors.js';
 import { registerEvaluate } from './evaluate-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerExport } from './export-command.js';
+import { registerImport } from './import-command.js';
 import { registerPredict } from './predict-command.js';
+import { registerServe } from './serve-command.js';
 import { registerTrain } from './train-command.js';
 
 /** The package's version: package.json is 2 levels up from dist/cli/ and 3 from build/src/cli/. */
@@ -31,7 +33,9 @@ registerTrain(program);
 registerPredict(program);
 registerEvaluate(program);
 registerExport(program);
+registerImport(program);
 registerExplain(program);
+registerServe(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof RecurrentError) {

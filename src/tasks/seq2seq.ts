@@ -21,6 +21,8 @@ import { crossEntropy } from '../train/losses.js';
 import { indexBatches, meanLoss, padIds } from './batching.js';
 import { tokenErrorRate } from './metrics.js';
 import { ValueError } from '../errors.js';
+import { SEQ2SEQ_PY } from './pytorch/model-py.js';
+import { SEQ2SEQ_TRAIN_PY } from './pytorch/train-py.js';
 import { type Evaluation, formatPerLine, isPositiveInteger, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface Seq2SeqExample {
@@ -159,4 +161,5 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       return [encoder, decoderStep];
     },
   },
+  pytorch: { modelClass: { name: 'Seq2Seq', source: SEQ2SEQ_PY }, trainSource: SEQ2SEQ_TRAIN_PY, fullConfig: (model) => ({ ...model.config }) },
 };
