@@ -8,6 +8,7 @@ import '../backend/wasm/index.js';
 import '../backend/native/index.js';
 import { getBackend } from '../backend/backend.js';
 import { RecurrentError } from '../errors.js';
+import { registerEvaluate } from './evaluate-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerExport } from './export-command.js';
 import { registerImport } from './import-command.js';
@@ -37,6 +38,7 @@ const program = new Command('recurrent')
   .version(`${packageVersion()} (backend: ${getBackend().name})`, '-V, --version');
 registerTrain(program);
 registerPredict(program);
+registerEvaluate(program);
 registerExport(program);
 registerImport(program);
 registerExplain(program);
