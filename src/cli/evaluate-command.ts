@@ -1,28 +1,22 @@
-/**
- * `recurrent evaluate MODEL_DIR --data FILE`: the metrics of a saved model on a held-out file,
- * computed by its task's `evaluateFile` (found in the task registry).
- */
+/** `recurrent evaluate MODEL_DIR --data FILE [--json]`: a saved model's metrics on a file, beside the baseline's. */
 import type { Command } from 'commander';
-import { ValueError } from '../errors.js';
-import { loadModelDirectory } from '../tasks/model-dir.js';
+import { evaluateModel } from '../tasks/evaluate.js';
+import { formatMetrics } from './metrics-table.js';
 
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description('score a model directory on a held-out file (generate: bits per character or perplexity, reading the file as one stream with carried state)')
-    .argument('<model>', 'a model directory written by `recurrent train`')
-    .requiredOption('--data <file>', 'the held-out file, in the format the task trains on')
-    .option('--json', 'print one JSON line with the metrics')
+    .description("score a model directory written by `recurrent train` on a file of its task's format, with the task's metrics beside its baseline's")
+    .argument('<model>', 'a model directory')
+    .requiredOption('--data <file>', 'the examples to score (read like the training file: same columns and tokens)')
+    .option('--json', 'print one JSON line: {task, file, metrics, baseline, baselineName, reference, beatsBaseline}')
     .action((dir: string, opts: { data: string; json?: boolean }) => {
-      const { config, task, model } = loadModelDirectory(dir);
-      if (!task.evaluateFile) throw new ValueError('recurrent evaluate', `task ${config.task} has no file evaluation yet`);
-      const { metrics, summary } = task.evaluateFile(model, config, opts.data);
+      const outcome = evaluateModel(dir, opts.data);
+      const e = outcome.evaluation;
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ task: config.task, data: opts.data, metrics })}\n`);
+        process.stdout.write(`${JSON.stringify({ task: outcome.task, file: outcome.file, metrics: e.metrics, baseline: e.baseline, baselineName: e.baselineName, ...(e.reference && { reference: e.reference }), primary: e.primary.name, beatsBaseline: outcome.beatsBaseline })}\n`);
         return;
       }
-      const width = Math.max(...Object.keys(metrics).map((k) => k.length));
-      const lines = [summary, ...Object.entries(metrics).map(([name, value]) => `  ${name.padEnd(width)}  ${Number.isInteger(value) ? value : value.toFixed(4)}`)];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      process.stdout.write(`${formatMetrics(`${outcome.task} model on ${outcome.file}:`, e)}\n`);
     });
 }

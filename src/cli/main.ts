@@ -2,6 +2,7 @@
 /** The `recurrent` command. Every subcommand is a thin shell over library functions. */
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import '../backend/reference/index.js';
 import '../backend/wasm/index.js';
 import '../backend/native/index.js';
@@ -27,16 +28,22 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+// Baseline machine code (Sparkplug) at a function's first call: a command runs most code a few
+// times only (`predict MODEL.onnx --repeat 10`), and interpreted, the JavaScript around the kernels
+// took longer than the kernels at batch 1. Changes no result, only which tier runs first. Set here,
+// by the program, because a library must not change its host process's flags.
+setFlagsFromString('--always-sparkplug');
+
 const program = new Command('recurrent')
   .description('recurrent neural networks (RNN, LSTM, GRU): train, predict, and see the shapes')
   .version(`${packageVersion()} (backend: ${getBackend().name})`, '-V, --version');
 registerTrain(program);
 registerPredict(program);
+registerEvaluate(program);
 registerExport(program);
 registerImport(program);
 registerExplain(program);
 registerGenerate(program);
-registerEvaluate(program);
 registerServe(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

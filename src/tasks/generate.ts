@@ -102,18 +102,6 @@ export function prepareGenerate(text: string, source: string, settings: TaskSett
   };
 }
 
-/** Scores a held-out text file with a saved model, reading it as one stream with carried state. */
-export function evaluateLanguageModel(model: LanguageModel, tokenizer: TextTokenizer, file: string, streams = 1): { metrics: Record<string, number>; summary: string } {
-  const ids = tokenizer.encode(loadTextFile(file));
-  const unknown = ids.filter((id) => id === tokenizer.vocabulary.unkId).length;
-  const score = scoreStream(model, ids, { streams });
-  const unit = tokenizer.level === 'chars' ? 'characters' : 'words';
-  return {
-    metrics: { ...lmMetrics(score, tokenizer.level), tokens: score.count, unknown },
-    summary: `${file}: ${score.count} ${unit} scored${streams > 1 ? ` in ${streams} streams` : ''}${unknown > 0 ? `, ${unknown} not in the vocabulary (scored as <unk>)` : ''}`,
-  };
-}
-
 function generatePredictor(model: LanguageModel, artifacts: TaskArtifacts): Predictor {
   const tokenizer = TextTokenizer.fromJSON(artifacts.data['tokenizer']);
   model.codec = tokenizer;
@@ -188,10 +176,6 @@ export const generateTask: TaskDefinition<LanguageModel, LanguageModelConfig> = 
   },
   buildModel: (config) => new LanguageModel(config),
   predictor: generatePredictor,
-  evaluateFile: (model, artifacts, file) => {
-    const tokenizer = TextTokenizer.fromJSON(artifacts.data['tokenizer']);
-    return evaluateLanguageModel(model, tokenizer, file);
-  },
   pytorch: { unsupported: 'the PyTorch export of a language model (model.py with its optionally tied output layer, train.py over parallel streams with carried state) is not written yet' },
   onnx: {
     graphs: ['model.onnx'],

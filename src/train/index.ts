@@ -14,3 +14,4 @@ export { EarlyStopping, type EarlyStoppingOptions, type EarlyStoppingState } fro
 export { timeChunks, detachState, truncatedBptt, type TbpttStep } from './tbptt.js';
 export { streamChunks, randomWindows, CarriedState, type TokenBatch } from './streams.js';
 export { scoreStream, streamScore, type StreamScore, type ScoreOptions } from './lm-score.js';
+export { Budget, budgetLr, BatchStream, roundSeconds, type BudgetScheduleOptions, type BatchStreamState } from './budget.js';
