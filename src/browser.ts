@@ -22,6 +22,7 @@ export { PackedSequence, packPaddedSequence, padPackedSequence, type PackOptions
 export { lastValidStep, lengthsMask, type LastStepOptions } from './sequence/last-step.js';
 export { setBackend, getBackend, backendStatus, type Backend, type BackendName } from './backend/backend.js';
 export { initWasmBackend } from './backend/wasm/index.js';
+export { FAMILIES, CELL_FAMILIES, type CellFamily, type CellKind, type FamilySpec } from './families.js';
 export { RecurrentError, ShapeError, ValueError, StateDictError, GradientError, DataError, FormatError, TrainingError, type ShapeErrorDetails, type StateDictProblem } from './errors.js';
 export { parseSafetensors, serializeSafetensors, type SafetensorsContent } from './io/safetensors.js';
 export { parseNpy, serializeNpy, npyToTensor, type NpyArray, type NpyDtype, type NpyInput } from './io/npy.js';
@@ -30,4 +31,4 @@ export { fit, type FitOptions, type FitResult, type StepInfo, type EpochInfo } f
 export { explainRecurrent, formatExplanation, type Explanation, type ExplainSpec } from './explain/explain.js';
 export type * as shapes from './tensor/shape-types.js';
 export { parseTfjsLayersModel, parseTfjsWeights, readTfjsWeightManifest, type TfjsWeightManifest, type TfjsWeightSpec, type TfjsWeightGroup } from './interop/tfjs.js';
-export { kerasToTorchStateDict, kerasToTorchModule, kerasRecurrentToTorch, torchRecurrentToKeras, torchToKerasWeights, torchToKerasLayer, type RecurrentKind, type KerasRecurrentWeights, type RecurrentNameOptions, type KerasRecurrentToTorchOptions, type KerasToTorchOptions, type KerasToTorchModuleOptions, type TorchConvertible, type TorchToKerasLayerOptions } from './interop/keras-torch.js';
+export { kerasToTorchStateDict, kerasToTorchModule, kerasRecurrentToTorch, torchRecurrentToKeras, torchToKerasWeights, torchToKerasLayer, type KerasRecurrentWeights, type RecurrentNameOptions, type KerasRecurrentToTorchOptions, type KerasToTorchOptions, type KerasToTorchModuleOptions, type TorchConvertible, type TorchToKerasLayerOptions } from './interop/keras-torch.js';

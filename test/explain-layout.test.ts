@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import '../src/index.js';
 import { explainRecurrent, outputIndex, type Explanation } from '../src/explain/explain.js';
-import { createRecurrent, runRecurrent, type CellType } from '../src/models/recurrent-layer.js';
+import type { CellFamily } from '../src/families.js';
+import { createRecurrent, runRecurrent } from '../src/models/recurrent-layer.js';
 import { Generator } from '../src/tensor/random.js';
 import { randn } from '../src/tensor/creation.js';
 import { noGrad } from '../src/tensor/autograd.js';
@@ -66,7 +67,7 @@ function evaluate(claim: string, output: Tensor, h: Tensor, lengths: number[] | 
   return equal(h.select(0, row), index(output, idx, {}));
 }
 
-function run(cell: CellType, layout: Layout, bidirectional: boolean, numLayers: number, lengths: number[] | null) {
+function run(cell: CellFamily, layout: Layout, bidirectional: boolean, numLayers: number, lengths: number[] | null) {
   const [batch, time, features, hidden] = [3, 5, 2, 4];
   const input = layout === 'batch-first' ? [batch, time, features] : layout === 'time-major' ? [time, batch, features] : [time, features];
   const spec = { cell, inputSize: features, hiddenSize: hidden, numLayers, bidirectional, batchFirst: layout === 'batch-first', input, ...(lengths && { lengths }) };
@@ -78,7 +79,7 @@ function run(cell: CellType, layout: Layout, bidirectional: boolean, numLayers: 
 }
 
 describe('explain: claims in the layout\'s indexing', () => {
-  const cases: [CellType, Layout, boolean, number, number[] | null][] = [];
+  const cases: [CellFamily, Layout, boolean, number, number[] | null][] = [];
   for (const layout of ['batch-first', 'time-major', 'unbatched'] as const) {
     for (const bidirectional of [false, true]) {
       for (const lengths of layout === 'unbatched' ? [null] : [null, [5, 3, 1], [5, 5, 5]]) cases.push([bidirectional ? 'lstm' : 'gru', layout, bidirectional, bidirectional ? 2 : 1, lengths]);

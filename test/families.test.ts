@@ -178,7 +178,7 @@ describe('one place for gate counts and orders', () => {
       '  if (!A.failed && kind > 3) A.fail("kind must be 0..3");',
       '  LSTM: [0, 3, 1, 2], // i f g o -> i o f c',
       "const BLOCKS = { rnn: [0], lstm: [0, 1, 2, 3], gru: [1, 0, 2] };",
-      "export type CellType = 'rnn' | 'lstm' | 'gru';",
+      "export type CellFamily = 'rnn' | 'lstm' | 'gru';",
       "const RECURRENT = ['SimpleRNN', 'LSTM', 'GRU'];",
       '    return [4 * this.units];',
     ];

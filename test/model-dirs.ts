@@ -8,7 +8,7 @@ import { Vocabulary } from '../src/data/vocabulary.js';
 import { SequenceClassifier } from '../src/models/classifier.js';
 import { Forecaster } from '../src/models/forecaster.js';
 import { Seq2Seq, type Seq2SeqConfig } from '../src/models/seq2seq.js';
-import type { CellType } from '../src/models/recurrent-layer.js';
+import type { CellFamily } from '../src/families.js';
 import { SequenceTagger } from '../src/models/tagger.js';
 import { saveModelDirectory } from '../src/tasks/model-dir.js';
 import { Generator } from '../src/tensor/random.js';
@@ -17,7 +17,7 @@ import { tempDir } from './temp-dir.js';
 const WORDS = ['hello', 'bonjour', 'gracias', 'danke', 'grazie', 'obrigado', 'élève', 'naïve', 'café'];
 
 export interface ModelDirOptions {
-  cell?: CellType;
+  cell?: CellFamily;
   hiddenSize?: number;
   numLayers?: number;
   bidirectional?: boolean;

@@ -1,7 +1,7 @@
 /** `recurrent explain`: every output of a recurrent layer with named dims and its time-step mapping. */
 import type { Command } from 'commander';
 import { formatExplanation, explainRecurrent } from '../explain/explain.js';
-import { CELL_TYPES, type CellType } from '../models/recurrent-layer.js';
+import { CELL_FAMILIES, type CellFamily } from '../families.js';
 import { ValueError } from '../errors.js';
 import { choice, integer } from './parse.js';
 
@@ -15,7 +15,7 @@ export function registerExplain(program: Command): void {
   program
     .command('explain')
     .description('show every output of a recurrent layer with named dimensions and how it maps to time steps (runs the real layer)')
-    .option('--cell <cell>', 'lstm | gru | rnn', choice('cell', CELL_TYPES), 'lstm')
+    .option('--cell <cell>', 'lstm | gru | rnn', choice('cell', CELL_FAMILIES), 'lstm')
     .option('--input-size <n>', 'features per step (PyTorch input_size)', integer('input-size', 1))
     .option('--hidden <n>', 'hidden size (PyTorch hidden_size)', integer('hidden', 1))
     .option('--units <n>', 'Keras units (same as --hidden; implies the Keras view, batch first)', integer('units', 1))
@@ -38,7 +38,7 @@ export function registerExplain(program: Command): void {
       if (hidden === undefined) throw new ValueError('explain', 'give --hidden (PyTorch style) or --units (Keras style)');
       const inputSize = (opts['inputSize'] as number | undefined) ?? input[input.length - 1]!;
       const explanation = explainRecurrent({
-        cell: opts['cell'] as CellType,
+        cell: opts['cell'] as CellFamily,
         inputSize,
         hiddenSize: hidden,
         numLayers: opts['layers'] as number,

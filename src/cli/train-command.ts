@@ -1,7 +1,7 @@
 /** `recurrent train`: the main job. A thin shell over `trainTask`. */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { CELL_TYPES, type CellType } from '../models/recurrent-layer.js';
+import { CELL_FAMILIES, type CellFamily } from '../families.js';
 import { trainTask } from '../tasks/run.js';
 import { TASK_NAMES, TASKS, type TaskName } from '../tasks/registry.js';
 import { createProgress } from './progress.js';
@@ -30,7 +30,7 @@ export function registerTrain(program: Command): void {
     .option('--test <file>', 'test examples from this file instead of a cut of --data')
     .option('--target <column>', 'forecast: the column to forecast (the other numeric columns are covariates)')
     .option('--budget <minutes>', 'train for this wall-clock time: learning rate warmed up then annealed to the deadline, best validated model kept (epochs and early stopping then only when given)', number('budget', 0))
-    .option('--cell <cell>', 'lstm | gru | rnn (default depends on the task)', choice('cell', CELL_TYPES))
+    .option('--cell <cell>', 'lstm | gru | rnn (default depends on the task)', choice('cell', CELL_FAMILIES))
     .option('--hidden <n>', 'hidden size', integer('hidden', 1))
     .option('--layers <n>', 'stacked recurrent layers', integer('layers', 1))
     .option('--bidirectional', 'read sequences in both directions')
@@ -85,7 +85,7 @@ export function registerTrain(program: Command): void {
         ...(opts['budget'] !== undefined && { budget: opts['budget'] as number }),
         ...(opts['data'] !== undefined && { data: opts['data'] as string }),
         ...(Object.keys(taskOptions).length > 0 && { taskOptions }),
-        ...(opts['cell'] !== undefined && { cell: opts['cell'] as CellType }),
+        ...(opts['cell'] !== undefined && { cell: opts['cell'] as CellFamily }),
         ...(opts['hidden'] !== undefined && { hiddenSize: opts['hidden'] as number }),
         ...(opts['layers'] !== undefined && { numLayers: opts['layers'] as number }),
         ...(opts['bidirectional'] !== undefined && { bidirectional: opts['bidirectional'] as boolean }),

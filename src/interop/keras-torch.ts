@@ -52,12 +52,6 @@ import { RNN as TorchRNN } from '../nn/recurrent/rnn.js';
 import { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/**
- * The recurrent families: PyTorch's RNN (Keras SimpleRNN), LSTM, GRU.
- * @deprecated Use `CellFamily` (src/families.ts), the one name for it.
- */
-export type RecurrentKind = CellFamily;
-
 /** One recurrent layer and direction in Keras's layout. */
 export interface KerasRecurrentWeights {
   /** (F, G*U) */

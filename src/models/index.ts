@@ -4,7 +4,7 @@ export { SequenceTagger, type SequenceTaggerConfig } from './tagger.js';
 export { Seq2Seq, type Seq2SeqConfig, type DecoderState, type DecodeOptions } from './seq2seq.js';
 export { Forecaster, type ForecasterConfig, type ForecastMode } from './forecaster.js';
 export { Attention, type AttentionKind, type AttentionMemory } from './attention.js';
-export { createRecurrent, runRecurrent, type CellType, type RecurrentLayer, type RecurrentState } from './recurrent-layer.js';
+export { createRecurrent, runRecurrent, type RecurrentLayer, type RecurrentState } from './recurrent-layer.js';
 export type { CellFamily } from '../families.js';
 export { maskedMean, maskedMax, type Pooling } from './pooling.js';
 export type { SequenceEncoderConfig } from './encoder-config.js';

@@ -1,17 +1,13 @@
 /** Picking a recurrent layer by name, with one call shape for all three families. */
 import { ValueError } from '../errors.js';
 import { CELL_FAMILIES, type CellFamily } from '../families.js';
+
 import type { RecurrentForwardOptions } from '../nn/recurrent/base.js';
 import { GRU } from '../nn/recurrent/gru.js';
 import { LSTM } from '../nn/recurrent/lstm.js';
 import type { RecurrentOptions } from '../nn/recurrent/options.js';
 import { RNN } from '../nn/recurrent/rnn.js';
 import type { Tensor } from '../tensor/tensor.js';
-
-/** @deprecated Use `CellFamily` (src/families.ts), the one name for a cell family. */
-export type CellType = CellFamily;
-/** @deprecated Use `CELL_FAMILIES` (src/families.ts). */
-export const CELL_TYPES: readonly CellFamily[] = CELL_FAMILIES;
 
 export type RecurrentLayer = RNN | LSTM | GRU;
 

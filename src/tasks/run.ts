@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrainingError, ValueError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { CELL_TYPES, type CellType } from '../models/recurrent-layer.js';
+import { CELL_FAMILIES, type CellFamily } from '../families.js';
 import { Generator } from '../tensor/random.js';
 import { clipGradNorm } from '../train/clip.js';
 import { EarlyStopping } from '../train/early-stopping.js';
@@ -29,7 +29,7 @@ export interface TrainOptions {
   data?: string;
   /** Options of the task's own (its `TaskDefinition.options`, by key), e.g. forecast's { season: 12 }. */
   taskOptions?: Record<string, unknown>;
-  cell?: CellType;
+  cell?: CellFamily;
   hiddenSize?: number;
   numLayers?: number;
   bidirectional?: boolean;
@@ -124,7 +124,7 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
     return [key, option.parse(String(value))];
   }));
   const cell = options.cell ?? defaults.cell;
-  if (!CELL_TYPES.includes(cell)) throw new ValueError('train', `--cell must be one of ${CELL_TYPES.join(', ')}, got ${String(cell)}`);
+  if (!CELL_FAMILIES.includes(cell)) throw new ValueError('train', `--cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
   const settings: TaskSettings = {
     cell,
     hiddenSize: checkNumber('hidden', options.hiddenSize ?? defaults.hiddenSize, 1, true),

@@ -11,12 +11,12 @@ import type { Module } from '../nn/module.js';
 import type { OnnxValueSpec } from '../onnx/export.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { CellType } from '../models/recurrent-layer.js';
+import type { CellFamily } from '../families.js';
 import type { TokenMode } from '../data/tokens.js';
 
 /** Model and training settings shared by every task (the CLI's flags). */
 export interface TaskSettings {
-  cell: CellType;
+  cell: CellFamily;
   hiddenSize: number;
   numLayers: number;
   bidirectional: boolean;
@@ -103,7 +103,7 @@ export function formatPerLine(predict: (inputs: string[]) => string[]): Predicto
 
 /** Training settings that depend on the task (`recurrent train` without flags uses these). */
 export interface TaskDefaults {
-  cell: CellType;
+  cell: CellFamily;
   hiddenSize: number;
   bidirectional: boolean;
   epochs: number;

@@ -1,8 +1,8 @@
 /** Messages between the page and the language-model worker. */
-import type { CellType } from '../shapes/unroll.js';
+import type { CellFamily } from '../shapes/unroll.js';
 
 export interface LmConfig {
-  cell: CellType;
+  cell: CellFamily;
   hiddenSize: number;
   /** Parallel streams per batch. */
   batchSize: number;

@@ -1,7 +1,7 @@
 /** The text-generation view: the form, the worker, live numbers, the chart and the samples. */
 import { html } from '../svg.js';
 import { LossChart } from '../train/chart.js';
-import type { CellType } from '../shapes/unroll.js';
+import type { CellFamily } from '../shapes/unroll.js';
 import { CORPUS_NOTE } from './corpus.js';
 import type { LmConfig, LmWorkerToPage, PageToLmWorker, SampleRequest } from './protocol.js';
 
@@ -39,7 +39,7 @@ export function initGenerate(): void {
   const readConfig = (): LmConfig => {
     const number = (id: string) => Number(byId<HTMLInputElement>(id).value);
     return {
-      cell: byId<HTMLSelectElement>('lm-cell').value as CellType,
+      cell: byId<HTMLSelectElement>('lm-cell').value as CellFamily,
       hiddenSize: number('lm-hidden'),
       batchSize: number('lm-batch'),
       bptt: number('lm-bptt'),

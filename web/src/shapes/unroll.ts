@@ -12,13 +12,13 @@
 import { explainRecurrent, type Explanation, Generator, models, nn, noGrad, randn, type Tensor } from '../../../src/browser.js';
 
 export type Api = 'pytorch' | 'keras';
-export type CellType = models.CellFamily;
+export type CellFamily = models.CellFamily;
 
 /** What the visitor chose. */
 export interface UnrollSpec {
   /** PyTorch module (output, h, c) or the Keras-style layer (returnSequences/returnState). */
   api: Api;
-  cell: CellType;
+  cell: CellFamily;
   inputSize: number;
   hiddenSize: number;
   numLayers: number;

@@ -4,7 +4,7 @@
  */
 import { formatShape, html } from '../svg.js';
 import { drawUnrolled } from './diagram.js';
-import { type Api, type CellType, unroll, type Unrolled, type UnrollSpec } from './unroll.js';
+import { type Api, type CellFamily, unroll, type Unrolled, type UnrollSpec } from './unroll.js';
 
 /** The diagram stays readable up to these sizes. */
 const MAX_BATCH = 8;
@@ -40,7 +40,7 @@ export function initShapes(): void {
   const readSpec = (): UnrollSpec => {
     const api = (form.querySelector<HTMLInputElement>('input[name="api"]:checked')?.value ?? 'pytorch') as Api;
     const keras = api === 'keras';
-    const cell = byId<HTMLSelectElement>('cell').value as CellType;
+    const cell = byId<HTMLSelectElement>('cell').value as CellFamily;
     const number = (id: string) => (input(id).value.trim() === '' ? NaN : Number(input(id).value));
     return {
       api,

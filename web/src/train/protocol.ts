@@ -1,5 +1,5 @@
 /** Messages between the page and the training worker. */
-import type { CellType } from '../shapes/unroll.js';
+import type { CellFamily } from '../shapes/unroll.js';
 
 /** The languages of data/language-id by their ISO 639-1 code. */
 export const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
@@ -7,7 +7,7 @@ export const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
 };
 
 export interface TrainConfig {
-  cell: CellType;
+  cell: CellFamily;
   hiddenSize: number;
   embeddingDim: number;
   bidirectional: boolean;

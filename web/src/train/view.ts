@@ -2,7 +2,7 @@
 import { html } from '../svg.js';
 import { LossChart } from './chart.js';
 import { LANGUAGE_NAMES, type PageToWorker, type Probability, type TrainConfig, type WorkerToPage } from './protocol.js';
-import type { CellType } from '../shapes/unroll.js';
+import type { CellFamily } from '../shapes/unroll.js';
 
 const EXAMPLES = ['zusammenarbeit', 'przepraszam', 'bibliothèque', 'mañana', 'gezellig', 'buongiorno', 'obrigado', 'thoughtful'];
 const TIMING_WINDOW = 20;
@@ -36,7 +36,7 @@ export function initTraining(): void {
   const readConfig = (): TrainConfig => {
     const number = (id: string) => Number(byId<HTMLInputElement>(id).value);
     return {
-      cell: byId<HTMLSelectElement>('train-cell').value as CellType,
+      cell: byId<HTMLSelectElement>('train-cell').value as CellFamily,
       hiddenSize: number('train-hidden'),
       embeddingDim: number('train-embedding'),
       bidirectional: byId<HTMLInputElement>('train-bidirectional').checked,
