@@ -11,12 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { trainTask } from '../src/tasks/run.js';
 import { loadPredictor } from '../src/tasks/model-dir.js';
-import { DataError, nn, type Tensor, tensor, TrainingError } from '../src/index.js';
+import { DataError, loadSafetensors, nn, tensor, TrainingError } from '../src/index.js';
+import { readCheckpoint, writeCheckpoint } from '../src/tasks/checkpoint.js';
 import { fit } from '../src/train/loop.js';
 import { Adam } from '../src/train/optimizers/adam.js';
 import { tempDir } from './temp-dir.js';
-
-let epochs = 1;
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const temp = () => tempDir('recurrent-cli-');
@@ -139,34 +138,58 @@ describe('trainTask (library)', () => {
     assert.deepEqual(readFileSync(join(a, 'weights.safetensors')), readFileSync(join(b, 'weights.safetensors')));
   });
 
-  test('a diverging loss stops with advice and keeps the last good checkpoint', async () => {
+  test('a loss diverging in epoch 2 stops with advice and keeps the epoch-1 checkpoint, equal to a 1-epoch run\'s model', async () => {
+    // lr 1e30 with one batch per epoch: epoch 1's single step is finite, epoch 2's loss is infinite.
+    const diverging = { task: 'forecast', hiddenSize: 8, lr: 1e30, clipNorm: 0, batchSize: 100_000 } as const;
     const out = join(temp(), 'nan');
+    const root = join(out, 'checkpoint');
     await assert.rejects(
-      trainTask({ task: 'forecast', epochs: 30, hiddenSize: 8, lr: 1e30, clipNorm: 0, out }),
-      (e: unknown) => e instanceof TrainingError && /gradient clipping/.test(e.message) && /checkpoint/.test(e.message),
+      trainTask({ ...diverging, epochs: 30, out }),
+      (e: unknown) => e instanceof TrainingError && /at epoch 2, step 1/.test(e.message) && /gradient clipping/.test(e.message) && e.message.includes(`The last good checkpoint (the previous epoch) is in ${root}`),
     );
+    const checkpoint = readCheckpoint(root);
+    assert.ok(checkpoint, 'a checkpoint exists');
+    assert.equal(checkpoint.state.fit.epoch, 1);
+    // The same run stopped after one epoch saves the weights epoch 1 ended with (its best, its only).
+    const once = join(temp(), 'once');
+    await trainTask({ ...diverging, epochs: 1, out: once });
+    const epoch1 = loadSafetensors(join(once, 'weights.safetensors'));
+    assert.deepEqual(Object.keys(checkpoint.weights).sort(), Object.keys(epoch1).sort());
+    for (const [name, t] of Object.entries(epoch1)) assert.deepEqual(checkpoint.weights[name]!.data, t.data, name);
+    assert.ok(Object.values(checkpoint.weights).every((t) => t.data.every(Number.isFinite)));
   });
 
-  test('fit: a NaN loss in epoch 2 throws, and the epoch-1 checkpoint stays intact', async () => {
+  test('fit: a NaN loss in epoch 2 throws, and the epoch-1 checkpoint on disk stays intact', async () => {
     const model = new nn.Linear({ inFeatures: 2, outFeatures: 1 });
     const x = tensor([1, 2, 3, 4], [2, 2]);
-    let saved: Record<string, Tensor> | null = null;
+    const root = join(temp(), 'checkpoint');
+    const copy = () => Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, Float32Array.from(t.data)]));
+    let atEpoch1: Record<string, Float32Array> | null = null;
+    let epoch = 1;
     await assert.rejects(
       fit({
         model,
         optimizer: new Adam(model.parameters(), { lr: 0.01 }),
         batches: () => [0, 1, 2],
-        loss: (i) => (epochs > 1 && i === 1 ? model.forward(x).sum().mul(Number.NaN) : model.forward(x).pow(2).mean()),
+        // Epoch 2: step 1 updates the weights, step 2's loss is NaN.
+        loss: (i) => (epoch > 1 && i === 1 ? model.forward(x).sum().mul(Number.NaN) : model.forward(x).pow(2).mean()),
         epochs: 5,
         onEpoch: (info) => {
-          epochs = info.epoch + 1;
-          saved = model.stateDict();
+          writeCheckpoint(root, info.epoch, { weights: model.stateDict(), bestWeights: null, state: { options: {}, optimizer: null, scheduler: null, earlyStopping: null, generators: {}, fit: { ...info.state, best: String(info.state.best) } } });
+          if (info.epoch === 1) atEpoch1 = copy();
+          epoch = info.epoch + 1;
         },
       }),
       (e: unknown) => e instanceof TrainingError && /loss is NaN at epoch 2, step 2/.test(e.message),
     );
-    assert.ok(saved, 'epoch 1 was checkpointed');
-    assert.ok(Object.values(saved as Record<string, Tensor>).every((t) => t.data.every(Number.isFinite)));
+    const checkpoint = readCheckpoint(root);
+    assert.ok(checkpoint && atEpoch1, 'epoch 1 was checkpointed');
+    assert.equal(checkpoint.state.fit.epoch, 1);
+    const now = copy();
+    for (const [name, data] of Object.entries(atEpoch1 as Record<string, Float32Array>)) {
+      assert.deepEqual(checkpoint.weights[name]!.data, data, name);
+      assert.notDeepEqual(now[name], data, `${name}: epoch 2's first step moved the model, so an overwritten checkpoint would show`);
+    }
   });
 
   test('bad user data is a DataError naming the file and line', async () => {
