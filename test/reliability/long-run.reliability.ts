@@ -20,14 +20,14 @@ import { tempDir } from '../temp-dir.js';
 const STEPS = Number(process.env['RELIABILITY_STEPS'] ?? 10000);
 const MB = 1024 * 1024;
 /**
- * The stated bounds (RELIABILITY.md), about 1.5x the steady state measured on a 2-core Linux
- * machine over 10,000 steps (native / wasm): RSS growth over the second half +10.1 / +0.3 MB,
- * JS heap change -0.19 / +0.08 MB, peak ArrayBuffers 17.2 / 19.5 MB, peak RSS 137.7 / 140.7 MB.
- * The heap bound is 1 MB rather than 1.5x its ~0.2 MB noise. ArrayBuffers are bounded by their
+ * The stated bounds (RELIABILITY.md), about 1.5x the largest steady state measured on a 2-core
+ * Linux machine in two runs of 10,000 steps (native / wasm): RSS growth over the second half up
+ * to +10.1 / +0.3 MB, JS heap change up to 0.38 / 0.12 MB, peak ArrayBuffers up to 26.8 / 19.5 MB,
+ * peak RSS up to 137.7 / 140.7 MB. The heap bound is 1 MB, a little over 1.5x its noise. ArrayBuffers are bounded by their
  * peak, not their growth: freed ones are released lazily, so a sample after GC can still show
  * a few transient MB.
  */
-const BOUNDS = { rssMB: 16, heapMB: 1, peakArrayBuffersMB: 30, peakRssMB: 210 };
+const BOUNDS = { rssMB: 16, heapMB: 1, peakArrayBuffersMB: 40, peakRssMB: 210 };
 
 interface MemorySample {
   step: number;
