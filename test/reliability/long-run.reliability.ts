@@ -145,7 +145,11 @@ describe('long runs', { timeout: 900_000 }, () => {
       const rotated = words.map((_, i) => (i + 37 * k) % words.length);
       const order = k % 2 === 1 ? rotated.reverse() : rotated;
       const worker = new Worker(script, { workerData: { dir: out, words: order.map((i) => words[i]), backend } });
-      worker.once('message', (got: string[]) => resolve(order.map((_, j) => got[order.indexOf(j)])));
+      worker.once('message', ({ single, batched }: { single: string[]; batched: string[][] }) => {
+        const unshuffle = (got: string[]) => order.map((_, j) => got[order.indexOf(j)]);
+        for (const [r, b] of batched.entries()) assert.deepEqual(unshuffle(b), expected, `thread ${k}, batched call ${r}`);
+        resolve(unshuffle(single));
+      });
       worker.once('error', reject);
     })));
     for (const [k, got] of answers.entries()) assert.deepEqual(got, expected, `thread ${k}`);
