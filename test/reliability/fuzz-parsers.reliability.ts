@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { nn, parseSafetensors, serializeSafetensors } from '../../src/index.js';
-import { parseUserData, type TaskKind } from '../../src/data/user-data.js';
+import { type ClassifyExample, parseUserData, type Seq2SeqExample, type TagExample, type TaskKind, type UserData } from '../../src/data/user-data.js';
 import { loadPredictor, parseModelConfig, saveModelDirectory } from '../../src/tasks/model-dir.js';
 import { models } from '../../src/index.js';
 import { fuzz } from './outcomes.js';
@@ -71,7 +71,19 @@ describe('fuzzed parsers', { timeout: 600_000 }, () => {
       const decoder = new TextDecoder();
       const parse = (bytes: Uint8Array, task: TaskKind) => parseUserData(decoder.decode(bytes), task, { format, file: `fuzz.${format}` });
       const forged = fc.array(fc.oneof(fc.string(), fc.constantFrom('"', '""', ',', '\t', '\n', '\r\n', '{', '}', '"value":', 'NaN', '1e999', '-', '\u00e9', '\u0301')), { maxLength: 60 }).map((parts) => encoder.encode(parts.join('')));
-      tasks.forEach((task, k) => fuzz(`user data (${format}, ${task})`, encoder.encode(samples[task]), (bytes) => parse(bytes, task), forged, 10 + k, { errors: { other: ['DataError'] } }));
+      // What parses is written again as JSONL and must parse to the same examples.
+      const asJsonl = (task: TaskKind, parsed: unknown): string => {
+        if (task === 'forecast') {
+          const { dates, values } = parsed as UserData['forecast'];
+          return values.map((value, i) => JSON.stringify({ ...(dates && { date: dates[i] }), value })).join('\n');
+        }
+        const rows = parsed as (ClassifyExample | TagExample | Seq2SeqExample)[];
+        return rows.map((e) => JSON.stringify('tags' in e ? { ...e, tags: e.tags.join(' ') } : 'target' in e ? { ...e, target: e.target.join(' ') } : e)).join('\n');
+      };
+      tasks.forEach((task, k) => fuzz(`user data (${format}, ${task})`, encoder.encode(samples[task]), (bytes) => parse(bytes, task), forged, 10 + k, {
+        errors: { other: ['DataError'] },
+        roundTrip: (parsed) => assert.deepEqual(parseUserData(asJsonl(task, parsed), task, { format: 'jsonl', file: 'again.jsonl' }), parsed),
+      }));
     });
   }
 
