@@ -1,7 +1,9 @@
 /**
- * `recurrent train` and `recurrent predict` end to end on small settings: every task on its
- * embedded data and on a user file, the model directory, the report, --json, determinism,
- * bad data, a diverging loss and Ctrl-C.
+ * `recurrent train` and `recurrent predict` end to end on small settings, through the real
+ * command (build/src/cli/main.js in a child process): every task beats its baseline by a margin
+ * and predict --json on its model directory is right on the embedded data; every train flag
+ * reaches the run. Then the library: user files, determinism, a loss diverging after a checkpoint
+ * exists (the checkpoint on disk is compared with a 1-epoch run's model), bad data and Ctrl-C.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
