@@ -1,6 +1,6 @@
 /**
- * Crash-safe training: SIGKILL `recurrent train` at exact points (after a checkpoint file, before
- * and after the pointer moves, between epochs), then `--resume`: every trial's final weights are
+ * Crash-safe training: SIGKILL `recurrent train` at exact points (inside and after a checkpoint
+ * file's write, inside and after the pointer's, between epochs), then `--resume`: every trial's final weights are
  * bit-identical to a run that was never interrupted. Damaged checkpoints are refused.
  * The kill points come from the checkpoint writer's test-only hook (RECURRENT_TEST_STALL).
  */
@@ -46,8 +46,10 @@ describe('crash-safe training', () => {
     const expected = readFileSync(join(reference, 'weights.safetensors'));
     // [kill point, the epoch latest.json must name after the kill]
     const trials: [string, number][] = [
+      ['2:during-weights.safetensors', 1], // inside a file's write: half of it in its temporary file
       ['2:after-weights.safetensors', 1], // mid-checkpoint: one file of epoch 2 written, its pointer not
       ['2:after-state.json', 1], // every file of epoch 2 written, the pointer not yet moved
+      ['3:during-pointer', 2], // inside latest.json's write: the old pointer still in place
       ['3:after-pointer', 3], // the pointer moved, the old epoch directory not yet removed
       ['3:done', 3], // between epochs: killed while training epoch 4
     ];
@@ -58,6 +60,7 @@ describe('crash-safe training', () => {
       assert.equal(killed.signal, 'SIGKILL', `${point}: the run was killed`);
       assert.ok(!existsSync(join(out, 'weights.safetensors')), `${point}: the killed run was unfinished (no final model)`);
       assert.equal(pointer(out).epoch, epoch, `${point}: latest.json names the last complete checkpoint`);
+      if (point.includes(':during-')) assert.ok(readdirSync(join(out, 'checkpoint'), { recursive: true }).some((f) => String(f).endsWith('.tmp')), `${point}: a half-written temporary file was left`);
       if (point.endsWith('after-pointer')) assert.ok(readdirSync(join(out, 'checkpoint')).includes(`epoch-${String(epoch - 1).padStart(4, '0')}`), 'the old epoch is still there');
       const resumed = spawnSync(process.execPath, [cli, 'train', '--resume', out], { encoding: 'utf8' });
       assert.equal(resumed.status, 0, `${point}: ${resumed.stderr}`);
