@@ -25,7 +25,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MARKER, median } from './peers/common.mjs';
 
@@ -60,10 +60,13 @@ const SHAPES = [
   { key: 'mid', B: 32, T: 50, I: 64, H: 128 },
 ];
 const shapes = opts.quick ? SHAPES.filter((s) => s.key !== 'big') : SHAPES;
-const CELLS = opts.cells.split(',').filter((c) => ['lstm', 'gru', 'rnn'].includes(c));
+// Gate counts and names come from the library's table of cell families (src/families.ts).
+const lib = ['dist', 'build/src'].map((d) => join(root, d)).find((d) => existsSync(join(d, 'families.js')));
+const { CELL_FAMILIES, FAMILIES } = await import(pathToFileURL(join(lib, 'families.js')).href);
+const CELLS = opts.cells.split(',').filter((c) => CELL_FAMILIES.includes(c));
 const MODES = ['forward', 'train'];
-const GATES = { lstm: 4, gru: 3, rnn: 1 };
-const CELL_LABEL = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN' };
+const GATES = Object.fromEntries(CELL_FAMILIES.map((f) => [f, FAMILIES[f].gates]));
+const CELL_LABEL = Object.fromEntries(CELL_FAMILIES.map((f) => [f, FAMILIES[f].torchClass]));
 
 const PEERS = [
   { id: 'native', label: 'native', long: 'recurrent, native backend (C++ N-API addon)', script: 'peers/recurrent.mjs', extra: { backend: 'native' }, modes: MODES },

@@ -33,7 +33,7 @@ function finish(ok, reason, extra = {}) {
     // read-only install location: the backend then just says the addon is missing
   }
   if (!ok) {
-    console.log(`recurrent: native addon not built (${reason}); the wasm/reference backends will be used`);
+    console.log(`recurrent: native addon not built (${reason}); the wasm/reference backends will be used; after fixing it, \`npm rebuild recurrent\``);
     process.exit(strict ? 1 : 0);
   }
   process.exit(0);
@@ -50,7 +50,19 @@ function newestSource() {
   return newest;
 }
 
+// The kind constants (native/src/kinds.generated.h) come from the cell-family table
+// (src/families.ts); an installed package has no src/ and builds from the committed header.
+if (existsSync(join(root, 'src/families.ts'))) {
+  const { writeKinds } = await import('./kinds-codegen.mjs');
+  if (writeKinds('native')) console.log('recurrent: wrote native/src/kinds.generated.h from src/families.ts');
+}
+
 if (process.env['RECURRENT_SKIP_NATIVE'] === '1') {
+  try {
+    writeFileSync(statusFile, JSON.stringify({ ok: false, reason: 'skipped (RECURRENT_SKIP_NATIVE=1)', at: new Date().toISOString() }, null, 2) + '\n');
+  } catch {
+    // read-only install location
+  }
   console.log('recurrent: native addon build skipped (RECURRENT_SKIP_NATIVE=1)');
   process.exit(0);
 }

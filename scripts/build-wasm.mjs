@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeKinds } from './kinds-codegen.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'src/wasm');
@@ -171,6 +172,8 @@ export const WASM_KERNELS: {
 }
 
 async function main() {
+  // The kind constants (kinds.generated.as) come from the cell-family table (src/families.ts).
+  if (writeKinds('wasm')) console.log('build-wasm: wrote src/wasm/kinds.generated.as from src/families.ts');
   const sources = Object.fromEntries(
     readdirSync(srcDir)
       .filter((f) => f.endsWith('.as'))

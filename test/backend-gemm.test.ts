@@ -236,7 +236,7 @@ describe('backend GEMM against float64', () => {
         const got = new Float32Array(37);
         const want = new Float32Array(37);
         backend.columnSums(src, 300, 37, got);
-        for (let r = 0; r < 300; r++) for (let j = 0; j < 37; j++) want[j] += src[r * 37 + j]!;
+        for (let r = 0; r < 300; r++) for (let j = 0; j < 37; j++) want[j] = want[j]! + src[r * 37 + j]!;
         for (let j = 0; j < 37; j++) assert.ok(Math.abs(got[j]! - want[j]!) <= 1e-4, `columnSums ${j}`);
       } finally {
         backend.chunkFloats = saved;

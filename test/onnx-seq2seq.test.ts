@@ -10,7 +10,8 @@ import { describe, test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { Generator, models, noGrad, saveModelDirectory, Tensor } from '../src/index.js';
 import type { NpyArray } from '../src/io/npy.js';
-import { exportSeq2SeqModelDirectory, exportSeq2SeqOnnx, loadOnnx } from '../src/onnx/index.js';
+import { exportSeq2SeqOnnx, loadOnnx } from '../src/onnx/index.js';
+import { exportSeq2SeqModelDirectory } from '../src/tasks/export-onnx.js';
 import { assertClose } from './helpers.js';
 import { tempDir } from './temp-dir.js';
 

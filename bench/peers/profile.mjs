@@ -29,6 +29,7 @@ await runChild(async () => {
   // The wasm backend reads its thread count when it is created.
   if ((spec.backend ?? 'native') === 'wasm' && spec.threads) process.env.RECURRENT_WASM_THREADS = String(spec.threads);
   const r = await import(pathToFileURL(join(lib, 'index.js')).href);
+  const families = await import(pathToFileURL(join(lib, 'families.js')).href);
   const { cell, mode, B, T, I, H } = spec;
   const runs = spec.runs ?? 5;
   const backend = r.setBackend(spec.backend ?? 'native');
@@ -113,7 +114,7 @@ await runChild(async () => {
         key = `${name} ${args[0]} (${args[1].rows}x${args[1].hidden})`;
       } else if (name === 'recurrentSteps') {
         const s = args[1];
-        const gates = args[0] === 'lstm' ? 4 : args[0] === 'gru' ? 3 : 1;
+        const gates = families.gateCount(args[0]);
         key = `recurrentSteps ${args[0]} (${s.rows}x${s.hidden}, ${s.count} steps)`;
         flops = 2 * s.rows * s.hidden * gates * s.hidden * s.count;
       }

@@ -335,14 +335,11 @@ Napi::Value ReleasePacked(const Napi::CallbackInfo& info) {
 
 // ------------------------------------------------------------ cells
 
-int gates_of(int kind) { return kind == CELL_LSTM ? 4 : kind == CELL_GRU ? 3 : 1; }
-int cache_width_of(int kind, int h) { return kind == CELL_LSTM ? 5 * h : kind == CELL_GRU ? 4 * h : h; }
-
 // cellForward(kind, rows, hidden, gx, gxOff, gh, hPrev, cPrev, hOut, cOut, cache, cacheOff)
 Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
   Args A(info);
   const long kind = A.integer(0, "kind"), rows = A.integer(1, "rows"), H = A.integer(2, "hidden");
-  if (!A.failed && kind > 3) A.fail("kind must be 0..3");
+  if (!A.failed && kind >= CELL_KIND_COUNT) A.fail("kind must be 0.." + std::to_string(CELL_KIND_COUNT - 1));
   size_t lgx, lgh, lhp, lcp, lho, lco, lca;
   float* gx = A.floats(3, "gx", &lgx);
   const long gxOff = A.integer(4, "gxOffset");
@@ -376,6 +373,10 @@ Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
 // recurrentSteps(kind, rows, hidden, tStart, count, reverse, blockFirst, gx, packedHh, bHh, h, c,
 //                output, lengths, gh, hRaw, cNew, cache)
 //
+// The mirror of the TypeScript inference block (inferenceBlock in src/nn/recurrent/fused.ts: its
+// per-step cellStep + maskStepForward loop), which calls this where the backend has it; a change to
+// one must be made to the other.
+//
 // Inference only (nothing kept for backward, no LSTM projection): `count` time steps of one
 // layer and direction in one call, t = tStart, tStart +- 1, ... For each: gh = h·W_hhᵀ + b_hh
 // (packedHh: W_hhᵀ packed, [hidden, G·hidden]); the cell's pointwise step from
@@ -390,7 +391,7 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   const long tStart = A.integer(3, "tStart"), count = A.integer(4, "count");
   const bool reverse = A.boolean(5);
   const long blockFirst = A.integer(6, "blockFirst");
-  if (!A.failed && kind > 3) A.fail("kind must be 0..3");
+  if (!A.failed && kind >= CELL_KIND_COUNT) A.fail("kind must be 0.." + std::to_string(CELL_KIND_COUNT - 1));
   size_t lgx, lb, lh, lc, lout, lgh, lhr, lcn, lca;
   float* gx = A.floats(7, "gx", &lgx);
   const PackedHeader* ph = packed_arg(A, 8, "packedHh");
@@ -461,7 +462,7 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
 Napi::Value CellBackwardFn(const Napi::CallbackInfo& info) {
   Args A(info);
   const long kind = A.integer(0, "kind"), rows = A.integer(1, "rows"), H = A.integer(2, "hidden");
-  if (!A.failed && kind > 3) A.fail("kind must be 0..3");
+  if (!A.failed && kind >= CELL_KIND_COUNT) A.fail("kind must be 0.." + std::to_string(CELL_KIND_COUNT - 1));
   size_t ldh, ldc, lca, lhp, lcp, ldgx, ldgh, ldhp, ldcp;
   float* dh = A.floats(3, "dh", &ldh);
   float* dc = A.floats(4, "dc", &ldc, true);

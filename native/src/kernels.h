@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kinds.generated.h"  // CellCode, gates_of, cache_width_of (from src/families.ts)
+
 namespace rn {
 
 // C = beta*C + op(A)·op(B) (+ bias), row-major. B is either `packed` (made by pack_b of the same
@@ -23,8 +25,6 @@ struct GemmProblem {
   bool accumulate;    // beta == 1
   const float* bias;  // length n or null
 };
-
-enum CellCode { CELL_RNN_TANH = 0, CELL_RNN_RELU = 1, CELL_LSTM = 2, CELL_GRU = 3 };
 
 struct CellForward {
   int kind, rows, hidden;

@@ -308,9 +308,9 @@ static inline vf vtanh(vf x) { return splat(1.f) - splat(2.f) / (vexp(x + x) + s
 
 static void cell_forward(const CellForward& A) {
   const int H = A.hidden;
-  const int G = A.kind == CELL_LSTM ? 4 : A.kind == CELL_GRU ? 3 : 1;
+  const int G = gates_of(A.kind);
   const int W = G * H;
-  const int CW = A.kind == CELL_LSTM ? 5 * H : A.kind == CELL_GRU ? 4 * H : H;
+  const int CW = cache_width_of(A.kind, H);
   for (int b = 0; b < A.rows; ++b) {
     const float* gx = A.gx + (long)b * W;
     const float* gh = A.gh + (long)b * W;
@@ -366,9 +366,9 @@ static void cell_forward(const CellForward& A) {
 
 static void cell_backward(const CellBackward& A) {
   const int H = A.hidden;
-  const int G = A.kind == CELL_LSTM ? 4 : A.kind == CELL_GRU ? 3 : 1;
+  const int G = gates_of(A.kind);
   const int W = G * H;
-  const int CW = A.kind == CELL_LSTM ? 5 * H : A.kind == CELL_GRU ? 4 * H : H;
+  const int CW = cache_width_of(A.kind, H);
   const vf one = splat(1.f);
   for (int b = 0; b < A.rows; ++b) {
     const float* cache = A.cache + (long)b * CW;

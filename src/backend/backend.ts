@@ -11,6 +11,10 @@
  * reason.
  */
 import { ValueError } from '../errors.js';
+import type { CellKind } from '../families.js';
+
+// The kernel kinds, their gate counts and cache widths are the cell-family table's.
+export { type CellKind, cacheWidth, gateCount } from '../families.js';
 
 /**
  * `C = beta * C + op(A) · op(B) (+ bias)`, row-major. `op(A)` is `[m, k]`, `op(B)` is `[k, n]`,
@@ -78,9 +82,6 @@ export interface GemmPackedArgs {
   biasOffset?: number;
 }
 
-/** The cell families with a fused step kernel. */
-export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
-
 /**
  * One time step of a cell's pointwise math for `rows` batch rows. Layouts (row-major):
  * - `gx` `[rows, gates*hidden]`: input projection `W_ih x + b_ih` (read at `gxOffset`);
@@ -139,7 +140,8 @@ export interface CellBackwardArgs {
  * `gh`, then every row with `t < lengths[row]` (all rows when lengths is null) copies its new
  * state into `h` (`[rows, hidden]`), `c` (LSTM) and `output[t]` (`[time, rows, hidden]`). `gh`,
  * `hRaw`, `cNew` and `cache` are scratch of one step. It must give exactly what the per-step
- * calls (gemmPacked, cellForward, the copies) give.
+ * calls (gemmPacked, cellForward, the copies) give: it mirrors the per-step loop of
+ * `inferenceBlock` in nn/recurrent/fused.ts (cellStep, then maskStepForward).
  */
 export interface RecurrentStepsArgs {
   rows: number;
@@ -183,17 +185,6 @@ export interface Backend {
 
 export type BackendName = 'reference' | 'wasm' | 'native';
 
-/** Number of gate blocks in W_ih/W_hh for each cell family. */
-export function gateCount(kind: CellKind): number {
-  return kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
-}
-
-/** Floats cached per batch row per step for backward. */
-export function cacheWidth(kind: CellKind, hidden: number): number {
-  // rnn: h; lstm: i, f, g, o, tanh(c); gru: r, z, n, (W_hn h + b_hn)
-  return kind === 'lstm' ? 5 * hidden : kind === 'gru' ? 4 * hidden : hidden;
-}
-
 const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'reference'];
 
 /**
@@ -217,8 +208,11 @@ function instantiate(name: BackendName): { backend: Backend } | { reason: string
   if (entry) return entry;
   const create = registry.get(name);
   if (!create) {
-    const module = name === 'reference' ? 'backend/reference/index.js' : `backend/${name}/index.js`;
-    return { reason: `it is not registered (import '${module}' registers it)` };
+    // Only the native backend is ever left out: the browser entry point does not include it.
+    const reason = name === 'native'
+      ? "it is not part of this entry point (a Node.js addon, which the browser entry leaves out); in Node.js, import 'recurrent' (not 'recurrent/browser')"
+      : `it is not registered (this entry point does not include the ${name} backend)`;
+    return { reason };
   }
   try {
     entry = { backend: create() };

@@ -21,14 +21,6 @@ export function registerPredict(program: Command): void {
       const predictor = loadPredictor(modelDir);
       let lines = inputs;
       if (lines.length === 0) lines = readFileSync(0, 'utf8').split(/\r?\n/).filter((l) => l.trim().length > 0);
-      if (predictor.task === 'forecast') lines = [lines.join(' ')];
-      const predictions = predictor.predict(lines);
-      if (predictor.task === 'forecast') {
-        process.stdout.write(opts.json ? `${JSON.stringify({ forecast: predictions.map(Number) })}\n` : `${predictions.join('\n')}\n`);
-        return;
-      }
-      for (const [i, p] of predictions.entries()) {
-        process.stdout.write(opts.json ? `${JSON.stringify({ input: lines[i], prediction: p })}\n` : `${lines[i]}\t${p}\n`);
-      }
+      process.stdout.write(predictor.format(lines, Boolean(opts.json)));
     });
 }

@@ -3,15 +3,18 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { CELL_TYPES, type CellType } from '../models/recurrent-layer.js';
 import { trainTask } from '../tasks/run.js';
-import { TASK_NAMES, type TaskName } from '../tasks/task.js';
+import { TASK_NAMES, TASKS, type TaskName } from '../tasks/registry.js';
 import { createProgress } from './progress.js';
 import { choice, integer, number } from './parse.js';
 
+/** `--task` help: each task's name and what it learns. */
+const taskHelp = () => Object.values(TASKS).map((t) => `${t.name}: ${t.description}`).join('; ');
+
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description('train a sequence model on an embedded real data set (default: word -> language) or your own file')
-    .option('--task <task>', `classify | tag | seq2seq | forecast`, choice('task', TASK_NAMES), 'classify')
+    .option('--task <task>', taskHelp(), choice('task', TASK_NAMES), 'classify')
     .option('--data <file>', 'your own CSV, TSV or JSONL file (formats: data/FORMATS.md)')
     .option('--cell <cell>', 'lstm | gru | rnn (default depends on the task)', choice('cell', CELL_TYPES))
     .option('--hidden <n>', 'hidden size', integer('hidden', 1))
@@ -28,7 +31,12 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed: same seed, same model', integer('seed', 0), 0)
     .option('--out <dir>', 'model directory (default runs/<task>)')
     .option('--resume <dir>', 'continue the interrupted run in this model directory from its last checkpoint (bit-identical to an uninterrupted run)')
-    .option('--json', 'print one JSON line with the final metrics instead of text')
+    .option('--json', 'print one JSON line with the final metrics instead of text');
+  // Each task's own options, e.g. forecast's --season; trainTask refuses them for another task.
+  for (const task of Object.values(TASKS)) {
+    for (const option of task.options) command.option(`--${option.flag} <value>`, `${task.name} only: ${option.description}`, option.parse);
+  }
+  command
     .action(async (opts: Record<string, unknown>) => {
       const json = Boolean(opts['json']);
       const progress = createProgress(json ? 'silent' : process.stderr.isTTY ? 'tty' : 'plain');
@@ -41,9 +49,12 @@ export function registerTrain(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       const task = opts['task'] as TaskName;
+      const taskOptions = Object.fromEntries(Object.values(TASKS).flatMap((t) => t.options)
+        .map((o) => [o.key, opts[o.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())]] as const).filter(([, value]) => value !== undefined));
       const outcome = await trainTask({
         task,
         ...(opts['data'] !== undefined && { data: opts['data'] as string }),
+        ...(Object.keys(taskOptions).length > 0 && { taskOptions }),
         ...(opts['cell'] !== undefined && { cell: opts['cell'] as CellType }),
         ...(opts['hidden'] !== undefined && { hiddenSize: opts['hidden'] as number }),
         ...(opts['layers'] !== undefined && { numLayers: opts['layers'] as number }),

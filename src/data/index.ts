@@ -1,17 +1,13 @@
 /**
- * Data for the training CLI: the embedded datasets, a user's own files, vocabularies, splits and
- * batching. Node-only (the loaders read files with node:fs).
+ * Data for training: the embedded datasets, a user's own files, vocabularies, splits and
+ * batching. The loaders are Node-only (they read files with node:fs); the rest is in browser.ts.
  */
-export { Vocabulary, DEFAULT_SPECIALS, type VocabularyBuildOptions, type VocabularyJSON, type EncodeOptions, type DecodeOptions } from './vocabulary.js';
+export * from './browser.js';
 export {
   loadLanguageId, loadDiacritics, loadG2P, loadCO2, dataDirectory, datasetManifest, DATASET_NAMES, DATASET_TASKS,
   type DatasetName, type DatasetManifest, type LanguageIdDataset, type DiacriticsExample, type G2PExample, type DatedSeries,
 } from './datasets.js';
-export { splitDataset, timeSplit, type SplitOptions, type Splits, type TimeSplitOptions, type TimeSplits, type SeriesPart } from './split.js';
-export { padSequences, batches, slidingWindows, type PadSequencesOptions, type PaddedBatch, type BatchOptions, type Windows } from './batching.js';
 export {
   loadUserData, parseUserData, TASK_COLUMNS,
-  type TaskKind, type ClassifyExample, type TagExample, type Seq2SeqExample, type TimeSeries, type UserData, type UserDataOptions, type ParseUserDataOptions,
+  type TaskKind, type ClassifyExample, type TagExample, type Seq2SeqExample, type UserData, type UserDataOptions, type ParseUserDataOptions,
 } from './user-data.js';
-export { formatOf, parseDelimited, type DataFormat } from './delimited.js';
-export { stripDiacritics, diacriticTags, applyDiacriticTags, DIACRITIC_MARKS, NO_DIACRITIC } from './text.js';

@@ -3,7 +3,12 @@
  */
 import { ValueError } from '../errors.js';
 import { Generator } from '../tensor/random.js';
-import type { TimeSeries } from './user-data.js';
+
+/** A univariate series in time order; `dates` (same length as `values`) when the file has them. */
+export interface TimeSeries {
+  dates: string[] | null;
+  values: number[];
+}
 
 export interface SplitOptions {
   /** Validation share: a fraction in [0, 1), or a count (an integer >= 1). */

@@ -16,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { type DataFormat, type DataRecord, formatOf, parseTable } from './delimited.js';
+import type { TimeSeries } from './split.js';
 
 /** The four kinds of task, one per architecture of the training CLI. */
 export type TaskKind = 'classify' | 'tag' | 'seq2seq' | 'forecast';
@@ -38,11 +39,7 @@ export interface Seq2SeqExample {
   target: string[];
 }
 
-/** A univariate series in time order; `dates` (same length as `values`) when the file has them. */
-export interface TimeSeries {
-  dates: string[] | null;
-  values: number[];
-}
+export type { TimeSeries };
 
 /** What each task's file gives. */
 export interface UserData {

@@ -7,6 +7,7 @@
  * returns four (LSTM) or two states, forward first.
  */
 import { ValueError } from '../errors.js';
+import { FAMILIES } from '../families.js';
 import { bidirectional } from '../layers/wrappers.js';
 import { gru } from '../layers/recurrent/gru.js';
 import { lstm } from '../layers/recurrent/lstm.js';
@@ -47,7 +48,7 @@ export function explainKeras(spec: ExplainSpec & { keras: { returnSequences: boo
   const result = noGrad(() => (layer.apply as (x: Tensor, o: object) => Tensor | Tensor[])(x, mask ? { mask } : {}));
   const outputs = Array.isArray(result) ? result : [result];
   const output = outputs[0]!;
-  const stateNames = spec.cell === 'lstm' ? ['h', 'c'] : ['h'];
+  const stateNames = FAMILIES[spec.cell].states;
   const names = ['output', ...(returnState ? (bi ? [...stateNames.map((s) => `forward_${s}`), ...stateNames.map((s) => `backward_${s}`)] : stateNames.map((s) => `state_${s}`)) : [])];
   const lens = lengths ?? new Array<number>(batch).fill(time);
   const forwardH = returnState ? outputs[1]! : null;
@@ -56,7 +57,7 @@ export function explainKeras(spec: ExplainSpec & { keras: { returnSequences: boo
   const checks: ExplainedCheck[] = [];
   if (returnSequences) {
     if (forwardH) {
-      checks.push({ claim: `${names[1]} == output[b, lengths[b]-1, 0:${units}] for every sequence b`, holds: lens.every((len, b) => same(forwardH.select(0, b), stepOf(b, len - 1).slice(0, 0, units))) });
+      if (lengths) checks.push({ claim: `${names[1]} == output[b, lengths[b]-1, 0:${units}] for every sequence b`, holds: lens.every((len, b) => same(forwardH.select(0, b), stepOf(b, len - 1).slice(0, 0, units))) });
       checks.push({ claim: `${names[1]} == output[:, -1, 0:${units}]`, holds: same(forwardH, output.select(1, time - 1).slice(1, 0, units)) });
     }
     if (backwardH) checks.push({ claim: `${names[1 + stateNames.length]} == output[:, 0, ${units}:${2 * units}] (the backward layer ends at step 0)`, holds: same(backwardH, output.select(1, 0).slice(1, units, 2 * units)) });
@@ -81,7 +82,7 @@ export function explainKeras(spec: ExplainSpec & { keras: { returnSequences: boo
   const weightNames = layer.weightNames();
   const parameters = layer.getWeights().map((w, i) => ({ name: weightNames[i]!, shape: [...w.shape], count: w.size }));
   return {
-    layer: `${bi ? 'bidirectional(' : ''}${spec.cell === 'lstm' ? 'lstm' : spec.cell === 'gru' ? 'gru' : 'simpleRNN'}({ units: ${units}, returnSequences: ${returnSequences}, returnState: ${returnState} })${bi ? ')' : ''}`,
+    layer: `${bi ? 'bidirectional(' : ''}${FAMILIES[spec.cell].kerasFactory}({ units: ${units}, returnSequences: ${returnSequences}, returnState: ${returnState} })${bi ? ')' : ''}`,
     input: { name: 'x', shape: spec.input, dims: ['batch', 'time', 'features'], meaning: [] },
     lengths,
     outputs: described,

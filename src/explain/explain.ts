@@ -4,7 +4,8 @@
  * comparing its outputs, never from a separate formula, so it cannot drift from the library.
  */
 import { ValueError } from '../errors.js';
-import { createRecurrent, type CellType, CELL_TYPES, runRecurrent } from '../models/recurrent-layer.js';
+import { CELL_FAMILIES, type CellFamily, FAMILIES } from '../families.js';
+import { createRecurrent, runRecurrent } from '../models/recurrent-layer.js';
 import { LSTM } from '../nn/recurrent/lstm.js';
 import { noGrad } from '../tensor/autograd.js';
 import { randn } from '../tensor/creation.js';
@@ -13,7 +14,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { explainKeras } from './explain-keras.js';
 
 export interface ExplainSpec {
-  cell: CellType;
+  cell: CellFamily;
   inputSize: number;
   hiddenSize: number;
   numLayers?: number;
@@ -65,7 +66,7 @@ const same = (a: Tensor, b: Tensor) => maxDiff(a, b) <= 1e-6;
 
 export function explainRecurrent(spec: ExplainSpec): Explanation {
   const where = 'explain';
-  if (!CELL_TYPES.includes(spec.cell)) throw new ValueError(where, `--cell must be one of ${CELL_TYPES.join(', ')}, got ${String(spec.cell)}`);
+  if (!CELL_FAMILIES.includes(spec.cell)) throw new ValueError(where, `--cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(spec.cell)}`);
   const projSize = spec.projSize ?? 0;
   if (projSize > 0 && spec.cell !== 'lstm') throw new ValueError(where, `--proj (projSize) exists only for LSTM; ${spec.cell.toUpperCase()} has no projection`);
   if (spec.keras && (spec.numLayers ?? 1) === 1 && !projSize) return explainKeras({ ...spec, keras: spec.keras });
@@ -90,38 +91,43 @@ export function explainRecurrent(spec: ExplainSpec): Explanation {
   const P = projSize || H;
   const hName = projSize ? 'proj' : 'hidden';
   const last = numLayers - 1;
-  const layerName = `${spec.cell === 'lstm' ? 'LSTM' : spec.cell === 'gru' ? 'GRU' : 'RNN'}(inputSize=${spec.inputSize}, hiddenSize=${H}${numLayers > 1 ? `, numLayers=${numLayers}` : ''}${bidirectional ? ', bidirectional' : ''}${batchFirst ? ', batchFirst' : ''}${projSize ? `, projSize=${projSize}` : ''})`;
+  const layerName = `${FAMILIES[spec.cell].torchClass}(inputSize=${spec.inputSize}, hiddenSize=${H}${numLayers > 1 ? `, numLayers=${numLayers}` : ''}${bidirectional ? ', bidirectional' : ''}${batchFirst ? ', batchFirst' : ''}${projSize ? `, projSize=${projSize}` : ''})`;
 
   const inputDims = batched ? (batchFirst ? ['batch', 'time', 'features'] : ['time', 'batch', 'features']) : ['time', 'features'];
   const stepOf = (o: Tensor, b: number, t: number) => (batched ? (batchFirst ? o.select(0, b).select(0, t) : o.select(1, b).select(0, t)) : o.select(0, t)); // (D*P)
   const hRow = (row: number, b: number) => (batched ? state.h.select(0, row).select(0, b) : state.h.select(0, row));
   const checks: ExplainedCheck[] = [];
   const lens = lengths ?? new Array<number>(batch).fill(time);
+  // Every claim is written in the layout's own indexing: output[b, t] batch-first, output[t, b] time-major.
+  const at = outputIndex(batched ? (batchFirst ? 'batch-first' : 'time-major') : 'unbatched');
+  const fwd = `0:${P}`;
   // Forward direction of the last layer: its final state is the output at each sequence's last valid step.
   const forwardOk = lens.every((len, b) => same(hRow(last * D, b), stepOf(output, b, len - 1).slice(0, 0, P)));
-  checks.push({ claim: `h[${last * D}] (layer ${last}, forward) == output[b, lengths[b]-1, 0:${P}] for every sequence b`, holds: forwardOk });
+  const forwardAt = lengths ? `${at('b', 'lengths[b]-1', fwd)} for every sequence b` : at(':', '-1', fwd);
+  checks.push({ claim: `h[${last * D}] (layer ${last}, forward) == ${forwardAt}`, holds: forwardOk });
   if (bidirectional) {
     const reverseOk = lens.every((_, b) => same(hRow(last * D + 1, b), stepOf(output, b, 0).slice(0, P, 2 * P)));
-    checks.push({ claim: `h[${last * D + 1}] (layer ${last}, reverse) == output[b, 0, ${P}:${2 * P}] (the reverse direction ends at step 0)`, holds: reverseOk });
+    checks.push({ claim: `h[${last * D + 1}] (layer ${last}, reverse) == ${at(':', '0', `${P}:${2 * P}`)} (the reverse direction ends at step 0)`, holds: reverseOk });
   }
-  // The trap: h[-1] vs output[:, -1].
+  // The trap: h[-1] vs the output's last time step.
   const lastRow = state.h.shape.length === 3 ? state.h.select(0, -1) : state.h.select(0, -1).unsqueeze(0);
   const lastStep = batched ? (batchFirst ? output.select(1, time - 1) : output.select(0, time - 1)) : output.select(0, time - 1).unsqueeze(0);
   const trapHolds = same(lastRow, lastStep);
+  const lastStepExpr = at(':', '-1');
   const padded = lens.map((len, b) => (len < time ? b : -1)).filter((b) => b >= 0);
   checks.push({
-    claim: `h[-1] == output[:, -1]`,
+    claim: `h[-1] == ${lastStepExpr}`,
     holds: trapHolds,
     ...(!trapHolds && {
       reason: [
-        bidirectional ? `h[-1] is the reverse direction (its final state is at step 0) and output[:, -1] has ${D * P} features, h[-1] ${P}` : '',
-        padded.length ? `sequences ${padded.join(', ')} are shorter than ${time} steps: their final state is at their own last valid step, and output[:, -1] is padding (0)` : '',
+        bidirectional ? `h[-1] is the reverse direction (its final state is at step 0) and ${lastStepExpr} has ${D * P} features, h[-1] ${P}` : '',
+        padded.length ? `${padded.length === 1 ? `sequence ${padded[0]} is` : `sequences ${padded.join(', ')} are`} shorter than ${time} steps: their final state is at their own last valid step, and ${lastStepExpr} is padding (0) for them` : '',
       ].filter(Boolean).join('; '),
     }),
   });
   if (lengths) {
     const zeros = lens.every((len, b) => Array.from({ length: time - len }, (_, k) => stepOf(output, b, len + k)).every((v) => v.data.every((e) => e === 0)));
-    checks.push({ claim: 'padded steps (t >= lengths[b]) of output are exactly 0', holds: zeros });
+    checks.push({ claim: `padded steps are exactly 0: ${at('b', 't')} == 0 for t >= lengths[b]`, holds: zeros });
   }
 
   const outDims = batched ? (batchFirst ? ['batch', 'time', `${D > 1 ? 'directions*' : ''}${hName}`] : ['time', 'batch', `${D > 1 ? 'directions*' : ''}${hName}`]) : ['time', `${D > 1 ? 'directions*' : ''}${hName}`];
@@ -129,7 +135,7 @@ export function explainRecurrent(spec: ExplainSpec): Explanation {
   const directionNames = (row: number) => `layer ${Math.floor(row / D)}${bidirectional ? (row % D ? ' reverse' : ' forward') : ''}`;
   const outputs: ExplainedTensor[] = [];
   const outputMeaning = [
-    `output[..., t, :] is the LAST layer's (layer ${last}) hidden state after step t: one row per time step`,
+    `${at('b', 't')} is the LAST layer's (layer ${last}) hidden state after step t: one row per time step`,
     ...(bidirectional ? [`features 0:${P} are the forward direction (read steps 0..t), ${P}:${2 * P} the reverse direction (read steps t..end)`] : []),
     ...(lengths ? ['steps at or past a sequence\'s length are 0'] : []),
   ];
@@ -155,6 +161,24 @@ export function explainRecurrent(spec: ExplainSpec): Explanation {
     checks,
     parameters,
     totalParameters: parameters.reduce((s, p) => s + p.count, 0),
+  };
+}
+
+/** How a tensor laid out as (batch, time, ...), (time, batch, ...) or (time, ...) is indexed. */
+export type ExplainLayout = 'batch-first' | 'time-major' | 'unbatched';
+
+/**
+ * Writes `output[...]` for a batch index, a time index and optionally a feature range, in the
+ * layout's order: `output[b, t]` batch-first, `output[t, b]` time-major, `output[t]` unbatched.
+ * A batch index of `:` over a time-major tensor is dropped where it is the last index written
+ * (`output[-1]`, the whole last step).
+ */
+export function outputIndex(layout: ExplainLayout): (b: string, t: string, features?: string) => string {
+  return (b, t, features) => {
+    const idx = layout === 'batch-first' ? [b, t] : layout === 'time-major' ? [t, b] : [t];
+    if (features !== undefined) idx.push(features);
+    while (idx.length > 1 && idx[idx.length - 1] === ':') idx.pop();
+    return `output[${idx.join(', ')}]`;
   };
 }
 

@@ -33,6 +33,7 @@
  * unless `ignoreActivation` is set (then apply it yourself); the state dict holds weights only.
  */
 import { ShapeError, ValueError } from '../errors.js';
+import { type CellFamily, FAMILIES, type FamilySpec, inversePermutation } from '../families.js';
 import { Bidirectional, TimeDistributed } from '../layers/wrappers.js';
 import { Dense } from '../layers/core.js';
 import { Embedding } from '../layers/embedding.js';
@@ -51,8 +52,11 @@ import { RNN as TorchRNN } from '../nn/recurrent/rnn.js';
 import { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/** The recurrent families: PyTorch's RNN (Keras SimpleRNN), LSTM, GRU. */
-export type RecurrentKind = 'rnn' | 'lstm' | 'gru';
+/**
+ * The recurrent families: PyTorch's RNN (Keras SimpleRNN), LSTM, GRU.
+ * @deprecated Use `CellFamily` (src/families.ts), the one name for it.
+ */
+export type RecurrentKind = CellFamily;
 
 /** One recurrent layer and direction in Keras's layout. */
 export interface KerasRecurrentWeights {
@@ -82,10 +86,19 @@ export interface KerasRecurrentToTorchOptions extends RecurrentNameOptions {
 /** The nn modules these conversions produce and read. */
 export type TorchConvertible = TorchRNN | TorchLSTM | TorchGRU | Linear | TorchEmbedding;
 
-const GATES: Record<RecurrentKind, number> = { rnn: 1, lstm: 4, gru: 3 };
-/** PyTorch block g comes from Keras block BLOCKS[kind][g] (and back: Keras block BLOCKS[g] gets PyTorch block g). */
-const BLOCKS: Record<RecurrentKind, readonly number[]> = { rnn: [0], lstm: [0, 1, 2, 3], gru: [1, 0, 2] };
-const KIND_NAME: Record<RecurrentKind, string> = { rnn: 'SimpleRNN/RNN', lstm: 'LSTM', gru: 'GRU' };
+/** The family's row, or a ValueError naming `where` for anything else. */
+function familySpec(where: string, kind: CellFamily): FamilySpec {
+  if (typeof kind !== 'string' || !Object.hasOwn(FAMILIES, kind)) {
+    throw new ValueError(where, `kind must be ${Object.keys(FAMILIES).map((f) => `'${f}'`).join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${String(kind)}`);
+  }
+  return FAMILIES[kind];
+}
+
+/** 'SimpleRNN/RNN', 'LSTM', 'GRU': the Keras and PyTorch class names. */
+const kindName = (f: FamilySpec) => (f.kerasClass === f.torchClass ? f.kerasClass : `${f.kerasClass}/${f.torchClass}`);
+
+/** PyTorch block g comes from Keras block blocks[g] (and back: Keras block blocks[g] gets PyTorch block g). */
+const torchFromKeras = (f: FamilySpec) => inversePermutation(f.kerasOrder);
 
 const GRU_RESET_BEFORE =
   "a Keras GRU with resetAfter false (reset-before: Keras 2's and TF.js's GRU, h̃ = act(x·W_h + b_h + (r ⊙ h)·U_h)) has no exact PyTorch equivalent: " +
@@ -158,10 +171,10 @@ function checkIndex(where: string, layerIndex: number): void {
  * The activations are not checked here (the layer-level functions check them): nn modules
  * compute tanh/sigmoid gates, so the Keras layer must have used those.
  */
-export function kerasRecurrentToTorch(kind: RecurrentKind, weights: KerasRecurrentWeights, options: KerasRecurrentToTorchOptions = {}): Record<string, Tensor> {
-  const where = `kerasRecurrentToTorch(${KIND_NAME[kind] ?? String(kind)})`;
-  const gates = GATES[kind];
-  if (gates === undefined) throw new ValueError('kerasRecurrentToTorch', `kind must be 'rnn', 'lstm' or 'gru', got ${String(kind)}`);
+export function kerasRecurrentToTorch(kind: CellFamily, weights: KerasRecurrentWeights, options: KerasRecurrentToTorchOptions = {}): Record<string, Tensor> {
+  const spec = familySpec('kerasRecurrentToTorch', kind);
+  const where = `kerasRecurrentToTorch(${kindName(spec)})`;
+  const gates = spec.gates;
   const layerIndex = options.layerIndex ?? 0;
   checkIndex(where, layerIndex);
   const { kernel, recurrentKernel, bias } = weights ?? ({} as KerasRecurrentWeights);
@@ -178,7 +191,7 @@ export function kerasRecurrentToTorch(kind: RecurrentKind, weights: KerasRecurre
     }
     if (!resetAfter) throw new ValueError(where, GRU_RESET_BEFORE);
   }
-  const blocks = BLOCKS[kind];
+  const blocks = torchFromKeras(spec);
   const dir = options.reverse ? 1 : 0;
   const dict: Record<string, Tensor> = {
     [parameterName('weight_ih', layerIndex, dir)]: kerasMatrixToTorch(kernel, blocks, units),
@@ -207,10 +220,10 @@ function entry(dict: StateDict, key: string): Tensor | undefined {
  * PyTorch's entries for one recurrent layer and direction -> Keras weights (a GRU gets the
  * resetAfter layout, bias (2, 3U)). `dict` is a module's `stateDict()` or a loaded state dict.
  */
-export function torchRecurrentToKeras(kind: RecurrentKind, dict: StateDict, options: RecurrentNameOptions = {}): KerasRecurrentWeights {
-  const where = `torchRecurrentToKeras(${KIND_NAME[kind] ?? String(kind)})`;
-  const gates = GATES[kind];
-  if (gates === undefined) throw new ValueError('torchRecurrentToKeras', `kind must be 'rnn', 'lstm' or 'gru', got ${String(kind)}`);
+export function torchRecurrentToKeras(kind: CellFamily, dict: StateDict, options: RecurrentNameOptions = {}): KerasRecurrentWeights {
+  const spec = familySpec('torchRecurrentToKeras', kind);
+  const where = `torchRecurrentToKeras(${kindName(spec)})`;
+  const gates = spec.gates;
   const layerIndex = options.layerIndex ?? 0;
   checkIndex(where, layerIndex);
   const dir = options.reverse ? 1 : 0;
@@ -226,7 +239,7 @@ export function torchRecurrentToKeras(kind: RecurrentKind, dict: StateDict, opti
   if (!(wIh instanceof Tensor) || wIh.rank !== 2 || wIh.shape[0] !== width) {
     throw new ShapeError({ where, what: `${name('weight_ih')} shape`, expected: `(${width}, features)`, actual: wIh instanceof Tensor ? wIh.shape : 'missing' });
   }
-  const blocks = BLOCKS[kind];
+  const blocks = torchFromKeras(spec);
   const bIh = entry(dict, name('bias_ih'));
   const bHh = entry(dict, name('bias_hh'));
   let bias: Tensor | null = null;
@@ -252,17 +265,15 @@ export function torchRecurrentToKeras(kind: RecurrentKind, dict: StateDict, opti
 // ---------------------------------------------------------------------------------------------
 // Keras layers -> nn
 
-function kindOf(layer: RecurrentLayer): RecurrentKind {
-  if (layer instanceof LSTM) return 'lstm';
-  if (layer instanceof GRU) return 'gru';
-  if (layer instanceof SimpleRNN) return 'rnn';
+function kindOf(layer: RecurrentLayer): CellFamily {
+  if (layer instanceof SimpleRNN || layer instanceof LSTM || layer instanceof GRU) return layer.family;
   throw new ValueError(layer.name, `${layer.className} has no nn counterpart (SimpleRNN, LSTM and GRU do)`);
 }
 
 const activationText = (a: unknown): string => (typeof a === 'function' ? `a function (${(a as { name?: string }).name || 'anonymous'})` : `'${String(a)}'`);
 
 /** Throws unless the nn module of `kind` computes exactly what `layer` computes (goBackwards aside). */
-function checkRecurrentMapping(layer: RecurrentLayer, kind: RecurrentKind): void {
+function checkRecurrentMapping(layer: RecurrentLayer, kind: CellFamily): void {
   const where = layer.name;
   if (!layer.kernel || !layer.recurrentKernel) throw new ValueError(where, 'is not built yet (no weights): apply it to an input or a model first');
   if (kind === 'rnn') {
@@ -271,7 +282,7 @@ function checkRecurrentMapping(layer: RecurrentLayer, kind: RecurrentKind): void
     }
     return;
   }
-  const family = kind === 'lstm' ? 'LSTM' : 'GRU';
+  const family = FAMILIES[kind].torchClass;
   if (layer.activation !== 'tanh') throw new ValueError(where, `${family} activation ${activationText(layer.activation)} has no nn.${family} equivalent (nn.${family} uses tanh)`);
   const recurrentActivation = (layer as LSTM | GRU).recurrentActivation;
   if (recurrentActivation !== 'sigmoid') {
@@ -285,7 +296,7 @@ function recurrentWeights(layer: RecurrentLayer): KerasRecurrentWeights {
 }
 
 /** A recurrent layer, or bidirectional around one, as (kind, directions). */
-function recurrentParts(layer: Layer<'one' | 'many'>): { kind: RecurrentKind; directions: RecurrentLayer[] } | null {
+function recurrentParts(layer: Layer<'one' | 'many'>): { kind: CellFamily; directions: RecurrentLayer[] } | null {
   if (layer instanceof Bidirectional) {
     const kind = kindOf(layer.forwardLayer);
     if (layer.forwardLayer.goBackwards) {
@@ -396,11 +407,8 @@ export function kerasToTorchModule(layer: Layer<'one' | 'many'>, options: KerasT
 // ---------------------------------------------------------------------------------------------
 // nn -> Keras
 
-function torchKind(module: Module): RecurrentKind | null {
-  if (module instanceof TorchLSTM) return 'lstm';
-  if (module instanceof TorchGRU) return 'gru';
-  if (module instanceof TorchRNN) return 'rnn';
-  return null;
+function torchKind(module: Module): CellFamily | null {
+  return module instanceof TorchLSTM || module instanceof TorchGRU || module instanceof TorchRNN ? module.family : null;
 }
 
 /**

@@ -35,6 +35,7 @@
  * against its layer. Problems are FormatErrors naming the file and the weight or layer.
  */
 import { FormatError, RecurrentError } from '../errors.js';
+import { CELL_FAMILIES, FAMILIES, familyOfKerasClass } from '../families.js';
 import type { ActivationName } from '../layers/activations.js';
 import { Dense, Dropout, input, Masking } from '../layers/core.js';
 import { Embedding } from '../layers/embedding.js';
@@ -295,7 +296,7 @@ function need(ctx: Context, e: LayerEntry, floats: number): void {
   }
 }
 
-const RECURRENT = ['SimpleRNN', 'LSTM', 'GRU'];
+const RECURRENT: readonly string[] = CELL_FAMILIES.map((f) => FAMILIES[f].kerasClass);
 const SUPPORTED = ['InputLayer', 'Dense', 'Embedding', ...RECURRENT, 'Bidirectional', 'TimeDistributed', 'Masking', 'Dropout'];
 
 function makeRecurrent(ctx: Context, e: LayerEntry, directions: number): RecurrentLayer {
@@ -303,8 +304,8 @@ function makeRecurrent(ctx: Context, e: LayerEntry, directions: number): Recurre
   if (c.time_major === true) throw new FormatError(ctx.file, `${describeLayer(e)}: time_major true is not supported (inputs are batch first)`);
   if (c.unroll !== undefined && c.unroll !== null && typeof c.unroll !== 'boolean') throw new FormatError(ctx.file, `${describeLayer(e)}: config.unroll must be true or false`);
   const units = positiveInt(ctx, e, 'units');
-  const gates = e.className === 'LSTM' ? 4 : e.className === 'GRU' ? 3 : 1;
-  need(ctx, e, directions * gates * units * units);
+  const family = familyOfKerasClass(e.className)!;
+  need(ctx, e, directions * FAMILIES[family].gates * units * units);
   const common = {
     name: e.name,
     units,
@@ -320,10 +321,10 @@ function makeRecurrent(ctx: Context, e: LayerEntry, directions: number): Recurre
   };
   return guard(ctx, describeLayer(e), () => {
     // Absent recurrent_activation / reset_after take TF.js's defaults (hardSigmoid; GRU reset-before).
-    if (e.className === 'LSTM') {
+    if (family === 'lstm') {
       return new LSTM({ ...common, recurrentActivation: activation(ctx, e, 'recurrent_activation', 'hardSigmoid'), unitForgetBias: flag(ctx, e, 'unit_forget_bias', true) });
     }
-    if (e.className === 'GRU') {
+    if (family === 'gru') {
       return new GRU({ ...common, recurrentActivation: activation(ctx, e, 'recurrent_activation', 'hardSigmoid'), resetAfter: flag(ctx, e, 'reset_after', false) });
     }
     return new SimpleRNN(common);
@@ -334,6 +335,7 @@ function makeLayer(ctx: Context, e: LayerEntry): Layer<Arity> {
   const c = e.config;
   const where = describeLayer(e);
   const trainable = flag(ctx, e, 'trainable', true);
+  if (RECURRENT.includes(e.className)) return makeRecurrent(ctx, e, 1);
   switch (e.className) {
     case 'Dense': {
       const units = positiveInt(ctx, e, 'units');
@@ -348,10 +350,6 @@ function makeLayer(ctx: Context, e: LayerEntry): Layer<Arity> {
       const options = { name: e.name, inputDim, outputDim, maskZero: flag(ctx, e, 'mask_zero', false), trainable };
       return guard(ctx, where, () => new Embedding(options));
     }
-    case 'SimpleRNN':
-    case 'LSTM':
-    case 'GRU':
-      return makeRecurrent(ctx, e, 1);
     case 'Bidirectional': {
       const inner = layerEntry(c.layer, ctx, `${where}: config.layer`);
       if (!RECURRENT.includes(inner.className)) throw new FormatError(ctx.file, `${where} wraps ${describeLayer(inner)}; only SimpleRNN, LSTM and GRU can be wrapped`);

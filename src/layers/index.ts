@@ -14,7 +14,7 @@
  */
 export { Layer, clearSession, type Arity, type CallContext, type LayerOptions, type ApplyOptions, type Mask, type LayerResult, type SymbolicOutput, type EagerOutput } from './layer.js';
 export { SymbolicTensor, LayerNode, maskOf } from './symbolic.js';
-export { formatShape, type Dim, type SymbolicShape, type InputSpec } from './shape.js';
+export { formatSymbolicShape, type Dim, type SymbolicShape, type InputSpec } from './shape.js';
 export type { Activation, ActivationName } from './activations.js';
 export type { Initializer } from './initializers.js';
 export { input, InputLayer, dense, Dense, dropout, Dropout, masking, Masking, type InputOptions, type DenseOptions, type DropoutOptions, type MaskingOptions } from './core.js';
@@ -27,4 +27,4 @@ export { gru, GRU, type GRUOptions } from './recurrent/gru.js';
 export { bidirectional, Bidirectional, timeDistributed, TimeDistributed, type MergeMode, type BidirectionalOptions } from './wrappers.js';
 export { model, Model, sequential, Sequential, type ModelOptions, type SequentialOptions, type Data } from './model.js';
 export type { SummaryOptions } from './summary.js';
-export { losses, type CompileOptions, type FitOptions, type PredictOptions, type EvaluateOptions, type History, type LossFunction, type LossName, type OptimizerName, type MetricName, type MetricFunction } from './training.js';
+export { losses, type CompileOptions, type ModelFitOptions, type PredictOptions, type EvaluateOptions, type History, type LossFunction, type LossName, type OptimizerName, type MetricName, type MetricFunction } from './training.js';

@@ -34,7 +34,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { initialize, type Initializer } from './initializers.js';
-import { checkInputSpec, type Dim, formatShape, type InputSpec, isShapeList, type SymbolicShape, withUnknownBatch } from './shape.js';
+import { checkInputSpec, type Dim, formatSymbolicShape, type InputSpec, isShapeList, type SymbolicShape, withUnknownBatch } from './shape.js';
 import { attachMask, LayerNode, maskOf, SymbolicTensor } from './symbolic.js';
 
 const counters = new Map<string, number>();
@@ -218,7 +218,7 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
   setWeights(weights: readonly Tensor[]): void {
     const named = this.namedParameters();
     if (weights.length !== named.length) {
-      throw new ValueError(this.name, `setWeights got ${weights.length} weights, expected ${named.length} (${named.map(([n, p]) => `${n} ${formatShape(p.shape)}`).join(', ')})`);
+      throw new ValueError(this.name, `setWeights got ${weights.length} weights, expected ${named.length} (${named.map(([n, p]) => `${n} ${formatSymbolicShape(p.shape)}`).join(', ')})`);
     }
     named.forEach(([n, p], i) => {
       const w = weights[i]!;
@@ -318,7 +318,7 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
 
   private checkDeclared(shape: SymbolicShape): void {
     const declared = this.declaredInputShape!;
-    checkInputSpec(this.name, { rank: declared.length, sizes: Object.fromEntries(declared.flatMap((d, i) => (d === null ? [] : [[i, d]]))) }, shape, `it was declared with inputShape ${formatShape(declared.slice(1))}`);
+    checkInputSpec(this.name, { rank: declared.length, sizes: Object.fromEntries(declared.flatMap((d, i) => (d === null ? [] : [[i, d]]))) }, shape, `it was declared with inputShape ${formatSymbolicShape(declared.slice(1))}`);
   }
 
   /** The default `computeOutputShape`: runs `call` on zeros with unknown sizes 2, then 3. */
@@ -335,7 +335,7 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
         return Array.isArray(out) ? { outputs: out, list: true } : { outputs: [out], list: false };
       } catch (e) {
         const reason = e instanceof Error ? e.message : String(e);
-        throw new ValueError(this.name, `could not infer the output shape by running call() on zeros of shape ${shapes.map((s) => formatShape(s.map((d) => d ?? fill))).join(', ')} (${reason}); override computeOutputShape()`);
+        throw new ValueError(this.name, `could not infer the output shape by running call() on zeros of shape ${shapes.map((s) => formatSymbolicShape(s.map((d) => d ?? fill))).join(', ')} (${reason}); override computeOutputShape()`);
       }
     };
     const a = probe(2);

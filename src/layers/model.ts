@@ -18,7 +18,7 @@ import { type Arity, type CallContext, type EagerOutput, Layer, type LayerResult
 import { isShapeList, type SymbolicShape } from './shape.js';
 import { summary, type SummaryOptions } from './summary.js';
 import type { LayerNode, SymbolicTensor } from './symbolic.js';
-import { type CompileOptions, type CompiledModel, compileModel, evaluateModel, type EvaluateOptions, fitModel, type FitOptions, type History, predictModel, type PredictOptions } from './training.js';
+import { type CompileOptions, type CompiledModel, compileModel, evaluateModel, type EvaluateOptions, fitModel, type ModelFitOptions, type History, predictModel, type PredictOptions } from './training.js';
 
 export interface ModelOptions<O extends SymbolicTensor | readonly SymbolicTensor[]> {
   /** The model's input(s), from `input()`. */
@@ -185,7 +185,7 @@ export class Model<A extends Arity = Arity> extends Layer<A> {
    * returns the history: `loss` and each metric per epoch, with `val_` versions when there is
    * validation data.
    */
-  fit(x: Data, y: Data, options: FitOptions = {}): Promise<History> {
+  fit(x: Data, y: Data, options: ModelFitOptions = {}): Promise<History> {
     return fitModel(this, x, y, options);
   }
 

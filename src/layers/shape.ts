@@ -3,7 +3,7 @@
  * errors layers throw when an input does not fit.
  *
  * Keras writes shapes as tuples with `None` for an unknown size: `(None, 10, 32)` is "any
- * batch, 10 time steps, 32 features". `formatShape` prints them the same way, so a summary
+ * batch, 10 time steps, 32 features". `formatSymbolicShape` prints them the same way, so a summary
  * reads like Keras's.
  */
 import { ShapeError } from '../errors.js';
@@ -14,7 +14,7 @@ export type Dim = number | null;
 export type SymbolicShape = readonly Dim[];
 
 /** `(None, 10, 20)`; a rank-1 shape keeps Python's trailing comma: `(None,)`. */
-export function formatShape(shape: SymbolicShape): string {
+export function formatSymbolicShape(shape: SymbolicShape): string {
   const dims = shape.map((d) => (d === null ? 'None' : String(d)));
   return dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
 }
@@ -52,7 +52,7 @@ export function inputSizeError(layer: string, rank: number, dim: number, expecte
 /** The ShapeError of a layer whose input has the wrong rank. */
 export function inputRankError(layer: string, expected: string, shape: SymbolicShape, hint?: string): ShapeError {
   const error = new ShapeError({ where: layer, what: 'input rank', expected, actual: shape.length });
-  error.message = `${layer}: expected input of rank ${expected}, received rank ${shape.length} (shape ${formatShape(shape)})${hint ? `. ${hint}` : ''}`;
+  error.message = `${layer}: expected input of rank ${expected}, received rank ${shape.length} (shape ${formatSymbolicShape(shape)})${hint ? `. ${hint}` : ''}`;
   return error;
 }
 

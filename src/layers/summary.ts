@@ -23,7 +23,7 @@ import { ValueError } from '../errors.js';
 import { Layer, type Arity } from './layer.js';
 import type { Model } from './model.js';
 import { RecurrentLayer } from './recurrent/base.js';
-import { dimName, formatShape, type SymbolicShape } from './shape.js';
+import { dimName, formatSymbolicShape, type SymbolicShape } from './shape.js';
 import type { LayerNode } from './symbolic.js';
 import { Bidirectional } from './wrappers.js';
 
@@ -57,8 +57,8 @@ function memorySize(bytes: number): string {
 }
 
 function shapeLines(shapes: readonly SymbolicShape[], single: boolean): string[] {
-  if (single) return [formatShape(shapes[0]!)];
-  return shapes.map((s, i) => `${i === 0 ? '[' : ' '}${formatShape(s)}${i === shapes.length - 1 ? ']' : ','}`);
+  if (single) return [formatSymbolicShape(shapes[0]!)];
+  return shapes.map((s, i) => `${i === 0 ? '[' : ' '}${formatSymbolicShape(s)}${i === shapes.length - 1 ? ']' : ','}`);
 }
 
 /** Named dims of one output, with what it holds for recurrent layers. */

@@ -4,7 +4,7 @@
  * on data. Eager tensors produced by layers may carry a mask (see `maskOf`).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { formatShape, type SymbolicShape } from './shape.js';
+import { formatSymbolicShape, type SymbolicShape } from './shape.js';
 
 /** The layer type as the graph sees it (kept structural to avoid an import cycle). */
 export interface GraphLayer {
@@ -48,7 +48,7 @@ export class SymbolicTensor {
   }
 
   toString(): string {
-    return `SymbolicTensor(${this.name}, shape=${formatShape(this.shape)})`;
+    return `SymbolicTensor(${this.name}, shape=${formatSymbolicShape(this.shape)})`;
   }
 }
 

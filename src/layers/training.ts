@@ -60,7 +60,7 @@ export interface CompiledModel {
   metrics: MetricFunction[];
 }
 
-export interface FitOptions {
+export interface ModelFitOptions {
   /** Passes over the data (default 1). */
   epochs?: number;
   /** Samples per gradient step (default 32). */
@@ -300,7 +300,7 @@ function positive(where: string, option: string, value: number): number {
   return value;
 }
 
-export async function fitModel(model: Model<Arity>, x: Data, y: Data, options: FitOptions): Promise<History> {
+export async function fitModel(model: Model<Arity>, x: Data, y: Data, options: ModelFitOptions): Promise<History> {
   model.buildFromGraph(x);
   const compiled = requireCompiled(model);
   let xs = asList(x);

@@ -17,7 +17,8 @@ import { Module } from '../nn/module.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkPooling, maskedMax, maskedMean, type Pooling } from './pooling.js';
-import { type CellType, createRecurrent, type RecurrentLayer, runRecurrent } from './recurrent-layer.js';
+import type { CellFamily } from '../families.js';
+import { createRecurrent, type RecurrentLayer, runRecurrent } from './recurrent-layer.js';
 import { embedOrCheck, finalStates, type SequenceEncoderConfig, resolveEncoderConfig } from './encoder-config.js';
 
 export interface SequenceClassifierConfig extends SequenceEncoderConfig {
@@ -41,7 +42,7 @@ export class SequenceClassifier extends Module {
     this.config = { ...encoder, numClasses: config.numClasses, pooling: checkPooling(config.pooling ?? 'last') };
     const { vocabSize, embeddingDim, inputSize, cell, hiddenSize, numLayers, bidirectional, dropout } = this.config;
     this.embedding = vocabSize > 0 ? this.registerModule('embedding', new Embedding({ numEmbeddings: vocabSize, embeddingDim, paddingIdx: 0, ...(generator && { generator }) })) : null;
-    this.rnn = this.registerModule('rnn', createRecurrent(cell as CellType, {
+    this.rnn = this.registerModule('rnn', createRecurrent(cell as CellFamily, {
       inputSize: vocabSize > 0 ? embeddingDim : inputSize, hiddenSize, numLayers, bidirectional, dropout, batchFirst: true, ...(generator && { generator }),
     }));
     this.dropoutLayer = this.registerModule('dropout', new Dropout({ p: dropout, ...(generator && { generator }) }));

@@ -2,7 +2,7 @@
 import { ShapeError, ValueError } from '../errors.js';
 import type { Embedding } from '../nn/embedding.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { CELL_TYPES, type CellType } from './recurrent-layer.js';
+import { CELL_FAMILIES, type CellFamily } from '../families.js';
 
 export interface SequenceEncoderConfig {
   /** Token input: vocabulary size, id 0 is padding (0 for feature input). */
@@ -12,7 +12,7 @@ export interface SequenceEncoderConfig {
   /** Feature input: features per step (used when vocabSize is 0). */
   inputSize?: number;
   /** Recurrent family (default 'lstm'). */
-  cell?: CellType;
+  cell?: CellFamily;
   /** Hidden size H (default 64). */
   hiddenSize?: number;
   /** Stacked layers (default 1). */
@@ -28,7 +28,7 @@ export function resolveEncoderConfig(where: string, c: SequenceEncoderConfig): R
   const inputSize = c.inputSize ?? 0;
   if (vocabSize <= 0 && inputSize <= 0) throw new ValueError(where, 'give vocabSize (token input) or inputSize (feature input)');
   const cell = c.cell ?? 'lstm';
-  if (!CELL_TYPES.includes(cell)) throw new ValueError(where, `cell must be one of ${CELL_TYPES.join(', ')}, got ${String(cell)}`);
+  if (!CELL_FAMILIES.includes(cell)) throw new ValueError(where, `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
   return {
     vocabSize,
     embeddingDim: c.embeddingDim ?? 32,

@@ -14,7 +14,8 @@ import { Module } from '../nn/module.js';
 import { stack } from '../tensor/ops/layout.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { CELL_TYPES, type CellType, createRecurrent, type RecurrentLayer, type RecurrentState, runRecurrent } from './recurrent-layer.js';
+import { CELL_FAMILIES, type CellFamily } from '../families.js';
+import { createRecurrent, type RecurrentLayer, type RecurrentState, runRecurrent } from './recurrent-layer.js';
 
 export type ForecastMode = 'autoregressive' | 'direct';
 
@@ -26,7 +27,7 @@ export interface ForecasterConfig {
   /** Default 'autoregressive'. */
   mode?: ForecastMode;
   /** Default 'lstm'. */
-  cell?: CellType;
+  cell?: CellFamily;
   /** Default 64. */
   hiddenSize?: number;
   /** Default 1. */
@@ -53,7 +54,7 @@ export class Forecaster extends Module {
     };
     if (!Number.isInteger(c.horizon) || c.horizon < 1) throw new ValueError('Forecaster', `horizon must be a positive integer, got ${c.horizon}`);
     if (c.mode !== 'autoregressive' && c.mode !== 'direct') throw new ValueError('Forecaster', `mode must be 'autoregressive' or 'direct', got ${String(c.mode)}`);
-    if (!CELL_TYPES.includes(c.cell)) throw new ValueError('Forecaster', `cell must be one of ${CELL_TYPES.join(', ')}, got ${String(c.cell)}`);
+    if (!CELL_FAMILIES.includes(c.cell)) throw new ValueError('Forecaster', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(c.cell)}`);
     this.config = c;
     const g = generator ? { generator } : {};
     this.rnn = this.registerModule('rnn', createRecurrent(c.cell, { inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout, batchFirst: true, ...g }));

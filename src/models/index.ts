@@ -5,5 +5,6 @@ export { Seq2Seq, type Seq2SeqConfig, type DecoderState, type DecodeOptions } fr
 export { Forecaster, type ForecasterConfig, type ForecastMode } from './forecaster.js';
 export { Attention, type AttentionKind, type AttentionMemory } from './attention.js';
 export { createRecurrent, runRecurrent, type CellType, type RecurrentLayer, type RecurrentState } from './recurrent-layer.js';
+export type { CellFamily } from '../families.js';
 export { maskedMean, maskedMax, type Pooling } from './pooling.js';
 export type { SequenceEncoderConfig } from './encoder-config.js';

@@ -1,5 +1,6 @@
 /** Picking a recurrent layer by name, with one call shape for all three families. */
 import { ValueError } from '../errors.js';
+import { CELL_FAMILIES, type CellFamily } from '../families.js';
 import type { RecurrentForwardOptions } from '../nn/recurrent/base.js';
 import { GRU } from '../nn/recurrent/gru.js';
 import { LSTM } from '../nn/recurrent/lstm.js';
@@ -7,8 +8,10 @@ import type { RecurrentOptions } from '../nn/recurrent/options.js';
 import { RNN } from '../nn/recurrent/rnn.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export type CellType = 'rnn' | 'lstm' | 'gru';
-export const CELL_TYPES: readonly CellType[] = ['rnn', 'lstm', 'gru'];
+/** @deprecated Use `CellFamily` (src/families.ts), the one name for a cell family. */
+export type CellType = CellFamily;
+/** @deprecated Use `CELL_FAMILIES` (src/families.ts). */
+export const CELL_TYPES: readonly CellFamily[] = CELL_FAMILIES;
 
 export type RecurrentLayer = RNN | LSTM | GRU;
 
@@ -20,13 +23,12 @@ export interface RecurrentState {
   c: Tensor | null;
 }
 
-export function createRecurrent(cell: CellType, options: RecurrentOptions): RecurrentLayer {
-  switch (cell) {
-    case 'rnn': return new RNN(options);
-    case 'lstm': return new LSTM(options);
-    case 'gru': return new GRU(options);
-    default: throw new ValueError('createRecurrent', `cell must be one of ${CELL_TYPES.join(', ')}, got ${String(cell)}`);
-  }
+/** The nn module of each family (a new row of the table must add its class here: the type says so). */
+const MODULES: Record<CellFamily, new (options: RecurrentOptions) => RecurrentLayer> = { rnn: RNN, lstm: LSTM, gru: GRU };
+
+export function createRecurrent(cell: CellFamily, options: RecurrentOptions): RecurrentLayer {
+  if (typeof cell !== 'string' || !Object.hasOwn(MODULES, cell)) throw new ValueError('createRecurrent', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
+  return new MODULES[cell](options);
 }
 
 /** Runs any of the three with the same call: x (batch, time, features) when batchFirst. */

@@ -20,7 +20,8 @@ import { concat, stack } from '../tensor/ops/layout.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Attention, ATTENTION_KINDS, type AttentionKind, type AttentionMemory } from './attention.js';
-import { CELL_TYPES, type CellType, createRecurrent, type RecurrentLayer, type RecurrentState, runRecurrent } from './recurrent-layer.js';
+import { CELL_FAMILIES, type CellFamily } from '../families.js';
+import { createRecurrent, type RecurrentLayer, type RecurrentState, runRecurrent } from './recurrent-layer.js';
 
 export interface Seq2SeqConfig {
   sourceVocabSize: number;
@@ -32,7 +33,7 @@ export interface Seq2SeqConfig {
   /** Encoder and decoder layers (default 1). */
   numLayers?: number;
   /** Default 'gru'. */
-  cell?: CellType;
+  cell?: CellFamily;
   /** Read the source in both directions (default false). */
   bidirectionalEncoder?: boolean;
   /** Default 'luong'. */
@@ -88,7 +89,7 @@ export class Seq2Seq extends Module {
       bosId: config.bosId ?? 2,
       eosId: config.eosId ?? 3,
     };
-    if (!CELL_TYPES.includes(c.cell)) throw new ValueError('Seq2Seq', `cell must be one of ${CELL_TYPES.join(', ')}, got ${String(c.cell)}`);
+    if (!CELL_FAMILIES.includes(c.cell)) throw new ValueError('Seq2Seq', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(c.cell)}`);
     if (!ATTENTION_KINDS.includes(c.attention)) throw new ValueError('Seq2Seq', `attention must be one of ${ATTENTION_KINDS.join(', ')}, got ${String(c.attention)}`);
     this.config = c;
     const g = generator ? { generator } : {};

@@ -15,7 +15,8 @@ import { Module } from '../nn/module.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { embedOrCheck, resolveEncoderConfig, type SequenceEncoderConfig } from './encoder-config.js';
-import { type CellType, createRecurrent, type RecurrentLayer, runRecurrent } from './recurrent-layer.js';
+import type { CellFamily } from '../families.js';
+import { createRecurrent, type RecurrentLayer, runRecurrent } from './recurrent-layer.js';
 
 export interface SequenceTaggerConfig extends SequenceEncoderConfig {
   /** Number of tags (the logits' last dim). */
@@ -36,7 +37,7 @@ export class SequenceTagger extends Module {
     const { vocabSize, embeddingDim, inputSize, cell, hiddenSize, numLayers, bidirectional, dropout } = this.config;
     const g = generator ? { generator } : {};
     this.embedding = vocabSize > 0 ? this.registerModule('embedding', new Embedding({ numEmbeddings: vocabSize, embeddingDim, paddingIdx: 0, ...g })) : null;
-    this.rnn = this.registerModule('rnn', createRecurrent(cell as CellType, { inputSize: vocabSize > 0 ? embeddingDim : inputSize, hiddenSize, numLayers, bidirectional, dropout, batchFirst: true, ...g }));
+    this.rnn = this.registerModule('rnn', createRecurrent(cell as CellFamily, { inputSize: vocabSize > 0 ? embeddingDim : inputSize, hiddenSize, numLayers, bidirectional, dropout, batchFirst: true, ...g }));
     this.dropoutLayer = this.registerModule('dropout', new Dropout({ p: dropout, ...g }));
     this.head = this.registerModule('head', new Linear({ inFeatures: (bidirectional ? 2 : 1) * hiddenSize, outFeatures: config.numTags, ...g }));
   }

@@ -16,11 +16,10 @@
  * bidirectional encoders (bridge).
  */
 import { join } from 'node:path';
-import { FormatError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
+import { FAMILIES } from '../families.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { loadSafetensors } from '../io/safetensors-file.js';
-import { Seq2Seq, type Seq2SeqConfig } from '../models/seq2seq.js';
-import { readModelConfig } from '../tasks/model-dir.js';
+import { Seq2Seq } from '../models/seq2seq.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type Dim, GraphBuilder } from './builder.js';
 import { EXPORT_OPSET, inEval, linearWeights, type OnnxValueSpec, RecurrentEmitter } from './export.js';
@@ -89,7 +88,7 @@ function buildEncoder(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqOnnxG
   const H = c.hiddenSize;
   const D = c.bidirectionalEncoder ? 2 : 1;
   const M = D * H;
-  const lstm = c.cell === 'lstm';
+  const lstm = FAMILIES[c.cell].hasCell;
   const inputs: OnnxValueSpec[] = [
     { name: 'source', type: 'int64', dims: ['batch', 'source'] },
     { name: 'lengths', type: 'int64', dims: ['batch'] },
@@ -149,7 +148,7 @@ function buildDecoderStep(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqO
   const L = c.numLayers;
   const H = c.hiddenSize;
   const M = (c.bidirectionalEncoder ? 2 : 1) * H;
-  const lstm = c.cell === 'lstm';
+  const lstm = FAMILIES[c.cell].hasCell;
   const stateDims: Dim[] = [L, 'batch', H];
   const inputs: OnnxValueSpec[] = [
     { name: 'previous', type: 'int64', dims: ['batch'] },
@@ -251,30 +250,4 @@ export function exportSeq2SeqOnnx(
     return { file, bytes: graph.bytes.length, inputs: graph.inputs, outputs: graph.outputs };
   };
   return { encoder: write(built.encoder, 'encoder.onnx'), decoderStep: write(built.decoderStep, 'decoder_step.onnx') };
-}
-
-/**
- * Exports the seq2seq model of a model directory (config.json + weights.safetensors, task
- * 'seq2seq') as `outDir/encoder.onnx` and `outDir/decoder_step.onnx` (default outDir: `dir`).
- * The directory's `data` section (vocabularies, maxLength) goes into both models' metadata_props
- * (`recurrent.data`, JSON); the config's bosId / eosId are in `recurrent.seq2seq.config`.
- */
-export function exportSeq2SeqModelDirectory(dir: string, outDir = dir): ReturnType<typeof exportSeq2SeqOnnx> & { notes: string[] } {
-  const config = readModelConfig(dir);
-  const configPath = join(dir, 'config.json');
-  if (config.task !== 'seq2seq') throw new FormatError(configPath, `task '${config.task}' is not seq2seq: use exportModelDirectory`);
-  let model: Seq2Seq;
-  try {
-    model = new Seq2Seq(config.modelConfig as unknown as Seq2SeqConfig);
-  } catch (error) {
-    throw new FormatError(configPath, `cannot rebuild the model: ${(error as Error).message}`);
-  }
-  model.loadStateDict(loadSafetensors(join(dir, 'weights.safetensors')));
-  const result = exportSeq2SeqOnnx(model, new Tensor(Float32Array.of(1, 1), [1, 2]), [2], outDir, {
-    metadata: { 'recurrent.task': 'seq2seq', 'recurrent.data': JSON.stringify(config.data) },
-  });
-  const notes = [
-    'source ids come from recurrent.data.sourceVocabulary (0 pads); run encoder.onnx once, then decoder_step.onnx from previous = bosId, feeding new_h/new_c back and the memory tensors unchanged, until eosId',
-  ];
-  return { ...result, notes };
 }

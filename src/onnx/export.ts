@@ -27,6 +27,7 @@
  * beam search stay outside ONNX).
  */
 import { ValueError } from '../errors.js';
+import { FAMILIES, type FamilySpec } from '../families.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { Forecaster } from '../models/forecaster.js';
 import { SequenceClassifier } from '../models/classifier.js';
@@ -74,22 +75,14 @@ export interface OnnxExportResult {
 
 const WHERE = 'exportOnnx';
 
-/** Rows of each gate block, in PyTorch's order, to take for ONNX's order. */
-const GATE_ORDER: Record<'RNN' | 'LSTM' | 'GRU', number[]> = {
-  RNN: [0],
-  LSTM: [0, 3, 1, 2], // i f g o -> i o f c
-  GRU: [1, 0, 2], // r z n -> z r h
-};
-
-function family(layer: RecurrentBase): 'RNN' | 'LSTM' | 'GRU' {
-  if (layer instanceof LSTM) return 'LSTM';
-  if (layer instanceof GRU) return 'GRU';
-  if (layer instanceof RNN) return 'RNN';
-  throw new ValueError(WHERE, `unsupported recurrent layer ${layer.describe()}`);
+/** The layer's row of the cell-family table (its ONNX op and gate order). */
+function family(layer: RecurrentBase): FamilySpec {
+  if (!(layer instanceof LSTM || layer instanceof GRU || layer instanceof RNN)) throw new ValueError(WHERE, `unsupported recurrent layer ${layer.describe()}`);
+  return FAMILIES[layer.family];
 }
 
 /** Reorders gate blocks of `rows` rows (each `cols` wide) and writes them at `out[at...]`. */
-function writeGates(src: Float32Array, hidden: number, cols: number, order: number[], out: Float32Array, at: number): void {
+function writeGates(src: Float32Array, hidden: number, cols: number, order: readonly number[], out: Float32Array, at: number): void {
   let k = at;
   for (const g of order) {
     const start = g * hidden * cols;
@@ -106,12 +99,15 @@ interface LayerWeights {
 
 /** Emits a multi-layer recurrent stack. Weights are stored once and reused across calls (unrolling). */
 export class RecurrentEmitter {
-  private readonly kind: 'RNN' | 'LSTM' | 'GRU';
+  private readonly spec: FamilySpec;
+  /** The ONNX op: RNN, LSTM or GRU. */
+  private readonly kind: FamilySpec['onnxOp'];
   private readonly weights: LayerWeights[] = [];
   private readonly params: Map<string, Tensor>;
 
   constructor(private readonly b: GraphBuilder, private readonly layer: RecurrentBase, private readonly prefix: string) {
-    this.kind = family(layer);
+    this.spec = family(layer);
+    this.kind = this.spec.onnxOp;
     if (layer.projSize > 0) {
       throw new ValueError(WHERE, `${layer.describe()} has projSize=${layer.projSize}, but ONNX's LSTM operator has no projection (no W_hr): a model with projSize > 0 cannot be exported with the standard LSTM op`);
     }
@@ -127,7 +123,8 @@ export class RecurrentEmitter {
     if (cached) return cached;
     const D = this.directions;
     const H = this.layer.hiddenSize;
-    const order = GATE_ORDER[this.kind];
+    // ONNX block j holds PyTorch gate onnxOrder[j].
+    const order = this.spec.onnxOrder;
     const G = order.length;
     const suffix = (d: number) => `_l${l}${d === 1 ? '_reverse' : ''}`;
     const get = (name: string) => this.params.get(name)!;
@@ -169,16 +166,16 @@ export class RecurrentEmitter {
         hidden_size: { i: H },
         direction: { s: D === 2 ? 'bidirectional' : 'forward' },
       };
-      if (this.kind === 'GRU') attrs['linear_before_reset'] = { i: 1 };
+      if (this.spec.family === 'gru') attrs['linear_before_reset'] = { i: 1 };
       if (this.layer instanceof RNN && this.layer.nonlinearity === 'relu') attrs['activations'] = { strings: new Array<string>(D).fill('Relu') };
       const h0 = initialH?.[l] ?? '';
       const inputs = [input, w, r, b, seqLens, h0];
-      if (this.kind === 'LSTM') inputs.push(initialC?.[l] ?? '');
+      if (this.spec.hasCell) inputs.push(initialC?.[l] ?? '');
       const hint = `${this.prefix}${this.kind.toLowerCase()}_l${l}`;
-      const outputs = this.b.node(this.kind, inputs, hint, attrs, this.kind === 'LSTM' ? 3 : 2);
+      const outputs = this.b.node(this.kind, inputs, hint, attrs, 2 + (this.spec.hasCell ? 1 : 0));
       const y = outputs[0]!; // (T, D, N, H)
       hs.push(outputs[1]!);
-      if (this.kind === 'LSTM') cs.push(outputs[2]!);
+      if (this.spec.hasCell) cs.push(outputs[2]!);
       if (D === 1) {
         input = this.b.op('Squeeze', [y, this.b.constant('axes_1', int64s([1]))], `${hint}_y`);
       } else {
@@ -223,7 +220,8 @@ function exportRecurrent(layer: RecurrentLayer, example: Tensor, options: OnnxEx
   // Typed-shape overloads aside, any 3-D Tensor is a valid call at run time.
   inEval(layer, () => (layer as unknown as { forward(x: Tensor): unknown }).forward(example));
   const b = new GraphBuilder();
-  const kind = family(layer);
+  const spec = family(layer);
+  const kind = spec.onnxOp;
   const D = layer.bidirectional ? 2 : 1;
   const L = layer.numLayers;
   const H = layer.hiddenSize;
@@ -241,7 +239,7 @@ function exportRecurrent(layer: RecurrentLayer, example: Tensor, options: OnnxEx
     inputs.push({ name: 'h0', type: 'float32', dims: stateDims });
     b.input('h0', 'float32', stateDims);
     initialH = L === 1 ? ['h0'] : slices('h0');
-    if (kind === 'LSTM') {
+    if (spec.hasCell) {
       inputs.push({ name: 'c0', type: 'float32', dims: stateDims });
       b.input('c0', 'float32', stateDims);
       initialC = L === 1 ? ['c0'] : slices('c0');
@@ -261,7 +259,7 @@ function exportRecurrent(layer: RecurrentLayer, example: Tensor, options: OnnxEx
   ];
   b.output('output', x, 'float32', outputs[0]!.dims);
   b.output('h', concatStates(b, h, 'h_all'), 'float32', outputs[1]!.dims);
-  if (kind === 'LSTM') {
+  if (spec.hasCell) {
     outputs.push({ name: 'c', type: 'float32', dims: [L * D, 'batch', H] });
     b.output('c', concatStates(b, c, 'c_all'), 'float32', outputs[2]!.dims);
   }

@@ -2,6 +2,8 @@
  * classify (many-to-one): text -> label, e.g. a word -> its language. Characters are tokens.
  * Model: SequenceClassifier. Metrics: accuracy and macro-F1 against the majority class.
  */
+import { loadLanguageId } from '../data/datasets.js';
+import { loadUserData } from '../data/user-data.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { SequenceClassifier, type SequenceClassifierConfig } from '../models/classifier.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -10,7 +12,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
 import { indexBatches, padIds } from './batching.js';
 import { mostFrequent } from './metrics.js';
-import { type Evaluation, isStringArray, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskSettings } from './task.js';
+import { singleGraphOnnx, tokenExample } from './onnx-graph.js';
+import { type Evaluation, formatPerLine, isStringArray, type PreparedTask, type Predictor, savedValue, splitExamples, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface ClassifyExample {
   text: string;
@@ -109,22 +112,31 @@ export function macroF1(counts: number[][]): number {
   return sum / n;
 }
 
-/** Rebuilds a classifier from its saved artifacts and weights; predicts `label<TAB>probability`. */
-export function classifyPredictor(artifacts: TaskArtifacts, load: (model: SequenceClassifier) => void): Predictor {
-  const model = new SequenceClassifier(artifacts.modelConfig as unknown as SequenceClassifierConfig);
-  load(model);
-  model.eval();
+/** Wraps a rebuilt classifier; predicts `label<TAB>probability`. */
+function classifyPredictor(model: SequenceClassifier, artifacts: TaskArtifacts): Predictor {
   const vocab = Vocabulary.fromJSON(artifacts.data['vocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const labels = savedValue<string[]>(artifacts, 'labels', (v) => isStringArray(v) && (v as string[]).length === model.config.numClasses, `${model.config.numClasses} label strings`);
-  return {
-    task: 'classify',
-    predict: (inputs) => {
-      const { logits } = predictLabels(model, vocab, inputs);
-      return logits.map((l) => {
-        const probs = new Tensor(l, [l.length]).softmax(0).data;
-        const best = probs.indexOf(Math.max(...probs));
-        return `${labels[best]}\t${probs[best]!.toFixed(3)}`;
-      });
-    },
+  const predict = (inputs: string[]) => {
+    const { logits } = predictLabels(model, vocab, inputs);
+    return logits.map((l) => {
+      const probs = new Tensor(l, [l.length]).softmax(0).data;
+      const best = probs.indexOf(Math.max(...probs));
+      return `${labels[best]}\t${probs[best]!.toFixed(3)}`;
+    });
   };
+  return { task: 'classify', predict, format: formatPerLine(predict) };
 }
+
+export const classifyTask: TaskDefinition<SequenceClassifier, SequenceClassifierConfig> = {
+  name: 'classify',
+  description: 'text -> label (embedded: word -> language)',
+  defaults: { epochs: 6, hiddenSize: 64, lr: 0.01, batchSize: 64, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
+  options: [],
+  sampleInputs: ['hello', 'bonjour', 'gracias'],
+  load: (input, settings, generator) => prepareClassify(splitExamples(input.data ? loadUserData(input.data, 'classify') : loadLanguageId().examples, generator), settings, generator),
+  buildModel: (config) => new SequenceClassifier(config),
+  predictor: classifyPredictor,
+  onnx: singleGraphOnnx((model) => tokenExample(model), [
+    'inputs are token ids from the vocabulary in metadata recurrent.data (0 pads); outputs are logits over recurrent.data.labels',
+  ]),
+};

@@ -8,6 +8,8 @@
  * Metrics: MAE, RMSE and MASE (MAE scaled by the in-sample MAE of the seasonal naive
  * forecast), against the seasonal naive forecast (the value one season earlier).
  */
+import { loadCO2 } from '../data/datasets.js';
+import { loadUserData } from '../data/user-data.js';
 import { ValueError } from '../errors.js';
 import { Forecaster, type ForecasterConfig } from '../models/forecaster.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -16,7 +18,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { mseLoss } from '../train/losses.js';
 import { indexBatches } from './batching.js';
 import { meanAbsoluteError } from './metrics.js';
-import { type Evaluation, isPositiveInteger, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskSettings } from './task.js';
+import { singleGraphOnnx } from './onnx-graph.js';
+import { type Evaluation, isPositiveInteger, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskDefinition, type TaskOption, type TaskSettings } from './task.js';
 
 export interface Series {
   dates: string[];
@@ -128,11 +131,8 @@ export function prepareForecast(series: Series, settings: TaskSettings, generato
   };
 }
 
-/** Rebuilds a forecaster; its input is one line of numbers (the history), the output the forecast. */
-export function forecastPredictor(artifacts: TaskArtifacts, load: (model: Forecaster) => void): Predictor {
-  const model = new Forecaster(artifacts.modelConfig as unknown as ForecasterConfig);
-  load(model);
-  model.eval();
+/** Wraps a rebuilt forecaster; its input is the history (numbers over any lines), the output the forecast. */
+function forecastPredictor(model: Forecaster, artifacts: TaskArtifacts): Predictor {
   const scaling = savedValue<Scaling>(artifacts, 'scaling', (v) => {
     const s = v as Partial<Scaling> | null;
     return s !== null && typeof s === 'object' && Number.isFinite(s.mean) && Number.isFinite(s.std) && (s.std as number) > 0;
@@ -140,14 +140,55 @@ export function forecastPredictor(artifacts: TaskArtifacts, load: (model: Foreca
   const inputLength = savedValue<number>(artifacts, 'inputLength', isPositiveInteger, 'a positive integer');
   const horizon = savedValue<number>(artifacts, 'horizon', (v) => v === model.config.horizon, `the model's horizon (${model.config.horizon})`);
   const season = savedValue<number>(artifacts, 'season', isPositiveInteger, 'a positive integer');
+  const predict = (inputs: string[]) => {
+    const history = inputs.join(' ').split(/[\s,]+/).filter((s) => s.length > 0).map(Number);
+    const bad = history.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ValueError('forecast predict', `value ${bad + 1} of the input is not a number`);
+    if (history.length < inputLength + season) throw new ValueError('forecast predict', `needs at least ${inputLength + season} values of history, got ${history.length}`);
+    return forecastLevels(model, history, inputLength, horizon, scaling, season).map((v) => v.toFixed(3));
+  };
   return {
     task: 'forecast',
-    predict: (inputs) => {
-      const history = inputs.join(' ').split(/[\s,]+/).filter((s) => s.length > 0).map(Number);
-      const bad = history.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new ValueError('forecast predict', `value ${bad + 1} of the input is not a number`);
-      if (history.length < inputLength + season) throw new ValueError('forecast predict', `needs at least ${inputLength + season} values of history, got ${history.length}`);
-      return forecastLevels(model, history, inputLength, horizon, scaling, season).map((v) => v.toFixed(3));
+    predict,
+    // All lines together are one history; the forecast is one value per line (or one JSON line).
+    format: (lines, json) => {
+      const forecast = predict([lines.join(' ')]);
+      return json ? `${JSON.stringify({ forecast: forecast.map(Number) })}\n` : `${forecast.join('\n')}\n`;
     },
   };
 }
+
+const positive = (flag: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ValueError('train', `--${flag} must be an integer >= 1, got '${value}'`);
+  return n;
+};
+
+const FORECAST_OPTIONS: readonly TaskOption[] = [
+  { flag: 'input-length', key: 'inputLength', description: 'steps of history the model reads (default 36)', parse: positive('input-length') },
+  { flag: 'horizon', key: 'testLength', description: 'steps forecast at once, and held out for validation and for the test (default 24)', parse: positive('horizon') },
+  { flag: 'season', key: 'season', description: 'season length of the differences and the baseline (default 12)', parse: positive('season') },
+];
+
+export const forecastTask: TaskDefinition<Forecaster, ForecasterConfig> = {
+  name: 'forecast',
+  description: 'the next steps of a series (embedded: monthly Mauna Loa CO2)',
+  defaults: { epochs: 40, hiddenSize: 32, lr: 0.005, batchSize: 32, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
+  options: FORECAST_OPTIONS,
+  sampleInputs: [Array.from({ length: 60 }, (_, i) => (400 + i / 5 + 3 * Math.sin((i * Math.PI) / 6)).toFixed(2)).join(' ')],
+  load: (input, settings, generator) => {
+    const series = input.data ? loadUserData(input.data, 'forecast') : loadCO2();
+    const dates = series.dates ?? series.values.map((_, i) => String(i + 1));
+    const options: Partial<ForecastSettings> = {};
+    for (const key of ['inputLength', 'testLength', 'season'] as const) {
+      const value = input.options[key];
+      if (typeof value === 'number') options[key] = value;
+    }
+    return prepareForecast({ dates, values: series.values }, settings, generator, options);
+  },
+  buildModel: (config) => new Forecaster(config),
+  predictor: forecastPredictor,
+  onnx: singleGraphOnnx((model) => new Tensor(new Float32Array(2 * model.config.inputSize), [1, 2, model.config.inputSize]), [
+    'the window and the forecast are in the model\'s scaled (and seasonally differenced) units: see recurrent.data (scaling, season, inputLength)',
+  ]),
+};

@@ -11,16 +11,14 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors-file.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { classifyPredictor } from './classify.js';
-import { forecastPredictor } from './forecast.js';
-import { seq2seqPredictor } from './seq2seq.js';
-import { tagPredictor } from './tag.js';
-import { type Predictor, TASK_NAMES, type TaskArtifacts, type TaskName } from './task.js';
+import { isTaskName, TASK_NAMES, TASKS, type TaskName } from './registry.js';
+import type { Predictor, TaskArtifacts, TaskDefinition } from './task.js';
 
 export const MODEL_FORMAT = 'recurrent-model';
 export const MODEL_FORMAT_VERSION = 1;
 
 export interface SavedConfig extends TaskArtifacts {
+  task: TaskName;
   format: string;
   version: number;
   metrics?: Record<string, unknown>;
@@ -28,7 +26,7 @@ export interface SavedConfig extends TaskArtifacts {
 
 export function saveModelDirectory(dir: string, model: Module, artifacts: TaskArtifacts, metrics: Record<string, unknown> = {}): void {
   saveSafetensors(model.stateDict(), join(dir, 'weights.safetensors'), { format: 'pt', task: artifacts.task });
-  const config: SavedConfig = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...artifacts, metrics };
+  const config = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...artifacts, metrics };
   writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
@@ -49,7 +47,7 @@ export function parseModelConfig(text: string, path: string): SavedConfig {
   }
   if (config === null || typeof config !== 'object' || config.format !== MODEL_FORMAT) throw new FormatError(path, `format must be '${MODEL_FORMAT}'`);
   if (config.version !== MODEL_FORMAT_VERSION) throw new FormatError(path, `version ${String(config.version)} is not supported (expected ${MODEL_FORMAT_VERSION})`);
-  if (!TASK_NAMES.includes(config.task)) throw new FormatError(path, `task must be one of ${TASK_NAMES.join(', ')}, got ${String(config.task)}`);
+  if (!isTaskName(config.task)) throw new FormatError(path, `task must be one of ${TASK_NAMES.join(', ')}, got ${String(config.task)}`);
   if (config.modelConfig === null || typeof config.modelConfig !== 'object' || config.data === null || typeof config.data !== 'object') {
     throw new FormatError(path, 'modelConfig and data must be objects');
   }
@@ -77,24 +75,44 @@ function checkConfigFitsWeights(config: SavedConfig, weights: Record<string, Ten
   }
 }
 
-/** Restores a saved model as a predictor. */
-export function loadPredictor(dir: string): Predictor {
-  const config = readModelConfig(dir);
-  const weights = loadSafetensors(join(dir, 'weights.safetensors'));
-  checkConfigFitsWeights(config, weights, join(dir, 'config.json'));
-  const load = (model: Module) => model.loadStateDict(weights);
-  const makers: Record<TaskName, (a: TaskArtifacts, l: (m: Module) => void) => Predictor> = {
-    classify: classifyPredictor,
-    tag: tagPredictor,
-    seq2seq: seq2seqPredictor,
-    forecast: forecastPredictor,
-  };
+/** A model directory read back: its config, its task and the model with its weights, in eval mode. */
+export interface LoadedModel {
+  config: SavedConfig;
+  task: TaskDefinition;
+  model: Module;
+}
+
+/**
+ * Rebuilds `what` from the directory's config with its task, turning any failure other than a
+ * FormatError or StateDictError into a FormatError on config.json ("cannot rebuild the model").
+ */
+function rebuilding<T>(dir: string, what: () => T): T {
   try {
-    return makers[config.task](config, load);
+    return what();
   } catch (error) {
     if (error instanceof Error && !(error instanceof FormatError) && error.name !== 'StateDictError') {
       throw new FormatError(join(dir, 'config.json'), `cannot rebuild the model: ${error.message}`);
     }
     throw error;
   }
+}
+
+/** Reads a model directory and rebuilds its model with the weights loaded (eval mode). */
+export function loadModelDirectory(dir: string): LoadedModel {
+  const config = readModelConfig(dir);
+  const weights = loadSafetensors(join(dir, 'weights.safetensors'));
+  checkConfigFitsWeights(config, weights, join(dir, 'config.json'));
+  const task: TaskDefinition = TASKS[config.task];
+  return rebuilding(dir, () => {
+    const model = task.buildModel(config.modelConfig);
+    model.loadStateDict(weights);
+    model.eval();
+    return { config, task, model };
+  });
+}
+
+/** Restores a saved model as a predictor. */
+export function loadPredictor(dir: string): Predictor {
+  const { config, task, model } = loadModelDirectory(dir);
+  return rebuilding(dir, () => task.predictor(model, config));
 }

@@ -2,10 +2,12 @@
  * The training report: one self-contained HTML file (inline CSS and SVG, no scripts, no
  * network), with the metrics against the baseline, the loss curves and the task's plot.
  */
-import type { Evaluation, ReportPlot, TaskName } from './task.js';
+import { getTask } from './registry.js';
+import type { Evaluation, ReportPlot } from './task.js';
 
 export interface ReportInput {
-  task: TaskName;
+  /** A registered task's name (its description heads the report). */
+  task: string;
   summary: string;
   evaluation: Evaluation;
   trainLoss: number[];
@@ -91,6 +93,7 @@ th{background:#f4f4f4}.grid td{min-width:2.5em;text-align:center}figure{margin:1
 .verdict{font-size:1.1em;padding:.5em;border-radius:4px;background:${better ? '#e6f4e6' : '#fbeaea'}}
 </style></head><body>
 <h1>recurrent train: ${escape(input.task)}</h1>
+<p><i>${escape(getTask(input.task).description)}</i></p>
 <p>${escape(input.summary)}</p>
 <p class="verdict">${escape(primary.name)}: <b>${fmt(model)}</b> against ${fmt(base)} for the ${escape(evaluation.baselineName)} baseline (${primary.higherIsBetter ? 'higher' : 'lower'} is better): ${better ? 'the model beats the baseline' : 'the model does not beat the baseline'}.${input.interrupted ? ' Training was interrupted; this is the model trained so far.' : ''}</p>
 ${table('Test metrics', ['metric', 'model', evaluation.baselineName], metricRows)}

@@ -6,9 +6,6 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCO2, loadDiacritics, loadG2P, loadLanguageId } from '../data/datasets.js';
-import { splitDataset } from '../data/split.js';
-import { loadUserData } from '../data/user-data.js';
 import { TrainingError, ValueError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { CELL_TYPES, type CellType } from '../models/recurrent-layer.js';
@@ -19,19 +16,18 @@ import { type EpochInfo, fit, type FitState, type StepInfo } from '../train/loop
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { Adam } from '../train/optimizers/adam.js';
 import { ReduceLROnPlateau } from '../train/schedulers.js';
-import { prepareClassify } from './classify.js';
-import { prepareForecast } from './forecast.js';
 import { saveModelDirectory } from './model-dir.js';
+import { getTask, type TaskName } from './registry.js';
 import { renderReport } from './report.js';
-import { prepareSeq2Seq } from './seq2seq.js';
-import { prepareTag } from './tag.js';
-import { type Evaluation, type PreparedTask, TASK_NAMES, type TaskName, type TaskSettings } from './task.js';
+import type { Evaluation, TaskSettings } from './task.js';
 
 export interface TrainOptions {
   /** Default 'classify'. */
   task?: TaskName;
   /** The user's CSV/TSV/JSONL file; the embedded data set when omitted. */
   data?: string;
+  /** Options of the task's own (its `TaskDefinition.options`, by key), e.g. forecast's { season: 12 }. */
+  taskOptions?: Record<string, unknown>;
   cell?: CellType;
   hiddenSize?: number;
   numLayers?: number;
@@ -75,14 +71,6 @@ export interface TrainOutcome {
   validation: number[];
 }
 
-/** Per-task defaults: chosen so that `recurrent train` with no flags ends well within two minutes. */
-const DEFAULTS: Record<TaskName, { epochs: number; hiddenSize: number; lr: number; batchSize: number; bidirectional: boolean; maxTrainExamples: number; cell: CellType }> = {
-  classify: { epochs: 6, hiddenSize: 64, lr: 0.01, batchSize: 64, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
-  tag: { epochs: 6, hiddenSize: 48, lr: 0.01, batchSize: 64, bidirectional: true, maxTrainExamples: 0, cell: 'gru' },
-  seq2seq: { epochs: 8, hiddenSize: 64, lr: 0.01, batchSize: 64, bidirectional: false, maxTrainExamples: 12000, cell: 'gru' },
-  forecast: { epochs: 40, hiddenSize: 32, lr: 0.005, batchSize: 32, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
-};
-
 function checkNumber(name: string, value: number, min: number, integer: boolean): number {
   if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
     throw new ValueError('train', `--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${value}`);
@@ -90,30 +78,8 @@ function checkNumber(name: string, value: number, min: number, integer: boolean)
   return value;
 }
 
-function loadTask(options: TrainOptions, settings: TaskSettings, generator: Generator): PreparedTask<unknown> {
-  const task = options.task ?? 'classify';
-  const split = <T>(items: readonly T[]) => splitDataset(items, { validation: 0.1, test: 0.1, generator });
-  switch (task) {
-    case 'classify':
-      return prepareClassify(split(options.data ? loadUserData(options.data, 'classify') : loadLanguageId().examples), settings, generator) as PreparedTask<unknown>;
-    case 'tag':
-      return prepareTag(split(options.data ? loadUserData(options.data, 'tag') : loadDiacritics()), settings, generator, options.data ? 'generic' : 'diacritics') as PreparedTask<unknown>;
-    case 'seq2seq': {
-      const examples = options.data ? loadUserData(options.data, 'seq2seq') : loadG2P().map((e) => ({ source: e.word, target: e.phonemes }));
-      return prepareSeq2Seq(split(examples), settings, generator) as PreparedTask<unknown>;
-    }
-    case 'forecast': {
-      const series = options.data ? loadUserData(options.data, 'forecast') : loadCO2();
-      const dates = series.dates ?? series.values.map((_, i) => String(i + 1));
-      return prepareForecast({ dates, values: series.values }, settings, generator) as PreparedTask<unknown>;
-    }
-    default:
-      throw new ValueError('train', `--task must be one of ${TASK_NAMES.join(', ')}, got ${String(task)}`);
-  }
-}
-
 /** The options that define a run, as stored in its checkpoints. */
-const RUN_KEYS = ['task', 'data', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'epochs', 'batchSize', 'lr', 'seed', 'clipNorm', 'patience', 'maxTrainExamples'] as const;
+const RUN_KEYS = ['task', 'data', 'taskOptions', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'epochs', 'batchSize', 'lr', 'seed', 'clipNorm', 'patience', 'maxTrainExamples'] as const;
 
 export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCallbacks = {}): Promise<TrainOutcome> {
   const started = performance.now();
@@ -125,8 +91,14 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
     ? { ...(checkpoint.state.options as TrainOptions), ...(requested.epochs !== undefined && { epochs: requested.epochs }), out }
     : requested;
   const task = options.task ?? 'classify';
-  if (!TASK_NAMES.includes(task)) throw new ValueError('train', `--task must be one of ${TASK_NAMES.join(', ')}, got ${String(task)}`);
-  const defaults = DEFAULTS[task];
+  const definition = getTask(task);
+  const defaults = definition.defaults;
+  // The task's own options, each checked by its parser (the CLI's text and the API's values alike).
+  const taskOptions = Object.fromEntries(Object.entries(options.taskOptions ?? {}).map(([key, value]) => {
+    const option = definition.options.find((o) => o.key === key);
+    if (!option) throw new ValueError('train', `option '${key}' is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})`);
+    return [key, option.parse(String(value))];
+  }));
   const cell = options.cell ?? defaults.cell;
   if (!CELL_TYPES.includes(cell)) throw new ValueError('train', `--cell must be one of ${CELL_TYPES.join(', ')}, got ${String(cell)}`);
   const settings: TaskSettings = {
@@ -144,7 +116,7 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
   const clip = checkNumber('clip-norm', options.clipNorm ?? 5, 0, false);
 
   const generator = new Generator(seed);
-  const prepared = loadTask({ ...options, task }, settings, generator);
+  const prepared = definition.load({ ...(options.data !== undefined && { data: options.data }), options: taskOptions }, settings, generator);
   const model = prepared.model;
   const optimizer = new Adam(model.parameters(), { lr });
   const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
@@ -218,7 +190,7 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
   writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ ...summary, trainLoss: result.trainLoss, validation: result.validation }, null, 2)}\n`);
   writeFileAtomic(join(out, 'report.html'), renderReport({
     task, summary: prepared.summary, evaluation, trainLoss: result.trainLoss, validation: result.validation,
-    settings: { ...settings, epochs, lr, seed, clipNorm: clip }, seconds, interrupted: result.interrupted,
+    settings: { ...settings, epochs, lr, seed, clipNorm: clip, ...taskOptions }, seconds, interrupted: result.interrupted,
   }));
   return { task, out, evaluation, epochsRun: result.epochsRun, interrupted: result.interrupted, stoppedEarly: result.stoppedEarly, seconds, trainLoss: result.trainLoss, validation: result.validation };
 }

@@ -4,14 +4,17 @@
  * greedy decoding in evaluation. Metrics: token error rate (the phoneme error rate) and
  * sequence error rate, against a character-level baseline.
  */
+import { loadG2P } from '../data/datasets.js';
+import { loadUserData } from '../data/user-data.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { Seq2Seq, type Seq2SeqConfig } from '../models/seq2seq.js';
+import { exportSeq2SeqOnnx } from '../onnx/export-seq2seq.js';
 import type { Generator } from '../tensor/random.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
 import { indexBatches, meanLoss, padIds } from './batching.js';
 import { mostFrequent, tokenErrorRate } from './metrics.js';
-import { type Evaluation, isPositiveInteger, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskSettings } from './task.js';
+import { type Evaluation, formatPerLine, isPositiveInteger, type PreparedTask, type Predictor, savedValue, splitExamples, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface Seq2SeqExample {
   source: string;
@@ -110,16 +113,36 @@ export function prepareSeq2Seq(splits: { train: Seq2SeqExample[]; validation: Se
   };
 }
 
-/** Rebuilds a Seq2Seq model; predicts space-separated target tokens (beam search of width 4). */
-export function seq2seqPredictor(artifacts: TaskArtifacts, load: (model: Seq2Seq) => void): Predictor {
-  const model = new Seq2Seq(artifacts.modelConfig as unknown as Seq2SeqConfig);
-  load(model);
-  model.eval();
+/** Wraps a rebuilt Seq2Seq model; predicts space-separated target tokens (beam search of width 4). */
+function seq2seqPredictor(model: Seq2Seq, artifacts: TaskArtifacts): Predictor {
   const sourceVocab = Vocabulary.fromJSON(artifacts.data['sourceVocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const targetVocab = Vocabulary.fromJSON(artifacts.data['targetVocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const maxLength = savedValue<number>(artifacts, 'maxLength', isPositiveInteger, 'a positive integer');
-  return {
-    task: 'seq2seq',
-    predict: (inputs) => decodeAll(model, sourceVocab, targetVocab, inputs.map((s) => s.trim().toLowerCase()), maxLength, 4).map((t) => t.join(' ')),
-  };
+  const predict = (inputs: string[]) => decodeAll(model, sourceVocab, targetVocab, inputs.map((s) => s.trim().toLowerCase()), maxLength, 4).map((t) => t.join(' '));
+  return { task: 'seq2seq', predict, format: formatPerLine(predict) };
 }
+
+export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
+  name: 'seq2seq',
+  description: 'sequence -> sequence of another length (embedded: English word -> phonemes)',
+  defaults: { epochs: 8, hiddenSize: 64, lr: 0.01, batchSize: 64, bidirectional: false, maxTrainExamples: 12000, cell: 'gru' },
+  options: [],
+  sampleInputs: ['speech', 'table'],
+  load: (input, settings, generator) => {
+    const examples = input.data ? loadUserData(input.data, 'seq2seq') : loadG2P().map((e) => ({ source: e.word, target: e.phonemes }));
+    return prepareSeq2Seq(splitExamples(examples, generator), settings, generator);
+  },
+  buildModel: (config) => new Seq2Seq(config),
+  predictor: seq2seqPredictor,
+  onnx: {
+    graphs: ['encoder.onnx', 'decoder_step.onnx'],
+    notes: [
+      'source ids come from recurrent.data.sourceVocabulary (0 pads); run encoder.onnx once, then decoder_step.onnx from previous = bosId, feeding new_h/new_c back and the memory tensors unchanged, until eosId',
+    ],
+    write: (model, outDir, metadata) => {
+      // An encoder-decoder is two graphs: the caller runs the decoding loop over decoder_step.
+      const { encoder, decoderStep } = exportSeq2SeqOnnx(model, new Tensor(Float32Array.of(1, 1), [1, 2]), [2], outDir, { metadata });
+      return [encoder, decoderStep];
+    },
+  },
+};

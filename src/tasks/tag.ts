@@ -4,7 +4,9 @@
  * ignored in the loss. Metrics: per-character and per-word accuracy against the
  * per-character majority tag.
  */
+import { loadDiacritics } from '../data/datasets.js';
 import { applyDiacriticTags, stripDiacritics } from '../data/text.js';
+import { loadUserData } from '../data/user-data.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { SequenceTagger, type SequenceTaggerConfig } from '../models/tagger.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -13,7 +15,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
 import { indexBatches, meanLoss, padIds } from './batching.js';
 import { mostFrequent } from './metrics.js';
-import { type Evaluation, isStringArray, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskSettings } from './task.js';
+import { singleGraphOnnx, tokenExample } from './onnx-graph.js';
+import { type Evaluation, formatPerLine, isStringArray, type PreparedTask, type Predictor, savedValue, splitExamples, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface TagExample {
   input: string;
@@ -111,22 +114,32 @@ export function prepareTag(splits: { train: TagExample[]; validation: TagExample
   };
 }
 
-/** Rebuilds a tagger; predicts the restored word (diacritics) or the space-separated tags. */
-export function tagPredictor(artifacts: TaskArtifacts, load: (model: SequenceTagger) => void): Predictor {
-  const model = new SequenceTagger(artifacts.modelConfig as unknown as SequenceTaggerConfig);
-  load(model);
-  model.eval();
+/** Wraps a rebuilt tagger; predicts the restored word (diacritics) or the space-separated tags. */
+function tagPredictor(model: SequenceTagger, artifacts: TaskArtifacts): Predictor {
   const vocab = Vocabulary.fromJSON(artifacts.data['vocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const tags = savedValue<string[]>(artifacts, 'tags', (v) => isStringArray(v) && (v as string[]).length === model.config.numTags, `${model.config.numTags} tag strings`);
   const diacritics = artifacts.data['kind'] === 'diacritics';
-  return {
-    task: 'tag',
-    predict: (inputs) => {
-      const bases = inputs.map((s) => (diacritics ? stripDiacritics(s.trim().toLowerCase()) : s.trim()));
-      return tagAll(model, vocab, bases).map((row, i) => {
-        const named = row.map((t) => tags[t]!);
-        return diacritics ? applyDiacriticTags(bases[i]!, named) : named.join(' ');
-      });
-    },
+  const predict = (inputs: string[]) => {
+    const bases = inputs.map((s) => (diacritics ? stripDiacritics(s.trim().toLowerCase()) : s.trim()));
+    return tagAll(model, vocab, bases).map((row, i) => {
+      const named = row.map((t) => tags[t]!);
+      return diacritics ? applyDiacriticTags(bases[i]!, named) : named.join(' ');
+    });
   };
+  return { task: 'tag', predict, format: formatPerLine(predict) };
 }
+
+export const tagTask: TaskDefinition<SequenceTagger, SequenceTaggerConfig> = {
+  name: 'tag',
+  description: 'one tag per character (embedded: words without accents -> their diacritics, 4 languages)',
+  defaults: { epochs: 6, hiddenSize: 48, lr: 0.01, batchSize: 64, bidirectional: true, maxTrainExamples: 0, cell: 'gru' },
+  options: [],
+  sampleInputs: ['eleve', 'francais'],
+  load: (input, settings, generator) =>
+    prepareTag(splitExamples(input.data ? loadUserData(input.data, 'tag') : loadDiacritics(), generator), settings, generator, input.data ? 'generic' : 'diacritics'),
+  buildModel: (config) => new SequenceTagger(config),
+  predictor: tagPredictor,
+  onnx: singleGraphOnnx((model) => tokenExample(model), [
+    'inputs are token ids from the vocabulary in metadata recurrent.data (0 pads); outputs are logits over recurrent.data.tags',
+  ]),
+};

@@ -1,16 +1,17 @@
 /**
- * A task ties a dataset to an architecture for `recurrent train` and `recurrent predict`:
- * how examples become batches, the loss, the validation metric, the test metrics with a
- * baseline, what is saved in the model directory, and how a saved model predicts.
+ * The task contract. A task ties a dataset to an architecture for `recurrent train` and
+ * `recurrent predict`: how examples become batches, the loss, the validation metric, the test
+ * metrics with a baseline, what is saved in the model directory, how a saved model predicts and
+ * how it is exported to ONNX. Each task is one `TaskDefinition` (its file: `tasks/<name>.ts`),
+ * listed once in `registry.ts`; everything else looks tasks up there.
  */
+import { splitDataset, type Splits } from '../data/split.js';
 import { ValueError } from '../errors.js';
 import type { Module } from '../nn/module.js';
+import type { OnnxValueSpec } from '../onnx/export.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { CellType } from '../models/recurrent-layer.js';
-
-export type TaskName = 'classify' | 'tag' | 'seq2seq' | 'forecast';
-export const TASK_NAMES: readonly TaskName[] = ['classify', 'tag', 'seq2seq', 'forecast'];
 
 /** Model and training settings shared by every task (the CLI's flags). */
 export interface TaskSettings {
@@ -44,7 +45,7 @@ export interface Evaluation {
 
 /** Everything `recurrent train` needs of a task after its data is loaded. */
 export interface PreparedTask<Batch> {
-  name: TaskName;
+  name: string;
   model: Module;
   /** A description of the data for the console: sizes and source. */
   summary: string;
@@ -62,7 +63,7 @@ export interface PreparedTask<Batch> {
 
 /** Saved in `config.json` of the model directory. */
 export interface TaskArtifacts {
-  task: TaskName;
+  task: string;
   /** The architecture's constructor config. */
   modelConfig: Record<string, unknown>;
   /** Vocabularies, labels, normalisation: whatever predict needs. */
@@ -71,9 +72,118 @@ export interface TaskArtifacts {
 
 /** A model restored from its directory. */
 export interface Predictor {
-  task: TaskName;
-  /** Predicts one output line per input line. */
+  task: string;
+  /** Predicts one output per input (for forecast: the forecast values of one history). */
   predict(inputs: string[]): string[];
+  /**
+   * What `recurrent predict` prints for the input lines (arguments or stdin, one per line):
+   * text (tab-separated) or, with `json`, JSON lines. Ends with a newline.
+   */
+  format(lines: string[], json: boolean): string;
+}
+
+/** The usual `format` of a predictor: one output line per input line, `input<TAB>prediction`. */
+export function formatPerLine(predict: (inputs: string[]) => string[]): Predictor['format'] {
+  return (lines, json) => predict(lines).map((p, i) => (json ? JSON.stringify({ input: lines[i], prediction: p }) : `${lines[i]}\t${p}`)).join('\n').concat('\n');
+}
+
+/** Training settings that depend on the task (`recurrent train` without flags uses these). */
+export interface TaskDefaults {
+  cell: CellType;
+  hiddenSize: number;
+  bidirectional: boolean;
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  /** Cap on training examples (0 = all). */
+  maxTrainExamples: number;
+}
+
+/**
+ * A command-line option that only this task understands (beyond the shared ones: cell, hidden,
+ * epochs, ...). `recurrent train` registers it as `--<flag> <value>`; the parsed value reaches
+ * `load` as `input.options[key]` and is stored in checkpoints with the run's options.
+ */
+export interface TaskOption {
+  /** Flag without dashes, e.g. 'input-length'. */
+  flag: string;
+  /** Key in `TaskInput.options`, e.g. 'inputLength'. */
+  key: string;
+  /** Help text; the CLI adds which task it belongs to. */
+  description: string;
+  /** Parses the flag's text; throws naming the flag on bad input. */
+  parse: (value: string) => string | number | boolean;
+}
+
+/** What a task's `load` gets besides the shared settings. */
+export interface TaskInput {
+  /** The user's CSV/TSV/JSONL file; the task's embedded data set when omitted. */
+  data?: string;
+  /** Values of the task's own options (`TaskDefinition.options`), by key; absent ones are left out. */
+  options: Record<string, unknown>;
+}
+
+/** One ONNX file written by a task's export. */
+export interface OnnxGraphFile {
+  file: string;
+  bytes: number;
+  inputs: OnnxValueSpec[];
+  outputs: OnnxValueSpec[];
+}
+
+/** How a task's saved model becomes ONNX. */
+export interface TaskOnnx<M extends Module> {
+  /** Names of the files written, e.g. ['model.onnx'] or ['encoder.onnx', 'decoder_step.onnx']. */
+  graphs: readonly string[];
+  /** What the graphs leave to the caller (pre- and post-processing, decoding loops). */
+  notes: readonly string[];
+  /**
+   * Writes the graphs of `model` (weights loaded, eval mode is the exporter's job). `out` is the
+   * file for a single graph, else the folder for them; `metadata` goes into every graph's
+   * metadata_props. Returns the files in the order of `graphs`.
+   */
+  write(model: M, out: string, metadata: Record<string, string>): OnnxGraphFile[];
+}
+
+/**
+ * One task: the single place that knows it. `recurrent train --task <name>`, the model
+ * directory (`config.json` names the task), `recurrent predict`, the report and
+ * `recurrent export` all find it by `name` in `TASKS` (registry.ts).
+ *
+ * `M` is the model class, `C` its constructor config: `buildModel(config)` rebuilds the model
+ * from the `modelConfig` that `prepare` saved in its artifacts (the constructor checks every
+ * field, so a damaged config.json fails there, named as such by the loader).
+ *
+ * A new task (e.g. a language model with generation as its predict, or numeric sequences with
+ * standardisation stats saved in `data`) needs only its file with one `TaskDefinition` and one
+ * line in `TASKS`; its own flags go in `options`, its own predict input/output in `predictor`.
+ */
+export interface TaskDefinition<M extends Module = Module, C extends object = object> {
+  /** `--task` value and `config.json`'s `task`, e.g. 'classify'. */
+  readonly name: string;
+  /** One line for `recurrent train --help`: what it learns from what, and the embedded data. */
+  readonly description: string;
+  readonly defaults: TaskDefaults;
+  /** The task's own command-line options (may be empty). */
+  readonly options: readonly TaskOption[];
+  /** Example `recurrent predict` input lines for a model trained with the defaults (tests run every task on them). */
+  readonly sampleInputs: readonly string[];
+  /**
+   * Loads the data (the embedded set, or `input.data`), splits it with `generator`, builds the
+   * model (its weights drawn from `generator`) and returns what training needs.
+   */
+  load(input: TaskInput, settings: TaskSettings, generator: Generator): PreparedTask<unknown>;
+  /** Rebuilds the model (untrained weights) from the saved `modelConfig`. */
+  buildModel(config: C): M;
+  /** Wraps a rebuilt model with loaded weights, in eval mode, and the saved `data` as a predictor. */
+  predictor(model: M, artifacts: TaskArtifacts): Predictor;
+  /** ONNX export, or a sentence saying why this task has none. */
+  readonly onnx: TaskOnnx<M> | { unsupported: string };
+}
+
+/** Splits examples 80/10/10 with `generator` (the split every text task uses). */
+export function splitExamples<T>(items: readonly T[], generator: Generator): Splits<T> {
+  return splitDataset(items, { validation: 0.1, test: 0.1, generator });
 }
 
 /** Reads `data[key]` of saved artifacts, checking it with `valid`; throws naming the key. */

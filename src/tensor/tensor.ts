@@ -52,8 +52,9 @@ export class Tensor<S extends Shape = Shape> {
 
   /**
    * Wraps existing data (no copy). Prefer the creation functions (`tensor`, `zeros`, ...).
-   * @param origin internal: set by ops to link the result into the autograd graph.
    * The shape type is not inferred from `shape` (it is the default unless given explicitly).
+   * @param options `{ requiresGrad }`; ops pass an origin instead (internal: it links the result
+   *   into the autograd graph).
    */
   constructor(data: Float32Array, shape: NoInfer<S>, options: { requiresGrad?: boolean } | TensorOrigin = {}) {
     this.grad = null;

@@ -113,8 +113,11 @@ function firstNonFinite(named: readonly [string, Tensor][]): string | null {
   return null;
 }
 
-/** Lets pending events (a Ctrl-C, a timer) run between batches. */
-const yieldToEvents = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+/** Node's setImmediate where there is one (it waits for no timer); browsers have only setTimeout. */
+const setImmediateIfAny = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+
+/** Lets pending events (a Ctrl-C, a timer, a worker message) run between batches. */
+const yieldToEvents = () => new Promise<void>((resolve) => (setImmediateIfAny ? setImmediateIfAny(resolve) : setTimeout(resolve, 0)));
 
 /** Trains `model`; async only so that signals and progress output are handled between batches. */
 export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult> {

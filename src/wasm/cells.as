@@ -4,7 +4,9 @@
 // exp is a polynomial (Cephes expf coefficients, relative error < 2 ulp) on x clamped to
 // [-87, 88]; sigmoid(x) = 1 / (1 + exp(-x)), tanh(x) = 1 - 2 / (exp(2x) + 1).
 
-// Kinds: 0 rnn_tanh, 1 rnn_relu, 2 lstm, 3 gru.
+import { KIND_LSTM, KIND_RNN_RELU, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from './kinds.generated';
+
+// Kind codes and sizes come from the cell-family table (src/families.ts, via kinds.generated.as).
 
 // No static scratch (memory.data): with shared memory and worker threads, every instance would
 // share it. Partial vectors (cnt < 4 floats at the end of a row) go lane by lane instead.
@@ -62,9 +64,9 @@
 
 /** One step forward for `rows` rows (see CellForwardArgs). hPrev is read by GRU, cPrev/cOut by LSTM. */
 export function cellForward(kind: i32, rows: i32, H: i32, gx: usize, gh: usize, hPrev: usize, cPrev: usize, hOut: usize, cOut: usize, cache: usize): void {
-  const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;
+  const G = gatesOf(kind);
   const W = G * H;
-  const CW = kind == 2 ? 5 * H : kind == 3 ? 4 * H : H;
+  const CW = cacheBlocksOf(kind) * H;
   for (let b = 0; b < rows; b++) {
     const x = at(gx, b * W);
     const y = at(gh, b * W);
@@ -72,12 +74,12 @@ export function cellForward(kind: i32, rows: i32, H: i32, gx: usize, gh: usize, 
     const s = b * H;
     for (let j = 0; j < H; j += 4) {
       const cnt = min(4, H - j);
-      if (kind == 0 || kind == 1) {
+      if (kind == KIND_RNN_TANH || kind == KIND_RNN_RELU) {
         const pre = f32x4.add(ld(at(x, j), cnt), ld(at(y, j), cnt));
-        const h = kind == 0 ? vtanh(pre) : f32x4.pmax(pre, splat(0));
+        const h = kind == KIND_RNN_TANH ? vtanh(pre) : f32x4.pmax(pre, splat(0));
         st(at(hOut, s + j), h, cnt);
         st(at(k, j), h, cnt);
-      } else if (kind == 2) {
+      } else if (kind == KIND_LSTM) {
         const i = vsigmoid(f32x4.add(ld(at(x, j), cnt), ld(at(y, j), cnt)));
         const f = vsigmoid(f32x4.add(ld(at(x, H + j), cnt), ld(at(y, H + j), cnt)));
         const g = vtanh(f32x4.add(ld(at(x, 2 * H + j), cnt), ld(at(y, 2 * H + j), cnt)));
@@ -109,9 +111,9 @@ export function cellForward(kind: i32, rows: i32, H: i32, gx: usize, gh: usize, 
 
 /** One step backward for `rows` rows (see CellBackwardArgs). */
 export function cellBackward(kind: i32, rows: i32, H: i32, dh: usize, dc: usize, cache: usize, hPrev: usize, cPrev: usize, dgx: usize, dgh: usize, dhPrev: usize, dcPrev: usize): void {
-  const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;
+  const G = gatesOf(kind);
   const W = G * H;
-  const CW = kind == 2 ? 5 * H : kind == 3 ? 4 * H : H;
+  const CW = cacheBlocksOf(kind) * H;
   const one = splat(1.0);
   const zero = splat(0.0);
   for (let b = 0; b < rows; b++) {
@@ -122,13 +124,13 @@ export function cellBackward(kind: i32, rows: i32, H: i32, dh: usize, dc: usize,
     for (let j = 0; j < H; j += 4) {
       const cnt = min(4, H - j);
       const d = ld(at(dh, s + j), cnt);
-      if (kind == 0 || kind == 1) {
+      if (kind == KIND_RNN_TANH || kind == KIND_RNN_RELU) {
         const h = ld(at(k, j), cnt);
-        const dp = kind == 0 ? f32x4.mul(d, f32x4.sub(one, f32x4.mul(h, h))) : v128.and(d, f32x4.gt(h, zero));
+        const dp = kind == KIND_RNN_TANH ? f32x4.mul(d, f32x4.sub(one, f32x4.mul(h, h))) : v128.and(d, f32x4.gt(h, zero));
         st(at(gx, j), dp, cnt);
         st(at(gh, j), dp, cnt);
         st(at(dhPrev, s + j), zero, cnt);
-      } else if (kind == 2) {
+      } else if (kind == KIND_LSTM) {
         const i = ld(at(k, j), cnt);
         const f = ld(at(k, H + j), cnt);
         const g = ld(at(k, 2 * H + j), cnt);

@@ -13,6 +13,7 @@ import {
   type Backend, type CellBackwardArgs, type CellForwardArgs, type CellKind, type GemmArgs, type GemmPackedArgs,
   type PackArgs, type PackedMatrix, type RecurrentStepsArgs, registerBackend,
 } from '../backend.js';
+import { CELL_KINDS } from '../../families.js';
 
 /** The addon's exports (see native/src/addon.cpp). */
 export interface NativeAddon {
@@ -44,7 +45,6 @@ export interface NativeInfo {
 }
 
 const ADDON_FILE = 'native/build/Release/recurrent_native.node';
-const KIND_CODE: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, lstm: 2, gru: 3 };
 
 type GetBuiltin = (id: string) => unknown;
 
@@ -58,6 +58,16 @@ function nodeBuiltins(): GetBuiltin {
 }
 
 let loaded: { addon: NativeAddon; path: string } | null = null;
+
+/**
+ * What a user does to build the addon, correct from their own project: npm's `install` script
+ * builds it (`npm rebuild recurrent` runs it again; npm 11 asks for approval of install scripts
+ * first); the build script can also be run directly from the package root.
+ */
+function nativeBuildHint(packageRoot: string | null, join: (...parts: string[]) => string): string {
+  const direct = packageRoot ? `, or \`node ${join(packageRoot, 'scripts/build-native.mjs')}\`` : '';
+  return `run \`npm rebuild recurrent\` in your project (with npm 11 or newer, first \`npm install-scripts approve recurrent\`)${direct}; the build needs a C++17 compiler, make and Python (node-gyp)`;
+}
 
 /** Finds and loads the addon (throws an Error saying why it cannot). */
 export function loadNativeAddon(): { addon: NativeAddon; path: string } {
@@ -89,20 +99,21 @@ export function loadNativeAddon(): { addon: NativeAddon; path: string } {
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) {
     if (forced) throw new Error(`the addon was not found at RECURRENT_NATIVE_ADDON=${forced}`);
-    let why = '';
-    for (const root of roots) {
+    // The package root holds native/binding.gyp (an installed package, or a clone of the repository).
+    const root = roots.find((r) => fs.existsSync(path.join(r, 'native/binding.gyp')));
+    let why = ' (npm did not run its install script)';
+    if (root) {
       const status = path.join(root, 'native/build-status.json');
       if (fs.existsSync(status)) {
         try {
           const s = JSON.parse(fs.readFileSync(status, 'utf8')) as { ok?: boolean; reason?: string };
-          if (s.ok === false && s.reason) why = ` (last build: ${s.reason})`;
+          why = s.ok === false && s.reason ? ` (last build: ${s.reason})` : '';
         } catch {
           // ignore an unreadable status file
         }
-        break;
       }
     }
-    throw new Error(`the addon was not built${why}: no ${ADDON_FILE}; run \`node scripts/build-native.mjs\` (needs a C++17 compiler, make and Python for node-gyp)`);
+    throw new Error(`the addon was not built${why}: ${nativeBuildHint(root ?? null, path.join)}`);
   }
   const require = module.createRequire(import.meta.url);
   let addon: NativeAddon;
@@ -140,17 +151,18 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
       addon.gemmPacked(a.m, a.a, a.aOffset ?? 0, a.lda, a.transA ?? false, a.b.buffer, a.c, a.cOffset ?? 0, a.ldc, a.beta, a.bias ?? null, a.biasOffset ?? 0);
     },
     cellForward(kind: CellKind, a: CellForwardArgs): void {
-      addon.cellForward(KIND_CODE[kind], a.rows, a.hidden, a.gx, a.gxOffset, a.gh, a.hPrev, a.cPrev, a.hOut, a.cOut, a.cache, a.cacheOffset);
+      addon.cellForward(CELL_KINDS[kind].code, a.rows, a.hidden, a.gx, a.gxOffset, a.gh, a.hPrev, a.cPrev, a.hOut, a.cOut, a.cache, a.cacheOffset);
     },
     cellBackward(kind: CellKind, a: CellBackwardArgs): void {
-      addon.cellBackward(KIND_CODE[kind], a.rows, a.hidden, a.dh, a.dc, a.cache, a.cacheOffset, a.hPrev, a.hPrevOffset, a.cPrev, a.cPrevOffset, a.dgx, a.dgxOffset, a.dgh, a.dghOffset, a.dhPrev, a.dcPrev);
+      addon.cellBackward(CELL_KINDS[kind].code, a.rows, a.hidden, a.dh, a.dc, a.cache, a.cacheOffset, a.hPrev, a.hPrevOffset, a.cPrev, a.cPrevOffset, a.dgx, a.dgxOffset, a.dgh, a.dghOffset, a.dhPrev, a.dcPrev);
     },
     columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
       addon.columnSums(src, rows, width, out);
     },
+    /** The mirror of `inferenceBlock`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */
     recurrentSteps(kind: CellKind, a: RecurrentStepsArgs): void {
       if (!(a.packedHh instanceof NativePacked)) throw new ValueError('recurrentSteps', 'the matrix was not packed by the native backend');
-      addon.recurrentSteps(KIND_CODE[kind], a.rows, a.hidden, a.tStart, a.count, a.reverse, a.blockFirst, a.gx, a.packedHh.buffer, a.bHh, a.h, a.c, a.output, a.lengths, a.gh, a.hRaw, a.cNew, a.cache);
+      addon.recurrentSteps(CELL_KINDS[kind].code, a.rows, a.hidden, a.tStart, a.count, a.reverse, a.blockFirst, a.gx, a.packedHh.buffer, a.bHh, a.h, a.c, a.output, a.lengths, a.gh, a.hRaw, a.cNew, a.cache);
     },
   };
 }

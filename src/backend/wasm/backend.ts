@@ -12,6 +12,7 @@ import {
   type Backend, type CellBackwardArgs, type CellForwardArgs, type CellKind, type GemmArgs, type GemmPackedArgs,
   type PackArgs, type PackedMatrix, cacheWidth, gateCount,
 } from '../backend.js';
+import { CELL_KINDS } from '../../families.js';
 import { WasmHeap, type WasmMemory } from './heap.js';
 import { GemmThreads } from './threads.js';
 
@@ -31,7 +32,6 @@ interface KernelExports {
   NR: { value: unknown };
 }
 
-const KIND_CODE: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, lstm: 2, gru: 3 };
 /** Floats of operand chunks copied in per kernel call, at most (16 MiB). */
 const CHUNK_FLOATS = 1 << 22;
 
@@ -334,7 +334,7 @@ export class WasmBackend implements Backend {
       if (!args.cPrev || !args.cOut) throw new ValueError('cellForward', 'LSTM needs cPrev and cOut');
       h.put(base + cpAt * 4, args.cPrev, 0, rows * H, 'cPrev');
     }
-    this.k.cellForward(KIND_CODE[kind], rows, H, base + gxAt * 4, base + ghAt * 4, base + hpAt * 4, base + cpAt * 4, base + hoAt * 4, base + coAt * 4, base + caAt * 4);
+    this.k.cellForward(CELL_KINDS[kind].code, rows, H, base + gxAt * 4, base + ghAt * 4, base + hpAt * 4, base + cpAt * 4, base + hoAt * 4, base + coAt * 4, base + caAt * 4);
     h.get(base + hoAt * 4, args.hOut, 0, rows * H, 'hOut');
     if (isLstm) h.get(base + coAt * 4, args.cOut!, 0, rows * H, 'cOut');
     h.get(base + caAt * 4, args.cache, args.cacheOffset, rows * CW, 'cache');
@@ -366,7 +366,7 @@ export class WasmBackend implements Backend {
       h.put(base + dcAt * 4, args.dc, 0, rows * H, 'dc');
       h.put(base + cpAt * 4, args.cPrev, args.cPrevOffset, rows * H, 'cPrev');
     }
-    this.k.cellBackward(KIND_CODE[kind], rows, H, base + dhAt * 4, base + dcAt * 4, base + caAt * 4, base + hpAt * 4, base + cpAt * 4, base + gxAt * 4, base + ghAt * 4, base + dhpAt * 4, base + dcpAt * 4);
+    this.k.cellBackward(CELL_KINDS[kind].code, rows, H, base + dhAt * 4, base + dcAt * 4, base + caAt * 4, base + hpAt * 4, base + cpAt * 4, base + gxAt * 4, base + ghAt * 4, base + dhpAt * 4, base + dcpAt * 4);
     h.get(base + gxAt * 4, args.dgx, args.dgxOffset, rows * W, 'dgx');
     h.get(base + ghAt * 4, args.dgh, args.dghOffset, rows * W, 'dgh');
     h.get(base + dhpAt * 4, args.dhPrev, 0, rows * H, 'dhPrev');

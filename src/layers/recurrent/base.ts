@@ -27,16 +27,17 @@
  */
 import { ShapeError, ValueError } from '../../errors.js';
 import { dropout as dropoutOp } from '../../nn/dropout.js';
+import { type CellFamily, FAMILIES, inversePermutation } from '../../families.js';
 import { where } from '../../tensor/ops/elementwise.js';
-import { stack } from '../../tensor/ops/layout.js';
+import { concat, stack } from '../../tensor/ops/layout.js';
 import type { Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Activation } from '../activations.js';
 import { positiveInteger, rate } from '../core.js';
 import type { Initializer } from '../initializers.js';
 import { type Arity, type CallContext, firstMask, Layer, type LayerOptions, type Mask } from '../layer.js';
-import { formatShape, type SymbolicShape } from '../shape.js';
-import { type FusedWeights, maskLayout, runFused, type StepResults } from './fused-path.js';
+import { formatSymbolicShape, type SymbolicShape } from '../shape.js';
+import { type FusedWeights, maskLayout, runFusedPath, type StepResults } from './fused-path.js';
 
 /** Which kernel runs the steps; see the file comment. */
 export type Implementation = 'auto' | 'fused' | 'loop';
@@ -97,10 +98,29 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
   /** Which path the last call took, for tests and `explain`. */
   lastPath: 'fused' | 'loop' | null = null;
 
-  /** Gate blocks in the kernels (1, 4 or 3). */
-  protected abstract readonly gates: number;
-  /** Names of the states: ['h'] or ['h', 'c']. */
-  protected abstract readonly stateNames: readonly string[];
+  /** The cell family: its row in the table of src/families.ts gives the gates and states. */
+  abstract readonly family: CellFamily;
+
+  /** Gate blocks in the kernels (the family's: 1, 4 or 3). */
+  protected get gates(): number {
+    return FAMILIES[this.family].gates;
+  }
+
+  /** Names of the states (the family's): ['h'] or ['h', 'c']. */
+  protected get stateNames(): readonly string[] {
+    return FAMILIES[this.family].states;
+  }
+
+  /**
+   * `t`'s gate blocks along `dim` (each `units` wide) from Keras's order to PyTorch's (the
+   * family's `kerasOrder`), for the fused kernel. Returns `t` itself when the orders agree.
+   */
+  protected kerasToTorchBlocks(t: Tensor, dim: number): Tensor {
+    const { kerasOrder } = FAMILIES[this.family];
+    if (kerasOrder.every((g, j) => g === j)) return t;
+    const U = this.units;
+    return concat(inversePermutation(kerasOrder).map((k) => t.slice(dim, k * U, (k + 1) * U)), dim);
+  }
 
   constructor(options: RecurrentLayerOptions) {
     super(options);
@@ -148,7 +168,7 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as SymbolicShape;
     const features = shape[2];
     if (shape.length !== 3 || features === null || features === undefined) {
-      throw new ValueError(this.name, `needs input (batch, time, features) with known features, got ${formatShape(shape)}`);
+      throw new ValueError(this.name, `needs input (batch, time, features) with known features, got ${formatSymbolicShape(shape)}`);
     }
     const width = this.gates * this.units;
     this.kernel = this.addWeight('kernel', [features, width], this.options.kernelInitializer ?? 'glorotUniform');
@@ -221,7 +241,7 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
     const useFused = this.implementation !== 'loop' && reason === null;
     this.lastPath = useFused ? 'fused' : 'loop';
     const result = useFused
-      ? runFused({ weights: fused as FusedWeights, x: xIn, states, layout, mask, goBackwards: this.goBackwards, needSequence: this.returnSequences })
+      ? runFusedPath({ weights: fused as FusedWeights, x: xIn, states, layout, mask, goBackwards: this.goBackwards, needSequence: this.returnSequences })
       : this.runSteps(xIn, states, mask, recurrentMask);
 
     if (this.stateful) this.heldStates = result.states.map((s) => s.detach());

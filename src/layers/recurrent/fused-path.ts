@@ -103,9 +103,9 @@ export interface StepResults {
   states: Tensor[];
 }
 
-export function runFused(args: FusedRunArgs): StepResults {
+export function runFusedPath(args: FusedRunArgs): StepResults {
   const { weights, x, states, layout, mask, goBackwards, needSequence } = args;
-  if (layout.kind === 'other') throw new ValueError('runFused', `the mask cannot map onto lengths: ${layout.reason}`);
+  if (layout.kind === 'other') throw new ValueError('runFusedPath', `the mask cannot map onto lengths: ${layout.reason}`);
   const suffix = layout.kind === 'suffix';
   const timeMajor = x.transpose(0, 1); // (time, batch, inputDim)
   // The kernel reads `z` forward (prefix/none) or backward (suffix); see the file comment.

@@ -16,7 +16,6 @@
  * product) and runs step by step.
  * Shapes, masking, goBackwards, stateful: see RecurrentLayer.
  */
-import { concat } from '../../tensor/ops/layout.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type Activation, resolveActivation } from '../activations.js';
 import type { Arity } from '../layer.js';
@@ -32,8 +31,7 @@ export interface GRUOptions extends RecurrentLayerOptions {
 }
 
 export class GRU<A extends Arity = Arity> extends RecurrentLayer<A> {
-  protected readonly gates = 3;
-  protected readonly stateNames = ['h'] as const;
+  readonly family = 'gru' as const;
   readonly recurrentActivation: Activation;
   readonly resetAfter: boolean;
   private readonly activationFn: (x: Tensor) => Tensor;
@@ -52,7 +50,7 @@ export class GRU<A extends Arity = Arity> extends RecurrentLayer<A> {
   }
 
   protected biasShape(): number[] {
-    return this.resetAfter ? [2, 3 * this.units] : [3 * this.units];
+    return this.resetAfter ? [2, this.gates * this.units] : [this.gates * this.units];
   }
 
   protected inputBias(): Tensor | null {
@@ -90,9 +88,7 @@ export class GRU<A extends Arity = Arity> extends RecurrentLayer<A> {
     if (!this.resetAfter) return 'resetAfter false has no fused kernel (the reset gate multiplies h before the recurrent product)';
     if (this.activation !== 'tanh') return `activation '${String(this.activation)}' has no fused kernel (only 'tanh')`;
     if (this.recurrentActivation !== 'sigmoid') return `recurrentActivation '${String(this.recurrentActivation)}' has no fused kernel (only 'sigmoid')`;
-    const U = this.units;
-    // Keras blocks z, r, h -> PyTorch blocks r, z, n along `dim`.
-    const reorder = (t: Tensor, dim: number) => concat([t.slice(dim, U, 2 * U), t.slice(dim, 0, U), t.slice(dim, 2 * U, 3 * U)], dim);
+    const reorder = (t: Tensor, dim: number) => this.kerasToTorchBlocks(t, dim);
     return {
       kind: 'gru',
       wIh: reorder(this.kernel!, 1).transpose(0, 1),

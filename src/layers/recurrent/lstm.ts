@@ -25,8 +25,7 @@ export interface LSTMOptions extends RecurrentLayerOptions {
 }
 
 export class LSTM<A extends Arity = Arity> extends RecurrentLayer<A> {
-  protected readonly gates = 4;
-  protected readonly stateNames = ['h', 'c'] as const;
+  readonly family = 'lstm' as const;
   readonly recurrentActivation: Activation;
   readonly unitForgetBias: boolean;
   private readonly activationFn: (x: Tensor) => Tensor;
@@ -45,7 +44,7 @@ export class LSTM<A extends Arity = Arity> extends RecurrentLayer<A> {
   }
 
   protected biasShape(): number[] {
-    return [4 * this.units];
+    return [this.gates * this.units];
   }
 
   protected override biasInitializer(): Initializer {
@@ -80,7 +79,8 @@ export class LSTM<A extends Arity = Arity> extends RecurrentLayer<A> {
   protected fusedWeights(): FusedWeights | string {
     if (this.activation !== 'tanh') return `activation '${String(this.activation)}' has no fused kernel (only 'tanh')`;
     if (this.recurrentActivation !== 'sigmoid') return `recurrentActivation '${String(this.recurrentActivation)}' has no fused kernel (only 'sigmoid')`;
-    return { kind: 'lstm', wIh: this.kernel!.transpose(0, 1), wHh: this.recurrentKernel!.transpose(0, 1), bIh: this.bias, bHh: null };
+    const blocks = (t: Tensor, dim: number) => this.kerasToTorchBlocks(t, dim);
+    return { kind: 'lstm', wIh: blocks(this.kernel!, 1).transpose(0, 1), wHh: blocks(this.recurrentKernel!, 1).transpose(0, 1), bIh: this.bias ? blocks(this.bias, 0) : null, bHh: null };
   }
 }
 

@@ -15,8 +15,7 @@ import type { NoExtraOptions, RecurrentArityOf, TypedRecurrentApply } from './ty
 export type SimpleRNNOptions = RecurrentLayerOptions;
 
 export class SimpleRNN<A extends Arity = Arity> extends RecurrentLayer<A> {
-  protected readonly gates = 1;
-  protected readonly stateNames = ['h'] as const;
+  readonly family = 'rnn' as const;
   private readonly activationFn: (x: Tensor) => Tensor;
 
   constructor(options: SimpleRNNOptions) {

@@ -15,8 +15,8 @@
  * direction's final state sits at `output[:, 0, H_out:]`, and with lengths each sequence's
  * final state is at its own last valid step.
  */
-import type { CellKind } from '../../backend/backend.js';
 import { ValueError } from '../../errors.js';
+import { CELL_KINDS, type CellFamily, type CellKind, FAMILIES } from '../../families.js';
 import { concat, stack } from '../../tensor/ops/layout.js';
 import type { Generator } from '../../tensor/random.js';
 import type { BatchFirstOf, IsAny, RecurrentFeaturesOf, SequenceInput, SequenceOutputShape, StateRowsOf, StateShape } from '../../tensor/shape-types.js';
@@ -119,7 +119,7 @@ export abstract class RecurrentBase extends Module {
     this.bidirectional = o.bidirectional;
     this.projSize = o.projSize;
     this.generator = options.generator;
-    const gates = kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
+    const gates = CELL_KINDS[kind].gates;
     const H = this.hiddenSize;
     const hOut = this.outputSize;
     const bound = 1 / Math.sqrt(H);
@@ -149,9 +149,14 @@ export abstract class RecurrentBase extends Module {
     return this.projSize || this.hiddenSize;
   }
 
+  /** The cell family (its row in the table of src/families.ts). */
+  get family(): CellFamily {
+    return CELL_KINDS[this.kind].family;
+  }
+
   /** Whether this family carries a cell state c (LSTM). */
   protected get hasCellState(): boolean {
-    return this.kind === 'lstm';
+    return FAMILIES[this.family].hasCell;
   }
 
   override describe(): string {

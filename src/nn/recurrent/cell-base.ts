@@ -5,8 +5,8 @@
  *   h, c (N, H) or unbatched (H); zeros when omitted
  * Parameters (PyTorch names): weight_ih (G*H, H_in), weight_hh (G*H, H), bias_ih, bias_hh (G*H).
  */
-import type { CellKind } from '../../backend/backend.js';
 import { ShapeError, ValueError } from '../../errors.js';
+import { CELL_KINDS, type CellKind, FAMILIES } from '../../families.js';
 import type { Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { uniformParameter } from '../init.js';
@@ -41,7 +41,7 @@ export abstract class RecurrentCellBase extends Module {
     this.inputSize = options.inputSize;
     this.hiddenSize = options.hiddenSize;
     this.bias = options.bias ?? true;
-    const gates = kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
+    const gates = CELL_KINDS[kind].gates;
     const H = this.hiddenSize;
     const bound = 1 / Math.sqrt(H);
     const param = (name: string, shape: number[]) => this.registerParameter(name, uniformParameter(shape, bound, options.generator));
@@ -82,8 +82,8 @@ export abstract class RecurrentCellBase extends Module {
     const batch = batched ? x.shape[0]! : 1;
     const zeros = () => new Tensor(new Float32Array(batch * this.hiddenSize), [batch, this.hiddenSize]);
     const h0 = h ? this.checkState('h', h, batched, batch) : zeros();
-    const isLstm = this.kind === 'lstm';
-    const c0 = isLstm ? (c ? this.checkState('c', c, batched, batch) : zeros()) : null;
+    const hasCell = FAMILIES[CELL_KINDS[this.kind].family].hasCell;
+    const c0 = hasCell ? (c ? this.checkState('c', c, batched, batch) : zeros()) : null;
     const x3 = (batched ? x : x.unsqueeze(0)).unsqueeze(0); // (1, batch, features)
     const result = fusedRecurrentLayer({
       kind: this.kind, x: x3, h0, c0, wIh: this.weight_ih, wHh: this.weight_hh,

@@ -2,6 +2,10 @@
  * One recurrent layer in one direction over a whole sequence, as ONE autograd op with a
  * hand-written backward through time (as cuDNN does). The time-step driver lives here once;
  * the per-step math comes from the backend's kernels (GEMM and the cell's pointwise step).
+ * Three functions, in this order below: `inferenceBlock` (no graph: nothing saved; the native
+ * addon's `recurrentSteps` mirrors its loop), `forwardSaved` (the same steps, keeping what
+ * backward needs) and, beside it, `backwardThroughTime`; `row-mask.ts` holds the length masking
+ * of a step, forward and backward. G = gate blocks of the kind (src/families.ts).
  *
  * Layouts (row-major, time-major):
  *   x       (time, batch, inputSize)        h0, hN  (batch, P)      c0, cN (batch, H)   [LSTM]
@@ -27,10 +31,12 @@
  * are backend.columnSums. With the reference backend every value is bit-for-bit what the plain
  * loops gave (same operations in the same order).
  */
-import { type CellKind, cacheWidth, gateCount, getBackend } from '../../backend/backend.js';
+import { type Backend, type PackedMatrix, getBackend } from '../../backend/backend.js';
+import { CELL_KINDS, type CellKind, FAMILIES, cacheWidth } from '../../families.js';
 import { needsGrad } from '../../tensor/autograd.js';
 import { multiOpResult } from '../../tensor/ops/result.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { maskCarryBackward, maskStepBackward, maskStepForward } from './row-mask.js';
 
 export interface FusedLayerArgs {
   kind: CellKind;
@@ -63,212 +69,290 @@ export interface FusedLayerResult {
 /** Rows of the input projection computed per GEMM (a block of whole time steps). */
 const GX_BLOCK_ROWS = 1024;
 
-/** Whether every batch row is still inside its sequence at step t. */
-function allActive(lengths: Int32Array | null, t: number): boolean {
-  if (lengths === null) return true;
-  for (let b = 0; b < lengths.length; b++) if (t >= lengths[b]!) return false;
-  return true;
+/**
+ * The sizes of one call: T time, B batch, I input features, G gate blocks, H hidden, P = features
+ * of h (projSize || H), GH = G·H, CW = cache floats per row and step.
+ */
+interface Dims {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  P: number;
+  GH: number;
+  CW: number;
+  /** Steps per GX block. */
+  blockSteps: number;
 }
 
-export function fusedRecurrentLayer(args: FusedLayerArgs): FusedLayerResult {
-  const { kind, x, h0, c0, wIh, wHh, bIh, bHh, wHr, lengths, reverse } = args;
-  const backend = getBackend();
-  const [T, B, I] = x.shape as [number, number, number];
-  const G = gateCount(kind);
-  const H = wHh.shape[0]! / G;
-  const P = wHh.shape[1]!;
-  const GH = G * H;
-  const CW = cacheWidth(kind, H);
-  const isLstm = kind === 'lstm';
-  const active = (t: number, b: number) => lengths === null || t < lengths[b]!;
+function dimsOf(args: FusedLayerArgs): Dims {
+  const [T, B, I] = args.x.shape as [number, number, number];
+  const G = CELL_KINDS[args.kind].gates;
+  const H = args.wHh.shape[0]! / G;
+  const blockSteps = Math.max(1, Math.min(T, Math.ceil(GX_BLOCK_ROWS / Math.max(B, 1))));
+  return { T, B, I, H, P: args.wHh.shape[1]!, GH: G * H, CW: cacheWidth(args.kind, H), blockSteps };
+}
 
-  const inputs: Tensor[] = [x, h0, wIh, wHh];
+/** The state one direction carries through time, and the per-step scratch. */
+interface StepState {
+  /** (T, B, P): every step's output (zeros where a row has ended). */
+  output: Float32Array;
+  /** (B, P), (B, H) [LSTM]: the state, updated in place. */
+  h: Float32Array;
+  c: Float32Array | null;
+  /** Scratch of one step: GH (B, GH), the cell's h (B, H) and c (B, H), the projected h (B, P). */
+  gh: Float32Array;
+  hRaw: Float32Array;
+  cNew: Float32Array | null;
+  hProj: Float32Array | null;
+}
+
+function stepState(args: FusedLayerArgs, d: Dims): StepState {
+  const { T, B, H, P, GH } = d;
+  const hasCell = FAMILIES[CELL_KINDS[args.kind].family].hasCell;
+  return {
+    output: new Float32Array(T * B * P),
+    h: Float32Array.from(args.h0.data),
+    c: hasCell ? Float32Array.from(args.c0!.data) : null,
+    gh: new Float32Array(B * GH),
+    hRaw: new Float32Array(B * H),
+    cNew: hasCell ? new Float32Array(B * H) : null,
+    hProj: args.wHr ? new Float32Array(B * P) : null,
+  };
+}
+
+/**
+ * The weights packed once per call for the forward GEMMs: W_ihᵀ `[I, GH]` (only when there are
+ * several GX blocks), W_hhᵀ `[P, GH]`, W_hrᵀ `[H, P]`. Release with {@link releaseAll}.
+ */
+function packForward(backend: Backend, args: FusedLayerArgs, d: Dims): { ih: PackedMatrix | null; hh: PackedMatrix; hr: PackedMatrix | null } {
+  const { T, I, H, P, GH, blockSteps } = d;
+  const ih = T > blockSteps ? backend.packB({ k: I, n: GH, b: args.wIh.data, ldb: I, transB: true }) : null;
+  const hh = backend.packB({ k: P, n: GH, b: args.wHh.data, ldb: P, transB: true });
+  const hr = args.wHr ? backend.packB({ k: H, n: P, b: args.wHr.data, ldb: H, transB: true }) : null;
+  return { ih, hh, hr };
+}
+
+function releaseAll(packed: Record<string, PackedMatrix | null>): void {
+  for (const p of Object.values(packed)) p?.release();
+}
+
+/**
+ * GX = x·W_ihᵀ + b_ih for `steps` whole steps from time `blockFirst` into gx `(steps, B, GH)`
+ * (rows are independent, so blocks give the values of one GEMM over all steps; the kernel adds
+ * the bias after the product).
+ */
+function projectInputs(backend: Backend, args: FusedLayerArgs, d: Dims, packedIh: PackedMatrix | null, blockFirst: number, steps: number, gx: Float32Array): void {
+  const { B, I, GH } = d;
+  const rows = steps * B;
+  const bias = args.bIh?.data ?? null;
+  if (packedIh) {
+    backend.gemmPacked({ m: rows, a: args.x.data, aOffset: blockFirst * B * I, lda: I, b: packedIh, c: gx, ldc: GH, beta: 0, bias });
+  } else {
+    backend.gemm({ m: rows, n: GH, k: I, a: args.x.data, aOffset: blockFirst * B * I, lda: I, b: args.wIh.data, ldb: I, transB: true, c: gx, ldc: GH, beta: 0, bias });
+  }
+}
+
+/**
+ * One step's math: GH = h·W_hhᵀ + b_hh, the cell's pointwise kernel (gates, new h and c; cache
+ * at `cacheOffset`), the optional projection. Returns the new h `(B, P)` (not yet masked).
+ */
+function cellStep(backend: Backend, args: FusedLayerArgs, d: Dims, s: StepState, packedHh: PackedMatrix, packedHr: PackedMatrix | null, gx: Float32Array, gxOffset: number, cache: Float32Array, cacheOffset: number): Float32Array {
+  const { B, H, P, GH } = d;
+  backend.gemmPacked({ m: B, a: s.h, lda: P, b: packedHh, c: s.gh, ldc: GH, beta: 0, bias: args.bHh?.data ?? null });
+  backend.cellForward(args.kind, { rows: B, hidden: H, gx, gxOffset, gh: s.gh, hPrev: s.h, cPrev: s.c, hOut: s.hRaw, cOut: s.cNew, cache, cacheOffset });
+  if (!packedHr) return s.hRaw;
+  backend.gemmPacked({ m: B, a: s.hRaw, lda: H, b: packedHr, c: s.hProj!, ldc: P, beta: 0 });
+  return s.hProj!;
+}
+
+/** Time index of the s-th step processed (from the end when reverse). */
+const timeAt = (reverse: boolean, T: number, s: number) => (reverse ? T - 1 - s : s);
+
+/**
+ * Inference (no graph): the steps with nothing kept for backward. Per GX block, a backend with a
+ * block kernel (`recurrentSteps`: the native addon, mirroring this loop; not with a projection)
+ * runs all its steps in one call; otherwise per step {@link cellStep} then
+ * {@link maskStepForward}. The cache is one step's scratch.
+ */
+function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepState {
+  const { T, B, GH, CW, blockSteps } = d;
+  const { kind, lengths, reverse } = args;
+  const s = stepState(args, d);
+  const gx = new Float32Array(blockSteps * B * GH);
+  const cache = new Float32Array(B * CW);
+  const packed = packForward(backend, args, d);
+  const blockKernel = !args.wHr && backend.recurrentSteps ? backend.recurrentSteps.bind(backend) : null;
+  try {
+    for (let first = 0; first < T; first += blockSteps) {
+      const steps = Math.min(blockSteps, T - first);
+      const blockFirst = reverse ? T - first - steps : first;
+      projectInputs(backend, args, d, packed.ih, blockFirst, steps, gx);
+      if (blockKernel) {
+        const { output, h, c, gh, hRaw, cNew } = s;
+        blockKernel(kind, { rows: B, hidden: d.H, tStart: timeAt(reverse, T, first), count: steps, reverse, blockFirst, gx, packedHh: packed.hh, bHh: args.bHh?.data ?? null, h, c, output, lengths, gh, hRaw, cNew, cache });
+        continue;
+      }
+      for (let i = first; i < first + steps; i++) {
+        const t = timeAt(reverse, T, i);
+        const hNew = cellStep(backend, args, d, s, packed.hh, packed.hr, gx, (t - blockFirst) * B * GH, cache, 0);
+        maskStepForward(lengths, t, B, d.P, d.H, hNew, s.cNew, s.h, s.c, s.output);
+      }
+    }
+  } finally {
+    releaseAll(packed);
+  }
+  return s;
+}
+
+/** What the forward keeps for backward, per step t (all time-major). */
+interface Saved {
+  /** (T, B, P): h before step t. */
+  hPrev: Float32Array;
+  /** (T, B, H): c before step t, LSTM only. */
+  cPrev: Float32Array | null;
+  /** (T, B, H): the cell's h before the projection, only with one. */
+  hRaw: Float32Array | null;
+  /** (T, B, CW): the cell kernel's cache. */
+  cache: Float32Array;
+}
+
+/** Forward with saved activations: the same steps as {@link inferenceBlock}, keeping {@link Saved}. */
+function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: StepState; saved: Saved } {
+  const { T, B, H, P, GH, CW, blockSteps } = d;
+  const { lengths, reverse } = args;
+  const s = stepState(args, d);
+  const saved: Saved = {
+    hPrev: new Float32Array(T * B * P),
+    cPrev: s.c ? new Float32Array(T * B * H) : null,
+    hRaw: args.wHr ? new Float32Array(T * B * H) : null,
+    cache: new Float32Array(T * B * CW),
+  };
+  const gx = new Float32Array(blockSteps * B * GH);
+  const packed = packForward(backend, args, d);
+  try {
+    for (let first = 0; first < T; first += blockSteps) {
+      const steps = Math.min(blockSteps, T - first);
+      const blockFirst = reverse ? T - first - steps : first;
+      projectInputs(backend, args, d, packed.ih, blockFirst, steps, gx);
+      for (let i = first; i < first + steps; i++) {
+        const t = timeAt(reverse, T, i);
+        saved.hPrev.set(s.h, t * B * P);
+        if (s.c) saved.cPrev!.set(s.c, t * B * H);
+        const hNew = cellStep(backend, args, d, s, packed.hh, packed.hr, gx, (t - blockFirst) * B * GH, saved.cache, t * B * CW);
+        if (saved.hRaw) saved.hRaw.set(s.hRaw, t * B * H);
+        maskStepForward(lengths, t, B, P, H, hNew, s.cNew, s.h, s.c, s.output);
+      }
+    }
+  } finally {
+    releaseAll(packed);
+  }
+  return { s, saved };
+}
+
+/**
+ * Backward through time. Inputs: the gradients of the outputs, gOut `(T, B, P)`, gh `(B, P)`,
+ * gc `(B, H)` [LSTM]. Per step in the opposite order of the forward: {@link maskStepBackward},
+ * the projection's backward (dW_hr += dhᵀ·h_raw, dh_raw = dh·W_hr), the cell's backward kernel
+ * (dGX, dGH `(T, B, GH)`), dh_prev = dGH·W_hh, {@link maskCarryBackward}. Then over all steps
+ * at once: dx = dGX·W_ih `(T·B, I)`, dW_ih = dGXᵀ·x `(GH, I)`, dW_hh = dGHᵀ·h_prev `(GH, P)`,
+ * db_ih, db_hh = column sums of dGX, dGH. Returns the gradients in the op's input order.
+ */
+function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, saved: Saved, grads: Float32Array[]): (Float32Array | null)[] {
+  const { T, B, I, H, P, GH, CW } = d;
+  const { kind, x, wIh, wHh, bIh, bHh, wHr, lengths, reverse } = args;
+  const gOut = grads[0]!;
+  const dhCarry = Float32Array.from(grads[1]!);
+  const hasCell = saved.cPrev !== null;
+  const dcCarry = hasCell ? Float32Array.from(grads[2]!) : null;
+  // Without a path from h_prev besides W_hh (RNN, LSTM) the gradients of the two projections are
+  // equal (the cell kernels write the same values to both), so one array serves as both.
+  const direct = FAMILIES[CELL_KINDS[kind].family].directHiddenPath;
+  const dgx = new Float32Array(T * B * GH);
+  const dgh = direct ? new Float32Array(T * B * GH) : dgx;
+  const dhT = new Float32Array(B * P);
+  const dhRaw = wHr ? new Float32Array(B * H) : dhT;
+  const dc = hasCell ? new Float32Array(B * H) : null;
+  const dhDirect = new Float32Array(B * H);
+  const dcPrev = hasCell ? new Float32Array(B * H) : null;
+  const dhPrev = new Float32Array(B * P);
+  const dWhr = wHr ? new Float32Array(P * H) : null;
+
+  // W_hh ([GH, P]) and W_hr ([P, H]) as the B of the per-step GEMMs, prepared once.
+  const packed = { hh: backend.packB({ k: GH, n: P, b: wHh.data, ldb: P }), hr: wHr ? backend.packB({ k: P, n: H, b: wHr.data, ldb: H }) : null };
+  try {
+    for (let s = T - 1; s >= 0; s--) {
+      const t = timeAt(reverse, T, s);
+      const all = maskStepBackward(lengths, t, B, P, H, dhCarry, dcCarry, gOut, dhT, dc);
+      if (packed.hr) {
+        backend.gemm({ m: P, n: H, k: B, a: dhT, lda: P, transA: true, b: saved.hRaw!, bOffset: t * B * H, ldb: H, c: dWhr!, ldc: H, beta: 1 });
+        backend.gemmPacked({ m: B, a: dhT, lda: P, b: packed.hr, c: dhRaw, ldc: H, beta: 0 });
+      }
+      backend.cellBackward(kind, {
+        rows: B, hidden: H, dh: dhRaw, dc, cache: saved.cache, cacheOffset: t * B * CW,
+        hPrev: saved.hPrev, hPrevOffset: t * B * P, cPrev: saved.cPrev, cPrevOffset: t * B * H,
+        dgx, dgxOffset: t * B * GH, dgh, dghOffset: t * B * GH, dhPrev: dhDirect, dcPrev,
+      });
+      // dh_prev = dGH · W_hh (+ the GRU's direct path z * dh, in maskCarryBackward).
+      backend.gemmPacked({ m: B, a: dgh, aOffset: t * B * GH, lda: GH, b: packed.hh, c: dhPrev, ldc: P, beta: 0 });
+      maskCarryBackward(lengths, t, all, B, P, H, dhPrev, direct ? dhDirect : null, dcPrev, dhCarry, dcCarry);
+    }
+  } finally {
+    releaseAll(packed);
+  }
+
+  const need = (t: Tensor) => t.requiresGrad;
+  let dx: Float32Array | null = null;
+  if (need(x)) {
+    dx = new Float32Array(T * B * I);
+    backend.gemm({ m: T * B, n: I, k: GH, a: dgx, lda: GH, b: wIh.data, ldb: I, c: dx, ldc: I, beta: 0 });
+  }
+  let dWih: Float32Array | null = null;
+  if (need(wIh)) {
+    dWih = new Float32Array(GH * I);
+    backend.gemm({ m: GH, n: I, k: T * B, a: dgx, lda: GH, transA: true, b: x.data, ldb: I, c: dWih, ldc: I, beta: 0 });
+  }
+  let dWhh: Float32Array | null = null;
+  if (need(wHh)) {
+    dWhh = new Float32Array(GH * P);
+    backend.gemm({ m: GH, n: P, k: T * B, a: dgh, lda: GH, transA: true, b: saved.hPrev, ldb: P, c: dWhh, ldc: P, beta: 0 });
+  }
+  const result: (Float32Array | null)[] = [dx, dhCarry, dWih, dWhh];
+  if (args.c0) result.push(dcCarry);
+  const columnSums = (src: Float32Array) => {
+    const out = new Float32Array(GH);
+    backend.columnSums(src, T * B, GH, out);
+    return out;
+  };
+  const dbIh = bIh && need(bIh) ? columnSums(dgx) : null;
+  const dbHh = bHh && need(bHh) ? (dgh === dgx && dbIh ? Float32Array.from(dbIh) : columnSums(dgh)) : null;
+  if (bIh) result.push(dbIh);
+  if (bHh) result.push(dbHh);
+  if (wHr) result.push(dWhr);
+  return result;
+}
+
+/**
+ * The fused op: {@link inferenceBlock} without a graph (noGrad, or no input requiring grad),
+ * else {@link forwardSaved} with {@link backwardThroughTime} as the op's backward.
+ */
+export function fusedRecurrentLayer(args: FusedLayerArgs): FusedLayerResult {
+  const { kind, h0, c0, wIh, wHh, bIh, bHh, wHr } = args;
+  const backend = getBackend();
+  const d = dimsOf(args);
+  const inputs: Tensor[] = [args.x, h0, wIh, wHh];
   if (c0) inputs.push(c0);
   if (bIh) inputs.push(bIh);
   if (bHh) inputs.push(bHh);
   if (wHr) inputs.push(wHr);
-  // Without a graph (inference, noGrad) nothing is kept for backward: the cache is one step's
-  // scratch and the per-step history is not stored.
   const record = needsGrad(inputs);
-
-  // Input projection GX = x·W_ihᵀ + b_ih, computed for a block of steps at a time (rows are
-  // independent, so the values are the same as one GEMM over all steps) to keep it small and
-  // in cache. The kernel adds the bias after the product.
-  const blockSteps = Math.max(1, Math.min(T, Math.ceil(GX_BLOCK_ROWS / Math.max(B, 1))));
-  const gx = new Float32Array(blockSteps * B * GH);
-  const packedIh = T > blockSteps ? backend.packB({ k: I, n: GH, b: wIh.data, ldb: I, transB: true }) : null;
-  let blockFirst = 0; // first time index of the block in gx
-
-  const hPrevAll = record ? new Float32Array(T * B * P) : null;
-  const cPrevAll = isLstm && record ? new Float32Array(T * B * H) : null;
-  const hRawAll = wHr && record ? new Float32Array(T * B * H) : null;
-  const cache = new Float32Array((record ? T : 1) * B * CW);
-  const output = new Float32Array(T * B * P);
-  const h = Float32Array.from(h0.data);
-  const c = isLstm ? Float32Array.from(c0!.data) : null;
-  const gh = new Float32Array(B * GH);
-  const hRaw = new Float32Array(B * H);
-  const cNew = isLstm ? new Float32Array(B * H) : null;
-  const hProj = wHr ? new Float32Array(B * P) : null;
-
-  // The recurrent weights, prepared once for the per-step GEMMs (W_hhᵀ: [P, GH]; W_hrᵀ: [H, P]).
-  const packedHh = backend.packB({ k: P, n: GH, b: wHh.data, ldb: P, transB: true });
-  const packedHr = wHr ? backend.packB({ k: H, n: P, b: wHr.data, ldb: H, transB: true }) : null;
-  const bHhData = bHh?.data ?? null;
-  const bIhData = bIh?.data ?? null;
-  // Inference without a projection: backends that can run a whole block of steps in one call do
-  // (the native addon; it gives exactly the per-step results).
-  const blockKernel = !record && !wHr && backend.recurrentSteps ? backend.recurrentSteps.bind(backend) : null;
-  try {
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      if (s % blockSteps === 0) {
-        const steps = Math.min(blockSteps, T - s);
-        blockFirst = reverse ? T - s - steps : s;
-        const rows = steps * B;
-        if (packedIh) {
-          backend.gemmPacked({ m: rows, a: x.data, aOffset: blockFirst * B * I, lda: I, b: packedIh, c: gx, ldc: GH, beta: 0, bias: bIhData });
-        } else {
-          backend.gemm({ m: rows, n: GH, k: I, a: x.data, aOffset: blockFirst * B * I, lda: I, b: wIh.data, ldb: I, transB: true, c: gx, ldc: GH, beta: 0, bias: bIhData });
-        }
-        if (blockKernel) {
-          blockKernel(kind, { rows: B, hidden: H, tStart: t, count: steps, reverse, blockFirst, gx, packedHh, bHh: bHhData, h, c, output, lengths, gh, hRaw, cNew, cache });
-          s += steps - 1;
-          continue;
-        }
-      }
-      if (record) {
-        hPrevAll!.set(h, t * B * P);
-        if (c) cPrevAll!.set(c, t * B * H);
-      }
-      backend.gemmPacked({ m: B, a: h, lda: P, b: packedHh, c: gh, ldc: GH, beta: 0, bias: bHhData });
-      backend.cellForward(kind, { rows: B, hidden: H, gx, gxOffset: (t - blockFirst) * B * GH, gh, hPrev: h, cPrev: c, hOut: hRaw, cOut: cNew, cache, cacheOffset: record ? t * B * CW : 0 });
-      let hNew = hRaw;
-      if (packedHr) {
-        if (record) hRawAll!.set(hRaw, t * B * H);
-        backend.gemmPacked({ m: B, a: hRaw, lda: H, b: packedHr, c: hProj!, ldc: P, beta: 0 });
-        hNew = hProj!;
-      }
-      if (allActive(lengths, t)) {
-        h.set(hNew);
-        output.set(hNew, t * B * P);
-        if (c) c.set(cNew!);
-        continue;
-      }
-      for (let b = 0; b < B; b++) {
-        if (!active(t, b)) continue;
-        const row = hNew.subarray(b * P, (b + 1) * P);
-        h.set(row, b * P);
-        output.set(row, (t * B + b) * P);
-        if (c) c.set(cNew!.subarray(b * H, (b + 1) * H), b * H);
-      }
-    }
-  } finally {
-    packedIh?.release();
-    packedHh.release();
-    packedHr?.release();
-  }
-
+  const run = record ? forwardSaved(backend, args, d) : { s: inferenceBlock(backend, args, d), saved: null };
+  const { output, h, c } = run.s;
   const outputs = [
-    { data: output, shape: [T, B, P] },
-    { data: h, shape: [B, P] },
-    ...(c ? [{ data: c, shape: [B, H] }] : []),
+    { data: output, shape: [d.T, d.B, d.P] },
+    { data: h, shape: [d.B, d.P] },
+    ...(c ? [{ data: c, shape: [d.B, d.H] }] : []),
   ];
-
-  const results = multiOpResult(`${kind}Layer`, inputs, outputs, (grads) => {
-    const gOut = grads[0]!;
-    const dhCarry = Float32Array.from(grads[1]!);
-    const dcCarry = c ? Float32Array.from(grads[2]!) : null;
-    // For RNN and LSTM the gradients of the two projections are equal (the cell kernels write
-    // the same values to both), so one array serves as both; only GRU's differ (the n gate).
-    const dgx = new Float32Array(T * B * GH);
-    const dgh = kind === 'gru' ? new Float32Array(T * B * GH) : dgx;
-    const dhT = new Float32Array(B * P);
-    const dhRaw = wHr ? new Float32Array(B * H) : dhT;
-    const dc = c ? new Float32Array(B * H) : null;
-    const dhDirect = new Float32Array(B * H);
-    const dcPrev = c ? new Float32Array(B * H) : null;
-    const dhPrev = new Float32Array(B * P);
-    const dWhr = wHr ? new Float32Array(P * H) : null;
-    const isGru = kind === 'gru';
-
-    // W_hh ([GH, P]) and W_hr ([P, H]) as the B of the per-step GEMMs, prepared once.
-    const packedHhN = backend.packB({ k: GH, n: P, b: wHh.data, ldb: P });
-    const packedHrN = wHr ? backend.packB({ k: P, n: H, b: wHr.data, ldb: H }) : null;
-    try {
-      for (let s = T - 1; s >= 0; s--) {
-        const t = reverse ? T - 1 - s : s;
-        const all = allActive(lengths, t);
-        const outAt = t * B * P;
-        if (all) {
-          for (let i = 0; i < B * P; i++) dhT[i] = dhCarry[i]! + gOut[outAt + i]!;
-          if (dc) dc.set(dcCarry!);
-        } else {
-          for (let b = 0; b < B; b++) {
-            const on = active(t, b);
-            for (let j = 0; j < P; j++) dhT[b * P + j] = on ? dhCarry[b * P + j]! + gOut[(t * B + b) * P + j]! : 0;
-            if (dc) for (let j = 0; j < H; j++) dc[b * H + j] = on ? dcCarry![b * H + j]! : 0;
-          }
-        }
-        if (packedHrN) {
-          const hRawAt = t * B * H;
-          backend.gemm({ m: P, n: H, k: B, a: dhT, lda: P, transA: true, b: hRawAll!, bOffset: hRawAt, ldb: H, c: dWhr!, ldc: H, beta: 1 });
-          backend.gemmPacked({ m: B, a: dhT, lda: P, b: packedHrN, c: dhRaw, ldc: H, beta: 0 });
-        }
-        backend.cellBackward(kind, {
-          rows: B, hidden: H, dh: dhRaw, dc, cache, cacheOffset: t * B * CW,
-          hPrev: hPrevAll!, hPrevOffset: t * B * P, cPrev: cPrevAll, cPrevOffset: t * B * H,
-          dgx, dgxOffset: t * B * GH, dgh, dghOffset: t * B * GH, dhPrev: dhDirect, dcPrev,
-        });
-        // dh_prev = dGH · W_hh (+ the GRU's direct path z * dh).
-        backend.gemmPacked({ m: B, a: dgh, aOffset: t * B * GH, lda: GH, b: packedHhN, c: dhPrev, ldc: P, beta: 0 });
-        if (all) {
-          if (isGru) for (let i = 0; i < B * P; i++) dhCarry[i] = dhPrev[i]! + dhDirect[i]!;
-          else for (let i = 0; i < B * P; i++) dhCarry[i] = dhPrev[i]! + 0;
-          if (dcCarry) dcCarry.set(dcPrev!);
-          continue;
-        }
-        for (let b = 0; b < B; b++) {
-          if (!active(t, b)) continue;
-          for (let j = 0; j < P; j++) dhCarry[b * P + j] = dhPrev[b * P + j]! + (isGru ? dhDirect[b * H + j]! : 0);
-          if (dcCarry) dcCarry.set(dcPrev!.subarray(b * H, (b + 1) * H), b * H);
-        }
-      }
-    } finally {
-      packedHhN.release();
-      packedHrN?.release();
-    }
-
-    const need = (t: Tensor) => t.requiresGrad;
-    let dx: Float32Array | null = null;
-    if (need(x)) {
-      dx = new Float32Array(T * B * I);
-      backend.gemm({ m: T * B, n: I, k: GH, a: dgx, lda: GH, b: wIh.data, ldb: I, c: dx, ldc: I, beta: 0 });
-    }
-    let dWih: Float32Array | null = null;
-    if (need(wIh)) {
-      dWih = new Float32Array(GH * I);
-      backend.gemm({ m: GH, n: I, k: T * B, a: dgx, lda: GH, transA: true, b: x.data, ldb: I, c: dWih, ldc: I, beta: 0 });
-    }
-    let dWhh: Float32Array | null = null;
-    if (need(wHh)) {
-      dWhh = new Float32Array(GH * P);
-      backend.gemm({ m: GH, n: P, k: T * B, a: dgh, lda: GH, transA: true, b: hPrevAll!, ldb: P, c: dWhh, ldc: P, beta: 0 });
-    }
-    const result: (Float32Array | null)[] = [dx, dhCarry, dWih, dWhh];
-    if (c0) result.push(dcCarry);
-    const columnSums = (src: Float32Array) => {
-      const out = new Float32Array(GH);
-      backend.columnSums(src, T * B, GH, out);
-      return out;
-    };
-    const dbIh = bIh && need(bIh) ? columnSums(dgx) : null;
-    const dbHh = bHh && need(bHh) ? (dgh === dgx && dbIh ? Float32Array.from(dbIh) : columnSums(dgh)) : null;
-    if (bIh) result.push(dbIh);
-    if (bHh) result.push(dbHh);
-    if (wHr) result.push(dWhr);
-    return result;
-  });
-
+  const results = multiOpResult(`${kind}Layer`, inputs, outputs, (grads) => backwardThroughTime(backend, args, d, run.saved!, grads));
   return { output: results[0]!, h: results[1]!, c: c ? results[2]! : null };
 }

@@ -32,23 +32,15 @@
  * uses 0 when no value is given; models that rely on these defaults are rare.)
  */
 import '../../backend/reference/index.js';
-import type { CellKind } from '../../backend/backend.js';
+import { CELL_FAMILIES, type CellFamily, type CellKind, FAMILIES, inversePermutation, kindOf } from '../../families.js';
 import { fusedRecurrentLayer } from '../../nn/recurrent/fused.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
 import { transposeData } from './util.js';
 
-type Family = 'RNN' | 'LSTM' | 'GRU';
-
-const GATES: Record<Family, number> = { RNN: 1, GRU: 3, LSTM: 4 };
-const DEFAULT_ACTIVATIONS: Record<Family, string[]> = { RNN: ['Tanh'], GRU: ['Sigmoid', 'Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'] };
-/** ONNX gate block k holds PyTorch gate block PYTORCH_OF_ONNX[k]; inverse below. */
-const ONNX_BLOCK_OF_PYTORCH: Record<Family, number[]> = {
-  RNN: [0],
-  LSTM: [0, 2, 3, 1], // PyTorch i f g o <- ONNX i o f c
-  GRU: [1, 0, 2], // PyTorch r z n <- ONNX z r h
-};
+/** PyTorch gate block g comes from ONNX block onnxBlockOfTorch(family)[g] (the table's onnxOrder, inverted). */
+const onnxBlockOfTorch = (family: CellFamily) => inversePermutation(FAMILIES[family].onnxOrder);
 
 type Activation = (x: number) => number;
 
@@ -91,13 +83,14 @@ function makeActivation(name: string, alpha: number, beta: number): Activation {
 }
 
 /** The activation functions per direction, with their alpha/beta taken in list order. */
-function readActivations(ctx: OpContext, family: Family, directions: number): ActivationSpec[][] {
-  const perDirection = DEFAULT_ACTIVATIONS[family].length;
+function readActivations(ctx: OpContext, family: CellFamily, directions: number): ActivationSpec[][] {
+  const defaults = FAMILIES[family].onnxActivations;
+  const perDirection = defaults.length;
   let names = ctx.attrs.strings('activations') ?? [];
-  if (names.length === 0) names = Array.from({ length: directions }, () => DEFAULT_ACTIVATIONS[family]).flat();
+  if (names.length === 0) names = Array.from({ length: directions }, () => defaults).flat();
   else if (names.length === perDirection && directions === 2) names = [...names, ...names];
   if (names.length !== perDirection * directions) {
-    throw ctx.formatError(`activations lists ${names.length} functions, expected ${perDirection * directions} (${perDirection} per direction: ${DEFAULT_ACTIVATIONS[family].join(', ')})`);
+    throw ctx.formatError(`activations lists ${names.length} functions, expected ${perDirection * directions} (${perDirection} per direction: ${defaults.join(', ')})`);
   }
   const alphas = ctx.attrs.floats('activation_alpha') ?? [];
   const betas = ctx.attrs.floats('activation_beta') ?? [];
@@ -115,7 +108,7 @@ function readActivations(ctx: OpContext, family: Family, directions: number): Ac
 }
 
 interface Setup {
-  family: Family;
+  family: CellFamily;
   T: number;
   N: number;
   I: number;
@@ -147,13 +140,13 @@ function float32(ctx: OpContext, name: string, a: NDArray): NDArray {
   return a;
 }
 
-function setup(ctx: OpContext, family: Family): Setup {
+function setup(ctx: OpContext, family: CellFamily): Setup {
   const layout = ctx.attrs.int('layout', 0);
   if (layout !== 0 && layout !== 1) throw ctx.formatError(`layout must be 0 or 1, got ${layout}`);
   const direction = ctx.attrs.string('direction', 'forward');
   if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw ctx.formatError(`direction must be forward, reverse or bidirectional, got '${direction}'`);
   const D = direction === 'bidirectional' ? 2 : 1;
-  const G = GATES[family];
+  const G = FAMILIES[family].gates;
   let x = float32(ctx, 'X', ctx.input(0, 'X'));
   if (x.shape.length !== 3) throw ctx.shapeError('X rank', layout === 0 ? '3 (seq_length, batch_size, input_size)' : '3 (batch_size, seq_length, input_size)', x.shape.length);
   if (layout === 1) x = transposeData(x, [1, 0, 2], (shape) => makeArray('float32', shape));
@@ -190,11 +183,11 @@ function setup(ctx: OpContext, family: Family): Setup {
     return s;
   };
   const h0 = state(5, 'initial_h');
-  const c0 = family === 'LSTM' ? state(6, 'initial_c') : null;
-  const p = family === 'LSTM' ? ctx.optional(7) : null;
+  const c0 = family === 'lstm' ? state(6, 'initial_c') : null;
+  const p = family === 'lstm' ? ctx.optional(7) : null;
   if (p) expectShape(ctx, 'P', float32(ctx, 'P', p), [D, 3 * H]);
-  const inputForget = family === 'LSTM' && ctx.attrs.int('input_forget', 0) !== 0;
-  const linearBeforeReset = family === 'GRU' && ctx.attrs.int('linear_before_reset', 0) !== 0;
+  const inputForget = family === 'lstm' && ctx.attrs.int('input_forget', 0) !== 0;
+  const linearBeforeReset = family === 'gru' && ctx.attrs.int('linear_before_reset', 0) !== 0;
   const clipValue = ctx.attrs.float('clip');
   if (clipValue !== undefined && !(clipValue >= 0)) throw ctx.formatError(`clip must be a non-negative threshold, got ${clipValue}`);
   return {
@@ -214,18 +207,18 @@ function fusedKind(s: Setup, d: number): CellKind | null {
   if (s.p && s.p.data.subarray(d * 3 * s.H, (d + 1) * 3 * s.H).some((v) => v !== 0)) return null;
   if (s.lens.some((v) => v === 0)) return null;
   const names = s.activations[d]!.map((a) => a.name);
-  if (s.family === 'RNN') return names[0] === 'tanh' ? 'rnn_tanh' : names[0] === 'relu' ? 'rnn_relu' : null;
-  const defaults = DEFAULT_ACTIVATIONS[s.family].map((n) => n.toLowerCase());
+  if (s.family === 'rnn') return names[0] === 'tanh' || names[0] === 'relu' ? kindOf('rnn', names[0]) : null;
+  const defaults = FAMILIES[s.family].onnxActivations.map((n) => n.toLowerCase());
   if (names.some((n, i) => n !== defaults[i])) return null;
-  if (s.family === 'GRU' && !s.linearBeforeReset) return null;
-  return s.family === 'LSTM' ? 'lstm' : 'gru';
+  if (s.family === 'gru' && !s.linearBeforeReset) return null;
+  return kindOf(s.family);
 }
 
 /** Rows of direction d of W/R (or a bias half), reordered from ONNX's gate order to PyTorch's. */
 function pytorchOrder(s: Setup, src: Float32Array, offset: number, cols: number): Float32Array {
   const { G, H } = s;
   const out = new Float32Array(G * H * cols);
-  ONNX_BLOCK_OF_PYTORCH[s.family].forEach((onnxBlock, k) => {
+  onnxBlockOfTorch(s.family).forEach((onnxBlock, k) => {
     const start = offset + onnxBlock * H * cols;
     out.set(src.subarray(start, start + H * cols), k * H * cols);
   });
@@ -238,7 +231,7 @@ interface DirectionResult {
   c: Float32Array | null;
 }
 
-function runFused(s: Setup, d: number, kind: CellKind): DirectionResult {
+function runDirectionFused(s: Setup, d: number, kind: CellKind): DirectionResult {
   const { T, N, I, H, G } = s;
   const wIh = new Tensor(pytorchOrder(s, s.w.data as Float32Array, d * G * H * I, I), [G * H, I]);
   const wHh = new Tensor(pytorchOrder(s, s.r.data as Float32Array, d * G * H * H, H), [G * H, H]);
@@ -250,7 +243,7 @@ function runFused(s: Setup, d: number, kind: CellKind): DirectionResult {
     kind,
     x: new Tensor(s.x.data as Float32Array, [T, N, I]),
     h0: state(s.h0),
-    c0: kind === 'lstm' ? state(s.c0) : null,
+    c0: FAMILIES[s.family].hasCell ? state(s.c0) : null,
     wIh, wHh, bIh, bHh,
     wHr: null,
     lengths,
@@ -260,7 +253,7 @@ function runFused(s: Setup, d: number, kind: CellKind): DirectionResult {
 }
 
 /** The general (reference) path: any activations, clip, peepholes, input_forget, linear_before_reset = 0. */
-function runGeneral(s: Setup, d: number): DirectionResult {
+function runDirectionGeneral(s: Setup, d: number): DirectionResult {
   const { T, N, I, H, G, family } = s;
   const GH = G * H;
   const W = s.w.data.subarray(d * GH * I, (d + 1) * GH * I);
@@ -300,9 +293,9 @@ function runGeneral(s: Setup, d: number): DirectionResult {
         hr[k] = sh;
       }
       const out = y.subarray((t * N + n) * H, (t * N + n + 1) * H);
-      if (family === 'RNN') {
+      if (family === 'rnn') {
         for (let j = 0; j < H; j++) out[j] = f(cl(xw[j]! + hr[j]!));
-      } else if (family === 'GRU') {
+      } else if (family === 'gru') {
         // Blocks: z = 0, r = 1, h = 2.
         for (let j = 0; j < 2 * H; j++) gate[j] = f(cl(xw[j]! + hr[j]!));
         if (s.linearBeforeReset) {
@@ -341,7 +334,7 @@ function runGeneral(s: Setup, d: number): DirectionResult {
       c.fill(0, n * H, (n + 1) * H);
     }
   }
-  return { y, h, c: family === 'LSTM' ? c : null };
+  return { y, h, c: family === 'lstm' ? c : null };
 }
 
 let generalOnly = false;
@@ -354,7 +347,8 @@ export function useGeneralRecurrentPath(value: boolean): void {
   generalOnly = value;
 }
 
-function recurrent(family: Family): OpImpl {
+function recurrent(family: CellFamily): OpImpl {
+  const hasCell = FAMILIES[family].hasCell;
   return (ctx) => {
     const s = setup(ctx, family);
     const { T, N, H, D } = s;
@@ -363,24 +357,20 @@ function recurrent(family: Family): OpImpl {
     const Yc = makeArray('float32', [D, N, H]);
     for (let d = 0; d < D; d++) {
       const kind = generalOnly ? null : fusedKind(s, d);
-      const r = kind ? runFused(s, d, kind) : runGeneral(s, d);
+      const r = kind ? runDirectionFused(s, d, kind) : runDirectionGeneral(s, d);
       for (let t = 0; t < T; t++) Y.data.set(r.y.subarray(t * N * H, (t + 1) * N * H), (t * D + d) * N * H);
       Yh.data.set(r.h, d * N * H);
       if (r.c) Yc.data.set(r.c, d * N * H);
     }
-    const outputs: (NDArray | null)[] = [Y, Yh, family === 'LSTM' ? Yc : null];
+    const outputs: (NDArray | null)[] = [Y, Yh, hasCell ? Yc : null];
     if (s.layout === 1) {
       const make = (shape: number[]) => makeArray('float32', shape);
       outputs[0] = transposeData(Y, [2, 0, 1, 3], make); // (N, T, D, H)
       outputs[1] = transposeData(Yh, [1, 0, 2], make); // (N, D, H)
-      if (family === 'LSTM') outputs[2] = transposeData(Yc, [1, 0, 2], make);
+      if (hasCell) outputs[2] = transposeData(Yc, [1, 0, 2], make);
     }
-    return outputs.slice(0, family === 'LSTM' ? 3 : 2);
+    return outputs.slice(0, 2 + (hasCell ? 1 : 0));
   };
 }
 
-export const recurrentOps: Record<string, OpImpl> = {
-  RNN: recurrent('RNN'),
-  LSTM: recurrent('LSTM'),
-  GRU: recurrent('GRU'),
-};
+export const recurrentOps: Record<string, OpImpl> = Object.fromEntries(CELL_FAMILIES.map((f) => [FAMILIES[f].onnxOp, recurrent(f)]));

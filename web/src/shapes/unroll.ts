@@ -12,7 +12,7 @@
 import { explainRecurrent, type Explanation, Generator, models, nn, noGrad, randn, type Tensor } from '../../../src/browser.js';
 
 export type Api = 'pytorch' | 'keras';
-export type CellType = models.CellType;
+export type CellType = models.CellFamily;
 
 /** What the visitor chose. */
 export interface UnrollSpec {

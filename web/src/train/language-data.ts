@@ -3,7 +3,7 @@
  * Debian's word lists; sources and licences in its README), bundled into the page as text by
  * Vite's `?raw` imports and parsed with the library's own TSV reader.
  */
-import { parseDelimited } from '../../../src/browser.js';
+import { data } from '../../../src/browser.js';
 import de from '../../../data/language-id/de.tsv?raw';
 import en from '../../../data/language-id/en.tsv?raw';
 import es from '../../../data/language-id/es.tsv?raw';
@@ -19,7 +19,7 @@ const FILES: Record<string, string> = { de, en, es, fr, it, nl, pl, pt };
 export function wordsOf(label: string): string[] {
   const text = FILES[label];
   if (text === undefined) throw new Error(`no word list for '${label}'`);
-  const [header, ...rows] = parseDelimited(text, '\t', `data/language-id/${label}.tsv`);
+  const [header, ...rows] = data.parseDelimited(text, '\t', `data/language-id/${label}.tsv`);
   if (header?.fields.join('\t') !== 'text\tlabel') throw new Error(`data/language-id/${label}.tsv: unexpected header`);
   return rows.map((r) => r.fields[0]!);
 }

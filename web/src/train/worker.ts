@@ -4,7 +4,7 @@
  * Training runs in slices of about 40 ms so that predictions and pause requests are answered
  * while it trains.
  */
-import { Adam, clipGradNorm, crossEntropy, Generator, models, noGrad, padSequences, type Tensor, Vocabulary } from '../../../src/browser.js';
+import { Adam, clipGradNorm, crossEntropy, data, Generator, models, noGrad, type Tensor } from '../../../src/browser.js';
 import { chooseBackend } from './backend-choice.js';
 import { LANGUAGES, wordsOf } from './language-data.js';
 import type { PageToWorker, Probability, TrainConfig, WorkerToPage } from './protocol.js';
@@ -35,7 +35,7 @@ interface Session {
   config: TrainConfig;
   model: models.SequenceClassifier;
   optimizer: Adam;
-  vocabulary: Vocabulary;
+  vocabulary: data.Vocabulary;
   train: Example[];
   validation: Example[];
   generator: Generator;
@@ -51,7 +51,7 @@ let lastText = '';
 let lastPrediction = 0;
 let lastValidation = 0;
 
-const encode = (vocabulary: Vocabulary, text: string): number[] => vocabulary.encode([...text.normalize('NFC').toLowerCase()]);
+const encode = (vocabulary: data.Vocabulary, text: string): number[] => vocabulary.encode([...text.normalize('NFC').toLowerCase()]);
 
 function shuffled(count: number, generator: Generator): number[] {
   const order = Array.from({ length: count }, (_, i) => i);
@@ -69,7 +69,7 @@ function createSession(config: TrainConfig): Session {
     order.slice(0, VALIDATION_WORDS).forEach((i) => validationWords.push({ text: words[i]!, target }));
     order.slice(VALIDATION_WORDS, VALIDATION_WORDS + config.wordsPerLanguage).forEach((i) => trainWords.push({ text: words[i]!, target }));
   });
-  const vocabulary = Vocabulary.build(trainWords.map((w) => [...w.text]));
+  const vocabulary = data.Vocabulary.build(trainWords.map((w) => [...w.text]));
   const toExample = (w: { text: string; target: number }): Example => ({ ids: encode(vocabulary, w.text), target: w.target });
   const model = new models.SequenceClassifier({
     vocabSize: vocabulary.size,
@@ -97,7 +97,7 @@ function createSession(config: TrainConfig): Session {
 
 /** Logits (batch, classes) for a list of examples. */
 function logitsOf(s: Session, examples: readonly Example[]): Tensor {
-  const { tensor, lengths } = padSequences(examples.map((e) => (e.ids.length > 0 ? e.ids : [0])));
+  const { tensor, lengths } = data.padSequences(examples.map((e) => (e.ids.length > 0 ? e.ids : [0])));
   return s.model.forward(tensor, lengths);
 }
 
