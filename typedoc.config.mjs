@@ -13,6 +13,10 @@ const config = {
   excludeInternal: true,
   validation: { notExported: false, invalidLink: true, notDocumented: false },
   logLevel: 'Warn',
+  // Source links from the package's repository field, not from the clone's git remote (a CI clone has none).
+  disableGit: true,
+  gitRevision: 'main',
+  sourceLinkTemplate: 'https://github.com/recurrent-js/recurrent/blob/{gitRevision}/{path}#L{line}',
   // Shapes such as (numLayers*D, N, H) must print as written, not as emphasis.
   markdownItLoader(parser) {
     parser.disable('emphasis');
