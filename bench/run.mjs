@@ -4,7 +4,7 @@
  *
  *   npm run build && node bench/run.mjs [--quick] [--cells lstm,gru,rnn] [--peers native,ort,...]
  *                                      [--out bench/RESULTS.md] [--json results.json]
- *                                      [--no-scaling] [--no-profile]
+ *                                      [--no-scaling] [--no-profile] [--no-predict]
  *
  * Every item (one peer, one cell, one mode, one shape) runs in its own child process, one after
  * another, so one runtime's threads, heap and JIT state never disturb another's timing, and the
@@ -17,7 +17,8 @@
  * Runtime (peers/ort.mjs, running our own ONNX export: identical weights, output checked),
  * PyTorch through the system Python (torch_bench.py), TensorFlow.js with its wasm and cpu
  * backends (peers/tfjs.mjs), brain.js (peers/brain.mjs). Also: the machine's GEMM ceiling
- * (peers/gemm.mjs), scaling rows, and profiles of our items (peers/profile.mjs, node --cpu-prof).
+ * (peers/gemm.mjs), scaling rows, profiles of our items (peers/profile.mjs, node --cpu-prof), and
+ * `recurrent predict --repeat 10` against ORT on a PyTorch export (peers/predict.mjs).
  *
  * Prints the tables and writes them, with the targets and notes, to bench/RESULTS.md.
  */
@@ -42,6 +43,7 @@ const { values: opts } = parseArgs({
     json: { type: 'string', default: '' },
     'no-scaling': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
+    'no-predict': { type: 'boolean', default: false },
     python: { type: 'string', default: '/usr/bin/python3' },
   },
 });
@@ -357,6 +359,18 @@ for (const shape of shapes) {
   }
 }
 
+// `recurrent predict MODEL.onnx --repeat 10` against ORT on a PyTorch export (peers/predict.mjs):
+// the CLI as a user runs it, our whole ONNX runtime path (graph, folding, packing, kernels).
+const predictRuns = [];
+if (!opts['no-predict'] && torchAvailable.ok && CELLS.includes('lstm')) {
+  log('\nrecurrent predict --repeat 10 vs ONNX Runtime, LSTM exported by PyTorch (batch_first, opset 14)');
+  for (const shape of [SHAPES[1], ...(opts.quick ? [] : [SHAPES[0]])]) {
+    const r = await nodeChild('peers/predict.mjs', { cell: 'lstm', B: shape.B, T: shape.T, I: shape.I, H: shape.H, rounds: opts.quick ? 2 : shape.key === 'big' ? 3 : 7, python: opts.python }, [], { timeoutMs: 600_000 });
+    predictRuns.push({ shape, result: r });
+    log(`  ${shapeText(shape)}: ${r.error ? `FAILED: ${r.error}` : `ours ${fmtMs(median(r.ours))} ms, ORT ${fmtMs(median(r.ort))} ms, ratio ${fmtX(r.ratio)} (rounds ${r.ours.map(fmtMs).join('/')} | ${r.ort.map(fmtMs).join('/')})`}`);
+  }
+}
+
 // Per-process stability: the same item in several fresh processes, alternating peers.
 const stability = { native: [], native1t: [], ort: [] };
 if (!opts.quick && CELLS.includes('lstm') && (!wantedPeers || (wantedPeers.has('native') && wantedPeers.has('ort')))) {
@@ -627,6 +641,17 @@ if (stability.native.length) {
   say();
 }
 
+if (predictRuns.length) {
+  say('## `recurrent predict MODEL.onnx --repeat 10` vs ONNX Runtime (PyTorch export)');
+  say();
+  say('An `nn.LSTM(I, H, batch_first=True)` exported by `torch.onnx.export` (opset 14, dynamic batch and time; bench/torch_export.py), run by our CLI (`recurrent predict model.onnx --input x=x.npy --out DIR --repeat 10 --json`, its median of the 10 timed runs, no warm-up) and by ONNX Runtime (peers/ort.mjs on the same file and input: 10 timed runs, no warm-up), each round two fresh processes, alternating. The ratio is the median over rounds of ours ÷ the median over rounds of ORT\'s.');
+  say();
+  say(table(['shape (B, T, I, H)', 'ours, ms (per round)', 'ORT, ms (per round)', 'ours ÷ ORT', 'CLI wall time per process, ms'], predictRuns.map(({ shape, result: r }) => r.error
+    ? [shapeText(shape), `failed: ${r.error}`, '–', '–', '–']
+    : [shapeText(shape), `${fmtMs(median(r.ours))} (${r.ours.map(fmtMs).join(', ')})`, `${fmtMs(median(r.ort))} (${r.ort.map(fmtMs).join(', ')})`, fmtX(r.ratio), fmtMs(median(r.oursWall))]), 1));
+  say();
+}
+
 // Targets.
 const big = SHAPES[0];
 const small = SHAPES[1];
@@ -661,6 +686,9 @@ if (!opts.quick && CELLS.includes('lstm')) {
   target('native inference LSTM (1,100,32,64) vs ONNX Runtime', nOrt('lstm', small), '≤', 1.0, pair('native', 'ort', 'lstm', 'forward', small));
   target('native training step LSTM (64,100,128,256) vs PyTorch', nTorch('lstm'), '≤', 0.25, pair('native', 'torch', 'lstm', 'train', big));
   target('wasm inference LSTM (64,100,128,256) vs ONNX Runtime', wOrt('lstm'), '≤', 2.5, pair('wasm', 'ort', 'lstm', 'forward', big));
+  for (const { shape, result: r } of predictRuns) {
+    target(`recurrent predict --repeat 10 vs ORT, PyTorch LSTM export ${shapeText(shape)}`, r.error ? null : r.ratio, '≤', shape.B === 1 ? 1.5 : 1.0, r.error ? '' : `ours ${fmtMs(median(r.ours))} vs ORT ${fmtMs(median(r.ort))} ms`);
+  }
   target('wasm vs tfjs-wasm, inference LSTM (64,100,128,256): speed-up', wTf('lstm', 'forward'), '≥', 20, pair('tfjs-wasm', 'wasm', 'lstm', 'forward', big));
   target('wasm vs tfjs-wasm, training step LSTM (64,100,128,256): speed-up', wTf('lstm', 'train'), '≥', 20, pair('tfjs-wasm', 'wasm', 'lstm', 'train', big));
   for (const cell of CELLS.filter((c) => c !== 'lstm')) {

@@ -104,3 +104,21 @@ export class FormatError extends RecurrentError {
 export class TrainingError extends RecurrentError {
   override name = 'TrainingError';
 }
+
+/**
+ * An HTTP request to `recurrent serve` was refused: `status` is the HTTP status (4xx, or 503
+ * while draining), `code` a stable machine-readable name, `where` the part of the request at fault
+ * (e.g. `inputs[3]`).
+ */
+export class RequestError extends RecurrentError {
+  override name = 'RequestError';
+  readonly status: number;
+  readonly code: string;
+  readonly where: string;
+  constructor(status: number, code: string, where: string, message: string) {
+    super(`${where}: ${message}`);
+    this.status = status;
+    this.code = code;
+    this.where = where;
+  }
+}

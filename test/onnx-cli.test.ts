@@ -93,14 +93,14 @@ describe('recurrent export / predict with ONNX', () => {
     assertClose(npyToTensor(loadNpy(result.outputs[0]!.file)), noGrad(() => model.forward(window)), 'forecast');
   });
 
-  test('seq2seq exports as encoder + decoder step; errors: --format must be onnx, inputs must match the model', async () => {
+  test('seq2seq exports as encoder + decoder step; errors: --format must be onnx or pytorch, inputs must match the model', async () => {
     const dir = temp();
     const s2s = { sourceVocabSize: 5, targetVocabSize: 5, hiddenSize: 4, embeddingDim: 3 };
     saveModelDirectory(dir, new models.Seq2Seq(s2s), { task: 'seq2seq', modelConfig: s2s, data: {} });
     const s2sExport = program();
     await s2sExport.run(['export', dir, '--format', 'onnx']);
     assert.match(s2sExport.output(), /wrote .*encoder\.onnx .*\n[\s\S]*wrote .*decoder_step\.onnx/);
-    await assert.rejects(program().run(['export', dir, '--format', 'tflite']), /--format must be one of onnx, got 'tflite'/);
+    await assert.rejects(program().run(['export', dir, '--format', 'tflite']), /--format must be one of onnx, pytorch, got 'tflite'/);
     assert.ok(!existsSync(join(dir, 'model.onnx')));
     await assert.rejects(program().run(['export', join(dir, 'nowhere'), '--format', 'onnx']), cliError(/config\.json: not found/));
 

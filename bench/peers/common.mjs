@@ -8,7 +8,8 @@
  *   B, T, I, H                      batch, steps, input size, hidden size
  *   minRuns                         timed runs at least (after warm-up); default 5
  *   maxRuns, budgetMs               more runs (up to maxRuns) while the timed total is under budgetMs
- *   warmupMs                        warm-up runs continue until this much time has passed (at least 1 run)
+ *   warmupMs                        warm-up runs continue until this much time has passed (at least 1
+ *                                   run; 0: no warm-up, as `recurrent predict --repeat` times its runs)
  */
 import { readFileSync } from 'node:fs';
 
@@ -53,7 +54,7 @@ export const median = (values) => {
 
 /**
  * Times `fn` (sync, or async when it returns a promise): warm-up runs first (at least one, more
- * until `warmupMs` has passed, at most 20), then at least `minRuns` timed runs, more while the
+ * until `warmupMs` has passed, at most 5000; none when `warmupMs` is 0), then at least `minRuns` timed runs, more while the
  * timed total is under `budgetMs` (at most `maxRuns`). Returns every timed run in ms.
  */
 export async function timeRuns(fn, spec) {
@@ -69,10 +70,10 @@ export async function timeRuns(fn, spec) {
   };
   let warm = 0;
   let warmRuns = 0;
-  do {
+  while (warmupMs > 0 && (warmRuns === 0 || (warm < warmupMs && warmRuns < 5000))) {
     warm += await once();
     warmRuns++;
-  } while (warm < warmupMs && warmRuns < 5000);
+  }
   const times = [];
   let total = 0;
   while (times.length < minRuns || (total < budgetMs && times.length < maxRuns)) {

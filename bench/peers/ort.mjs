@@ -5,15 +5,26 @@
  * Runs the ONNX file exported from this library's layer (bench/peers/recurrent.mjs, mode
  * 'export'), so the weights are identical; with `expectedFile` it checks its output against ours
  * (max |difference|, reported). Extra spec fields: onnxFile, expectedFile, threads (intra-op
- * threads; default: all CPUs).
+ * threads; default: all CPUs), inputFile (an .npy file fed to the model's first input instead of
+ * the generated (T, B, I) input; read with this library's npy reader).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { memory, randomArray, readSpec, runChild, timeRuns } from './common.mjs';
 
 const spec = readSpec();
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
+
+async function npyTensor(ort, file) {
+  const lib = ['dist', 'build/src'].map((d) => join(root, d)).find((d) => existsSync(join(d, 'index.js')));
+  const { loadNpy } = await import(pathToFileURL(join(lib, 'io', 'npy-file.js')).href);
+  const a = loadNpy(file);
+  return new ort.Tensor(a.dtype, a.data, a.shape);
+}
 
 await runChild(async () => {
   const ort = require('onnxruntime-node');
@@ -28,7 +39,8 @@ await runChild(async () => {
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });
-  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', randomArray(T * B * I, 3), [T, B, I]) };
+  const input = spec.inputFile ? await npyTensor(ort, spec.inputFile) : new ort.Tensor('float32', randomArray(T * B * I, 3), [T, B, I]);
+  const feeds = { [session.inputNames[0]]: input };
   const outName = session.outputNames[0];
   let maxAbsDiff = null;
   if (spec.expectedFile) {

@@ -10,6 +10,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -536,6 +537,91 @@ Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ------------------------------------------------------------ Adam over all parameters
+
+// The float32 Adam / AdamW update of every parameter in one call, bit-identical to the
+// TypeScript reference (src/train/optimizers/adam.ts, adamKernel): the same operations in double
+// precision with the same roundings to float. Contraction of a*b + c into one FMA would change
+// the roundings, so it is off here (the pragma / attribute, and the volatile intermediates,
+// which no compiler may fuse across).
+struct AdamScalars {
+  double b1, b2, omb1, omb2, eps, wd, decay;
+  bool decoupled, weight_decay, amsgrad, maximize;
+};
+
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
+void adam_update(const AdamScalars& s, double step_size, double bc2_sqrt, long n, float* param, const float* grad,
+                 float* m, float* v, float* vmax) {
+  for (long i = 0; i < n; i++) {
+    double g = s.maximize ? -(double)grad[i] : (double)grad[i];
+    if (s.decoupled) {
+      param[i] = (float)((double)param[i] * s.decay);
+    } else if (s.weight_decay) {
+      volatile double sum = g + s.wd * (double)param[i];
+      g = (double)(float)sum;
+    }
+    volatile double mm = (double)(float)((double)m[i] * s.b1) + s.omb1 * g;
+    m[i] = (float)mm;
+    volatile double gg = s.omb2 * g;
+    volatile double vv = (double)(float)((double)v[i] * s.b2) + gg * g;
+    v[i] = (float)vv;
+    double second = v[i];
+    if (vmax) {
+      if (!(vmax[i] >= second)) vmax[i] = (float)second;
+      second = vmax[i];
+    }
+    const double denom = (double)(float)((double)(float)((double)(float)std::sqrt(second) / bc2_sqrt) + s.eps);
+    volatile double num = step_size * (double)m[i];
+    param[i] = (float)((double)param[i] - num / denom);
+  }
+}
+
+// adamStep(arrays, perParam, scalars, flags): arrays holds, per parameter, param, grad, m, v (and
+// vmax with amsgrad), all Float32Arrays of one length; perParam (Float64Array) the parameter's
+// step size and sqrt(1 - beta2^t); scalars (Float64Array) b1, b2, 1 - b1, 1 - b2, eps, weight
+// decay, 1 - lr * weight decay; flags: 1 decoupled (AdamW), 2 weight decay as an L2 term,
+// 4 amsgrad, 8 maximize.
+Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto fail = [&](const std::string& message) {
+    Napi::TypeError::New(env, "adamStep: " + message).ThrowAsJavaScriptException();
+    return env.Undefined();
+  };
+  if (info.Length() < 4 || !info[0].IsArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray() || !info[3].IsNumber())
+    return fail("takes (arrays, perParam, scalars, flags)");
+  const Napi::Array arrays = info[0].As<Napi::Array>();
+  const Napi::TypedArray per_ta = info[1].As<Napi::TypedArray>();
+  const Napi::TypedArray sc_ta = info[2].As<Napi::TypedArray>();
+  if (per_ta.TypedArrayType() != napi_float64_array || sc_ta.TypedArrayType() != napi_float64_array || sc_ta.ElementLength() != 7)
+    return fail("perParam and scalars must be Float64Arrays (scalars of 7 values)");
+  const double* per = per_ta.As<Napi::Float64Array>().Data();
+  const double* sc = sc_ta.As<Napi::Float64Array>().Data();
+  const int flags = info[3].As<Napi::Number>().Int32Value();
+  AdamScalars s{sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0};
+  const size_t each = s.amsgrad ? 5 : 4;
+  const size_t count = arrays.Length() / each;
+  if (arrays.Length() != count * each || per_ta.ElementLength() != 2 * count) return fail("arrays and perParam do not describe the same parameters");
+  std::vector<float*> ptr(each);
+  for (size_t p = 0; p < count; p++) {
+    size_t n = 0;
+    for (size_t k = 0; k < each; k++) {
+      Napi::Value el = arrays.Get((uint32_t)(p * each + k));
+      if (!el.IsTypedArray() || el.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) return fail("every array must be a Float32Array");
+      Napi::Float32Array f = el.As<Napi::Float32Array>();
+      if (k == 0) n = f.ElementLength();
+      else if (f.ElementLength() != n) return fail("parameter " + std::to_string(p) + ": its arrays differ in length");
+      ptr[k] = f.Data();
+    }
+    adam_update(s, per[2 * p], per[2 * p + 1], (long)n, ptr[0], ptr[1], ptr[2], ptr[3], s.amsgrad ? ptr[4] : nullptr);
+  }
+  return env.Undefined();
+}
+
 // ------------------------------------------------------------ configuration
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -602,6 +688,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cellBackward", Napi::Function::New(env, CellBackwardFn, "cellBackward"));
   exports.Set("recurrentSteps", Napi::Function::New(env, RecurrentStepsFn, "recurrentSteps"));
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
+  exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("configure", Napi::Function::New(env, Configure, "configure"));

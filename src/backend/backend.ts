@@ -163,6 +163,27 @@ export interface RecurrentStepsArgs {
   cache: Float32Array;
 }
 
+/**
+ * One Adam / AdamW step over every parameter in one call (see `adamKernel` in
+ * train/optimizers/adam.ts, the reference it must equal bit for bit). Per parameter: its values,
+ * gradient, first and second moment averages (and their running maximum with amsgrad), all of
+ * one length, updated in place, and the step's scalars that depend on its step count.
+ * `weightDecay` is an L2 term for Adam; AdamW (`decoupled`) multiplies by `decay` instead.
+ */
+export interface AdamStepArgs {
+  params: { param: Float32Array; grad: Float32Array; m: Float32Array; v: Float32Array; vmax: Float32Array | null; stepSize: number; bc2Sqrt: number }[];
+  beta1: number;
+  beta2: number;
+  oneMinusBeta1: number;
+  oneMinusBeta2: number;
+  eps: number;
+  weightDecay: number;
+  decay: number;
+  decoupled: boolean;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** General GEMM (any transposes, strides, offsets). */
@@ -181,6 +202,8 @@ export interface Backend {
    * kernels themselves at small batches (the native addon: two N-API calls per step).
    */
   recurrentSteps?(kind: CellKind, args: RecurrentStepsArgs): void;
+  /** Optional: the Adam / AdamW update of all parameters in one call (see AdamStepArgs). */
+  adamStep?(args: AdamStepArgs): void;
 }
 
 export type BackendName = 'reference' | 'wasm' | 'native';

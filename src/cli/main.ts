@@ -9,7 +9,9 @@ import { getBackend } from '../backend/backend.js';
 import { RecurrentError } from '../errors.js';
 import { registerExplain } from './explain-command.js';
 import { registerExport } from './export-command.js';
+import { registerImport } from './import-command.js';
 import { registerPredict } from './predict-command.js';
+import { registerServe } from './serve-command.js';
 import { registerTrain } from './train-command.js';
 
 /** The package's version: package.json is 2 levels up from dist/cli/ and 3 from build/src/cli/. */
@@ -29,7 +31,9 @@ const program = new Command('recurrent')
 registerTrain(program);
 registerPredict(program);
 registerExport(program);
+registerImport(program);
 registerExplain(program);
+registerServe(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof RecurrentError) {

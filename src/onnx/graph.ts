@@ -7,13 +7,21 @@
  * that every value a node reads is produced somewhere, and the initializers' data. Nodes then
  * run in dependency order; values are freed after their last use.
  *
+ * Work that does not change from run to run is done once (see ./fold.ts): nodes whose inputs are
+ * all constants run when the model loads; nodes computed from shapes alone (PyTorch's Shape ->
+ * Gather -> Concat -> ConstantOfShape for a zero initial state) keep their outputs while their
+ * inputs repeat; the Transpose / Squeeze nodes around a recurrent node are folded into it; each
+ * node's attributes are parsed once; recurrent weights are prepared once per model.
+ *
  * Supported operators: see `supportedOperators()`; the recurrent ones in ops/recurrent.ts.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { FormatError, RecurrentError, ShapeError, ValueError } from '../errors.js';
 import type { NpyArray } from '../io/npy.js';
 import { Tensor } from '../tensor/tensor.js';
-import { OpContext, type OpImpl } from './ops/context.js';
+import { foldRecurrentLayouts, isShapeOperator } from './fold.js';
+import { NodeInfo, OpContext, type OpImpl } from './ops/context.js';
 import { elementwiseOps } from './ops/elementwise.js';
 import { layoutOps } from './ops/layout.js';
 import { linalgOps } from './ops/linalg.js';
@@ -27,6 +35,25 @@ const OPS: Record<string, OpImpl> = { ...elementwiseOps, ...linalgOps, ...layout
 /** Names of the operators this runtime implements (default ONNX domain). */
 export function supportedOperators(): string[] {
   return Object.keys(OPS).sort();
+}
+
+let baselineCodeAsked = false;
+
+/**
+ * Asks V8 to compile each function to baseline machine code (Sparkplug) when it is first
+ * compiled, instead of interpreting it until it has run many times. A model is often run a few
+ * times per process (`recurrent predict --repeat 10`): interpreted, the JavaScript around the
+ * kernels took about twice as long as the kernels themselves. The flag changes no result, only
+ * which tier runs first; it is process-wide and set once, when the first model loads.
+ */
+function askForBaselineCode(): void {
+  if (baselineCodeAsked) return;
+  baselineCodeAsked = true;
+  try {
+    setFlagsFromString('--always-sparkplug');
+  } catch {
+    // a runtime without the flag runs as before
+  }
 }
 
 /** Oldest default-domain opset accepted (RNN/LSTM/GRU took their current form in opset 7). */
@@ -64,11 +91,28 @@ function describeInfo(v: ValueInfoProto): OnnxValueInfo {
 }
 
 interface PlannedNode {
-  node: NodeProto;
-  index: number;
+  info: NodeInfo;
   impl: OpImpl;
   /** Values whose last reader is this node (freed after it runs). */
   frees: string[];
+  /** Slots (see OnnxModel.slotOf) of the node's inputs and outputs (-1 for an absent one) and of `frees`. */
+  inSlots: number[];
+  outSlots: number[];
+  freeSlots: number[];
+  /** Computed from constants and shapes alone: its last inputs and outputs, reused while the inputs repeat. */
+  memo: { inputs: (NDArray | null)[]; outputs: (NDArray | null)[] } | null;
+  memoizable: boolean;
+}
+
+/** Inputs of a memoizable node larger than this (elements) are not compared, and it runs. */
+const MEMO_MAX_ELEMENTS = 256;
+
+function sameValue(a: NDArray | null, b: NDArray | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.type !== b.type || a.shape.length !== b.shape.length || a.data.length !== b.data.length || a.data.length > MEMO_MAX_ELEMENTS) return false;
+  for (let i = 0; i < a.shape.length; i++) if (a.shape[i] !== b.shape[i]) return false;
+  for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) return false;
+  return true;
 }
 
 export class OnnxModel {
@@ -81,10 +125,17 @@ export class OnnxModel {
   readonly opset: number;
   readonly producer: string;
   readonly metadata: Record<string, string>;
+  /** Initializers, and the outputs of nodes computed when the model loaded. */
   private readonly initializers = new Map<string, NDArray>();
-  private readonly plan: PlannedNode[] = [];
+  private plan: PlannedNode[] = [];
+  /** The slot of every value name (assignSlots), and the constants at their slots. */
+  private readonly slotOf = new Map<string, number>();
+  private readonly constantSlots: (NDArray | null)[] = [];
+  /** The memory of the constants (their set is fixed once the model has loaded). */
+  private constantBuffers: Set<ArrayBufferLike> | null = null;
 
   constructor(model: ModelProto, file: string) {
+    askForBaselineCode();
     this.file = file;
     const graph = model.graph;
     if (!graph) throw new FormatError(file, 'the model has no graph');
@@ -109,6 +160,79 @@ export class OnnxModel {
       if (this.inputs[k]!.type === null && code !== undefined) throw new FormatError(file, `input '${v.name}' has element type ${dataTypeName(code)}, which is not supported`);
     });
     this.planNodes(graph.node ?? []);
+    this.foldConstants();
+    const outputNames = new Set(this.outputs.map((o) => o.name));
+    this.plan = foldRecurrentLayouts(this.plan, this.initializers, outputNames, (step, info) => ({ ...step, info }));
+    this.markMemoizable();
+    this.computeFrees(outputNames);
+    this.assignSlots();
+  }
+
+  /** Nodes whose inputs are all constants run now; their outputs join the constants. */
+  private foldConstants(): void {
+    this.plan = this.plan.filter((step) => {
+      const names = step.info.node.input ?? [];
+      if (!names.every((name) => !name || this.initializers.has(name))) return true;
+      let outputs: (NDArray | null)[];
+      try {
+        outputs = step.impl(new OpContext(step.info, step.info.index, names.map((name) => (name ? this.initializers.get(name)! : null)), this.opset, this.file));
+      } catch {
+        return true; // it fails again when the model runs, with the usual message
+      }
+      (step.info.node.output ?? []).forEach((name, k) => {
+        const v = outputs[k];
+        if (name && v) this.initializers.set(name, v);
+      });
+      return false;
+    });
+  }
+
+  /** Nodes computed from constants and the outputs of Shape / Size (and of such nodes) alone. */
+  private markMemoizable(): void {
+    const fromShapes = new Set<string>();
+    for (const step of this.plan) {
+      const { node } = step.info;
+      const names = (node.input ?? []).filter(Boolean);
+      const derived = isShapeOperator(node.op_type ?? '') || (names.some((n) => fromShapes.has(n)) && names.every((n) => fromShapes.has(n) || this.initializers.has(n)));
+      if (!derived) continue;
+      step.memoizable = !isShapeOperator(node.op_type ?? '');
+      for (const out of node.output ?? []) if (out) fromShapes.add(out);
+    }
+  }
+
+  /** For each node, the values whose last reader it is (not graph outputs, not constants). */
+  /**
+   * Numbers every value (constants first, then inputs, then node outputs): a run keeps its values
+   * in an array indexed by these slots rather than in a map by name.
+   */
+  private assignSlots(): void {
+    const slotOf = this.slotOf;
+    const slot = (name: string) => {
+      let k = slotOf.get(name);
+      if (k === undefined) {
+        k = slotOf.size;
+        slotOf.set(name, k);
+      }
+      return k;
+    };
+    for (const [name, v] of this.initializers) this.constantSlots[slot(name)] = v;
+    for (const info of this.inputs) slot(info.name);
+    for (const step of this.plan) {
+      step.inSlots = (step.info.node.input ?? []).map((name) => (name ? slot(name) : -1));
+      step.outSlots = (step.info.node.output ?? []).map((name) => (name ? slot(name) : -1));
+      step.freeSlots = step.frees.map(slot);
+    }
+    for (const o of this.outputs) slot(o.name);
+  }
+
+  private computeFrees(outputs: ReadonlySet<string>): void {
+    const lastUse = new Map<string, number>();
+    this.plan.forEach(({ info }, k) => {
+      for (const name of info.node.input ?? []) if (name && !this.initializers.has(name)) lastUse.set(name, k);
+    });
+    this.plan.forEach((step, k) => {
+      step.frees = [...new Set((step.info.node.input ?? []).filter((name) => name && lastUse.get(name) === k && !outputs.has(name)))];
+    });
   }
 
   /** Checks every node and orders them so each runs after the nodes that produce its inputs. */
@@ -170,13 +294,19 @@ export class OnnxModel {
     for (const name of outputs) {
       if (!producer.has(name) && !available.has(name)) throw new FormatError(file, `graph output '${name}' is not produced by any node`);
     }
-    const lastUse = new Map<string, number>();
-    order.forEach(({ node }, k) => {
-      for (const name of node.input ?? []) if (name && producer.has(name)) lastUse.set(name, k);
-    });
-    order.forEach(({ node, i }, k) => {
-      const frees = (node.input ?? []).filter((name) => name && lastUse.get(name) === k && !outputs.has(name));
-      this.plan.push({ node, index: i, impl: OPS[node.op_type!]!, frees: [...new Set(frees)] });
+    for (const { node, i } of order) this.plan.push({ info: new NodeInfo(node, i, file), impl: OPS[node.op_type!]!, frees: [], inSlots: [], outSlots: [], freeSlots: [], memo: null, memoizable: false });
+  }
+
+  /**
+   * The operators a run executes, in order: what is left after loading (constant nodes computed,
+   * layout nodes folded into recurrent nodes). A folded recurrent node is listed with what it
+   * absorbed, e.g. `LSTM (batch-first X, batch-first Y)`.
+   */
+  get operatorsPerRun(): string[] {
+    return this.plan.map(({ info }) => {
+      const f = info.folded;
+      const parts = f ? [f.batchFirstX && 'batch-first X', f.batchFirstY && 'batch-first Y'].filter(Boolean) : [];
+      return parts.length ? `${info.node.op_type} (${parts.join(', ')})` : info.node.op_type ?? '';
     });
   }
 
@@ -218,6 +348,8 @@ export class OnnxModel {
     if (count !== values.length) throw new ShapeError({ where, what: `element count of shape [${shape.join(', ')}]`, expected: count, actual: values.length });
     const tooLarge = allocationProblem(target, shape);
     if (tooLarge) throw new ValueError(where, tooLarge);
+    // Already in the runtime's representation: used as it is (the runtime never writes to a value).
+    if ((target === 'float32' && values instanceof Float32Array) || (target === 'int32' && values instanceof Int32Array)) return { type: target, shape, data: values };
     const out = makeArray(target, shape);
     const integer = !isFloat(target);
     for (let i = 0; i < values.length; i++) {
@@ -231,7 +363,14 @@ export class OnnxModel {
   /** Runs the graph; every output as typed arrays (float32, int32 or int64), see `toNpyArray`. */
   runArrays(feeds: Record<string, OnnxFeed>): Record<string, NpyArray> {
     const raw = this.runRaw(feeds);
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, toNpyArray(v)]));
+    // A float32 output computed in this run is handed over as it is; one that shares memory with
+    // a constant, a feed or a memoized value (kept for later runs) is copied.
+    this.constantBuffers ??= new Set([...this.initializers.values()].map((v) => v.data.buffer));
+    const feedBuffers = Object.values(feeds).map((feed) => (ArrayBuffer.isView(feed) ? feed.buffer : feed.data.buffer));
+    const shared = (buffer: ArrayBufferLike) => this.constantBuffers!.has(buffer) || feedBuffers.includes(buffer) || this.plan.some((step) => step.memo?.outputs.some((v) => v?.data.buffer === buffer));
+    const result: Record<string, NpyArray> = {};
+    for (const [k, v] of Object.entries(raw)) result[k] = v.type === 'float32' && !shared(v.data.buffer) ? { dtype: 'float32', shape: [...v.shape], data: v.data as Float32Array } : toNpyArray(v);
+    return result;
   }
 
   /** Runs the graph; every output as a float32 Tensor (integer outputs converted). */
@@ -243,7 +382,9 @@ export class OnnxModel {
   /** Runs the graph and returns the raw output arrays. */
   runRaw(feeds: Record<string, OnnxFeed>): Record<string, NDArray> {
     if (feeds === null || typeof feeds !== 'object') throw new ValueError(this.file, 'run() takes an object mapping input names to values');
-    const values = new Map<string, NDArray>(this.initializers);
+    // This run's values by slot (assignSlots): the constants, then the feeds and what the nodes compute.
+    const values: (NDArray | null)[] = this.constantSlots.slice();
+    values.length = this.slotOf.size;
     const known = new Set(this.inputs.map((v) => v.name));
     for (const name of Object.keys(feeds)) {
       if (!known.has(name)) throw new ValueError(this.file, `'${name}' is not an input of the model (inputs: ${[...known].join(', ')})`);
@@ -253,28 +394,34 @@ export class OnnxModel {
       const feed = feeds[info.name];
       if (feed === undefined && info.optional) continue; // absent: its readers get no value there
       if (feed === undefined) throw new ValueError(this.file, `required input '${info.name}' is missing (inputs: ${this.inputs.map((i) => (i.optional ? `${i.name} (optional)` : i.name)).join(', ')})`);
-      values.set(info.name, this.prepareFeed(info, feed, bindings));
+      values[this.slotOf.get(info.name)!] = this.prepareFeed(info, feed, bindings);
     }
     for (const step of this.plan) {
-      const { node } = step;
-      const inputs = (node.input ?? []).map((name) => (name ? values.get(name) ?? null : null));
-      const ctx = new OpContext(node, step.index, inputs, this.opset, this.file);
+      const { inSlots, outSlots } = step;
+      const inputs = new Array<NDArray | null>(inSlots.length);
+      for (let k = 0; k < inSlots.length; k++) inputs[k] = inSlots[k]! < 0 ? null : values[inSlots[k]!] ?? null;
       let outputs: (NDArray | null)[];
-      try {
-        outputs = step.impl(ctx);
-      } catch (error) {
-        if (error instanceof RecurrentError) throw error;
-        throw new ValueError(ctx.where, `failed: ${(error as Error).message}`);
+      const memo = step.memo;
+      if (memo && memo.inputs.length === inputs.length && memo.inputs.every((v, k) => sameValue(v, inputs[k]!))) {
+        outputs = memo.outputs;
+      } else {
+        try {
+          outputs = step.impl(new OpContext(step.info, step.info.index, inputs, this.opset, this.file));
+        } catch (error) {
+          if (error instanceof RecurrentError) throw error;
+          throw new ValueError(step.info.where, `failed: ${(error as Error).message}`);
+        }
+        if (step.memoizable) step.memo = inputs.every((v) => !v || v.data.length <= MEMO_MAX_ELEMENTS) ? { inputs, outputs } : null;
       }
-      (node.output ?? []).forEach((name, k) => {
+      for (let k = 0; k < outSlots.length; k++) {
         const v = outputs[k];
-        if (name && v) values.set(name, v);
-      });
-      for (const name of step.frees) if (!this.initializers.has(name)) values.delete(name);
+        if (outSlots[k]! >= 0 && v) values[outSlots[k]!] = v;
+      }
+      for (const k of step.freeSlots) values[k] = null;
     }
     const result: Record<string, NDArray> = {};
     for (const o of this.outputs) {
-      const v = values.get(o.name);
+      const v = values[this.slotOf.get(o.name)!];
       if (!v) throw new ValueError(this.file, `output '${o.name}' was not computed`);
       result[o.name] = v;
     }
@@ -299,7 +446,7 @@ function requiredNames(nodes: readonly NodeProto[], outputs: readonly OnnxValueI
  */
 export function toNpyArray(v: NDArray): NpyArray {
   const shape = [...v.shape];
-  if (isFloat(v.type)) return { dtype: 'float32', shape, data: Float32Array.from(v.data) };
+  if (isFloat(v.type)) return { dtype: 'float32', shape, data: v.data instanceof Float32Array ? v.data.slice() : Float32Array.from(v.data) };
   if (v.type === 'int64' || v.type === 'uint32') {
     // Values at the int64 limits (INT64_MAX as a float) are clamped back into range; NaN, which
     // int64 arithmetic on infinities can produce, becomes 0 (as Cast makes it).

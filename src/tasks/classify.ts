@@ -13,6 +13,8 @@ import { crossEntropy } from '../train/losses.js';
 import { indexBatches, padIds } from './batching.js';
 import { mostFrequent } from './metrics.js';
 import { singleGraphOnnx, tokenExample } from './onnx-graph.js';
+import { CLASSIFIER_PY } from './pytorch/model-py.js';
+import { CLASSIFY_TRAIN_PY } from './pytorch/train-py.js';
 import { type Evaluation, formatPerLine, isStringArray, type PreparedTask, type Predictor, savedValue, splitExamples, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface ClassifyExample {
@@ -139,4 +141,5 @@ export const classifyTask: TaskDefinition<SequenceClassifier, SequenceClassifier
   onnx: singleGraphOnnx((model) => tokenExample(model), [
     'inputs are token ids from the vocabulary in metadata recurrent.data (0 pads); outputs are logits over recurrent.data.labels',
   ]),
+  pytorch: { modelClass: { name: 'SequenceClassifier', source: CLASSIFIER_PY }, trainSource: CLASSIFY_TRAIN_PY, fullConfig: (model) => ({ ...model.config }) },
 };

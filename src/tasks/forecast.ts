@@ -19,6 +19,8 @@ import { mseLoss } from '../train/losses.js';
 import { indexBatches } from './batching.js';
 import { meanAbsoluteError } from './metrics.js';
 import { singleGraphOnnx } from './onnx-graph.js';
+import { FORECASTER_PY } from './pytorch/model-py.js';
+import { FORECAST_TRAIN_PY } from './pytorch/train-py.js';
 import { type Evaluation, isPositiveInteger, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskDefinition, type TaskOption, type TaskSettings } from './task.js';
 
 export interface Series {
@@ -191,4 +193,6 @@ export const forecastTask: TaskDefinition<Forecaster, ForecasterConfig> = {
   onnx: singleGraphOnnx((model) => new Tensor(new Float32Array(2 * model.config.inputSize), [1, 2, model.config.inputSize]), [
     'the window and the forecast are in the model\'s scaled (and seasonally differenced) units: see recurrent.data (scaling, season, inputLength)',
   ]),
+  pytorch: { modelClass: { name: 'Forecaster', source: FORECASTER_PY }, trainSource: FORECAST_TRAIN_PY, fullConfig: (model) => ({ ...model.config }) },
+  serveInput: 'series',
 };

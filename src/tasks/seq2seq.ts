@@ -14,6 +14,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
 import { indexBatches, meanLoss, padIds } from './batching.js';
 import { mostFrequent, tokenErrorRate } from './metrics.js';
+
+import { SEQ2SEQ_PY } from './pytorch/model-py.js';
+import { SEQ2SEQ_TRAIN_PY } from './pytorch/train-py.js';
 import { type Evaluation, formatPerLine, isPositiveInteger, type PreparedTask, type Predictor, savedValue, splitExamples, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface Seq2SeqExample {
@@ -145,4 +148,5 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       return [encoder, decoderStep];
     },
   },
+  pytorch: { modelClass: { name: 'Seq2Seq', source: SEQ2SEQ_PY }, trainSource: SEQ2SEQ_TRAIN_PY, fullConfig: (model) => ({ ...model.config }) },
 };

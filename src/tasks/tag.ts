@@ -16,6 +16,8 @@ import { crossEntropy } from '../train/losses.js';
 import { indexBatches, meanLoss, padIds } from './batching.js';
 import { mostFrequent } from './metrics.js';
 import { singleGraphOnnx, tokenExample } from './onnx-graph.js';
+import { TAGGER_PY } from './pytorch/model-py.js';
+import { TAG_TRAIN_PY } from './pytorch/train-py.js';
 import { type Evaluation, formatPerLine, isStringArray, type PreparedTask, type Predictor, savedValue, splitExamples, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface TagExample {
@@ -142,4 +144,5 @@ export const tagTask: TaskDefinition<SequenceTagger, SequenceTaggerConfig> = {
   onnx: singleGraphOnnx((model) => tokenExample(model), [
     'inputs are token ids from the vocabulary in metadata recurrent.data (0 pads); outputs are logits over recurrent.data.tags',
   ]),
+  pytorch: { modelClass: { name: 'SequenceTagger', source: TAGGER_PY }, trainSource: TAG_TRAIN_PY, fullConfig: (model) => ({ ...model.config }) },
 };

@@ -80,6 +80,12 @@ export interface Predictor {
    * text (tab-separated) or, with `json`, JSON lines. Ends with a newline.
    */
   format(lines: string[], json: boolean): string;
+  /**
+   * For a predictor that generates text (a language model): the tokens generated for one
+   * prompt, as they come; stops early when `signal` aborts. `recurrent serve` streams them as
+   * server-sent events on POST /generate. Absent for predictors that answer in one piece.
+   */
+  stream?(prompt: string, signal: AbortSignal): Iterable<string> | AsyncIterable<string>;
 }
 
 /** The usual `format` of a predictor: one output line per input line, `input<TAB>prediction`. */
@@ -146,6 +152,19 @@ export interface TaskOnnx<M extends Module> {
 }
 
 /**
+ * How a task's model moves to PyTorch (`recurrent export --format pytorch`, see tasks/pytorch/):
+ * the Python of its architecture and of train.py's data and loss part.
+ */
+export interface TaskPytorch<M extends Module> {
+  /** The torch.nn class in model.py: its name and source (tasks/pytorch/model-py.ts). */
+  modelClass: { name: string; source: string };
+  /** train.py's task part: `make_dataset(records, config, path)` and `loss_of(model, batch)` (tasks/pytorch/train-py.ts). */
+  trainSource: string;
+  /** Every constructor setting of `model`, defaults filled in: the modelConfig model.py reads. */
+  fullConfig(model: M): Record<string, unknown>;
+}
+
+/**
  * One task: the single place that knows it. `recurrent train --task <name>`, the model
  * directory (`config.json` names the task), `recurrent predict`, the report and
  * `recurrent export` all find it by `name` in `TASKS` (registry.ts).
@@ -179,6 +198,13 @@ export interface TaskDefinition<M extends Module = Module, C extends object = ob
   predictor(model: M, artifacts: TaskArtifacts): Predictor;
   /** ONNX export, or a sentence saying why this task has none. */
   readonly onnx: TaskOnnx<M> | { unsupported: string };
+  /** PyTorch export (model.py, train.py), or a sentence saying why this task has none yet. */
+  readonly pytorch: TaskPytorch<M> | { unsupported: string };
+  /**
+   * What one input of `recurrent serve`'s POST /predict is: 'text' (default; a string, one line of
+   * `recurrent predict`) or 'series' (an array of numbers, predicted alone).
+   */
+  readonly serveInput?: 'text' | 'series';
 }
 
 /** Splits examples 80/10/10 with `generator` (the split every text task uses). */

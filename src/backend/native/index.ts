@@ -10,7 +10,7 @@
  */
 import { ValueError } from '../../errors.js';
 import {
-  type Backend, type CellBackwardArgs, type CellForwardArgs, type CellKind, type GemmArgs, type GemmPackedArgs,
+  type AdamStepArgs, type Backend, type CellBackwardArgs, type CellForwardArgs, type CellKind, type GemmArgs, type GemmPackedArgs,
   type PackArgs, type PackedMatrix, type RecurrentStepsArgs, registerBackend,
 } from '../backend.js';
 import { CELL_KINDS } from '../../families.js';
@@ -24,6 +24,7 @@ export interface NativeAddon {
   cellForward(kind: number, rows: number, hidden: number, gx: Float32Array, gxOff: number, gh: Float32Array, hPrev: Float32Array, cPrev: Float32Array | null, hOut: Float32Array, cOut: Float32Array | null, cache: Float32Array, cacheOff: number): void;
   cellBackward(kind: number, rows: number, hidden: number, dh: Float32Array, dc: Float32Array | null, cache: Float32Array, cacheOff: number, hPrev: Float32Array, hPrevOff: number, cPrev: Float32Array | null, cPrevOff: number, dgx: Float32Array, dgxOff: number, dgh: Float32Array, dghOff: number, dhPrev: Float32Array, dcPrev: Float32Array | null): void;
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
+  adamStep(arrays: Float32Array[], perParam: Float64Array, scalars: Float64Array, flags: number): void;
   recurrentSteps(kind: number, rows: number, hidden: number, tStart: number, count: number, reverse: boolean, blockFirst: number, gx: Float32Array, packedHh: ArrayBuffer, bHh: Float32Array | null, h: Float32Array, c: Float32Array | null, output: Float32Array, lengths: Int32Array | null, gh: Float32Array, hRaw: Float32Array, cNew: Float32Array | null, cache: Float32Array): void;
   info(): NativeInfo;
   /** Switches the kernel set ('avx512' | 'avx2' | 'generic'); false when not supported here. */
@@ -158,6 +159,16 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
     },
     columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
       addon.columnSums(src, rows, width, out);
+    },
+    adamStep(a: AdamStepArgs): void {
+      const flags = (a.decoupled ? 1 : 0) | (a.weightDecay !== 0 && !a.decoupled ? 2 : 0) | (a.amsgrad ? 4 : 0) | (a.maximize ? 8 : 0);
+      const arrays = a.params.flatMap((p) => (a.amsgrad ? [p.param, p.grad, p.m, p.v, p.vmax!] : [p.param, p.grad, p.m, p.v]));
+      const perParam = new Float64Array(a.params.length * 2);
+      a.params.forEach((p, i) => {
+        perParam[2 * i] = p.stepSize;
+        perParam[2 * i + 1] = p.bc2Sqrt;
+      });
+      addon.adamStep(arrays, perParam, Float64Array.of(a.beta1, a.beta2, a.oneMinusBeta1, a.oneMinusBeta2, a.eps, a.weightDecay, a.decay), flags);
     },
     /** The mirror of `inferenceBlock`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */
     recurrentSteps(kind: CellKind, a: RecurrentStepsArgs): void {

@@ -27,15 +27,17 @@
  *
  * Kernels: the weights used at every step (W_hhᵀ, W_hrᵀ forward; W_hh, W_hr backward; W_ih when
  * there are several projection blocks) are packed once per call with backend.packB and released
- * at the end; biases are added by the GEMM kernels (after the product, as before); bias gradients
+ * at the end, or kept across calls in the caller's `packing` (packing.ts); biases are added by the GEMM kernels (after the product, as before); bias gradients
  * are backend.columnSums. With the reference backend every value is bit-for-bit what the plain
  * loops gave (same operations in the same order).
  */
 import { type Backend, type PackedMatrix, getBackend } from '../../backend/backend.js';
 import { CELL_KINDS, type CellKind, FAMILIES, cacheWidth } from '../../families.js';
+import { GradientError } from '../../errors.js';
 import { needsGrad } from '../../tensor/autograd.js';
 import { multiOpResult } from '../../tensor/ops/result.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { PackedWeight, WeightPacking } from './packing.js';
 import { maskCarryBackward, maskStepBackward, maskStepForward } from './row-mask.js';
 
 export interface FusedLayerArgs {
@@ -55,6 +57,11 @@ export interface FusedLayerArgs {
   lengths: Int32Array | null;
   /** Process time from last to first (the reverse direction of a bidirectional layer). */
   reverse: boolean;
+  /**
+   * Packed weights kept by the caller across calls (see packing.ts); the caller releases them
+   * when the weights change. Without it the weights are packed per call and freed at its end.
+   */
+  packing?: WeightPacking | null;
 }
 
 export interface FusedLayerResult {
@@ -114,26 +121,60 @@ function stepState(args: FusedLayerArgs, d: Dims): StepState {
     output: new Float32Array(T * B * P),
     h: Float32Array.from(args.h0.data),
     c: hasCell ? Float32Array.from(args.c0!.data) : null,
-    gh: new Float32Array(B * GH),
-    hRaw: new Float32Array(B * H),
-    cNew: hasCell ? new Float32Array(B * H) : null,
-    hProj: args.wHr ? new Float32Array(B * P) : null,
+    gh: scratch(args, 'gh', B * GH),
+    hRaw: scratch(args, 'hRaw', B * H),
+    cNew: hasCell ? scratch(args, 'cNew', B * H) : null,
+    hProj: args.wHr ? scratch(args, 'hProj', B * P) : null,
   };
 }
 
+/** A weight packed for this call, or taken from (and kept in) the caller's `packing`. */
+function pack(backend: Backend, args: FusedLayerArgs, which: PackedWeight, source: Parameters<Backend['packB']>[0]): PackedMatrix {
+  return args.packing ? args.packing.get(backend, which, source) : backend.packB(source);
+}
+
 /**
- * The weights packed once per call for the forward GEMMs: W_ihᵀ `[I, GH]` (only when there are
- * several GX blocks), W_hhᵀ `[P, GH]`, W_hrᵀ `[H, P]`. Release with {@link releaseAll}.
+ * The weights packed for the forward GEMMs: W_ihᵀ `[I, GH]` (only when there are several GX
+ * blocks), W_hhᵀ `[P, GH]`, W_hrᵀ `[H, P]`. Release with {@link releaseAll}.
  */
 function packForward(backend: Backend, args: FusedLayerArgs, d: Dims): { ih: PackedMatrix | null; hh: PackedMatrix; hr: PackedMatrix | null } {
   const { T, I, H, P, GH, blockSteps } = d;
-  const ih = T > blockSteps ? backend.packB({ k: I, n: GH, b: args.wIh.data, ldb: I, transB: true }) : null;
-  const hh = backend.packB({ k: P, n: GH, b: args.wHh.data, ldb: P, transB: true });
-  const hr = args.wHr ? backend.packB({ k: H, n: P, b: args.wHr.data, ldb: H, transB: true }) : null;
+  const ih = T > blockSteps ? pack(backend, args, 'ihT', { k: I, n: GH, b: args.wIh.data, ldb: I, transB: true }) : null;
+  const hh = pack(backend, args, 'hhT', { k: P, n: GH, b: args.wHh.data, ldb: P, transB: true });
+  const hr = args.wHr ? pack(backend, args, 'hrT', { k: H, n: P, b: args.wHr.data, ldb: H, transB: true }) : null;
   return { ih, hh, hr };
 }
 
-function releaseAll(packed: Record<string, PackedMatrix | null>): void {
+/**
+ * The large arrays of a training step, kept from one step to the next instead of allocated fresh
+ * each time (page faults on first touch, zeroing and garbage collection of tens of MB per step):
+ * the backward's dGX and dGH `(T, B, GH)` (26 MB apiece for an LSTM at (64, 100, 128, 256)) and
+ * the forward's saved activations (h_prev, c_prev, h_raw, the cell cache: 46 MB there). An array
+ * is taken out while it is in use and given back when the backward that reads it ends; at most
+ * SCRATCH_KEPT arrays are kept (the most recent). Every user writes all of an array before
+ * reading it, so recycled arrays need no clearing.
+ */
+const SCRATCH_KEPT = 16;
+const backwardScratch = {
+  kept: [] as Float32Array[],
+  take(length: number): Float32Array {
+    const k = this.kept.findIndex((b) => b.length === length);
+    return k >= 0 ? this.kept.splice(k, 1)[0]! : new Float32Array(length);
+  },
+  give(b: Float32Array): void {
+    this.kept.push(b);
+    if (this.kept.length > SCRATCH_KEPT) this.kept.shift();
+  },
+};
+
+/** A scratch buffer of this call (kept in the caller's `packing` for the next call, when there is one). */
+function scratch(args: FusedLayerArgs, name: string, length: number): Float32Array {
+  return args.packing ? args.packing.scratch(name, length) : new Float32Array(length);
+}
+
+/** Frees the matrices packed for this call (those kept in the caller's `packing` stay). */
+function releaseAll(args: FusedLayerArgs, packed: Record<string, PackedMatrix | null>): void {
+  if (args.packing) return;
   for (const p of Object.values(packed)) p?.release();
 }
 
@@ -179,8 +220,8 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
   const { T, B, GH, CW, blockSteps } = d;
   const { kind, lengths, reverse } = args;
   const s = stepState(args, d);
-  const gx = new Float32Array(blockSteps * B * GH);
-  const cache = new Float32Array(B * CW);
+  const gx = scratch(args, 'gx', blockSteps * B * GH);
+  const cache = scratch(args, 'cache', B * CW);
   const packed = packForward(backend, args, d);
   const blockKernel = !args.wHr && backend.recurrentSteps ? backend.recurrentSteps.bind(backend) : null;
   try {
@@ -200,7 +241,7 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
       }
     }
   } finally {
-    releaseAll(packed);
+    releaseAll(args, packed);
   }
   return s;
 }
@@ -215,6 +256,8 @@ interface Saved {
   hRaw: Float32Array | null;
   /** (T, B, CW): the cell kernel's cache. */
   cache: Float32Array;
+  /** Given back for reuse when the backward ended (a second backward through the graph is refused). */
+  released: boolean;
 }
 
 /** Forward with saved activations: the same steps as {@link inferenceBlock}, keeping {@link Saved}. */
@@ -223,12 +266,13 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
   const { lengths, reverse } = args;
   const s = stepState(args, d);
   const saved: Saved = {
-    hPrev: new Float32Array(T * B * P),
-    cPrev: s.c ? new Float32Array(T * B * H) : null,
-    hRaw: args.wHr ? new Float32Array(T * B * H) : null,
-    cache: new Float32Array(T * B * CW),
+    hPrev: backwardScratch.take(T * B * P),
+    cPrev: s.c ? backwardScratch.take(T * B * H) : null,
+    hRaw: args.wHr ? backwardScratch.take(T * B * H) : null,
+    cache: backwardScratch.take(T * B * CW),
+    released: false,
   };
-  const gx = new Float32Array(blockSteps * B * GH);
+  const gx = scratch(args, 'gx', blockSteps * B * GH);
   const packed = packForward(backend, args, d);
   try {
     for (let first = 0; first < T; first += blockSteps) {
@@ -245,7 +289,7 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
       }
     }
   } finally {
-    releaseAll(packed);
+    releaseAll(args, packed);
   }
   return { s, saved };
 }
@@ -261,6 +305,9 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
 function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, saved: Saved, grads: Float32Array[]): (Float32Array | null)[] {
   const { T, B, I, H, P, GH, CW } = d;
   const { kind, x, wIh, wHh, bIh, bHh, wHr, lengths, reverse } = args;
+  if (saved.released) {
+    throw new GradientError(`backward through a ${kind} layer a second time: its saved activations are freed by the first backward (as in PyTorch without retain_graph); run the forward again`);
+  }
   const gOut = grads[0]!;
   const dhCarry = Float32Array.from(grads[1]!);
   const hasCell = saved.cPrev !== null;
@@ -268,8 +315,10 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
   // Without a path from h_prev besides W_hh (RNN, LSTM) the gradients of the two projections are
   // equal (the cell kernels write the same values to both), so one array serves as both.
   const direct = FAMILIES[CELL_KINDS[kind].family].directHiddenPath;
-  const dgx = new Float32Array(T * B * GH);
-  const dgh = direct ? new Float32Array(T * B * GH) : dgx;
+  // Every element of dGX and dGH is written below (the cell kernels write with `=`, zeros for
+  // ended rows), so recycled arrays need no clearing.
+  const dgx = backwardScratch.take(T * B * GH);
+  const dgh = direct ? backwardScratch.take(T * B * GH) : dgx;
   const dhT = new Float32Array(B * P);
   const dhRaw = wHr ? new Float32Array(B * H) : dhT;
   const dc = hasCell ? new Float32Array(B * H) : null;
@@ -279,7 +328,7 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
   const dWhr = wHr ? new Float32Array(P * H) : null;
 
   // W_hh ([GH, P]) and W_hr ([P, H]) as the B of the per-step GEMMs, prepared once.
-  const packed = { hh: backend.packB({ k: GH, n: P, b: wHh.data, ldb: P }), hr: wHr ? backend.packB({ k: P, n: H, b: wHr.data, ldb: H }) : null };
+  const packed = { hh: pack(backend, args, 'hh', { k: GH, n: P, b: wHh.data, ldb: P }), hr: wHr ? pack(backend, args, 'hr', { k: P, n: H, b: wHr.data, ldb: H }) : null };
   try {
     for (let s = T - 1; s >= 0; s--) {
       const t = timeAt(reverse, T, s);
@@ -298,7 +347,7 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
       maskCarryBackward(lengths, t, all, B, P, H, dhPrev, direct ? dhDirect : null, dcPrev, dhCarry, dcCarry);
     }
   } finally {
-    releaseAll(packed);
+    releaseAll(args, packed);
   }
 
   const need = (t: Tensor) => t.requiresGrad;
@@ -329,7 +378,21 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
   if (bIh) result.push(dbIh);
   if (bHh) result.push(dbHh);
   if (wHr) result.push(dWhr);
+  backwardScratch.give(dgx);
+  if (dgh !== dgx) backwardScratch.give(dgh);
+  for (const b of [saved.hPrev, saved.cPrev, saved.hRaw, saved.cache]) if (b) backwardScratch.give(b);
+  saved.released = true;
   return result;
+}
+
+/**
+ * Inference only, for callers that hold no autograd graph (the ONNX runtime): {@link
+ * inferenceBlock}'s arrays as they are, without Tensors or graph bookkeeping around them:
+ * output `(T, B, P)`, h `(B, P)`, c `(B, H)` [LSTM].
+ */
+export function recurrentInference(args: FusedLayerArgs): { output: Float32Array; h: Float32Array; c: Float32Array | null } {
+  const { output, h, c } = inferenceBlock(getBackend(), args, dimsOf(args));
+  return { output, h, c };
 }
 
 /**

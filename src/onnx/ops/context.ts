@@ -5,6 +5,8 @@ import { fromTensorProto, type NDArray } from '../values.js';
 
 export class Attributes {
   private readonly byName = new Map<string, AttributeProto>();
+  /** Decoded list and string values by name (a node's attributes never change; decoding strings costs a TextDecoder call). */
+  private readonly decoded = new Map<string, unknown>();
 
   constructor(list: readonly AttributeProto[], private readonly ctx: { formatError(message: string): FormatError }) {
     for (const a of list) this.byName.set(a.name ?? '', a);
@@ -39,22 +41,28 @@ export class Attributes {
   string(name: string): string | undefined;
   string(name: string, fallback?: string): string | undefined {
     const a = this.get(name, AttributeType.STRING, 'a string');
-    return a ? decodeString(a.s) : fallback;
+    return a ? this.once(`s:${name}`, () => decodeString(a.s)) : fallback;
+  }
+
+  /** `decode()` the first time, its value afterwards. */
+  private once<T>(key: string, decode: () => T): T {
+    if (!this.decoded.has(key)) this.decoded.set(key, decode());
+    return this.decoded.get(key) as T;
   }
 
   ints(name: string): number[] | undefined {
     const a = this.get(name, AttributeType.INTS, 'a list of ints');
-    return a ? (a.ints ?? []).map(Number) : undefined;
+    return a ? [...this.once(`i:${name}`, () => (a.ints ?? []).map(Number))] : undefined;
   }
 
   floats(name: string): number[] | undefined {
     const a = this.get(name, AttributeType.FLOATS, 'a list of floats');
-    return a ? (a.floats ?? []).map(Number) : undefined;
+    return a ? [...this.once(`f:${name}`, () => (a.floats ?? []).map(Number))] : undefined;
   }
 
   strings(name: string): string[] | undefined {
     const a = this.get(name, AttributeType.STRINGS, 'a list of strings');
-    return a ? (a.strings ?? []).map((s) => decodeString(s)) : undefined;
+    return a ? [...this.once(`ss:${name}`, () => (a.strings ?? []).map((s) => decodeString(s)))] : undefined;
   }
 
   tensor(name: string, file: string, where: string): NDArray | undefined {
@@ -67,20 +75,62 @@ export class Attributes {
   }
 }
 
-export class OpContext {
-  readonly attrs: Attributes;
+/**
+ * Layout changes folded into a recurrent node when the graph loads (see ../fold.ts): its X is
+ * read batch-first (batch, time, input) instead of through a Transpose, and its Y is written as
+ * (batch, time, hidden) instead of through Squeeze + Transpose.
+ */
+export interface FoldedLayout {
+  batchFirstX: boolean;
+  batchFirstY: boolean;
+}
+
+/** What stays the same for a node from run to run: its label and its parsed attributes. */
+export class NodeInfo {
   /** `ONNX node 'name' (OpType)` for messages. */
   readonly where: string;
+  readonly attrs: Attributes;
 
   constructor(
     readonly node: NodeProto,
     readonly index: number,
-    readonly inputs: readonly (NDArray | null)[],
-    readonly opset: number,
     readonly file: string,
+    readonly folded: FoldedLayout | null = null,
   ) {
     this.where = `ONNX node '${node.name || `#${index}`}' (${node.op_type})`;
     this.attrs = new Attributes(node.attribute ?? [], this);
+  }
+
+  formatError(message: string): FormatError {
+    return new FormatError(this.file, `${this.where}: ${message}`);
+  }
+}
+
+export class OpContext {
+  readonly attrs: Attributes;
+  /** `ONNX node 'name' (OpType)` for messages. */
+  readonly where: string;
+  readonly node: NodeProto;
+  readonly index: number;
+  readonly file: string;
+  /** Layout changes folded into this node at load (recurrent nodes only), or null. */
+  readonly folded: FoldedLayout | null;
+
+  /** `info` is the node's NodeInfo, or the node itself (its NodeInfo is then made here). */
+  constructor(
+    info: NodeInfo | NodeProto,
+    index: number,
+    readonly inputs: readonly (NDArray | null)[],
+    readonly opset: number,
+    file: string,
+  ) {
+    const known = info instanceof NodeInfo ? info : new NodeInfo(info, index, file);
+    this.node = known.node;
+    this.index = known.index;
+    this.file = known.file;
+    this.where = known.where;
+    this.attrs = known.attrs;
+    this.folded = known.folded;
   }
 
   /** A malformed model (bad attribute, missing required input). */

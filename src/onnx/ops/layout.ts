@@ -5,7 +5,7 @@
  */
 import { arrayFrom, type ElemType, makeArray, type NDArray, sizeOfShape } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
-import { broadcastIndex, broadcastShapes, intList, normalizeAxis, scalar, stridesOf, transposeData } from './util.js';
+import { broadcastIndex, broadcastShapes, intList, movesNoData, normalizeAxis, scalar, stridesOf, transposeData } from './util.js';
 
 const withShape = (a: NDArray, shape: number[]): NDArray => ({ type: a.type, shape, data: a.data });
 
@@ -14,6 +14,8 @@ function transpose(ctx: OpContext): NDArray[] {
   const rank = x.shape.length;
   const perm = ctx.attrs.ints('perm') ?? x.shape.map((_, i) => rank - 1 - i);
   if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) throw ctx.valueError(`perm [${perm.join(', ')}] is not a permutation of ${rank} dims`);
+  // Values are never written after they are made, so a transpose that keeps the data order shares it.
+  if (movesNoData(x.shape, perm)) return [withShape(x, perm.map((p) => x.shape[p]!))];
   return [transposeData(x, perm, (shape) => makeArray(x.type, shape))];
 }
 
@@ -176,6 +178,16 @@ function slice(ctx: OpContext): NDArray[] {
     begin[axis] = s;
     step[axis] = st;
   });
+  // A slice that is one contiguous block of x (leading dims of size 1 in the result, one sliced dim,
+  // whole trailing dims, unit steps) shares x's data: values are never written after they are made.
+  const first = shape.findIndex((d, i) => d !== 1 || step[i] !== 1);
+  const k = first < 0 ? rank - 1 : first;
+  if (step.every((st) => st === 1) && shape.every((d, i) => i <= k || d === x.shape[i])) {
+    const inStrides = stridesOf(x.shape);
+    const offset = begin.reduce((sum, b, i) => sum + b * inStrides[i]!, 0);
+    const size = shape.reduce((p, q) => p * q, 1);
+    return [{ type: x.type, shape, data: x.data.subarray(offset, offset + size) }];
+  }
   const out = makeArray(x.type, shape);
   const inStrides = stridesOf(x.shape);
   const outStrides = stridesOf(shape);

@@ -33,11 +33,12 @@
  */
 import '../../backend/reference/index.js';
 import { CELL_FAMILIES, type CellFamily, type CellKind, FAMILIES, inversePermutation, kindOf } from '../../families.js';
-import { fusedRecurrentLayer } from '../../nn/recurrent/fused.js';
+import { recurrentInference } from '../../nn/recurrent/fused.js';
+import { WeightPacking } from '../../nn/recurrent/packing.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
-import { transposeData } from './util.js';
+import { movesNoData, transposeData } from './util.js';
 
 /** PyTorch gate block g comes from ONNX block onnxBlockOfTorch(family)[g] (the table's onnxOrder, inverted). */
 const onnxBlockOfTorch = (family: CellFamily) => inversePermutation(FAMILIES[family].onnxOrder);
@@ -82,8 +83,19 @@ function makeActivation(name: string, alpha: number, beta: number): Activation {
   }
 }
 
-/** The activation functions per direction, with their alpha/beta taken in list order. */
+/** readActivations' result per node (its Attributes object) and direction count. */
+const activationsOfNode = new WeakMap<object, { directions: number; specs: ActivationSpec[][] }>();
+
+/** The activation functions per direction, with their alpha/beta taken in list order (read once per node). */
 function readActivations(ctx: OpContext, family: CellFamily, directions: number): ActivationSpec[][] {
+  const known = activationsOfNode.get(ctx.attrs);
+  if (known && known.directions === directions) return known.specs;
+  const specs = parseActivations(ctx, family, directions);
+  activationsOfNode.set(ctx.attrs, { directions, specs });
+  return specs;
+}
+
+function parseActivations(ctx: OpContext, family: CellFamily, directions: number): ActivationSpec[][] {
   const defaults = FAMILIES[family].onnxActivations;
   const perDirection = defaults.length;
   let names = ctx.attrs.strings('activations') ?? [];
@@ -116,6 +128,8 @@ interface Setup {
   D: number;
   G: number;
   layout: number;
+  /** Y is written (batch, time, directions, hidden): layout 1, or a batch-first Y folded in at load. */
+  batchFirstY: boolean;
   directions: ('forward' | 'reverse')[];
   x: NDArray; // (T, N, I), float32
   w: NDArray;
@@ -149,7 +163,8 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
   const G = FAMILIES[family].gates;
   let x = float32(ctx, 'X', ctx.input(0, 'X'));
   if (x.shape.length !== 3) throw ctx.shapeError('X rank', layout === 0 ? '3 (seq_length, batch_size, input_size)' : '3 (batch_size, seq_length, input_size)', x.shape.length);
-  if (layout === 1) x = transposeData(x, [1, 0, 2], (shape) => makeArray('float32', shape));
+  // Layout 1, or a Transpose folded into the node at load: X is (batch, time, input).
+  if (layout === 1 || ctx.folded?.batchFirstX) x = transposeData(x, [1, 0, 2], (shape) => makeArray('float32', shape));
   const [T, N, I] = x.shape as [number, number, number];
   const w = float32(ctx, 'W', ctx.input(1, 'W'));
   const r = float32(ctx, 'R', ctx.input(2, 'R'));
@@ -192,6 +207,7 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
   if (clipValue !== undefined && !(clipValue >= 0)) throw ctx.formatError(`clip must be a non-negative threshold, got ${clipValue}`);
   return {
     family, T, N, I, H, D, G, layout,
+    batchFirstY: layout === 1 || Boolean(ctx.folded?.batchFirstY),
     directions: direction === 'bidirectional' ? ['forward', 'reverse'] : [direction],
     x, w, r, b, lens, h0, c0, p,
     clip: clipValue,
@@ -231,15 +247,46 @@ interface DirectionResult {
   c: Float32Array | null;
 }
 
+/** One direction's weights in PyTorch's gate order, as the fused kernel takes them, and their packed copies. */
+interface FusedWeights {
+  wIh: Tensor;
+  wHh: Tensor;
+  bIh: Tensor | null;
+  bHh: Tensor | null;
+  packing: WeightPacking;
+}
+
+/**
+ * Weights reordered (and, by the fused kernel, packed) per W array and direction. W, R and B are
+ * constants in an exported model (initializers: the same arrays at every run), so this is done
+ * once per model; an entry is used only while R and B are the arrays it was made from. Values are
+ * never written after they are made, so the packed copies stay right.
+ */
+const preparedWeights = new WeakMap<object, { r: object; b: object | null; directions: (FusedWeights | undefined)[] }>();
+
+function fusedWeights(s: Setup, d: number): FusedWeights {
+  let entry = preparedWeights.get(s.w.data);
+  if (!entry || entry.r !== s.r.data || entry.b !== (s.b?.data ?? null)) {
+    entry = { r: s.r.data, b: s.b?.data ?? null, directions: [] };
+    preparedWeights.set(s.w.data, entry);
+  }
+  const { I, H, G } = s;
+  return (entry.directions[d] ??= {
+    wIh: new Tensor(pytorchOrder(s, s.w.data as Float32Array, d * G * H * I, I), [G * H, I]),
+    wHh: new Tensor(pytorchOrder(s, s.r.data as Float32Array, d * G * H * H, H), [G * H, H]),
+    bIh: s.b ? new Tensor(pytorchOrder(s, s.b.data as Float32Array, d * 2 * G * H, 1), [G * H]) : null,
+    bHh: s.b ? new Tensor(pytorchOrder(s, s.b.data as Float32Array, d * 2 * G * H + G * H, 1), [G * H]) : null,
+    packing: new WeightPacking(),
+  });
+}
+
 function runDirectionFused(s: Setup, d: number, kind: CellKind): DirectionResult {
-  const { T, N, I, H, G } = s;
-  const wIh = new Tensor(pytorchOrder(s, s.w.data as Float32Array, d * G * H * I, I), [G * H, I]);
-  const wHh = new Tensor(pytorchOrder(s, s.r.data as Float32Array, d * G * H * H, H), [G * H, H]);
-  const bIh = s.b ? new Tensor(pytorchOrder(s, s.b.data as Float32Array, d * 2 * G * H, 1), [G * H]) : null;
-  const bHh = s.b ? new Tensor(pytorchOrder(s, s.b.data as Float32Array, d * 2 * G * H + G * H, 1), [G * H]) : null;
-  const state = (a: NDArray | null) => new Tensor(a ? Float32Array.from(a.data.subarray(d * N * H, (d + 1) * N * H)) : new Float32Array(N * H), [N, H]);
+  const { T, N, I, H } = s;
+  const { wIh, wHh, bIh, bHh, packing } = fusedWeights(s, d);
+  // The kernel copies the initial state before it changes it: a view is enough here.
+  const state = (a: NDArray | null) => new Tensor(a ? (a.data as Float32Array).subarray(d * N * H, (d + 1) * N * H) : new Float32Array(N * H), [N, H]);
   const lengths = s.lens.every((v) => v === T) ? null : s.lens;
-  const result = fusedRecurrentLayer({
+  const result = recurrentInference({
     kind,
     x: new Tensor(s.x.data as Float32Array, [T, N, I]),
     h0: state(s.h0),
@@ -248,8 +295,9 @@ function runDirectionFused(s: Setup, d: number, kind: CellKind): DirectionResult
     wHr: null,
     lengths,
     reverse: s.directions[d] === 'reverse',
+    packing,
   });
-  return { y: result.output.data, h: result.h.data, c: result.c?.data ?? null };
+  return { y: result.output, h: result.h, c: result.c };
 }
 
 /** The general (reference) path: any activations, clip, peepholes, input_forget, linear_before_reset = 0. */
@@ -352,20 +400,37 @@ function recurrent(family: CellFamily): OpImpl {
   return (ctx) => {
     const s = setup(ctx, family);
     const { T, N, H, D } = s;
-    const Y = makeArray('float32', [T, D, N, H]);
-    const Yh = makeArray('float32', [D, N, H]);
-    const Yc = makeArray('float32', [D, N, H]);
-    for (let d = 0; d < D; d++) {
+    const results = Array.from({ length: D }, (_, d) => {
       const kind = generalOnly ? null : fusedKind(s, d);
-      const r = kind ? runDirectionFused(s, d, kind) : runDirectionGeneral(s, d);
-      for (let t = 0; t < T; t++) Y.data.set(r.y.subarray(t * N * H, (t + 1) * N * H), (t * D + d) * N * H);
-      Yh.data.set(r.h, d * N * H);
-      if (r.c) Yc.data.set(r.c, d * N * H);
+      return kind ? runDirectionFused(s, d, kind) : runDirectionGeneral(s, d);
+    });
+    const make = (shape: number[]) => makeArray('float32', shape);
+    let Y: NDArray;
+    let Yh: NDArray;
+    let Yc: NDArray;
+    if (D === 1) {
+      // One direction: the direction's arrays are already in the output's order.
+      Y = makeArray('float32', [T, 1, N, H], results[0]!.y);
+      Yh = makeArray('float32', [1, N, H], results[0]!.h);
+      Yc = makeArray('float32', [1, N, H], results[0]!.c ?? new Float32Array(N * H));
+    } else {
+      Y = make([T, D, N, H]);
+      Yh = make([D, N, H]);
+      Yc = make([D, N, H]);
+      results.forEach((r, d) => {
+        for (let t = 0; t < T; t++) Y.data.set(r.y.subarray(t * N * H, (t + 1) * N * H), (t * D + d) * N * H);
+        Yh.data.set(r.h, d * N * H);
+        if (r.c) Yc.data.set(r.c, d * N * H);
+      });
     }
     const outputs: (NDArray | null)[] = [Y, Yh, hasCell ? Yc : null];
+    if (s.batchFirstY) {
+      // (N, T, D, H); with one batch row or one step the data order is the same (values are never written after they are made).
+      outputs[0] = movesNoData(Y.shape, [2, 0, 1, 3]) ? makeArray('float32', [N, T, D, H], Y.data) : transposeData(Y, [2, 0, 1, 3], make);
+      // A Squeeze + Transpose folded in at load: (N, T, H).
+      if (s.layout === 0) outputs[0].shape = [N, T, H];
+    }
     if (s.layout === 1) {
-      const make = (shape: number[]) => makeArray('float32', shape);
-      outputs[0] = transposeData(Y, [2, 0, 1, 3], make); // (N, T, D, H)
       outputs[1] = transposeData(Yh, [1, 0, 2], make); // (N, D, H)
       if (hasCell) outputs[2] = transposeData(Yc, [1, 0, 2], make);
     }

@@ -46,7 +46,9 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
 
 /** The values of a 1-D (or scalar) integer array as numbers. */
 export function intList(a: NDArray): number[] {
-  return Array.from(a.data, (v) => Number(v));
+  const out = new Array<number>(a.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Number(a.data[i]);
+  return out;
 }
 
 /** The single value of a scalar or one-element array. */
@@ -55,19 +57,50 @@ export function scalar(ctx: OpContext, a: NDArray, what: string): number {
   return Number(a.data[0]);
 }
 
-/** Permutes the dims of `a` (a copy, row-major). */
+/** Whether permuting `shape` by `perm` keeps the data order (only dims of size 1 move). */
+export function movesNoData(shape: readonly number[], perm: readonly number[]): boolean {
+  let last = -1;
+  for (const p of perm) {
+    if (shape[p] === 1) continue;
+    if (p < last) return false;
+    last = p;
+  }
+  return true;
+}
+
+/**
+ * Permutes the dims of `a` (a copy, row-major). Dims of size 1 move no data: when the other dims
+ * keep their order the copy is one block copy; otherwise the trailing dims that stay in place
+ * are copied as contiguous runs.
+ */
 export function transposeData<T extends NDArray>(a: T, perm: readonly number[], make: (shape: number[]) => T): T {
-  const rank = a.shape.length;
   const outShape = perm.map((p) => a.shape[p]!);
   const out = make(outShape);
+  const src = a.data;
+  const dst = out.data;
+  if (dst.length === 0) return out;
+  if (movesNoData(a.shape, perm)) {
+    dst.set(src as never);
+    return out;
+  }
+  // Trailing output dims that are the input's trailing dims in place: one contiguous run each.
+  let r = perm.length;
+  let inner = 1;
+  while (r > 0 && perm[r - 1] === r - 1) inner *= a.shape[--r]!;
   const inStrides = stridesOf(a.shape);
-  const strides = perm.map((p) => inStrides[p]!);
-  const size = a.data.length;
-  const counter = new Array<number>(rank).fill(0);
+  const strides = perm.slice(0, r).map((p) => inStrides[p]!);
+  const counter = new Array<number>(r).fill(0);
+  const runs = dst.length / inner;
   let at = 0;
-  for (let flat = 0; flat < size; flat++) {
-    out.data[flat] = a.data[at]!;
-    for (let k = rank - 1; k >= 0; k--) {
+  let flat = 0;
+  for (let o = 0; o < runs; o++) {
+    if (inner >= 64) {
+      dst.set(src.subarray(at, at + inner) as never, flat);
+    } else {
+      for (let j = 0; j < inner; j++) dst[flat + j] = src[at + j]!;
+    }
+    flat += inner;
+    for (let k = r - 1; k >= 0; k--) {
       counter[k]!++;
       at += strides[k]!;
       if (counter[k]! < outShape[k]!) break;

@@ -1,4 +1,5 @@
 /** Adam and AdamW (decoupled weight decay), sharing one update. */
+import { type AdamStepArgs, getBackend } from '../../backend/backend.js';
 import { ValueError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkBoolean, checkNumber, Optimizer, type ParamState } from './optimizer.js';
@@ -60,6 +61,25 @@ function resolve(where: string, o: AdamOptions, defaultWeightDecay: number): Res
   };
 }
 
+/** The scalars of one Adam step, rounded as PyTorch passes them to its float32 kernels. */
+type AdamScalars = Omit<AdamStepArgs, 'params'>;
+
+function adamScalars(o: ResolvedAdamOptions, decoupled: boolean): AdamScalars {
+  const [beta1, beta2] = o.betas;
+  return {
+    beta1: Math.fround(beta1),
+    beta2: Math.fround(beta2),
+    oneMinusBeta1: Math.fround(1 - beta1),
+    oneMinusBeta2: Math.fround(1 - beta2),
+    eps: Math.fround(o.eps),
+    weightDecay: Math.fround(o.weightDecay),
+    decay: Math.fround(1 - o.lr * o.weightDecay),
+    decoupled,
+    amsgrad: o.amsgrad,
+    maximize: o.maximize,
+  };
+}
+
 /**
  * The Adam update of PyTorch 1.13 (`_single_tensor_adam` / `_single_tensor_adamw`). With
  * `t` the parameter's step count after increment:
@@ -71,37 +91,20 @@ function resolve(where: string, o: AdamOptions, defaultWeightDecay: number): Res
  * v̂ ← amsgrad ? (vmax ← max(vmax, v)) : v
  * θ ← θ - (η / (1 - β1^t)) · m / (√v̂ / √(1 - β2^t) + ε)
  * ```
+ *
+ * This is the reference kernel, for one parameter (the backends' fused `adamStep` must equal it
+ * bit for bit). Scalars are float32 values; the arithmetic is float64 with the roundings shown.
  */
-function adamUpdate(o: ResolvedAdamOptions, decoupled: boolean, param: Float32Array, grad: Float32Array, state: ParamState | null): ParamState {
+export function adamKernel(k: AdamScalars, stepSize: number, bc2Sqrt: number, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null): void {
   const n = param.length;
-  const s: ParamState = state ?? {
-    step: 0,
-    expAvg: new Float32Array(n),
-    expAvgSq: new Float32Array(n),
-    ...(o.amsgrad && { maxExpAvgSq: new Float32Array(n) }),
-  };
-  const step = (s.step as number) + 1;
-  s.step = step;
-  const m = s.expAvg as Float32Array;
-  const v = s.expAvgSq as Float32Array;
-  const vmax = o.amsgrad ? (s.maxExpAvgSq as Float32Array) : null;
-  const [beta1, beta2] = o.betas;
-  // Scalars as PyTorch computes them (float64) and passes them to float32 kernels.
-  const b1 = Math.fround(beta1);
-  const b2 = Math.fround(beta2);
-  const oneMinusB1 = Math.fround(1 - beta1);
-  const oneMinusB2 = Math.fround(1 - beta2);
-  const stepSize = Math.fround(o.lr / (1 - beta1 ** step));
-  const bc2Sqrt = Math.fround(Math.sqrt(1 - beta2 ** step));
-  const eps = Math.fround(o.eps);
-  const wd = Math.fround(o.weightDecay);
-  const decay = Math.fround(1 - o.lr * o.weightDecay);
+  const { beta1: b1, beta2: b2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay: wd, decay } = k;
+  const l2 = !k.decoupled && wd !== 0;
   for (let i = 0; i < n; i++) {
-    let g = o.maximize ? -grad[i]! : grad[i]!;
-    if (decoupled) param[i] = param[i]! * decay;
-    else if (o.weightDecay !== 0) g = Math.fround(g + wd * param[i]!);
-    m[i] = Math.fround(m[i]! * b1) + oneMinusB1 * g;
-    v[i] = Math.fround(v[i]! * b2) + oneMinusB2 * g * g;
+    let g = k.maximize ? -grad[i]! : grad[i]!;
+    if (k.decoupled) param[i] = param[i]! * decay;
+    else if (l2) g = Math.fround(g + wd * param[i]!);
+    m[i] = Math.fround(m[i]! * b1) + oneMinusBeta1 * g;
+    v[i] = Math.fround(v[i]! * b2) + oneMinusBeta2 * g * g;
     let second = v[i]!;
     if (vmax !== null) {
       if (!(vmax[i]! >= second)) vmax[i] = second;
@@ -110,7 +113,54 @@ function adamUpdate(o: ResolvedAdamOptions, decoupled: boolean, param: Float32Ar
     const denom = Math.fround(Math.fround(Math.fround(Math.sqrt(second)) / bc2Sqrt) + eps);
     param[i] = param[i]! - (stepSize * m[i]!) / denom;
   }
-  return s;
+}
+
+/** A parameter's state, created on its first step. */
+function adamState(o: ResolvedAdamOptions, n: number, state: ParamState | null): ParamState {
+  return state ?? {
+    step: 0,
+    expAvg: new Float32Array(n),
+    expAvgSq: new Float32Array(n),
+    ...(o.amsgrad && { maxExpAvgSq: new Float32Array(n) }),
+  };
+}
+
+/**
+ * One Adam / AdamW step over every parameter with a gradient: with a backend that has a fused
+ * `adamStep` (native), one call for all of them; otherwise {@link adamKernel} per parameter.
+ * Step counts are per parameter (a parameter without a gradient keeps its count).
+ */
+function adamStepAll(o: ResolvedAdamOptions, decoupled: boolean, items: { index: number; param: Float32Array; grad: Float32Array }[], states: (ParamState | null)[]): void {
+  if (items.length === 0) return;
+  const k = adamScalars(o, decoupled);
+  const [beta1, beta2] = o.betas;
+  const params = items.map(({ index, param, grad }) => {
+    const s = adamState(o, param.length, states[index]!);
+    states[index] = s;
+    const step = (s.step as number) + 1;
+    s.step = step;
+    return {
+      param, grad,
+      m: s.expAvg as Float32Array,
+      v: s.expAvgSq as Float32Array,
+      vmax: o.amsgrad ? (s.maxExpAvgSq as Float32Array) : null,
+      stepSize: Math.fround(o.lr / (1 - beta1 ** step)),
+      bc2Sqrt: Math.fround(Math.sqrt(1 - beta2 ** step)),
+    };
+  });
+  const backend = getBackend();
+  if (backend.adamStep && !useReferenceAdam) {
+    backend.adamStep({ ...k, params });
+    return;
+  }
+  for (const p of params) adamKernel(k, p.stepSize, p.bc2Sqrt, p.param, p.grad, p.m, p.v, p.vmax);
+}
+
+let useReferenceAdam = false;
+
+/** Runs Adam / AdamW with the reference kernel even where the backend has a fused one (tests compare the two). */
+export function useReferenceAdamKernel(value: boolean): void {
+  useReferenceAdam = value;
 }
 
 function adamKeys(o: ResolvedAdamOptions): { counters: string[]; buffers: string[] } {
@@ -144,7 +194,14 @@ export class Adam extends Optimizer<ResolvedAdamOptions> {
   }
 
   protected updateParam(param: Float32Array, grad: Float32Array, state: ParamState | null): ParamState {
-    return adamUpdate(this.options, false, param, grad, state);
+    const states = [state];
+    adamStepAll(this.options, false, [{ index: 0, param, grad }], states);
+    return states[0]!;
+  }
+
+  /** Updates every parameter with a gradient, in one fused call where the backend has one. */
+  override step(): void {
+    adamStepAll(this.options, false, this.withGradients(), this.state);
   }
 }
 
@@ -171,6 +228,13 @@ export class AdamW extends Optimizer<ResolvedAdamOptions> {
   }
 
   protected updateParam(param: Float32Array, grad: Float32Array, state: ParamState | null): ParamState {
-    return adamUpdate(this.options, true, param, grad, state);
+    const states = [state];
+    adamStepAll(this.options, true, [{ index: 0, param, grad }], states);
+    return states[0]!;
+  }
+
+  /** Updates every parameter with a gradient, in one fused call where the backend has one. */
+  override step(): void {
+    adamStepAll(this.options, true, this.withGradients(), this.state);
   }
 }

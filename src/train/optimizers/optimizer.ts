@@ -199,13 +199,20 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    * `.grad` is null are skipped and keep their state.
    */
   step(): void {
+    for (const { index, param, grad } of this.withGradients()) this.state[index] = this.updateParam(param, grad, this.state[index]!);
+  }
+
+  /** The parameters that have a gradient (checked to match their size), with their index. */
+  protected withGradients(): { index: number; param: Float32Array; grad: Float32Array }[] {
+    const out: { index: number; param: Float32Array; grad: Float32Array }[] = [];
     this.params.forEach((p, i) => {
       if (p.grad === null) return;
       if (p.grad.size !== p.size) {
         throw new ShapeError({ where: `${this.name}.step`, what: `gradient of parameter ${i}`, expected: p.shape, actual: p.grad.shape });
       }
-      this.state[i] = this.updateParam(p.data, p.grad.data, this.state[i]!);
+      out.push({ index: i, param: p.data, grad: p.grad.data });
     });
+    return out;
   }
 
   /** Sets every parameter's `.grad` to null (the next `backward()` starts from zero). */
