@@ -15,6 +15,8 @@ export { exportOnnx, exportOnnxModel, loadOnnx, parseOnnx, OnnxModel, supportedO
 export { exportSeq2SeqOnnx, exportSeq2SeqOnnxModels, type Seq2SeqOnnxExport, type Seq2SeqOnnxGraph, type Seq2SeqOnnxOptions } from './onnx/index.js';
 export { trainTask, type TrainOptions, type TrainOutcome, type TrainCallbacks } from './tasks/run.js';
 export { loadPredictor, saveModelDirectory, readModelConfig } from './tasks/model-dir.js';
-export type { Predictor, Evaluation, TaskDefinition } from './tasks/task.js';
+export type { Predictor, Evaluation, TaskDefinition, DataOptions } from './tasks/task.js';
+export { evaluateModel, type EvaluateOutcome } from './tasks/evaluate.js';
+export * as baselines from './baselines/index.js';
 export { TASKS, TASK_NAMES, type TaskName } from './tasks/registry.js';
 export { exportTaskModel, exportModelDirectory, exportSeq2SeqModelDirectory, type TaskOnnxExport, type ModelDirectoryExport } from './tasks/export-onnx.js';

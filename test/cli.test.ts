@@ -30,9 +30,11 @@ describe('recurrent train (CLI)', () => {
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
-    const result = JSON.parse(lines[0]!) as { task: string; metrics: { accuracy: number }; baseline: { accuracy: number } };
+    const result = JSON.parse(lines[0]!) as { task: string; metrics: { accuracy: number }; baseline: { accuracy: number }; reference: { metrics: { accuracy: number } } };
     assert.equal(result.task, 'classify');
-    assert.ok(result.metrics.accuracy > result.baseline.accuracy, JSON.stringify(result));
+    // One short epoch beats the majority class (the reference); the classical baseline (naive Bayes) is reported beside it.
+    assert.ok(result.metrics.accuracy > result.reference.metrics.accuracy, JSON.stringify(result));
+    assert.ok(result.baseline.accuracy > 0 && result.baseline.accuracy <= 1);
     for (const file of ['config.json', 'weights.safetensors', 'report.html', 'metrics.json', 'checkpoint/latest.json']) assert.ok(existsSync(join(out, file)), file);
     const report = readFileSync(join(out, 'report.html'), 'utf8');
     assert.match(report, /<svg/);

@@ -2,11 +2,13 @@
 /** The `recurrent` command. Every subcommand is a thin shell over library functions. */
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import '../backend/reference/index.js';
 import '../backend/wasm/index.js';
 import '../backend/native/index.js';
 import { getBackend } from '../backend/backend.js';
 import { RecurrentError } from '../errors.js';
+import { registerEvaluate } from './evaluate-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerExport } from './export-command.js';
 import { registerImport } from './import-command.js';
@@ -25,11 +27,18 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+// Baseline machine code (Sparkplug) at a function's first call: a command runs most code a few
+// times only (`predict MODEL.onnx --repeat 10`), and interpreted, the JavaScript around the kernels
+// took longer than the kernels at batch 1. Changes no result, only which tier runs first. Set here,
+// by the program, because a library must not change its host process's flags.
+setFlagsFromString('--always-sparkplug');
+
 const program = new Command('recurrent')
   .description('recurrent neural networks (RNN, LSTM, GRU): train, predict, and see the shapes')
   .version(`${packageVersion()} (backend: ${getBackend().name})`, '-V, --version');
 registerTrain(program);
 registerPredict(program);
+registerEvaluate(program);
 registerExport(program);
 registerImport(program);
 registerExplain(program);

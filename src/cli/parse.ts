@@ -23,3 +23,10 @@ export function choice<T extends string>(name: string, allowed: readonly T[]): (
     return value as T;
   };
 }
+
+/** A comma-separated list of non-empty names (trimmed). */
+export function list(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new InvalidArgumentError(`expected names separated by commas, got '${value}'`);
+  return items;
+}

@@ -15,6 +15,17 @@ export interface Progress {
 
 const fmt = (v: number | null) => (v === null ? '-' : v.toFixed(4));
 
+/** `4m05s` */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** `epoch 3/8`, or for a budgeted run (no epoch count) `round 3`. */
+const epochOf = (epoch: number, epochs: number) => (epochs > 0 ? `epoch ${epoch}/${epochs}` : `round ${epoch}`);
+/** `  left 4m05s` when a budget is running. */
+const leftOf = (info: { secondsLeft?: number }) => (info.secondsLeft !== undefined ? `  left ${formatDuration(info.secondsLeft)}` : '');
+
 export interface ProgressOptions {
   /** Where lines go (default: stderr). */
   write?: (line: string) => void;
@@ -45,35 +56,41 @@ export function createProgress(mode: 'tty' | 'plain' | 'silent', options: Progre
         if (t - lastLine < interval || info.step >= info.stepsPerEpoch) return;
         lastLine = t;
         const eta = ((t - epochStarted) / (info.step - 1)) * (info.stepsPerEpoch - info.step) / 1000; // timed from the end of step 1
-        write(`epoch ${info.epoch}/${epochs}  step ${info.step}/${info.stepsPerEpoch}  loss ${fmt(info.meanLoss)}  ETA ${eta.toFixed(0)}s`);
+        write(`${epochOf(info.epoch, epochs)}  step ${info.step}/${info.stepsPerEpoch}  loss ${fmt(info.meanLoss)}  ${info.secondsLeft !== undefined ? `lr ${info.lr.toPrecision(3)}${leftOf(info)}` : `ETA ${eta.toFixed(0)}s`}`);
       },
       epoch(info) {
-        write(`epoch ${info.epoch}/${epochs}  train loss ${fmt(info.trainLoss)}  validation ${fmt(info.validation)}${info.improved ? ' *' : ''}  lr ${info.lr.toPrecision(3)}  ${info.seconds.toFixed(1)}s`);
+        write(`${epochOf(info.epoch, epochs)}  train loss ${fmt(info.trainLoss)}  validation ${fmt(info.validation)}${info.improved ? ' *' : ''}  lr ${info.lr.toPrecision(3)}  ${info.seconds.toFixed(1)}s${leftOf(info)}`);
       },
       stop() {},
     };
   }
-  const bar = new cliProgress.SingleBar({
-    format: 'epoch {epoch}/{epochs} |{bar}| {value}/{total} steps  loss {loss}  ETA {eta_formatted}',
+  // A budgeted run (epochs 0) shows the time left of the budget instead of the epoch's ETA.
+  const makeBar = (budgeted: boolean) => new cliProgress.SingleBar({
+    format: `{epoch} |{bar}| {value}/{total} steps  loss {loss}  ${budgeted ? 'left {left}' : 'ETA {eta_formatted}'}`,
     hideCursor: true,
     clearOnComplete: true,
     stream: process.stderr,
   }, cliProgress.Presets.shades_classic);
+  let bar = makeBar(false);
   let epochs = 0;
   let running = false;
   return {
-    start(total) { epochs = total; },
+    start(total) {
+      epochs = total;
+      bar = makeBar(total === 0);
+    },
     step(info) {
+      const payload = { epoch: epochOf(info.epoch, epochs), loss: fmt(info.meanLoss), left: formatDuration(info.secondsLeft ?? 0) };
       if (!running) {
-        bar.start(info.stepsPerEpoch, 0, { epoch: info.epoch, epochs, loss: fmt(info.meanLoss) });
+        bar.start(info.stepsPerEpoch, 0, payload);
         running = true;
       }
-      bar.update(info.step, { epoch: info.epoch, epochs, loss: fmt(info.meanLoss) });
+      bar.update(info.step, payload);
     },
     epoch(info) {
       if (running) bar.stop();
       running = false;
-      write(`epoch ${info.epoch}/${epochs}  train loss ${fmt(info.trainLoss)}  validation ${fmt(info.validation)}${info.improved ? ' *' : ''}  lr ${info.lr.toPrecision(3)}  ${info.seconds.toFixed(1)}s`);
+      write(`${epochOf(info.epoch, epochs)}  train loss ${fmt(info.trainLoss)}  validation ${fmt(info.validation)}${info.improved ? ' *' : ''}  lr ${info.lr.toPrecision(3)}  ${info.seconds.toFixed(1)}s${leftOf(info)}`);
     },
     stop() {
       if (running) bar.stop();

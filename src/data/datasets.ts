@@ -101,6 +101,25 @@ export function loadLanguageId(): LanguageIdDataset {
   return { examples, labels: [...info.labels] };
 }
 
+/**
+ * The most frequent words of each of the 8 languages (data/language-id/common.tsv, about 5,000
+ * a language from frequency-ranked lists; each word labelled with the language where it ranks
+ * best). The default classify demo trains on these with the dictionary words of loadLanguageId.
+ */
+export function loadCommonWords(): ClassifyExample[] {
+  const { path, text } = readData('language-id/common.tsv');
+  return parseUserData(text, 'classify', { format: 'tsv', file: path });
+}
+
+/**
+ * Everyday words held out from every training set (data/language-id/everyday.tsv: 20 a language,
+ * written by hand: greetings, family, home, weather, ...): the demo's check on words people type.
+ */
+export function loadEverydayWords(): ClassifyExample[] {
+  const { path, text } = readData('language-id/everyday.tsv');
+  return parseUserData(text, 'classify', { format: 'tsv', file: path });
+}
+
 /** A diacritic-restoration example: `tags[i]` is the mark to put on character `i` of `input`. */
 export interface DiacriticsExample extends TagExample {
   /** The word with its diacritics: `applyDiacriticTags(input, tags)`. */

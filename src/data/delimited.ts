@@ -8,6 +8,7 @@
  * Every problem is a DataError naming the file and the line.
  */
 import { DataError } from '../errors.js';
+import { looksLikeHeader } from './sniff.js';
 
 /** The text formats of data files. */
 export type DataFormat = 'csv' | 'tsv' | 'jsonl';
@@ -27,6 +28,17 @@ export interface DataTable {
 
 const EXTENSIONS: Record<string, DataFormat> = { csv: 'csv', tsv: 'tsv', tab: 'tsv', jsonl: 'jsonl', ndjson: 'jsonl' };
 
+/** The extension of a file name, lower-case, without the dot; undefined when it has none. */
+export function extensionOf(file: string): string | undefined {
+  return /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
+}
+
+/** The format its extension names, or undefined when the extension does not say (then the content is sniffed). */
+export function knownExtension(file: string): DataFormat | undefined {
+  const ext = extensionOf(file);
+  return ext === undefined ? undefined : EXTENSIONS[ext];
+}
+
 /** The format named by `explicit`, else by the file's extension (.csv, .tsv/.tab, .jsonl/.ndjson). */
 export function formatOf(file: string, explicit?: DataFormat | string): DataFormat {
   if (explicit !== undefined) {
@@ -43,7 +55,7 @@ export function formatOf(file: string, explicit?: DataFormat | string): DataForm
 }
 
 /** Raw CSV/TSV records: fields and the line each record starts on. Blank lines are skipped. */
-export function parseDelimited(text: string, delimiter: ',' | '\t', file: string): { line: number; fields: string[] }[] {
+export function parseDelimited(text: string, delimiter: string, file: string, quotes = true): { line: number; fields: string[] }[] {
   const src = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
   const n = src.length;
   const records: { line: number; fields: string[] }[] = [];
@@ -55,7 +67,7 @@ export function parseDelimited(text: string, delimiter: ',' | '\t', file: string
     let sawQuote = false;
     for (;;) {
       let field: string;
-      if (src[i] === '"') {
+      if (quotes && src[i] === '"') {
         sawQuote = true;
         const opened = line;
         i++;
@@ -104,47 +116,102 @@ export function parseDelimited(text: string, delimiter: ',' | '\t', file: string
   return records;
 }
 
+/** How to read a delimited file's columns (all optional: by default everything is detected). */
+export interface TableOptions {
+  /** The delimiter; by default `,` for csv and a tab for tsv. */
+  delimiter?: string;
+  /** Interpret RFC 4180 quotes (default true). */
+  quotes?: boolean;
+  /** Whether the first row is a header; detected when undefined (see sniff.ts). */
+  header?: boolean;
+  /**
+   * The file's columns to use for the task's `required` roles, in order: header names, or 1-based
+   * positions (`'2'`). Without it, roles are found by name in a header, or by position without one.
+   */
+  columns?: readonly string[];
+  /** Further column names the task reads when present (e.g. forecast's `date`): they mark a header. */
+  optional?: readonly string[];
+  /** Receives one-line notices (columns taken by position, ...). */
+  onNotice?: (message: string) => void;
+}
+
 /**
- * Parses a whole file into a table. CSV/TSV need a header row of column names (trimmed;
- * duplicates are an error); every later record must have as many fields. `required` columns
- * must exist (in the header, or as keys of every JSONL object).
+ * Parses a whole file into a table keyed by column name. CSV/TSV: the first row is a header when
+ * `options.header` says so or when it looks like one (a known column name, or the types of the
+ * columns: see sniff.ts); header names are trimmed and may not repeat. Without a header, the
+ * columns are named by position (`'1'`, `'2'`, ...) and the `required` roles are taken by position
+ * too (a notice says so); extra columns are kept under their positions. `options.columns` maps the
+ * roles to columns explicitly. In the result, each role is a key of every record's values.
  */
-export function parseTable(text: string, format: DataFormat, file: string, required: readonly string[]): DataTable {
+export function parseTable(text: string, format: DataFormat, file: string, required: readonly string[], options: TableOptions = {}): DataTable {
   if (text.replace(/^\uFEFF/, '').trim() === '') {
     throw new DataError(file, null, `the file is empty; expected ${format === 'jsonl' ? `one JSON object per line with the keys ${list(required)}` : `a header row naming the columns ${list(required)}, then one row per example`}`);
   }
-  return format === 'jsonl' ? parseJsonl(text, file, required) : parseWithHeader(text, format === 'csv' ? ',' : '\t', file, required);
+  if (format === 'jsonl') return parseJsonl(text, file, required, options.columns);
+  const delimiter = options.delimiter ?? (format === 'csv' ? ',' : '\t');
+  return parseDelimitedTable(parseDelimited(text, delimiter, file, options.quotes ?? true), delimiter, file, required, options);
 }
 
 const list = (names: readonly string[]): string => names.map((c) => `'${c}'`).join(', ');
 
-function parseWithHeader(text: string, delimiter: ',' | '\t', file: string, required: readonly string[]): DataTable {
-  const rows = parseDelimited(text, delimiter, file);
+function parseDelimitedTable(rows: { line: number; fields: string[] }[], delimiter: string, file: string, required: readonly string[], options: TableOptions): DataTable {
+  const known = [...required, ...(options.optional ?? []), ...(options.columns ?? []).filter((c) => !/^\d+$/.test(c))];
+  const hasHeader = options.header ?? looksLikeHeader(rows.map((r) => r.fields), known);
   const header = rows[0]!;
-  const columns = header.fields.map((c) => c.trim());
-  const seen = new Set<string>();
-  for (const c of columns) {
-    if (seen.has(c)) throw new DataError(file, header.line, `the header names column '${c}' twice`);
-    seen.add(c);
-  }
-  for (const c of required) {
-    if (!seen.has(c)) {
-      throw new DataError(file, header.line, `missing column '${c}': the header row has ${list(columns)}, expected ${list(required)}${columns.length === 1 && delimiter === '\t' && columns[0]!.includes(',') ? ' (this looks like CSV: name the file .csv)' : ''}`);
+  const width = header.fields.length;
+  const columns = hasHeader ? header.fields.map((c) => c.trim()) : header.fields.map((_, k) => String(k + 1));
+  if (hasHeader) {
+    const seen = new Set<string>();
+    for (const c of columns) {
+      if (seen.has(c)) throw new DataError(file, header.line, `the header names column '${c}' twice`);
+      seen.add(c);
     }
   }
-  if (rows.length === 1) throw new DataError(file, null, `has a header row (line ${header.line}) but no data rows`);
-  const records = rows.slice(1).map(({ line, fields }) => {
-    if (fields.length !== columns.length) {
-      throw new DataError(file, line, `has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${columns.length} (columns ${list(columns)})${delimiter === ',' && fields.length > columns.length ? '; quote a field that contains commas' : ''}`);
+  // role -> column index
+  const roleColumn = new Map<string, number>();
+  const explicit = options.columns;
+  if (explicit !== undefined) {
+    if (explicit.length !== required.length) {
+      throw new DataError(file, null, `--columns names ${explicit.length} column${explicit.length === 1 ? '' : 's'} (${list(explicit)}), expected ${required.length}: the columns for ${list(required)}, in that order`);
+    }
+    explicit.forEach((name, k) => {
+      const index = /^\d+$/.test(name) ? Number(name) - 1 : columns.indexOf(name);
+      if (index < 0 || index >= width) {
+        throw new DataError(file, hasHeader ? header.line : null, `--columns: no column '${name}' (the file has ${hasHeader ? list(columns) : `${width} columns without a header: give positions 1..${width}`})`);
+      }
+      roleColumn.set(required[k]!, index);
+    });
+  } else if (hasHeader) {
+    for (const c of required) {
+      const index = columns.indexOf(c);
+      if (index < 0) {
+        throw new DataError(file, header.line, `missing column '${c}': the header row has ${list(columns)}, expected ${list(required)}${columns.length === 1 && delimiter === '\t' && columns[0]!.includes(',') ? ' (this looks like CSV: name the file .csv)' : ''}; or choose the columns with --columns`);
+      }
+      roleColumn.set(c, index);
+    }
+  } else {
+    if (width < required.length) {
+      throw new DataError(file, header.line, `has ${width} column${width === 1 ? '' : 's'} and no header row; expected ${required.length} (${list(required)})${delimiter === '\t' && header.fields[0]!.includes(',') ? ' (this looks like CSV: name the file .csv)' : ''}`);
+    }
+    required.forEach((c, k) => roleColumn.set(c, k));
+    const extra = width - required.length;
+    options.onNotice?.(`${file}: no header row found: taking ${required.map((c, k) => `column ${k + 1} as ${c}`).join(', ')}${extra > 0 ? ` (${extra} more column${extra === 1 ? '' : 's'} ignored)` : ''}; use --columns or a header row to choose`);
+  }
+  const body = hasHeader ? rows.slice(1) : rows;
+  if (body.length === 0) throw new DataError(file, null, `has a header row (line ${header.line}) but no data rows`);
+  const records = body.map(({ line, fields }) => {
+    if (fields.length !== width) {
+      throw new DataError(file, line, `has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${width} (${hasHeader ? `columns ${list(columns)}` : `as line ${header.line}`})${delimiter === ',' && fields.length > width ? '; quote a field that contains commas' : ''}`);
     }
     const values: Record<string, unknown> = {};
     columns.forEach((c, k) => (values[c] = fields[k]));
+    for (const [role, k] of roleColumn) values[role] = fields[k];
     return { line, values };
   });
   return { columns, records };
 }
 
-function parseJsonl(text: string, file: string, required: readonly string[]): DataTable {
+function parseJsonl(text: string, file: string, required: readonly string[], rename?: readonly string[]): DataTable {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const records: DataRecord[] = [];
   const columns = new Set<string>();
@@ -160,7 +227,10 @@ function parseJsonl(text: string, file: string, required: readonly string[]): Da
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new DataError(file, line, `expected a JSON object with the keys ${list(required)}, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
     }
-    const values = value as Record<string, unknown>;
+    const values = { ...(value as Record<string, unknown>) };
+    rename?.forEach((key, k) => {
+      if (key in values) values[required[k]!] = values[key];
+    });
     for (const c of required) {
       if (!(c in values)) throw new DataError(file, line, `missing key '${c}': the object has ${list(Object.keys(values))}, expected ${list(required)}`);
     }

@@ -4,10 +4,15 @@
  */
 export * from './browser.js';
 export {
-  loadLanguageId, loadDiacritics, loadG2P, loadCO2, dataDirectory, datasetManifest, DATASET_NAMES, DATASET_TASKS,
+  loadLanguageId, loadCommonWords, loadEverydayWords, loadDiacritics, loadG2P, loadCO2, dataDirectory, datasetManifest, DATASET_NAMES, DATASET_TASKS,
   type DatasetName, type DatasetManifest, type LanguageIdDataset, type DiacriticsExample, type G2PExample, type DatedSeries,
 } from './datasets.js';
 export {
-  loadUserData, parseUserData, TASK_COLUMNS,
+  loadUserData, parseUserData, readOwnData, parseOwnData, TASK_COLUMNS, type OwnData, type ResolvedTokens,
   type TaskKind, type ClassifyExample, type TagExample, type Seq2SeqExample, type UserData, type UserDataOptions, type ParseUserDataOptions,
 } from './user-data.js';
+export { type TableOptions } from './delimited.js';
+export { sniffFormat, looksLikeHeader, type SniffedFormat } from './sniff.js';
+export { tokenize, joinTokens, chooseTokens, TOKEN_MODES, type TokenMode, type Tokens } from './tokens.js';
+export { featureStats, standardize, type FeatureStats, type NumericExample, type NumericData } from './numeric.js';
+export { parseSplit, checkSplits, DEFAULT_SPLIT, type SplitShares } from './checks.js';

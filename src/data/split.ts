@@ -8,6 +8,8 @@ import { Generator } from '../tensor/random.js';
 export interface TimeSeries {
   dates: string[] | null;
   values: number[];
+  /** Other numeric columns of a user's file (same length), only when it has some: a forecast's covariates. */
+  covariates?: Record<string, number[]>;
 }
 
 export interface SplitOptions {

@@ -15,8 +15,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
-import { type DataFormat, type DataRecord, formatOf, parseTable } from './delimited.js';
+import { type DataFormat, type DataRecord, type DataTable, formatOf, knownExtension, extensionOf, parseTable, type TableOptions } from './delimited.js';
+import { isNumericTable, numericExamples, type NumericData } from './numeric.js';
+import { isDecimal, SNIFFED_DELIMITERS, type SniffedFormat, sniffFormat } from './sniff.js';
 import type { TimeSeries } from './split.js';
+import { chooseTokens, type TokenMode, type Tokens, tokenize } from './tokens.js';
 
 /** The four kinds of task, one per architecture of the training CLI. */
 export type TaskKind = 'classify' | 'tag' | 'seq2seq' | 'forecast';
@@ -50,8 +53,18 @@ export interface UserData {
 }
 
 export interface UserDataOptions {
-  /** The format; by default from the file's extension. */
+  /** The format; by default from the file's extension, or sniffed from the content when the extension does not say. */
   format?: DataFormat;
+  /** Whether a CSV/TSV file has a header row; detected when undefined. */
+  header?: boolean;
+  /** The file's columns for the task's columns (TASK_COLUMNS order): header names or 1-based positions. */
+  columns?: readonly string[];
+  /** Tokenisation of the text columns: classify `text` and tag `input` (input), seq2seq `source` and `target`. Default auto. */
+  tokens?: { input?: TokenMode; source?: TokenMode; target?: TokenMode };
+  /** Forecast: the column to forecast (default `value`, or the only numeric column). */
+  target?: string;
+  /** Receives one-line notices (columns taken by position, token choices). */
+  onNotice?: (message: string) => void;
 }
 
 export interface ParseUserDataOptions extends UserDataOptions {
@@ -67,65 +80,188 @@ export const TASK_COLUMNS: Readonly<Record<TaskKind, readonly string[]>> = Objec
   forecast: ['value'],
 });
 
+/** How the text columns were tokenised (saved in the model directory so that predict does the same). */
+export interface ResolvedTokens {
+  input?: Tokens;
+  source?: Tokens;
+  target?: Tokens;
+}
+
+/** A user's file for a task, read: text examples or numeric sequences, and the decisions taken. */
+export interface OwnData<K extends TaskKind> {
+  /** Text examples (classify, tag, seq2seq), or the series (forecast); for numeric files, empty. */
+  examples: UserData[K];
+  /** classify/tag: numeric feature sequences, when the file holds them (then `examples` is empty). */
+  numeric: NumericData | null;
+  tokens: ResolvedTokens;
+  notices: string[];
+}
+
 /** Reads and checks a user's data file for a task. */
 export function loadUserData<K extends TaskKind>(file: string, task: K, options: UserDataOptions = {}): UserData[K] {
-  const format = formatOf(file, options.format);
+  return readOwnData(file, task, options).examples;
+}
+
+/** Reads a user's file for a task with everything that was decided on the way (see OwnData). */
+export function readOwnData<K extends TaskKind>(file: string, task: K, options: UserDataOptions = {}): OwnData<K> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (options.format !== undefined) formatOf(file, options.format);
     throw new DataError(file, null, `cannot read the file: ${(e as Error).message}`);
   }
-  return parseUserData(text, task, { format, file });
+  return parseOwnData(text, task, { ...options, file });
 }
 
 /** Parses the text of a data file for a task (what {@link loadUserData} does after reading). */
 export function parseUserData<K extends TaskKind>(text: string, task: K, options: ParseUserDataOptions = {}): UserData[K] {
-  const file = options.file ?? '<input>';
-  const format = options.format ?? formatOf(file);
-  const parse = PARSERS[task] as (text: string, format: DataFormat, file: string) => UserData[K];
-  if (!parse) throw new DataError(file, null, `unknown task '${String(task)}', expected ${Object.keys(PARSERS).join(', ')}`);
-  return parse(text, format, file);
+  return parseOwnData(text, task, options).examples;
 }
 
-const PARSERS: { [K in TaskKind]: (text: string, format: DataFormat, file: string) => UserData[K] } = {
-  classify(text, format, file) {
-    return parseTable(text, format, file, TASK_COLUMNS.classify).records.map((r) => ({
+/** Parses the text of a data file for a task, with the decisions taken (see OwnData). */
+export function parseOwnData<K extends TaskKind>(text: string, task: K, options: ParseUserDataOptions = {}): OwnData<K> {
+  const file = options.file ?? '<input>';
+  const parse = PARSERS[task] as unknown as Parser<K>;
+  if (!parse) throw new DataError(file, null, `unknown task '${String(task)}', expected ${Object.keys(PARSERS).join(', ')}`);
+  const notices: string[] = [];
+  const notice = (m: string) => {
+    notices.push(m);
+    options.onNotice?.(m);
+  };
+  const table = readTable(text, task, file, options, notice);
+  const result = parse(table, file, options, notice);
+  return { ...result, notices };
+}
+
+function readTable(text: string, task: TaskKind, file: string, options: ParseUserDataOptions, notice: (m: string) => void): DataTable {
+  const required = TASK_COLUMNS[task];
+  const extension = knownExtension(file);
+  const base: TableOptions = {
+    ...(options.header !== undefined && { header: options.header }),
+    ...(options.columns !== undefined && { columns: options.columns }),
+    optional: task === 'forecast' ? ['date', 'value', ...(options.target ? [options.target] : [])] : ['id', 'step', 'sequence', 'tag'],
+    onNotice: notice,
+  };
+  if (options.format !== undefined || extension !== undefined) {
+    const format = formatOf(file, options.format);
+    if (format === 'jsonl') return parseTable(text, 'jsonl', file, jsonlKeys(text, task), base);
+    return parseTable(text, format, file, task === 'forecast' || looksNumericLong(text) ? [] : required, base);
+  }
+  if (text.replace(/^\uFEFF/, '').trim() === '') throw new DataError(file, null, `the file is empty`);
+  let sniffed: SniffedFormat;
+  try {
+    sniffed = sniffFormat(text, file);
+  } catch {
+    throw new DataError(file, null, `cannot tell the format from the extension${extensionOf(file) ? ` '.${extensionOf(file)}'` : ''}: name the file .csv, .tsv or .jsonl, or give the format explicitly`);
+  }
+  if (sniffed.format !== 'jsonl' && task !== 'forecast' && !SNIFFED_DELIMITERS.some((d) => text.includes(d))) {
+    throw new DataError(file, null, `cannot tell the format from the extension${extensionOf(file) ? ` '.${extensionOf(file)}'` : ''} nor from the content (no tab, comma, semicolon or bar separates columns): name the file .csv, .tsv or .jsonl, or give the format explicitly`);
+  }
+  if (sniffed.format === 'jsonl') return parseTable(text, 'jsonl', file, jsonlKeys(text, task), base);
+  const name = sniffed.delimiter === '\t' ? 'tab' : JSON.stringify(sniffed.delimiter);
+  notice(`${file}: read as ${name}-separated (from its content)`);
+  return parseTable(text, sniffed.format, file, task === 'forecast' || looksNumericLong(text) ? [] : required, { ...base, delimiter: sniffed.delimiter, quotes: sniffed.delimiter !== '\t' });
+}
+
+/** The keys a JSONL file must have: the task's, or `sequence` and the label/tags for numeric sequences. */
+function jsonlKeys(text: string, task: TaskKind): readonly string[] {
+  const first = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  if ((task === 'classify' || task === 'tag') && /^\s*\{.*"sequence"\s*:/.test(first)) return ['sequence', task === 'classify' ? 'label' : 'tags'];
+  return TASK_COLUMNS[task];
+}
+
+/** A long-format numeric file starts with a header naming `id` and `step`. */
+function looksNumericLong(text: string): boolean {
+  const first = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0]!.toLowerCase().split(/[\t,;|]/).map((c) => c.trim());
+  return first.includes('id') && first.includes('step');
+}
+
+type Parser<K extends TaskKind> = (table: DataTable, file: string, options: ParseUserDataOptions, notice: (m: string) => void) => Omit<OwnData<K>, 'notices'>;
+
+function tokenNotice(notice: (m: string) => void, column: string, flag: string, mode: TokenMode | undefined, chosen: Tokens): void {
+  notice(`${column}: read as ${chosen === 'chars' ? 'characters' : 'words'}${mode === undefined || mode === 'auto' ? ` (auto: ${chosen === 'chars' ? 'no value contains a space' : 'values contain spaces'}; ${flag} to choose)` : ''}`);
+}
+
+const PARSERS: { [K in TaskKind]: Parser<K> } = {
+  classify(table, file, options, notice) {
+    if (isNumericTable(table)) return { examples: [], numeric: numericExamples(table, 'label', file), tokens: {} };
+    const examples = table.records.map((r) => ({
       text: nonEmpty(r, 'text', stringField(r, 'text', file), file),
       label: nonEmpty(r, 'label', scalarField(r, 'label', file).trim(), file),
     }));
+    const input = chooseTokens(examples.map((e) => e.text), options.tokens?.input ?? 'auto');
+    tokenNotice(notice, 'text', '--input-tokens', options.tokens?.input, input);
+    return { examples, numeric: null, tokens: { input } };
   },
-  tag(text, format, file) {
-    return parseTable(text, format, file, TASK_COLUMNS.tag).records.map((r) => {
-      const input = nonEmpty(r, 'input', stringField(r, 'input', file), file);
-      const tags = tokensField(r, 'tags', file);
-      const chars = Array.from(input).length;
-      if (tags.length !== chars) {
-        throw new DataError(file, r.line, `'input' has ${chars} character${chars === 1 ? '' : 's'} but 'tags' has ${tags.length} tag${tags.length === 1 ? '' : 's'}; expected one tag per character`);
+  tag(table, file, options, notice) {
+    if (isNumericTable(table)) return { examples: [], numeric: numericExamples(table, 'tags', file), tokens: {} };
+    const rows = table.records.map((r) => ({ r, input: nonEmpty(r, 'input', stringField(r, 'input', file), file), tags: tokensField(r, 'tags', file) }));
+    const mode = options.tokens?.input ?? 'auto';
+    // auto: characters when every row has one tag per character, else words.
+    const perWord = rows.every((x) => tokenize(x.input, 'words').length === x.tags.length) && rows.some((x) => Array.from(x.input).length !== x.tags.length);
+    const input: Tokens = mode !== 'auto' ? chooseTokens([], mode) : perWord ? 'words' : 'chars';
+    for (const { r, input: text, tags } of rows) {
+      const count = tokenize(text, input).length;
+      if (tags.length !== count) {
+        const unit = input === 'chars' ? 'character' : 'word';
+        throw new DataError(file, r.line, `'input' has ${count} ${unit}${count === 1 ? '' : 's'} but 'tags' has ${tags.length} tag${tags.length === 1 ? '' : 's'}; expected one tag per ${unit}`);
       }
-      return { input, tags };
-    });
+    }
+    if (input === 'words' || options.tokens?.input !== undefined) tokenNotice(notice, 'input', '--input-tokens', options.tokens?.input, input);
+    return { examples: rows.map(({ input: i, tags }) => ({ input: i, tags })), numeric: null, tokens: { input } };
   },
-  seq2seq(text, format, file) {
-    return parseTable(text, format, file, TASK_COLUMNS.seq2seq).records.map((r) => ({
-      source: nonEmpty(r, 'source', stringField(r, 'source', file), file),
-      target: tokensField(r, 'target', file),
+  seq2seq(table, file, options, notice) {
+    const raw = table.records.map((r) => ({ r, source: nonEmpty(r, 'source', stringField(r, 'source', file), file), target: r.values['target'] }));
+    const source = chooseTokens(raw.map((x) => x.source), options.tokens?.source ?? 'auto');
+    const target = chooseTokens(raw.flatMap((x) => (typeof x.target === 'string' ? [x.target] : [])), options.tokens?.target ?? 'auto');
+    tokenNotice(notice, 'source', '--source-tokens', options.tokens?.source, source);
+    tokenNotice(notice, 'target', '--target-tokens', options.tokens?.target, target);
+    const examples = raw.map(({ r, source: s, target: t }) => ({
+      source: s,
+      target: typeof t === 'string' && target === 'chars' ? charTokens(r, t, file) : tokensField(r, 'target', file),
     }));
+    return { examples, numeric: null, tokens: { source, target } };
   },
-  forecast(text, format, file) {
-    const table = parseTable(text, format, file, TASK_COLUMNS.forecast);
+  forecast(table, file, options, notice) {
     const hasDates = table.columns.includes('date');
+    const numericColumns = table.columns.filter((c) => c !== 'date' && table.records.every((r) => isNumberValue(r.values[c])));
+    let target = options.target;
+    if (target === undefined) {
+      if (table.columns.includes('value') || numericColumns.length === 0) target = 'value';
+      else if (numericColumns.length === 1) target = numericColumns[0]!;
+      else throw new DataError(file, null, `missing column 'value': the file has the numeric columns ${numericColumns.map((c) => `'${c}'`).join(', ')}; choose the one to forecast with --target`);
+    }
+    if (!table.columns.includes(target)) {
+      throw new DataError(file, 1, `missing column '${target}': the file has ${table.columns.map((c) => `'${c}'`).join(', ')}${options.target ? '' : '; choose the one to forecast with --target'}`);
+    }
     const dates: string[] = [];
     const values = table.records.map((r) => {
       if (hasDates) {
         if (!('date' in r.values)) throw new DataError(file, r.line, `missing key 'date' (other lines have one)`);
         dates.push(nonEmpty(r, 'date', scalarField(r, 'date', file).trim(), file));
       }
-      return numberField(r, 'value', file);
+      return numberField(r, target, file);
     });
-    return { dates: hasDates ? dates : null, values };
+    const covariateNames = numericColumns.filter((c) => c !== target);
+    const series: TimeSeries = { dates: hasDates ? dates : null, values };
+    if (covariateNames.length > 0) {
+      series.covariates = Object.fromEntries(covariateNames.map((c) => [c, table.records.map((r) => numberField(r, c, file))]));
+      notice(`forecast: target '${target}', covariates ${covariateNames.map((c) => `'${c}'`).join(', ')}`);
+    }
+    return { examples: series, numeric: null, tokens: {} };
   },
 };
+
+function charTokens(r: DataRecord, value: string, file: string): string[] {
+  const tokens = Array.from(value.trim());
+  if (tokens.length === 0) throw new DataError(file, r.line, `'target' is empty`);
+  return tokens;
+}
+
+function isNumberValue(v: unknown): boolean {
+  return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && isDecimal(v));
+}
 
 function describe(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
@@ -170,13 +306,10 @@ function tokensField(r: DataRecord, column: string, file: string): string[] {
   return tokens;
 }
 
-/** A decimal number such as `315.7`, `-2`, `.5` or `1e-3` (no hex, no `NaN`/`Infinity`). */
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
 function numberField(r: DataRecord, column: string, file: string): number {
   const v = r.values[column];
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && DECIMAL.test(v.trim())) {
+  if (typeof v === 'string' && isDecimal(v)) {
     const x = Number(v.trim());
     if (Number.isFinite(x)) return x;
   }

@@ -16,7 +16,6 @@
  * Supported operators: see `supportedOperators()`; the recurrent ones in ops/recurrent.ts.
  */
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { FormatError, RecurrentError, ShapeError, ValueError } from '../errors.js';
 import type { NpyArray } from '../io/npy.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -35,25 +34,6 @@ const OPS: Record<string, OpImpl> = { ...elementwiseOps, ...linalgOps, ...layout
 /** Names of the operators this runtime implements (default ONNX domain). */
 export function supportedOperators(): string[] {
   return Object.keys(OPS).sort();
-}
-
-let baselineCodeAsked = false;
-
-/**
- * Asks V8 to compile each function to baseline machine code (Sparkplug) when it is first
- * compiled, instead of interpreting it until it has run many times. A model is often run a few
- * times per process (`recurrent predict --repeat 10`): interpreted, the JavaScript around the
- * kernels took about twice as long as the kernels themselves. The flag changes no result, only
- * which tier runs first; it is process-wide and set once, when the first model loads.
- */
-function askForBaselineCode(): void {
-  if (baselineCodeAsked) return;
-  baselineCodeAsked = true;
-  try {
-    setFlagsFromString('--always-sparkplug');
-  } catch {
-    // a runtime without the flag runs as before
-  }
 }
 
 /** Oldest default-domain opset accepted (RNN/LSTM/GRU took their current form in opset 7). */
@@ -135,7 +115,6 @@ export class OnnxModel {
   private constantBuffers: Set<ArrayBufferLike> | null = null;
 
   constructor(model: ModelProto, file: string) {
-    askForBaselineCode();
     this.file = file;
     const graph = model.graph;
     if (!graph) throw new FormatError(file, 'the model has no graph');

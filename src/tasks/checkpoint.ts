@@ -27,6 +27,8 @@ export interface CheckpointState {
   /** Generator states by role ('model', 'shuffle'). */
   generators: Record<string, number[]>;
   fit: Omit<FitState, 'bestWeights' | 'best'> & { best: number | string };
+  /** A budgeted run: the seconds spent and where its batch stream stands. */
+  budget?: unknown;
 }
 
 export interface Checkpoint {

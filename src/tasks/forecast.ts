@@ -5,11 +5,16 @@
  * standard deviation; forecasts are turned back into levels by adding the value one season
  * earlier. The seasonal naive forecast is the special case of predicting zero growth. The last `testLength` steps
  * are held out for the test and the `testLength` before them for validation.
+ * With covariates (other numeric columns of the file, `--target` naming the forecast one), every
+ * column is differenced and standardised alike, read together as the window's features and
+ * forecast together (the loss covers all; the metrics the target only).
  * Metrics: MAE, RMSE and MASE (MAE scaled by the in-sample MAE of the seasonal naive
- * forecast), against the seasonal naive forecast (the value one season earlier).
+ * forecast), against exponential smoothing (ETS), with the seasonal naive forecast beside it.
  */
 import { loadCO2 } from '../data/datasets.js';
-import { loadUserData } from '../data/user-data.js';
+import { readOwnData } from '../data/user-data.js';
+import { fitEts } from '../baselines/ets.js';
+import { readingOptions } from './own-data.js';
 import { ValueError } from '../errors.js';
 import { Forecaster, type ForecasterConfig } from '../models/forecaster.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -25,7 +30,10 @@ import { type Evaluation, isPositiveInteger, type PreparedTask, type Predictor, 
 
 export interface Series {
   dates: string[];
+  /** The target. */
   values: number[];
+  /** Other numeric columns (same length), read as inputs and forecast alongside the target. */
+  covariates?: Record<string, number[]>;
 }
 
 export interface ForecastSettings {
@@ -38,9 +46,9 @@ export interface ForecastSettings {
 }
 
 interface Batch {
-  /** (batch, inputLength, 1) */
+  /** (batch, inputLength, F) */
   inputs: Tensor;
-  /** (batch, horizon, 1) */
+  /** (batch, horizon, F) */
   targets: Tensor;
 }
 
@@ -52,13 +60,21 @@ interface Scaling {
 /** x_t - x_{t-lag} for t = lag..n-1. */
 const differences = (values: readonly number[], lag: number) => values.slice(lag).map((v, i) => v - values[i]!);
 
-/** Forecasts `horizon` levels after `history` (levels, at least inputLength + season values). */
-function forecastLevels(model: Forecaster, history: readonly number[], inputLength: number, horizon: number, scaling: Scaling, season: number): number[] {
-  const diffs = differences(history.slice(-(inputLength + season)), season).map((d) => (d - scaling.mean) / scaling.std);
-  const predicted = noGrad(() => model.forward(new Tensor(Float32Array.from(diffs), [1, inputLength, 1]), horizon));
-  const extended = [...history];
-  for (const d of predicted.data) extended.push(extended[extended.length - season]! + d * scaling.std + scaling.mean);
-  return extended.slice(history.length);
+/**
+ * Forecasts `horizon` levels of every column after `history` (F columns of levels, each at least
+ * inputLength + season long; column 0 is the target). Returns F columns of `horizon` levels.
+ */
+function forecastColumns(model: Forecaster, history: readonly (readonly number[])[], inputLength: number, horizon: number, scaling: readonly Scaling[], season: number): number[][] {
+  const F = history.length;
+  const diffs = history.map((col, f) => differences(col.slice(-(inputLength + season)), season).map((d) => (d - scaling[f]!.mean) / scaling[f]!.std));
+  const window = new Float32Array(inputLength * F);
+  for (let t = 0; t < inputLength; t++) for (let f = 0; f < F; f++) window[t * F + f] = diffs[f]![t]!;
+  const predicted = noGrad(() => model.forward(new Tensor(window, [1, inputLength, F]), horizon));
+  return history.map((col, f) => {
+    const extended = [...col];
+    for (let h = 0; h < horizon; h++) extended.push(extended[extended.length - season]! + predicted.data[h * F + f]! * scaling[f]!.std + scaling[f]!.mean);
+    return extended.slice(col.length);
+  });
 }
 
 /** MAE of the seasonal naive forecast inside `values` (the MASE scale). */
@@ -66,95 +82,143 @@ function seasonalScale(values: readonly number[], season: number): number {
   return meanAbsoluteError(values.slice(season), values.slice(0, -season));
 }
 
-export function prepareForecast(series: Series, settings: TaskSettings, generator: Generator, options: Partial<ForecastSettings> = {}): PreparedTask<Batch> {
+/** MASE, MAE and RMSE of a forecast (MASE scaled by `scale`). */
+function forecastMetrics(predicted: readonly number[], actual: readonly number[], scale: number): Record<string, number> {
+  const mae = meanAbsoluteError(predicted, actual);
+  const rmse = Math.sqrt(predicted.reduce((s, p, i) => s + (p - actual[i]!) ** 2, 0) / actual.length);
+  return { mase: mae / scale, mae, rmse };
+}
+
+/**
+ * Model, ETS and seasonal naive forecasts of the last `horizon` steps of `columns` (column 0 the
+ * target) from everything before them, scored against the actual values.
+ */
+function evaluateLast(model: Forecaster, columns: readonly (readonly number[])[], dates: readonly string[], inputLength: number, horizon: number, scaling: readonly Scaling[], season: number, label: string): Evaluation {
+  const values = columns[0]!;
+  const end = values.length - horizon;
+  if (end < inputLength + 2 * season) throw new ValueError('forecast', `${label}: ${values.length} values leave ${end} of history before the last ${horizon}; need at least ${inputLength + 2 * season}`);
+  const history = columns.map((c) => c.slice(0, end));
+  const actual = values.slice(end);
+  const predicted = forecastColumns(model, history, inputLength, horizon, scaling, season)[0]!;
+  const naive = actual.map((_, i) => values[end + i - season * (Math.floor(i / season) + 1)]!);
+  const ets = fitEts(values.slice(0, end), season).forecast(values.slice(0, end), horizon);
+  const scale = seasonalScale(values.slice(0, end), season) || 1;
+  const shown = Math.min(values.length, 6 * season + horizon);
+  const offset = values.length - shown;
+  const pad = (arr: number[]) => [...new Array<number | null>(shown - horizon).fill(null), ...arr];
+  return {
+    metrics: forecastMetrics(predicted, actual, scale),
+    baseline: forecastMetrics(ets, actual, scale),
+    baselineName: `ETS (additive Holt-Winters, season ${season})`,
+    reference: { name: `seasonal naive (season ${season})`, metrics: forecastMetrics(naive, actual, scale) },
+    primary: { name: 'mase', higherIsBetter: false },
+    plots: [{
+      kind: 'series', title: `Forecast of the last ${horizon} steps (${label})`, x: dates.slice(offset),
+      lines: [{ name: 'actual', values: values.slice(offset) }, { name: 'forecast', values: pad(predicted) }, { name: 'ETS', values: pad(ets) }, { name: 'seasonal naive', values: pad(naive) }],
+    }],
+  };
+}
+
+export function prepareForecast(series: Series, settings: TaskSettings, generator: Generator, options: Partial<ForecastSettings> = {}, reread?: (file: string) => Series): PreparedTask<Batch> {
   const { inputLength = 36, testLength = 24, season = 12 } = options;
   const values = series.values;
+  const covariateNames = Object.keys(series.covariates ?? {});
+  const columns = [values, ...covariateNames.map((c) => series.covariates![c]!)];
+  const F = columns.length;
   const needed = inputLength + season + 3 * testLength + 1;
   if (values.length < needed) {
     throw new ValueError('forecast', `the series has ${values.length} values; need at least ${needed} for input ${inputLength}, season ${season} and ${testLength} validation + test steps`);
   }
   const trainEnd = values.length - 2 * testLength; // exclusive
-  const validationEnd = values.length - testLength;
-  const trainDiffs = differences(values.slice(0, trainEnd), season);
-  const mean = trainDiffs.reduce((s, v) => s + v, 0) / trainDiffs.length;
-  const std = Math.sqrt(trainDiffs.reduce((s, v) => s + (v - mean) ** 2, 0) / trainDiffs.length) || 1;
-  const scaling: Scaling = { mean, std };
-  const scaled = trainDiffs.map((d) => (d - mean) / std);
-  const windows: { input: number[]; target: number[] }[] = [];
-  for (let start = 0; start + inputLength + testLength <= scaled.length; start++) {
-    windows.push({ input: scaled.slice(start, start + inputLength), target: scaled.slice(start + inputLength, start + inputLength + testLength) });
-  }
-  const limited = settings.maxTrainExamples > 0 ? windows.slice(-settings.maxTrainExamples) : windows;
-  const config: ForecasterConfig = { horizon: testLength, inputSize: 1, mode: 'autoregressive', cell: settings.cell, hiddenSize: settings.hiddenSize, numLayers: settings.numLayers, dropout: settings.dropout };
-  const model = new Forecaster(config, generator);
-  const toBatch = (rows: typeof windows): Batch => ({
-    inputs: new Tensor(Float32Array.from(rows.flatMap((r) => r.input)), [rows.length, inputLength, 1]),
-    targets: new Tensor(Float32Array.from(rows.flatMap((r) => r.target)), [rows.length, testLength, 1]),
+  const scaling: Scaling[] = columns.map((col) => {
+    const d = differences(col.slice(0, trainEnd), season);
+    const mean = d.reduce((s, v) => s + v, 0) / d.length;
+    const std = Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / d.length) || 1;
+    return { mean, std };
   });
-  const scale = seasonalScale(values.slice(0, validationEnd), season);
-  const evaluatePeriod = (end: number) => {
-    const actual = values.slice(end, end + testLength);
-    const predicted = forecastLevels(model, values.slice(0, end), inputLength, testLength, scaling, season);
-    const naive = actual.map((_, i) => values[end + i - season]!);
-    return { actual, predicted, naive };
+  const scaled = columns.map((col, f) => differences(col.slice(0, trainEnd), season).map((d) => (d - scaling[f]!.mean) / scaling[f]!.std));
+  const steps = scaled[0]!.length;
+  const windows: { start: number }[] = [];
+  for (let start = 0; start + inputLength + testLength <= steps; start++) windows.push({ start });
+  const limited = settings.maxTrainExamples > 0 ? windows.slice(-settings.maxTrainExamples) : windows;
+  const config: ForecasterConfig = { horizon: testLength, inputSize: F, mode: 'autoregressive', cell: settings.cell, hiddenSize: settings.hiddenSize, numLayers: settings.numLayers, dropout: settings.dropout };
+  const model = new Forecaster(config, generator);
+  const slab = (from: number, length: number) => {
+    const out: number[] = [];
+    for (let t = from; t < from + length; t++) for (let f = 0; f < F; f++) out.push(scaled[f]![t]!);
+    return out;
   };
-  const summarize = (predicted: number[], actual: number[]) => {
-    const mae = meanAbsoluteError(predicted, actual);
-    const rmse = Math.sqrt(predicted.reduce((s, p, i) => s + (p - actual[i]!) ** 2, 0) / actual.length);
-    return { mase: mae / scale, mae, rmse };
-  };
+  const toBatch = (rows: typeof windows): Batch => ({
+    inputs: new Tensor(Float32Array.from(rows.flatMap((r) => slab(r.start, inputLength))), [rows.length, inputLength, F]),
+    targets: new Tensor(Float32Array.from(rows.flatMap((r) => slab(r.start + inputLength, testLength))), [rows.length, testLength, F]),
+  });
   return {
     name: 'forecast',
     model,
-    summary: `${values.length} steps (${series.dates[0] ?? '?'} to ${series.dates[values.length - 1] ?? '?'}): ${limited.length} training windows of ${inputLength} -> ${testLength}; last ${testLength} held out for test, ${testLength} before for validation`,
+    summary: `${values.length} steps (${series.dates[0] ?? '?'} to ${series.dates[values.length - 1] ?? '?'})${F > 1 ? ` of ${F} columns (target first; covariates ${covariateNames.join(', ')})` : ''}: ${limited.length} training windows of ${inputLength} -> ${testLength}; last ${testLength} held out for test, ${testLength} before for validation`,
     trainBatches: (g) => indexBatches(limited.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => limited[i]!))),
     loss: (batch) => mseLoss(model.forward(batch.inputs), batch.targets),
     validate: () => {
-      const { actual, predicted } = evaluatePeriod(trainEnd);
+      const actual = values.slice(trainEnd, trainEnd + testLength);
+      const predicted = forecastColumns(model, columns.map((c) => c.slice(0, trainEnd)), inputLength, testLength, scaling, season)[0]!;
       return meanAbsoluteError(predicted, actual);
     },
-    evaluate: (): Evaluation => {
-      const { actual, predicted, naive } = evaluatePeriod(validationEnd);
-      const shown = Math.min(values.length, 6 * season + testLength);
-      const offset = values.length - shown;
-      const pad = (arr: number[]) => [...new Array<number | null>(shown - testLength).fill(null), ...arr];
-      return {
-        metrics: summarize(predicted, actual),
-        baseline: summarize(naive, actual),
-        baselineName: `seasonal naive (season ${season})`,
-        primary: { name: 'mase', higherIsBetter: false },
-        plots: [{
-          kind: 'series', title: `Forecast of the last ${testLength} steps`, x: series.dates.slice(offset),
-          lines: [{ name: 'actual', values: values.slice(offset) }, { name: 'forecast', values: pad(predicted) }, { name: 'seasonal naive', values: pad(naive) }],
-        }],
-      };
-    },
-    artifacts: (): TaskArtifacts => ({ task: 'forecast', modelConfig: { ...config }, data: { scaling, inputLength, horizon: testLength, season, lastDates: series.dates.slice(-3) } }),
+    evaluate: () => evaluateLast(model, columns.map((c) => c.slice(0, values.length)), series.dates, inputLength, testLength, scaling, season, 'test'),
+    ...(reread && {
+      evaluateFile: (file: string) => {
+        const other = reread(file);
+        const cols = [other.values, ...covariateNames.map((c) => {
+          const col = other.covariates?.[c];
+          if (!col) throw new ValueError('forecast', `${file} has no column '${c}' (a covariate of this model)`);
+          return col;
+        })];
+        return evaluateLast(model, cols, other.dates, inputLength, testLength, scaling, season, file);
+      },
+    }),
+    artifacts: (): TaskArtifacts => ({
+      task: 'forecast', modelConfig: { ...config },
+      data: { scaling: scaling[0]!, inputLength, horizon: testLength, season, lastDates: series.dates.slice(-3), ...(F > 1 && { covariates: covariateNames, covariateScaling: scaling.slice(1) }) },
+    }),
   };
 }
 
-/** Wraps a rebuilt forecaster; its input is the history (numbers over any lines), the output the forecast. */
+const isScaling = (v: unknown): boolean => {
+  const s = v as Partial<Scaling> | null;
+  return s !== null && typeof s === 'object' && Number.isFinite(s.mean) && Number.isFinite(s.std) && (s.std as number) > 0;
+};
+
+/**
+ * Wraps a rebuilt forecaster. Its input is the history: for one column, numbers over any lines;
+ * with covariates, one line per step holding the target and then each covariate (commas or spaces).
+ * The output is the forecast of the target.
+ */
 function forecastPredictor(model: Forecaster, artifacts: TaskArtifacts): Predictor {
-  const scaling = savedValue<Scaling>(artifacts, 'scaling', (v) => {
-    const s = v as Partial<Scaling> | null;
-    return s !== null && typeof s === 'object' && Number.isFinite(s.mean) && Number.isFinite(s.std) && (s.std as number) > 0;
-  }, 'an object { mean, std } of finite numbers with std > 0');
+  const scaling = savedValue<Scaling>(artifacts, 'scaling', isScaling, 'an object { mean, std } of finite numbers with std > 0');
   const inputLength = savedValue<number>(artifacts, 'inputLength', isPositiveInteger, 'a positive integer');
   const horizon = savedValue<number>(artifacts, 'horizon', (v) => v === model.config.horizon, `the model's horizon (${model.config.horizon})`);
   const season = savedValue<number>(artifacts, 'season', isPositiveInteger, 'a positive integer');
+  const F = model.config.inputSize;
+  const covariateScaling = F > 1 ? savedValue<Scaling[]>(artifacts, 'covariateScaling', (v) => Array.isArray(v) && v.length === F - 1 && v.every(isScaling), `${F - 1} { mean, std } objects`) : [];
   const predict = (inputs: string[]) => {
-    const history = inputs.join(' ').split(/[\s,]+/).filter((s) => s.length > 0).map(Number);
-    const bad = history.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ValueError('forecast predict', `value ${bad + 1} of the input is not a number`);
-    if (history.length < inputLength + season) throw new ValueError('forecast predict', `needs at least ${inputLength + season} values of history, got ${history.length}`);
-    return forecastLevels(model, history, inputLength, horizon, scaling, season).map((v) => v.toFixed(3));
+    const rows = F === 1 ? inputs.join(' ').split(/[\s,]+/).filter((s) => s.length > 0).map((v) => [v]) : inputs.map((l) => l.split(/[\s,]+/).filter((s) => s.length > 0));
+    const columns: number[][] = Array.from({ length: F }, () => []);
+    rows.forEach((row, i) => {
+      if (row.length !== F) throw new ValueError('forecast predict', `line ${i + 1} has ${row.length} values, expected ${F} (the target, then ${(artifacts.data['covariates'] as string[] | undefined)?.join(', ')})`);
+      row.forEach((v, f) => {
+        const x = Number(v);
+        if (!Number.isFinite(x)) throw new ValueError('forecast predict', `value ${F === 1 ? i + 1 : `${f + 1} of line ${i + 1}`} of the input is not a number`);
+        columns[f]!.push(x);
+      });
+    });
+    if (columns[0]!.length < inputLength + season) throw new ValueError('forecast predict', `needs at least ${inputLength + season} ${F === 1 ? 'values' : 'lines'} of history, got ${columns[0]!.length}`);
+    return forecastColumns(model, columns, inputLength, horizon, [scaling, ...covariateScaling], season)[0]!.map((v) => v.toFixed(3));
   };
   return {
     task: 'forecast',
     predict,
     // All lines together are one history; the forecast is one value per line (or one JSON line).
     format: (lines, json) => {
-      const forecast = predict([lines.join(' ')]);
+      const forecast = F === 1 ? predict([lines.join(' ')]) : predict(lines);
       return json ? `${JSON.stringify({ forecast: forecast.map(Number) })}\n` : `${forecast.join('\n')}\n`;
     },
   };
@@ -179,14 +243,21 @@ export const forecastTask: TaskDefinition<Forecaster, ForecasterConfig> = {
   options: FORECAST_OPTIONS,
   sampleInputs: [Array.from({ length: 60 }, (_, i) => (400 + i / 5 + 3 * Math.sin((i * Math.PI) / 6)).toFixed(2)).join(' ')],
   load: (input, settings, generator) => {
-    const series = input.data ? loadUserData(input.data, 'forecast') : loadCO2();
+    const reading = readingOptions(input.dataOptions, input.onNotice);
+    const read = (file: string): Series => {
+      const s = readOwnData(file, 'forecast', reading).examples;
+      return { dates: s.dates ?? s.values.map((_, i) => String(i + 1)), values: s.values, ...(s.covariates && { covariates: s.covariates }) };
+    };
+    const series = input.data ? read(input.data) : loadCO2();
     const dates = series.dates ?? series.values.map((_, i) => String(i + 1));
     const options: Partial<ForecastSettings> = {};
     for (const key of ['inputLength', 'testLength', 'season'] as const) {
       const value = input.options[key];
       if (typeof value === 'number') options[key] = value;
     }
-    return prepareForecast({ dates, values: series.values }, settings, generator, options);
+    const covariates = (series as Series).covariates;
+    return prepareForecast({ dates, values: series.values, ...(covariates && { covariates }) }, settings, generator, options,
+      (file) => read(file));
   },
   buildModel: (config) => new Forecaster(config),
   predictor: forecastPredictor,

@@ -22,11 +22,13 @@ export interface SavedConfig extends TaskArtifacts {
   format: string;
   version: number;
   metrics?: Record<string, unknown>;
+  /** The options of the training run (data file, data options, settings, seed): `recurrent evaluate` rebuilds the split and the baseline from them. */
+  run?: Record<string, unknown>;
 }
 
-export function saveModelDirectory(dir: string, model: Module, artifacts: TaskArtifacts, metrics: Record<string, unknown> = {}): void {
+export function saveModelDirectory(dir: string, model: Module, artifacts: TaskArtifacts, metrics: Record<string, unknown> = {}, run?: Record<string, unknown>): void {
   saveSafetensors(model.stateDict(), join(dir, 'weights.safetensors'), { format: 'pt', task: artifacts.task });
-  const config = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...artifacts, metrics };
+  const config = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...artifacts, metrics, ...(run && { run }) };
   writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 

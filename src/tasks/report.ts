@@ -77,7 +77,8 @@ function plotHtml(plot: ReportPlot): string {
 
 export function renderReport(input: ReportInput): string {
   const { evaluation } = input;
-  const metricRows = Object.keys(evaluation.metrics).map((name) => [name, fmt(evaluation.metrics[name]!), fmt(evaluation.baseline[name] ?? Number.NaN)]);
+  const reference = evaluation.reference;
+  const metricRows = Object.keys(evaluation.metrics).map((name) => [name, fmt(evaluation.metrics[name]!), fmt(evaluation.baseline[name] ?? Number.NaN), ...(reference ? [fmt(reference.metrics[name] ?? Number.NaN)] : [])]);
   const epochs = input.trainLoss.map((_, i) => String(i + 1));
   const lossLines = [{ name: 'train loss', values: input.trainLoss }, ...(input.validation.length ? [{ name: 'validation', values: input.validation }] : [])];
   const primary = evaluation.primary;
@@ -96,7 +97,7 @@ th{background:#f4f4f4}.grid td{min-width:2.5em;text-align:center}figure{margin:1
 <p><i>${escape(getTask(input.task).description)}</i></p>
 <p>${escape(input.summary)}</p>
 <p class="verdict">${escape(primary.name)}: <b>${fmt(model)}</b> against ${fmt(base)} for the ${escape(evaluation.baselineName)} baseline (${primary.higherIsBetter ? 'higher' : 'lower'} is better): ${better ? 'the model beats the baseline' : 'the model does not beat the baseline'}.${input.interrupted ? ' Training was interrupted; this is the model trained so far.' : ''}</p>
-${table('Test metrics', ['metric', 'model', evaluation.baselineName], metricRows)}
+${table('Test metrics', ['metric', 'model', evaluation.baselineName, ...(reference ? [reference.name] : [])], metricRows)}
 ${lineChart('Loss per epoch (validation: the task\'s validation metric)', epochs, lossLines, 'loss')}
 ${evaluation.plots.map(plotHtml).join('\n')}
 ${table('Settings', ['setting', 'value'], [...Object.entries(input.settings).map(([k, v]) => [k, String(v)]), ['seconds', input.seconds.toFixed(1)]])}

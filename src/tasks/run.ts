@@ -13,13 +13,14 @@ import { Generator } from '../tensor/random.js';
 import { clipGradNorm } from '../train/clip.js';
 import { EarlyStopping } from '../train/early-stopping.js';
 import { type EpochInfo, fit, type FitState, type StepInfo } from '../train/loop.js';
+import { BatchStream, type BatchStreamState, Budget, budgetLr, roundSeconds } from '../train/budget.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { Adam } from '../train/optimizers/adam.js';
 import { ReduceLROnPlateau } from '../train/schedulers.js';
 import { saveModelDirectory } from './model-dir.js';
 import { getTask, type TaskName } from './registry.js';
 import { renderReport } from './report.js';
-import type { Evaluation, TaskSettings } from './task.js';
+import type { DataOptions, Evaluation, TaskSettings } from './task.js';
 
 export interface TrainOptions {
   /** Default 'classify'. */
@@ -47,13 +48,26 @@ export interface TrainOptions {
   out?: string;
   /**
    * Continue the run whose checkpoint is in `out` (same options, taken from the checkpoint;
-   * `epochs` may be raised). The result is bit-identical to a run that was never interrupted.
+   * `epochs` and `budget` may be raised). Without a budget the result is bit-identical to a run
+   * that was never interrupted; with one, training goes on from the last round with the time
+   * already spent counted.
    */
   resume?: boolean;
+  /**
+   * Train for this many minutes of wall-clock time instead of a number of epochs: the learning
+   * rate warms up and then follows a cosine to the deadline (train/budget.ts), validation and a
+   * checkpoint come every round (a twentieth of the budget, 2-90 s), and the best validated
+   * weights are kept. `epochs` still caps the passes when given; early stopping only with `patience`.
+   */
+  budget?: number;
+  /** How the user's files are read and split (--columns, --no-header, --*-tokens, --split, --valid, --test, --target). */
+  dataOptions?: DataOptions;
 }
 
 export interface TrainCallbacks {
-  onStart?: (info: { task: TaskName; summary: string; parameters: number; epochs: number; stepsPerEpoch: number }) => void;
+  onStart?: (info: { task: TaskName; summary: string; parameters: number; epochs: number; stepsPerEpoch: number; budgetSeconds?: number }) => void;
+  /** One-line notices and warnings about the data (columns taken by position, tokens, split, duplicates...). */
+  onNotice?: (message: string) => void;
   onStep?: (info: StepInfo) => void;
   onEpoch?: (info: EpochInfo) => void;
   stopRequested?: () => boolean;
@@ -71,6 +85,16 @@ export interface TrainOutcome {
   validation: number[];
 }
 
+/** The most rounds of a budgeted run (a cap that the clock reaches first). */
+const MAX_BUDGET_ROUNDS = 1_000_000;
+
+/** What a budgeted run adds to its checkpoints. */
+interface BudgetState {
+  /** Seconds of the budget used up to the checkpoint. */
+  spent: number;
+  stream: BatchStreamState;
+}
+
 function checkNumber(name: string, value: number, min: number, integer: boolean): number {
   if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
     throw new ValueError('train', `--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${value}`);
@@ -79,7 +103,7 @@ function checkNumber(name: string, value: number, min: number, integer: boolean)
 }
 
 /** The options that define a run, as stored in its checkpoints. */
-const RUN_KEYS = ['task', 'data', 'taskOptions', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'epochs', 'batchSize', 'lr', 'seed', 'clipNorm', 'patience', 'maxTrainExamples'] as const;
+const RUN_KEYS = ['task', 'data', 'dataOptions', 'budget', 'taskOptions', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'epochs', 'batchSize', 'lr', 'seed', 'clipNorm', 'patience', 'maxTrainExamples'] as const;
 
 export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCallbacks = {}): Promise<TrainOutcome> {
   const started = performance.now();
@@ -88,7 +112,7 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
   const checkpoint = requested.resume ? readCheckpoint(checkpointRoot) : null;
   if (requested.resume && !checkpoint) throw new ValueError('train', `--resume: no checkpoint in ${checkpointRoot} (it is written at the end of each epoch)`);
   const options: TrainOptions = checkpoint
-    ? { ...(checkpoint.state.options as TrainOptions), ...(requested.epochs !== undefined && { epochs: requested.epochs }), out }
+    ? { ...(checkpoint.state.options as TrainOptions), ...(requested.epochs !== undefined && { epochs: requested.epochs }), ...(requested.budget !== undefined && { budget: requested.budget }), out }
     : requested;
   const task = options.task ?? 'classify';
   const definition = getTask(task);
@@ -108,19 +132,27 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
     bidirectional: options.bidirectional ?? defaults.bidirectional,
     dropout: checkNumber('dropout', options.dropout ?? 0, 0, false),
     batchSize: checkNumber('batch-size', options.batchSize ?? defaults.batchSize, 1, true),
-    maxTrainExamples: checkNumber('max-train', options.maxTrainExamples ?? defaults.maxTrainExamples, 0, true),
+    // The default cap keeps the embedded demo short; a user's file is used whole.
+    maxTrainExamples: checkNumber('max-train', options.maxTrainExamples ?? (options.data !== undefined ? 0 : defaults.maxTrainExamples), 0, true),
   };
-  const epochs = checkNumber('epochs', options.epochs ?? defaults.epochs, 1, true);
+  const budgetMinutes = options.budget;
+  if (budgetMinutes !== undefined) checkNumber('budget', budgetMinutes, 0.01, false);
+  const epochs = checkNumber('epochs', options.epochs ?? (budgetMinutes !== undefined ? MAX_BUDGET_ROUNDS : defaults.epochs), 1, true);
   const lr = checkNumber('lr', options.lr ?? defaults.lr, 0, false);
   const seed = checkNumber('seed', options.seed ?? 0, 0, true);
   const clip = checkNumber('clip-norm', options.clipNorm ?? 5, 0, false);
 
   const generator = new Generator(seed);
-  const prepared = definition.load({ ...(options.data !== undefined && { data: options.data }), options: taskOptions }, settings, generator);
+  const prepared = definition.load({
+    ...(options.data !== undefined && { data: options.data }), options: taskOptions,
+    ...(options.dataOptions !== undefined && { dataOptions: options.dataOptions }),
+    ...(callbacks.onNotice !== undefined && !checkpoint && { onNotice: callbacks.onNotice }),
+  }, settings, generator);
   const model = prepared.model;
   const optimizer = new Adam(model.parameters(), { lr });
   const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
-  const earlyStopping = new EarlyStopping({ patience: checkNumber('patience', options.patience ?? 4, 1, true) });
+  // With a budget, early stopping only when asked for (the schedule already ends at the deadline).
+  const earlyStopping = new EarlyStopping({ patience: checkNumber('patience', options.patience ?? (budgetMinutes !== undefined ? MAX_BUDGET_ROUNDS : 4), 1, true) });
   mkdirSync(out, { recursive: true });
   const shuffler = new Generator(seed + 1);
   let resume: FitState | undefined;
@@ -137,22 +169,43 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
     rmSync(checkpointRoot, { recursive: true, force: true });
   }
   const runOptions = Object.fromEntries(RUN_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
-  callbacks.onStart?.({ task, summary: prepared.summary, parameters: model.parameterCount(), epochs, stepsPerEpoch: Math.ceil(prepared.trainBatches(new Generator(0)).length) });
+  const saved = checkpoint?.state.budget as BudgetState | undefined;
+  const budget = budgetMinutes !== undefined ? new Budget(budgetMinutes, saved?.spent ?? 0) : null;
+  const stream = budget ? new BatchStream(() => prepared.trainBatches(shuffler), () => shuffler.getState(), (s) => shuffler.setState(s), saved?.stream) : null;
+  const round = budget ? roundSeconds(budget.seconds) * 1000 : 0;
+  let roundStarted = performance.now();
+  const budgetLrNow = () => budgetLr(budget!.fraction(), { peak: lr });
+  if (budget) optimizer.lr = budgetLrNow();
+  callbacks.onStart?.({
+    task, summary: prepared.summary, parameters: model.parameterCount(), epochs, stepsPerEpoch: Math.ceil(prepared.trainBatches(new Generator(0)).length),
+    ...(budget && { budgetSeconds: budget.seconds }),
+  });
 
   let result;
   try {
     result = await fit({
       model,
       optimizer,
-      batches: () => prepared.trainBatches(shuffler),
+      batches: () => {
+        roundStarted = performance.now();
+        return stream ? stream.next() : prepared.trainBatches(shuffler);
+      },
       loss: (batch) => prepared.loss(batch),
       epochs,
       validate: () => prepared.validate(),
       ...(clip > 0 && { clipNorm: (parameters) => void clipGradNorm(parameters, clip) }),
-      scheduler,
+      ...(budget ? {
+        // The learning rate follows the clock; a round ends after `round` ms, training at the deadline.
+        endEpoch: () => performance.now() - roundStarted >= round || budget.expired(),
+        done: () => budget.expired(),
+      } : { scheduler }),
       earlyStopping,
-      onStep: callbacks.onStep,
+      onStep: (info: StepInfo) => {
+        if (budget) optimizer.lr = budgetLrNow();
+        callbacks.onStep?.(budget ? { ...info, secondsLeft: budget.left() } : info);
+      },
       onEpoch: (info) => {
+        stream?.consumed(info.steps ?? 0);
         // Everything needed to continue bit-identically, verified by checksums on resume.
         const { bestWeights, ...fitState } = info.state;
         writeCheckpoint(checkpointRoot, info.epoch, {
@@ -165,9 +218,10 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
             earlyStopping: earlyStopping.stateDict(),
             generators: { model: generator.getState(), shuffle: shuffler.getState() },
             fit: { ...fitState, best: Number.isFinite(fitState.best) ? fitState.best : String(fitState.best) },
+            ...(budget && stream && { budget: { spent: budget.elapsed(), stream: stream.state() } satisfies BudgetState }),
           },
         });
-        callbacks.onEpoch?.(info);
+        callbacks.onEpoch?.(budget ? { ...info, secondsLeft: budget.left() } : info);
       },
       stopRequested: callbacks.stopRequested,
       ...(resume && { resume }),
@@ -186,7 +240,7 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
     task, metrics: evaluation.metrics, baseline: evaluation.baseline, baselineName: evaluation.baselineName,
     epochs: result.epochsRun, interrupted: result.interrupted, seconds,
   };
-  saveModelDirectory(out, model, prepared.artifacts(), summary);
+  saveModelDirectory(out, model, prepared.artifacts(), summary, runOptions);
   writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ ...summary, trainLoss: result.trainLoss, validation: result.validation }, null, 2)}\n`);
   writeFileAtomic(join(out, 'report.html'), renderReport({
     task, summary: prepared.summary, evaluation, trainLoss: result.trainLoss, validation: result.validation,

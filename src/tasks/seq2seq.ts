@@ -1,11 +1,17 @@
 /**
- * seq2seq (encoder-decoder, different lengths): characters -> tokens, e.g. a word -> its
- * phonemes ("speech" -> S P IY CH). Model: Seq2Seq with attention, teacher forcing in training,
- * greedy decoding in evaluation. Metrics: token error rate (the phoneme error rate) and
- * sequence error rate, against a character-level baseline.
+ * seq2seq (encoder-decoder, different lengths): tokens -> tokens, e.g. a word -> its phonemes
+ * ("speech" -> S P IY CH) or a sum -> its digits ("535+61" -> 5 9 6). Each side is read as
+ * characters or words (--source-tokens / --target-tokens, auto by default). Model: Seq2Seq with
+ * attention, teacher forcing in training, greedy decoding in evaluation. Metrics: exact match
+ * (whole sequences right), token error rate and sequence error rate; for letters -> phonemes
+ * (g2p) also the phoneme and word error rates (PER = token error rate, WER = sequence error
+ * rate), against the nearest training source by edit distance.
  */
 import { loadG2P } from '../data/datasets.js';
-import { loadUserData } from '../data/user-data.js';
+import { readOwnData } from '../data/user-data.js';
+import { isTokens, joinTokens, tokenize, type Tokens } from '../data/tokens.js';
+import { trainNearestNeighbour } from '../baselines/nearest-neighbour.js';
+import { loadExamples, readingOptions } from './own-data.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { Seq2Seq, type Seq2SeqConfig } from '../models/seq2seq.js';
 import { exportSeq2SeqOnnx } from '../onnx/export-seq2seq.js';
@@ -13,11 +19,11 @@ import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
 import { indexBatches, meanLoss, padIds } from './batching.js';
-import { mostFrequent, tokenErrorRate } from './metrics.js';
-
+import { tokenErrorRate } from './metrics.js';
+import { ValueError } from '../errors.js';
 import { SEQ2SEQ_PY } from './pytorch/model-py.js';
 import { SEQ2SEQ_TRAIN_PY } from './pytorch/train-py.js';
-import { type Evaluation, formatPerLine, isPositiveInteger, type PreparedTask, type Predictor, savedValue, splitExamples, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
+import { type Evaluation, formatPerLine, isPositiveInteger, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface Seq2SeqExample {
   source: string;
@@ -35,36 +41,33 @@ interface Batch {
 /** Most test examples decoded for the metrics (decoding is step by step). */
 const MAX_EVALUATED = 1500;
 
-function decodeAll(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, sources: readonly string[], maxLength: number, beamWidth = 1): string[][] {
+function decodeAll(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, sources: readonly string[], maxLength: number, sourceTokens: Tokens, beamWidth = 1): string[][] {
   const out: string[][] = [];
   for (let i = 0; i < sources.length; i += 128) {
     const chunk = sources.slice(i, i + 128);
-    const { ids, lengths } = padIds(chunk.map((s) => sourceVocab.encode([...s])));
+    const { ids, lengths } = padIds(chunk.map((s) => sourceVocab.encode(tokenize(s, sourceTokens))));
     for (const seq of model.decode(ids, lengths, { maxLength, beamWidth })) out.push(targetVocab.decode(seq));
   }
   return out;
 }
 
-/**
- * Baseline: align letters to tokens proportionally (letter i of L to token floor(i*T/L)),
- * learn each letter's most frequent token, and predict one token per letter with repeats merged.
- */
-function letterBaseline(train: readonly Seq2SeqExample[]): (source: string) => string[] {
-  const votes = new Map<string, string[]>();
-  for (const e of train) {
-    const letters = [...e.source];
-    letters.forEach((ch, i) => {
-      const token = e.target[Math.floor((i * e.target.length) / letters.length)];
-      if (token !== undefined) (votes.get(ch) ?? votes.set(ch, []).get(ch)!).push(token);
-    });
-  }
-  const best = new Map([...votes].map(([ch, tokens]) => [ch, mostFrequent(tokens)!]));
-  return (source) => [...source].map((ch) => best.get(ch)).filter((t): t is string => t !== undefined).filter((t, i, all) => i === 0 || t !== all[i - 1]);
+/** How the two sides are read, and whether inputs are lower-cased (the embedded g2p set is lower-case). */
+export interface Seq2SeqReading {
+  source: Tokens;
+  target: Tokens;
+  lowercase: boolean;
 }
 
-export function prepareSeq2Seq(splits: { train: Seq2SeqExample[]; validation: Seq2SeqExample[]; test: Seq2SeqExample[] }, settings: TaskSettings, generator: Generator): PreparedTask<Batch> {
+/** Exact match, token and sequence error rates; for letters -> symbols (g2p) also PER and WER. */
+export function seq2seqMetrics(predicted: readonly (readonly string[])[], references: readonly (readonly string[])[], g2p: boolean): Record<string, number> {
+  const wrong = predicted.filter((p, i) => p.join('\u0000') !== references[i]!.join('\u0000')).length / Math.max(predicted.length, 1);
+  const ter = tokenErrorRate(predicted, references);
+  return { exactMatch: 1 - wrong, tokenErrorRate: ter, sequenceErrorRate: wrong, ...(g2p && { phonemeErrorRate: ter, wordErrorRate: wrong }) };
+}
+
+export function prepareSeq2Seq(splits: { train: Seq2SeqExample[]; validation: Seq2SeqExample[]; test: Seq2SeqExample[] }, settings: TaskSettings, generator: Generator, reading: Seq2SeqReading = { source: 'chars', target: 'words', lowercase: true }, reread?: (file: string) => Seq2SeqExample[]): PreparedTask<Batch> {
   const train = settings.maxTrainExamples > 0 ? splits.train.slice(0, settings.maxTrainExamples) : splits.train;
-  const sourceVocab = Vocabulary.build(train.map((e) => [...e.source]));
+  const sourceVocab = Vocabulary.build(train.map((e) => tokenize(e.source, reading.source)));
   const targetVocab = Vocabulary.build(train.map((e) => e.target));
   const bos = targetVocab.indexOf('<bos>');
   const eos = targetVocab.indexOf('<eos>');
@@ -75,7 +78,7 @@ export function prepareSeq2Seq(splits: { train: Seq2SeqExample[]; validation: Se
   };
   const model = new Seq2Seq(config, generator);
   const maxLength = Math.max(...train.map((e) => e.target.length)) + 5;
-  const encode = (e: Seq2SeqExample) => ({ source: sourceVocab.encode([...e.source]), target: targetVocab.encode(e.target) });
+  const encode = (e: Seq2SeqExample) => ({ source: sourceVocab.encode(tokenize(e.source, reading.source)), target: targetVocab.encode(e.target) });
   const toBatch = (rows: { source: number[]; target: number[] }[]): Batch => {
     const { ids: source, lengths: sourceLengths } = padIds(rows.map((r) => r.source));
     const { ids: targetInput } = padIds(rows.map((r) => [bos, ...r.target]));
@@ -87,7 +90,24 @@ export function prepareSeq2Seq(splits: { train: Seq2SeqExample[]; validation: Se
     return crossEntropy(logits.reshape([-1, targetVocab.size]), batch.targetOutput, { ignoreIndex: 0 });
   };
   const encodedTrain = train.map(encode);
-  const baseline = letterBaseline(train);
+  const neighbour = trainNearestNeighbour(train.map((e) => ({ source: tokenize(e.source, reading.source), target: e.target })));
+  const g2p = reading.source === 'chars' && reading.target === 'words';
+  const show = (tokens: readonly string[]) => joinTokens(tokens, reading.target);
+  const evaluateOn = (test: Seq2SeqExample[]): Evaluation => {
+    const predicted = decodeAll(model, sourceVocab, targetVocab, test.map((e) => e.source), maxLength, reading.source);
+    const naive = test.map((e) => neighbour(tokenize(e.source, reading.source)));
+    const refs = test.map((e) => e.target);
+    return {
+      metrics: seq2seqMetrics(predicted, refs, g2p),
+      baseline: seq2seqMetrics(naive, refs, g2p),
+      baselineName: 'nearest neighbour (edit distance)',
+      primary: { name: 'tokenErrorRate', higherIsBetter: false },
+      plots: [{
+        kind: 'table', title: `Sample decodes (of ${test.length} test examples)`, columns: ['source', 'expected', 'predicted', 'baseline'],
+        rows: test.slice(0, 20).map((e, i) => [e.source, show(e.target), show(predicted[i]!), show(naive[i]!)]),
+      }],
+    };
+  };
   return {
     name: 'seq2seq',
     model,
@@ -95,24 +115,9 @@ export function prepareSeq2Seq(splits: { train: Seq2SeqExample[]; validation: Se
     trainBatches: (g) => indexBatches(encodedTrain.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
     loss: batchLoss,
     validate: () => meanLoss(splits.validation.map(encode), toBatch, batchLoss),
-    evaluate: (): Evaluation => {
-      const test = splits.test.slice(0, MAX_EVALUATED);
-      const predicted = decodeAll(model, sourceVocab, targetVocab, test.map((e) => e.source), maxLength);
-      const naive = test.map((e) => baseline(e.source));
-      const refs = test.map((e) => e.target);
-      const sequenceError = (p: string[][]) => p.filter((seq, i) => seq.join(' ') !== refs[i]!.join(' ')).length / Math.max(p.length, 1);
-      return {
-        metrics: { tokenErrorRate: tokenErrorRate(predicted, refs), sequenceErrorRate: sequenceError(predicted) },
-        baseline: { tokenErrorRate: tokenErrorRate(naive, refs), sequenceErrorRate: sequenceError(naive) },
-        baselineName: 'letter-to-token majority',
-        primary: { name: 'tokenErrorRate', higherIsBetter: false },
-        plots: [{
-          kind: 'table', title: `Sample decodes (of ${test.length} test examples)`, columns: ['source', 'expected', 'predicted', 'baseline'],
-          rows: test.slice(0, 20).map((e, i) => [e.source, e.target.join(' '), predicted[i]!.join(' '), naive[i]!.join(' ')]),
-        }],
-      };
-    },
-    artifacts: (): TaskArtifacts => ({ task: 'seq2seq', modelConfig: { ...config }, data: { sourceVocabulary: sourceVocab.toJSON(), targetVocabulary: targetVocab.toJSON(), maxLength } }),
+    evaluate: () => evaluateOn(splits.test.slice(0, MAX_EVALUATED)),
+    ...(reread && { evaluateFile: (file: string) => evaluateOn(reread(file)) }),
+    artifacts: (): TaskArtifacts => ({ task: 'seq2seq', modelConfig: { ...config }, data: { sourceVocabulary: sourceVocab.toJSON(), targetVocabulary: targetVocab.toJSON(), maxLength, tokens: { source: reading.source, target: reading.target }, lowercase: reading.lowercase } }),
   };
 }
 
@@ -121,7 +126,12 @@ function seq2seqPredictor(model: Seq2Seq, artifacts: TaskArtifacts): Predictor {
   const sourceVocab = Vocabulary.fromJSON(artifacts.data['sourceVocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const targetVocab = Vocabulary.fromJSON(artifacts.data['targetVocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const maxLength = savedValue<number>(artifacts, 'maxLength', isPositiveInteger, 'a positive integer');
-  const predict = (inputs: string[]) => decodeAll(model, sourceVocab, targetVocab, inputs.map((s) => s.trim().toLowerCase()), maxLength, 4).map((t) => t.join(' '));
+  // Models saved before token modes read characters -> words and lower-cased the input.
+  const saved = (artifacts.data['tokens'] ?? { source: 'chars', target: 'words' }) as { source: unknown; target: unknown };
+  if (!isTokens(saved.source) || !isTokens(saved.target)) throw new ValueError('config.json', "data.tokens must be { source, target }, each 'chars' or 'words'");
+  const lowercase = artifacts.data['lowercase'] !== false;
+  const predict = (inputs: string[]) => decodeAll(model, sourceVocab, targetVocab, inputs.map((s) => (lowercase ? s.trim().toLowerCase() : s.trim())), maxLength, saved.source as Tokens, 4)
+    .map((t) => joinTokens(t, saved.target as Tokens));
   return { task: 'seq2seq', predict, format: formatPerLine(predict) };
 }
 
@@ -132,8 +142,11 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
   options: [],
   sampleInputs: ['speech', 'table'],
   load: (input, settings, generator) => {
-    const examples = input.data ? loadUserData(input.data, 'seq2seq') : loadG2P().map((e) => ({ source: e.word, target: e.phonemes }));
-    return prepareSeq2Seq(splitExamples(examples, generator), settings, generator);
+    const loaded = loadExamples('seq2seq', input, generator, () => loadG2P().map((e) => ({ source: e.word, target: e.phonemes })));
+    const reading: Seq2SeqReading = { source: loaded.tokens.source ?? 'chars', target: loaded.tokens.target ?? 'words', lowercase: input.data === undefined };
+    const options = readingOptions(input.dataOptions);
+    return prepareSeq2Seq(loaded.splits, settings, generator, reading,
+      (file) => readOwnData(file, 'seq2seq', { ...options, tokens: { source: reading.source, target: reading.target } }).examples);
   },
   buildModel: (config) => new Seq2Seq(config),
   predictor: seq2seqPredictor,

@@ -1,12 +1,17 @@
 /**
- * tag (many-to-many, same length): one tag per character, e.g. restoring diacritics:
- * "eleve" -> tags "acute - grave - -" -> "élève". Model: SequenceTagger; padded steps are
- * ignored in the loss. Metrics: per-character and per-word accuracy against the
- * per-character majority tag.
+ * tag (many-to-many, same length): one tag per token (a character, or a word with
+ * --input-tokens words), e.g. restoring diacritics: "eleve" -> tags "acute - grave - -" ->
+ * "élève"; or one tag per step of a numeric sequence (numeric.ts). Model: SequenceTagger;
+ * padded steps are ignored in the loss. Metrics: per-token (charAccuracy) and per-sequence
+ * (wordAccuracy) accuracy against the most frequent tag per token in its context.
  */
 import { loadDiacritics } from '../data/datasets.js';
 import { applyDiacriticTags, stripDiacritics } from '../data/text.js';
-import { loadUserData } from '../data/user-data.js';
+import { readOwnData } from '../data/user-data.js';
+import { isTokens, tokenize, type Tokens } from '../data/tokens.js';
+import { trainContextTagger } from '../baselines/tag-context.js';
+import { loadExamples, readingOptions } from './own-data.js';
+import { numericPredictor, prepareNumericTag } from './numeric.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { SequenceTagger, type SequenceTaggerConfig } from '../models/tagger.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -18,7 +23,7 @@ import { mostFrequent } from './metrics.js';
 import { singleGraphOnnx, tokenExample } from './onnx-graph.js';
 import { TAGGER_PY } from './pytorch/model-py.js';
 import { TAG_TRAIN_PY } from './pytorch/train-py.js';
-import { type Evaluation, formatPerLine, isStringArray, type PreparedTask, type Predictor, savedValue, splitExamples, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
+import { type Evaluation, formatPerLine, isStringArray, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
 
 export interface TagExample {
   input: string;
@@ -34,24 +39,24 @@ interface Batch {
 
 const IGNORE = -100;
 
-function tagAll(model: SequenceTagger, vocab: Vocabulary, inputs: readonly string[], batchSize = 256): number[][] {
+function tagAll(model: SequenceTagger, vocab: Vocabulary, inputs: readonly string[], tokens: Tokens, batchSize = 256): number[][] {
   const out: number[][] = [];
   noGrad(() => {
     for (let i = 0; i < inputs.length; i += batchSize) {
-      const chunk = inputs.slice(i, i + batchSize);
-      const { ids, lengths } = padIds(chunk.map((t) => vocab.encode([...t])));
+      const chunk = inputs.slice(i, i + batchSize).map((t) => tokenize(t, tokens));
+      const { ids, lengths } = padIds(chunk.map((t) => vocab.encode(t)));
       const logits = model.forward(ids, lengths); // (batch, time, tags)
       const best = logits.argmax(2);
       const time = ids.shape[1]!;
-      chunk.forEach((text, b) => out.push(Array.from({ length: [...text].length }, (_, t) => best[b * time + t]!)));
+      chunk.forEach((units, b) => out.push(Array.from({ length: units.length }, (_, t) => best[b * time + t]!)));
     }
   });
   return out;
 }
 
-export function prepareTag(splits: { train: TagExample[]; validation: TagExample[]; test: TagExample[] }, settings: TaskSettings, generator: Generator, kind: 'diacritics' | 'generic'): PreparedTask<Batch> {
+export function prepareTag(splits: { train: TagExample[]; validation: TagExample[]; test: TagExample[] }, settings: TaskSettings, generator: Generator, kind: 'diacritics' | 'generic', tokens: Tokens = 'chars', reread?: (file: string) => TagExample[]): PreparedTask<Batch> {
   const train = settings.maxTrainExamples > 0 ? splits.train.slice(0, settings.maxTrainExamples) : splits.train;
-  const vocab = Vocabulary.build(train.map((e) => [...e.input]));
+  const vocab = Vocabulary.build(train.map((e) => tokenize(e.input, tokens)));
   const tagSet = [...new Set(train.flatMap((e) => e.tags))].sort();
   const tagIndex = new Map(tagSet.map((t, i) => [t, i]));
   const config: SequenceTaggerConfig = {
@@ -59,7 +64,7 @@ export function prepareTag(splits: { train: TagExample[]; validation: TagExample
     numLayers: settings.numLayers, bidirectional: settings.bidirectional, dropout: settings.dropout,
   };
   const model = new SequenceTagger(config, generator);
-  const encode = (e: TagExample) => ({ ids: vocab.encode([...e.input]), tags: e.tags.map((t) => tagIndex.get(t) ?? IGNORE) });
+  const encode = (e: TagExample) => ({ ids: vocab.encode(tokenize(e.input, tokens)), tags: e.tags.map((t) => tagIndex.get(t) ?? IGNORE) });
   const toBatch = (rows: { ids: number[]; tags: number[] }[]): Batch => {
     const { ids, lengths } = padIds(rows.map((r) => r.ids));
     const time = ids.shape[1]!;
@@ -72,11 +77,12 @@ export function prepareTag(splits: { train: TagExample[]; validation: TagExample
     const logits = model.forward(batch.ids, batch.lengths);
     return crossEntropy(logits.reshape([-1, tagSet.length]), batch.targets, { ignoreIndex: IGNORE });
   };
-  // Baseline: each character's most frequent tag in training.
-  const perChar = new Map<string, string[]>();
-  for (const e of train) [...e.input].forEach((ch, i) => (perChar.get(ch) ?? perChar.set(ch, []).get(ch)!).push(e.tags[i]!));
+  // Baselines: each token's most frequent tag in its context (classical), and alone (reference).
+  const inContext = trainContextTagger(train.map((e) => ({ tokens: tokenize(e.input, tokens), tags: e.tags })));
+  const perToken = new Map<string, string[]>();
+  for (const e of train) tokenize(e.input, tokens).forEach((ch, i) => (perToken.get(ch) ?? perToken.set(ch, []).get(ch)!).push(e.tags[i]!));
   const overall = mostFrequent(train.flatMap((e) => e.tags))!;
-  const majorityFor = new Map([...perChar].map(([ch, tags]) => [ch, mostFrequent(tags)!]));
+  const majorityFor = new Map([...perToken].map(([ch, tags]) => [ch, mostFrequent(tags)!]));
   const score = (predicted: string[][], examples: TagExample[]) => {
     let chars = 0, right = 0, words = 0;
     examples.forEach((e, i) => {
@@ -88,6 +94,25 @@ export function prepareTag(splits: { train: TagExample[]; validation: TagExample
     return { charAccuracy: right / Math.max(chars, 1), wordAccuracy: words / Math.max(examples.length, 1) };
   };
 
+  const evaluateOn = (test: TagExample[]): Evaluation => {
+    const predicted = tagAll(model, vocab, test.map((e) => e.input), tokens).map((row) => row.map((t) => tagSet[t]!));
+    const baseline = test.map((e) => inContext(tokenize(e.input, tokens)));
+    const reference = test.map((e) => tokenize(e.input, tokens).map((ch) => majorityFor.get(ch) ?? overall));
+    const render = (e: TagExample, tags: string[]) => (kind === 'diacritics' ? applyDiacriticTags(e.input, tags) : tags.join(' '));
+    const wrongFirst = test.map((e, i) => ({ e, i })).sort((a, b) => Number(a.e.tags.join() === predicted[a.i]!.join()) - Number(b.e.tags.join() === predicted[b.i]!.join()));
+    return {
+      metrics: score(predicted, test),
+      baseline: score(baseline, test),
+      baselineName: `most frequent tag per ${tokens === 'chars' ? 'character' : 'word'} in context`,
+      reference: { name: `most frequent tag per ${tokens === 'chars' ? 'character' : 'word'}`, metrics: score(reference, test) },
+      primary: { name: 'wordAccuracy', higherIsBetter: true },
+      plots: [{
+        kind: 'table', title: 'Sample predictions (errors first)', columns: ['input', 'expected', 'predicted', 'baseline'],
+        rows: wrongFirst.slice(0, 12).concat(wrongFirst.slice(-8)).map(({ e, i }) => [e.input, render(e, e.tags), render(e, predicted[i]!), render(e, baseline[i]!)]),
+      }],
+    };
+  };
+
   return {
     name: 'tag',
     model,
@@ -95,35 +120,22 @@ export function prepareTag(splits: { train: TagExample[]; validation: TagExample
     trainBatches: (g) => indexBatches(encodedTrain.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
     loss: batchLoss,
     validate: () => meanLoss(splits.validation.map(encode), toBatch, batchLoss),
-    evaluate: (): Evaluation => {
-      const test = splits.test;
-      const predicted = tagAll(model, vocab, test.map((e) => e.input)).map((row) => row.map((t) => tagSet[t]!));
-      const baseline = test.map((e) => [...e.input].map((ch) => majorityFor.get(ch) ?? overall));
-      const render = (e: TagExample, tags: string[]) => (kind === 'diacritics' ? applyDiacriticTags(e.input, tags) : tags.join(' '));
-      const wrongFirst = test.map((e, i) => ({ e, i })).sort((a, b) => Number(a.e.tags.join() === predicted[a.i]!.join()) - Number(b.e.tags.join() === predicted[b.i]!.join()));
-      return {
-        metrics: score(predicted, test),
-        baseline: score(baseline, test),
-        baselineName: 'per-character majority tag',
-        primary: { name: 'wordAccuracy', higherIsBetter: true },
-        plots: [{
-          kind: 'table', title: 'Sample predictions (errors first)', columns: ['input', 'expected', 'predicted', 'baseline'],
-          rows: wrongFirst.slice(0, 12).concat(wrongFirst.slice(-8)).map(({ e, i }) => [e.input, render(e, e.tags), render(e, predicted[i]!), render(e, baseline[i]!)]),
-        }],
-      };
-    },
-    artifacts: (): TaskArtifacts => ({ task: 'tag', modelConfig: { ...config }, data: { vocabulary: vocab.toJSON(), tags: tagSet, kind } }),
+    evaluate: () => evaluateOn(splits.test),
+    ...(reread && { evaluateFile: (file: string) => evaluateOn(reread(file)) }),
+    artifacts: (): TaskArtifacts => ({ task: 'tag', modelConfig: { ...config }, data: { vocabulary: vocab.toJSON(), tags: tagSet, kind, tokens } }),
   };
 }
 
 /** Wraps a rebuilt tagger; predicts the restored word (diacritics) or the space-separated tags. */
 function tagPredictor(model: SequenceTagger, artifacts: TaskArtifacts): Predictor {
+  if (artifacts.data['features'] !== undefined) return numericPredictor(model, artifacts, 'tag');
   const vocab = Vocabulary.fromJSON(artifacts.data['vocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const tags = savedValue<string[]>(artifacts, 'tags', (v) => isStringArray(v) && (v as string[]).length === model.config.numTags, `${model.config.numTags} tag strings`);
   const diacritics = artifacts.data['kind'] === 'diacritics';
+  const tokens = artifacts.data['tokens'] === undefined ? 'chars' : savedValue<Tokens>(artifacts, 'tokens', isTokens, "'chars' or 'words'");
   const predict = (inputs: string[]) => {
     const bases = inputs.map((s) => (diacritics ? stripDiacritics(s.trim().toLowerCase()) : s.trim()));
-    return tagAll(model, vocab, bases).map((row, i) => {
+    return tagAll(model, vocab, bases, tokens).map((row, i) => {
       const named = row.map((t) => tags[t]!);
       return diacritics ? applyDiacriticTags(bases[i]!, named) : named.join(' ');
     });
@@ -137,8 +149,14 @@ export const tagTask: TaskDefinition<SequenceTagger, SequenceTaggerConfig> = {
   defaults: { epochs: 6, hiddenSize: 48, lr: 0.01, batchSize: 64, bidirectional: true, maxTrainExamples: 0, cell: 'gru' },
   options: [],
   sampleInputs: ['eleve', 'francais'],
-  load: (input, settings, generator) =>
-    prepareTag(splitExamples(input.data ? loadUserData(input.data, 'tag') : loadDiacritics(), generator), settings, generator, input.data ? 'generic' : 'diacritics'),
+  load: (input, settings, generator) => {
+    const loaded = loadExamples('tag', input, generator, () => loadDiacritics());
+    const reading = readingOptions(input.dataOptions);
+    if (loaded.numeric) return prepareNumericTag(loaded.numeric, settings, generator, (file) => readOwnData(file, 'tag', reading).numeric?.examples ?? []);
+    const tokens = loaded.tokens.input ?? 'chars';
+    return prepareTag(loaded.splits, settings, generator, input.data ? 'generic' : 'diacritics', tokens,
+      (file) => readOwnData(file, 'tag', { ...reading, tokens: { input: tokens } }).examples);
+  },
   buildModel: (config) => new SequenceTagger(config),
   predictor: tagPredictor,
   onnx: singleGraphOnnx((model) => tokenExample(model), [

@@ -12,6 +12,7 @@ import type { OnnxValueSpec } from '../onnx/export.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { CellType } from '../models/recurrent-layer.js';
+import type { TokenMode } from '../data/tokens.js';
 
 /** Model and training settings shared by every task (the CLI's flags). */
 export interface TaskSettings {
@@ -40,6 +41,8 @@ export interface Evaluation {
   baselineName: string;
   /** Which metric headlines the report, and whether higher is better. */
   primary: { name: string; higherIsBetter: boolean };
+  /** A trivial reference beside the classical baseline (majority class, seasonal naive), when the task has one. */
+  reference?: { name: string; metrics: Record<string, number> };
   plots: ReportPlot[];
 }
 
@@ -59,6 +62,11 @@ export interface PreparedTask<Batch> {
   evaluate(): Evaluation;
   /** What the model directory must hold to rebuild the model: JSON-friendly. */
   artifacts(): TaskArtifacts;
+  /**
+   * The same metrics and baseline as `evaluate`, on the examples of another file of the task's
+   * format (read with the run's data options): `recurrent evaluate`.
+   */
+  evaluateFile?(file: string): Evaluation;
 }
 
 /** Saved in `config.json` of the model directory. */
@@ -121,12 +129,34 @@ export interface TaskOption {
   parse: (value: string) => string | number | boolean;
 }
 
+/** How a user's files are read and split (the shared flags --columns, --no-header, --*-tokens, --split, --valid, --test). */
+export interface DataOptions {
+  /** Whether the file has a header row; detected when undefined. */
+  header?: boolean;
+  /** The file's columns for the task's columns, in order (names or 1-based positions). */
+  columns?: string[];
+  /** Tokenisation of the text columns (default auto). */
+  tokens?: { input?: TokenMode; source?: TokenMode; target?: TokenMode };
+  /** TRAIN,VALIDATION,TEST fractions, e.g. '0.8,0.1,0.1' (default). */
+  split?: string;
+  /** A validation file (then the data file is not cut for validation). */
+  valid?: string;
+  /** A test file (then the data file is not cut for the test). */
+  test?: string;
+  /** forecast: the column to forecast. */
+  target?: string;
+}
+
 /** What a task's `load` gets besides the shared settings. */
 export interface TaskInput {
   /** The user's CSV/TSV/JSONL file; the task's embedded data set when omitted. */
   data?: string;
   /** Values of the task's own options (`TaskDefinition.options`), by key; absent ones are left out. */
   options: Record<string, unknown>;
+  /** How the user's files are read and split. */
+  dataOptions?: DataOptions;
+  /** Receives one-line notices and warnings about the data (columns by position, tokens, split, duplicates...). */
+  onNotice?: (message: string) => void;
 }
 
 /** One ONNX file written by a task's export. */
@@ -210,6 +240,15 @@ export interface TaskDefinition<M extends Module = Module, C extends object = ob
 /** Splits examples 80/10/10 with `generator` (the split every text task uses). */
 export function splitExamples<T>(items: readonly T[], generator: Generator): Splits<T> {
   return splitDataset(items, { validation: 0.1, test: 0.1, generator });
+}
+
+/** Whether the model's primary metric is better than the baseline's (ties are not). */
+export function beatsBaseline(evaluation: Evaluation): boolean {
+  const { name, higherIsBetter } = evaluation.primary;
+  const model = evaluation.metrics[name];
+  const base = evaluation.baseline[name];
+  if (model === undefined || base === undefined || Number.isNaN(model) || Number.isNaN(base)) return false;
+  return higherIsBetter ? model > base : model < base;
 }
 
 /** Reads `data[key]` of saved artifacts, checking it with `valid`; throws naming the key. */

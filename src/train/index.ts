@@ -12,3 +12,4 @@ export {
 export { clipGradNorm, clipGradValue } from './clip.js';
 export { EarlyStopping, type EarlyStoppingOptions, type EarlyStoppingState } from './early-stopping.js';
 export { timeChunks, detachState, truncatedBptt, type TbpttStep } from './tbptt.js';
+export { Budget, budgetLr, BatchStream, roundSeconds, type BudgetScheduleOptions, type BatchStreamState } from './budget.js';

@@ -34,6 +34,8 @@ export interface StepInfo {
   /** Running mean of the epoch's loss so far. */
   meanLoss: number;
   lr: number;
+  /** Seconds left of a time budget (budgeted runs only). */
+  secondsLeft?: number;
 }
 
 export interface EpochInfo {
@@ -45,6 +47,10 @@ export interface EpochInfo {
   seconds: number;
   /** Whether this epoch's validation is the best so far. */
   improved: boolean;
+  /** Steps trained in this epoch (fewer than its batches when `endEpoch` ended it early). */
+  steps?: number;
+  /** Seconds left of a time budget (budgeted runs only). */
+  secondsLeft?: number;
   /** The loop's state after this epoch, for a checkpoint that `resume` continues bit-identically. */
   state: FitState;
 }
@@ -83,6 +89,13 @@ export interface FitOptions<Batch> {
   onEpoch?: (info: EpochInfo) => void;
   /** Checked between batches: return true to stop (e.g. after Ctrl-C). */
   stopRequested?: () => boolean;
+  /**
+   * Checked after each step: return true to end the epoch there, as if its batches were done
+   * (validation, scheduler, onEpoch follow). Used by time-budgeted rounds.
+   */
+  endEpoch?: () => boolean;
+  /** Checked after each epoch: return true to end training (e.g. a time budget is spent). */
+  done?: () => boolean;
   /**
    * Continue a run from a checkpoint: epochs start after `resume.epoch`. The caller restores
    * the model, optimizer, scheduler, early stopping and generators to that moment.
@@ -160,6 +173,7 @@ export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult>
       total += value;
       count++;
       options.onStep?.({ epoch, step: i + 1, stepsPerEpoch: batches.length, loss: value, meanLoss: total / count, lr: optimizer.lr });
+      if (options.endEpoch?.()) break;
     }
     if (result.interrupted) break;
     const trainLoss = count > 0 ? total / count : Number.NaN;
@@ -178,13 +192,14 @@ export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult>
     // Early stopping decides before onEpoch, so a checkpoint written there holds its new state.
     const stop = validation !== null && (options.earlyStopping?.step(validation) ?? false);
     options.onEpoch?.({
-      epoch, trainLoss, validation, lr: optimizer.lr, seconds: (performance.now() - started) / 1000, improved,
+      epoch, trainLoss, validation, lr: optimizer.lr, seconds: (performance.now() - started) / 1000, improved, steps: count,
       state: { epoch, trainLoss: [...result.trainLoss], validation: [...result.validation], best, bestEpoch: result.bestEpoch, bestWeights },
     });
     if (stop) {
       result.stoppedEarly = true;
       break;
     }
+    if (options.done?.()) break;
   }
   if (bestWeights) model.loadStateDict(bestWeights);
   model.eval();

