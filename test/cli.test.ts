@@ -110,7 +110,7 @@ describe('each task from the command line: train beats its baseline, predict rea
   test('classify: test accuracy and predict\'s accuracy well above the majority class', () => {
     const out = join(temp(), 'classify');
     const r = trainJson(['--task', 'classify', '--max-train', '800', '--epochs', '2', '--hidden', '16', '--out', out]);
-    assert.ok(r.metrics['accuracy']! > simple(r)['accuracy']! + 0.2, JSON.stringify(r));
+    assert.ok(r.metrics['accuracy']! > simple(r)['accuracy']! + 0.1, JSON.stringify(r));
     const examples = spread(loadLanguageId().examples, 400);
     const predicted = predictJson(out, examples.map((e) => e.text));
     assert.deepEqual(predicted.map((p) => p.input), examples.map((e) => e.text));
