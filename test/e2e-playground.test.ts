@@ -5,7 +5,8 @@
  * computes here in Node (explainRecurrent); training must lower the loss within seconds; the page
  * must log no error and send no request outside its origin.
  *
- * Needs /usr/bin/chromium (or CHROMIUM_PATH); skipped with a message when it is missing.
+ * Needs /usr/bin/chromium (or CHROMIUM_PATH); skipped with a message when it is missing, except
+ * in CI (CI set, or RECURRENT_REQUIRE_BROWSER=1, which .ci/run exports), where that fails.
  * The first test (the browser entry imports nothing from node:*) needs no browser.
  */
 import assert from 'node:assert/strict';
@@ -23,6 +24,7 @@ import { explainRecurrent, type ExplainSpec } from '../src/browser.js';
 const repository = fileURLToPath(new URL('../../', import.meta.url));
 const chromiumPath = process.env['CHROMIUM_PATH'] || '/usr/bin/chromium';
 const noBrowser = existsSync(chromiumPath) ? false : `chromium not found at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`;
+const browserRequired = process.env['RECURRENT_REQUIRE_BROWSER'] === '1' || Boolean(process.env['CI']);
 /*
  * The callbacks given to page.evaluate run in the page. These module-local declarations type them
  * without adding the DOM library to the Node tests' compilation.
@@ -184,6 +186,10 @@ function assertMatchesLibrary(drawn: Drawn, spec: ExplainSpec, lengths: number[]
     assert.equal(shown.holds, c.holds, c.claim);
   }
 }
+
+test('chromium is present where the browser tests are required (CI, RECURRENT_REQUIRE_BROWSER=1)', { skip: !browserRequired && 'not required here' }, () => {
+  assert.equal(noBrowser, false, 'the playground e2e tests would be skipped');
+});
 
 describe('playground page in chromium', { skip: noBrowser }, () => {
   let outDir = '';

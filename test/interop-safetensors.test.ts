@@ -2,9 +2,10 @@
  * safetensors with PyTorch, both ways.
  *   PyTorch -> ours: a state_dict written from PyTorch (gen_interop.py) reproduces PyTorch's outputs.
  *   ours -> PyTorch: this test writes build/interop-verify/ (our .safetensors, .npy inputs and our
- *   outputs, manifest.json); `/usr/bin/python3 scripts/fixtures/gen_interop.py --verify build/interop-verify`
- *   loads them in PyTorch and compares (tests cannot run Python). The byte-level rules of the
- *   reference reader are checked here as well.
+ *   outputs, manifest.json), then runs `/usr/bin/python3 scripts/fixtures/gen_interop.py --verify`
+ *   on it: real PyTorch loads our files (strict load_state_dict) and must reproduce our outputs.
+ *   Skipped where PyTorch is missing, except in CI (see python-torch.ts), where that fails.
+ *   The byte-level rules of the reference reader are checked here as well.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,9 @@ import { describe, test } from 'node:test';
 import { Generator, loadSafetensors, nn, noGrad, randn, saveSafetensors, type Tensor } from '../src/index.js';
 import { loadNpy, saveNpy } from '../src/io/npy-file.js';
 import { npyToTensor } from '../src/io/npy.js';
+import { spawnSync } from 'node:child_process';
 import { assertClose, fixturePath, readFixture } from './helpers.js';
+import { python, torchMissing, torchRequired } from './python-torch.js';
 
 interface SafetensorsCase {
   module: 'LSTM';
@@ -71,7 +74,7 @@ describe('safetensors with PyTorch', () => {
     });
   }
 
-  test('our files for PyTorch (build/interop-verify): reference byte rules, and a manifest for --verify', () => {
+  test('ours -> PyTorch: our safetensors follow the reference byte rules, and PyTorch loads them and reproduces our outputs', (t) => {
     const dir = fileURLToPath(new URL('../interop-verify/', import.meta.url));
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
@@ -108,5 +111,18 @@ describe('safetensors with PyTorch', () => {
       { h: randn([1, 2, 3], { generator: g }) });
     writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify({ version: 1, writtenBy: 'test/interop-safetensors.test.ts', cases }, null, 1)}\n`);
     assert.equal(cases.length, 3);
+
+    // PyTorch reads them: a fresh torch module, strict load_state_dict, our inputs, our outputs.
+    const missing = torchMissing();
+    if (missing !== undefined) {
+      assert.ok(!torchRequired, `PyTorch is required here (CI / RECURRENT_REQUIRE_TORCH=1): ${missing}`);
+      t.skip(`ours -> PyTorch not checked: ${missing}`);
+      return;
+    }
+    const script = fileURLToPath(new URL('../../scripts/fixtures/gen_interop.py', import.meta.url));
+    const verify = spawnSync(python, [script, '--verify', dir], { encoding: 'utf8' });
+    assert.equal(verify.status, 0, `PyTorch disagrees with our files:\n${verify.stdout}${verify.stderr}`);
+    assert.match(verify.stdout, /^3 passed, 0 failed$/m);
+    for (const c of cases) assert.match(verify.stdout, new RegExp(`^ok {3}${String(c['name'])}:`, 'm'));
   });
 });

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { Adam, crossEntropy, Generator, manualSeed, nllLoss, randn, ShapeError, type Tensor, tensor, ValueError } from '../src/index.js';
+import { Adam, Generator, manualSeed, randn, ShapeError, type Tensor, tensor, ValueError } from '../src/index.js';
+import * as tf from '@tensorflow/tfjs';
 import * as L from '../src/layers/index.js';
 import { assertClose } from './helpers.js';
 
@@ -450,19 +451,33 @@ describe('compile, fit, predict, evaluate', () => {
     assert.deepEqual(Object.keys(result), ['loss', 'accuracy', 'mae']);
   });
 
-  test('the losses follow Keras\'s formulas', () => {
-    const logits = randn([4, 3]);
+  test('the losses equal TF.js Layers\' Keras losses (the oracle)', () => {
+    const gen = new Generator(11);
+    const mean = (t: tf.Tensor) => (t.mean().dataSync() as Float32Array)[0]!;
+    const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), [...t.shape]);
+    const logits = randn([4, 3], { generator: gen });
     const probs = logits.softmax(-1);
     const ids = tensor([0, 2, 1, 2]);
-    const sparse = L.losses.sparseCategoricalCrossentropy()(ids, probs).item();
-    assert.ok(Math.abs(sparse - nllLoss(probs.log(), ids).item()) < 1e-5);
-    assert.ok(Math.abs(L.losses.sparseCategoricalCrossentropy({ fromLogits: true })(ids, logits).item() - crossEntropy(logits, ids).item()) < 1e-6);
     const onehot = tensor([[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 1]]);
-    assert.ok(Math.abs(L.losses.categoricalCrossentropy()(onehot, probs).item() - sparse) < 1e-5);
-    assert.ok(Math.abs(L.losses.categoricalCrossentropy({ fromLogits: true })(onehot, logits).item() - sparse) < 1e-5);
-    const z = randn([5, 1]);
+    const categorical = mean(tf.metrics.categoricalCrossentropy(tfOf(onehot), tfOf(probs)));
+    const close = (ours: number, theirs: number, what: string) => assert.ok(Math.abs(ours - theirs) <= 1e-5 + 1e-4 * Math.abs(theirs), `${what}: ours ${ours}, TF.js ${theirs}`);
+    close(L.losses.categoricalCrossentropy()(onehot, probs).item(), categorical, 'categoricalCrossentropy');
+    close(L.losses.categoricalCrossentropy({ fromLogits: true })(onehot, logits).item(), categorical, 'categoricalCrossentropy fromLogits');
+    // tfjs-layers' sparseCategoricalCrossentropy is its categorical one on one-hot targets (not exported on its own).
+    const sparse = mean(tf.metrics.categoricalCrossentropy(tf.oneHot(tf.tensor1d(Array.from(ids.data), 'int32'), 3), tfOf(probs)));
+    close(L.losses.sparseCategoricalCrossentropy()(ids, probs).item(), sparse, 'sparseCategoricalCrossentropy');
+    close(L.losses.sparseCategoricalCrossentropy({ fromLogits: true })(ids, logits).item(), sparse, 'sparseCategoricalCrossentropy fromLogits');
+    // Probabilities at 0 and 1: Keras clips them to [1e-7, 1 - 1e-7].
+    const p = tensor([[0.9, 0.1, 0], [0, 0, 1], [0.2, 0.5, 0.3], [1, 0, 0]]);
+    close(L.losses.categoricalCrossentropy()(onehot, p).item(), mean(tf.metrics.categoricalCrossentropy(tfOf(onehot), tfOf(p))), 'categoricalCrossentropy at 0 and 1');
+    const z = randn([5, 1], { generator: gen });
     const t = tensor([1, 0, 1, 1, 0], [5, 1]);
-    assert.ok(Math.abs(L.losses.binaryCrossentropy()(t, z.sigmoid()).item() - L.losses.binaryCrossentropy({ fromLogits: true })(t, z).item()) < 1e-5);
+    const binary = mean(tf.metrics.binaryCrossentropy(tfOf(t), tfOf(z.sigmoid())));
+    close(L.losses.binaryCrossentropy()(t, z.sigmoid()).item(), binary, 'binaryCrossentropy');
+    close(L.losses.binaryCrossentropy({ fromLogits: true })(t, z).item(), binary, 'binaryCrossentropy fromLogits');
+    const yp = randn([5, 2], { generator: gen });
+    const yt = randn([5, 2], { generator: gen });
+    close(L.losses.meanSquaredError()(yt, yp).item(), mean(tf.metrics.meanSquaredError(tfOf(yt), tfOf(yp))), 'meanSquaredError');
     assert.ok(Math.abs(L.losses.meanSquaredError()(tensor([1, 2]), tensor([[0], [4]])).item() - 2.5) < 1e-6, 'targets reshaped to the predictions');
   });
 
@@ -475,9 +490,22 @@ describe('compile, fit, predict, evaluate', () => {
     m.compile({ optimizer: 'adam', loss: 'mse' });
     rnn.trainable = false;
     const before = rnn.getWeights();
-    const history = await m.fit(x, y.reshape([20, 1]), { epochs: 2, batchSize: 5, validationSplit: 0.25 });
+    const initial = m.getWeights();
+    const y2 = y.reshape([20, 1]);
+    const history = await m.fit(x, y2, { epochs: 2, batchSize: 5, validationSplit: 0.25, generator: new Generator(1) });
     assert.deepEqual(Object.keys(history.history), ['loss', 'val_loss']);
     rnn.getWeights().forEach((w, i) => assertClose(w, before[i]!, `frozen weight ${i}`, 0, 0));
+    // The held-out part is the last 5 samples: the last val_loss is the loss on them with the final weights...
+    const valLoss = history.history['val_loss']![1]!;
+    assert.ok(Math.abs(m.evaluate(x.slice(0, 15, 20), y2.slice(0, 15, 20))['loss']! - valLoss) < 1e-6, 'val_loss is the loss on samples 15..19');
+    assert.ok(Math.abs(m.evaluate(x.slice(0, 0, 5), y2.slice(0, 0, 5))['loss']! - valLoss) > 1e-3, 'and not on the first samples');
+    // ...and training saw only the first 15: the same fit on them alone gives the same weights.
+    const twin = L.sequential([L.input({ shape: [6, 1] }), L.simpleRNN({ units: 4 }), L.dense({ units: 1 })]);
+    twin.compile({ optimizer: 'adam', loss: 'mse' });
+    twin.setWeights(initial);
+    twin.layers[0]!.trainable = false;
+    await twin.fit(x.slice(0, 0, 15), y2.slice(0, 0, 15), { epochs: 2, batchSize: 5, generator: new Generator(1) });
+    twin.getWeights().forEach((w, i) => assertClose(w, m.getWeights()[i]!, `weight ${i} trained on the first 15 samples only`));
     assert.throws(() => m.evaluate(x, y.slice(0, 0, 5)), /same number of samples/);
     assert.throws(() => m.compile({ optimizer: 'adam', loss: 'hinge' as L.LossName }), /unknown loss 'hinge'/);
     assert.throws(() => m.evaluate(x, randn([20, 2])), (e: unknown) => e instanceof ValueError && /yTrue has 40 values/.test(e.message));

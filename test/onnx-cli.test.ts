@@ -1,40 +1,42 @@
 /**
- * The ONNX CLI pieces: `recurrent export MODEL_DIR --format onnx` and `recurrent predict MODEL.onnx
- * --input NAME=FILE.npy --out DIR [--repeat N]`, on a commander program wired the way main.ts and
- * predict-command.ts wire them.
+ * The ONNX CLI: `recurrent export MODEL_DIR --format onnx` and `recurrent predict MODEL.onnx
+ * --input NAME=FILE.npy --out DIR [--repeat N]`, run as the real command (build/src/cli/main.js,
+ * the same wiring as the installed `recurrent`) in a child process.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { Command } from 'commander';
-import { registerExport } from '../src/cli/export-command.js';
-import { addOnnxPredictOptions, isOnnxModelPath, outputFileName, predictOnnx } from '../src/cli/predict-onnx.js';
-import { FormatError, Generator, models, noGrad, randn, saveModelDirectory, Tensor, ValueError } from '../src/index.js';
+import { isOnnxModelPath, outputFileName } from '../src/cli/predict-onnx.js';
+import { Generator, models, noGrad, randn, saveModelDirectory, Tensor, ValueError } from '../src/index.js';
 import { loadNpy, saveNpy } from '../src/io/npy-file.js';
 import { npyToTensor } from '../src/io/npy.js';
 import { loadOnnx } from '../src/onnx/index.js';
 import { assertClose, fixturePath } from './helpers.js';
 import { tempDir } from './temp-dir.js';
 
+const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/**
+ * `recurrent ARGS...` in a child process: `run` resolves when it exits 0, else rejects with an
+ * Error whose message is its stderr (a typed error prints `error: MESSAGE` and exits 1).
+ */
 function program(): { run: (args: string[]) => Promise<void>; output: () => string } {
   let text = '';
-  const write = (t: string) => {
-    text += t;
-  };
-  const p = new Command('recurrent').exitOverride().configureOutput({ writeErr: () => {}, writeOut: write });
-  registerExport(p, write);
-  addOnnxPredictOptions(p.command('predict').argument('<model>').argument('[inputs...]').option('--json'))
-    .action((model: string, _inputs: string[], opts: Parameters<typeof predictOnnx>[1]) => {
-      if (isOnnxModelPath(model)) predictOnnx(model, opts, write);
-    });
   return {
     run: async (args) => {
-      await p.parseAsync(['node', 'recurrent', ...args]);
+      const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+      text += r.stdout;
+      if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);
     },
     output: () => text,
   };
 }
+
+/** A typed error from the real command: exit 1 and one `error: ...` line matching `pattern`. */
+const cliError = (pattern: RegExp) => (e: unknown) => e instanceof Error && /^exit 1: error: /.test(e.message) && pattern.test(e.message);
 
 const temp = () => tempDir('recurrent-onnx-cli-');
 
@@ -99,7 +101,8 @@ describe('recurrent export / predict with ONNX', () => {
     await s2sExport.run(['export', dir, '--format', 'onnx']);
     assert.match(s2sExport.output(), /wrote .*encoder\.onnx .*\n[\s\S]*wrote .*decoder_step\.onnx/);
     await assert.rejects(program().run(['export', dir, '--format', 'tflite']), /--format must be one of onnx, pytorch, got 'tflite'/);
-    await assert.rejects(program().run(['export', join(dir, 'nowhere'), '--format', 'onnx']), /config\.json: not found/);
+    assert.ok(!existsSync(join(dir, 'model.onnx')));
+    await assert.rejects(program().run(['export', join(dir, 'nowhere'), '--format', 'onnx']), cliError(/config\.json: not found/));
 
     const config: models.SequenceTaggerConfig = { inputSize: 2, hiddenSize: 3, numTags: 2 };
     const tagDir = temp();
@@ -108,13 +111,13 @@ describe('recurrent export / predict with ONNX', () => {
     const file = join(tagDir, 'model.onnx');
     saveNpy(join(tagDir, 'f.npy'), randn([1, 3, 2]));
     const predict = (args: string[]) => program().run(['predict', file, ...args]);
-    await assert.rejects(predict(['--input', `features=${join(tagDir, 'f.npy')}`]), /--out DIR is needed/);
-    await assert.rejects(predict(['--input', `features=${join(tagDir, 'f.npy')}`, '--out', tagDir]), (e: unknown) => e instanceof ValueError && /missing --input for lengths; the model's inputs: features float32 \[batch, time, 2\], lengths int64 \[batch\]/.test(e.message));
-    await assert.rejects(predict(['--input', `nope=${join(tagDir, 'f.npy')}`, '--out', tagDir]), /the model has no input 'nope'/);
-    await assert.rejects(predict(['--input', join(tagDir, 'f.npy'), '--out', tagDir]), /name the input \(NAME=FILE\.npy\)/);
-    await assert.rejects(predict(['--input', 'features', '--out', tagDir]), /--input takes NAME=FILE\.npy, got 'features'/);
+    await assert.rejects(predict(['--input', `features=${join(tagDir, 'f.npy')}`]), cliError(/--out DIR is needed/));
+    await assert.rejects(predict(['--input', `features=${join(tagDir, 'f.npy')}`, '--out', tagDir]), cliError(/missing --input for lengths; the model's inputs: features float32 \[batch, time, 2\], lengths int64 \[batch\]/));
+    await assert.rejects(predict(['--input', `nope=${join(tagDir, 'f.npy')}`, '--out', tagDir]), cliError(/the model has no input 'nope'/));
+    await assert.rejects(predict(['--input', join(tagDir, 'f.npy'), '--out', tagDir]), cliError(/name the input \(NAME=FILE\.npy\)/));
+    await assert.rejects(predict(['--input', 'features', '--out', tagDir]), cliError(/--input takes NAME=FILE\.npy, got 'features'/));
     writeFileSync(join(tagDir, 'bad.npy'), 'this is not an npy file at all');
-    await assert.rejects(predict(['--input', `features=${join(tagDir, 'bad.npy')}`, '--input', `lengths=${join(tagDir, 'bad.npy')}`, '--out', tagDir]), (e: unknown) => e instanceof FormatError && /bad\.npy: is not an npy file/.test(e.message));
+    await assert.rejects(predict(['--input', `features=${join(tagDir, 'bad.npy')}`, '--input', `lengths=${join(tagDir, 'bad.npy')}`, '--out', tagDir]), cliError(/bad\.npy: is not an npy file/));
     assert.deepEqual(readdirSync(tagDir).filter((f) => f.endsWith('.npy')).sort(), ['bad.npy', 'f.npy'], 'nothing written on failure');
   });
 
@@ -140,7 +143,7 @@ describe('recurrent export / predict with ONNX', () => {
     const absent = npyToTensor(loadNpy(join(dir, 'b', 'Y_h.npy')));
     assertClose(absent, npyToTensor(loadNpy(join(dir, 'c', 'Y_h.npy'))), 'absent B and P = zero B and P');
     assert.ok(absent.data.some((v, i) => Math.abs(v - expected.data[i]!) > 1e-3), 'B and P matter in this case, so leaving them out is visible');
-    await assert.rejects(program().run(['predict', model, ...given(['X', 'W']), '--out', join(dir, 'd')]), (e: unknown) => e instanceof ValueError && /missing --input for R; the model's inputs: X float32 \[1, 2, 4\], W float32 \[1, 12, 4\], R float32 \[1, 12, 3\], B float32 \[1, 24\] \(optional\)/.test(e.message));
+    await assert.rejects(program().run(['predict', model, ...given(['X', 'W']), '--out', join(dir, 'd')]), cliError(/missing --input for R; the model's inputs: X float32 \[1, 2, 4\], W float32 \[1, 12, 4\], R float32 \[1, 12, 3\], B float32 \[1, 24\] \(optional\)/));
     assert.throws(() => loadOnnx(model).run({ X: npyToTensor(loadNpy(fixture('in.X.npy'))) }), (e: unknown) => e instanceof ValueError && /required input 'W' is missing/.test(e.message));
   });
 

@@ -1,7 +1,8 @@
 /**
  * Seq2Seq ONNX export: encoder.onnx + decoder_step.onnx run in onnxruntime-node and in our own
  * runtime (loadOnnx), fed greedily for 5 steps, agree with `model.encode` + `model.step` at every
- * step (1e-5 abs + 1e-4 rel), with batch and source sizes that differ from the example.
+ * step (1e-5 abs + 1e-4 rel): the encoder's h, c and attention memory (values, keys, padding),
+ * and each step's logits, new_h and new_c; with batch and source sizes that differ from the example.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -77,6 +78,7 @@ describe('ONNX export: Seq2Seq as encoder.onnx + decoder_step.onnx', () => {
           assertClose(encoded['h']!, state.rnn.h, `${label}: encoder h (${name})`);
           if (lstm) assertClose(encoded['c']!, state.rnn.c!, `${label}: encoder c (${name})`);
           if (attention) {
+            assertClose(encoded['memory_values']!, state.memory.values, `${label}: memory values (${name})`);
             assertClose(encoded['memory_keys']!, state.memory.keys, `${label}: memory keys (${name})`);
             assertClose(encoded['memory_padding']!, state.memory.padding, `${label}: memory padding (${name})`);
           }
@@ -95,6 +97,10 @@ describe('ONNX export: Seq2Seq as encoder.onnx + decoder_step.onnx', () => {
           assertClose(fromOurs['logits']!, expected.logits, `${label}: step ${t} logits (our runtime)`);
           assertClose(fromOrt['new_h']!, expected.state.rnn.h, `${label}: step ${t} h (onnxruntime)`);
           assertClose(fromOurs['new_h']!, expected.state.rnn.h, `${label}: step ${t} h (our runtime)`);
+          if (lstm) {
+            assertClose(fromOrt['new_c']!, expected.state.rnn.c!, `${label}: step ${t} c (onnxruntime)`);
+            assertClose(fromOurs['new_c']!, expected.state.rnn.c!, `${label}: step ${t} c (our runtime)`);
+          }
           state = expected.state;
           ortState = { h: fromOrt['new_h']!, ...(lstm ? { c: fromOrt['new_c']! } : {}) };
           ourState = { h: fromOurs['new_h']!, ...(lstm ? { c: fromOurs['new_c']! } : {}) };

@@ -113,7 +113,9 @@ describe('layers, cells and modes', () => {
     assert.deepEqual(single.h.shape, [2, 2]);
     assert.deepEqual(single.c.shape, [2, 4]);
     assertClose(single.output, batched.output.squeeze(1), 'output');
+    assertClose(single.h, batched.h.squeeze(1), 'h');
     assertClose(single.c, batched.c.squeeze(1), 'c');
+    // (PyTorch's values for unbatched h and c: rnn-parity.v1.json's *_unbatched cases.)
   });
 
   test('cells equal a one-step layer with the same weights', () => {
@@ -126,8 +128,10 @@ describe('layers, cells and modes', () => {
       const h = randn([2, 4], { generator: gen() });
       const c = randn([2, 4], { generator: gen() });
       const expected = layer.forward(x.unsqueeze(0), { h: h.unsqueeze(0), ...(kind === 'LSTM' && { c: c.unsqueeze(0) }) });
-      const got = cell instanceof nn.LSTMCell ? cell.forward(x, { h, c }).h : (cell as nn.GRUCell).forward(x, h);
-      assertClose(got, expected.h.squeeze(0), `${kind}Cell`);
+      const got = cell instanceof nn.LSTMCell ? cell.forward(x, { h, c }) : { h: (cell as nn.GRUCell).forward(x, h) };
+      assertClose(got.h, expected.h.squeeze(0), `${kind}Cell h`);
+      if (kind === 'LSTM') assertClose((got as { c: Tensor }).c, (expected as { c?: Tensor }).c!.squeeze(0), 'LSTMCell c');
+      // (PyTorch's values for every cell, batched and unbatched: rnn-extra.test.ts.)
       assert.deepEqual((cell instanceof nn.LSTMCell ? cell.forward(x.select(0, 0)).h : (cell as nn.GRUCell).forward(x.select(0, 0))).shape, [4]);
     }
   });

@@ -1,6 +1,6 @@
 /** The PyTorch RNN parity fixture (rnn-parity.v1.json): its case type and the check of one case. */
 import assert from 'node:assert/strict';
-import { nn, type Tensor } from '../src/index.js';
+import { nn, packPaddedSequence, PackedSequence, padPackedSequence, type Tensor } from '../src/index.js';
 import { type ArrayFixture, assertClose, fromFixture, readFixture } from './helpers.js';
 
 export interface RnnFixtureCase {
@@ -33,9 +33,11 @@ function build(c: RnnFixtureCase): nn.RNN | nn.LSTM | nn.GRU {
 
 /**
  * Builds the case's module with PyTorch's weights, runs it, and compares the outputs, final
- * states and the gradients of input, h0, c0 and every parameter with PyTorch's.
+ * states and the gradients of input, h0, c0 and every parameter with PyTorch's. With `packed`,
+ * a case with lengths runs on packPaddedSequence(input) instead (PyTorch's own route), and its
+ * PackedSequence output is padded back: the gradients then flow through the packing.
  */
-export function checkRnnFixtureCase(c: RnnFixtureCase): void {
+export function checkRnnFixtureCase(c: RnnFixtureCase, { packed = false }: { packed?: boolean } = {}): void {
   const module = build(c).eval();
   // Same parameter names and order as PyTorch.
   assert.deepEqual(module.namedParameters().map(([n]) => n), Object.keys(c.params));
@@ -43,7 +45,18 @@ export function checkRnnFixtureCase(c: RnnFixtureCase): void {
   const x = fromFixture(c.input, true);
   const h0 = c.h0 ? fromFixture(c.h0, true) : undefined;
   const c0 = c.c0 ? fromFixture(c.c0, true) : undefined;
-  const result = module.forward(x, { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) }) as { output: Tensor; h: Tensor; c?: Tensor };
+  type Result = { output: Tensor; h: Tensor; c?: Tensor };
+  let result: Result;
+  if (packed) {
+    assert.ok(c.lengths, `${c.name}: packed needs lengths`);
+    const batchFirst = c.options.batchFirst;
+    const input = packPaddedSequence(x, c.lengths, { batchFirst });
+    const r = module.forward(input, { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }) }) as unknown as { output: PackedSequence; h: Tensor; c?: Tensor };
+    assert.ok(r.output instanceof PackedSequence, 'a PackedSequence in, a PackedSequence out');
+    result = { ...r, output: padPackedSequence(r.output, { batchFirst, totalLength: c.input.shape[batchFirst ? 1 : 0]! }).output };
+  } else {
+    result = module.forward(x, { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) }) as Result;
+  }
 
   assertClose(result.output, c.output, 'output');
   assertClose(result.h, c.h, 'h');

@@ -10,7 +10,7 @@
  * states, the loss history and the best validation so far.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -37,6 +37,20 @@ export interface Checkpoint {
   state: CheckpointState;
 }
 
+/**
+ * Test-only: with RECURRENT_TEST_STALL=EPOCH:POINT in the environment, the writer announces
+ * `stalled at EPOCH:POINT` on stderr when it reaches that point of that epoch's checkpoint and
+ * then blocks, so that a crash test can SIGKILL it at an exact place. Points, in order:
+ * `during-weights.safetensors` (half of it in its temporary file), `after-weights.safetensors`,
+ * `after-state.json` (files written, pointer not yet moved), `during-pointer`, `after-pointer`
+ * (latest.json moved, older epochs not yet removed), `done`.
+ */
+function stallPoint(epoch: number, point: string): void {
+  if (process.env['RECURRENT_TEST_STALL'] !== `${epoch}:${point}`) return;
+  writeSync(2, `stalled at ${epoch}:${point}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 const pointer = (root: string) => join(root, 'latest.json');
 
@@ -52,13 +66,16 @@ export function writeCheckpoint(root: string, epoch: number, checkpoint: Checkpo
   if (checkpoint.bestWeights) files['best.safetensors'] = serializeSafetensors(checkpoint.bestWeights);
   const sums: Record<string, string> = {};
   for (const [file, bytes] of Object.entries(files)) {
-    writeFileAtomic(join(dir, file), bytes);
+    writeFileAtomic(join(dir, file), bytes, () => stallPoint(epoch, `during-${file}`));
     sums[file] = sha256(bytes);
+    stallPoint(epoch, `after-${file}`);
   }
-  writeFileAtomic(pointer(root), `${JSON.stringify({ epoch, dir: name, files: sums }, null, 2)}\n`);
+  writeFileAtomic(pointer(root), `${JSON.stringify({ epoch, dir: name, files: sums }, null, 2)}\n`, () => stallPoint(epoch, 'during-pointer'));
+  stallPoint(epoch, 'after-pointer');
   for (const entry of readdirSync(root)) {
     if (entry.startsWith('epoch-') && entry !== name) rmSync(join(root, entry), { recursive: true, force: true });
   }
+  stallPoint(epoch, 'done');
 }
 
 /** Reads and verifies the latest checkpoint under `root`; null when there is none yet. */

@@ -1,27 +1,33 @@
 /**
- * Fuzzed TF.js Layers parser (`parseTfjsLayersModel`, then `predict` on a valid input), as in
+ * Fuzzed TF.js Layers loader (`loadTfjsLayersModel` on model.json + weights.bin written to a
+ * folder, then `predict` on a valid input), as in
  * fuzz-parsers.reliability.ts: 10,000+ generated inputs per kind of fault (random bytes,
  * truncations, bit flips of the valid file, forged files), for model.json (with the valid
  * weights) and for the weight data (with the valid model.json). The only acceptable outcomes
- * are a successful parse (and prediction) or one of our typed errors: never an uncaught crash,
- * a hang or a huge allocation (the manifest and each layer's weights are checked first).
+ * are a successful parse (and prediction) or a typed error of the expected class (FormatError;
+ * ShapeError for forged files, whose shapes can disagree with the layers): never an uncaught
+ * crash, another error, a hang or a huge allocation (the manifest and each layer's weights are
+ * checked first).
  *
  * The valid model is made by TF.js itself: LSTM (returnSequences) -> Bidirectional(GRU) -> Dense,
  * saved through `tf.io.withSaveHandler` and laid out as TF.js's file:// handler lays it out.
- * model.json bytes reach the parser as `loadTfjsLayersModel` passes them: UTF-8 text, then
- * JSON.parse, whose failure the loader reports as a FormatError.
+ * The bytes go through the library's own loader: its UTF-8 decoding and JSON.parse, whose
+ * failure it must report as a FormatError (this harness converts nothing).
  */
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { FormatError, tensor } from '../../src/index.js';
-import { parseTfjsLayersModel } from '../../src/interop/tfjs.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tensor } from '../../src/index.js';
+import { loadTfjsLayersModel } from '../../src/interop/tfjs-file.js';
+import { tempDir } from '../temp-dir.js';
 import { fuzz } from './outcomes.js';
 
 tf.env().set('PROD', true);
 
-const FILE = 'fuzz/model.json';
-const decoder = new TextDecoder();
+const folder = tempDir('recurrent-fuzz-tfjs-');
+const FILE = join(folder, 'model.json');
 const encoder = new TextEncoder();
 
 type Json = Record<string, unknown>;
@@ -59,17 +65,11 @@ async function validModel(): Promise<{ modelJson: Json; weights: Uint8Array }> {
 
 const x = tensor(Float32Array.from({ length: 2 * 5 * 4 }, (_, i) => Math.sin(i)), [2, 5, 4]);
 
-function parseAndPredict(modelJson: unknown, weights: Uint8Array): void {
-  const model = parseTfjsLayersModel(modelJson, weights, FILE);
-  model.predict(x);
-}
-
-function parseText(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(decoder.decode(bytes));
-  } catch (error) {
-    throw new FormatError(FILE, `is not valid JSON (${(error as Error).message})`);
-  }
+/** Writes model.json and weights.bin into the folder, then loads and predicts as a user would. */
+function loadAndPredict(modelJson: Uint8Array, weights: Uint8Array): void {
+  writeFileSync(FILE, modelJson);
+  writeFileSync(join(folder, 'weights.bin'), weights);
+  loadTfjsLayersModel(FILE).predict(x);
 }
 
 /** Hostile values for the numbers, lists and strings of a model.json. */
@@ -100,14 +100,15 @@ function forge(value: unknown, path: readonly (string | number)[], replacement: 
 describe('fuzzed TF.js Layers parser', { timeout: 600_000 }, () => {
   test('model.json and weights', async () => {
     const { modelJson, weights } = await validModel();
-    parseAndPredict(modelJson, weights); // the valid model parses and predicts
     const text = encoder.encode(JSON.stringify(modelJson));
+    loadAndPredict(text, weights); // the valid model loads and predicts
     const spots = places(modelJson);
     // Forged model.json: one to three places (a layer's units, a weight's shape, a class name...)
     // set to hostile values or removed.
     const forgedJson = fc.array(fc.tuple(fc.nat(spots.length - 1), fc.option(hostile, { nil: undefined })), { minLength: 1, maxLength: 3 })
       .map((changes) => encoder.encode(JSON.stringify(changes.reduce<unknown>((json, [k, v]) => forge(json, spots[k]!, v), modelJson))));
-    fuzz('TF.js model.json', text, (bytes) => parseAndPredict(parseText(bytes), weights), forgedJson, 51);
+    const errors = { 'forged headers': ['FormatError', 'ShapeError'], other: ['FormatError'] } as const;
+    fuzz('TF.js model.json', text, (bytes) => loadAndPredict(bytes, weights), forgedJson, 51, { errors });
     // Forged weight data: the valid bytes cut or padded, or with NaN and infinite floats.
     const forgedWeights = fc.tuple(fc.integer({ min: -16, max: 16 }), fc.array(fc.tuple(fc.nat(weights.length / 4 - 1), fc.constantFrom(Number.NaN, Infinity, -Infinity, 3.4e38)), { maxLength: 4 }))
       .map(([delta, values]) => {
@@ -117,6 +118,6 @@ describe('fuzzed TF.js Layers parser', { timeout: 600_000 }, () => {
         for (const [k, v] of values) if (4 * k + 4 <= out.length) view.setFloat32(4 * k, v, true);
         return out;
       });
-    fuzz('TF.js weights', weights, (bytes) => parseAndPredict(modelJson, bytes), forgedWeights, 52);
+    fuzz('TF.js weights', weights, (bytes) => loadAndPredict(text, bytes), forgedWeights, 52, { errors });
   });
 });

@@ -1,14 +1,15 @@
 /**
  * Long runs: 10,000 training steps keep memory flat on the native and the wasm backend (RSS, JS
- * heap, ArrayBuffers, and wasm's linear memory and live allocations), and many concurrent async
- * predict callers get the same answers as one caller at a time.
+ * heap, ArrayBuffers, and wasm's linear memory and live allocations), 200 interleaved async
+ * predict callers and 4 worker threads predicting at the same time get the same answers as one
+ * caller at a time.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { Adam, type Backend, clipGradNorm, crossEntropy, Generator, getBackend, models, randn, setBackend, tensor } from '../../src/index.js';
+import { Adam, type Backend, clipGradNorm, crossEntropy, Generator, getBackend, models, setBackend, tensor } from '../../src/index.js';
 import type { WasmBackend } from '../../src/backend/wasm/index.js';
 import { backendCases, useBackend } from '../backend-helpers.js';
 import { loadPredictor } from '../../src/tasks/model-dir.js';
@@ -19,11 +20,15 @@ import { tempDir } from '../temp-dir.js';
 const STEPS = Number(process.env['RELIABILITY_STEPS'] ?? 10000);
 const MB = 1024 * 1024;
 /**
- * The stated bounds (RELIABILITY.md): growth of RSS and the JS heap over the second half of the
- * run, and peaks. ArrayBuffers are bounded by their peak, not their growth: freed ones are
- * released lazily, so a sample after GC can still show a few transient MB.
+ * The stated bounds (RELIABILITY.md), about 1.5x the largest steady state measured on a 2-core
+ * Linux machine in five runs of 10,000 steps (native / wasm): RSS growth over the second half up
+ * to +29.8 / +4.3 MB (the native +29.8 came with 22 MB of not-yet-released ArrayBuffers at the
+ * last sample and a lower peak RSS, 125.5 MB, than other runs), JS heap change up to 0.38 / 0.25 MB, peak ArrayBuffers up to 26.8 / 24.5 MB,
+ * peak RSS up to 146.0 / 150.9 MB. The heap bound is 1 MB, a little over 1.5x its noise.
+ * ArrayBuffers are bounded by their peak, not their growth: freed ones are released lazily, so a
+ * sample after GC can still show a few transient MB.
  */
-const BOUNDS = { rssMB: 24, heapMB: 4, peakArrayBuffersMB: 64, peakRssMB: 400 };
+const BOUNDS = { rssMB: 45, heapMB: 1, peakArrayBuffersMB: 40, peakRssMB: 225 };
 
 interface MemorySample {
   step: number;
@@ -106,7 +111,9 @@ describe('long runs', { timeout: 900_000 }, () => {
     });
   }
 
-  test('concurrent predict calls from 200 async callers', async () => {
+  // predict is synchronous: these callers take turns (interleaved by timers), they do not run at
+  // the same time. Real concurrency is the worker-thread test below.
+  test('200 interleaved async callers get the same predictions as sequential and batched calls', async () => {
     const out = join(tempDir('recurrent-concurrent-'), 'm');
     await trainTask({ task: 'classify', epochs: 1, maxTrainExamples: 400, hiddenSize: 8, out });
     const predictor = loadPredictor(out);
@@ -119,8 +126,7 @@ describe('long runs', { timeout: 900_000 }, () => {
     assert.deepEqual(concurrent, sequential);
     const batched = predictor.predict(words);
     assert.deepEqual(batched, sequential);
-    record('long runs', 'concurrent predict', { callers: words.length, identical: true });
-    assert.ok(randn([1]).size === 1);
+    record('long runs', 'interleaved predict', { callers: words.length, identical: true });
   });
 
   // JavaScript calls above take turns; real concurrency in Node means threads. Several worker
@@ -140,7 +146,11 @@ describe('long runs', { timeout: 900_000 }, () => {
       const rotated = words.map((_, i) => (i + 37 * k) % words.length);
       const order = k % 2 === 1 ? rotated.reverse() : rotated;
       const worker = new Worker(script, { workerData: { dir: out, words: order.map((i) => words[i]), backend } });
-      worker.once('message', (got: string[]) => resolve(order.map((_, j) => got[order.indexOf(j)])));
+      worker.once('message', ({ single, batched }: { single: string[]; batched: string[][] }) => {
+        const unshuffle = (got: string[]) => order.map((_, j) => got[order.indexOf(j)]);
+        for (const [r, b] of batched.entries()) assert.deepEqual(unshuffle(b), expected, `thread ${k}, batched call ${r}`);
+        resolve(unshuffle(single));
+      });
       worker.once('error', reject);
     })));
     for (const [k, got] of answers.entries()) assert.deepEqual(got, expected, `thread ${k}`);

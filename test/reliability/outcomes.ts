@@ -1,4 +1,4 @@
-/** Fuzzing helpers: the kinds of faulty input, and counting outcomes (success or one of our typed errors). */
+/** Fuzzing helpers: the kinds of faulty input, and counting outcomes (success, or one of our typed errors of the expected class). */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,16 +12,37 @@ export interface Outcomes {
   typedErrors: Record<string, number>;
 }
 
-/** Runs `fn`; returns normally for success or a typed error, rethrows anything else. */
-export function classify(outcomes: Outcomes, fn: () => unknown): void {
+/**
+ * Runs `fn`; returns normally for success or one of the `allowed` typed errors (class names),
+ * rethrows anything else: an untyped exception, or a typed error of the wrong kind. On success
+ * `check` is called with the result (a round trip).
+ */
+export function classify(outcomes: Outcomes, fn: () => unknown, allowed: readonly string[], check?: (parsed: unknown) => void): void {
   outcomes.runs++;
+  let parsed: unknown;
   try {
-    fn();
-    outcomes.accepted++;
+    parsed = fn();
   } catch (error) {
     if (!(error instanceof RecurrentError)) throw error;
+    if (!allowed.includes(error.name)) throw new Error(`expected ${allowed.join(' or ')}, got ${error.name}: ${error.message}`);
     outcomes.typedErrors[error.name] = (outcomes.typedErrors[error.name] ?? 0) + 1;
+    return;
   }
+  outcomes.accepted++;
+  check?.(parsed);
+}
+
+/** The kinds of fault `fuzz` generates. */
+export type FaultKind = 'random bytes' | 'truncations' | 'bit flips' | 'forged headers';
+
+export interface FuzzExpectations {
+  /**
+   * The typed errors (class names) each kind of fault may raise; `other` for the kinds not
+   * named. Any other error fails the run.
+   */
+  errors: Partial<Record<FaultKind, readonly string[]>> & { other: readonly string[] };
+  /** Called with every successful parse: assert that it round-trips. */
+  roundTrip?: (parsed: unknown) => void;
 }
 
 export const newOutcomes = (): Outcomes => ({ runs: 0, accepted: 0, typedErrors: {} });
@@ -54,11 +75,11 @@ const flip = (bytes: Uint8Array, changes: [number, number][]) => {
 
 /**
  * Runs `parse` on RUNS inputs of each kind: random bytes, truncations and bit flips of `valid`,
- * and the `forged` ones; fails on any outcome other than success or a typed error, and records
- * the counts under `suite`.
+ * and the `forged` ones; fails on any outcome other than success (which must round-trip) or a
+ * typed error of a class `expect` allows for that kind, and records the counts under `suite`.
  */
-export function fuzz(suite: string, valid: Uint8Array, parse: (bytes: Uint8Array) => unknown, forged: fc.Arbitrary<Uint8Array>, seed: number): void {
-  const kinds: [string, fc.Arbitrary<Uint8Array>][] = [
+export function fuzz(suite: string, valid: Uint8Array, parse: (bytes: Uint8Array) => unknown, forged: fc.Arbitrary<Uint8Array>, seed: number, expect: FuzzExpectations): void {
+  const kinds: [FaultKind, fc.Arbitrary<Uint8Array>][] = [
     ['random bytes', fc.uint8Array({ maxLength: 4096 })],
     ['truncations', fc.nat(valid.length).map((n) => valid.subarray(0, n))],
     ['bit flips', flips(valid.length).map((c) => flip(valid, c))],
@@ -66,7 +87,8 @@ export function fuzz(suite: string, valid: Uint8Array, parse: (bytes: Uint8Array
   ];
   for (const [kind, arbitrary] of kinds) {
     const outcomes = newOutcomes();
-    fc.assert(fc.property(arbitrary, (bytes) => classify(outcomes, () => parse(bytes))), { numRuns: RUNS, seed });
+    const allowed = expect.errors[kind] ?? expect.errors.other;
+    fc.assert(fc.property(arbitrary, (bytes) => classify(outcomes, () => parse(bytes), allowed, expect.roundTrip)), { numRuns: RUNS, seed });
     assert.equal(outcomes.runs, RUNS);
     record(suite, kind, outcomes);
   }
