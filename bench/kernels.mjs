@@ -69,7 +69,11 @@ function randomArray(n, seed) {
   const out = new Float32Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = (s >>> 8) / (1 << 24) - 0.5;
   }
   return out;
@@ -111,40 +115,67 @@ function measure(label, setup, { flops = 0, inner = () => 1, runsFor = () => run
 const rows = [];
 
 if (!only || only === 'gemm') {
-  for (const [m, k, n] of [[64, 384, 1024], [1, 96, 256], [32, 192, 512], [6400, 128, 1024]]) {
+  for (const [m, k, n] of [
+    [64, 384, 1024],
+    [1, 96, 256],
+    [32, 192, 512],
+    [6400, 128, 1024],
+  ]) {
     const flops = 2 * m * n * k;
-    rows.push(measure(`GEMM ${m}x${k}x${n} (B packed)`, (name) => {
-      const backend = select(name);
-      const a = randomArray(m * k, 1), b = randomArray(k * n, 2), c = new Float32Array(m * n);
-      const packed = backend.packB({ k, n, b, ldb: n });
-      return { run: () => backend.gemmPacked({ m, a, lda: k, b: packed, c, ldc: n, beta: 0 }), cleanup: () => packed.release() };
-    }, { flops, inner: (name) => Math.max(1, Math.round((name === 'reference' ? 2e7 : 2e8) / flops)), runsFor: (name) => (name === 'reference' && flops > 1e9 ? 5 : runs) }));
+    rows.push(
+      measure(
+        `GEMM ${m}x${k}x${n} (B packed)`,
+        (name) => {
+          const backend = select(name);
+          const a = randomArray(m * k, 1),
+            b = randomArray(k * n, 2),
+            c = new Float32Array(m * n);
+          const packed = backend.packB({ k, n, b, ldb: n });
+          return {
+            run: () => backend.gemmPacked({ m, a, lda: k, b: packed, c, ldc: n, beta: 0 }),
+            cleanup: () => packed.release(),
+          };
+        },
+        {
+          flops,
+          inner: (name) => Math.max(1, Math.round((name === 'reference' ? 2e7 : 2e8) / flops)),
+          runsFor: (name) => (name === 'reference' && flops > 1e9 ? 5 : runs),
+        },
+      ),
+    );
   }
 }
 
-const T = 100, B = 64, I = 128, H = 256;
+const T = 100,
+  B = 64,
+  I = 128,
+  H = 256;
 function layerItem(label, kind, training) {
-  return measure(label, (name) => {
-    select(name);
-    const Layer = kind === 'lstm' ? nn.LSTM : nn.GRU;
-    const layer = new Layer({ inputSize: I, hiddenSize: H });
-    const data = randomArray(T * B * I, 3);
-    if (!training) {
-      const x = tensor(data, [T, B, I]);
-      return { run: () => noGrad(() => layer.forward(x)) };
-    }
-    // Backward is seeded with a fixed gradient of the output (as from a loss over every step),
-    // so the time is the layer's own forward and backward, not a loss function's.
-    const gradOut = tensor(randomArray(T * B * H, 4), [T, B, H]);
-    return {
-      run: () => {
-        const x = tensor(data, [T, B, I], { requiresGrad: true });
-        for (const p of layer.parameters()) p.grad = null;
-        const { output } = layer.forward(x);
-        output.backward(gradOut);
-      },
-    };
-  }, { runsFor: (name) => (name === 'reference' ? 5 : runs) });
+  return measure(
+    label,
+    (name) => {
+      select(name);
+      const Layer = kind === 'lstm' ? nn.LSTM : nn.GRU;
+      const layer = new Layer({ inputSize: I, hiddenSize: H });
+      const data = randomArray(T * B * I, 3);
+      if (!training) {
+        const x = tensor(data, [T, B, I]);
+        return { run: () => noGrad(() => layer.forward(x)) };
+      }
+      // Backward is seeded with a fixed gradient of the output (as from a loss over every step),
+      // so the time is the layer's own forward and backward, not a loss function's.
+      const gradOut = tensor(randomArray(T * B * H, 4), [T, B, H]);
+      return {
+        run: () => {
+          const x = tensor(data, [T, B, I], { requiresGrad: true });
+          for (const p of layer.parameters()) p.grad = null;
+          const { output } = layer.forward(x);
+          output.backward(gradOut);
+        },
+      };
+    },
+    { runsFor: (name) => (name === 'reference' ? 5 : runs) },
+  );
 }
 if (!only || only === 'lstm') {
   rows.push(layerItem(`LSTM forward (B=${B}, T=${T}, I=${I}, H=${H})`, 'lstm', false));
@@ -156,7 +187,12 @@ if (!only || only === 'gru') rows.push(layerItem(`GRU forward (B=${B}, T=${T}, I
 const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(2) : ms.toFixed(4));
 const env = `Node ${process.versions.node}, ${status.native?.available ? `native ${setBackend('native').addon.info().isa} x${select.threads ?? '?'} threads` : 'no native'}, ${status.wasm?.available ? `wasm ${setBackend('wasm').info.variant}` : 'no wasm'}`;
 console.log(`\nmedian ms of ${runs} runs (min in brackets), ${env}\n`);
-const head = ['item', ...columns.map((c) => `${c} ms`), ...(columns.includes('reference') ? columns.filter((c) => c !== 'reference').map((c) => `ref/${c}`) : []), ...(columns.includes('wasm') && columns.includes('native') ? ['wasm/native'] : [])];
+const head = [
+  'item',
+  ...columns.map((c) => `${c} ms`),
+  ...(columns.includes('reference') ? columns.filter((c) => c !== 'reference').map((c) => `ref/${c}`) : []),
+  ...(columns.includes('wasm') && columns.includes('native') ? ['wasm/native'] : []),
+];
 console.log(head.join(' | '));
 for (const row of rows) {
   const cells = [row.label];
@@ -166,8 +202,11 @@ for (const row of rows) {
     if (row.flops) cell += ` ${(row.flops / r.median / 1e6).toFixed(1)} GF/s`;
     cells.push(cell);
   }
-  if (columns.includes('reference')) for (const c of columns.filter((x) => x !== 'reference')) cells.push(`${(row.results.reference.median / row.results[c].median).toFixed(1)}x`);
-  if (columns.includes('wasm') && columns.includes('native')) cells.push(`${(row.results.wasm.median / row.results.native.median).toFixed(1)}x`);
+  if (columns.includes('reference'))
+    for (const c of columns.filter((x) => x !== 'reference'))
+      cells.push(`${(row.results.reference.median / row.results[c].median).toFixed(1)}x`);
+  if (columns.includes('wasm') && columns.includes('native'))
+    cells.push(`${(row.results.wasm.median / row.results.native.median).toFixed(1)}x`);
   console.log(cells.join(' | '));
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ env, runs, rows }, null, 2));

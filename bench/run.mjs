@@ -71,14 +71,63 @@ const GATES = Object.fromEntries(CELL_FAMILIES.map((f) => [f, FAMILIES[f].gates]
 const CELL_LABEL = Object.fromEntries(CELL_FAMILIES.map((f) => [f, FAMILIES[f].torchClass]));
 
 const PEERS = [
-  { id: 'native', label: 'native', long: 'recurrent, native backend (C++ N-API addon)', script: 'peers/recurrent.mjs', extra: { backend: 'native' }, modes: MODES },
-  { id: 'wasm', label: 'wasm', long: 'recurrent, wasm backend (WebAssembly SIMD)', script: 'peers/recurrent.mjs', extra: { backend: 'wasm' }, modes: MODES },
-  { id: 'reference', label: 'reference', long: 'recurrent, reference backend (plain TypeScript)', script: 'peers/recurrent.mjs', extra: { backend: 'reference' }, modes: MODES },
-  { id: 'ort', label: 'ORT', long: 'ONNX Runtime (onnxruntime-node, CPU EP), our ONNX export', script: 'peers/ort.mjs', extra: {}, modes: ['forward'] },
+  {
+    id: 'native',
+    label: 'native',
+    long: 'recurrent, native backend (C++ N-API addon)',
+    script: 'peers/recurrent.mjs',
+    extra: { backend: 'native' },
+    modes: MODES,
+  },
+  {
+    id: 'wasm',
+    label: 'wasm',
+    long: 'recurrent, wasm backend (WebAssembly SIMD)',
+    script: 'peers/recurrent.mjs',
+    extra: { backend: 'wasm' },
+    modes: MODES,
+  },
+  {
+    id: 'reference',
+    label: 'reference',
+    long: 'recurrent, reference backend (plain TypeScript)',
+    script: 'peers/recurrent.mjs',
+    extra: { backend: 'reference' },
+    modes: MODES,
+  },
+  {
+    id: 'ort',
+    label: 'ORT',
+    long: 'ONNX Runtime (onnxruntime-node, CPU EP), our ONNX export',
+    script: 'peers/ort.mjs',
+    extra: {},
+    modes: ['forward'],
+  },
   { id: 'torch', label: 'PyTorch', long: 'PyTorch (Debian python3-torch, system Python)', python: true, modes: MODES },
-  { id: 'tfjs-wasm', label: 'tfjs-wasm', long: 'TensorFlow.js, wasm backend (XNNPACK)', script: 'peers/tfjs.mjs', extra: { backend: 'wasm' }, modes: MODES },
-  { id: 'tfjs-cpu', label: 'tfjs-cpu', long: 'TensorFlow.js, cpu backend (plain JavaScript)', script: 'peers/tfjs.mjs', extra: { backend: 'cpu' }, modes: MODES },
-  { id: 'brain', label: 'brain.js', long: 'brain.js recurrent time-step networks', script: 'peers/brain.mjs', extra: {}, modes: MODES },
+  {
+    id: 'tfjs-wasm',
+    label: 'tfjs-wasm',
+    long: 'TensorFlow.js, wasm backend (XNNPACK)',
+    script: 'peers/tfjs.mjs',
+    extra: { backend: 'wasm' },
+    modes: MODES,
+  },
+  {
+    id: 'tfjs-cpu',
+    label: 'tfjs-cpu',
+    long: 'TensorFlow.js, cpu backend (plain JavaScript)',
+    script: 'peers/tfjs.mjs',
+    extra: { backend: 'cpu' },
+    modes: MODES,
+  },
+  {
+    id: 'brain',
+    label: 'brain.js',
+    long: 'brain.js recurrent time-step networks',
+    script: 'peers/brain.mjs',
+    extra: {},
+    modes: MODES,
+  },
 ];
 const wantedPeers = opts.peers ? new Set(opts.peers.split(',')) : null;
 const peers = PEERS.filter((p) => !wantedPeers || wantedPeers.has(p.id));
@@ -91,12 +140,16 @@ function policy(peer, cell, mode, shape) {
   if (peer.id === 'torch' && !torchAvailable.ok) return { skip: `PyTorch not available: ${torchAvailable.reason}` };
   if (peer.id === 'reference' && shape.key === 'big') return { ...base, minRuns: 5, maxRuns: 5 };
   if (peer.id === 'tfjs-cpu' && shape.key === 'big') {
-    if (mode === 'train') return { skip: 'tfjs-cpu training at (64,100,128,256) skipped (minutes per run; estimate in the notes)' };
+    if (mode === 'train')
+      return { skip: 'tfjs-cpu training at (64,100,128,256) skipped (minutes per run; estimate in the notes)' };
     return { ...base, minRuns: 3, maxRuns: 3 };
   }
   if (peer.id === 'brain') {
     if (mode === 'train' && shape.B !== 1) return { skip: 'brain.js has no mini-batch training' };
-    if (mode === 'forward' && shape.key === 'big') return { skip: 'brain.js at (64,100,128,256): 64 one-sequence runs of matrix-vector products, ~10 s a run (estimate in the notes)' };
+    if (mode === 'forward' && shape.key === 'big')
+      return {
+        skip: 'brain.js at (64,100,128,256): 64 one-sequence runs of matrix-vector products, ~10 s a run (estimate in the notes)',
+      };
   }
   return base;
 }
@@ -118,7 +171,9 @@ process.on('SIGTERM', () => process.exit(143));
 
 /** PyTorch gets the environment without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (see RESULTS.md). */
 const OPENBLAS_OVERRIDES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
-const envOverrides = Object.fromEntries(OPENBLAS_OVERRIDES.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+const envOverrides = Object.fromEntries(
+  OPENBLAS_OVERRIDES.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
+);
 function torchEnv(keepOpenblasEnv = false) {
   const env = { ...process.env };
   if (!keepOpenblasEnv) for (const k of OPENBLAS_OVERRIDES) delete env[k];
@@ -135,8 +190,12 @@ function child(cmd, args, { env = process.env, timeoutMs = 300_000 } = {}) {
     const proc = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    proc.stdout.on('data', (d) => { out += d; });
-    proc.stderr.on('data', (d) => { err += d; });
+    proc.stdout.on('data', (d) => {
+      out += d;
+    });
+    proc.stderr.on('data', (d) => {
+      err += d;
+    });
     const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
     proc.on('error', (e) => {
       clearTimeout(timer);
@@ -154,7 +213,11 @@ function child(cmd, args, { env = process.env, timeoutMs = 300_000 } = {}) {
         }
       } else {
         const tail = (err || out).trim().split('\n').slice(-3).join(' | ');
-        result = { error: signal ? `killed (${signal}${signal === 'SIGKILL' ? `, over ${timeoutMs / 1000} s` : ''})` : `exit ${code}: ${tail}` };
+        result = {
+          error: signal
+            ? `killed (${signal}${signal === 'SIGKILL' ? `, over ${timeoutMs / 1000} s` : ''})`
+            : `exit ${code}: ${tail}`,
+        };
       }
       result.wallMs = performance.now() - t0;
       resolve(result);
@@ -162,16 +225,34 @@ function child(cmd, args, { env = process.env, timeoutMs = 300_000 } = {}) {
   });
 }
 
-const nodeChild = (script, spec, nodeArgs = [], extra = {}) => child(process.execPath, [...nodeArgs, join(benchDir, script), JSON.stringify(spec)], extra);
-const torchChild = (spec, keepOpenblasEnv = false) => child(opts.python, [join(benchDir, 'torch_bench.py'), JSON.stringify(spec)], { env: torchEnv(keepOpenblasEnv) });
+const nodeChild = (script, spec, nodeArgs = [], extra = {}) =>
+  child(process.execPath, [...nodeArgs, join(benchDir, script), JSON.stringify(spec)], extra);
+const torchChild = (spec, keepOpenblasEnv = false) =>
+  child(opts.python, [join(benchDir, 'torch_bench.py'), JSON.stringify(spec)], { env: torchEnv(keepOpenblasEnv) });
 
 function summarize(result) {
   if (result.error || !result.times) return result;
   return { ...result, median: median(result.times), min: Math.min(...result.times), runs: result.times.length };
 }
 
-const fmtMs = (ms) => (ms == null || !Number.isFinite(ms) ? '–' : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
-const fmtX = (x) => (x == null || !Number.isFinite(x) ? '–' : x >= 100 ? `${x.toFixed(0)}×` : x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`);
+const fmtMs = (ms) =>
+  ms == null || !Number.isFinite(ms)
+    ? '–'
+    : ms >= 100
+      ? ms.toFixed(0)
+      : ms >= 10
+        ? ms.toFixed(1)
+        : ms >= 1
+          ? ms.toFixed(2)
+          : ms.toFixed(3);
+const fmtX = (x) =>
+  x == null || !Number.isFinite(x)
+    ? '–'
+    : x >= 100
+      ? `${x.toFixed(0)}×`
+      : x >= 10
+        ? `${x.toFixed(1)}×`
+        : `${x.toFixed(2)}×`;
 const fmtG = (g) => (g == null || !Number.isFinite(g) ? '–' : g >= 10 ? g.toFixed(0) : g.toFixed(1));
 const fmtMiB = (m) => (m == null || !Number.isFinite(m) ? '–' : m.toFixed(0));
 const log = (...a) => console.log(...a);
@@ -179,32 +260,57 @@ const log = (...a) => console.log(...a);
 // ---------------------------------------------------------------------------------------------
 // Environment and the GEMM ceiling
 
-log(`recurrent benchmark: ${opts.quick ? 'quick run (small shapes, short timing)' : 'full run'}, every item in its own process\n`);
+log(
+  `recurrent benchmark: ${opts.quick ? 'quick run (small shapes, short timing)' : 'full run'}, every item in its own process\n`,
+);
 
 const torchInfo = await torchChild({ mode: 'info' });
 const torchAvailable = torchInfo.error ? { ok: false, reason: torchInfo.error } : { ok: true };
 let torchInfoEnv = null;
 if (torchAvailable.ok && Object.keys(envOverrides).length) torchInfoEnv = await torchChild({ mode: 'info' }, true);
-log(torchAvailable.ok
-  ? `PyTorch ${torchInfo.info.version}: BLAS ${torchInfo.info.blas?.openblas ? `${torchInfo.info.blas.openblas.config} (core ${torchInfo.info.blas.openblas.core}, ${torchInfo.info.blas.openblas.threads} threads)` : JSON.stringify(torchInfo.info.blas)}; torch.mm 2048³ ${fmtG(torchInfo.info.gemm2048GFlops)} GFLOP/s`
-  : `PyTorch skipped: ${torchAvailable.reason}`);
+log(
+  torchAvailable.ok
+    ? `PyTorch ${torchInfo.info.version}: BLAS ${torchInfo.info.blas?.openblas ? `${torchInfo.info.blas.openblas.config} (core ${torchInfo.info.blas.openblas.core}, ${torchInfo.info.blas.openblas.threads} threads)` : JSON.stringify(torchInfo.info.blas)}; torch.mm 2048³ ${fmtG(torchInfo.info.gemm2048GFlops)} GFLOP/s`
+    : `PyTorch skipped: ${torchAvailable.reason}`,
+);
 
 const gemmRuns = [
-  { id: 'native', label: 'native GEMM (B prepacked), default threads', spec: { backend: 'native', m: 2048, k: 2048, n: 2048 } },
-  { id: 'native1t', label: 'native GEMM (B prepacked), 1 thread', spec: { backend: 'native', threads: 1, m: 2048, k: 2048, n: 2048 } },
-  { id: 'wasm', label: 'wasm GEMM (B prepacked), default threads', spec: { backend: 'wasm', m: 1024, k: 1024, n: 1024 } },
-  { id: 'wasm1t', label: 'wasm GEMM (B prepacked), 1 thread', spec: { backend: 'wasm', threads: 1, m: 1024, k: 1024, n: 1024 } },
+  {
+    id: 'native',
+    label: 'native GEMM (B prepacked), default threads',
+    spec: { backend: 'native', m: 2048, k: 2048, n: 2048 },
+  },
+  {
+    id: 'native1t',
+    label: 'native GEMM (B prepacked), 1 thread',
+    spec: { backend: 'native', threads: 1, m: 2048, k: 2048, n: 2048 },
+  },
+  {
+    id: 'wasm',
+    label: 'wasm GEMM (B prepacked), default threads',
+    spec: { backend: 'wasm', m: 1024, k: 1024, n: 1024 },
+  },
+  {
+    id: 'wasm1t',
+    label: 'wasm GEMM (B prepacked), 1 thread',
+    spec: { backend: 'wasm', threads: 1, m: 1024, k: 1024, n: 1024 },
+  },
 ];
 const gemm = {};
 const gemmRounds = Object.fromEntries(gemmRuns.map((g) => [g.id, []]));
 for (let round = 0; round < (opts.quick ? 1 : 3); round++) {
-  for (const g of gemmRuns) gemmRounds[g.id].push(await nodeChild('peers/gemm.mjs', { ...g.spec, minRuns: 5, maxRuns: 10, budgetMs: 700 }));
+  for (const g of gemmRuns)
+    gemmRounds[g.id].push(await nodeChild('peers/gemm.mjs', { ...g.spec, minRuns: 5, maxRuns: 10, budgetMs: 700 }));
 }
 for (const g of gemmRuns) {
   const ok = gemmRounds[g.id].filter((r) => !r.error);
-  const r = ok.length ? summarize({ ...ok[0], times: ok.flatMap((x) => x.times), roundMedians: ok.map((x) => median(x.times)) }) : gemmRounds[g.id][0];
+  const r = ok.length
+    ? summarize({ ...ok[0], times: ok.flatMap((x) => x.times), roundMedians: ok.map((x) => median(x.times)) })
+    : gemmRounds[g.id][0];
   gemm[g.id] = { ...g, ...r, gflops: r.error ? null : r.flops / r.median / 1e6 };
-  log(`${g.label} ${g.spec.m}x${g.spec.k}x${g.spec.n}: ${r.error ? r.error : `${fmtG(gemm[g.id].gflops)} GFLOP/s (median of ${r.runs}; rounds ${r.roundMedians.map((m) => fmtG(r.flops / m / 1e6)).join('/')})`}`);
+  log(
+    `${g.label} ${g.spec.m}x${g.spec.k}x${g.spec.n}: ${r.error ? r.error : `${fmtG(gemm[g.id].gflops)} GFLOP/s (median of ${r.runs}; rounds ${r.roundMedians.map((m) => fmtG(r.flops / m / 1e6)).join('/')})`}`,
+  );
 }
 const peak = gemm.native?.gflops ?? null;
 
@@ -221,7 +327,14 @@ async function exportFor(cell, shape) {
   if (onnx.has(k)) return onnx.get(k);
   const onnxFile = join(tmp, `${cell}-${shape.key}.onnx`);
   const expectedFile = join(tmp, `${cell}-${shape.key}.f32`);
-  const r = await nodeChild('peers/recurrent.mjs', { backend: 'native', cell, mode: 'export', ...shape, onnxFile, expectedFile });
+  const r = await nodeChild('peers/recurrent.mjs', {
+    backend: 'native',
+    cell,
+    mode: 'export',
+    ...shape,
+    onnxFile,
+    expectedFile,
+  });
   const entry = r.error ? { error: r.error } : { onnxFile, expectedFile };
   onnx.set(k, entry);
   return entry;
@@ -257,7 +370,11 @@ async function runOnce(peer, spec, cell, shape, withCheck) {
   if (peer.id === 'ort') {
     const exp = await exportFor(cell, shape);
     if (exp.error) return { error: `ONNX export failed: ${exp.error}` };
-    return nodeChild(peer.script, { ...spec, onnxFile: exp.onnxFile, ...(withCheck ? { expectedFile: exp.expectedFile } : {}) });
+    return nodeChild(peer.script, {
+      ...spec,
+      onnxFile: exp.onnxFile,
+      ...(withCheck ? { expectedFile: exp.expectedFile } : {}),
+    });
   }
   return nodeChild(peer.script, spec);
 }
@@ -265,7 +382,9 @@ async function runOnce(peer, spec, cell, shape, withCheck) {
 function logItem(label, r, flops) {
   const gf = r.error ? null : flops / r.median / 1e6;
   const rounds = r.roundMedians && r.roundMedians.length > 1 ? ` rounds ${r.roundMedians.map(fmtMs).join('/')}` : '';
-  log(`  ${label.padEnd(10)} ${r.error ? `FAILED: ${r.error}` : `${fmtMs(r.median).padStart(7)} ms (median of ${r.runs}${rounds}, min ${fmtMs(r.min)})  ${fmtG(gf).padStart(4)} GFLOP/s  peak RSS ${fmtMiB(r.peakRssMiB)} MiB${r.maxAbsDiff != null ? `  max|ORT−ours| ${r.maxAbsDiff.toExponential(1)}` : ''}`}`);
+  log(
+    `  ${label.padEnd(10)} ${r.error ? `FAILED: ${r.error}` : `${fmtMs(r.median).padStart(7)} ms (median of ${r.runs}${rounds}, min ${fmtMs(r.min)})  ${fmtG(gf).padStart(4)} GFLOP/s  peak RSS ${fmtMiB(r.peakRssMiB)} MiB${r.maxAbsDiff != null ? `  max|ORT−ours| ${r.maxAbsDiff.toExponential(1)}` : ''}`}`,
+  );
 }
 
 // Profiles of our items, run right after the item they explain, so they see the same machine state.
@@ -276,7 +395,8 @@ function profilesFor(cell, mode, shape) {
   const items = [];
   if (shape.key === 'big' && mode === 'forward') {
     items.push({ backend: 'native' }, { backend: 'wasm' });
-    if (cell === 'lstm') items.push({ backend: 'native', nodeArgs: ['--single-threaded-gc'], variant: 'node --single-threaded-gc' });
+    if (cell === 'lstm')
+      items.push({ backend: 'native', nodeArgs: ['--single-threaded-gc'], variant: 'node --single-threaded-gc' });
   }
   if (shape.key === 'small' && mode === 'forward') items.push({ backend: 'native' });
   if (shape.key === 'big' && mode === 'train') {
@@ -291,15 +411,28 @@ function profilesFor(cell, mode, shape) {
 async function runProfiles(cell, mode, shape) {
   if (!profiling) return;
   for (const it of profilesFor(cell, mode, shape)) {
-    const spec = { backend: it.backend, cell, mode, ...shape, runs: opts.quick ? 3 : shape.key === 'small' ? 40 : 7, ...(it.threads ? { threads: it.threads } : {}) };
+    const spec = {
+      backend: it.backend,
+      cell,
+      mode,
+      ...shape,
+      runs: opts.quick ? 3 : shape.key === 'small' ? 40 : 7,
+      ...(it.threads ? { threads: it.threads } : {}),
+    };
     const r = await nodeChild('peers/profile.mjs', spec, it.nodeArgs ?? []);
     profiles.push({ ...it, result: r });
-    log(`  profile ${it.backend}${it.variant ? ` [${it.variant}]` : ''}: ${r.error ? r.error : `${fmtMs(r.plainMedianMs)} ms plain, kernels alone ${fmtMs(r.replayMs)} ms`}`);
+    log(
+      `  profile ${it.backend}${it.variant ? ` [${it.variant}]` : ''}: ${r.error ? r.error : `${fmtMs(r.plainMedianMs)} ms plain, kernels alone ${fmtMs(r.replayMs)} ms`}`,
+    );
   }
   // V8 CPU profile (self time by function) of the native LSTM items at the big shape.
   if (cell === 'lstm' && shape.key === 'big') {
     const dir = join(tmp, `cpuprof-${mode}`);
-    const r = await nodeChild('peers/recurrent.mjs', { backend: 'native', cell, mode, ...shape, minRuns: 10, maxRuns: 10 }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const r = await nodeChild(
+      'peers/recurrent.mjs',
+      { backend: 'native', cell, mode, ...shape, minRuns: 10, maxRuns: 10 },
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    );
     const summary = r.error ? { error: r.error } : summarizeCpuProfile(dir);
     cpuProfiles.push({ mode, shape, summary });
     log(`  cpu profile native: ${summary.error ?? `${summary.top.length} functions summarized`}`);
@@ -309,10 +442,29 @@ async function runProfiles(cell, mode, shape) {
 // PyTorch in other configurations, for context (LSTM, big shape), right after PyTorch's own item.
 const torchContext = [
   { id: 'threads2', label: 'torch.set_num_threads(2)', spec: { threads: 2 }, keepEnv: false, results: {} },
-  ...(Object.keys(envOverrides).length ? [{ id: 'env', label: `the environment's ${Object.entries(envOverrides).map(([k, v]) => `${k}=${v}`).join(' ')} kept`, spec: {}, keepEnv: true, results: {} }] : []),
+  ...(Object.keys(envOverrides).length
+    ? [
+        {
+          id: 'env',
+          label: `the environment's ${Object.entries(envOverrides)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')} kept`,
+          spec: {},
+          keepEnv: true,
+          results: {},
+        },
+      ]
+    : []),
 ];
 async function runTorchContext(cell, mode, shape) {
-  if (opts.quick || !torchAvailable.ok || cell !== 'lstm' || shape.key !== 'big' || (wantedPeers && !wantedPeers.has('torch'))) return;
+  if (
+    opts.quick ||
+    !torchAvailable.ok ||
+    cell !== 'lstm' ||
+    shape.key !== 'big' ||
+    (wantedPeers && !wantedPeers.has('torch'))
+  )
+    return;
   for (const c of torchContext) {
     const r = summarize(await torchChild({ cell, mode, ...shape, ...c.spec }, c.keepEnv));
     c.results[mode] = r;
@@ -326,7 +478,9 @@ for (const shape of shapes) {
   for (const cell of CELLS) {
     for (const mode of MODES) {
       itemNo++;
-      log(`\n[${itemNo}/${totalItems}] ${CELL_LABEL[cell]} ${mode === 'forward' ? 'inference' : 'training step'} ${shapeText(shape)}`);
+      log(
+        `\n[${itemNo}/${totalItems}] ${CELL_LABEL[cell]} ${mode === 'forward' ? 'inference' : 'training step'} ${shapeText(shape)}`,
+      );
       const plans = [];
       for (const peer of peers) {
         if (!peer.modes.includes(mode)) continue;
@@ -365,9 +519,24 @@ const predictRuns = [];
 if (!opts['no-predict'] && torchAvailable.ok && CELLS.includes('lstm')) {
   log('\nrecurrent predict --repeat 10 vs ONNX Runtime, LSTM exported by PyTorch (batch_first, opset 14)');
   for (const shape of [SHAPES[1], ...(opts.quick ? [] : [SHAPES[0]])]) {
-    const r = await nodeChild('peers/predict.mjs', { cell: 'lstm', B: shape.B, T: shape.T, I: shape.I, H: shape.H, rounds: opts.quick ? 2 : shape.key === 'big' ? 3 : 7, python: opts.python }, [], { timeoutMs: 600_000 });
+    const r = await nodeChild(
+      'peers/predict.mjs',
+      {
+        cell: 'lstm',
+        B: shape.B,
+        T: shape.T,
+        I: shape.I,
+        H: shape.H,
+        rounds: opts.quick ? 2 : shape.key === 'big' ? 3 : 7,
+        python: opts.python,
+      },
+      [],
+      { timeoutMs: 600_000 },
+    );
     predictRuns.push({ shape, result: r });
-    log(`  ${shapeText(shape)}: ${r.error ? `FAILED: ${r.error}` : `ours ${fmtMs(median(r.ours))} ms, ORT ${fmtMs(median(r.ort))} ms, ratio ${fmtX(r.ratio)} (rounds ${r.ours.map(fmtMs).join('/')} | ${r.ort.map(fmtMs).join('/')})`}`);
+    log(
+      `  ${shapeText(shape)}: ${r.error ? `FAILED: ${r.error}` : `ours ${fmtMs(median(r.ours))} ms, ORT ${fmtMs(median(r.ort))} ms, ratio ${fmtX(r.ratio)} (rounds ${r.ours.map(fmtMs).join('/')} | ${r.ort.map(fmtMs).join('/')})`}`,
+    );
   }
 }
 
@@ -413,13 +582,23 @@ if (!opts['no-scaling'] && CELLS.includes('lstm')) {
     for (const [n, c] of configs.entries()) {
       const spec = { cell: 'lstm', mode: 'forward', B: c.B, T: c.T, I: c.I, H: c.H, budgetMs: opts.quick ? 300 : 500 };
       rounds[n].native.push(await nodeChild('peers/recurrent.mjs', { ...spec, backend: 'native' }));
-      if (withOrt) rounds[n].ort.push(exp.error ? { error: exp.error } : await nodeChild('peers/ort.mjs', { ...spec, onnxFile: exp.onnxFile }));
+      if (withOrt)
+        rounds[n].ort.push(
+          exp.error ? { error: exp.error } : await nodeChild('peers/ort.mjs', { ...spec, onnxFile: exp.onnxFile }),
+        );
     }
   }
   for (const [n, c] of configs.entries()) {
-    const row = { ...c, flops: fwdFlops('lstm', c), native: pool(rounds[n].native), ...(withOrt ? { ort: pool(rounds[n].ort) } : {}) };
+    const row = {
+      ...c,
+      flops: fwdFlops('lstm', c),
+      native: pool(rounds[n].native),
+      ...(withOrt ? { ort: pool(rounds[n].ort) } : {}),
+    };
     scaling.push(row);
-    log(`  ${c.axis.padEnd(5)} B=${String(c.B).padEnd(3)} T=${String(c.T).padEnd(3)} native ${fmtMs(row.native.median)} ms${row.ort ? `, ORT ${fmtMs(row.ort.median)} ms` : ''}${row.native.roundMedians ? ` (rounds ${row.native.roundMedians.map(fmtMs).join('/')}${row.ort?.roundMedians ? ` | ${row.ort.roundMedians.map(fmtMs).join('/')}` : ''})` : ''}`);
+    log(
+      `  ${c.axis.padEnd(5)} B=${String(c.B).padEnd(3)} T=${String(c.T).padEnd(3)} native ${fmtMs(row.native.median)} ms${row.ort ? `, ORT ${fmtMs(row.ort.median)} ms` : ''}${row.native.roundMedians ? ` (rounds ${row.native.roundMedians.map(fmtMs).join('/')}${row.ort?.roundMedians ? ` | ${row.ort.roundMedians.map(fmtMs).join('/')}` : ''})` : ''}`,
+    );
   }
 }
 
@@ -439,11 +618,20 @@ function summarizeCpuProfile(dir) {
       const dt = prof.timeDeltas[i] ?? 0;
       total += dt;
       const cf = byId.get(id).callFrame;
-      const where = cf.url ? ` (${cf.url.replace(/^file:\/\//, '').split('/').slice(-3).join('/')}:${cf.lineNumber + 1})` : '';
+      const where = cf.url
+        ? ` (${cf.url
+            .replace(/^file:\/\//, '')
+            .split('/')
+            .slice(-3)
+            .join('/')}:${cf.lineNumber + 1})`
+        : '';
       const name = `${cf.functionName || '(anonymous)'}${where}`;
       self.set(name, (self.get(name) ?? 0) + dt);
     });
-    const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([name, us]) => ({ name, ms: us / 1000, share: us / total }));
+    const top = [...self]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 14)
+      .map(([name, us]) => ({ name, ms: us / 1000, share: us / total }));
     return { totalMs: total / 1000, top };
   } catch (e) {
     return { error: e.message };
@@ -489,23 +677,48 @@ const ob = torchInfo.info?.blas?.openblas;
 
 say('# Benchmark results');
 say();
-say(`Written by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${opts.quick ? ' — QUICK RUN (small shapes, short timing): not the real results' : ''}. Every number below comes from this one run.`);
+say(
+  `Written by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${opts.quick ? ' — QUICK RUN (small shapes, short timing): not the real results' : ''}. Every number below comes from this one run.`,
+);
 say();
-say(`Machine: ${cpuModel}, ${availableParallelism()} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.versions.node}. The machine is noisy (±20–30 % between runs): compare ratios, which come from measurements taken back to back.`);
+say(
+  `Machine: ${cpuModel}, ${availableParallelism()} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.versions.node}. The machine is noisy (±20–30 % between runs): compare ratios, which come from measurements taken back to back.`,
+);
 say();
-say(`Method: each item (peer × cell × mode × shape) runs in fresh child processes, the peers of an item back to back. The fast peers (native, wasm, ORT, PyTorch) run ${ROUNDS} round${ROUNDS > 1 ? "s" : ""}, each round a new process per peer (native, wasm, ORT, PyTorch, native, wasm, …) timing at least 5 runs (more, up to 40, while under 0.5 s); their runs are pooled, so a burst of noise from the VM host hits one round of each peer instead of all of one peer's runs. The slow peers (reference, tfjs, brain.js) run once: at least 5 timed runs, more (up to 40) while under 1.5 s. Every process warms up first (at least one run, more until 300 ms have passed). Tables show the median of the pooled runs in ms; exceptions to the 5-run minimum are marked \`(n=3)\`.` + ' Shapes are (batch, steps, input, hidden); one layer, one direction, all steps\' outputs returned. Inference = the forward pass without autograd. Training step = forward, mean-squared-error loss against a fixed target over every step\'s output, backward (the input needs no gradient), one Adam step (brain.js: its own training step, see notes).');
+say(
+  `Method: each item (peer × cell × mode × shape) runs in fresh child processes, the peers of an item back to back. The fast peers (native, wasm, ORT, PyTorch) run ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}, each round a new process per peer (native, wasm, ORT, PyTorch, native, wasm, …) timing at least 5 runs (more, up to 40, while under 0.5 s); their runs are pooled, so a burst of noise from the VM host hits one round of each peer instead of all of one peer's runs. The slow peers (reference, tfjs, brain.js) run once: at least 5 timed runs, more (up to 40) while under 1.5 s. Every process warms up first (at least one run, more until 300 ms have passed). Tables show the median of the pooled runs in ms; exceptions to the 5-run minimum are marked \`(n=3)\`.` +
+    " Shapes are (batch, steps, input, hidden); one layer, one direction, all steps' outputs returned. Inference = the forward pass without autograd. Training step = forward, mean-squared-error loss against a fixed target over every step's output, backward (the input needs no gradient), one Adam step (brain.js: its own training step, see notes).",
+);
 say();
 say('## Peers');
 say();
 const peerRows = [];
-const add = (id, version, threads, notes) => present(id) && peerRows.push([peerById[id].label, peerById[id].long, version, threads, notes]);
+const add = (id, version, threads, notes) =>
+  present(id) && peerRows.push([peerById[id].label, peerById[id].long, version, threads, notes]);
 const ownVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 add('native', ownVersion, `${nativeInfo?.threads ?? '?'}`, `kernels: ${nativeInfo?.isa ?? '?'}`);
-add('wasm', ownVersion, `${wasmInfo?.threads ?? '?'}`, `variant: ${wasmInfo?.variant ?? '?'}${wasmInfo?.threads > 1 ? ', GEMM rows split over worker threads (shared memory)' : ''}`);
+add(
+  'wasm',
+  ownVersion,
+  `${wasmInfo?.threads ?? '?'}`,
+  `variant: ${wasmInfo?.variant ?? '?'}${wasmInfo?.threads > 1 ? ', GEMM rows split over worker threads (shared memory)' : ''}`,
+);
 add('reference', ownVersion, '1', 'the oracle');
 add('ort', ortInfo?.version ?? '?', `${ortInfo?.threads ?? '?'} intra-op`, 'graph optimization: all');
-add('torch', torchInfo.info?.version ?? 'n/a', torchAvailable.ok ? `${torchInfo.info.threads} intra-op + OpenBLAS ${ob?.threads ?? '?'}` : '–', torchAvailable.ok ? `BLAS: ${ob ? `OpenBLAS (${ob.core} kernels)` : 'see notes'}; OPENBLAS_CORETYPE/L2_SIZE unset` : torchAvailable.reason);
-add('tfjs-wasm', tfjsWasmInfo?.version ?? '?', `${tfjsWasmInfo?.threads ?? 1}`, `SIMD ${tfjsWasmInfo?.simd ?? '?'}, multithread ${tfjsWasmInfo?.multithread ?? '?'}`);
+add(
+  'torch',
+  torchInfo.info?.version ?? 'n/a',
+  torchAvailable.ok ? `${torchInfo.info.threads} intra-op + OpenBLAS ${ob?.threads ?? '?'}` : '–',
+  torchAvailable.ok
+    ? `BLAS: ${ob ? `OpenBLAS (${ob.core} kernels)` : 'see notes'}; OPENBLAS_CORETYPE/L2_SIZE unset`
+    : torchAvailable.reason,
+);
+add(
+  'tfjs-wasm',
+  tfjsWasmInfo?.version ?? '?',
+  `${tfjsWasmInfo?.threads ?? 1}`,
+  `SIMD ${tfjsWasmInfo?.simd ?? '?'}, multithread ${tfjsWasmInfo?.multithread ?? '?'}`,
+);
 add('tfjs-cpu', tfjsWasmInfo?.version ?? '?', '1', '');
 add('brain', brainInfo?.version ?? '?', '1', 'one sequence at a time');
 say(table(['column', 'peer', 'version', 'threads', 'notes'], peerRows, 5));
@@ -513,9 +726,23 @@ say();
 
 say('## GEMM ceiling of this machine (measured in this run)');
 say();
-const gemmRows = gemmRuns.filter((g) => gemm[g.id]).map((g) => [g.label, `${g.spec.m}×${g.spec.k}×${g.spec.n}`, gemm[g.id].error ? 'failed' : fmtG(gemm[g.id].gflops)]);
-if (torchAvailable.ok) gemmRows.push([`OpenBLAS sgemm via torch.mm (${ob?.core ?? '?'}, ${ob?.threads ?? '?'} threads)`, '2048×2048×2048', fmtG(torchInfo.info.gemm2048GFlops)]);
-if (torchInfoEnv && !torchInfoEnv.error) gemmRows.push([`same, with the environment's ${Object.entries(envOverrides).map(([k, v]) => `${k}=${v}`).join(' ')} (${torchInfoEnv.info.blas?.openblas?.core ?? '?'})`, '2048×2048×2048', fmtG(torchInfoEnv.info.gemm2048GFlops)]);
+const gemmRows = gemmRuns
+  .filter((g) => gemm[g.id])
+  .map((g) => [g.label, `${g.spec.m}×${g.spec.k}×${g.spec.n}`, gemm[g.id].error ? 'failed' : fmtG(gemm[g.id].gflops)]);
+if (torchAvailable.ok)
+  gemmRows.push([
+    `OpenBLAS sgemm via torch.mm (${ob?.core ?? '?'}, ${ob?.threads ?? '?'} threads)`,
+    '2048×2048×2048',
+    fmtG(torchInfo.info.gemm2048GFlops),
+  ]);
+if (torchInfoEnv && !torchInfoEnv.error)
+  gemmRows.push([
+    `same, with the environment's ${Object.entries(envOverrides)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} (${torchInfoEnv.info.blas?.openblas?.core ?? '?'})`,
+    '2048×2048×2048',
+    fmtG(torchInfoEnv.info.gemm2048GFlops),
+  ]);
 say(table(['kernel', 'M×K×N', 'GFLOP/s'], gemmRows));
 say();
 say(`"% of peak" below is relative to the first row (${fmtG(peak)} GFLOP/s).`);
@@ -542,18 +769,27 @@ for (const mode of MODES) {
   const rows = [];
   for (const shape of shapes) {
     for (const cell of CELLS) {
-      rows.push([CELL_LABEL[cell], shapeText(shape), ...modePeers.map((p) => cellText(p.id, cell, mode, shape)), ...RATIOS[mode].map(([, f]) => fmtX(f(cell, shape)))]);
+      rows.push([
+        CELL_LABEL[cell],
+        shapeText(shape),
+        ...modePeers.map((p) => cellText(p.id, cell, mode, shape)),
+        ...RATIOS[mode].map(([, f]) => fmtX(f(cell, shape))),
+      ]);
     }
   }
   say(table(['cell', '(B, T, I, H)', ...modePeers.map((p) => p.label), ...RATIOS[mode].map(([n]) => n)], rows));
   say();
-  say('Ratios: a/b < 1 means a is faster; "tfjs-wasm ÷ wasm" is how many times faster our wasm backend is. `skip`: see notes.');
+  say(
+    'Ratios: a/b < 1 means a is faster; "tfjs-wasm ÷ wasm" is how many times faster our wasm backend is. `skip`: see notes.',
+  );
   say();
 }
 
 say('## Achieved GFLOP/s (% of the native GEMM peak)');
 say();
-say('Nominal matrix FLOPs of the layer ÷ median time. Forward: 2·T·B·G·H·(I+H) (G = 4 LSTM, 3 GRU, 1 RNN). Training step: forward plus backward without the input gradient, 2·T·B·G·H·(2I+3H). Pointwise work, loss and optimizer are not counted (the same count for every peer).');
+say(
+  'Nominal matrix FLOPs of the layer ÷ median time. Forward: 2·T·B·G·H·(I+H) (G = 4 LSTM, 3 GRU, 1 RNN). Training step: forward plus backward without the input gradient, 2·T·B·G·H·(2I+3H). Pointwise work, loss and optimizer are not counted (the same count for every peer).',
+);
 say();
 for (const mode of MODES) {
   const modePeers = peers.filter((p) => p.modes.includes(mode));
@@ -561,12 +797,17 @@ for (const mode of MODES) {
   for (const shape of shapes) {
     for (const cell of CELLS) {
       const f = flopsOf(cell, mode, shape);
-      rows.push([CELL_LABEL[cell], shapeText(shape), (f / 1e9).toPrecision(3), ...modePeers.map((p) => {
-        const r = get(p.id, cell, mode, shape);
-        if (!r) return cellText(p.id, cell, mode, shape);
-        const g = f / r.median / 1e6;
-        return peak ? `${fmtG(g)} (${((100 * g) / peak).toFixed(0)} %)` : fmtG(g);
-      })]);
+      rows.push([
+        CELL_LABEL[cell],
+        shapeText(shape),
+        (f / 1e9).toPrecision(3),
+        ...modePeers.map((p) => {
+          const r = get(p.id, cell, mode, shape);
+          if (!r) return cellText(p.id, cell, mode, shape);
+          const g = f / r.median / 1e6;
+          return peak ? `${fmtG(g)} (${((100 * g) / peak).toFixed(0)} %)` : fmtG(g);
+        }),
+      ]);
     }
   }
   say(`${mode === 'forward' ? 'Inference' : 'Training step'}:`);
@@ -575,20 +816,26 @@ for (const mode of MODES) {
   say();
 }
 
-say('## Peak memory: RSS high-water mark of the item\'s process, MiB');
+say("## Peak memory: RSS high-water mark of the item's process, MiB");
 say();
-say('VmHWM of the child process that ran the item (runtime + model + data + work), and in brackets its growth over the RSS after the runtime was loaded and before the model was built (Node ≈ 45–60 MiB, Node + tfjs ≈ 90–110, Python + torch ≈ 230).');
+say(
+  'VmHWM of the child process that ran the item (runtime + model + data + work), and in brackets its growth over the RSS after the runtime was loaded and before the model was built (Node ≈ 45–60 MiB, Node + tfjs ≈ 90–110, Python + torch ≈ 230).',
+);
 say();
 for (const mode of MODES) {
   const modePeers = peers.filter((p) => p.modes.includes(mode));
   const rows = [];
   for (const shape of shapes) {
     for (const cell of CELLS) {
-      rows.push([CELL_LABEL[cell], shapeText(shape), ...modePeers.map((p) => {
-        const r = get(p.id, cell, mode, shape);
-        if (!r) return cellText(p.id, cell, mode, shape);
-        return `${fmtMiB(r.peakRssMiB)} (+${fmtMiB(r.peakRssMiB - r.baselineRssMiB)})`;
-      })]);
+      rows.push([
+        CELL_LABEL[cell],
+        shapeText(shape),
+        ...modePeers.map((p) => {
+          const r = get(p.id, cell, mode, shape);
+          if (!r) return cellText(p.id, cell, mode, shape);
+          return `${fmtMiB(r.peakRssMiB)} (+${fmtMiB(r.peakRssMiB - r.baselineRssMiB)})`;
+        }),
+      ]);
     }
   }
   say(`${mode === 'forward' ? 'Inference' : 'Training step'}:`);
@@ -600,29 +847,69 @@ for (const mode of MODES) {
 if (scaling.length) {
   say('## Scaling: LSTM inference, I = 128, H = 256');
   say();
-  say('"vs linear": the time ÷ (the first row\'s time × the growth of T or B); 1.00 = exactly linear, below 1 = cheaper than linear (better GEMM efficiency at larger sizes).');
+  say(
+    '"vs linear": the time ÷ (the first row\'s time × the growth of T or B); 1.00 = exactly linear, below 1 = cheaper than linear (better GEMM efficiency at larger sizes).',
+  );
   say();
   for (const axis of ['steps', 'batch']) {
     const rows = scaling.filter((r) => r.axis === axis);
     if (!rows.length) continue;
     const first = rows[0];
     const unit = axis === 'steps' ? 'T' : 'B';
-    const lin = (r, which) => (r[which]?.median && first[which]?.median ? r[which].median / (first[which].median * (r[unit] / first[unit])) : null);
-    const per = (r, which) => (r[which]?.median ? ((1000 * r[which].median) / r[unit]).toFixed(r[unit] >= 64 ? 0 : 1) : '–');
+    const lin = (r, which) =>
+      r[which]?.median && first[which]?.median
+        ? r[which].median / (first[which].median * (r[unit] / first[unit]))
+        : null;
+    const per = (r, which) =>
+      r[which]?.median ? ((1000 * r[which].median) / r[unit]).toFixed(r[unit] >= 64 ? 0 : 1) : '–';
     const perHead = axis === 'steps' ? 'µs/step' : 'µs/sequence';
-    say(table(['B', 'T', 'GFLOP', 'native ms', `native ${perHead}`, 'native GFLOP/s', 'native vs linear', ...(first.ort ? ['ORT ms', `ORT ${perHead}`, 'ORT GFLOP/s', 'ORT vs linear', 'native/ORT'] : [])], rows.map((r) => [
-      String(r.B), String(r.T), (r.flops / 1e9).toPrecision(3),
-      fmtMs(r.native.median), per(r, 'native'), fmtG(r.flops / r.native.median / 1e6), lin(r, 'native')?.toFixed(2) ?? '–',
-      ...(first.ort ? [fmtMs(r.ort?.median), per(r, 'ort'), fmtG(r.ort?.median ? r.flops / r.ort.median / 1e6 : null), lin(r, 'ort')?.toFixed(2) ?? '–', fmtX(ratio(r.native.median, r.ort?.median))] : []),
-    ])));
+    say(
+      table(
+        [
+          'B',
+          'T',
+          'GFLOP',
+          'native ms',
+          `native ${perHead}`,
+          'native GFLOP/s',
+          'native vs linear',
+          ...(first.ort ? ['ORT ms', `ORT ${perHead}`, 'ORT GFLOP/s', 'ORT vs linear', 'native/ORT'] : []),
+        ],
+        rows.map((r) => [
+          String(r.B),
+          String(r.T),
+          (r.flops / 1e9).toPrecision(3),
+          fmtMs(r.native.median),
+          per(r, 'native'),
+          fmtG(r.flops / r.native.median / 1e6),
+          lin(r, 'native')?.toFixed(2) ?? '–',
+          ...(first.ort
+            ? [
+                fmtMs(r.ort?.median),
+                per(r, 'ort'),
+                fmtG(r.ort?.median ? r.flops / r.ort.median / 1e6 : null),
+                lin(r, 'ort')?.toFixed(2) ?? '–',
+                fmtX(ratio(r.native.median, r.ort?.median)),
+              ]
+            : []),
+        ]),
+      ),
+    );
     const perVals = (which) => rows.filter((r) => r[which]?.median).map((r) => (1000 * r[which].median) / r[unit]);
     const rng = (v) => (v.length ? `${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)}` : '–');
-    const ends = (v) => (v.length ? `${v[0].toFixed(0)} µs at B = ${first.B} to ${v[v.length - 1].toFixed(0)} µs at B = ${rows[rows.length - 1].B}` : '–');
+    const ends = (v) =>
+      v.length
+        ? `${v[0].toFixed(0)} µs at B = ${first.B} to ${v[v.length - 1].toFixed(0)} µs at B = ${rows[rows.length - 1].B}`
+        : '–';
     say();
     if (axis === 'steps') {
-      say(`Over T = ${first.T}→${rows[rows.length - 1].T}, the cost per step stays within ${rng(perVals('native'))} µs for native${first.ort ? ` and ${rng(perVals('ort'))} µs for ONNX Runtime` : ''}; max ÷ min of the per-step cost: native ${fmtX(spread(perVals('native')))}${first.ort ? `, ONNX Runtime ${fmtX(spread(perVals('ort')))}` : ''} (1.00× = exactly linear in T).`);
+      say(
+        `Over T = ${first.T}→${rows[rows.length - 1].T}, the cost per step stays within ${rng(perVals('native'))} µs for native${first.ort ? ` and ${rng(perVals('ort'))} µs for ONNX Runtime` : ''}; max ÷ min of the per-step cost: native ${fmtX(spread(perVals('native')))}${first.ort ? `, ONNX Runtime ${fmtX(spread(perVals('ort')))}` : ''} (1.00× = exactly linear in T).`,
+      );
     } else {
-      say(`The cost per sequence goes from ${ends(perVals('native'))} for native${first.ort ? ` (ONNX Runtime: ${ends(perVals('ort'))})` : ''}: bigger GEMMs run closer to peak, so the total grows at most linearly in B.`);
+      say(
+        `The cost per sequence goes from ${ends(perVals('native'))} for native${first.ort ? ` (ONNX Runtime: ${ends(perVals('ort'))})` : ''}: bigger GEMMs run closer to peak, so the total grows at most linearly in B.`,
+      );
     }
     say();
   }
@@ -631,24 +918,54 @@ if (scaling.length) {
 if (stability.native.length) {
   say('## Per-process stability: LSTM inference (64, 100, 128, 256)');
   say();
-  say('The same item in 6 fresh processes per peer, alternating (native, ORT, native 1 thread, native, …); each value is one process\'s median (≥ 5 runs, ~0.3 s after warm-up).');
+  say(
+    "The same item in 6 fresh processes per peer, alternating (native, ORT, native 1 thread, native, …); each value is one process's median (≥ 5 runs, ~0.3 s after warm-up).",
+  );
   say();
-  say(table(['peer', 'per-process medians, ms', 'max ÷ min'], [
-    ['native (default threads)', stability.native.map(fmtMs).join(', '), fmtX(spread(stability.native))],
-    ['ORT', stability.ort.map(fmtMs).join(', '), fmtX(spread(stability.ort))],
-    ['native, 1 thread', stability.native1t.map(fmtMs).join(', '), fmtX(spread(stability.native1t))],
-  ], 2));
+  say(
+    table(
+      ['peer', 'per-process medians, ms', 'max ÷ min'],
+      [
+        ['native (default threads)', stability.native.map(fmtMs).join(', '), fmtX(spread(stability.native))],
+        ['ORT', stability.ort.map(fmtMs).join(', '), fmtX(spread(stability.ort))],
+        ['native, 1 thread', stability.native1t.map(fmtMs).join(', '), fmtX(spread(stability.native1t))],
+      ],
+      2,
+    ),
+  );
   say();
 }
 
 if (predictRuns.length) {
   say('## `recurrent predict MODEL.onnx --repeat 10` vs ONNX Runtime (PyTorch export)');
   say();
-  say('An `nn.LSTM(I, H, batch_first=True)` exported by `torch.onnx.export` (opset 14, dynamic batch and time; bench/torch_export.py), run by our CLI (`recurrent predict model.onnx --input x=x.npy --out DIR --repeat 10 --json`, its median of the 10 timed runs, no warm-up) and by ONNX Runtime (peers/ort.mjs on the same file and input: 10 timed runs, no warm-up), each round two fresh processes, alternating. The ratio is the median over rounds of ours ÷ the median over rounds of ORT\'s.');
+  say(
+    "An `nn.LSTM(I, H, batch_first=True)` exported by `torch.onnx.export` (opset 14, dynamic batch and time; bench/torch_export.py), run by our CLI (`recurrent predict model.onnx --input x=x.npy --out DIR --repeat 10 --json`, its median of the 10 timed runs, no warm-up) and by ONNX Runtime (peers/ort.mjs on the same file and input: 10 timed runs, no warm-up), each round two fresh processes, alternating. The ratio is the median over rounds of ours ÷ the median over rounds of ORT's.",
+  );
   say();
-  say(table(['shape (B, T, I, H)', 'ours, ms (per round)', 'ORT, ms (per round)', 'ours ÷ ORT', 'CLI wall time per process, ms'], predictRuns.map(({ shape, result: r }) => r.error
-    ? [shapeText(shape), `failed: ${r.error}`, '–', '–', '–']
-    : [shapeText(shape), `${fmtMs(median(r.ours))} (${r.ours.map(fmtMs).join(', ')})`, `${fmtMs(median(r.ort))} (${r.ort.map(fmtMs).join(', ')})`, fmtX(r.ratio), fmtMs(median(r.oursWall))]), 1));
+  say(
+    table(
+      [
+        'shape (B, T, I, H)',
+        'ours, ms (per round)',
+        'ORT, ms (per round)',
+        'ours ÷ ORT',
+        'CLI wall time per process, ms',
+      ],
+      predictRuns.map(({ shape, result: r }) =>
+        r.error
+          ? [shapeText(shape), `failed: ${r.error}`, '–', '–', '–']
+          : [
+              shapeText(shape),
+              `${fmtMs(median(r.ours))} (${r.ours.map(fmtMs).join(', ')})`,
+              `${fmtMs(median(r.ort))} (${r.ort.map(fmtMs).join(', ')})`,
+              fmtX(r.ratio),
+              fmtMs(median(r.oursWall)),
+            ],
+      ),
+      1,
+    ),
+  );
   say();
 }
 
@@ -665,11 +982,20 @@ function target(label, value, op, threshold, detail, lstmValue) {
   }
   let met;
   let bound = threshold;
-  if (lstmValue !== undefined && lstmValue !== null) bound = op === '≤' ? Math.max(threshold, lstmValue) : Math.min(threshold, lstmValue);
+  if (lstmValue !== undefined && lstmValue !== null)
+    bound = op === '≤' ? Math.max(threshold, lstmValue) : Math.min(threshold, lstmValue);
   met = op === '≤' ? value <= bound : value >= bound;
   const by = op === '≤' ? value / bound : bound / value;
-  const boundText = lstmValue !== undefined ? `${op} ${fmtX(bound)} (target ${fmtX(threshold)} or LSTM's ${fmtX(lstmValue)})` : `${op} ${fmtX(threshold)}`;
-  targetRows.push([label, fmtX(value), boundText, met ? `**met**${detail ? ` (${detail})` : ''}` : `**missed** by ${by.toFixed(2)}×${detail ? ` (${detail})` : ''}`]);
+  const boundText =
+    lstmValue !== undefined
+      ? `${op} ${fmtX(bound)} (target ${fmtX(threshold)} or LSTM's ${fmtX(lstmValue)})`
+      : `${op} ${fmtX(threshold)}`;
+  targetRows.push([
+    label,
+    fmtX(value),
+    boundText,
+    met ? `**met**${detail ? ` (${detail})` : ''}` : `**missed** by ${by.toFixed(2)}×${detail ? ` (${detail})` : ''}`,
+  ]);
   verdicts.push({ label, met, value, bound, by });
 }
 const nOrt = (c, s) => ratio(ms('native', c, 'forward', s), ms('ort', c, 'forward', s));
@@ -680,71 +1006,210 @@ const roundsOf = (p, c, mode, s) => {
   const r = get(p, c, mode, s);
   return r?.roundMedians?.length > 1 ? ` [rounds ${r.roundMedians.map(fmtMs).join('/')}]` : '';
 };
-const pair = (a, b, c, mode, s) => `${peerById[a].label} ${fmtMs(ms(a, c, mode, s))}${roundsOf(a, c, mode, s)} vs ${peerById[b].label} ${fmtMs(ms(b, c, mode, s))}${roundsOf(b, c, mode, s)} ms`;
+const pair = (a, b, c, mode, s) =>
+  `${peerById[a].label} ${fmtMs(ms(a, c, mode, s))}${roundsOf(a, c, mode, s)} vs ${peerById[b].label} ${fmtMs(ms(b, c, mode, s))}${roundsOf(b, c, mode, s)} ms`;
 if (!opts.quick && CELLS.includes('lstm')) {
-  target('native inference LSTM (64,100,128,256) vs ONNX Runtime', nOrt('lstm', big), '≤', 1.0, pair('native', 'ort', 'lstm', 'forward', big));
-  target('native inference LSTM (1,100,32,64) vs ONNX Runtime', nOrt('lstm', small), '≤', 1.0, pair('native', 'ort', 'lstm', 'forward', small));
-  target('native training step LSTM (64,100,128,256) vs PyTorch', nTorch('lstm'), '≤', 0.25, pair('native', 'torch', 'lstm', 'train', big));
-  target('wasm inference LSTM (64,100,128,256) vs ONNX Runtime', wOrt('lstm'), '≤', 2.5, pair('wasm', 'ort', 'lstm', 'forward', big));
+  target(
+    'native inference LSTM (64,100,128,256) vs ONNX Runtime',
+    nOrt('lstm', big),
+    '≤',
+    1.0,
+    pair('native', 'ort', 'lstm', 'forward', big),
+  );
+  target(
+    'native inference LSTM (1,100,32,64) vs ONNX Runtime',
+    nOrt('lstm', small),
+    '≤',
+    1.0,
+    pair('native', 'ort', 'lstm', 'forward', small),
+  );
+  target(
+    'native training step LSTM (64,100,128,256) vs PyTorch',
+    nTorch('lstm'),
+    '≤',
+    0.25,
+    pair('native', 'torch', 'lstm', 'train', big),
+  );
+  target(
+    'wasm inference LSTM (64,100,128,256) vs ONNX Runtime',
+    wOrt('lstm'),
+    '≤',
+    2.5,
+    pair('wasm', 'ort', 'lstm', 'forward', big),
+  );
   for (const { shape, result: r } of predictRuns) {
-    target(`recurrent predict --repeat 10 vs ORT, PyTorch LSTM export ${shapeText(shape)}`, r.error ? null : r.ratio, '≤', shape.B === 1 ? 1.5 : 1.0, r.error ? '' : `ours ${fmtMs(median(r.ours))} vs ORT ${fmtMs(median(r.ort))} ms`);
+    target(
+      `recurrent predict --repeat 10 vs ORT, PyTorch LSTM export ${shapeText(shape)}`,
+      r.error ? null : r.ratio,
+      '≤',
+      shape.B === 1 ? 1.5 : 1.0,
+      r.error ? '' : `ours ${fmtMs(median(r.ours))} vs ORT ${fmtMs(median(r.ort))} ms`,
+    );
   }
-  target('wasm vs tfjs-wasm, inference LSTM (64,100,128,256): speed-up', wTf('lstm', 'forward'), '≥', 20, pair('tfjs-wasm', 'wasm', 'lstm', 'forward', big));
-  target('wasm vs tfjs-wasm, training step LSTM (64,100,128,256): speed-up', wTf('lstm', 'train'), '≥', 20, pair('tfjs-wasm', 'wasm', 'lstm', 'train', big));
+  target(
+    'wasm vs tfjs-wasm, inference LSTM (64,100,128,256): speed-up',
+    wTf('lstm', 'forward'),
+    '≥',
+    20,
+    pair('tfjs-wasm', 'wasm', 'lstm', 'forward', big),
+  );
+  target(
+    'wasm vs tfjs-wasm, training step LSTM (64,100,128,256): speed-up',
+    wTf('lstm', 'train'),
+    '≥',
+    20,
+    pair('tfjs-wasm', 'wasm', 'lstm', 'train', big),
+  );
   for (const cell of CELLS.filter((c) => c !== 'lstm')) {
     const L = CELL_LABEL[cell];
-    target(`${L}: native inference (64,100,128,256) vs ONNX Runtime`, nOrt(cell, big), '≤', 1.0, pair('native', 'ort', cell, 'forward', big), nOrt('lstm', big));
-    target(`${L}: native inference (1,100,32,64) vs ONNX Runtime`, nOrt(cell, small), '≤', 1.0, pair('native', 'ort', cell, 'forward', small), nOrt('lstm', small));
-    target(`${L}: native training step (64,100,128,256) vs PyTorch`, nTorch(cell), '≤', 0.25, pair('native', 'torch', cell, 'train', big), nTorch('lstm'));
-    target(`${L}: wasm inference (64,100,128,256) vs ONNX Runtime`, wOrt(cell), '≤', 2.5, pair('wasm', 'ort', cell, 'forward', big), wOrt('lstm'));
-    target(`${L}: wasm vs tfjs-wasm inference (64,100,128,256): speed-up`, wTf(cell, 'forward'), '≥', 20, pair('tfjs-wasm', 'wasm', cell, 'forward', big), wTf('lstm', 'forward'));
-    target(`${L}: wasm vs tfjs-wasm training step (64,100,128,256): speed-up`, wTf(cell, 'train'), '≥', 20, pair('tfjs-wasm', 'wasm', cell, 'train', big), wTf('lstm', 'train'));
+    target(
+      `${L}: native inference (64,100,128,256) vs ONNX Runtime`,
+      nOrt(cell, big),
+      '≤',
+      1.0,
+      pair('native', 'ort', cell, 'forward', big),
+      nOrt('lstm', big),
+    );
+    target(
+      `${L}: native inference (1,100,32,64) vs ONNX Runtime`,
+      nOrt(cell, small),
+      '≤',
+      1.0,
+      pair('native', 'ort', cell, 'forward', small),
+      nOrt('lstm', small),
+    );
+    target(
+      `${L}: native training step (64,100,128,256) vs PyTorch`,
+      nTorch(cell),
+      '≤',
+      0.25,
+      pair('native', 'torch', cell, 'train', big),
+      nTorch('lstm'),
+    );
+    target(
+      `${L}: wasm inference (64,100,128,256) vs ONNX Runtime`,
+      wOrt(cell),
+      '≤',
+      2.5,
+      pair('wasm', 'ort', cell, 'forward', big),
+      wOrt('lstm'),
+    );
+    target(
+      `${L}: wasm vs tfjs-wasm inference (64,100,128,256): speed-up`,
+      wTf(cell, 'forward'),
+      '≥',
+      20,
+      pair('tfjs-wasm', 'wasm', cell, 'forward', big),
+      wTf('lstm', 'forward'),
+    );
+    target(
+      `${L}: wasm vs tfjs-wasm training step (64,100,128,256): speed-up`,
+      wTf(cell, 'train'),
+      '≥',
+      20,
+      pair('tfjs-wasm', 'wasm', cell, 'train', big),
+      wTf('lstm', 'train'),
+    );
   }
   say('## Targets');
   say();
-  say('GRU and RNN "at least as close to their peers as LSTM": met when the ratio meets the target itself or is no worse than LSTM\'s ratio in this run.');
+  say(
+    'GRU and RNN "at least as close to their peers as LSTM": met when the ratio meets the target itself or is no worse than LSTM\'s ratio in this run.',
+  );
   say();
   say(table(['target', 'measured', 'needed', 'verdict'], targetRows, 4));
   say();
 }
 
 // Where the time goes.
-const prof = (cell, mode, shapeKey, backend, variant) => profiles.find((p) => p.cell === cell && p.mode === mode && p.shape.key === shapeKey && p.backend === backend && (p.variant ?? null) === (variant ?? null))?.result;
+const prof = (cell, mode, shapeKey, backend, variant) =>
+  profiles.find(
+    (p) =>
+      p.cell === cell &&
+      p.mode === mode &&
+      p.shape.key === shapeKey &&
+      p.backend === backend &&
+      (p.variant ?? null) === (variant ?? null),
+  )?.result;
 function profileTable(r, T) {
-  const rows = r.kernels.map((e) => [e.key, e.calls.toFixed(e.calls % 1 ? 1 : 0), fmtMs(e.ms), e.gflops ? fmtG(e.gflops) : '', fmtMs(e.aloneMs), e.aloneGflops ? fmtG(e.aloneGflops) : '', `${((100 * (e.aloneMs ?? 0)) / r.plainMedianMs).toFixed(0)} %`]);
-  rows.push(['**all kernels**', `${r.replayCalls}`, fmtMs(r.kernelMs), '', fmtMs(r.replayMs), '', `${((100 * r.replayMs) / r.plainMedianMs).toFixed(0)} %`]);
+  const rows = r.kernels.map((e) => [
+    e.key,
+    e.calls.toFixed(e.calls % 1 ? 1 : 0),
+    fmtMs(e.ms),
+    e.gflops ? fmtG(e.gflops) : '',
+    fmtMs(e.aloneMs),
+    e.aloneGflops ? fmtG(e.aloneGflops) : '',
+    `${((100 * (e.aloneMs ?? 0)) / r.plainMedianMs).toFixed(0)} %`,
+  ]);
+  rows.push([
+    '**all kernels**',
+    `${r.replayCalls}`,
+    fmtMs(r.kernelMs),
+    '',
+    fmtMs(r.replayMs),
+    '',
+    `${((100 * r.replayMs) / r.plainMedianMs).toFixed(0)} %`,
+  ]);
   const around = r.plainMedianMs - r.replayMs;
-  rows.push(['**around the kernels** = plain − kernels alone (JS driver, copies, allocation, autograd, loss, optimizer, GC, contention)', '', '', '', fmtMs(around), T ? `${((1000 * around) / T).toFixed(2)} µs/step` : '', `${((100 * around) / r.plainMedianMs).toFixed(0)} %`]);
-  return table(['kernel (m×k×n)', 'calls/run', 'in run ms', 'in run GFLOP/s', 'alone ms', 'alone GFLOP/s', 'alone, % of plain'], rows, 1);
+  rows.push([
+    '**around the kernels** = plain − kernels alone (JS driver, copies, allocation, autograd, loss, optimizer, GC, contention)',
+    '',
+    '',
+    '',
+    fmtMs(around),
+    T ? `${((1000 * around) / T).toFixed(2)} µs/step` : '',
+    `${((100 * around) / r.plainMedianMs).toFixed(0)} %`,
+  ]);
+  return table(
+    ['kernel (m×k×n)', 'calls/run', 'in run ms', 'in run GFLOP/s', 'alone ms', 'alone GFLOP/s', 'alone, % of plain'],
+    rows,
+    1,
+  );
 }
 if (profiles.length) {
   say('## Where the time goes (profiles of our items)');
   say();
-  say('From bench/peers/profile.mjs, in one process per profile: the item timed plainly ("plain", median), then with every backend kernel call timed in place ("in run": includes ~0.2–1 µs of timer cost per call, and any contention the kernel meets inside the real step), then the kernel calls of one run recorded with their arguments and replayed on their own ("alone": no driver, allocation or autograd around them, no per-call timers; the N-API/JS cost of each call is included). "Around the kernels" = plain − kernels alone. "Smallest call": a 1×1×1 gemmPacked, the fixed cost of one call into the backend. GC: main-thread pauses from Node\'s `gc` performance entries.');
+  say(
+    'From bench/peers/profile.mjs, in one process per profile: the item timed plainly ("plain", median), then with every backend kernel call timed in place ("in run": includes ~0.2–1 µs of timer cost per call, and any contention the kernel meets inside the real step), then the kernel calls of one run recorded with their arguments and replayed on their own ("alone": no driver, allocation or autograd around them, no per-call timers; the N-API/JS cost of each call is included). "Around the kernels" = plain − kernels alone. "Smallest call": a 1×1×1 gemmPacked, the fixed cost of one call into the backend. GC: main-thread pauses from Node\'s `gc` performance entries.',
+  );
   say();
   for (const p of profiles) {
     const r = p.result;
-    say(`### ${p.backend} ${CELL_LABEL[p.cell]} ${p.mode === 'forward' ? 'inference' : 'training step'} ${shapeText(p.shape)}${p.variant ? ` — ${p.variant}` : ''}`);
+    say(
+      `### ${p.backend} ${CELL_LABEL[p.cell]} ${p.mode === 'forward' ? 'inference' : 'training step'} ${shapeText(p.shape)}${p.variant ? ` — ${p.variant}` : ''}`,
+    );
     say();
     if (r.error) {
       say(`failed: ${r.error}`);
       say();
       continue;
     }
-    say(`plain median ${fmtMs(r.plainMedianMs)} ms; kernels alone ${fmtMs(r.replayMs)} ms; instrumented ${fmtMs(r.instrumentedMeanMs)} ms; smallest call ${r.minCallUs.toFixed(2)} µs; threads ${r.info.threads}${r.info.execArgv.length ? `; node ${r.info.execArgv.join(' ')}` : ''}; GC pauses ${fmtMs(r.gcPauseMsPerRun)} ms/run (${r.gcCountPerRun.toFixed(1)} GCs)${r.phases ? `; phases: forward ${fmtMs(r.phases.forward)}, loss ${fmtMs(r.phases.loss)}, backward ${fmtMs(r.phases.backward)}, optimizer ${fmtMs(r.phases.optimizer)} ms` : ''}`);
+    say(
+      `plain median ${fmtMs(r.plainMedianMs)} ms; kernels alone ${fmtMs(r.replayMs)} ms; instrumented ${fmtMs(r.instrumentedMeanMs)} ms; smallest call ${r.minCallUs.toFixed(2)} µs; threads ${r.info.threads}${r.info.execArgv.length ? `; node ${r.info.execArgv.join(' ')}` : ''}; GC pauses ${fmtMs(r.gcPauseMsPerRun)} ms/run (${r.gcCountPerRun.toFixed(1)} GCs)${r.phases ? `; phases: forward ${fmtMs(r.phases.forward)}, loss ${fmtMs(r.phases.loss)}, backward ${fmtMs(r.phases.backward)}, optimizer ${fmtMs(r.phases.optimizer)} ms` : ''}`,
+    );
     say();
     say(profileTable(r, p.mode === 'forward' ? p.shape.T : 0));
     say();
   }
   for (const c of cpuProfiles) {
-    say(`### V8 CPU profile: native LSTM ${c.mode === 'forward' ? 'inference' : 'training step'} ${shapeText(c.shape)} (node --cpu-prof, self time, whole process incl. warm-up)`);
+    say(
+      `### V8 CPU profile: native LSTM ${c.mode === 'forward' ? 'inference' : 'training step'} ${shapeText(c.shape)} (node --cpu-prof, self time, whole process incl. warm-up)`,
+    );
     say();
     if (c.summary.error) {
       say(`failed: ${c.summary.error}`);
     } else {
-      say('Time inside the native addon is counted as the self time of the JS function that called it (gemmPacked, gemm, cellForward, …).');
+      say(
+        'Time inside the native addon is counted as the self time of the JS function that called it (gemmPacked, gemm, cellForward, …).',
+      );
       say();
-      say(table(['function (file:line)', 'self ms', 'share'], c.summary.top.map((t) => [t.name.replace(/\|/g, '\\|'), fmtMs(t.ms), `${(100 * t.share).toFixed(1)} %`]), 1));
+      say(
+        table(
+          ['function (file:line)', 'self ms', 'share'],
+          c.summary.top.map((t) => [t.name.replace(/\|/g, '\\|'), fmtMs(t.ms), `${(100 * t.share).toFixed(1)} %`]),
+          1,
+        ),
+      );
     }
     say();
   }
@@ -764,43 +1229,69 @@ if (!opts.quick && CELLS.includes('lstm') && profiles.length) {
   const ortSmall = ms('ort', 'lstm', 'forward', small);
   const torchBig = ms('torch', 'lstm', 'train', big);
   const KERNEL_FN = /^(gemm|gemmPacked|cellForward|cellBackward|columnSums|packB) /;
-  const STARTUP = /^\((program|idle)\)|compile|node:|loader|esm\/|cjs\/|randomArray|uniformParameter|openFileHandle|readFileHandle/;
+  const STARTUP =
+    /^\((program|idle)\)|compile|node:|loader|esm\/|cjs\/|randomArray|uniformParameter|openFileHandle|readFileHandle/;
   /** The largest non-kernel entries of the native LSTM CPU profile of `mode`, as text. */
   const nonKernel = (mode) => {
     const c = cpuProfiles.find((x) => x.mode === mode);
     if (!c || c.summary.error) return '';
     const top = c.summary.top.filter((t) => !KERNEL_FN.test(t.name) && !STARTUP.test(t.name)).slice(0, 5);
-    return top.length ? `; the CPU profile's largest non-kernel entries: ${top.map((t) => `\`${t.name.replace(/ \(.*$/, '')}\` ${(100 * t.share).toFixed(1)} %`).join(', ')}` : '';
+    return top.length
+      ? `; the CPU profile's largest non-kernel entries: ${top.map((t) => `\`${t.name.replace(/ \(.*$/, '')}\` ${(100 * t.share).toFixed(1)} %`).join(', ')}`
+      : '';
   };
   const ok = (r) => r && !r.error;
-  const nativeLevels = () => [...(get('native', 'lstm', 'forward', big)?.roundMedians ?? []), ...stability.native, ...(ok(fBig) ? [fBig.plainMedianMs] : [])];
+  const nativeLevels = () => [
+    ...(get('native', 'lstm', 'forward', big)?.roundMedians ?? []),
+    ...stability.native,
+    ...(ok(fBig) ? [fBig.plainMedianMs] : []),
+  ];
   const fastNative = () => Math.min(...nativeLevels());
-  const kern = (r, prefix) => (r && !r.error ? r.kernels.filter((e) => e.key.startsWith(prefix)).reduce((t, e) => t + (e.aloneMs ?? 0), 0) : null);
+  const kern = (r, prefix) =>
+    r && !r.error ? r.kernels.filter((e) => e.key.startsWith(prefix)).reduce((t, e) => t + (e.aloneMs ?? 0), 0) : null;
   if (ok(fBig) && ortBig) {
     const stepGemm = fBig.kernels.find((e) => e.key.startsWith(`gemmPacked ${big.B}x${big.H}x`));
     const projGemm = fBig.kernels.find((e) => e.key.startsWith('gemmPacked 1024x'));
     const around = fBig.plainMedianMs - fBig.replayMs;
-    analysis.push(`- **Native inference, LSTM (64,100,128,256)**: ${fmtMs(ms('native', 'lstm', 'forward', big))} ms vs ONNX Runtime ${fmtMs(ortBig)} ms (${fmtG(fwdFlops('lstm', big) / ortBig / 1e6)} GFLOP/s, ${peak ? ((100 * fwdFlops('lstm', big)) / ortBig / 1e6 / peak).toFixed(0) : '?'} % of our GEMM peak). In the profile (plain ${fmtMs(fBig.plainMedianMs)} ms), the kernels alone take ${fmtMs(fBig.replayMs)} ms: GEMMs ${fmtMs(kern(fBig, 'gemm'))} ms${stepGemm ? ` (the ${stepGemm.calls} per-step ${stepGemm.key.replace('gemmPacked ', '')} GEMMs at ${fmtG(stepGemm.aloneGflops)} GFLOP/s` : ''}${projGemm ? `, the input projection at ${fmtG(projGemm.aloneGflops)}` : ''}${stepGemm ? ')' : ''} and the pointwise cell kernel ${fmtMs(kern(fBig, 'cellForward'))} ms; the kernels alone are ${fmtX(fBig.replayMs / ortBig)} ONNX Runtime's whole time (the profile ran in its own process right after the item; its plain median ${fmtMs(fBig.plainMedianMs)} ms vs the table's ${fmtMs(ms('native', 'lstm', 'forward', big))} ms). ${fmtMs(around)} ms (${((100 * around) / fBig.plainMedianMs).toFixed(0)} %) is spent around them: the JS step loop with its \`h.set\`/\`output.set\` copies, a fresh 6.5 MB output array per call (page faults), the input checks${nonKernel('forward')}. ${nOrt('lstm', big) > 1 ? 'To reach 1.0× both must shrink' : 'The target is met in this run, narrowly; what is left to gain'}: the pointwise kernel (${fmtMs(kern(fBig, 'cellForward'))} ms for 100 × 64×256 cells, i.e. ${((1e6 * kern(fBig, 'cellForward')) / (big.T * big.B * big.H)).toFixed(1)} ns per cell) and the driver overhead; ONNX Runtime's fused LSTM does all of it in C++ in one call.${stability.native.length && stability.ort.length ? ` Native's time on this item is not one number: the table's rounds took ${(get('native', 'lstm', 'forward', big)?.roundMedians ?? []).map(fmtMs).join('/')} ms (ORT ${(get('ort', 'lstm', 'forward', big)?.roundMedians ?? []).map(fmtMs).join('/')}), the profile's process ${fmtMs(fBig.plainMedianMs)} ms, the fresh-process probe ${fmtMs(Math.min(...stability.native))}–${fmtMs(Math.max(...stability.native))} ms (ORT ${fmtMs(Math.min(...stability.ort))}–${fmtMs(Math.max(...stability.ort))} ms). Its fast level, ${fmtMs(fastNative())} ms, is ${fmtX(fastNative() / ortBig)} ORT's median here${fastNative() / ortBig <= 1.05 && nOrt('lstm', big) > 1.05 ? ': the miss comes from the processes that ran at the slow level (see the notes on native 2-thread timings)' : ''}.` : ''}${ok(fGc) ? ` With \`node --single-threaded-gc\` the same forward took ${fmtMs(fGc.plainMedianMs)} ms (default ${fmtMs(fBig.plainMedianMs)} ms): the forward allocates little, so GC threads matter less here than in training.` : ''}`);
+    analysis.push(
+      `- **Native inference, LSTM (64,100,128,256)**: ${fmtMs(ms('native', 'lstm', 'forward', big))} ms vs ONNX Runtime ${fmtMs(ortBig)} ms (${fmtG(fwdFlops('lstm', big) / ortBig / 1e6)} GFLOP/s, ${peak ? ((100 * fwdFlops('lstm', big)) / ortBig / 1e6 / peak).toFixed(0) : '?'} % of our GEMM peak). In the profile (plain ${fmtMs(fBig.plainMedianMs)} ms), the kernels alone take ${fmtMs(fBig.replayMs)} ms: GEMMs ${fmtMs(kern(fBig, 'gemm'))} ms${stepGemm ? ` (the ${stepGemm.calls} per-step ${stepGemm.key.replace('gemmPacked ', '')} GEMMs at ${fmtG(stepGemm.aloneGflops)} GFLOP/s` : ''}${projGemm ? `, the input projection at ${fmtG(projGemm.aloneGflops)}` : ''}${stepGemm ? ')' : ''} and the pointwise cell kernel ${fmtMs(kern(fBig, 'cellForward'))} ms; the kernels alone are ${fmtX(fBig.replayMs / ortBig)} ONNX Runtime's whole time (the profile ran in its own process right after the item; its plain median ${fmtMs(fBig.plainMedianMs)} ms vs the table's ${fmtMs(ms('native', 'lstm', 'forward', big))} ms). ${fmtMs(around)} ms (${((100 * around) / fBig.plainMedianMs).toFixed(0)} %) is spent around them: the JS step loop with its \`h.set\`/\`output.set\` copies, a fresh 6.5 MB output array per call (page faults), the input checks${nonKernel('forward')}. ${nOrt('lstm', big) > 1 ? 'To reach 1.0× both must shrink' : 'The target is met in this run, narrowly; what is left to gain'}: the pointwise kernel (${fmtMs(kern(fBig, 'cellForward'))} ms for 100 × 64×256 cells, i.e. ${((1e6 * kern(fBig, 'cellForward')) / (big.T * big.B * big.H)).toFixed(1)} ns per cell) and the driver overhead; ONNX Runtime's fused LSTM does all of it in C++ in one call.${stability.native.length && stability.ort.length ? ` Native's time on this item is not one number: the table's rounds took ${(get('native', 'lstm', 'forward', big)?.roundMedians ?? []).map(fmtMs).join('/')} ms (ORT ${(get('ort', 'lstm', 'forward', big)?.roundMedians ?? []).map(fmtMs).join('/')}), the profile's process ${fmtMs(fBig.plainMedianMs)} ms, the fresh-process probe ${fmtMs(Math.min(...stability.native))}–${fmtMs(Math.max(...stability.native))} ms (ORT ${fmtMs(Math.min(...stability.ort))}–${fmtMs(Math.max(...stability.ort))} ms). Its fast level, ${fmtMs(fastNative())} ms, is ${fmtX(fastNative() / ortBig)} ORT's median here${fastNative() / ortBig <= 1.05 && nOrt('lstm', big) > 1.05 ? ': the miss comes from the processes that ran at the slow level (see the notes on native 2-thread timings)' : ''}.` : ''}${ok(fGc) ? ` With \`node --single-threaded-gc\` the same forward took ${fmtMs(fGc.plainMedianMs)} ms (default ${fmtMs(fBig.plainMedianMs)} ms): the forward allocates little, so GC threads matter less here than in training.` : ''}`,
+    );
   }
   if (ok(fSmall) && ortSmall) {
     const g = fSmall.kernels.find((e) => e.key.startsWith('gemmPacked 1x'));
     const cf = fSmall.kernels.find((e) => e.key.startsWith('cellForward'));
     const perStep = (1000 * fSmall.plainMedianMs) / small.T;
     const block = fSmall.kernels.find((e) => e.key.startsWith('recurrentSteps'));
-    analysis.push(`- **Native inference, LSTM (1,100,32,64)**: ${fmtMs(ms('native', 'lstm', 'forward', small))} ms vs ONNX Runtime ${fmtMs(ortSmall)} ms, i.e. ${perStep.toFixed(2)} µs per step against ${((1000 * ortSmall) / small.T).toFixed(2)} µs (ONNX Runtime's figure includes its per-run session overhead). ${block ? `The native backend runs the 100 steps in one addon call (recurrentSteps: recurrent GEMM, cell, length masking and copies in C++; ${((1000 * block.aloneMs) / small.T).toFixed(2)} µs per step alone), after one GEMM for the input projection; around the kernels (the layer's checks, allocation, autograd bookkeeping): ${((1000 * (fSmall.plainMedianMs - fSmall.replayMs)) / small.T).toFixed(2)} µs per step. What is left is the per-step work itself: a 1×64×256 GEMM whose 64 KB of packed weights stream from L2 each step, and the cell's 256 exponentials.` : `Per step our driver makes two calls into the addon: the recurrent GEMM ${g ? `(1×64×256, ${((1000 * g.aloneMs) / g.calls).toFixed(2)} µs a call alone, ${fmtG(g.aloneGflops)} GFLOP/s)` : ''} and the pointwise cell ${cf ? `(${((1000 * cf.aloneMs) / cf.calls).toFixed(2)} µs a call alone)` : ''}; a call with no work costs ${fmtSmallCall(fSmall)} µs (N-API entry, unwrapping the Float32Array arguments, checks). Kernels alone: ${((1000 * fSmall.replayMs) / small.T).toFixed(2)} µs per step; around them (the JS loop, copies): ${((1000 * (fSmall.plainMedianMs - fSmall.replayMs)) / small.T).toFixed(2)} µs per step.`}`);
+    analysis.push(
+      `- **Native inference, LSTM (1,100,32,64)**: ${fmtMs(ms('native', 'lstm', 'forward', small))} ms vs ONNX Runtime ${fmtMs(ortSmall)} ms, i.e. ${perStep.toFixed(2)} µs per step against ${((1000 * ortSmall) / small.T).toFixed(2)} µs (ONNX Runtime's figure includes its per-run session overhead). ${block ? `The native backend runs the 100 steps in one addon call (recurrentSteps: recurrent GEMM, cell, length masking and copies in C++; ${((1000 * block.aloneMs) / small.T).toFixed(2)} µs per step alone), after one GEMM for the input projection; around the kernels (the layer's checks, allocation, autograd bookkeeping): ${((1000 * (fSmall.plainMedianMs - fSmall.replayMs)) / small.T).toFixed(2)} µs per step. What is left is the per-step work itself: a 1×64×256 GEMM whose 64 KB of packed weights stream from L2 each step, and the cell's 256 exponentials.` : `Per step our driver makes two calls into the addon: the recurrent GEMM ${g ? `(1×64×256, ${((1000 * g.aloneMs) / g.calls).toFixed(2)} µs a call alone, ${fmtG(g.aloneGflops)} GFLOP/s)` : ''} and the pointwise cell ${cf ? `(${((1000 * cf.aloneMs) / cf.calls).toFixed(2)} µs a call alone)` : ''}; a call with no work costs ${fmtSmallCall(fSmall)} µs (N-API entry, unwrapping the Float32Array arguments, checks). Kernels alone: ${((1000 * fSmall.replayMs) / small.T).toFixed(2)} µs per step; around them (the JS loop, copies): ${((1000 * (fSmall.plainMedianMs - fSmall.replayMs)) / small.T).toFixed(2)} µs per step.`}`,
+    );
   }
   if (ok(tBig) && torchBig) {
     const minMs = peak ? trainFlops('lstm', big) / peak / 1e6 : null;
     const around = tBig.plainMedianMs - tBig.replayMs;
-    analysis.push(`- **Native training step, LSTM (64,100,128,256)**: ${fmtMs(ms('native', 'lstm', 'train', big))} ms vs PyTorch ${fmtMs(torchBig)} ms = ${fmtX(nTorch('lstm'))}; the target asks ≤ ${fmtMs(0.25 * torchBig)} ms. ${minMs > 0.25 * torchBig ? '**No implementation can meet it on this machine**: ' : 'It is within reach only near the GEMM peak: '}the step's ${fmtG(trainFlops('lstm', big) / 1e9)} GFLOP of matrix products alone take ${fmtMs(minMs)} ms at the measured GEMM peak of ${fmtG(peak)} GFLOP/s, and PyTorch here already reaches ${fmtG(trainFlops('lstm', big) / torchBig / 1e6)} GFLOP/s because Debian's torch calls OpenBLAS's ${ob?.core ?? ''} (AVX-512) kernels on both cores. (KERNEL-NOTES.md quotes PyTorch 1.13 with OpenBLAS at about 20 GFLOP/s for this LSTM's forward, which a 0.25× target fits; the configuration matters a lot: ${torchContext.filter((c) => c.results.train?.median).map((c) => `with ${c.label} PyTorch took ${fmtMs(c.results.train.median)} ms (${fmtG(trainFlops('lstm', big) / c.results.train.median / 1e6)} GFLOP/s)`).join(', ') || 'no other configuration was measured'}). Our own step is also well above its GEMM bound. Profile (its process: plain ${fmtMs(tBig.plainMedianMs)} ms; the table's ${fmtMs(ms('native', 'lstm', 'train', big))} ms): phases forward ${fmtMs(tBig.phases.forward)}, mseLoss ${fmtMs(tBig.phases.loss)}, backward ${fmtMs(tBig.phases.backward)}, Adam ${fmtMs(tBig.phases.optimizer)} ms (instrumented); the kernels alone take ${fmtMs(tBig.replayMs)} ms, so ${fmtMs(around)} ms (${((100 * around) / tBig.plainMedianMs).toFixed(0)} %) goes around them: the loss in JS over 1.6 M values, the backward driver's JS loops, fresh multi-MB gradient arrays every step, GC (${fmtMs(tBig.gcPauseMsPerRun)} ms/run of main-thread pauses, ${tBig.gcCountPerRun.toFixed(0)} GCs)${nonKernel('train')}${tBig.kernelMs > 1.1 * tBig.replayMs ? `; and the kernels run slower inside the step than alone (${fmtMs(tBig.kernelMs)} ms in run vs ${fmtMs(tBig.replayMs)} ms alone)` : ''}.${ok(t1) ? ` With 1 native thread the step took ${fmtMs(t1.plainMedianMs)} ms` : ''}${ok(tGc) ? `; with 2 threads under \`node --single-threaded-gc\` ${fmtMs(tGc.plainMedianMs)} ms (kernels in run ${fmtMs(tGc.kernelMs)} ms) against the default's ${fmtMs(tBig.plainMedianMs)} ms${tGc.plainMedianMs < 0.9 * tBig.plainMedianMs ? ': on 2 cores V8\'s concurrent GC threads take the core the addon\'s second GEMM thread needs' : ' (in this run the difference is within the noise; in five runs made while writing this benchmark it was 0.45–0.91×)'}` : ''}.`);
+    analysis.push(
+      `- **Native training step, LSTM (64,100,128,256)**: ${fmtMs(ms('native', 'lstm', 'train', big))} ms vs PyTorch ${fmtMs(torchBig)} ms = ${fmtX(nTorch('lstm'))}; the target asks ≤ ${fmtMs(0.25 * torchBig)} ms. ${minMs > 0.25 * torchBig ? '**No implementation can meet it on this machine**: ' : 'It is within reach only near the GEMM peak: '}the step's ${fmtG(trainFlops('lstm', big) / 1e9)} GFLOP of matrix products alone take ${fmtMs(minMs)} ms at the measured GEMM peak of ${fmtG(peak)} GFLOP/s, and PyTorch here already reaches ${fmtG(trainFlops('lstm', big) / torchBig / 1e6)} GFLOP/s because Debian's torch calls OpenBLAS's ${ob?.core ?? ''} (AVX-512) kernels on both cores. (KERNEL-NOTES.md quotes PyTorch 1.13 with OpenBLAS at about 20 GFLOP/s for this LSTM's forward, which a 0.25× target fits; the configuration matters a lot: ${
+        torchContext
+          .filter((c) => c.results.train?.median)
+          .map(
+            (c) =>
+              `with ${c.label} PyTorch took ${fmtMs(c.results.train.median)} ms (${fmtG(trainFlops('lstm', big) / c.results.train.median / 1e6)} GFLOP/s)`,
+          )
+          .join(', ') || 'no other configuration was measured'
+      }). Our own step is also well above its GEMM bound. Profile (its process: plain ${fmtMs(tBig.plainMedianMs)} ms; the table's ${fmtMs(ms('native', 'lstm', 'train', big))} ms): phases forward ${fmtMs(tBig.phases.forward)}, mseLoss ${fmtMs(tBig.phases.loss)}, backward ${fmtMs(tBig.phases.backward)}, Adam ${fmtMs(tBig.phases.optimizer)} ms (instrumented); the kernels alone take ${fmtMs(tBig.replayMs)} ms, so ${fmtMs(around)} ms (${((100 * around) / tBig.plainMedianMs).toFixed(0)} %) goes around them: the loss in JS over 1.6 M values, the backward driver's JS loops, fresh multi-MB gradient arrays every step, GC (${fmtMs(tBig.gcPauseMsPerRun)} ms/run of main-thread pauses, ${tBig.gcCountPerRun.toFixed(0)} GCs)${nonKernel('train')}${tBig.kernelMs > 1.1 * tBig.replayMs ? `; and the kernels run slower inside the step than alone (${fmtMs(tBig.kernelMs)} ms in run vs ${fmtMs(tBig.replayMs)} ms alone)` : ''}.${ok(t1) ? ` With 1 native thread the step took ${fmtMs(t1.plainMedianMs)} ms` : ''}${ok(tGc) ? `; with 2 threads under \`node --single-threaded-gc\` ${fmtMs(tGc.plainMedianMs)} ms (kernels in run ${fmtMs(tGc.kernelMs)} ms) against the default's ${fmtMs(tBig.plainMedianMs)} ms${tGc.plainMedianMs < 0.9 * tBig.plainMedianMs ? ": on 2 cores V8's concurrent GC threads take the core the addon's second GEMM thread needs" : ' (in this run the difference is within the noise; in five runs made while writing this benchmark it was 0.45–0.91×)'}` : ''}.`,
+    );
   }
   if (ok(wBig) && ortBig) {
     const wGemm = gemm.wasm?.gflops;
-    analysis.push(`- **wasm inference, LSTM (64,100,128,256)**: ${fmtMs(ms('wasm', 'lstm', 'forward', big))} ms = ${fmtX(wOrt('lstm'))} ONNX Runtime. The wasm backend runs its GEMMs on ${wasmInfo?.threads ?? '?'} thread(s) (the caller and worker threads over a shared memory; the pointwise cell kernels and the copies into wasm memory stay on the caller) and its GEMM kernel reaches ${fmtG(wGemm)} GFLOP/s in this run (${fmtG(gemm.wasm1t?.gflops)} on one thread; V8's wasm SIMD: 128-bit vectors in 16 xmm registers), against ONNX Runtime's ${fmtG(fwdFlops('lstm', big) / ortBig / 1e6)} GFLOP/s on two cores with AVX-512. Its kernels alone take ${fmtMs(wBig.replayMs)} ms of the ${fmtMs(wBig.plainMedianMs)} ms (GEMMs ${fmtMs(kern(wBig, 'gemm'))} ms, pointwise ${fmtMs(kern(wBig, 'cellForward'))} ms), so overhead is not the problem. At its GEMM peak with no other cost the forward would still take ${fmtMs(wGemm ? fwdFlops('lstm', big) / wGemm / 1e6 : null)} ms = ${fmtX(wGemm ? fwdFlops('lstm', big) / wGemm / 1e6 / ortBig : null)} ONNX Runtime; ≤ 2.5× needs ${fmtG(fwdFlops('lstm', big) / (2.5 * ortBig) / 1e6)} GFLOP/s from the whole forward, ${fmtX(fwdFlops('lstm', big) / (2.5 * ortBig) / 1e6 / (wGemm ?? NaN))} what our wasm GEMM reaches on this machine's ${wasmInfo?.threads ?? '?'} thread(s): 128-bit wasm SIMD against ONNX Runtime's 512-bit AVX-512 FMA is a factor of 4 per instruction before anything else.`);
+    analysis.push(
+      `- **wasm inference, LSTM (64,100,128,256)**: ${fmtMs(ms('wasm', 'lstm', 'forward', big))} ms = ${fmtX(wOrt('lstm'))} ONNX Runtime. The wasm backend runs its GEMMs on ${wasmInfo?.threads ?? '?'} thread(s) (the caller and worker threads over a shared memory; the pointwise cell kernels and the copies into wasm memory stay on the caller) and its GEMM kernel reaches ${fmtG(wGemm)} GFLOP/s in this run (${fmtG(gemm.wasm1t?.gflops)} on one thread; V8's wasm SIMD: 128-bit vectors in 16 xmm registers), against ONNX Runtime's ${fmtG(fwdFlops('lstm', big) / ortBig / 1e6)} GFLOP/s on two cores with AVX-512. Its kernels alone take ${fmtMs(wBig.replayMs)} ms of the ${fmtMs(wBig.plainMedianMs)} ms (GEMMs ${fmtMs(kern(wBig, 'gemm'))} ms, pointwise ${fmtMs(kern(wBig, 'cellForward'))} ms), so overhead is not the problem. At its GEMM peak with no other cost the forward would still take ${fmtMs(wGemm ? fwdFlops('lstm', big) / wGemm / 1e6 : null)} ms = ${fmtX(wGemm ? fwdFlops('lstm', big) / wGemm / 1e6 / ortBig : null)} ONNX Runtime; ≤ 2.5× needs ${fmtG(fwdFlops('lstm', big) / (2.5 * ortBig) / 1e6)} GFLOP/s from the whole forward, ${fmtX(fwdFlops('lstm', big) / (2.5 * ortBig) / 1e6 / (wGemm ?? NaN))} what our wasm GEMM reaches on this machine's ${wasmInfo?.threads ?? '?'} thread(s): 128-bit wasm SIMD against ONNX Runtime's 512-bit AVX-512 FMA is a factor of 4 per instruction before anything else.`,
+    );
   }
   const tfw = ms('tfjs-wasm', 'lstm', 'forward', big);
   if (tfw && gemm.wasm?.gflops) {
-    analysis.push(`- **wasm ≥ 20× faster than tfjs-wasm, LSTM inference (64,100,128,256)**: tfjs-wasm took ${fmtMs(tfw)} ms (${fmtG(fwdFlops('lstm', big) / tfw / 1e6)} GFLOP/s on one thread, XNNPACK), ours ${fmtMs(ms('wasm', 'lstm', 'forward', big))} ms = ${fmtX(wTf('lstm', 'forward'))} faster. 20× would need ${fmtG((20 * fwdFlops('lstm', big)) / tfw / 1e6)} GFLOP/s — above our wasm GEMM kernel's ${fmtG(gemm.wasm.gflops)} (${wasmInfo?.threads ?? '?'} threads) and above even the native AVX-512 kernel's ${fmtG(gemm.native1t?.gflops)} on one thread: tfjs-wasm's inference is not slow enough for 20× to be reachable. Its training step is (${fmtMs(ms('tfjs-wasm', 'lstm', 'train', big))} ms, ${fmtX(wTf('lstm', 'train'))} our wasm's): tfjs differentiates its per-step graph op by op.`);
+    analysis.push(
+      `- **wasm ≥ 20× faster than tfjs-wasm, LSTM inference (64,100,128,256)**: tfjs-wasm took ${fmtMs(tfw)} ms (${fmtG(fwdFlops('lstm', big) / tfw / 1e6)} GFLOP/s on one thread, XNNPACK), ours ${fmtMs(ms('wasm', 'lstm', 'forward', big))} ms = ${fmtX(wTf('lstm', 'forward'))} faster. 20× would need ${fmtG((20 * fwdFlops('lstm', big)) / tfw / 1e6)} GFLOP/s — above our wasm GEMM kernel's ${fmtG(gemm.wasm.gflops)} (${wasmInfo?.threads ?? '?'} threads) and above even the native AVX-512 kernel's ${fmtG(gemm.native1t?.gflops)} on one thread: tfjs-wasm's inference is not slow enough for 20× to be reachable. Its training step is (${fmtMs(ms('tfjs-wasm', 'lstm', 'train', big))} ms, ${fmtX(wTf('lstm', 'train'))} our wasm's): tfjs differentiates its per-step graph op by op.`,
+    );
   }
   for (const cell of CELLS.filter((c) => c !== 'lstm')) {
     const L = CELL_LABEL[cell];
@@ -809,12 +1300,28 @@ if (!opts.quick && CELLS.includes('lstm') && profiles.length) {
     const pt = prof(cell, 'train', 'big', 'native');
     const pw = prof(cell, 'forward', 'big', 'wasm');
     const parts = [];
-    if (ok(pf)) parts.push(`native (64,100,128,256) inference ${fmtX(nOrt(cell, big))} ORT (LSTM ${fmtX(nOrt('lstm', big))}): in the profile's process (plain ${fmtMs(pf.plainMedianMs)} ms; table ${fmtMs(ms('native', cell, 'forward', big))} ms) kernels alone ${fmtMs(pf.replayMs)} ms, pointwise ${fmtMs(kern(pf, 'cellForward'))} ms, around the kernels ${fmtMs(pf.plainMedianMs - pf.replayMs)} ms`);
-    if (ok(ps)) parts.push(`(1,100,32,64) ${fmtX(nOrt(cell, small))} ORT (LSTM ${fmtX(nOrt('lstm', small))}): ${((1000 * ps.plainMedianMs) / small.T).toFixed(2)} µs per step, kernels alone ${((1000 * ps.replayMs) / small.T).toFixed(2)} µs — the same per-call costs as LSTM`);
-    if (ok(pt)) parts.push(`training ${fmtX(nTorch(cell))} PyTorch (LSTM ${fmtX(nTorch('lstm'))}; GEMM bound ${fmtMs(peak ? trainFlops(cell, big) / peak / 1e6 : null)} ms vs 0.25 × PyTorch = ${fmtMs(0.25 * (ms('torch', cell, 'train', big) ?? NaN))} ms): profile plain ${fmtMs(pt.plainMedianMs)} ms (table ${fmtMs(ms('native', cell, 'train', big))}), kernels alone ${fmtMs(pt.replayMs)} ms, loss ${fmtMs(pt.phases.loss)} ms`);
-    if (ok(pw)) parts.push(`wasm ${fmtX(wOrt(cell))} ORT (LSTM ${fmtX(wOrt('lstm'))}): kernels alone ${fmtMs(pw.replayMs)} of the profile's ${fmtMs(pw.plainMedianMs)} ms, bound by the wasm GEMM`);
-    if (ms('tfjs-wasm', cell, 'forward', big)) parts.push(`tfjs-wasm ÷ wasm ${fmtX(wTf(cell, 'forward'))} (LSTM ${fmtX(wTf('lstm', 'forward'))})`);
-    if (parts.length) analysis.push(`- **${L}** (profiles above): ${parts.join('; ')}. Smaller G (${GATES[cell]} gate block${GATES[cell] > 1 ? 's' : ''} instead of 4) makes the GEMMs cheaper while the per-step overhead stays, so the fixed costs weigh more.`);
+    if (ok(pf))
+      parts.push(
+        `native (64,100,128,256) inference ${fmtX(nOrt(cell, big))} ORT (LSTM ${fmtX(nOrt('lstm', big))}): in the profile's process (plain ${fmtMs(pf.plainMedianMs)} ms; table ${fmtMs(ms('native', cell, 'forward', big))} ms) kernels alone ${fmtMs(pf.replayMs)} ms, pointwise ${fmtMs(kern(pf, 'cellForward'))} ms, around the kernels ${fmtMs(pf.plainMedianMs - pf.replayMs)} ms`,
+      );
+    if (ok(ps))
+      parts.push(
+        `(1,100,32,64) ${fmtX(nOrt(cell, small))} ORT (LSTM ${fmtX(nOrt('lstm', small))}): ${((1000 * ps.plainMedianMs) / small.T).toFixed(2)} µs per step, kernels alone ${((1000 * ps.replayMs) / small.T).toFixed(2)} µs — the same per-call costs as LSTM`,
+      );
+    if (ok(pt))
+      parts.push(
+        `training ${fmtX(nTorch(cell))} PyTorch (LSTM ${fmtX(nTorch('lstm'))}; GEMM bound ${fmtMs(peak ? trainFlops(cell, big) / peak / 1e6 : null)} ms vs 0.25 × PyTorch = ${fmtMs(0.25 * (ms('torch', cell, 'train', big) ?? NaN))} ms): profile plain ${fmtMs(pt.plainMedianMs)} ms (table ${fmtMs(ms('native', cell, 'train', big))}), kernels alone ${fmtMs(pt.replayMs)} ms, loss ${fmtMs(pt.phases.loss)} ms`,
+      );
+    if (ok(pw))
+      parts.push(
+        `wasm ${fmtX(wOrt(cell))} ORT (LSTM ${fmtX(wOrt('lstm'))}): kernels alone ${fmtMs(pw.replayMs)} of the profile's ${fmtMs(pw.plainMedianMs)} ms, bound by the wasm GEMM`,
+      );
+    if (ms('tfjs-wasm', cell, 'forward', big))
+      parts.push(`tfjs-wasm ÷ wasm ${fmtX(wTf(cell, 'forward'))} (LSTM ${fmtX(wTf('lstm', 'forward'))})`);
+    if (parts.length)
+      analysis.push(
+        `- **${L}** (profiles above): ${parts.join('; ')}. Smaller G (${GATES[cell]} gate block${GATES[cell] > 1 ? 's' : ''} instead of 4) makes the GEMMs cheaper while the per-step overhead stays, so the fixed costs weigh more.`,
+      );
   }
 }
 if (analysis.length) {
@@ -829,34 +1336,66 @@ if (analysis.length) {
 // Notes.
 const notes = [];
 if (torchAvailable.ok) {
-  notes.push(`PyTorch ${torchInfo.info.version} from Debian (\`/usr/bin/python3\`), one process per item. BLAS: ${torchInfo.info.buildBlas ? `built with ${torchInfo.info.buildBlas.replace(/^- Build settings: /, '')}, i.e. the system libblas.so.3, ` : ''}which resolves through update-alternatives to ${torchInfo.info.blas?.libraries?.join(', ') ?? '?'}${ob ? `; OpenBLAS reports "${ob.config}", core ${ob.core}, ${ob.threads} threads` : ''}. torch.mm 2048³ ran at ${fmtG(torchInfo.info.gemm2048GFlops)} GFLOP/s. The environment's ${Object.keys(envOverrides).length ? Object.entries(envOverrides).map(([k, v]) => `${k}=${v}`).join(', ') : 'OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (not set here)'} ${Object.keys(envOverrides).length ? 'are' : ''} removed for the PyTorch processes only${torchInfoEnv && !torchInfoEnv.error ? ` (kept, OpenBLAS uses ${torchInfoEnv.info.blas?.openblas?.core ?? '?'} kernels and torch.mm runs at ${fmtG(torchInfoEnv.info.gemm2048GFlops)} GFLOP/s)` : ''}. torch's intra-op threads are left at its default here (${torchInfo.info.threads}); OpenBLAS runs its own ${ob?.threads ?? '?'} threads inside every matrix product. Other PyTorch configurations, measured right after PyTorch's LSTM (64,100,128,256) items for context: ${torchContext.map((c) => `${c.label}: inference ${fmtMs(c.results.forward?.median)} ms, training step ${fmtMs(c.results.train?.median)} ms`).join('; ')} (the table's configuration: ${fmtMs(ms('torch', 'lstm', 'forward', big))} and ${fmtMs(ms('torch', 'lstm', 'train', big))} ms).`);
+  notes.push(
+    `PyTorch ${torchInfo.info.version} from Debian (\`/usr/bin/python3\`), one process per item. BLAS: ${torchInfo.info.buildBlas ? `built with ${torchInfo.info.buildBlas.replace(/^- Build settings: /, '')}, i.e. the system libblas.so.3, ` : ''}which resolves through update-alternatives to ${torchInfo.info.blas?.libraries?.join(', ') ?? '?'}${ob ? `; OpenBLAS reports "${ob.config}", core ${ob.core}, ${ob.threads} threads` : ''}. torch.mm 2048³ ran at ${fmtG(torchInfo.info.gemm2048GFlops)} GFLOP/s. The environment's ${
+      Object.keys(envOverrides).length
+        ? Object.entries(envOverrides)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')
+        : 'OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (not set here)'
+    } ${Object.keys(envOverrides).length ? 'are' : ''} removed for the PyTorch processes only${torchInfoEnv && !torchInfoEnv.error ? ` (kept, OpenBLAS uses ${torchInfoEnv.info.blas?.openblas?.core ?? '?'} kernels and torch.mm runs at ${fmtG(torchInfoEnv.info.gemm2048GFlops)} GFLOP/s)` : ''}. torch's intra-op threads are left at its default here (${torchInfo.info.threads}); OpenBLAS runs its own ${ob?.threads ?? '?'} threads inside every matrix product. Other PyTorch configurations, measured right after PyTorch's LSTM (64,100,128,256) items for context: ${torchContext.map((c) => `${c.label}: inference ${fmtMs(c.results.forward?.median)} ms, training step ${fmtMs(c.results.train?.median)} ms`).join('; ')} (the table's configuration: ${fmtMs(ms('torch', 'lstm', 'forward', big))} and ${fmtMs(ms('torch', 'lstm', 'train', big))} ms).`,
+  );
 } else {
   notes.push(`PyTorch skipped: \`${opts.python}\` could not import torch (${torchAvailable.reason}).`);
 }
 if (present('ort')) {
-  const diffs = [...results.entries()].filter(([k, r]) => k.startsWith('ort|') && r.maxAbsDiff != null).map(([, r]) => r.maxAbsDiff);
-  notes.push(`ONNX Runtime runs the ONNX file exported by this library (\`exportOnnx\`) from the very layer the native/wasm/reference items use (seeded weights, same input); its outputs match ours to max |difference| ≤ ${diffs.length ? Math.max(...diffs).toExponential(1) : '?'} over all items. PyTorch, tfjs and brain.js use their own random weights (the same FLOPs).`);
+  const diffs = [...results.entries()]
+    .filter(([k, r]) => k.startsWith('ort|') && r.maxAbsDiff != null)
+    .map(([, r]) => r.maxAbsDiff);
+  notes.push(
+    `ONNX Runtime runs the ONNX file exported by this library (\`exportOnnx\`) from the very layer the native/wasm/reference items use (seeded weights, same input); its outputs match ours to max |difference| ≤ ${diffs.length ? Math.max(...diffs).toExponential(1) : '?'} over all items. PyTorch, tfjs and brain.js use their own random weights (the same FLOPs).`,
+  );
 }
 if (present('tfjs-cpu')) {
   const fwdBig = ms('tfjs-cpu', 'lstm', 'forward', big);
   const midShape = SHAPES[2];
   const trMid = ms('tfjs-cpu', 'lstm', 'train', midShape);
   const fwMid = ms('tfjs-cpu', 'lstm', 'forward', midShape);
-  notes.push(`tfjs-cpu is plain JavaScript and slow: at (64,100,128,256) its inference items use 3 timed runs (after one warm-up) instead of 5, marked (n=3), and its training items there are skipped${fwdBig && trMid && fwMid ? ` (an estimate, not measured: ${fmtMs(fwdBig)} ms forward × its training/forward ratio at (32,50,64,128), ${fmtX(trMid / fwMid)}, ≈ ${fmtMs((fwdBig * trMid) / fwMid)} ms per step)` : ''}.`);
+  notes.push(
+    `tfjs-cpu is plain JavaScript and slow: at (64,100,128,256) its inference items use 3 timed runs (after one warm-up) instead of 5, marked (n=3), and its training items there are skipped${fwdBig && trMid && fwMid ? ` (an estimate, not measured: ${fmtMs(fwdBig)} ms forward × its training/forward ratio at (32,50,64,128), ${fmtX(trMid / fwMid)}, ≈ ${fmtMs((fwdBig * trMid) / fwMid)} ms per step)` : ''}.`,
+  );
 }
 if (present('ort')) {
   const g = (c) => (ms('ort', c, 'forward', big) ? fwdFlops(c, big) / ms('ort', c, 'forward', big) / 1e6 : null);
-  notes.push(`ONNX Runtime's operators differ in efficiency: at (64,100,128,256) its LSTM runs at ${fmtG(g('lstm'))} GFLOP/s, its GRU at ${fmtG(g('gru'))} and its RNN at ${fmtG(g('rnn'))}, so the GRU and RNN ratios against it are more flattering than the LSTM one.`);
+  notes.push(
+    `ONNX Runtime's operators differ in efficiency: at (64,100,128,256) its LSTM runs at ${fmtG(g('lstm'))} GFLOP/s, its GRU at ${fmtG(g('gru'))} and its RNN at ${fmtG(g('rnn'))}, so the GRU and RNN ratios against it are more flattering than the LSTM one.`,
+  );
 }
-if (present('tfjs-cpu')) notes.push("tfjs-cpu's GRU is much slower than its LSTM (see the tables); a V8 CPU profile of it taken while writing this benchmark was dominated by tfjs-cpu's element-wise slice (sliceImpl, TensorBuffer.get), which its GRU cell uses to split the kernel matrices.");
-if (present('tfjs-wasm')) notes.push(`tfjs-wasm in Node runs single-threaded (WASM_HAS_MULTITHREAD_SUPPORT is ${tfjsWasmInfo?.multithread ?? '?'}) with SIMD. tfjs layers are batch-first (B, T, I); tfjs's GRU only implements reset_after = false (PyTorch's and ours: reset after the recurrent product; same GEMM sizes); LSTM/GRU use recurrentActivation 'sigmoid' to match PyTorch. Training: \`model.trainOnBatch\` with Adam and mean squared error.`);
+if (present('tfjs-cpu'))
+  notes.push(
+    "tfjs-cpu's GRU is much slower than its LSTM (see the tables); a V8 CPU profile of it taken while writing this benchmark was dominated by tfjs-cpu's element-wise slice (sliceImpl, TensorBuffer.get), which its GRU cell uses to split the kernel matrices.",
+  );
+if (present('tfjs-wasm'))
+  notes.push(
+    `tfjs-wasm in Node runs single-threaded (WASM_HAS_MULTITHREAD_SUPPORT is ${tfjsWasmInfo?.multithread ?? '?'}) with SIMD. tfjs layers are batch-first (B, T, I); tfjs's GRU only implements reset_after = false (PyTorch's and ours: reset after the recurrent product; same GEMM sizes); LSTM/GRU use recurrentActivation 'sigmoid' to match PyTorch. Training: \`model.trainOnBatch\` with Adam and mean squared error.`,
+  );
 if (present('brain')) {
   const midShape = SHAPES[2];
   const bMid = ms('brain', 'lstm', 'forward', midShape);
   const est = bMid ? (bMid * fwdFlops('lstm', big)) / fwdFlops('lstm', midShape) : null;
-  notes.push(`brain.js ${brainInfo?.version ?? ''} cannot express a batched LSTM/GRU/RNN layer: its recurrent networks (LSTMTimeStep, GRUTimeStep, RNNTimeStep) have no batch dimension — every value is an n×1 column matrix and one sequence is processed at a time with matrix-vector products — and they always end in a dense output layer, returning only the last step's output. What it can express is used: **inference** on B sequences = B runs one after another (the same computation as a batched layer, the sequences being independent), with outputSize 1 so the output layer adds a negligible 2·H FLOPs per step; at (64,100,128,256) this was not run (${est ? `≈ ${fmtMs(est / 1000)} s a run, estimated from the (32,50,64,128) time scaled by FLOPs` : 'about 10 s a run'}). **Training** only at batch 1: \`trainPattern\` on one sequence (forward, back-propagation, its RMSprop-style update with clipping); its loss compares each step's output with the next step's input, so outputSize must equal inputSize — its step includes an I×H output layer (+${((100 * 2 * 32 * 64) / (2 * 4 * 64 * (32 + 64))).toFixed(0)} % FLOPs for LSTM, +${((100 * 2 * 32 * 64) / (2 * 3 * 64 * 96)).toFixed(0)} % GRU, +${((100 * 2 * 32 * 64) / (2 * 64 * 96)).toFixed(0)} % RNN at (1,100,32,64)). A training step on a batch of 32 or 64 sequences cannot be expressed: brain.js updates the weights after every sequence and has no mini-batch gradient.`);
+  notes.push(
+    `brain.js ${brainInfo?.version ?? ''} cannot express a batched LSTM/GRU/RNN layer: its recurrent networks (LSTMTimeStep, GRUTimeStep, RNNTimeStep) have no batch dimension — every value is an n×1 column matrix and one sequence is processed at a time with matrix-vector products — and they always end in a dense output layer, returning only the last step's output. What it can express is used: **inference** on B sequences = B runs one after another (the same computation as a batched layer, the sequences being independent), with outputSize 1 so the output layer adds a negligible 2·H FLOPs per step; at (64,100,128,256) this was not run (${est ? `≈ ${fmtMs(est / 1000)} s a run, estimated from the (32,50,64,128) time scaled by FLOPs` : 'about 10 s a run'}). **Training** only at batch 1: \`trainPattern\` on one sequence (forward, back-propagation, its RMSprop-style update with clipping); its loss compares each step's output with the next step's input, so outputSize must equal inputSize — its step includes an I×H output layer (+${((100 * 2 * 32 * 64) / (2 * 4 * 64 * (32 + 64))).toFixed(0)} % FLOPs for LSTM, +${((100 * 2 * 32 * 64) / (2 * 3 * 64 * 96)).toFixed(0)} % GRU, +${((100 * 2 * 32 * 64) / (2 * 64 * 96)).toFixed(0)} % RNN at (1,100,32,64)). A training step on a batch of 32 or 64 sequences cannot be expressed: brain.js updates the weights after every sequence and has no mini-batch gradient.`,
+  );
 }
-notes.push('Threads: native uses the addon\'s default (all CPUs, here ' + (nativeInfo?.threads ?? '?') + '), ONNX Runtime ' + (ortInfo?.threads ?? '?') + ' intra-op threads, our wasm ' + (wasmInfo?.threads ?? '?') + ' (GEMMs split over worker threads; RECURRENT_WASM_THREADS); tfjs and brain.js run on one thread.');
+notes.push(
+  "Threads: native uses the addon's default (all CPUs, here " +
+    (nativeInfo?.threads ?? '?') +
+    '), ONNX Runtime ' +
+    (ortInfo?.threads ?? '?') +
+    ' intra-op threads, our wasm ' +
+    (wasmInfo?.threads ?? '?') +
+    ' (GEMMs split over worker threads; RECURRENT_WASM_THREADS); tfjs and brain.js run on one thread.',
+);
 const problems = [];
 {
   const fBig = prof('lstm', 'forward', 'big', 'native');
@@ -865,22 +1404,37 @@ const problems = [];
   const t1 = prof('lstm', 'train', 'big', 'native', '1 native thread');
   const fSmall = prof('lstm', 'forward', 'small', 'native');
   if (tBig && !tBig.error) {
-    problems.push(`Native pool vs V8's GC threads (native/src/pool.cpp, the 2-thread split): the LSTM training step took ${fmtMs(tBig.plainMedianMs)} ms with the default 2 threads${t1 && !t1.error ? `, ${fmtMs(t1.plainMedianMs)} ms with 1 thread` : ''}${tGc && !tGc.error ? `, ${fmtMs(tGc.plainMedianMs)} ms with 2 threads under node --single-threaded-gc (${fmtX(tGc.plainMedianMs / tBig.plainMedianMs)} the default; 0.45–0.91× in five runs made while writing this benchmark)` : ''}: the second thread gains little or nothing in training although it nearly doubles the GEMMs alone. Allocation-heavy steps wake V8's concurrent/parallel GC helpers, which take the second core from the GEMM worker. Options: fewer fresh allocations in the backward (reuse the dgx/dgh/cache buffers between calls), smaller chunks or work stealing that lets the caller finish a descheduled worker's chunk, or backing off to 1 thread when the split stalls.`);
-    problems.push(`Loss in JS (src/train/losses.ts \`pointwiseLoss\`, used by mseLoss): per call it allocates a Float64Array of all differences (${(8 * big.T * big.B * big.H / 2 ** 20).toFixed(0)} MiB here) and calls \`f\`/\`derivative\` through closures shared by every pointwise loss; its backward allocates the gradient again. The mseLoss forward alone takes ${fmtMs(tBig.phases.loss)} ms of the LSTM step (its backward runs in the backward phase; both show in the training CPU profile as \`pointwiseLoss\` and the losses.js closures).`);
-    problems.push(`Backward driver JS loops (src/nn/recurrent/fused.ts, the per-step \`dhT[i] = dhCarry[i] + gOut[…]\` and \`dhCarry[i] = dhPrev[i] + 0\` loops over B·H values) and fresh per-call arrays (dgx alone is ${(4 * big.T * big.B * 4 * big.H / 2 ** 20).toFixed(0)} MiB, plus the cache and hPrevAll of the forward): the LSTM backward phase spends ${fmtMs(tBig.phases.backward - tBig.phaseKernels.backward)} ms of its ${fmtMs(tBig.phases.backward)} ms outside its kernels, the forward-with-graph ${fmtMs(tBig.phases.forward - tBig.phaseKernels.forward)} ms of ${fmtMs(tBig.phases.forward)} (instrumented).`);
+    problems.push(
+      `Native pool vs V8's GC threads (native/src/pool.cpp, the 2-thread split): the LSTM training step took ${fmtMs(tBig.plainMedianMs)} ms with the default 2 threads${t1 && !t1.error ? `, ${fmtMs(t1.plainMedianMs)} ms with 1 thread` : ''}${tGc && !tGc.error ? `, ${fmtMs(tGc.plainMedianMs)} ms with 2 threads under node --single-threaded-gc (${fmtX(tGc.plainMedianMs / tBig.plainMedianMs)} the default; 0.45–0.91× in five runs made while writing this benchmark)` : ''}: the second thread gains little or nothing in training although it nearly doubles the GEMMs alone. Allocation-heavy steps wake V8's concurrent/parallel GC helpers, which take the second core from the GEMM worker. Options: fewer fresh allocations in the backward (reuse the dgx/dgh/cache buffers between calls), smaller chunks or work stealing that lets the caller finish a descheduled worker's chunk, or backing off to 1 thread when the split stalls.`,
+    );
+    problems.push(
+      `Loss in JS (src/train/losses.ts \`pointwiseLoss\`, used by mseLoss): per call it allocates a Float64Array of all differences (${((8 * big.T * big.B * big.H) / 2 ** 20).toFixed(0)} MiB here) and calls \`f\`/\`derivative\` through closures shared by every pointwise loss; its backward allocates the gradient again. The mseLoss forward alone takes ${fmtMs(tBig.phases.loss)} ms of the LSTM step (its backward runs in the backward phase; both show in the training CPU profile as \`pointwiseLoss\` and the losses.js closures).`,
+    );
+    problems.push(
+      `Backward driver JS loops (src/nn/recurrent/fused.ts, the per-step \`dhT[i] = dhCarry[i] + gOut[…]\` and \`dhCarry[i] = dhPrev[i] + 0\` loops over B·H values) and fresh per-call arrays (dgx alone is ${((4 * big.T * big.B * 4 * big.H) / 2 ** 20).toFixed(0)} MiB, plus the cache and hPrevAll of the forward): the LSTM backward phase spends ${fmtMs(tBig.phases.backward - tBig.phaseKernels.backward)} ms of its ${fmtMs(tBig.phases.backward)} ms outside its kernels, the forward-with-graph ${fmtMs(tBig.phases.forward - tBig.phaseKernels.forward)} ms of ${fmtMs(tBig.phases.forward)} (instrumented).`,
+    );
   }
   const nLevels = [...(get('native', 'lstm', 'forward', big)?.roundMedians ?? []), ...stability.native];
   const oLevels = [...(get('ort', 'lstm', 'forward', big)?.roundMedians ?? []), ...stability.ort];
   if (nLevels.length > 1 && spread(nLevels) > 1.2 && spread(nLevels) > 1.1 * (spread(oLevels) ?? 1)) {
-    problems.push(`Native 2-thread timings switch between two levels from one process to the next (and sometimes stay on the slow one for minutes), while ONNX Runtime's do not: in this run the LSTM forward at (64,100,128,256) took ${nLevels.map(fmtMs).join(', ')} ms in fresh native processes (the table's rounds, then the stability probe; max ÷ min ${fmtX(spread(nLevels))}), against ${oLevels.map(fmtMs).join(', ')} ms for ONNX Runtime (${fmtX(spread(oLevels))}) and ${fmtX(spread(stability.native1t))} for native with 1 thread. The pool's split counters are the same in fast and slow processes (checked while writing this benchmark), and in slow ones the multi-threaded GEMMs themselves are slower (the input projection GEMM replayed alone too), so the cause is below the split logic — worth a look with hardware counters (memory placement of the buffers, or how the VM's two vCPUs land on host cores).`);
+    problems.push(
+      `Native 2-thread timings switch between two levels from one process to the next (and sometimes stay on the slow one for minutes), while ONNX Runtime's do not: in this run the LSTM forward at (64,100,128,256) took ${nLevels.map(fmtMs).join(', ')} ms in fresh native processes (the table's rounds, then the stability probe; max ÷ min ${fmtX(spread(nLevels))}), against ${oLevels.map(fmtMs).join(', ')} ms for ONNX Runtime (${fmtX(spread(oLevels))}) and ${fmtX(spread(stability.native1t))} for native with 1 thread. The pool's split counters are the same in fast and slow processes (checked while writing this benchmark), and in slow ones the multi-threaded GEMMs themselves are slower (the input projection GEMM replayed alone too), so the cause is below the split logic — worth a look with hardware counters (memory placement of the buffers, or how the VM's two vCPUs land on host cores).`,
+    );
   }
-  if (fBig && !fBig.error) problems.push(`Per-call work around the forward's kernels (src/nn/recurrent/inputs.ts \`checkFinite\`: \`t.data.findIndex(v => !Number.isFinite(v))\` scans the whole input at every forward; src/nn/recurrent/fused.ts allocates a fresh output array per call and copies h and the output row block per step): ${fmtMs(fBig.plainMedianMs - fBig.replayMs)} ms of the ${fmtMs(fBig.plainMedianMs)} ms LSTM forward at (64,100,128,256) is outside the kernels (see its CPU profile: \`prepareInput\`, \`fusedRecurrentLayer\`).`);
-  if (fSmall && !fSmall.error) problems.push(`Per-step calls into the addon (src/nn/recurrent/fused.ts calls backend.gemmPacked and backend.cellForward once per step; src/backend/native/index.ts passes 12–17 arguments per call): at (1,100,32,64) ${((1000 * fSmall.plainMedianMs) / SHAPES[1].T).toFixed(2)} µs a step against ONNX Runtime's ${ms('ort', 'lstm', 'forward', SHAPES[1]) ? ((1000 * ms('ort', 'lstm', 'forward', SHAPES[1])) / SHAPES[1].T).toFixed(2) : '?'} µs; an empty call costs ${fmtSmallCall(fSmall)} µs and the 1-row GEMM runs at ${fmtG(fSmall.kernels.find((e) => e.key.startsWith('gemmPacked 1x'))?.aloneGflops)} GFLOP/s. A native whole-sequence forward (one call per layer) and a GEMV path for batch 1 are what would close the gap.`);
+  if (fBig && !fBig.error)
+    problems.push(
+      `Per-call work around the forward's kernels (src/nn/recurrent/inputs.ts \`checkFinite\`: \`t.data.findIndex(v => !Number.isFinite(v))\` scans the whole input at every forward; src/nn/recurrent/fused.ts allocates a fresh output array per call and copies h and the output row block per step): ${fmtMs(fBig.plainMedianMs - fBig.replayMs)} ms of the ${fmtMs(fBig.plainMedianMs)} ms LSTM forward at (64,100,128,256) is outside the kernels (see its CPU profile: \`prepareInput\`, \`fusedRecurrentLayer\`).`,
+    );
+  if (fSmall && !fSmall.error)
+    problems.push(
+      `Per-step calls into the addon (src/nn/recurrent/fused.ts calls backend.gemmPacked and backend.cellForward once per step; src/backend/native/index.ts passes 12–17 arguments per call): at (1,100,32,64) ${((1000 * fSmall.plainMedianMs) / SHAPES[1].T).toFixed(2)} µs a step against ONNX Runtime's ${ms('ort', 'lstm', 'forward', SHAPES[1]) ? ((1000 * ms('ort', 'lstm', 'forward', SHAPES[1])) / SHAPES[1].T).toFixed(2) : '?'} µs; an empty call costs ${fmtSmallCall(fSmall)} µs and the 1-row GEMM runs at ${fmtG(fSmall.kernels.find((e) => e.key.startsWith('gemmPacked 1x'))?.aloneGflops)} GFLOP/s. A native whole-sequence forward (one call per layer) and a GEMV path for batch 1 are what would close the gap.`,
+    );
 }
 say('## Notes');
 say();
 for (const n of notes) say(`- ${n}`);
-for (const [k, why] of skipped) if (!/brain|tfjs-cpu|inference only/.test(why)) say(`- skipped ${k.replace(/\|/g, ' ')}: ${why}`);
+for (const [k, why] of skipped)
+  if (!/brain|tfjs-cpu|inference only/.test(why)) say(`- skipped ${k.replace(/\|/g, ' ')}: ${why}`);
 say();
 if (problems.length) {
   say('### Performance problems found in src/ (not changed by the benchmark)');
@@ -897,5 +1451,22 @@ log(text);
 writeFileSync(opts.out, text);
 log(`wrote ${relative(process.cwd(), opts.out) || opts.out}`);
 if (opts.json) {
-  writeFileSync(opts.json, JSON.stringify({ gemm, torchInfo, torchInfoEnv, torchContext, results: Object.fromEntries(results), skipped: Object.fromEntries(skipped), scaling, profiles, cpuProfiles }, null, 1));
+  writeFileSync(
+    opts.json,
+    JSON.stringify(
+      {
+        gemm,
+        torchInfo,
+        torchInfoEnv,
+        torchContext,
+        results: Object.fromEntries(results),
+        skipped: Object.fromEntries(skipped),
+        scaling,
+        profiles,
+        cpuProfiles,
+      },
+      null,
+      1,
+    ),
+  );
 }

@@ -22,20 +22,43 @@ if (!cli) {
   console.error('bench:serve: build first (npm run build)');
   process.exit(1);
 }
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '8,32' }, json: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '8,32' },
+    json: { type: 'string' },
+  },
+});
 const seconds = Number(args.seconds);
 const connectionCounts = args.connections.split(',').map(Number);
 
 const dir = mkdtempSync(join(tmpdir(), 'recurrent-bench-serve-'));
 const modelDir = join(dir, 'model');
-const trained = spawnSync(process.execPath, [cli, 'train', '--task', 'classify', '--epochs', '1', '--max-train', '2000', '--out', modelDir, '--json'], { encoding: 'utf8' });
+const trained = spawnSync(
+  process.execPath,
+  [cli, 'train', '--task', 'classify', '--epochs', '1', '--max-train', '2000', '--out', modelDir, '--json'],
+  { encoding: 'utf8' },
+);
 if (trained.status !== 0) throw new Error(`training failed: ${trained.stderr}`);
 
-const words = ['hello', 'bonjour', 'gracias', 'danke', 'grazie', 'obrigado', 'dziekuje', 'bedankt', 'nevertheless', 'schmetterling'];
+const words = [
+  'hello',
+  'bonjour',
+  'gracias',
+  'danke',
+  'grazie',
+  'obrigado',
+  'dziekuje',
+  'bedankt',
+  'nevertheless',
+  'schmetterling',
+];
 
 /** Starts `recurrent serve` and resolves with its URL and the child. */
 function startServer(extra) {
-  const child = spawn(process.execPath, [cli, 'serve', modelDir, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [cli, 'serve', modelDir, '--port', '0', ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -50,11 +73,18 @@ function startServer(extra) {
 function load(url, duration, connections) {
   let i = 0;
   return autocannon({
-    url, connections, duration, pipelining: 1,
-    requests: [{
-      method: 'POST', path: '/predict', headers: { 'content-type': 'application/json' },
-      setupRequest: (req) => ({ ...req, body: JSON.stringify({ inputs: [words[i++ % words.length]] }) }),
-    }],
+    url,
+    connections,
+    duration,
+    pipelining: 1,
+    requests: [
+      {
+        method: 'POST',
+        path: '/predict',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ inputs: [words[i++ % words.length]] }) }),
+      },
+    ],
   });
 }
 
@@ -71,25 +101,40 @@ const settings = [
 ];
 const results = [];
 try {
-  for (const connections of connectionCounts) for (const setting of settings) {
-    const { child, url } = await startServer(setting.flags);
-    try {
-      await load(url, 1, connections);
-      const r = await load(url, seconds, connections);
-      const row = {
-        setting: setting.name, connections, seconds, requests: r.requests.total, rps: r.requests.average,
-        p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, timeouts: r.timeouts, meanBatch: await meanBatch(url),
-      };
-      results.push(row);
-      console.log(`${connections} connections, ${row.setting}: ${row.rps.toFixed(0)} req/s, latency p50 ${row.p50} ms, p90 ${row.p90} ms, p99 ${row.p99} ms, mean batch ${row.meanBatch.toFixed(2)}, errors ${row.errors}, non-2xx ${row.non2xx}`);
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+  for (const connections of connectionCounts)
+    for (const setting of settings) {
+      const { child, url } = await startServer(setting.flags);
+      try {
+        await load(url, 1, connections);
+        const r = await load(url, seconds, connections);
+        const row = {
+          setting: setting.name,
+          connections,
+          seconds,
+          requests: r.requests.total,
+          rps: r.requests.average,
+          p50: r.latency.p50,
+          p90: r.latency.p90,
+          p99: r.latency.p99,
+          errors: r.errors,
+          non2xx: r.non2xx,
+          timeouts: r.timeouts,
+          meanBatch: await meanBatch(url),
+        };
+        results.push(row);
+        console.log(
+          `${connections} connections, ${row.setting}: ${row.rps.toFixed(0)} req/s, latency p50 ${row.p50} ms, p90 ${row.p90} ms, p99 ${row.p99} ms, mean batch ${row.meanBatch.toFixed(2)}, errors ${row.errors}, non-2xx ${row.non2xx}`,
+        );
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
     }
-  }
   for (let i = 0; i < results.length; i += 2) {
     const [batched, single] = [results[i], results[i + 1]];
-    console.log(`${batched.connections} connections: dynamic batching vs --max-batch 1: ${(batched.rps / single.rps).toFixed(2)}x req/s, p99 ${batched.p99} vs ${single.p99} ms`);
+    console.log(
+      `${batched.connections} connections: dynamic batching vs --max-batch 1: ${(batched.rps / single.rps).toFixed(2)}x req/s, p99 ${batched.p99} vs ${single.p99} ms`,
+    );
   }
   if (args.json) writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);
 } finally {

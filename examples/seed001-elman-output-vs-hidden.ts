@@ -19,7 +19,10 @@ export class ElmanRNN extends nn.Module {
 
   constructor(inputSize: number, hiddenDim: number, nLayers: number) {
     super();
-    this.rnn = this.registerModule('rnn', new nn.RNN({ inputSize, hiddenSize: hiddenDim, numLayers: nLayers, batchFirst: true }));
+    this.rnn = this.registerModule(
+      'rnn',
+      new nn.RNN({ inputSize, hiddenSize: hiddenDim, numLayers: nLayers, batchFirst: true }),
+    );
   }
 
   /**
@@ -33,7 +36,8 @@ export class ElmanRNN extends nn.Module {
 
 /** Largest |a - b| over all elements of two same-shaped tensors. */
 function maxAbsDiff(a: Tensor, b: Tensor): number {
-  if (formatShape(a.shape) !== formatShape(b.shape)) throw new Error(`shapes differ: ${formatShape(a.shape)} vs ${formatShape(b.shape)}`);
+  if (formatShape(a.shape) !== formatShape(b.shape))
+    throw new Error(`shapes differ: ${formatShape(a.shape)} vs ${formatShape(b.shape)}`);
   let worst = 0;
   for (let i = 0; i < a.size; i++) worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!));
   return worst;

@@ -86,7 +86,12 @@ export function run(log: (line: string) => void): void {
 
   const model4 = example4();
   model4.summary({ print: log, explain: true });
-  log(`The output shapes with returnState are: ${model4.predict(dummyData).map((t) => tuple(t.shape)).join(', ')}`);
+  log(
+    `The output shapes with returnState are: ${model4
+      .predict(dummyData)
+      .map((t) => tuple(t.shape))
+      .join(', ')}`,
+  );
 
   // A shape mistake: data with 12 features for models built for 20 fails before any compute,
   // naming the layer and the dim.

@@ -53,7 +53,10 @@ export class Seq2SeqLSTM extends nn.Module {
   constructor(inputSize: number, hiddenSize: number, outputSize: number, decoderInputSize = outputSize) {
     super();
     this.encoder = this.registerModule('encoder', new nn.LSTM({ inputSize, hiddenSize, batchFirst: true }));
-    this.decoder = this.registerModule('decoder', new nn.LSTM({ inputSize: decoderInputSize, hiddenSize, batchFirst: true }));
+    this.decoder = this.registerModule(
+      'decoder',
+      new nn.LSTM({ inputSize: decoderInputSize, hiddenSize, batchFirst: true }),
+    );
     this.fc = this.registerModule('fc', new nn.Linear({ inFeatures: hiddenSize, outFeatures: outputSize }));
   }
 

@@ -55,7 +55,9 @@ export function run(log: (line: string) => void): void {
   const model = new OuRnn(letters, letters, hiddenSize, numLayer);
 
   // Random letters per sequence, (batch, time); the label of each step is the next letter.
-  const text = Array.from({ length: batchSize }, () => Array.from({ length: sequenceLength }, () => defaultGenerator.integer(letters)));
+  const text = Array.from({ length: batchSize }, () =>
+    Array.from({ length: sequenceLength }, () => defaultGenerator.integer(letters)),
+  );
   const labels = tensor(text.map((row) => row.map((letter) => (letter + 1) % letters))); // (batch, time)
 
   // One-hot input, time-major as the seed's RNN expects: (time, batch, letters).
@@ -82,7 +84,9 @@ export function run(log: (line: string) => void): void {
   const inputLetter = x.reshape([-1, letters]).argmax(1); // (time*batch), same row order as logits
   const aligned = (flat: Tensor) => flat.data.filter((label, r) => label === (inputLetter[r]! + 1) % letters).length;
   const rows = logits.shape[0]!;
-  log(`Rows paired with their own label: ${aligned(flatLabels)}/${rows} transposed to (time, batch), ${aligned(labels.reshape([-1]))}/${rows} flattened as (batch, time)`);
+  log(
+    `Rows paired with their own label: ${aligned(flatLabels)}/${rows} transposed to (time, batch), ${aligned(labels.reshape([-1]))}/${rows} flattened as (batch, time)`,
+  );
 
   const loss = crossEntropy(logits, flatLabels);
   loss.backward();

@@ -28,12 +28,17 @@ const require = createRequire(import.meta.url);
 
 function finish(ok, reason, extra = {}) {
   try {
-    writeFileSync(statusFile, JSON.stringify({ ok, reason: reason ?? null, at: new Date().toISOString(), ...extra }, null, 2) + '\n');
+    writeFileSync(
+      statusFile,
+      JSON.stringify({ ok, reason: reason ?? null, at: new Date().toISOString(), ...extra }, null, 2) + '\n',
+    );
   } catch {
     // read-only install location: the backend then just says the addon is missing
   }
   if (!ok) {
-    console.log(`recurrent: native addon not built (${reason}); the wasm/reference backends will be used; after fixing it, \`npm rebuild recurrent\``);
+    console.log(
+      `recurrent: native addon not built (${reason}); the wasm/reference backends will be used; after fixing it, \`npm rebuild recurrent\``,
+    );
     process.exit(strict ? 1 : 0);
   }
   process.exit(0);
@@ -46,7 +51,8 @@ function works(command, versionArgs = ['--version']) {
 
 function newestSource() {
   let newest = statSync(join(nativeDir, 'binding.gyp')).mtimeMs;
-  for (const f of readdirSync(join(nativeDir, 'src'))) newest = Math.max(newest, statSync(join(nativeDir, 'src', f)).mtimeMs);
+  for (const f of readdirSync(join(nativeDir, 'src')))
+    newest = Math.max(newest, statSync(join(nativeDir, 'src', f)).mtimeMs);
   return newest;
 }
 
@@ -59,7 +65,14 @@ if (existsSync(join(root, 'src/families.ts'))) {
 
 if (process.env['RECURRENT_SKIP_NATIVE'] === '1') {
   try {
-    writeFileSync(statusFile, JSON.stringify({ ok: false, reason: 'skipped (RECURRENT_SKIP_NATIVE=1)', at: new Date().toISOString() }, null, 2) + '\n');
+    writeFileSync(
+      statusFile,
+      JSON.stringify(
+        { ok: false, reason: 'skipped (RECURRENT_SKIP_NATIVE=1)', at: new Date().toISOString() },
+        null,
+        2,
+      ) + '\n',
+    );
   } catch {
     // read-only install location
   }
@@ -96,7 +109,9 @@ const gypCandidates = [
       return undefined;
     }
   })(),
-  process.env['npm_execpath'] ? join(dirname(process.env['npm_execpath']), '../node_modules/node-gyp/bin/node-gyp.js') : undefined,
+  process.env['npm_execpath']
+    ? join(dirname(process.env['npm_execpath']), '../node_modules/node-gyp/bin/node-gyp.js')
+    : undefined,
   join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
   join(dirname(process.execPath), 'node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
 ].filter(Boolean);
@@ -107,14 +122,21 @@ if (!gyp) finish(false, 'node-gyp was not found (it ships with npm)');
 // (nothing can be downloaded offline).
 const gypArgs = [gyp, 'rebuild', `--directory=${nativeDir}`, '--jobs=max'];
 const prefix = dirname(dirname(process.execPath));
-const nodedir = process.env['npm_config_nodedir'] || (existsSync(join(prefix, 'include/node/node_api.h')) ? prefix : undefined);
+const nodedir =
+  process.env['npm_config_nodedir'] || (existsSync(join(prefix, 'include/node/node_api.h')) ? prefix : undefined);
 if (nodedir) gypArgs.push(`--nodedir=${nodedir}`);
 if (python) gypArgs.push(`--python=${python}`);
 
 console.log(`recurrent: building the native addon (${cxx}, node-gyp)...`);
 mkdirSync(nativeDir, { recursive: true });
 const env = { ...process.env, CXX: cxx };
-const r = spawnSync(process.execPath, gypArgs, { cwd: nativeDir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60 * 1000 });
+const r = spawnSync(process.execPath, gypArgs, {
+  cwd: nativeDir,
+  env,
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'pipe'],
+  timeout: 10 * 60 * 1000,
+});
 const log = `$ node ${gypArgs.join(' ')}\n${r.stdout ?? ''}\n${r.stderr ?? ''}${r.error ? `\n${r.error.message}` : ''}`;
 try {
   writeFileSync(logFile, log);
@@ -122,12 +144,21 @@ try {
   // ignore
 }
 if (r.status !== 0 || !existsSync(addon)) {
-  const firstError = log.split('\n').find((l) => /error/i.test(l) && !/gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l));
-  finish(false, `node-gyp failed${firstError ? `: ${firstError.trim().slice(0, 200)}` : ''}; see native/build-native.log`);
+  const firstError = log
+    .split('\n')
+    .find((l) => /error/i.test(l) && !/gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l));
+  finish(
+    false,
+    `node-gyp failed${firstError ? `: ${firstError.trim().slice(0, 200)}` : ''}; see native/build-native.log`,
+  );
 }
 
 // Check that it loads.
-const check = spawnSync(process.execPath, ['-e', `const a = require(${JSON.stringify(addon)}); console.log(a.info().isa)`], { encoding: 'utf8' });
+const check = spawnSync(
+  process.execPath,
+  ['-e', `const a = require(${JSON.stringify(addon)}); console.log(a.info().isa)`],
+  { encoding: 'utf8' },
+);
 if (check.status !== 0) finish(false, `the built addon does not load: ${(check.stderr || '').trim().split('\n')[0]}`);
 console.log(`recurrent: native addon built (${check.stdout.trim()} kernels)`);
 finish(true, null, { addon: 'native/build/Release/recurrent_native.node', isa: check.stdout.trim() });

@@ -21,11 +21,15 @@ export function readKinds(source = readFileSync(TABLE_FILE, 'utf8')) {
   const table = new Function(`return (${m[1]});`)();
   const kinds = [];
   for (const row of Object.values(table)) {
-    for (const [name, k] of Object.entries(row.kinds)) kinds.push({ name, code: k.code, gates: row.torchGates.length, cacheBlocks: row.cacheBlocks });
+    for (const [name, k] of Object.entries(row.kinds))
+      kinds.push({ name, code: k.code, gates: row.torchGates.length, cacheBlocks: row.cacheBlocks });
   }
   kinds.sort((a, b) => a.code - b.code);
   kinds.forEach((k, i) => {
-    if (k.code !== i) throw new Error(`src/families.ts: kind codes must be 0..${kinds.length - 1} without gaps; ${k.name} has ${k.code}`);
+    if (k.code !== i)
+      throw new Error(
+        `src/families.ts: kind codes must be 0..${kinds.length - 1} without gaps; ${k.name} has ${k.code}`,
+      );
   });
   return kinds;
 }
@@ -34,7 +38,11 @@ const HEADER = 'Generated from the cell-family table (src/families.ts) by script
 
 /** AssemblyScript constants and the per-kind sizes. */
 export function wasmSource(kinds) {
-  const ternary = (field) => kinds.reduceRight((rest, k, i) => (i === kinds.length - 1 ? `${k[field]}` : `kind == ${k.code} ? ${k[field]} : ${rest}`), '');
+  const ternary = (field) =>
+    kinds.reduceRight(
+      (rest, k, i) => (i === kinds.length - 1 ? `${k[field]}` : `kind == ${k.code} ? ${k[field]} : ${rest}`),
+      '',
+    );
   return `// ${HEADER}
 
 ${kinds.map((k) => `export const KIND_${k.name.toUpperCase()}: i32 = ${k.code};`).join('\n')}
@@ -92,5 +100,7 @@ function writeIfChanged(file, content) {
 export function writeKinds(target) {
   if (!existsSync(TABLE_FILE)) return false;
   const kinds = readKinds();
-  return target === 'wasm' ? writeIfChanged(WASM_FILE, wasmSource(kinds)) : writeIfChanged(NATIVE_FILE, nativeSource(kinds));
+  return target === 'wasm'
+    ? writeIfChanged(WASM_FILE, wasmSource(kinds))
+    : writeIfChanged(NATIVE_FILE, nativeSource(kinds));
 }

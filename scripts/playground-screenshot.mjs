@@ -36,7 +36,15 @@ const server = await preview({ configFile, logLevel: 'warn', build: { outDir }, 
 const url = server.resolvedUrls.local[0];
 const browser = await chromium.launch({
   executablePath,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
@@ -49,8 +57,14 @@ try {
   await page.click('#sequences button[data-sequence="1"]');
   mkdirSync(out, { recursive: true });
   // The page from its header to the end of the shapes view.
-  const bottom = await page.locator('#shapes .panels').evaluate((el) => el.getBoundingClientRect().bottom + window.scrollY + 16);
-  await page.screenshot({ path: join(out, 'playground.png'), fullPage: true, clip: { x: 0, y: 0, width: 1440, height: Math.ceil(bottom) } });
+  const bottom = await page
+    .locator('#shapes .panels')
+    .evaluate((el) => el.getBoundingClientRect().bottom + window.scrollY + 16);
+  await page.screenshot({
+    path: join(out, 'playground.png'),
+    fullPage: true,
+    clip: { x: 0, y: 0, width: 1440, height: Math.ceil(bottom) },
+  });
   console.log(`wrote ${join(out, 'playground.png')}`);
 
   await page.click('#train-start');

@@ -25,7 +25,8 @@ function parse(argv) {
     else if (arg === '--help' || arg === '-h') options.mode = 'help';
     else throw new Error(`unknown argument '${arg}' (see --help)`);
   }
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new Error(`--port must be an integer in [0, 65535], got ${options.port}`);
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+    throw new Error(`--port must be an integer in [0, 65535], got ${options.port}`);
   return options;
 }
 
@@ -33,7 +34,13 @@ async function main() {
   const options = parse(process.argv.slice(2));
   if (options.mode === 'help') {
     const text = (await import('node:fs')).readFileSync(fileURLToPath(import.meta.url), 'utf8');
-    console.log(text.split('\n').slice(2, 11).map((l) => l.replace(/^ \*( |$)/, '')).join('\n'));
+    console.log(
+      text
+        .split('\n')
+        .slice(2, 11)
+        .map((l) => l.replace(/^ \*( |$)/, ''))
+        .join('\n'),
+    );
     return;
   }
   if (options.mode === 'dev') {
@@ -45,7 +52,9 @@ async function main() {
   }
   await build({ configFile, logLevel: 'warn', ...(options.out && { build: { outDir: options.out } }) });
   if (options.mode === 'build') {
-    console.log(`built the playground into ${options.out ?? 'build/playground/'}; serve that folder over http (module workers do not run from file://)`);
+    console.log(
+      `built the playground into ${options.out ?? 'build/playground/'}; serve that folder over http (module workers do not run from file://)`,
+    );
     return;
   }
   const server = await preview({ configFile, preview: { port: options.port } });

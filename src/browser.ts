@@ -18,17 +18,55 @@ export * as nn from './nn/index.js';
 export * as models from './models/index.js';
 export * as data from './data/browser.js';
 export * as layers from './layers/index.js';
-export { PackedSequence, packPaddedSequence, padPackedSequence, type PackOptions, type PadOptions } from './sequence/packed.js';
+export {
+  PackedSequence,
+  packPaddedSequence,
+  padPackedSequence,
+  type PackOptions,
+  type PadOptions,
+} from './sequence/packed.js';
 export { lastValidStep, lengthsMask, type LastStepOptions } from './sequence/last-step.js';
 export { setBackend, getBackend, backendStatus, type Backend, type BackendName } from './backend/backend.js';
 export { initWasmBackend } from './backend/wasm/index.js';
 export { FAMILIES, CELL_FAMILIES, type CellFamily, type CellKind, type FamilySpec } from './families.js';
-export { RecurrentError, ShapeError, ValueError, StateDictError, GradientError, DataError, FormatError, TrainingError, type ShapeErrorDetails, type StateDictProblem } from './errors.js';
+export {
+  RecurrentError,
+  ShapeError,
+  ValueError,
+  StateDictError,
+  GradientError,
+  DataError,
+  FormatError,
+  TrainingError,
+  type ShapeErrorDetails,
+  type StateDictProblem,
+} from './errors.js';
 export { parseSafetensors, serializeSafetensors, type SafetensorsContent } from './io/safetensors.js';
 export { parseNpy, serializeNpy, npyToTensor, type NpyArray, type NpyDtype, type NpyInput } from './io/npy.js';
 export * from './train/index.js';
 export { fit, type FitOptions, type FitResult, type StepInfo, type EpochInfo } from './train/loop.js';
 export { explainRecurrent, formatExplanation, type Explanation, type ExplainSpec } from './explain/explain.js';
 export type * as shapes from './tensor/shape-types.js';
-export { parseTfjsLayersModel, parseTfjsWeights, readTfjsWeightManifest, type TfjsWeightManifest, type TfjsWeightSpec, type TfjsWeightGroup } from './interop/tfjs.js';
-export { kerasToTorchStateDict, kerasToTorchModule, kerasRecurrentToTorch, torchRecurrentToKeras, torchToKerasWeights, torchToKerasLayer, type KerasRecurrentWeights, type RecurrentNameOptions, type KerasRecurrentToTorchOptions, type KerasToTorchOptions, type KerasToTorchModuleOptions, type TorchConvertible, type TorchToKerasLayerOptions } from './interop/keras-torch.js';
+export {
+  parseTfjsLayersModel,
+  parseTfjsWeights,
+  readTfjsWeightManifest,
+  type TfjsWeightManifest,
+  type TfjsWeightSpec,
+  type TfjsWeightGroup,
+} from './interop/tfjs.js';
+export {
+  kerasToTorchStateDict,
+  kerasToTorchModule,
+  kerasRecurrentToTorch,
+  torchRecurrentToKeras,
+  torchToKerasWeights,
+  torchToKerasLayer,
+  type KerasRecurrentWeights,
+  type RecurrentNameOptions,
+  type KerasRecurrentToTorchOptions,
+  type KerasToTorchOptions,
+  type KerasToTorchModuleOptions,
+  type TorchConvertible,
+  type TorchToKerasLayerOptions,
+} from './interop/keras-torch.js';

@@ -164,10 +164,19 @@ export const FAMILIES: Readonly<Record<CellFamily, FamilySpec>> = Object.freeze(
 export const CELL_KINDS: Readonly<Record<CellKind, KindSpec>> = Object.freeze(
   Object.fromEntries(
     CELL_FAMILIES.flatMap((family) =>
-      Object.entries(TABLE[family].kinds as Record<string, { code: number; nonlinearity: 'tanh' | 'relu' }>).map(([kind, k]) => [
-        kind,
-        Object.freeze({ kind: kind as CellKind, family, code: k.code, nonlinearity: k.nonlinearity, gates: FAMILIES[family].gates, cacheBlocks: FAMILIES[family].cacheBlocks }),
-      ]),
+      Object.entries(TABLE[family].kinds as Record<string, { code: number; nonlinearity: 'tanh' | 'relu' }>).map(
+        ([kind, k]) => [
+          kind,
+          Object.freeze({
+            kind: kind as CellKind,
+            family,
+            code: k.code,
+            nonlinearity: k.nonlinearity,
+            gates: FAMILIES[family].gates,
+            cacheBlocks: FAMILIES[family].cacheBlocks,
+          }),
+        ],
+      ),
     ),
   ) as Record<CellKind, KindSpec>,
 );

@@ -11,12 +11,37 @@ export { loadSafetensors, saveSafetensors } from './io/safetensors-file.js';
 export { loadNpy, saveNpy } from './io/npy-file.js';
 export { writeFileAtomic } from './io/atomic.js';
 export { loadTfjsLayersModel } from './interop/tfjs-file.js';
-export { exportOnnx, exportOnnxModel, loadOnnx, parseOnnx, OnnxModel, supportedOperators, type OnnxExportOptions, type OnnxExportResult, type OnnxValueSpec, type OnnxFeed, type OnnxInputInfo, type OnnxValueInfo } from './onnx/index.js';
-export { exportSeq2SeqOnnx, exportSeq2SeqOnnxModels, type Seq2SeqOnnxExport, type Seq2SeqOnnxGraph, type Seq2SeqOnnxOptions } from './onnx/index.js';
+export {
+  exportOnnx,
+  exportOnnxModel,
+  loadOnnx,
+  parseOnnx,
+  OnnxModel,
+  supportedOperators,
+  type OnnxExportOptions,
+  type OnnxExportResult,
+  type OnnxValueSpec,
+  type OnnxFeed,
+  type OnnxInputInfo,
+  type OnnxValueInfo,
+} from './onnx/index.js';
+export {
+  exportSeq2SeqOnnx,
+  exportSeq2SeqOnnxModels,
+  type Seq2SeqOnnxExport,
+  type Seq2SeqOnnxGraph,
+  type Seq2SeqOnnxOptions,
+} from './onnx/index.js';
 export { trainTask, type TrainOptions, type TrainOutcome, type TrainCallbacks } from './tasks/run.js';
 export { loadPredictor, saveModelDirectory, readModelConfig } from './tasks/model-dir.js';
 export type { Predictor, Evaluation, TaskDefinition, DataOptions } from './tasks/task.js';
 export { evaluateModel, type EvaluateOutcome } from './tasks/evaluate.js';
 export * as baselines from './baselines/index.js';
 export { TASKS, TASK_NAMES, type TaskName } from './tasks/registry.js';
-export { exportTaskModel, exportModelDirectory, exportSeq2SeqModelDirectory, type TaskOnnxExport, type ModelDirectoryExport } from './tasks/export-onnx.js';
+export {
+  exportTaskModel,
+  exportModelDirectory,
+  exportSeq2SeqModelDirectory,
+  type TaskOnnxExport,
+  type ModelDirectoryExport,
+} from './tasks/export-onnx.js';

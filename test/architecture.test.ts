@@ -21,12 +21,19 @@ export function statedOrder(markdown: string): string[] {
 
 /** Relative specifiers a TypeScript source imports or re-exports (static, side-effect and dynamic). */
 export function importsOf(code: string): string[] {
-  const patterns = [/\bfrom\s*['"](\.[^'"]*)['"]/g, /^\s*import\s*['"](\.[^'"]*)['"]/gm, /\bimport\(\s*['"](\.[^'"]*)['"]\s*\)/g];
+  const patterns = [
+    /\bfrom\s*['"](\.[^'"]*)['"]/g,
+    /^\s*import\s*['"](\.[^'"]*)['"]/gm,
+    /\bimport\(\s*['"](\.[^'"]*)['"]\s*\)/g,
+  ];
   return patterns.flatMap((p) => [...code.matchAll(p)].map((m) => m[1]!));
 }
 
 /** The top-level entry of a path under src/: 'tensor' for src/tensor/ops/x.ts, 'errors' for src/errors.ts. */
-const entryOf = (file: string) => relative(src, file).split(sep)[0]!.replace(/\.(ts|js)$/, '');
+const entryOf = (file: string) =>
+  relative(src, file)
+    .split(sep)[0]!
+    .replace(/\.(ts|js)$/, '');
 
 /** Every import from an entry to one listed below it, as 'from -> to (file)'. */
 export function upwardImports(files: Record<string, string>, order: readonly string[]): string[] {
@@ -37,8 +44,10 @@ export function upwardImports(files: Record<string, string>, order: readonly str
     for (const specifier of importsOf(code)) {
       const to = entryOf(resolve(dirname(file), specifier));
       if (from === to) continue;
-      if (!rank.has(from) || !rank.has(to)) problems.push(`${relative(src, file)}: ${from} or ${to} is not in the stated order`);
-      else if (rank.get(to)! > rank.get(from)!) problems.push(`${from} -> ${to} (${relative(src, file)} imports ${specifier})`);
+      if (!rank.has(from) || !rank.has(to))
+        problems.push(`${relative(src, file)}: ${from} or ${to} is not in the stated order`);
+      else if (rank.get(to)! > rank.get(from)!)
+        problems.push(`${from} -> ${to} (${relative(src, file)} imports ${specifier})`);
     }
   }
   return problems;
@@ -78,6 +87,9 @@ describe('layering (ARCHITECTURE.md)', () => {
       [at('index.ts')]: "export * from './browser.js';\nimport {\n  z,\n} from './tasks/registry.js';\n",
     };
     const order = ['errors', 'tensor', 'nn', 'tasks', 'cli', 'browser', 'index'];
-    assert.deepEqual(upwardImports(fake, order).map((p) => p.split(' (')[0]), ['tensor -> tasks', 'nn -> cli', 'errors -> index']);
+    assert.deepEqual(
+      upwardImports(fake, order).map((p) => p.split(' (')[0]),
+      ['tensor -> tasks', 'nn -> cli', 'errors -> index'],
+    );
   });
 });

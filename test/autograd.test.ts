@@ -60,7 +60,10 @@ describe('autograd', () => {
       return u.mul(w).sum().add(b.sqrt().mean().mul(2));
     };
     f().backward();
-    for (const [name, t] of [['a', a], ['b', b]] as const) {
+    for (const [name, t] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       const numeric = numericGradient(() => f().item(), t, 1e-2);
       assertClose(t.grad!, [...numeric], `d/d${name}`, 2e-3, 2e-2);
     }
@@ -70,6 +73,9 @@ describe('autograd', () => {
     const p = tensor([1, 2], [2], { requiresGrad: true });
     p.mul(p).sum().backward();
     for (let i = 0; i < p.size; i++) p.data[i]! -= 0.1 * p.grad!.data[i]!;
-    assert.deepEqual([...p.data].map((v) => Math.round(v * 1e5) / 1e5), [0.8, 1.6]);
+    assert.deepEqual(
+      [...p.data].map((v) => Math.round(v * 1e5) / 1e5),
+      [0.8, 1.6],
+    );
   });
 });

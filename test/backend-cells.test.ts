@@ -22,7 +22,15 @@ interface Buffers {
 
 const clone = (b: Buffers): Buffers => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v.slice()]));
 
-function forwardCase(backend: Backend, kind: CellKind, rows: number, H: number, seed: number, scale: number, label: string): void {
+function forwardCase(
+  backend: Backend,
+  kind: CellKind,
+  rows: number,
+  H: number,
+  seed: number,
+  scale: number,
+  label: string,
+): void {
   const W = gateCount(kind) * H;
   const CW = cacheWidth(kind, H);
   const gxOffset = 3 * W + 1;
@@ -39,14 +47,24 @@ function forwardCase(backend: Backend, kind: CellKind, rows: number, H: number, 
   const run = (be: Backend) => {
     const b = clone(init);
     be.cellForward(kind, {
-      rows, hidden: H, gx: b['gx']!, gxOffset, gh: b['gh']!, hPrev: b['hPrev']!, cPrev: kind === 'lstm' ? b['cPrev']! : null,
-      hOut: b['hOut']!, cOut: kind === 'lstm' ? b['cOut']! : null, cache: b['cache']!, cacheOffset,
+      rows,
+      hidden: H,
+      gx: b['gx']!,
+      gxOffset,
+      gh: b['gh']!,
+      hPrev: b['hPrev']!,
+      cPrev: kind === 'lstm' ? b['cPrev']! : null,
+      hOut: b['hOut']!,
+      cOut: kind === 'lstm' ? b['cOut']! : null,
+      cache: b['cache']!,
+      cacheOffset,
     });
     return b;
   };
   const want = run(referenceBackend);
   const got = run(backend);
-  for (const name of Object.keys(init)) assertAllClose(got[name]!, want[name]!, `${label} forward ${kind} rows=${rows} H=${H} ${name}`);
+  for (const name of Object.keys(init))
+    assertAllClose(got[name]!, want[name]!, `${label} forward ${kind} rows=${rows} H=${H} ${name}`);
 }
 
 function backwardCase(backend: Backend, kind: CellKind, rows: number, H: number, seed: number, label: string): void {
@@ -73,15 +91,29 @@ function backwardCase(backend: Backend, kind: CellKind, rows: number, H: number,
     const b = clone(init);
     const lstm = kind === 'lstm';
     be.cellBackward(kind, {
-      rows, hidden: H, dh: b['dh']!, dc: lstm ? b['dc']! : null, cache: b['cache']!, cacheOffset,
-      hPrev: b['hPrev']!, hPrevOffset, cPrev: lstm ? b['cPrev']! : null, cPrevOffset,
-      dgx: b['dgx']!, dgxOffset, dgh: b['dgh']!, dghOffset, dhPrev: b['dhPrev']!, dcPrev: lstm ? b['dcPrev']! : null,
+      rows,
+      hidden: H,
+      dh: b['dh']!,
+      dc: lstm ? b['dc']! : null,
+      cache: b['cache']!,
+      cacheOffset,
+      hPrev: b['hPrev']!,
+      hPrevOffset,
+      cPrev: lstm ? b['cPrev']! : null,
+      cPrevOffset,
+      dgx: b['dgx']!,
+      dgxOffset,
+      dgh: b['dgh']!,
+      dghOffset,
+      dhPrev: b['dhPrev']!,
+      dcPrev: lstm ? b['dcPrev']! : null,
     });
     return b;
   };
   const want = run(referenceBackend);
   const got = run(backend);
-  for (const name of Object.keys(init)) assertAllClose(got[name]!, want[name]!, `${label} backward ${kind} rows=${rows} H=${H} ${name}`);
+  for (const name of Object.keys(init))
+    assertAllClose(got[name]!, want[name]!, `${label} backward ${kind} rows=${rows} H=${H} ${name}`);
 }
 
 function nativeIsas(): string[] {
@@ -111,31 +143,56 @@ describe('backend cell kernels against reference', () => {
           }
         };
         for (const kind of KINDS) {
-          test(`${label}: ${kind} forward`, { skip: bc.skip }, withIsa((backend) => {
-            let seed = 1;
-            for (const H of HIDDEN) for (const rows of ROWS) forwardCase(backend, kind, rows, H, seed++, 3, label);
-            // Saturating inputs (exp clamping, sigmoid/tanh tails).
-            for (const H of [7, 16]) forwardCase(backend, kind, 3, H, seed++, 120, `${label} saturated`);
-          }));
-          test(`${label}: ${kind} backward`, { skip: bc.skip }, withIsa((backend) => {
-            let seed = 100;
-            for (const H of HIDDEN) for (const rows of ROWS) backwardCase(backend, kind, rows, H, seed++, label);
-          }));
+          test(
+            `${label}: ${kind} forward`,
+            { skip: bc.skip },
+            withIsa((backend) => {
+              let seed = 1;
+              for (const H of HIDDEN) for (const rows of ROWS) forwardCase(backend, kind, rows, H, seed++, 3, label);
+              // Saturating inputs (exp clamping, sigmoid/tanh tails).
+              for (const H of [7, 16]) forwardCase(backend, kind, 3, H, seed++, 120, `${label} saturated`);
+            }),
+          );
+          test(
+            `${label}: ${kind} backward`,
+            { skip: bc.skip },
+            withIsa((backend) => {
+              let seed = 100;
+              for (const H of HIDDEN) for (const rows of ROWS) backwardCase(backend, kind, rows, H, seed++, label);
+            }),
+          );
         }
-        test(`${label}: columnSums`, { skip: bc.skip }, withIsa((backend) => {
-          for (const [rows, width] of [[1, 1], [3, 5], [17, 64], [200, 33], [1000, 130], [7, 1024]] as const) {
-            const src = randomArray(rows * width, rows + width);
-            const want = new Float32Array(width + 2).fill(7);
-            const got = new Float32Array(width + 2).fill(7);
-            referenceBackend.columnSums(src, rows, width, want);
-            backend.columnSums(src, rows, width, got);
-            // Sums of `rows` terms in another order: add the float32 summation bound.
-            let absMax = 0;
-            for (const v of src) absMax = Math.max(absMax, Math.abs(v));
-            assertAllClose(got, want, `${label} columnSums ${rows}x${width}`, 1e-5 + 2 * rows * rows * 2 ** -24 * absMax, 1e-4);
-            assert.equal(got[width], 7, 'columnSums wrote past its output');
-          }
-        }));
+        test(
+          `${label}: columnSums`,
+          { skip: bc.skip },
+          withIsa((backend) => {
+            for (const [rows, width] of [
+              [1, 1],
+              [3, 5],
+              [17, 64],
+              [200, 33],
+              [1000, 130],
+              [7, 1024],
+            ] as const) {
+              const src = randomArray(rows * width, rows + width);
+              const want = new Float32Array(width + 2).fill(7);
+              const got = new Float32Array(width + 2).fill(7);
+              referenceBackend.columnSums(src, rows, width, want);
+              backend.columnSums(src, rows, width, got);
+              // Sums of `rows` terms in another order: add the float32 summation bound.
+              let absMax = 0;
+              for (const v of src) absMax = Math.max(absMax, Math.abs(v));
+              assertAllClose(
+                got,
+                want,
+                `${label} columnSums ${rows}x${width}`,
+                1e-5 + 2 * rows * rows * 2 ** -24 * absMax,
+                1e-4,
+              );
+              assert.equal(got[width], 7, 'columnSums wrote past its output');
+            }
+          }),
+        );
       }
     });
   }

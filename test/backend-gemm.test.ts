@@ -59,12 +59,43 @@ function runCase(backend: Backend, g: GemmCase, label: string): void {
   if (g.packed) {
     const packed = backend.packB({ k, n, b, bOffset: g.bOff, ldb, transB });
     try {
-      backend.gemmPacked({ m, a, aOffset: g.aOff, lda, transA, b: packed, c, cOffset: g.cOff, ldc, beta, bias, biasOffset: g.biasOff });
+      backend.gemmPacked({
+        m,
+        a,
+        aOffset: g.aOff,
+        lda,
+        transA,
+        b: packed,
+        c,
+        cOffset: g.cOff,
+        ldc,
+        beta,
+        bias,
+        biasOffset: g.biasOff,
+      });
     } finally {
       packed.release();
     }
   } else {
-    backend.gemm({ m, n, k, a, aOffset: g.aOff, lda, transA, b, bOffset: g.bOff, ldb, transB, c, cOffset: g.cOff, ldc, beta, bias, biasOffset: g.biasOff });
+    backend.gemm({
+      m,
+      n,
+      k,
+      a,
+      aOffset: g.aOff,
+      lda,
+      transA,
+      b,
+      bOffset: g.bOff,
+      ldb,
+      transB,
+      c,
+      cOffset: g.cOff,
+      ldc,
+      beta,
+      bias,
+      biasOffset: g.biasOff,
+    });
   }
 
   // op(A) as [m, k] and op(B)ᵀ as [n, k], dense, for fast float64 dot products.
@@ -93,12 +124,15 @@ function runCase(backend: Backend, g: GemmCase, label: string): void {
       const tol = ATOL + RTOL * Math.abs(sum) + 2 * (k + 2) * U * abs;
       const got = c[at]!;
       if (!(Math.abs(got - sum) <= tol)) {
-        assert.fail(`${label}: C[${i},${j}] = ${got}, expected ${sum} (tolerance ${tol.toExponential(2)}) for ${JSON.stringify(g)}`);
+        assert.fail(
+          `${label}: C[${i},${j}] = ${got}, expected ${sum} (tolerance ${tol.toExponential(2)}) for ${JSON.stringify(g)}`,
+        );
       }
     }
   }
   for (let at = 0; at < c.length; at++) {
-    if (!inBlock[at] && !Object.is(c[at], c0[at])) assert.fail(`${label}: element ${at} outside C's block changed for ${JSON.stringify(g)}`);
+    if (!inBlock[at] && !Object.is(c[at], c0[at]))
+      assert.fail(`${label}: element ${at} outside C's block changed for ${JSON.stringify(g)}`);
   }
 }
 
@@ -134,7 +168,24 @@ const FIXED: Partial<GemmCase>[] = [
   { m: 9, n: 1, k: 1 },
   { m: 1, n: 1, k: 700, bias: true },
 ];
-const base: GemmCase = { m: 1, n: 1, k: 1, transA: false, transB: false, padA: 1, padB: 2, padC: 3, aOff: 2, bOff: 1, cOff: 3, beta: 0, bias: true, biasOff: 1, packed: false, seed: 7 };
+const base: GemmCase = {
+  m: 1,
+  n: 1,
+  k: 1,
+  transA: false,
+  transB: false,
+  padA: 1,
+  padB: 2,
+  padC: 3,
+  aOff: 2,
+  bOff: 1,
+  cOff: 3,
+  beta: 0,
+  bias: true,
+  biasOff: 1,
+  packed: false,
+  seed: 7,
+};
 
 /** The native addon, when it is the backend under test (to switch kernel sets and threading). */
 function nativeAddon(): NativeAddon | null {
@@ -150,20 +201,26 @@ describe('backend GEMM against float64', () => {
     describe(bc.name, () => {
       test('random shapes, transposes, strides, offsets, beta, bias, packed (property)', { skip: bc.skip }, () => {
         const backend = useBackend(bc);
-        fc.assert(fc.property(gemmCase(40, 40, 300), (g) => runCase(backend, g, bc.name)), { numRuns: 200 });
+        fc.assert(
+          fc.property(gemmCase(40, 40, 300), (g) => runCase(backend, g, bc.name)),
+          { numRuns: 200 },
+        );
       });
 
       test('shapes crossing block sizes', { skip: bc.skip }, () => {
         const backend = useBackend(bc);
         let seed = 11;
         for (const f of FIXED) {
-          for (const packed of [false, true]) runCase(backend, { ...base, ...f, packed: f.packed ?? packed, seed: seed++ }, bc.name);
+          for (const packed of [false, true])
+            runCase(backend, { ...base, ...f, packed: f.packed ?? packed, seed: seed++ }, bc.name);
         }
       });
 
       test('packed B can be reused and released', { skip: bc.skip }, () => {
         const backend = useBackend(bc);
-        const k = 37, n = 29, m = 5;
+        const k = 37,
+          n = 29,
+          m = 5;
         const b = randomArray(k * n, 3);
         const packed = backend.packB({ k, n, b, ldb: n });
         assert.equal(packed.k, k);
@@ -178,15 +235,37 @@ describe('backend GEMM against float64', () => {
         assert.deepEqual(outs[1], outs[0]);
         assert.deepEqual(outs[2], outs[0]);
         if (bc.name !== 'reference') {
-          assert.throws(() => backend.gemmPacked({ m, a: randomArray(m * k, 100), lda: k, b: packed, c: new Float32Array(m * n), ldc: n, beta: 0 }), /released/);
+          assert.throws(
+            () =>
+              backend.gemmPacked({
+                m,
+                a: randomArray(m * k, 100),
+                lda: k,
+                b: packed,
+                c: new Float32Array(m * n),
+                ldc: n,
+                beta: 0,
+              }),
+            /released/,
+          );
         }
       });
 
-      test('out-of-range operands throw instead of reading or writing past the array', { skip: bc.skip ?? (bc.name === 'reference' ? 'the reference backend does not check bounds' : undefined) }, () => {
+      test('out-of-range operands throw instead of reading or writing past the array', {
+        skip: bc.skip ?? (bc.name === 'reference' ? 'the reference backend does not check bounds' : undefined),
+      }, () => {
         const backend = useBackend(bc);
-        const a = new Float32Array(10), b = new Float32Array(16), c = new Float32Array(16);
-        assert.throws(() => backend.gemm({ m: 4, n: 4, k: 4, a, lda: 4, b, ldb: 4, c, ldc: 4, beta: 0 }), /fit|needs elements/);
-        assert.throws(() => backend.gemm({ m: 4, n: 4, k: 4, a: b, lda: 4, b, ldb: 4, c: a, ldc: 4, beta: 0 }), /fit|needs elements/);
+        const a = new Float32Array(10),
+          b = new Float32Array(16),
+          c = new Float32Array(16);
+        assert.throws(
+          () => backend.gemm({ m: 4, n: 4, k: 4, a, lda: 4, b, ldb: 4, c, ldc: 4, beta: 0 }),
+          /fit|needs elements/,
+        );
+        assert.throws(
+          () => backend.gemm({ m: 4, n: 4, k: 4, a: b, lda: 4, b, ldb: 4, c: a, ldc: 4, beta: 0 }),
+          /fit|needs elements/,
+        );
       });
     });
   }
@@ -200,11 +279,20 @@ describe('backend GEMM against float64', () => {
       const saved = backend.parallelMinFlops;
       backend.parallelMinFlops = 0;
       try {
-        fc.assert(fc.property(gemmCase(40, 40, 600), (g) => runCase(backend, g, 'wasm/threads')), { numRuns: 150 });
+        fc.assert(
+          fc.property(gemmCase(40, 40, 600), (g) => runCase(backend, g, 'wasm/threads')),
+          { numRuns: 150 },
+        );
         let seed = 700;
-        for (const f of FIXED) runCase(backend, { ...base, ...f, packed: f.packed ?? false, seed: seed++ }, 'wasm/threads');
+        for (const f of FIXED)
+          runCase(backend, { ...base, ...f, packed: f.packed ?? false, seed: seed++ }, 'wasm/threads');
         // The split changes which thread computes a row, not how: results are bit-identical.
-        for (const [m, n, k, transA] of [[64, 1024, 384, false], [37, 100, 70, false], [96, 40, 300, true], [9, 17, 5, false]] as const) {
+        for (const [m, n, k, transA] of [
+          [64, 1024, 384, false],
+          [37, 100, 70, false],
+          [96, 40, 300, true],
+          [9, 17, 5, false],
+        ] as const) {
           const a = randomArray(m * k, seed++);
           const b = randomArray(k * n, seed++);
           const bias = randomArray(n, seed++);
@@ -229,9 +317,13 @@ describe('backend GEMM against float64', () => {
       const saved = backend.chunkFloats;
       backend.chunkFloats = 700;
       try {
-        fc.assert(fc.property(gemmCase(40, 40, 600), (g) => runCase(backend, g, 'wasm/chunked')), { numRuns: 150 });
+        fc.assert(
+          fc.property(gemmCase(40, 40, 600), (g) => runCase(backend, g, 'wasm/chunked')),
+          { numRuns: 150 },
+        );
         let seed = 500;
-        for (const f of FIXED) runCase(backend, { ...base, ...f, packed: f.packed ?? false, seed: seed++ }, 'wasm/chunked');
+        for (const f of FIXED)
+          runCase(backend, { ...base, ...f, packed: f.packed ?? false, seed: seed++ }, 'wasm/chunked');
         const src = randomArray(300 * 37, 9);
         const got = new Float32Array(37);
         const want = new Float32Array(37);
@@ -247,7 +339,7 @@ describe('backend GEMM against float64', () => {
   describe('native kernel sets and thread splits', () => {
     const addon = nativeAddon();
     const native = backendCases().find((c) => c.name === 'native')!;
-    const skip = addon ? native.skip : native.skip ?? 'native addon not loadable';
+    const skip = addon ? native.skip : (native.skip ?? 'native addon not loadable');
     const saved = addon?.info();
     after(() => {
       if (addon && saved) {
@@ -262,9 +354,13 @@ describe('backend GEMM against float64', () => {
         assert.equal(addon!.info().isa, isa);
         for (const threads of [1, 2, 3]) {
           addon!.configure({ threads, parallelFlops: threads === 1 ? 1e12 : 0 });
-          fc.assert(fc.property(gemmCase(70, 90, 300), (g) => runCase(backend, g, `native/${isa}/${threads}T`)), { numRuns: 60 });
+          fc.assert(
+            fc.property(gemmCase(70, 90, 300), (g) => runCase(backend, g, `native/${isa}/${threads}T`)),
+            { numRuns: 60 },
+          );
           let seed = 1000;
-          for (const f of FIXED) runCase(backend, { ...base, ...f, packed: f.packed ?? false, seed: seed++ }, `native/${isa}/${threads}T`);
+          for (const f of FIXED)
+            runCase(backend, { ...base, ...f, packed: f.packed ?? false, seed: seed++ }, `native/${isa}/${threads}T`);
         }
         addon!.configure({ threads: saved!.threads, parallelFlops: saved!.parallelFlops });
       });
@@ -276,7 +372,19 @@ describe('backend GEMM against float64', () => {
       addon!.setIsa(isas[0]!);
       const packed = backend.packB({ k: 4, n: 4, b: new Float32Array(16), ldb: 4 });
       addon!.setIsa(isas[1]!);
-      assert.throws(() => backend.gemmPacked({ m: 1, a: new Float32Array(4), lda: 4, b: packed, c: new Float32Array(4), ldc: 4, beta: 0 }), /pack it again/);
+      assert.throws(
+        () =>
+          backend.gemmPacked({
+            m: 1,
+            a: new Float32Array(4),
+            lda: 4,
+            b: packed,
+            c: new Float32Array(4),
+            ldc: 4,
+            beta: 0,
+          }),
+        /pack it again/,
+      );
       addon!.setIsa(saved!.isa);
     });
   });

@@ -23,13 +23,23 @@ export interface BackendCase {
   missing: string | undefined;
 }
 
-const required = new Set((process.env['RECURRENT_REQUIRE_BACKENDS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+const required = new Set(
+  (process.env['RECURRENT_REQUIRE_BACKENDS'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 /** Every backend with its availability. */
 export function backendCases(): BackendCase[] {
   return backendStatus().map(({ name, available, reason }) => {
     if (available) return { name, skip: undefined, missing: undefined };
-    if (required.has(name)) return { name, skip: undefined, missing: `backend '${name}' is required (RECURRENT_REQUIRE_BACKENDS) but cannot run: ${reason}` };
+    if (required.has(name))
+      return {
+        name,
+        skip: undefined,
+        missing: `backend '${name}' is required (RECURRENT_REQUIRE_BACKENDS) but cannot run: ${reason}`,
+      };
     return { name, skip: `backend '${name}' is not available here: ${reason}`, missing: undefined };
   });
 }
@@ -56,7 +66,13 @@ export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Ar
 }
 
 /** |actual - expected| <= atol + rtol * |expected| for every element; the message names the worst. */
-export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, atol = ATOL, rtol = RTOL): void {
+export function assertAllClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  label: string,
+  atol = ATOL,
+  rtol = RTOL,
+): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
   let worst = -1;
   let worstExcess = 0;
@@ -69,7 +85,9 @@ export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
     }
   }
   if (worst >= 0) {
-    assert.fail(`${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (tolerance ${atol} + ${rtol}·|expected|)`);
+    assert.fail(
+      `${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (tolerance ${atol} + ${rtol}·|expected|)`,
+    );
   }
 }
 
@@ -81,8 +99,12 @@ export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
 export function requireWasmThreads(backend: WasmBackend, t: TestContext): number {
   const threads = backend.startThreads();
   if (threads >= 2) return threads;
-  const why = backend.helperCount === 0 ? 'the wasm backend has no helper threads here (one CPU, RECURRENT_WASM_THREADS=1 or no shared memory)' : `its ${backend.helperCount} helper thread(s) did not start`;
-  if (required.has('wasm') && (backend.helperCount > 0 || process.env['RECURRENT_WASM_THREADS'] === undefined)) assert.fail(why);
+  const why =
+    backend.helperCount === 0
+      ? 'the wasm backend has no helper threads here (one CPU, RECURRENT_WASM_THREADS=1 or no shared memory)'
+      : `its ${backend.helperCount} helper thread(s) did not start`;
+  if (required.has('wasm') && (backend.helperCount > 0 || process.env['RECURRENT_WASM_THREADS'] === undefined))
+    assert.fail(why);
   t.skip(why);
   return threads;
 }

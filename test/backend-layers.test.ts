@@ -33,20 +33,186 @@ interface LayerConfig {
 }
 
 const CONFIGS: LayerConfig[] = [
-  { name: 'RNN tanh', module: 'RNN', nonlinearity: 'tanh', inputSize: 5, hiddenSize: 7, numLayers: 1, bidirectional: false, batchFirst: false, time: 6, batch: 3, initialState: true },
-  { name: 'RNN relu 2 layers bidirectional lengths', module: 'RNN', nonlinearity: 'relu', inputSize: 4, hiddenSize: 6, numLayers: 2, bidirectional: true, batchFirst: true, time: 5, batch: 3, lengths: [5, 2, 4], initialState: false },
-  { name: 'LSTM', module: 'LSTM', inputSize: 6, hiddenSize: 9, numLayers: 1, bidirectional: false, batchFirst: false, time: 7, batch: 4, initialState: true },
-  { name: 'LSTM 2 layers bidirectional lengths batch-first', module: 'LSTM', inputSize: 5, hiddenSize: 8, numLayers: 2, bidirectional: true, batchFirst: true, time: 6, batch: 3, lengths: [6, 1, 3], initialState: true },
-  { name: 'LSTM projection bidirectional', module: 'LSTM', inputSize: 4, hiddenSize: 10, projSize: 3, numLayers: 2, bidirectional: true, batchFirst: false, time: 5, batch: 2, lengths: [5, 3], initialState: true },
-  { name: 'LSTM no bias', module: 'LSTM', inputSize: 3, hiddenSize: 5, numLayers: 1, bidirectional: false, batchFirst: false, time: 4, batch: 2, initialState: false, bias: false },
-  { name: 'GRU', module: 'GRU', inputSize: 5, hiddenSize: 11, numLayers: 1, bidirectional: false, batchFirst: false, time: 6, batch: 4, initialState: true },
-  { name: 'GRU 2 layers bidirectional lengths', module: 'GRU', inputSize: 3, hiddenSize: 6, numLayers: 2, bidirectional: true, batchFirst: true, time: 5, batch: 3, lengths: [2, 5, 4], initialState: true },
-  { name: 'GRU long sequence (several projection blocks)', module: 'GRU', inputSize: 4, hiddenSize: 5, numLayers: 1, bidirectional: true, batchFirst: false, time: 1100, batch: 2, lengths: [1100, 700], initialState: false },
-  { name: 'LSTM with frozen bias_hh and weight_ih (layer 0)', module: 'LSTM', inputSize: 4, hiddenSize: 6, numLayers: 2, bidirectional: true, batchFirst: false, time: 5, batch: 3, initialState: true, frozen: ['bias_hh_l0', 'weight_ih_l0_reverse', 'bias_ih_l1'] },
-  { name: 'GRU with frozen bias_ih', module: 'GRU', inputSize: 4, hiddenSize: 6, numLayers: 1, bidirectional: false, batchFirst: false, time: 5, batch: 3, initialState: true, frozen: ['bias_ih_l0'] },
-  { name: 'LSTM 2 layers bidirectional, batch 16, hidden 64, 20 steps, lengths', module: 'LSTM', inputSize: 32, hiddenSize: 64, numLayers: 2, bidirectional: true, batchFirst: true, time: 20, batch: 16, lengths: [20, 19, 3, 20, 7, 20, 1, 15, 20, 20, 11, 2, 20, 9, 20, 16], initialState: true },
-  { name: 'GRU batch 16, hidden 64, 20 steps', module: 'GRU', inputSize: 32, hiddenSize: 64, numLayers: 1, bidirectional: false, batchFirst: false, time: 20, batch: 16, initialState: true },
-  { name: 'LSTM batch 40 hidden 33', module: 'LSTM', inputSize: 17, hiddenSize: 33, numLayers: 1, bidirectional: false, batchFirst: false, time: 9, batch: 40, initialState: true },
+  {
+    name: 'RNN tanh',
+    module: 'RNN',
+    nonlinearity: 'tanh',
+    inputSize: 5,
+    hiddenSize: 7,
+    numLayers: 1,
+    bidirectional: false,
+    batchFirst: false,
+    time: 6,
+    batch: 3,
+    initialState: true,
+  },
+  {
+    name: 'RNN relu 2 layers bidirectional lengths',
+    module: 'RNN',
+    nonlinearity: 'relu',
+    inputSize: 4,
+    hiddenSize: 6,
+    numLayers: 2,
+    bidirectional: true,
+    batchFirst: true,
+    time: 5,
+    batch: 3,
+    lengths: [5, 2, 4],
+    initialState: false,
+  },
+  {
+    name: 'LSTM',
+    module: 'LSTM',
+    inputSize: 6,
+    hiddenSize: 9,
+    numLayers: 1,
+    bidirectional: false,
+    batchFirst: false,
+    time: 7,
+    batch: 4,
+    initialState: true,
+  },
+  {
+    name: 'LSTM 2 layers bidirectional lengths batch-first',
+    module: 'LSTM',
+    inputSize: 5,
+    hiddenSize: 8,
+    numLayers: 2,
+    bidirectional: true,
+    batchFirst: true,
+    time: 6,
+    batch: 3,
+    lengths: [6, 1, 3],
+    initialState: true,
+  },
+  {
+    name: 'LSTM projection bidirectional',
+    module: 'LSTM',
+    inputSize: 4,
+    hiddenSize: 10,
+    projSize: 3,
+    numLayers: 2,
+    bidirectional: true,
+    batchFirst: false,
+    time: 5,
+    batch: 2,
+    lengths: [5, 3],
+    initialState: true,
+  },
+  {
+    name: 'LSTM no bias',
+    module: 'LSTM',
+    inputSize: 3,
+    hiddenSize: 5,
+    numLayers: 1,
+    bidirectional: false,
+    batchFirst: false,
+    time: 4,
+    batch: 2,
+    initialState: false,
+    bias: false,
+  },
+  {
+    name: 'GRU',
+    module: 'GRU',
+    inputSize: 5,
+    hiddenSize: 11,
+    numLayers: 1,
+    bidirectional: false,
+    batchFirst: false,
+    time: 6,
+    batch: 4,
+    initialState: true,
+  },
+  {
+    name: 'GRU 2 layers bidirectional lengths',
+    module: 'GRU',
+    inputSize: 3,
+    hiddenSize: 6,
+    numLayers: 2,
+    bidirectional: true,
+    batchFirst: true,
+    time: 5,
+    batch: 3,
+    lengths: [2, 5, 4],
+    initialState: true,
+  },
+  {
+    name: 'GRU long sequence (several projection blocks)',
+    module: 'GRU',
+    inputSize: 4,
+    hiddenSize: 5,
+    numLayers: 1,
+    bidirectional: true,
+    batchFirst: false,
+    time: 1100,
+    batch: 2,
+    lengths: [1100, 700],
+    initialState: false,
+  },
+  {
+    name: 'LSTM with frozen bias_hh and weight_ih (layer 0)',
+    module: 'LSTM',
+    inputSize: 4,
+    hiddenSize: 6,
+    numLayers: 2,
+    bidirectional: true,
+    batchFirst: false,
+    time: 5,
+    batch: 3,
+    initialState: true,
+    frozen: ['bias_hh_l0', 'weight_ih_l0_reverse', 'bias_ih_l1'],
+  },
+  {
+    name: 'GRU with frozen bias_ih',
+    module: 'GRU',
+    inputSize: 4,
+    hiddenSize: 6,
+    numLayers: 1,
+    bidirectional: false,
+    batchFirst: false,
+    time: 5,
+    batch: 3,
+    initialState: true,
+    frozen: ['bias_ih_l0'],
+  },
+  {
+    name: 'LSTM 2 layers bidirectional, batch 16, hidden 64, 20 steps, lengths',
+    module: 'LSTM',
+    inputSize: 32,
+    hiddenSize: 64,
+    numLayers: 2,
+    bidirectional: true,
+    batchFirst: true,
+    time: 20,
+    batch: 16,
+    lengths: [20, 19, 3, 20, 7, 20, 1, 15, 20, 20, 11, 2, 20, 9, 20, 16],
+    initialState: true,
+  },
+  {
+    name: 'GRU batch 16, hidden 64, 20 steps',
+    module: 'GRU',
+    inputSize: 32,
+    hiddenSize: 64,
+    numLayers: 1,
+    bidirectional: false,
+    batchFirst: false,
+    time: 20,
+    batch: 16,
+    initialState: true,
+  },
+  {
+    name: 'LSTM batch 40 hidden 33',
+    module: 'LSTM',
+    inputSize: 17,
+    hiddenSize: 33,
+    numLayers: 1,
+    bidirectional: false,
+    batchFirst: false,
+    time: 9,
+    batch: 40,
+    initialState: true,
+  },
 ];
 
 interface LayerResult {
@@ -54,7 +220,15 @@ interface LayerResult {
 }
 
 function build(c: LayerConfig, seed: number): nn.RNN | nn.LSTM | nn.GRU {
-  const common = { inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, batchFirst: c.batchFirst, bias: c.bias ?? true, generator: new Generator(seed) };
+  const common = {
+    inputSize: c.inputSize,
+    hiddenSize: c.hiddenSize,
+    numLayers: c.numLayers,
+    bidirectional: c.bidirectional,
+    batchFirst: c.batchFirst,
+    bias: c.bias ?? true,
+    generator: new Generator(seed),
+  };
   if (c.module === 'RNN') return new nn.RNN({ ...common, nonlinearity: c.nonlinearity ?? 'tanh' });
   if (c.module === 'LSTM') return new nn.LSTM({ ...common, projSize: c.projSize ?? 0 });
   return new nn.GRU(common);
@@ -67,9 +241,17 @@ function runLayer(backend: BackendName, c: LayerConfig): LayerResult {
   const gen = new Generator(7);
   const dirs = c.bidirectional ? 2 : 1;
   const P = c.projSize || c.hiddenSize;
-  const x = randn(c.batchFirst ? [c.batch, c.time, c.inputSize] : [c.time, c.batch, c.inputSize], { generator: gen, requiresGrad: true });
-  const h0 = c.initialState ? randn([c.numLayers * dirs, c.batch, P], { generator: gen, requiresGrad: true }) : undefined;
-  const c0 = c.initialState && c.module === 'LSTM' ? randn([c.numLayers * dirs, c.batch, c.hiddenSize], { generator: gen, requiresGrad: true }) : undefined;
+  const x = randn(c.batchFirst ? [c.batch, c.time, c.inputSize] : [c.time, c.batch, c.inputSize], {
+    generator: gen,
+    requiresGrad: true,
+  });
+  const h0 = c.initialState
+    ? randn([c.numLayers * dirs, c.batch, P], { generator: gen, requiresGrad: true })
+    : undefined;
+  const c0 =
+    c.initialState && c.module === 'LSTM'
+      ? randn([c.numLayers * dirs, c.batch, c.hiddenSize], { generator: gen, requiresGrad: true })
+      : undefined;
   const options = { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) };
   const r = module.forward(x, options) as { output: Tensor; h: Tensor; c?: Tensor };
   const wOut = randn(r.output.shape, { generator: gen });
@@ -100,7 +282,12 @@ function runCells(backend: BackendName): Record<string, Float32Array> {
   const gen = new Generator(3);
   const out: Record<string, Float32Array> = {};
   for (const kind of ['RNNCell', 'LSTMCell', 'GRUCell'] as const) {
-    const cell = kind === 'RNNCell' ? new nn.RNNCell({ inputSize: 4, hiddenSize: 6, generator: new Generator(1) }) : kind === 'LSTMCell' ? new nn.LSTMCell({ inputSize: 4, hiddenSize: 6, generator: new Generator(1) }) : new nn.GRUCell({ inputSize: 4, hiddenSize: 6, generator: new Generator(1) });
+    const cell =
+      kind === 'RNNCell'
+        ? new nn.RNNCell({ inputSize: 4, hiddenSize: 6, generator: new Generator(1) })
+        : kind === 'LSTMCell'
+          ? new nn.LSTMCell({ inputSize: 4, hiddenSize: 6, generator: new Generator(1) })
+          : new nn.GRUCell({ inputSize: 4, hiddenSize: 6, generator: new Generator(1) });
     const x = randn([3, 4], { generator: gen, requiresGrad: true });
     let h: Tensor = randn([3, 6], { generator: gen });
     let c: Tensor = randn([3, 6], { generator: gen });
@@ -166,9 +353,16 @@ describe('native: a block of inference steps in one call (recurrentSteps) equals
         const module = build(c, 42);
         const gen = new Generator(7);
         const dirs = c.bidirectional ? 2 : 1;
-        const x = randn(c.batchFirst ? [c.batch, c.time, c.inputSize] : [c.time, c.batch, c.inputSize], { generator: gen });
-        const h0 = c.initialState ? randn([c.numLayers * dirs, c.batch, c.projSize || c.hiddenSize], { generator: gen }) : undefined;
-        const c0 = c.initialState && c.module === 'LSTM' ? randn([c.numLayers * dirs, c.batch, c.hiddenSize], { generator: gen }) : undefined;
+        const x = randn(c.batchFirst ? [c.batch, c.time, c.inputSize] : [c.time, c.batch, c.inputSize], {
+          generator: gen,
+        });
+        const h0 = c.initialState
+          ? randn([c.numLayers * dirs, c.batch, c.projSize || c.hiddenSize], { generator: gen })
+          : undefined;
+        const c0 =
+          c.initialState && c.module === 'LSTM'
+            ? randn([c.numLayers * dirs, c.batch, c.hiddenSize], { generator: gen })
+            : undefined;
         const options = { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) };
         const r = noGrad(() => module.forward(x, options)) as { output: Tensor; h: Tensor; c?: Tensor };
         return [r.output.data, r.h.data, r.c?.data ?? null];
@@ -187,10 +381,31 @@ describe('native: a block of inference steps in one call (recurrentSteps) equals
     const backend = useBackend(native);
     const H = 4;
     const packedHh = backend.packB({ k: H, n: 4 * H, b: new Float32Array(16 * H), ldb: H, transB: true });
-    const args = { rows: 2, hidden: H, tStart: 0, count: 3, reverse: false, blockFirst: 0, gx: new Float32Array(3 * 2 * 4 * H), packedHh, bHh: null, h: new Float32Array(2 * H), c: new Float32Array(2 * H), output: new Float32Array(3 * 2 * H), lengths: null, gh: new Float32Array(2 * 4 * H), hRaw: new Float32Array(2 * H), cNew: new Float32Array(2 * H), cache: new Float32Array(2 * 5 * H) };
+    const args = {
+      rows: 2,
+      hidden: H,
+      tStart: 0,
+      count: 3,
+      reverse: false,
+      blockFirst: 0,
+      gx: new Float32Array(3 * 2 * 4 * H),
+      packedHh,
+      bHh: null,
+      h: new Float32Array(2 * H),
+      c: new Float32Array(2 * H),
+      output: new Float32Array(3 * 2 * H),
+      lengths: null,
+      gh: new Float32Array(2 * 4 * H),
+      hRaw: new Float32Array(2 * H),
+      cNew: new Float32Array(2 * H),
+      cache: new Float32Array(2 * 5 * H),
+    };
     backend.recurrentSteps!('lstm', args);
     assert.throws(() => backend.recurrentSteps!('lstm', { ...args, count: 4 }), /gx does not fit|output does not fit/);
-    assert.throws(() => backend.recurrentSteps!('lstm', { ...args, tStart: 2, reverse: true, count: 4 }), /outside the gx block/);
+    assert.throws(
+      () => backend.recurrentSteps!('lstm', { ...args, tStart: 2, reverse: true, count: 4 }),
+      /outside the gx block/,
+    );
     assert.throws(() => backend.recurrentSteps!('lstm', { ...args, lengths: new Int32Array(3) }), /one entry per row/);
     assert.throws(() => backend.recurrentSteps!('lstm', { ...args, c: null }), /LSTM needs c/);
     assert.throws(() => backend.recurrentSteps!('gru', args), /W_hh transposed/);

@@ -21,7 +21,9 @@ const moduleUrl = (p: string) => new URL(`../src/backend/${p}`, import.meta.url)
 /** Runs a module in a child Node.js process with extra env vars; returns its JSON output. */
 function child(body: string, env: Record<string, string | undefined>, prelude = ''): Record<string, unknown> {
   const file = join(dir, `child-${Math.random().toString(36).slice(2)}.mjs`);
-  writeFileSync(file, `${prelude}
+  writeFileSync(
+    file,
+    `${prelude}
 const { setBackend, getBackend, backendStatus } = await import(${JSON.stringify(moduleUrl('backend.js'))});
 await import(${JSON.stringify(moduleUrl('reference/index.js'))});
 await import(${JSON.stringify(moduleUrl('wasm/index.js'))});
@@ -30,7 +32,8 @@ const out = {};
 const attempt = (key, fn) => { try { out[key] = fn(); } catch (e) { out[key] = { error: e.name, message: e.message }; } };
 ${body}
 console.log(JSON.stringify(out));
-`);
+`,
+  );
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'RECURRENT_BACKEND') childEnv[k] = v;
   for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
@@ -49,12 +52,18 @@ describe('backend selection', () => {
   });
 
   test('unknown names are rejected with a ValueError', () => {
-    assert.throws(() => setBackend('gpu' as never), (e: unknown) => e instanceof ValueError && /unknown backend 'gpu'/.test(e.message));
+    assert.throws(
+      () => setBackend('gpu' as never),
+      (e: unknown) => e instanceof ValueError && /unknown backend 'gpu'/.test(e.message),
+    );
   });
 
   test('backendStatus names every backend, with a reason for those that cannot run', () => {
     const status = backendStatus();
-    assert.deepEqual(status.map((s) => s.name), ['native', 'wasm', 'reference']);
+    assert.deepEqual(
+      status.map((s) => s.name),
+      ['native', 'wasm', 'reference'],
+    );
     for (const s of status) {
       if (!s.available) assert.ok(s.reason && s.reason.length > 10, `${s.name} has no reason`);
     }
@@ -80,7 +89,10 @@ describe('backend selection', () => {
   });
 
   test('a missing addon: native cannot be forced (ValueError saying why), auto falls back', () => {
-    const out = child(`attempt('native', () => setBackend('native').name); attempt('auto', () => setBackend('auto').name); attempt('status', () => backendStatus());`, { RECURRENT_NATIVE_ADDON: join(dir, 'missing.node') });
+    const out = child(
+      `attempt('native', () => setBackend('native').name); attempt('auto', () => setBackend('auto').name); attempt('status', () => backendStatus());`,
+      { RECURRENT_NATIVE_ADDON: join(dir, 'missing.node') },
+    );
     const native = out['native'] as { error: string; message: string };
     assert.equal(native.error, 'ValueError');
     assert.match(native.message, /backend 'native' cannot run here: .*not found/);
@@ -88,14 +100,20 @@ describe('backend selection', () => {
   });
 
   test('no WebAssembly: wasm cannot be forced (ValueError saying why), auto falls back', () => {
-    const out = child(`attempt('wasm', () => setBackend('wasm').name); attempt('auto', () => setBackend('auto').name);`, { RECURRENT_NATIVE_ADDON: join(dir, 'missing.node') }, 'delete globalThis.WebAssembly;');
+    const out = child(
+      `attempt('wasm', () => setBackend('wasm').name); attempt('auto', () => setBackend('auto').name);`,
+      { RECURRENT_NATIVE_ADDON: join(dir, 'missing.node') },
+      'delete globalThis.WebAssembly;',
+    );
     const wasm = out['wasm'] as { error: string; message: string };
     assert.equal(wasm.error, 'ValueError');
     assert.match(wasm.message, /backend 'wasm' cannot run here: this runtime has no WebAssembly/);
     assert.equal(out['auto'], 'reference');
   });
 
-  test('without relaxed SIMD (RECURRENT_WASM_RELAXED=0) the plain SIMD build runs', { skip: available.get('wasm') ? undefined : 'wasm not available' }, () => {
+  test('without relaxed SIMD (RECURRENT_WASM_RELAXED=0) the plain SIMD build runs', {
+    skip: available.get('wasm') ? undefined : 'wasm not available',
+  }, () => {
     const out = child(`attempt('variant', () => setBackend('wasm').info.variant);`, { RECURRENT_WASM_RELAXED: '0' });
     assert.equal(out['variant'], 'simd');
   });

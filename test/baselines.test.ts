@@ -1,7 +1,14 @@
 /** The classical baselines: each does the job it is named for, on data where the answer is known. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { editDistance, fitEts, trainContextTagger, trainNaiveBayes, trainNearestMean, trainNearestNeighbour } from '../src/baselines/index.js';
+import {
+  editDistance,
+  fitEts,
+  trainContextTagger,
+  trainNaiveBayes,
+  trainNearestMean,
+  trainNearestNeighbour,
+} from '../src/baselines/index.js';
 
 describe('baselines', () => {
   test('naive Bayes on character n-grams tells two letter patterns apart, unseen words included', () => {
@@ -50,7 +57,9 @@ describe('baselines', () => {
     forecast.forEach((v, h) => assert.ok(Math.abs(v - series[40 + h]!) < 0.5, `step ${h}: ${v} vs ${series[40 + h]}`));
     // Without a season (m = 1): Holt's linear trend.
     const line = Array.from({ length: 30 }, (_, t) => 2 * t + 1);
-    fitEts(line, 1).forecast(line, 3).forEach((v, h) => assert.ok(Math.abs(v - (2 * (30 + h) + 1)) < 0.5, `${v}`));
+    fitEts(line, 1)
+      .forecast(line, 3)
+      .forEach((v, h) => assert.ok(Math.abs(v - (2 * (30 + h) + 1)) < 0.5, `${v}`));
   });
 
   test('nearest class mean separates sequences by their level and spread, and steps by their values', () => {

@@ -54,7 +54,12 @@ describe('budget schedule', () => {
 
   test('BatchStream: rounds go through shuffled passes; a stream restored from its state continues identically', () => {
     const makeStream = (g: Generator, state?: ReturnType<BatchStream<number>['state']>) =>
-      new BatchStream(() => g.shuffle(Array.from({ length: 5 }, (_, i) => i)), () => g.getState(), (s) => g.setState(s), state);
+      new BatchStream(
+        () => g.shuffle(Array.from({ length: 5 }, (_, i) => i)),
+        () => g.getState(),
+        (s) => g.setState(s),
+        state,
+      );
     const g1 = new Generator(7);
     const s1 = makeStream(g1);
     const trained: number[] = [];
@@ -84,7 +89,9 @@ function wordsFile(dir: string): string {
   for (let i = 0; i < 300; i++) {
     const a = i % 2 === 0;
     const letters = a ? 'aeiou' : 'kxzqw';
-    rows.push(`${Array.from({ length: 3 + Math.floor(g.random() * 4) }, () => letters[Math.floor(g.random() * 5)]).join('')}${i},${a ? 'vowel' : 'consonant'}`);
+    rows.push(
+      `${Array.from({ length: 3 + Math.floor(g.random() * 4) }, () => letters[Math.floor(g.random() * 5)]).join('')}${i},${a ? 'vowel' : 'consonant'}`,
+    );
   }
   const path = join(dir, 'words.csv');
   writeFileSync(path, `${rows.join('\n')}\n`);
@@ -97,13 +104,26 @@ describe('budgeted training', () => {
     const data = wordsFile(dir);
     const out = join(dir, 'run');
     const lrs: number[] = [];
-    const outcome = await trainTask({ task: 'classify', data, budget: 0.06, hiddenSize: 8, out }, { onStep: (s) => lrs.push(s.lr) });
+    const outcome = await trainTask(
+      { task: 'classify', data, budget: 0.06, hiddenSize: 8, out },
+      { onStep: (s) => lrs.push(s.lr) },
+    );
     assert.ok(outcome.seconds >= 3.6 && outcome.seconds < 20, `took ${outcome.seconds} s for a 3.6 s budget`);
     assert.ok(outcome.epochsRun >= 1);
     // Warm-up then decay: the rate rises to its peak and ends far below it.
     const peak = Math.max(...lrs);
     assert.ok(lrs[0]! < peak && lrs[lrs.length - 1]! < peak / 5, `lr ${lrs[0]} .. ${peak} .. ${lrs[lrs.length - 1]}`);
-    const state = JSON.parse(readFileSync(join(out, 'checkpoint', JSON.parse(readFileSync(join(out, 'checkpoint', 'latest.json'), 'utf8')).dir, 'state.json'), 'utf8'));
+    const state = JSON.parse(
+      readFileSync(
+        join(
+          out,
+          'checkpoint',
+          JSON.parse(readFileSync(join(out, 'checkpoint', 'latest.json'), 'utf8')).dir,
+          'state.json',
+        ),
+        'utf8',
+      ),
+    );
     // The last round may end just before the deadline (then its validation passes it).
     assert.ok(state.budget.spent >= 3 && state.budget.spent <= outcome.seconds, `spent ${state.budget.spent}`);
     assert.equal(state.options.budget, 0.06);
@@ -131,7 +151,8 @@ describe('budgeted training', () => {
     await new Promise((resolve) => child.on('close', resolve));
     assert.ok(!existsSync(join(out, 'metrics.json')), 'the run finished before it could be killed');
     const latest = JSON.parse(readFileSync(join(out, 'checkpoint', 'latest.json'), 'utf8'));
-    const spentBefore = JSON.parse(readFileSync(join(out, 'checkpoint', latest.dir, 'state.json'), 'utf8')).budget.spent as number;
+    const spentBefore = JSON.parse(readFileSync(join(out, 'checkpoint', latest.dir, 'state.json'), 'utf8')).budget
+      .spent as number;
     assert.ok(spentBefore > 0 && spentBefore < 9);
     const t0 = performance.now();
     const resumed = spawnSync(process.execPath, [cli, 'train', '--resume', out, '--json'], { encoding: 'utf8' });

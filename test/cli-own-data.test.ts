@@ -13,7 +13,8 @@ import { tempDir } from './temp-dir.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: root, ...(input !== undefined && { input }) });
+const run = (args: string[], input?: string) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: root, ...(input !== undefined && { input }) });
 const dir = tempDir('recurrent-own-');
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, any>;
 
@@ -29,7 +30,21 @@ function additionFile(): string {
 describe('recurrent train on a headerless addition file', () => {
   const data = additionFile();
   const out = join(dir, 'addition');
-  const trained = run(['train', '--task', 'seq2seq', '--data', data, '--epochs', '2', '--hidden', '16', '--out', out, '--split', '0.7,0.15,0.15']);
+  const trained = run([
+    'train',
+    '--task',
+    'seq2seq',
+    '--data',
+    data,
+    '--epochs',
+    '2',
+    '--hidden',
+    '16',
+    '--out',
+    out,
+    '--split',
+    '0.7,0.15,0.15',
+  ]);
 
   test('notices: columns by position, characters on both sides, the split', () => {
     assert.equal(trained.status, 0, trained.stderr);
@@ -38,7 +53,10 @@ describe('recurrent train on a headerless addition file', () => {
     assert.match(trained.stderr, /target: read as characters \(auto/);
     assert.match(trained.stderr, /split: 70 train \/ 15 validation \(cut from the data\) \/ 15 test/);
     assert.match(trained.stdout, /exactMatch/);
-    assert.match(trained.stdout, /(beats|does NOT beat) the nearest neighbour \(edit distance\) baseline on tokenErrorRate/);
+    assert.match(
+      trained.stdout,
+      /(beats|does NOT beat) the nearest neighbour \(edit distance\) baseline on tokenErrorRate/,
+    );
   });
 
   test('the token modes are saved and predict joins characters back into numbers', () => {
@@ -71,9 +89,28 @@ describe('recurrent train on a headerless addition file', () => {
     const test = join(dir, 'test.txt');
     writeFileSync(valid, '1+1,2\n2+2,4\n');
     writeFileSync(test, '3+3,6\n4+1,5\n5+0,5\n');
-    const r = run(['train', '--task', 'seq2seq', '--data', data, '--valid', valid, '--test', test, '--epochs', '1', '--hidden', '8', '--out', join(dir, 'vt')]);
+    const r = run([
+      'train',
+      '--task',
+      'seq2seq',
+      '--data',
+      data,
+      '--valid',
+      valid,
+      '--test',
+      test,
+      '--epochs',
+      '1',
+      '--hidden',
+      '8',
+      '--out',
+      join(dir, 'vt'),
+    ]);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`split: 100 train / 2 validation \\(${valid.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\) / 3 test`));
+    assert.match(
+      r.stderr,
+      new RegExp(`split: 100 train / 2 validation \\(${valid.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\) / 3 test`),
+    );
     assert.match(r.stderr, /2 of 2 validation examples \(100.0%\) also appear in training/);
   });
 });
@@ -81,16 +118,35 @@ describe('recurrent train on a headerless addition file', () => {
 describe('numeric sequences and several columns, with the embedded weather data', () => {
   test('classify: long CSV of daily weather -> city; features standardised and saved; predict takes a JSON sequence', () => {
     const out = join(dir, 'city');
-    const r = run(['train', '--task', 'classify', '--data', 'data/weather/city-weeks.csv', '--epochs', '3', '--hidden', '8', '--out', out, '--json']);
+    const r = run([
+      'train',
+      '--task',
+      'classify',
+      '--data',
+      'data/weather/city-weeks.csv',
+      '--epochs',
+      '3',
+      '--hidden',
+      '8',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const result = lastJson(r.stdout);
     assert.equal(result['baselineName'], 'nearest class mean');
     assert.equal(result['reference'].name, 'majority class');
-    assert.ok(result['metrics'].accuracy > result['reference'].metrics.accuracy, `accuracy ${result['metrics'].accuracy}`);
+    assert.ok(
+      result['metrics'].accuracy > result['reference'].metrics.accuracy,
+      `accuracy ${result['metrics'].accuracy}`,
+    );
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     assert.deepEqual(config.data.features, ['precipitation', 'temp_max', 'temp_min', 'wind']);
     assert.equal(config.data.featureStats.mean.length, 4);
-    assert.ok(config.data.featureStats.mean[1] > 10 && config.data.featureStats.mean[1] < 25, 'temp_max mean in degrees C');
+    assert.ok(
+      config.data.featureStats.mean[1] > 10 && config.data.featureStats.mean[1] < 25,
+      'temp_max mean in degrees C',
+    );
     assert.equal(config.modelConfig.inputSize, 4);
     const week = JSON.stringify(Array.from({ length: 7 }, () => [0, 30, 20, 3]));
     const p = run(['predict', out], `${week}\n`);
@@ -106,7 +162,20 @@ describe('numeric sequences and several columns, with the embedded weather data'
 
   test('tag: JSONL fortnights -> the weather of each day', () => {
     const out = join(dir, 'days');
-    const r = run(['train', '--task', 'tag', '--data', 'data/weather/fortnights.jsonl', '--epochs', '2', '--hidden', '8', '--out', out, '--json']);
+    const r = run([
+      'train',
+      '--task',
+      'tag',
+      '--data',
+      'data/weather/fortnights.jsonl',
+      '--epochs',
+      '2',
+      '--hidden',
+      '8',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const result = lastJson(r.stdout);
     assert.ok(result['metrics'].stepAccuracy >= 0 && result['metrics'].stepAccuracy <= 1);
@@ -119,8 +188,28 @@ describe('numeric sequences and several columns, with the embedded weather data'
 
   test('forecast: --target with the other columns as covariates, --horizon; predict takes rows of all columns', () => {
     const out = join(dir, 'seattle');
-    const r = run(['train', '--task', 'forecast', '--data', 'data/weather/seattle-daily.csv', '--target', 'temp_max', '--season', '1',
-      '--input-length', '14', '--horizon', '7', '--epochs', '2', '--hidden', '8', '--out', out, '--json']);
+    const r = run([
+      'train',
+      '--task',
+      'forecast',
+      '--data',
+      'data/weather/seattle-daily.csv',
+      '--target',
+      'temp_max',
+      '--season',
+      '1',
+      '--input-length',
+      '14',
+      '--horizon',
+      '7',
+      '--epochs',
+      '2',
+      '--hidden',
+      '8',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const result = lastJson(r.stdout);
     assert.match(result['baselineName'], /^ETS/);
@@ -134,7 +223,10 @@ describe('numeric sequences and several columns, with the embedded weather data'
     assert.equal(p.status, 0, p.stderr);
     const values = p.stdout.trim().split('\n').map(Number);
     assert.equal(values.length, 7);
-    assert.ok(values.every((v) => Number.isFinite(v) && v > -20 && v < 50), values.join(' '));
+    assert.ok(
+      values.every((v) => Number.isFinite(v) && v > -20 && v < 50),
+      values.join(' '),
+    );
   });
 });
 
@@ -144,16 +236,40 @@ describe('warnings and errors about the data', () => {
     writeFileSync(path, 'text,label\nhello,en\nbonjour,fr\n');
     const r = run(['train', '--data', path, '--epochs', '1', '--out', join(dir, 'tiny')]);
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /error: .*tiny\.csv: 2 examples leave no (validation|test) example: training cannot be measured/);
+    assert.match(
+      r.stderr,
+      /error: .*tiny\.csv: 2 examples leave no (validation|test) example: training cannot be measured/,
+    );
   });
 
   test('few examples and a tiny class are warned about', () => {
-    const rows = ['text,label', ...Array.from({ length: 60 }, (_, i) => `${'ab'.repeat(1 + (i % 4))}${i},${i === 0 ? 'rare' : i % 2 ? 'x' : 'y'}`)];
+    const rows = [
+      'text,label',
+      ...Array.from(
+        { length: 60 },
+        (_, i) => `${'ab'.repeat(1 + (i % 4))}${i},${i === 0 ? 'rare' : i % 2 ? 'x' : 'y'}`,
+      ),
+    ];
     const path = join(dir, 'small.csv');
     writeFileSync(path, `${rows.join('\n')}\n`);
-    const r = run(['train', '--data', path, '--epochs', '1', '--hidden', '4', '--out', join(dir, 'small'), '--split', '0.6,0.2,0.2']);
+    const r = run([
+      'train',
+      '--data',
+      path,
+      '--epochs',
+      '1',
+      '--hidden',
+      '4',
+      '--out',
+      join(dir, 'small'),
+      '--split',
+      '0.6,0.2,0.2',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /warning: only 36 training examples/);
-    assert.match(r.stderr, /warning: 1 class has fewer than 5 training examples \('rare': 1\)|never appear in training \('rare'\)/);
+    assert.match(
+      r.stderr,
+      /warning: 1 class has fewer than 5 training examples \('rare': 1\)|never appear in training \('rare'\)/,
+    );
   });
 });

@@ -7,9 +7,21 @@ import { describe, test } from 'node:test';
 import { createProgress } from '../src/cli/progress.js';
 import type { EpochInfo, StepInfo } from '../src/train/loop.js';
 
-const step = (s: number, stepsPerEpoch = 10): StepInfo => ({ epoch: 1, step: s, stepsPerEpoch, loss: 0.5, meanLoss: 0.25, lr: 0.01 });
+const step = (s: number, stepsPerEpoch = 10): StepInfo => ({
+  epoch: 1,
+  step: s,
+  stepsPerEpoch,
+  loss: 0.5,
+  meanLoss: 0.25,
+  lr: 0.01,
+});
 const epoch: EpochInfo = {
-  epoch: 1, trainLoss: 0.25, validation: 0.5, lr: 0.01, seconds: 9, improved: true,
+  epoch: 1,
+  trainLoss: 0.25,
+  validation: 0.5,
+  lr: 0.01,
+  seconds: 9,
+  improved: true,
   state: { epoch: 1, trainLoss: [0.25], validation: [0.5], best: 0.5, bestEpoch: 1, bestWeights: null },
 };
 

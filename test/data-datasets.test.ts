@@ -5,7 +5,16 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  applyDiacriticTags, DATASET_NAMES, dataDirectory, datasetManifest, diacriticTags, loadCO2, loadDiacritics, loadG2P, loadLanguageId, stripDiacritics,
+  applyDiacriticTags,
+  DATASET_NAMES,
+  dataDirectory,
+  datasetManifest,
+  diacriticTags,
+  loadCO2,
+  loadDiacritics,
+  loadG2P,
+  loadLanguageId,
+  stripDiacritics,
 } from '../src/data/index.js';
 
 describe('embedded datasets', () => {
@@ -24,7 +33,14 @@ describe('embedded datasets', () => {
       }
     }
     assert.ok(total < 3_000_000, `data is ${total} bytes`);
-    for (const readme of ['README.md', 'FORMATS.md', 'language-id/README.md', 'diacritics/README.md', 'g2p/README.md', 'co2/README.md']) {
+    for (const readme of [
+      'README.md',
+      'FORMATS.md',
+      'language-id/README.md',
+      'diacritics/README.md',
+      'g2p/README.md',
+      'co2/README.md',
+    ]) {
       assert.ok(statSync(join(dir, readme)).size > 200, readme);
     }
   });
@@ -42,7 +58,10 @@ describe('embedded datasets', () => {
       assert.ok(!seen.has(text), `${text} appears twice`);
       seen.add(text);
     }
-    assert.deepEqual([...perLabel.values()], labels.map(() => 3000));
+    assert.deepEqual(
+      [...perLabel.values()],
+      labels.map(() => 3000),
+    );
     assert.deepEqual([...perLabel.keys()], labels);
   });
 
@@ -96,7 +115,13 @@ describe('embedded datasets', () => {
     assert.equal(values.at(-1), 416.18);
     for (let i = 1; i < dates.length; i++) assert.ok(dates[i]! > dates[i - 1]!, dates[i]);
     for (const v of values) assert.ok(v > 300 && v < 430, String(v));
-    assert.deepEqual(datasetManifest().datasets.co2.missingMonths, ['1958-06', '1958-10', '1964-02', '1964-03', '1964-04']);
+    assert.deepEqual(datasetManifest().datasets.co2.missingMonths, [
+      '1958-06',
+      '1958-10',
+      '1964-02',
+      '1964-03',
+      '1964-04',
+    ]);
   });
 
   test('loading twice gives equal, independent data', () => {

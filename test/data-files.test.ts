@@ -24,11 +24,66 @@ function write(name: string, text: string): string {
 
 describe('header detection and delimiter sniffing', () => {
   test('a known column name makes a header; repeated categorical or numeric-typed first rows do not', () => {
-    assert.equal(looksLikeHeader([['text', 'label'], ['hi', 'en']], ['text', 'label']), true);
-    assert.equal(looksLikeHeader([['word', 'lang'], ['a', 'en'], ['b', 'fr'], ['c', 'en'], ['d', 'fr'], ['e', 'en']], ['text', 'label']), true);
-    assert.equal(looksLikeHeader([['hello', 'en'], ['a', 'en'], ['b', 'fr'], ['c', 'en'], ['d', 'fr'], ['e', 'en']], ['text', 'label']), false);
-    assert.equal(looksLikeHeader([['535+61', '596'], ['12+3', '15'], ['1+1', '2']], ['source', 'target']), false);
-    assert.equal(looksLikeHeader([['question', 'answer'], ['12+3', '15'], ['1+1', '2']], ['source', 'target']), true);
+    assert.equal(
+      looksLikeHeader(
+        [
+          ['text', 'label'],
+          ['hi', 'en'],
+        ],
+        ['text', 'label'],
+      ),
+      true,
+    );
+    assert.equal(
+      looksLikeHeader(
+        [
+          ['word', 'lang'],
+          ['a', 'en'],
+          ['b', 'fr'],
+          ['c', 'en'],
+          ['d', 'fr'],
+          ['e', 'en'],
+        ],
+        ['text', 'label'],
+      ),
+      true,
+    );
+    assert.equal(
+      looksLikeHeader(
+        [
+          ['hello', 'en'],
+          ['a', 'en'],
+          ['b', 'fr'],
+          ['c', 'en'],
+          ['d', 'fr'],
+          ['e', 'en'],
+        ],
+        ['text', 'label'],
+      ),
+      false,
+    );
+    assert.equal(
+      looksLikeHeader(
+        [
+          ['535+61', '596'],
+          ['12+3', '15'],
+          ['1+1', '2'],
+        ],
+        ['source', 'target'],
+      ),
+      false,
+    );
+    assert.equal(
+      looksLikeHeader(
+        [
+          ['question', 'answer'],
+          ['12+3', '15'],
+          ['1+1', '2'],
+        ],
+        ['source', 'target'],
+      ),
+      true,
+    );
   });
 
   test('sniffing: tab, comma, semicolon, bar; JSONL; a quoted comma does not hide the delimiter', () => {
@@ -51,12 +106,18 @@ describe('headerless files and token auto-detection', () => {
       { source: '1+1', target: ['2'] },
     ]);
     assert.deepEqual(data.tokens, { source: 'chars', target: 'chars' });
-    assert.ok(data.notices.some((n) => /no header row found: taking column 1 as source, column 2 as target/.test(n)), data.notices.join('\n'));
+    assert.ok(
+      data.notices.some((n) => /no header row found: taking column 1 as source, column 2 as target/.test(n)),
+      data.notices.join('\n'),
+    );
     assert.ok(data.notices.some((n) => /target: read as characters \(auto/.test(n)));
   });
 
   test('Tatoeba/Anki fra.txt: tab-separated, no header, an attribution column, quotes kept as text', () => {
-    const path = write('fra.txt', 'Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM)\n"Hi," he said.\t« Salut », dit-il.\tCC-BY 2.0 (France) Attribution: tatoeba.org #1 (x)\n');
+    const path = write(
+      'fra.txt',
+      'Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM)\n"Hi," he said.\t« Salut », dit-il.\tCC-BY 2.0 (France) Attribution: tatoeba.org #1 (x)\n',
+    );
     const data = readOwnData(path, 'seq2seq');
     assert.equal(data.examples.length, 2);
     assert.equal(data.examples[1]!.source, '"Hi," he said.');
@@ -68,13 +129,25 @@ describe('headerless files and token auto-detection', () => {
   test('--no-header, --columns by name or position, explicit token modes', () => {
     const headed = write('q.csv', 'id,question,answer\n1,2+2,4\n2,3+3,6\n');
     const byName = readOwnData(headed, 'seq2seq', { columns: ['question', 'answer'], tokens: { target: 'words' } });
-    assert.deepEqual(byName.examples, [{ source: '2+2', target: ['4'] }, { source: '3+3', target: ['6'] }]);
+    assert.deepEqual(byName.examples, [
+      { source: '2+2', target: ['4'] },
+      { source: '3+3', target: ['6'] },
+    ]);
     const byPosition = readOwnData(headed, 'seq2seq', { columns: ['2', '3'], header: true });
-    assert.deepEqual(byPosition.examples.map((e) => e.source), ['2+2', '3+3']);
+    assert.deepEqual(
+      byPosition.examples.map((e) => e.source),
+      ['2+2', '3+3'],
+    );
     // A header row forced to be data.
     const forced = readOwnData(write('h.csv', 'text,label\nab,x\n'), 'classify', { header: false });
-    assert.deepEqual(forced.examples, [{ text: 'text', label: 'label' }, { text: 'ab', label: 'x' }]);
-    assert.throws(() => readOwnData(headed, 'seq2seq', { columns: ['question', 'nope'] }), (e: unknown) => e instanceof DataError && /--columns: no column 'nope'/.test(e.message));
+    assert.deepEqual(forced.examples, [
+      { text: 'text', label: 'label' },
+      { text: 'ab', label: 'x' },
+    ]);
+    assert.throws(
+      () => readOwnData(headed, 'seq2seq', { columns: ['question', 'nope'] }),
+      (e: unknown) => e instanceof DataError && /--columns: no column 'nope'/.test(e.message),
+    );
     assert.throws(() => readOwnData(headed, 'seq2seq', { columns: ['question'] }), /--columns names 1 column/);
   });
 
@@ -85,7 +158,10 @@ describe('headerless files and token auto-detection', () => {
     assert.equal(chars.tokens.input, 'chars');
     const pos = parseOwnData('input,tags\nthe cat sat,DT NN VB\na dog,DT NN\n', 'tag', { file: 't.csv' });
     assert.equal(pos.tokens.input, 'words');
-    assert.throws(() => parseOwnData('input,tags\nthe cat,DT\n', 'tag', { file: 't.csv', tokens: { input: 'words' } }), /'input' has 2 words but 'tags' has 1 tag; expected one tag per word/);
+    assert.throws(
+      () => parseOwnData('input,tags\nthe cat,DT\n', 'tag', { file: 't.csv', tokens: { input: 'words' } }),
+      /'input' has 2 words but 'tags' has 1 tag; expected one tag per word/,
+    );
   });
 
   test('tokenize / joinTokens / chooseTokens', () => {
@@ -99,36 +175,105 @@ describe('headerless files and token auto-detection', () => {
   });
 
   test('an unknown extension with no delimiter is still an error naming the file', () => {
-    assert.throws(() => readOwnData(write('x.dat', 'lonely\nwords\n'), 'classify'), /cannot tell the format from the extension '.dat' nor from the content/);
+    assert.throws(
+      () => readOwnData(write('x.dat', 'lonely\nwords\n'), 'classify'),
+      /cannot tell the format from the extension '.dat' nor from the content/,
+    );
   });
 });
 
 describe('numeric sequences and multi-column series', () => {
   test('JSONL sequences for classify and tag; long CSV grouped by id and ordered by step', () => {
-    const jsonl = parseOwnData('{"sequence": [[1, 2], [3, 4]], "label": "a"}\n{"sequence": [[5, 6]], "label": 1}\n', 'classify', { file: 's.jsonl' });
-    assert.deepEqual(jsonl.numeric, { features: ['f1', 'f2'], examples: [{ sequence: [[1, 2], [3, 4]], label: 'a' }, { sequence: [[5, 6]], label: '1' }] });
+    const jsonl = parseOwnData(
+      '{"sequence": [[1, 2], [3, 4]], "label": "a"}\n{"sequence": [[5, 6]], "label": 1}\n',
+      'classify',
+      { file: 's.jsonl' },
+    );
+    assert.deepEqual(jsonl.numeric, {
+      features: ['f1', 'f2'],
+      examples: [
+        {
+          sequence: [
+            [1, 2],
+            [3, 4],
+          ],
+          label: 'a',
+        },
+        { sequence: [[5, 6]], label: '1' },
+      ],
+    });
     const tag = parseOwnData('{"sequence": [1, 2, 3], "tags": ["x", "y", "x"]}\n', 'tag', { file: 't.jsonl' });
     assert.deepEqual(tag.numeric!.examples, [{ sequence: [[1], [2], [3]], tags: ['x', 'y', 'x'] }]);
-    const long = parseOwnData('id,step,ax,ay,label\nb,2,7,8,run\na,1,1,2,walk\nb,1,5,6,run\na,2,3,4,walk\n', 'classify', { file: 'l.csv' });
-    assert.deepEqual(long.numeric, { features: ['ax', 'ay'], examples: [{ sequence: [[5, 6], [7, 8]], label: 'run' }, { sequence: [[1, 2], [3, 4]], label: 'walk' }] });
+    const long = parseOwnData(
+      'id,step,ax,ay,label\nb,2,7,8,run\na,1,1,2,walk\nb,1,5,6,run\na,2,3,4,walk\n',
+      'classify',
+      { file: 'l.csv' },
+    );
+    assert.deepEqual(long.numeric, {
+      features: ['ax', 'ay'],
+      examples: [
+        {
+          sequence: [
+            [5, 6],
+            [7, 8],
+          ],
+          label: 'run',
+        },
+        {
+          sequence: [
+            [1, 2],
+            [3, 4],
+          ],
+          label: 'walk',
+        },
+      ],
+    });
     const longTag = parseOwnData('id,step,x,tag\na,1,1,lo\na,2,9,hi\n', 'tag', { file: 'l.csv' });
     assert.deepEqual(longTag.numeric!.examples, [{ sequence: [[1], [9]], tags: ['lo', 'hi'] }]);
   });
 
   test('numeric errors name the line: ragged features, mixed labels of one id, repeated step, tags/steps mismatch', () => {
-    assert.throws(() => parseOwnData('{"sequence": [[1, 2], [3]], "label": "a"}\n', 'classify', { file: 's.jsonl' }), (e: unknown) => e instanceof DataError && e.line === 1 && /has 1 features, expected 2/.test(e.message));
-    assert.throws(() => parseOwnData('id,step,x,label\na,1,1,p\na,2,2,q\n', 'classify', { file: 'l.csv' }), (e: unknown) => e instanceof DataError && e.line === 3 && /a classify sequence has one label/.test(e.message));
-    assert.throws(() => parseOwnData('id,step,x,label\na,1,1,p\na,1,2,p\n', 'classify', { file: 'l.csv' }), /step 1 of this id appears twice/);
-    assert.throws(() => parseOwnData('{"sequence": [1, 2], "tags": ["x"]}\n', 'tag', { file: 't.jsonl' }), /'sequence' has 2 steps but 'tags' has 1 tags/);
-    assert.throws(() => parseOwnData('id,step,x,label\na,1,abc,p\n', 'classify', { file: 'l.csv' }), /'x' is "abc", expected a finite number/);
+    assert.throws(
+      () => parseOwnData('{"sequence": [[1, 2], [3]], "label": "a"}\n', 'classify', { file: 's.jsonl' }),
+      (e: unknown) => e instanceof DataError && e.line === 1 && /has 1 features, expected 2/.test(e.message),
+    );
+    assert.throws(
+      () => parseOwnData('id,step,x,label\na,1,1,p\na,2,2,q\n', 'classify', { file: 'l.csv' }),
+      (e: unknown) => e instanceof DataError && e.line === 3 && /a classify sequence has one label/.test(e.message),
+    );
+    assert.throws(
+      () => parseOwnData('id,step,x,label\na,1,1,p\na,1,2,p\n', 'classify', { file: 'l.csv' }),
+      /step 1 of this id appears twice/,
+    );
+    assert.throws(
+      () => parseOwnData('{"sequence": [1, 2], "tags": ["x"]}\n', 'tag', { file: 't.jsonl' }),
+      /'sequence' has 2 steps but 'tags' has 1 tags/,
+    );
+    assert.throws(
+      () => parseOwnData('id,step,x,label\na,1,abc,p\n', 'classify', { file: 'l.csv' }),
+      /'x' is "abc", expected a finite number/,
+    );
   });
 
   test('featureStats and standardize: zero mean, unit variance per feature; constant features keep std 1', () => {
-    const stats = featureStats([[[1, 5], [3, 5]], [[5, 5]]]);
+    const stats = featureStats([
+      [
+        [1, 5],
+        [3, 5],
+      ],
+      [[5, 5]],
+    ]);
     assert.deepEqual(stats.mean, [3, 5]);
     assert.ok(Math.abs(stats.std[0]! - Math.sqrt(8 / 3)) < 1e-12);
     assert.equal(stats.std[1], 1);
-    const z = standardize([[1, 5], [3, 5], [5, 5]], stats).map((s) => s[0]!);
+    const z = standardize(
+      [
+        [1, 5],
+        [3, 5],
+        [5, 5],
+      ],
+      stats,
+    ).map((s) => s[0]!);
     assert.ok(Math.abs(z.reduce((a, b) => a + b, 0)) < 1e-12);
     assert.throws(() => standardize([[1]], stats), /step 0 has 1 features, expected 2/);
   });
@@ -136,10 +281,20 @@ describe('numeric sequences and multi-column series', () => {
   test('forecast: --target picks the column, the other numeric columns become covariates', () => {
     const text = 'date,temp,wind,rain\nd1,1,10,0\nd2,2,20,1\nd3,3,30,0\n';
     const chosen = parseOwnData(text, 'forecast', { file: 'w.csv', target: 'wind' });
-    assert.deepEqual(chosen.examples, { dates: ['d1', 'd2', 'd3'], values: [10, 20, 30], covariates: { temp: [1, 2, 3], rain: [0, 1, 0] } });
-    assert.throws(() => parseOwnData(text, 'forecast', { file: 'w.csv' }), /numeric columns 'temp', 'wind', 'rain'; choose the one to forecast with --target/);
+    assert.deepEqual(chosen.examples, {
+      dates: ['d1', 'd2', 'd3'],
+      values: [10, 20, 30],
+      covariates: { temp: [1, 2, 3], rain: [0, 1, 0] },
+    });
+    assert.throws(
+      () => parseOwnData(text, 'forecast', { file: 'w.csv' }),
+      /numeric columns 'temp', 'wind', 'rain'; choose the one to forecast with --target/,
+    );
     // A headerless single column of numbers is a series.
-    assert.deepEqual(parseOwnData('1\n2\n3\n', 'forecast', { file: 's.txt' }).examples, { dates: null, values: [1, 2, 3] });
+    assert.deepEqual(parseOwnData('1\n2\n3\n', 'forecast', { file: 's.txt' }).examples, {
+      dates: null,
+      values: [1, 2, 3],
+    });
   });
 });
 
@@ -155,14 +310,39 @@ describe('splits and warnings', () => {
     const ex = (text: string, label: string) => ({ text, label });
     const key = ((e: { text: string }) => e.text) as never;
     const label = ((e: { label: string }) => e.label) as never;
-    assert.throws(() => checkSplits({ train: [ex('a', 'x')], validation: [], test: [ex('b', 'x')] }, { key, label, file: 'f.csv' }), (e: unknown) => e instanceof DataError && /2 examples leave no validation example/.test(e.message));
-    assert.throws(() => checkSplits({ train: [ex('a', 'x'), ex('b', 'x')], validation: [ex('c', 'x')], test: [ex('d', 'x')] }, { key, label }), /every training example has the class 'x'/);
+    assert.throws(
+      () => checkSplits({ train: [ex('a', 'x')], validation: [], test: [ex('b', 'x')] }, { key, label, file: 'f.csv' }),
+      (e: unknown) => e instanceof DataError && /2 examples leave no validation example/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        checkSplits(
+          { train: [ex('a', 'x'), ex('b', 'x')], validation: [ex('c', 'x')], test: [ex('d', 'x')] },
+          { key, label },
+        ),
+      /every training example has the class 'x'/,
+    );
     const train = [...Array.from({ length: 20 }, (_, i) => ex(`w${i}`, 'big')), ex('only', 'tiny')];
-    const warnings = checkSplits({ train, validation: [ex('w1', 'big'), ex('new', 'other')], test: [ex('z', 'big')] }, { key, label });
-    assert.ok(warnings.some((w) => /only 21 training examples/.test(w)), warnings.join('\n'));
-    assert.ok(warnings.some((w) => /1 class has fewer than 5 training examples \('tiny': 1\)/.test(w)), warnings.join('\n'));
-    assert.ok(warnings.some((w) => /never appear in training \('other'\)/.test(w)), warnings.join('\n'));
-    assert.ok(warnings.some((w) => /1 of 2 validation examples \(50.0%\) also appear in training/.test(w)), warnings.join('\n'));
+    const warnings = checkSplits(
+      { train, validation: [ex('w1', 'big'), ex('new', 'other')], test: [ex('z', 'big')] },
+      { key, label },
+    );
+    assert.ok(
+      warnings.some((w) => /only 21 training examples/.test(w)),
+      warnings.join('\n'),
+    );
+    assert.ok(
+      warnings.some((w) => /1 class has fewer than 5 training examples \('tiny': 1\)/.test(w)),
+      warnings.join('\n'),
+    );
+    assert.ok(
+      warnings.some((w) => /never appear in training \('other'\)/.test(w)),
+      warnings.join('\n'),
+    );
+    assert.ok(
+      warnings.some((w) => /1 of 2 validation examples \(50.0%\) also appear in training/.test(w)),
+      warnings.join('\n'),
+    );
     assert.ok(!warnings.some((w) => /test examples .* also appear/.test(w)));
   });
 });

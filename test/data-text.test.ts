@@ -41,8 +41,14 @@ describe('diacritic tags', () => {
   });
 
   test('applying checks lengths and tag names', () => {
-    assert.throws(() => applyDiacriticTags('abc', ['-', '-']), (e: unknown) => e instanceof ValueError && /'abc' has 3 characters but 2 tags/.test(e.message));
-    assert.throws(() => applyDiacriticTags('a', ['umlaut']), (e: unknown) => e instanceof ValueError && /unknown diacritic tag 'umlaut'/.test(e.message));
+    assert.throws(
+      () => applyDiacriticTags('abc', ['-', '-']),
+      (e: unknown) => e instanceof ValueError && /'abc' has 3 characters but 2 tags/.test(e.message),
+    );
+    assert.throws(
+      () => applyDiacriticTags('a', ['umlaut']),
+      (e: unknown) => e instanceof ValueError && /unknown diacritic tag 'umlaut'/.test(e.message),
+    );
     assert.throws(() => applyDiacriticTags('a', ['U0041']), /unknown diacritic tag 'U0041'/);
     assert.throws(() => diacriticTags('\u0301a'), /starts with a combining mark/);
   });

@@ -35,13 +35,28 @@ describe('Vocabulary', () => {
     assert.deepEqual(v.decode([5, 4, 6]), ['c', 'a', 't']);
     assert.deepEqual(v.decode([2, 5, 4, 6, 3, 0, 0], { skipSpecials: true }), ['c', 'a', 't']);
     assert.deepEqual(v.decode([5, 4, 3, 6, 0], { stopAtEos: true }), ['c', 'a']);
-    assert.throws(() => v.decode([8]), (e: unknown) => e instanceof ValueError && /id 8 is out of range \[0, 8\)/.test(e.message));
+    assert.throws(
+      () => v.decode([8]),
+      (e: unknown) => e instanceof ValueError && /id 8 is out of range \[0, 8\)/.test(e.message),
+    );
     assert.throws(() => v.tokenAt(-1), ValueError);
   });
 
   test('minCount, maxSize and custom specials', () => {
-    assert.deepEqual(Vocabulary.build(words.map((w) => Array.from(w)), { minCount: 2 }).tokenList, [...DEFAULT_SPECIALS, 'a', 'c', 't']);
-    assert.deepEqual(Vocabulary.build(words.map((w) => Array.from(w)), { maxSize: 5 }).tokenList, [...DEFAULT_SPECIALS, 'a']);
+    assert.deepEqual(
+      Vocabulary.build(
+        words.map((w) => Array.from(w)),
+        { minCount: 2 },
+      ).tokenList,
+      [...DEFAULT_SPECIALS, 'a', 'c', 't'],
+    );
+    assert.deepEqual(
+      Vocabulary.build(
+        words.map((w) => Array.from(w)),
+        { maxSize: 5 },
+      ).tokenList,
+      [...DEFAULT_SPECIALS, 'a'],
+    );
     const v = Vocabulary.build([['x', '[PAD]', 'y', 'x']], { specials: ['[PAD]', '[UNK]'], unkToken: '[UNK]' });
     assert.deepEqual(v.tokenList, ['[PAD]', '[UNK]', 'x', 'y']);
     assert.deepEqual(v.encode(['z']), [1]);
@@ -56,7 +71,10 @@ describe('Vocabulary', () => {
     assert.deepEqual(labels.tokenList, ['en', 'de', 'fr']);
     assert.equal(labels.unkToken, null);
     assert.deepEqual(labels.encode(['de', 'fr']), [1, 2]);
-    assert.throws(() => labels.encode(['xx']), (e: unknown) => e instanceof ValueError && /unknown token 'xx'/.test(e.message));
+    assert.throws(
+      () => labels.encode(['xx']),
+      (e: unknown) => e instanceof ValueError && /unknown token 'xx'/.test(e.message),
+    );
     assert.throws(() => labels.unkId, /no unknown token/);
   });
 
@@ -70,8 +88,14 @@ describe('Vocabulary', () => {
     assert.deepEqual(back.encode(['HH', 'AH', 'L', 'OW', '??']), v.encode(['HH', 'AH', 'L', 'OW', '??']));
     const labels = Vocabulary.fromJSON(JSON.parse(JSON.stringify(Vocabulary.build([['b', 'a']], { specials: [] }))));
     assert.equal(labels.unkToken, null);
-    assert.throws(() => Vocabulary.fromJSON({ tokens: ['a', 'a'], specials: 0, unkToken: null }), /token 'a' appears twice/);
-    assert.throws(() => Vocabulary.fromJSON({ tokens: ['a'], specials: 0, unkToken: 'b' }), /unkToken 'b' is not in the vocabulary/);
+    assert.throws(
+      () => Vocabulary.fromJSON({ tokens: ['a', 'a'], specials: 0, unkToken: null }),
+      /token 'a' appears twice/,
+    );
+    assert.throws(
+      () => Vocabulary.fromJSON({ tokens: ['a'], specials: 0, unkToken: 'b' }),
+      /unkToken 'b' is not in the vocabulary/,
+    );
     assert.throws(() => Vocabulary.fromJSON({ tokens: 'abc', specials: 0 }), /'tokens' must be an array of strings/);
     assert.throws(() => Vocabulary.fromJSON(null), ValueError);
   });

@@ -16,10 +16,22 @@ const out = mkdtempSync(join(tmpdir(), 'recurrent-docs-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
 /** The text of a generated page, without tags. */
-const text = (file: string) => readFileSync(file, 'utf8').replace(/<[^>]+>/g, ' ').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+const text = (file: string) =>
+  readFileSync(file, 'utf8')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&gt;/g, '>')
+    .replace(/&lt;/g, '<')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
 
-test('npm run docs: TypeDoc builds the reference with the doc comments\' shapes', () => {
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+test("npm run docs: TypeDoc builds the reference with the doc comments' shapes", () => {
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   assert.doesNotMatch(r.stdout + r.stderr, /warning|error/i);
   const lstm = join(out, 'classes/index.nn.LSTM.html');

@@ -23,7 +23,9 @@ import { explainRecurrent, type ExplainSpec } from '../src/browser.js';
 
 const repository = fileURLToPath(new URL('../../', import.meta.url));
 const chromiumPath = process.env['CHROMIUM_PATH'] || '/usr/bin/chromium';
-const noBrowser = existsSync(chromiumPath) ? false : `chromium not found at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`;
+const noBrowser = existsSync(chromiumPath)
+  ? false
+  : `chromium not found at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`;
 const browserRequired = process.env['RECURRENT_REQUIRE_BROWSER'] === '1' || Boolean(process.env['CI']);
 /*
  * The callbacks given to page.evaluate run in the page. These module-local declarations type them
@@ -36,10 +38,21 @@ interface PageElement {
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
 }
-declare const document: { querySelector(selector: string): PageElement | null; querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement> };
+declare const document: {
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+};
 declare function requestAnimationFrame(callback: () => void): number;
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 test('the browser entry (src/browser.ts) imports nothing from node:* or any package, transitively', () => {
   // The compiled JavaScript: type-only imports are gone, so this is what a bundler would load.
@@ -56,7 +69,8 @@ test('the browser entry (src/browser.ts) imports nothing from node:* or any pack
       if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
       else problems.push(`${file.slice(repository.length)} imports '${specifier}'`);
     }
-    for (const match of code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]/g)) problems.push(`${file.slice(repository.length)} dynamically imports '${match[1]}'`);
+    for (const match of code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]/g))
+      problems.push(`${file.slice(repository.length)} dynamically imports '${match[1]}'`);
   };
   visit(entry);
   assert.deepEqual(problems, []);
@@ -104,7 +118,9 @@ async function serveStatic(root: string): Promise<{ server: Server; origin: stri
 
 /** Waits until the option changes made so far are drawn (the page redraws on the next frame). */
 async function settled(page: Page): Promise<void> {
-  await page.evaluate(() => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
+  await page.evaluate(
+    () => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))),
+  );
 }
 
 interface Drawn {
@@ -131,22 +147,34 @@ function readDrawn(page: Page): Promise<Drawn> {
     const error = document.querySelector('#shape-error')!;
     const mapping: Record<number, number[]> = {};
     for (const tr of document.querySelectorAll('#mapping tr[data-row]')) {
-      mapping[Number(tr.dataset['row'])] = [...tr.querySelectorAll('td[data-step]')].map((td) => Number(td.dataset['step']));
+      mapping[Number(tr.dataset['row'])] = [...tr.querySelectorAll('td[data-step]')].map((td) =>
+        Number(td.dataset['step']),
+      );
     }
     return {
       error: error.hidden ? null : error.textContent,
-      tensors: [...document.querySelectorAll('#tensors [data-tensor]')].map((e) => ({ name: e.dataset['tensor']!, shape: numbers(e.dataset['shape']) })),
+      tensors: [...document.querySelectorAll('#tensors [data-tensor]')].map((e) => ({
+        name: e.dataset['tensor']!,
+        shape: numbers(e.dataset['shape']),
+      })),
       time: Number(svg.dataset['time']),
       layers: Number(svg.dataset['layers']),
       directions: Number(svg.dataset['directions']),
       sequence: Number(svg.dataset['sequence']),
       length: Number(svg.dataset['length']),
-      states: [...svg.querySelectorAll('[data-state="h"]')].map((e) => ({ row: Number(e.dataset['row']), finalStep: Number(e.dataset['finalStep']), shape: numbers(e.dataset['shape']) })),
+      states: [...svg.querySelectorAll('[data-state="h"]')].map((e) => ({
+        row: Number(e.dataset['row']),
+        finalStep: Number(e.dataset['finalStep']),
+        shape: numbers(e.dataset['shape']),
+      })),
       paddedStateCells: svg.querySelectorAll('[data-cell="state"][data-padded="true"]').length,
       outputCells: svg.querySelectorAll('[data-cell="output"][data-step]').length,
       kerasLastOutput: svg.querySelector('[data-keras-last]') !== null,
       mapping,
-      checks: [...document.querySelectorAll('#checks li')].map((li) => ({ claim: li.textContent ?? '', holds: li.dataset['holds'] === 'true' })),
+      checks: [...document.querySelectorAll('#checks li')].map((li) => ({
+        claim: li.textContent ?? '',
+        holds: li.dataset['holds'] === 'true',
+      })),
     };
   });
 }
@@ -159,7 +187,10 @@ function readDrawn(page: Page): Promise<Drawn> {
 function assertMatchesLibrary(drawn: Drawn, spec: ExplainSpec, lengths: number[]): void {
   const e = explainRecurrent(spec);
   assert.equal(drawn.error, null);
-  assert.deepEqual(drawn.tensors, [{ name: 'x', shape: e.input.shape }, ...e.outputs.map((o) => ({ name: o.name, shape: o.shape }))]);
+  assert.deepEqual(drawn.tensors, [
+    { name: 'x', shape: e.input.shape },
+    ...e.outputs.map((o) => ({ name: o.name, shape: o.shape })),
+  ]);
   for (const c of e.checks.filter((c) => /forward|reverse/.test(c.claim))) assert.equal(c.holds, true, c.claim);
   const D = spec.bidirectional ? 2 : 1;
   const L = spec.numLayers ?? 1;
@@ -169,7 +200,10 @@ function assertMatchesLibrary(drawn: Drawn, spec: ExplainSpec, lengths: number[]
   assert.deepEqual([drawn.time, drawn.layers, drawn.directions], [time, L, D]);
   const hOut = spec.projSize || spec.hiddenSize;
   const batch = lengths.length;
-  assert.deepEqual(drawn.states.map((s) => s.row).sort((a, b) => a - b), Array.from({ length: L * D }, (_, r) => r));
+  assert.deepEqual(
+    drawn.states.map((s) => s.row).sort((a, b) => a - b),
+    Array.from({ length: L * D }, (_, r) => r),
+  );
   for (const state of drawn.states) {
     assert.deepEqual(state.shape, [batch, hOut], `shape of h[${state.row}]`);
     const expected = lengths.map((len) => (state.row % D === 0 ? len - 1 : 0));
@@ -187,7 +221,9 @@ function assertMatchesLibrary(drawn: Drawn, spec: ExplainSpec, lengths: number[]
   }
 }
 
-test('chromium is present where the browser tests are required (CI, RECURRENT_REQUIRE_BROWSER=1)', { skip: !browserRequired && 'not required here' }, () => {
+test('chromium is present where the browser tests are required (CI, RECURRENT_REQUIRE_BROWSER=1)', {
+  skip: !browserRequired && 'not required here',
+}, () => {
   assert.equal(noBrowser, false, 'the playground e2e tests would be skipped');
 });
 
@@ -203,7 +239,11 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
 
   before(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'recurrent-playground-'));
-    await build({ configFile: join(repository, 'web/vite.config.ts'), logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+    await build({
+      configFile: join(repository, 'web/vite.config.ts'),
+      logLevel: 'silent',
+      build: { outDir, emptyOutDir: true },
+    });
     ({ server, origin } = await serveStatic(outDir));
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -220,7 +260,8 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
     });
     page = await context.newPage();
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') consoleErrors.push(`${message.type()}: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        consoleErrors.push(`${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
     page.on('request', (request) => {
@@ -239,7 +280,20 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
 
   test('the default drawing: a 2-layer bidirectional LSTM with lengths 7, 3, 5, 1', async () => {
     const drawn = await readDrawn(page);
-    assertMatchesLibrary(drawn, { cell: 'lstm', inputSize: 10, hiddenSize: 20, numLayers: 2, bidirectional: true, batchFirst: true, input: [4, 7, 10], lengths: [7, 3, 5, 1] }, [7, 3, 5, 1]);
+    assertMatchesLibrary(
+      drawn,
+      {
+        cell: 'lstm',
+        inputSize: 10,
+        hiddenSize: 20,
+        numLayers: 2,
+        bidirectional: true,
+        batchFirst: true,
+        input: [4, 7, 10],
+        lengths: [7, 3, 5, 1],
+      },
+      [7, 3, 5, 1],
+    );
     assert.equal(drawn.outputCells, 7);
   });
 
@@ -248,7 +302,20 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
     await settled(page);
     const drawn = await readDrawn(page);
     assert.equal(drawn.sequence, 3);
-    assertMatchesLibrary(drawn, { cell: 'lstm', inputSize: 10, hiddenSize: 20, numLayers: 2, bidirectional: true, batchFirst: true, input: [4, 7, 10], lengths: [7, 3, 5, 1] }, [7, 3, 5, 1]);
+    assertMatchesLibrary(
+      drawn,
+      {
+        cell: 'lstm',
+        inputSize: 10,
+        hiddenSize: 20,
+        numLayers: 2,
+        bidirectional: true,
+        batchFirst: true,
+        input: [4, 7, 10],
+        lengths: [7, 3, 5, 1],
+      },
+      [7, 3, 5, 1],
+    );
   });
 
   test('changed options: 3-layer GRU, time-major, projection-free, new lengths', async () => {
@@ -262,7 +329,20 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
     await page.fill('#lengths', '2, 5, 4');
     await settled(page);
     const drawn = await readDrawn(page);
-    assertMatchesLibrary(drawn, { cell: 'gru', inputSize: 3, hiddenSize: 6, numLayers: 3, bidirectional: true, batchFirst: false, input: [5, 3, 3], lengths: [2, 5, 4] }, [2, 5, 4]);
+    assertMatchesLibrary(
+      drawn,
+      {
+        cell: 'gru',
+        inputSize: 3,
+        hiddenSize: 6,
+        numLayers: 3,
+        bidirectional: true,
+        batchFirst: false,
+        input: [5, 3, 3],
+        lengths: [2, 5, 4],
+      },
+      [2, 5, 4],
+    );
   });
 
   test('one direction without lengths: h[-1] == output[:, -1] holds, nothing is padded', async () => {
@@ -272,7 +352,19 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
     await page.fill('#layers', '2');
     await settled(page);
     const drawn = await readDrawn(page);
-    assertMatchesLibrary(drawn, { cell: 'rnn', inputSize: 3, hiddenSize: 6, numLayers: 2, bidirectional: false, batchFirst: false, input: [5, 3, 3] }, [5, 5, 5]);
+    assertMatchesLibrary(
+      drawn,
+      {
+        cell: 'rnn',
+        inputSize: 3,
+        hiddenSize: 6,
+        numLayers: 2,
+        bidirectional: false,
+        batchFirst: false,
+        input: [5, 3, 3],
+      },
+      [5, 5, 5],
+    );
     assert.equal(drawn.checks.find((c) => c.claim.includes('h[-1] == output'))?.holds, true);
   });
 
@@ -281,7 +373,11 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
     await page.fill('#proj-size', '4');
     await settled(page);
     const drawn = await readDrawn(page);
-    assertMatchesLibrary(drawn, { cell: 'lstm', inputSize: 3, hiddenSize: 6, numLayers: 2, projSize: 4, batchFirst: false, input: [5, 3, 3] }, [5, 5, 5]);
+    assertMatchesLibrary(
+      drawn,
+      { cell: 'lstm', inputSize: 3, hiddenSize: 6, numLayers: 2, projSize: 4, batchFirst: false, input: [5, 3, 3] },
+      [5, 5, 5],
+    );
     await page.fill('#proj-size', '0');
   });
 
@@ -297,7 +393,19 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
     await page.fill('#lengths', '6, 2, 4, 1');
     await settled(page);
     const drawn = await readDrawn(page);
-    assertMatchesLibrary(drawn, { cell: 'lstm', inputSize: 3, hiddenSize: 6, bidirectional: true, input: [4, 6, 3], lengths: [6, 2, 4, 1], keras: { returnSequences: false, returnState: true } }, [6, 2, 4, 1]);
+    assertMatchesLibrary(
+      drawn,
+      {
+        cell: 'lstm',
+        inputSize: 3,
+        hiddenSize: 6,
+        bidirectional: true,
+        input: [4, 6, 3],
+        lengths: [6, 2, 4, 1],
+        keras: { returnSequences: false, returnState: true },
+      },
+      [6, 2, 4, 1],
+    );
     assert.equal(drawn.kerasLastOutput, true);
     assert.equal(drawn.outputCells, 0);
     await page.setChecked('#return-sequences', true);
@@ -308,13 +416,22 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
     await page.click('#api-pytorch');
   });
 
-  test('an invalid choice shows the library\'s own error', async () => {
+  test("an invalid choice shows the library's own error", async () => {
     await page.fill('#lengths', '6, 2, 9, 1');
     await settled(page);
     const drawn = await readDrawn(page);
     let expected = '';
     try {
-      explainRecurrent({ cell: 'lstm', inputSize: 3, hiddenSize: 6, numLayers: 2, bidirectional: true, batchFirst: false, input: [6, 4, 3], lengths: [6, 2, 9, 1] });
+      explainRecurrent({
+        cell: 'lstm',
+        inputSize: 3,
+        hiddenSize: 6,
+        numLayers: 2,
+        bidirectional: true,
+        batchFirst: false,
+        input: [6, 4, 3],
+        lengths: [6, 2, 9, 1],
+      });
     } catch (e) {
       expected = `${(e as Error).name}: ${(e as Error).message}`;
     }
@@ -327,28 +444,54 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
 
   test('training in the worker lowers the loss within seconds, and predicts a typed word', async (t) => {
     await page.click('#train-start');
-    await page.waitForFunction(() => Number(document.querySelector('.loss-chart')?.dataset['steps'] ?? 0) >= 80, undefined, { timeout: 20_000, polling: 200 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('.loss-chart')?.dataset['steps'] ?? 0) >= 80,
+      undefined,
+      { timeout: 20_000, polling: 200 },
+    );
     const chart = await page.evaluate(() => {
       const d = document.querySelector('.loss-chart')!.dataset;
       return { first: Number(d['firstLoss']), recent: Number(d['recentLoss']), steps: Number(d['steps']) };
     });
     // Untrained, the loss of 8 balanced classes is about ln 8 = 2.08.
     assert.ok(Math.abs(chart.first - Math.log(8)) < 0.3, `first losses average ${chart.first}`);
-    assert.ok(chart.recent < chart.first - 0.4, `the loss went from ${chart.first} to ${chart.recent} in ${chart.steps} steps`);
+    assert.ok(
+      chart.recent < chart.first - 0.4,
+      `the loss went from ${chart.first} to ${chart.recent} in ${chart.steps} steps`,
+    );
     // The worker must train with the wasm kernels (the page falls back to the reference backend
     // only when they are not built or cannot run; Chromium runs them).
     const backend = await page.locator('#backend').getAttribute('data-backend');
     // Served with COOP/COEP, the page is cross-origin isolated: its worker gets the shared-memory
     // kernels, whose larger GEMMs run on helper threads.
-    assert.equal(await page.evaluate(() => (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated), true, 'the page is not cross-origin isolated');
-    assert.equal(backend, 'wasm', `the worker trained on '${backend}', not wasm: ${await page.locator('#backend').textContent()}`);
+    assert.equal(
+      await page.evaluate(() => (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated),
+      true,
+      'the page is not cross-origin isolated',
+    );
+    assert.equal(
+      backend,
+      'wasm',
+      `the worker trained on '${backend}', not wasm: ${await page.locator('#backend').textContent()}`,
+    );
     const milliseconds = Number(await page.locator('#step-time').getAttribute('data-milliseconds'));
     assert.ok(milliseconds > 0 && milliseconds < 1000, `step time ${milliseconds} ms`);
-    t.diagnostic(`backend ${await page.locator('#backend').textContent()}; median step ${milliseconds} ms; loss ${chart.first.toFixed(3)} -> ${chart.recent.toFixed(3)} in ${chart.steps} steps`);
+    t.diagnostic(
+      `backend ${await page.locator('#backend').textContent()}; median step ${milliseconds} ms; loss ${chart.first.toFixed(3)} -> ${chart.recent.toFixed(3)} in ${chart.steps} steps`,
+    );
 
     await page.fill('#word', 'przepraszam');
-    await page.waitForFunction(() => document.querySelector('#probabilities')?.dataset['text'] === 'przepraszam', undefined, { timeout: 5_000 });
-    const probabilities = await page.evaluate(() => [...document.querySelectorAll('#probabilities .bar-row')].map((r) => ({ label: r.dataset['label']!, p: Number(r.dataset['probability']) })));
+    await page.waitForFunction(
+      () => document.querySelector('#probabilities')?.dataset['text'] === 'przepraszam',
+      undefined,
+      { timeout: 5_000 },
+    );
+    const probabilities = await page.evaluate(() =>
+      [...document.querySelectorAll('#probabilities .bar-row')].map((r) => ({
+        label: r.dataset['label']!,
+        p: Number(r.dataset['probability']),
+      })),
+    );
     assert.deepEqual(probabilities.map((p) => p.label).sort(), ['de', 'en', 'es', 'fr', 'it', 'nl', 'pl', 'pt']);
     assert.ok(Math.abs(probabilities.reduce((s, p) => s + p.p, 0) - 1) < 1e-3);
     await page.click('#train-pause');
@@ -360,24 +503,39 @@ describe('playground page in chromium', { skip: noBrowser }, () => {
     await page.fill('#lm-bptt', '32');
     await page.fill('#lm-prompt', 'And Moses');
     await page.click('#lm-start');
-    await page.waitForFunction(() => Number(document.querySelector('#lm-chart .loss-chart')?.dataset['steps'] ?? 0) >= 150, undefined, { timeout: 60_000, polling: 250 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('#lm-chart .loss-chart')?.dataset['steps'] ?? 0) >= 150,
+      undefined,
+      { timeout: 60_000, polling: 250 },
+    );
     const chart = await page.evaluate(() => {
       const d = document.querySelector('#lm-chart .loss-chart')!.dataset;
       return { first: Number(d['firstLoss']), recent: Number(d['recentLoss']), steps: Number(d['steps']) };
     });
     // Untrained, a uniform guess over the 73 characters costs log2 73 = 6.19 bits.
     assert.ok(Math.abs(chart.first - Math.log2(73)) < 0.5, `first bits per character average ${chart.first}`);
-    assert.ok(chart.recent < chart.first - 1.5, `bits per character went from ${chart.first} to ${chart.recent} in ${chart.steps} steps`);
-    await page.waitForFunction(() => document.querySelectorAll('#lm-samples li').length >= 2, undefined, { timeout: 20_000, polling: 250 });
+    assert.ok(
+      chart.recent < chart.first - 1.5,
+      `bits per character went from ${chart.first} to ${chart.recent} in ${chart.steps} steps`,
+    );
+    await page.waitForFunction(() => document.querySelectorAll('#lm-samples li').length >= 2, undefined, {
+      timeout: 20_000,
+      polling: 250,
+    });
     const sample = await page.evaluate(() => document.querySelector('#lm-samples li .sample-text')?.textContent ?? '');
     assert.ok(sample.startsWith('And Moses') && sample.length > 'And Moses'.length + 100, `sample: ${sample}`);
-    t.diagnostic(`bits per character ${chart.first.toFixed(2)} -> ${chart.recent.toFixed(2)} in ${chart.steps} steps; sample: ${JSON.stringify(sample.slice(0, 80))}`);
+    t.diagnostic(
+      `bits per character ${chart.first.toFixed(2)} -> ${chart.recent.toFixed(2)} in ${chart.steps} steps; sample: ${JSON.stringify(sample.slice(0, 80))}`,
+    );
     await page.click('#lm-pause');
   });
 
   test('no console errors, and no request left the origin', () => {
     assert.deepEqual(consoleErrors, []);
     assert.deepEqual(foreignRequests, []);
-    assert.ok(ownRequests.some((u) => /worker[^/]*\.js$/.test(u)), `the worker script was loaded from the origin: ${ownRequests.join(', ')}`);
+    assert.ok(
+      ownRequests.some((u) => /worker[^/]*\.js$/.test(u)),
+      `the worker script was loaded from the origin: ${ownRequests.join(', ')}`,
+    );
   });
 });

@@ -10,7 +10,8 @@ import * as browser from '../src/browser.js';
 import * as node from '../src/index.js';
 
 type Entry = Record<string, unknown>;
-const isNamespace = (v: unknown): v is Entry => typeof v === 'object' && v !== null && Object.prototype.toString.call(v) === '[object Module]';
+const isNamespace = (v: unknown): v is Entry =>
+  typeof v === 'object' && v !== null && Object.prototype.toString.call(v) === '[object Module]';
 
 test('the browser entry is a subset of the Node entry, name for name and value for value', () => {
   const b = browser as Entry;
@@ -21,7 +22,9 @@ test('the browser entry is a subset of the Node entry, name for name and value f
     else if (isNamespace(value)) {
       const full = n[name];
       if (!isNamespace(full)) problems.push(`${name} is a namespace in the browser entry only`);
-      else for (const [member, v] of Object.entries(value)) if (full[member] !== v) problems.push(`${name}.${member} differs`);
+      else
+        for (const [member, v] of Object.entries(value))
+          if (full[member] !== v) problems.push(`${name}.${member} differs`);
     } else if (n[name] !== value) problems.push(`${name} differs`);
   }
   assert.deepEqual(problems, []);
@@ -34,7 +37,8 @@ test('one name per thing: no namespace member is exported at the top level with 
     const clashes: string[] = [];
     for (const [ns, value] of Object.entries(entry)) {
       if (!isNamespace(value)) continue;
-      for (const [member, v] of Object.entries(value)) if (member in entry && entry[member] !== v) clashes.push(`${ns}.${member} vs ${member}`);
+      for (const [member, v] of Object.entries(value))
+        if (member in entry && entry[member] !== v) clashes.push(`${ns}.${member} vs ${member}`);
     }
     assert.deepEqual(clashes, []);
   }
@@ -43,6 +47,7 @@ test('one name per thing: no namespace member is exported at the top level with 
 
 test('the Node entry adds the Node-only parts', () => {
   const n = node as Entry;
-  for (const name of ['trainTask', 'loadPredictor', 'saveSafetensors', 'exportOnnx', 'exportTaskModel', 'TASKS']) assert.ok(name in n && !(name in browser), name);
+  for (const name of ['trainTask', 'loadPredictor', 'saveSafetensors', 'exportOnnx', 'exportTaskModel', 'TASKS'])
+    assert.ok(name in n && !(name in browser), name);
   assert.ok(isNamespace(n['data']) && 'loadLanguageId' in n['data'] && !('loadLanguageId' in (browser.data as Entry)));
 });

@@ -14,7 +14,10 @@ describe('evaluateModel', () => {
     const dir = tempDir('recurrent-evaluate-');
     const data = join(dir, 'words.csv');
     const rows = ['text,label'];
-    for (let i = 0; i < 200; i++) rows.push(`${i % 2 ? 'zx'.repeat(1 + (i % 3)) : 'ae'.repeat(1 + (i % 3))}${String.fromCharCode(97 + (i % 26))},${i % 2 ? 'b' : 'a'}`);
+    for (let i = 0; i < 200; i++)
+      rows.push(
+        `${i % 2 ? 'zx'.repeat(1 + (i % 3)) : 'ae'.repeat(1 + (i % 3))}${String.fromCharCode(97 + (i % 26))},${i % 2 ? 'b' : 'a'}`,
+      );
     writeFileSync(data, `${rows.join('\n')}\n`);
     const out = join(dir, 'model');
     const trained = await trainTask({ task: 'classify', data, epochs: 3, hiddenSize: 8, out });
@@ -27,8 +30,14 @@ describe('evaluateModel', () => {
     assert.equal(result.evaluation.baseline.accuracy, 1, 'naive Bayes gets these 4 easy words');
     assert.equal(typeof result.beatsBaseline, 'boolean');
     // The training file changed since: the rebuilt model would differ, so evaluation refuses.
-    writeFileSync(data, `${[...rows, ...Array.from({ length: 50 }, (_, i) => `w${'q'.repeat(1 + (i % 5))}${i},c`)].join('\n')}\n`);
-    assert.throws(() => evaluateModel(out, other), (e: unknown) => e instanceof FormatError && /no longer gives this model's configuration/.test(e.message));
+    writeFileSync(
+      data,
+      `${[...rows, ...Array.from({ length: 50 }, (_, i) => `w${'q'.repeat(1 + (i % 5))}${i},c`)].join('\n')}\n`,
+    );
+    assert.throws(
+      () => evaluateModel(out, other),
+      (e: unknown) => e instanceof FormatError && /no longer gives this model's configuration/.test(e.message),
+    );
     // A directory saved without its run options.
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     delete config.run;

@@ -37,7 +37,11 @@ describe('seed 000: output scenarios', () => {
   const lines = capture(seed000.run);
 
   test('logs the three output shapes the seed prints', () => {
-    assert.deepEqual(startingWith(lines, 'Output shape:'), ['Output shape: [4, 3]', 'Output shape: [4, 20, 5]', 'Output shape: [4, 25, 5]']);
+    assert.deepEqual(startingWith(lines, 'Output shape:'), [
+      'Output shape: [4, 3]',
+      'Output shape: [4, 20, 5]',
+      'Output shape: [4, 25, 5]',
+    ]);
   });
 
   test("the seed's Seq2Seq logs a ShapeError naming the decoder GRU and the features dim, before the corrected shape", () => {
@@ -52,7 +56,13 @@ describe('seed 000: output scenarios', () => {
     manualSeed(1);
     const source = randn([4, 15, 10]); // (batch, srcTime, input)
     const buggy = new seed000.Seq2Seq(10, 20, 5, 20);
-    assertShapeError(() => buggy.forward(source, 25), 'GRU(inputSize=20, hiddenSize=20)', 'input dim 2 (features)', 20, 5);
+    assertShapeError(
+      () => buggy.forward(source, 25),
+      'GRU(inputSize=20, hiddenSize=20)',
+      'input dim 2 (features)',
+      20,
+      5,
+    );
     // One decoding step works: the zero start token has hidden_size features.
     assert.deepEqual(buggy.forward(source, 1).shape, [4, 1, 5]);
 
@@ -72,7 +82,12 @@ describe('seed 001: Elman output vs hidden state', () => {
   const lines = capture(seed001.run);
 
   test('logs the sizes the seed prints and output[:, -1] == h[-1]', () => {
-    assert.deepEqual(lines.slice(0, 4), ['Input size: [1, 3, 1]', 'Hidden state size: [1, 1, 4]', 'Output size: [1, 3, 4]', 'output[:, -1] equals h[-1]: true']);
+    assert.deepEqual(lines.slice(0, 4), [
+      'Input size: [1, 3, 1]',
+      'Hidden state size: [1, 1, 4]',
+      'Output size: [1, 3, 4]',
+      'output[:, -1] equals h[-1]: true',
+    ]);
   });
 
   test('with lengths, h[-1] matches lastValidStep but not output[:, -1] for the shorter sequences', () => {
@@ -101,7 +116,11 @@ describe('seed 003: LSTM shapes', () => {
   const lines = capture(seed003.run);
 
   test('logs the three output shapes the seed prints', () => {
-    assert.deepEqual(startingWith(lines, 'Output shape:'), ['Output shape: [3, 2]', 'Output shape: [2, 40, 15]', 'Output shape: [5, 20, 1]']);
+    assert.deepEqual(startingWith(lines, 'Output shape:'), [
+      'Output shape: [3, 2]',
+      'Output shape: [2, 40, 15]',
+      'Output shape: [5, 20, 1]',
+    ]);
   });
 
   test('the seq2seq and forecaster bugs log ShapeErrors naming the layer and features dim, before the fixes', () => {
@@ -120,7 +139,13 @@ describe('seed 003: LSTM shapes', () => {
     const x = randn([5, 50, 1]);
     const buggy = new seed003.TimeSeriesForecaster(1, 64, 1);
     assert.deepEqual(buggy.forward(x, 1).shape, [5, 1, 1]);
-    assertShapeError(() => buggy.forward(x, 2), 'Linear(inFeatures=64, outFeatures=1)', 'input dim 1 (features)', 64, 1);
+    assertShapeError(
+      () => buggy.forward(x, 2),
+      'Linear(inFeatures=64, outFeatures=1)',
+      'input dim 1 (features)',
+      64,
+      1,
+    );
   });
 
   test('the corrected forecaster is an autoregressive rollout: each prediction extends the input', () => {
@@ -143,7 +168,13 @@ describe('seed 003: LSTM shapes', () => {
     const buggy = new seed003.Seq2SeqLSTM(10, 32, 15, 32);
     const src = randn([2, 30, 10]);
     const trg = randn([2, 40, 15]);
-    assertShapeError(() => buggy.forward(src, trg), 'LSTM(inputSize=32, hiddenSize=32)', 'input dim 2 (features)', 32, 15);
+    assertShapeError(
+      () => buggy.forward(src, trg),
+      'LSTM(inputSize=32, hiddenSize=32)',
+      'input dim 2 (features)',
+      32,
+      15,
+    );
     assert.deepEqual(new seed003.Seq2SeqLSTM(10, 32, 15).forward(src, trg).shape, [2, 40, 15]);
   });
 });
@@ -168,7 +199,10 @@ describe('seed 004: Elman RNN with a Linear head', () => {
 
   test('only labels flattened in (time, batch) order line up with the time-major logits', () => {
     const line = startingWith(lines, 'Rows paired with their own label:')[0] ?? '';
-    const match = /^Rows paired with their own label: (\d+)\/28 transposed to \(time, batch\), (\d+)\/28 flattened as \(batch, time\)$/.exec(line);
+    const match =
+      /^Rows paired with their own label: (\d+)\/28 transposed to \(time, batch\), (\d+)\/28 flattened as \(batch, time\)$/.exec(
+        line,
+      );
     assert.ok(match, line);
     assert.equal(Number(match[1]), 28);
     assert.ok(Number(match[2]) < 28);
@@ -182,10 +216,13 @@ describe('seed 004: Elman RNN with a Linear head', () => {
   });
 
   test('crossEntropy is the mean of -log softmax at the labels', () => {
-    const logits = tensor([[1, 2, 3], [0, 0, 0]]);
+    const logits = tensor([
+      [1, 2, 3],
+      [0, 0, 0],
+    ]);
     const labels = tensor([2, 0]);
     const lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
-    const expected = ((lse - 3) + Math.log(3)) / 2;
+    const expected = (lse - 3 + Math.log(3)) / 2;
     const loss: Tensor = seed004.crossEntropy(logits, labels);
     assert.deepEqual(loss.shape, []);
     assert.ok(Math.abs(loss.item() - expected) < 1e-6, `${loss.item()} vs ${expected}`);
@@ -215,7 +252,9 @@ describe('seed 002: Keras-style shapes', () => {
       ['dense_1 (Dense)', '(None, 16)', '528'],
       ['lstm (LSTM)', '[(None, 10, 32),', '6,784'],
     ]) {
-      const cells = row(name!).split('│').map((c) => c.trim());
+      const cells = row(name!)
+        .split('│')
+        .map((c) => c.trim());
       assert.deepEqual(cells.slice(1, 4), [name, shape, params], `row of ${name} in:\n${lines.join('\n')}`);
     }
     assert.deepEqual(startingWith(lines, ' Total params:'), [
@@ -238,7 +277,10 @@ describe('seed 002: Keras-style shapes', () => {
     const layer = new seed002.TimeAverageLayer();
     const x = randn([2, 3, 4]);
     assertClose(layer.apply(x), x.mean(1), 'mean over time');
-    const mask = tensor([[1, 1, 0], [1, 0, 0]]);
+    const mask = tensor([
+      [1, 1, 0],
+      [1, 0, 0],
+    ]);
     const masked = layer.apply(x, { mask });
     assertClose(masked.select(0, 1), x.select(0, 1).select(0, 0), 'row 1 has one real step');
     const model = seed002.example2();

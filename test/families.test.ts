@@ -10,8 +10,16 @@ import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  CELL_FAMILIES, CELL_KINDS, FAMILIES, cacheWidth, familyOfKerasClass, familyOfOnnxOp, familyOfTorchClass,
-  gateCount, inversePermutation, kindOf,
+  CELL_FAMILIES,
+  CELL_KINDS,
+  FAMILIES,
+  cacheWidth,
+  familyOfKerasClass,
+  familyOfOnnxOp,
+  familyOfTorchClass,
+  gateCount,
+  inversePermutation,
+  kindOf,
 } from '../src/families.js';
 import { GRU as KerasGRU } from '../src/layers/recurrent/gru.js';
 import { LSTM as KerasLSTM } from '../src/layers/recurrent/lstm.js';
@@ -33,9 +41,11 @@ interface Codegen {
   wasmSource(kinds: CodegenKind[]): string;
   nativeSource(kinds: CodegenKind[]): string;
 }
-const codegen = (): Promise<Codegen> => import(pathToFileURL(join(root, 'scripts/kinds-codegen.mjs')).href) as Promise<Codegen>;
+const codegen = (): Promise<Codegen> =>
+  import(pathToFileURL(join(root, 'scripts/kinds-codegen.mjs')).href) as Promise<Codegen>;
 
-const isPermutation = (p: readonly number[], n: number) => p.length === n && [...p].sort((a, b) => a - b).every((v, i) => v === i);
+const isPermutation = (p: readonly number[], n: number) =>
+  p.length === n && [...p].sort((a, b) => a - b).every((v, i) => v === i);
 
 describe('cell-family table', () => {
   it('every order is a permutation of the gates, and the kinds are numbered 0..n-1', () => {
@@ -48,8 +58,13 @@ describe('cell-family table', () => {
       assert.equal(row.hasCell, row.states.includes('c'));
       for (const k of row.kinds) assert.equal(CELL_KINDS[k].family, f);
     }
-    const codes = Object.values(CELL_KINDS).map((k) => k.code).sort((a, b) => a - b);
-    assert.deepEqual(codes, codes.map((_, i) => i));
+    const codes = Object.values(CELL_KINDS)
+      .map((k) => k.code)
+      .sort((a, b) => a - b);
+    assert.deepEqual(
+      codes,
+      codes.map((_, i) => i),
+    );
   });
 
   it('states the orders PyTorch, Keras and ONNX document', () => {
@@ -63,7 +78,10 @@ describe('cell-family table', () => {
   });
 
   it('derives gate counts, cache widths, kinds and detection from the rows', () => {
-    assert.deepEqual(CELL_FAMILIES.map((f) => gateCount(f)), [1, 4, 3]);
+    assert.deepEqual(
+      CELL_FAMILIES.map((f) => gateCount(f)),
+      [1, 4, 3],
+    );
     assert.equal(cacheWidth('lstm', 7), 35);
     assert.equal(cacheWidth('gru', 7), 28);
     assert.equal(cacheWidth('rnn_relu', 7), 7);
@@ -81,7 +99,11 @@ describe('cell-family table', () => {
     for (const layer of [new RNN(opts), new LSTM(opts), new GRU(opts)]) {
       assert.deepEqual(layer.stateDict()['weight_hh_l0']!.shape, [FAMILIES[layer.family].gates * 5, 5], layer.family);
     }
-    for (const layer of [new SimpleRNN({ units: 4 }), new KerasLSTM({ units: 4 }), new KerasGRU({ units: 4, resetAfter: false })]) {
+    for (const layer of [
+      new SimpleRNN({ units: 4 }),
+      new KerasLSTM({ units: 4 }),
+      new KerasGRU({ units: 4, resetAfter: false }),
+    ]) {
       layer.ensureBuilt([null, null, 2]);
       assert.deepEqual(layer.kernel!.shape, [2, FAMILIES[layer.family].gates * 4], layer.family);
       assert.equal(layer.stateCount, FAMILIES[layer.family].states.length);
@@ -95,7 +117,9 @@ describe('generated kind constants (AssemblyScript, C++)', () => {
     const parsed = readKinds();
     assert.deepEqual(
       parsed,
-      Object.values(CELL_KINDS).sort((a, b) => a.code - b.code).map((k) => ({ name: k.kind, code: k.code, gates: k.gates, cacheBlocks: k.cacheBlocks })),
+      Object.values(CELL_KINDS)
+        .sort((a, b) => a.code - b.code)
+        .map((k) => ({ name: k.kind, code: k.code, gates: k.gates, cacheBlocks: k.cacheBlocks })),
     );
   });
 
@@ -124,7 +148,8 @@ function sources(): string[] {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(ts|as|h|cpp|mjs)$/.test(name) && !name.includes('.generated.') && !name.endsWith('.d.ts')) out.push(p);
+      else if (/\.(ts|as|h|cpp|mjs)$/.test(name) && !name.includes('.generated.') && !name.endsWith('.d.ts'))
+        out.push(p);
     }
   };
   for (const dir of ['src', 'native/src', 'bench', 'scripts', 'web/src']) {
@@ -144,9 +169,19 @@ const SPELLINGS: { what: string; re: RegExp; unless?: RegExp }[] = [
   { what: 'a gate count times the units', re: /\b[345]\s*\*\s*this\.(units|hiddenSize)\b/ },
   { what: 'a gate-count or cache-width test on a kind', re: /\bkind\s*==\s*\d\s*\?|CELL_(LSTM|GRU)\s*\?\s*\d/ },
   { what: 'a kind code literal', re: /\brnn_tanh\s*:\s*0\b|\bkind\s*[<>]=?\s*3\b|\bkind\s*==\s*[0-3]\b/ },
-  { what: 'an LSTM gate order (PyTorch <-> ONNX)', re: /\[\s*0\s*,\s*3\s*,\s*1\s*,\s*2\s*\]|\[\s*0\s*,\s*2\s*,\s*3\s*,\s*1\s*\]/ },
-  { what: 'a GRU gate order (PyTorch <-> Keras/ONNX)', re: /\[\s*1\s*,\s*0\s*,\s*2\s*\]/, unless: /perm|[Tt]ranspose|permute\(|sortedIndices/ },
-  { what: 'the family list', re: /'rnn'\s*\|\s*'lstm'\s*\|\s*'gru'|'RNN'\s*\|\s*'LSTM'\s*\|\s*'GRU'|\[\s*'SimpleRNN'\s*,\s*'LSTM'\s*,\s*'GRU'\s*\]|\[\s*'rnn'\s*,\s*'lstm'\s*,\s*'gru'\s*\]/ },
+  {
+    what: 'an LSTM gate order (PyTorch <-> ONNX)',
+    re: /\[\s*0\s*,\s*3\s*,\s*1\s*,\s*2\s*\]|\[\s*0\s*,\s*2\s*,\s*3\s*,\s*1\s*\]/,
+  },
+  {
+    what: 'a GRU gate order (PyTorch <-> Keras/ONNX)',
+    re: /\[\s*1\s*,\s*0\s*,\s*2\s*\]/,
+    unless: /perm|[Tt]ranspose|permute\(|sortedIndices/,
+  },
+  {
+    what: 'the family list',
+    re: /'rnn'\s*\|\s*'lstm'\s*\|\s*'gru'|'RNN'\s*\|\s*'LSTM'\s*\|\s*'GRU'|\[\s*'SimpleRNN'\s*,\s*'LSTM'\s*,\s*'GRU'\s*\]|\[\s*'rnn'\s*,\s*'lstm'\s*,\s*'gru'\s*\]/,
+  },
 ];
 
 /** Lines of `text` that spell a family fact (none expected outside the table). */
@@ -154,7 +189,8 @@ function spelledFacts(file: string, text: string): string[] {
   const hits: string[] = [];
   text.split('\n').forEach((line, i) => {
     for (const s of SPELLINGS) {
-      if (s.re.test(line) && !(s.unless && s.unless.test(line))) hits.push(`${file}:${i + 1}: ${s.what}: ${line.trim().slice(0, 120)}`);
+      if (s.re.test(line) && !(s.unless && s.unless.test(line)))
+        hits.push(`${file}:${i + 1}: ${s.what}: ${line.trim().slice(0, 120)}`);
     }
   });
   return hits;
@@ -174,15 +210,15 @@ describe('one place for gate counts and orders', () => {
       'const GATES = { lstm: 4, gru: 3, rnn: 1 };',
       '  const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;',
       '  const int G = A.kind == CELL_LSTM ? 4 : A.kind == CELL_GRU ? 3 : 1;',
-      "const KIND_CODE: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, lstm: 2, gru: 3 };",
+      'const KIND_CODE: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, lstm: 2, gru: 3 };',
       '  if (!A.failed && kind > 3) A.fail("kind must be 0..3");',
       '  LSTM: [0, 3, 1, 2], // i f g o -> i o f c',
-      "const BLOCKS = { rnn: [0], lstm: [0, 1, 2, 3], gru: [1, 0, 2] };",
+      'const BLOCKS = { rnn: [0], lstm: [0, 1, 2, 3], gru: [1, 0, 2] };',
       "export type CellFamily = 'rnn' | 'lstm' | 'gru';",
       "const RECURRENT = ['SimpleRNN', 'LSTM', 'GRU'];",
       '    return [4 * this.units];',
     ];
     for (const line of old) assert.equal(spelledFacts('x.ts', line).length > 0, true, line);
-    assert.deepEqual(spelledFacts('x.ts', "x = transposeData(x, [1, 0, 2], make);\nconst G = FAMILIES[f].gates;"), []);
+    assert.deepEqual(spelledFacts('x.ts', 'x = transposeData(x, [1, 0, 2], make);\nconst G = FAMILIES[f].gates;'), []);
   });
 });

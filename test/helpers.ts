@@ -25,10 +25,18 @@ export interface ArrayFixture {
 export const fromFixture = (f: ArrayFixture, requiresGrad = false): Tensor => tensor(f.data, f.shape, { requiresGrad });
 
 /** Asserts same shape and every element within tolerance; the message names the worst element. */
-export function assertClose(actual: Tensor | Float32Array | readonly number[], expected: ArrayFixture | Tensor | readonly number[], label: string, atol = ATOL, rtol = RTOL): void {
+export function assertClose(
+  actual: Tensor | Float32Array | readonly number[],
+  expected: ArrayFixture | Tensor | readonly number[],
+  label: string,
+  atol = ATOL,
+  rtol = RTOL,
+): void {
   const a = actual instanceof Tensor ? actual.data : actual;
-  const e = expected instanceof Tensor ? expected.data : Array.isArray(expected) ? expected : (expected as ArrayFixture).data;
-  const eShape = expected instanceof Tensor ? expected.shape : Array.isArray(expected) ? null : (expected as ArrayFixture).shape;
+  const e =
+    expected instanceof Tensor ? expected.data : Array.isArray(expected) ? expected : (expected as ArrayFixture).data;
+  const eShape =
+    expected instanceof Tensor ? expected.shape : Array.isArray(expected) ? null : (expected as ArrayFixture).shape;
   if (actual instanceof Tensor && eShape) assert.deepEqual([...actual.shape], [...eShape], `${label}: shape`);
   assert.equal(a.length, e.length, `${label}: element count`);
   let worst = -1;
@@ -41,7 +49,10 @@ export function assertClose(actual: Tensor | Float32Array | readonly number[], e
       worstExcess = excess;
     }
   }
-  if (worst >= 0) assert.fail(`${label}: element ${worst} is ${a[worst]}, expected ${e[worst]} (tolerance ${atol} + ${rtol}·|expected|)`);
+  if (worst >= 0)
+    assert.fail(
+      `${label}: element ${worst} is ${a[worst]}, expected ${e[worst]} (tolerance ${atol} + ${rtol}·|expected|)`,
+    );
 }
 
 /** Central finite-difference gradient of a scalar function of `x`, in float64 steps. */

@@ -60,13 +60,20 @@ describe('npy', () => {
     assert.equal(a.data[4], -(2n ** 53n) + 1n);
     const b = loadNpy(interop(manifest.npy.good['i32_2d']!.file));
     assert.ok(b.dtype === 'int32' && b.data instanceof Int32Array);
-    assert.deepEqual(npyToTensor(b).toArray(), [[-3, -2, -1], [0, 1, 2]]);
+    assert.deepEqual(npyToTensor(b).toArray(), [
+      [-3, -2, -1],
+      [0, 1, 2],
+    ]);
   });
 
   for (const [name, f] of Object.entries(manifest.npy.bad)) {
     test(`refuses NumPy's ${name} file, naming the file and what it found`, () => {
       const file = interop(f.file);
-      assert.throws(() => loadNpy(file), (e: unknown) => e instanceof FormatError && e.file === file && e.message.includes(f.error), `expected a FormatError mentioning '${f.error}'`);
+      assert.throws(
+        () => loadNpy(file),
+        (e: unknown) => e instanceof FormatError && e.file === file && e.message.includes(f.error),
+        `expected a FormatError mentioning '${f.error}'`,
+      );
     });
   }
 
@@ -85,9 +92,14 @@ describe('npy', () => {
       const back = parseNpy(bytes);
       assert.equal(back.dtype, c.dtype);
       assert.deepEqual(back.shape, c.shape);
-      assert.deepEqual(Array.from(back.data as ArrayLike<number | bigint>), Array.from(c.data as ArrayLike<number | bigint>));
+      assert.deepEqual(
+        Array.from(back.data as ArrayLike<number | bigint>),
+        Array.from(c.data as ArrayLike<number | bigint>),
+      );
     }
-    const header = new TextDecoder().decode(serializeNpy({ dtype: 'int32', shape: [3], data: new Int32Array(3) }).subarray(10, 10 + 60));
+    const header = new TextDecoder().decode(
+      serializeNpy({ dtype: 'int32', shape: [3], data: new Int32Array(3) }).subarray(10, 10 + 60),
+    );
     assert.match(header, /^\{'descr': '<i4', 'fortran_order': False, 'shape': \(3,\), \}/);
     // The fixture NumPy wrote and our serialization of the same array are the same bytes.
     const numpyFile = readFileSync(interop(manifest.npy.good['f32_2d']!.file));
@@ -101,43 +113,88 @@ describe('npy', () => {
     assert.equal(bytes[6], 2);
     const back = parseNpy(bytes);
     assert.equal(back.shape.length, 30000);
-    assert.deepEqual([...back.data as Float32Array], [3]);
+    assert.deepEqual([...(back.data as Float32Array)], [3]);
   });
 
   test('a Tensor saves as float32; saveNpy writes atomically and loadNpy reads it back', () => {
     const dir = tempDir('recurrent-npy-');
-    const t = tensor([[1, 2.5], [-3, 0]]);
+    const t = tensor([
+      [1, 2.5],
+      [-3, 0],
+    ]);
     saveNpy(join(dir, 'a.npy'), t);
     const back = loadNpy(join(dir, 'a.npy'));
     assert.deepEqual(npyToTensor(back).toArray(), t.toArray());
     assert.deepEqual(readdirSync(dir), ['a.npy']);
-    assert.throws(() => loadNpy(join(dir, 'missing.npy')), (e: unknown) => e instanceof FormatError && /cannot be read \(ENOENT\)/.test(e.message));
+    assert.throws(
+      () => loadNpy(join(dir, 'missing.npy')),
+      (e: unknown) => e instanceof FormatError && /cannot be read \(ENOENT\)/.test(e.message),
+    );
   });
 
   const f4 = (n: number) => new Uint8Array(4 * n);
   const bad: [string, Uint8Array, RegExp][] = [
     ['not npy', new TextEncoder().encode('hello world, not an npy file'), /magic string/],
     ['too short', new Uint8Array(5), /too short/],
-    ['version 4.0', (() => { const b = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", f4(1)); b[6] = 4; return b; })(), /version 4\.0 is not supported/],
-    ['header length beyond the file', (() => { const b = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", f4(1)); new DataView(b.buffer).setUint16(8, 60000, true); return b; })(), /header length 60000 exceeds the file/],
-    ['huge shape, tiny file (checked before allocating)', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }", f4(2)), /data is truncated: shape \(100000, 100000, 100000\) of <f4 needs 4000000000000000 bytes, the file holds 8/],
-    ['truncated data', npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }", f4(2)), /data is truncated.*needs 32 bytes, the file holds 8/],
+    [
+      'version 4.0',
+      (() => {
+        const b = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", f4(1));
+        b[6] = 4;
+        return b;
+      })(),
+      /version 4\.0 is not supported/,
+    ],
+    [
+      'header length beyond the file',
+      (() => {
+        const b = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", f4(1));
+        new DataView(b.buffer).setUint16(8, 60000, true);
+        return b;
+      })(),
+      /header length 60000 exceeds the file/,
+    ],
+    [
+      'huge shape, tiny file (checked before allocating)',
+      npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }", f4(2)),
+      /data is truncated: shape \(100000, 100000, 100000\) of <f4 needs 4000000000000000 bytes, the file holds 8/,
+    ],
+    [
+      'truncated data',
+      npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }", f4(2)),
+      /data is truncated.*needs 32 bytes, the file holds 8/,
+    ],
     ['trailing bytes', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", f4(2)), /trailing bytes/],
     ['missing key', npyBytes("{'descr': '<f4', 'shape': (1,), }", f4(1)), /no 'fortran_order' key/],
-    ['negative dim', npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", f4(1)), /non-negative integers/],
+    [
+      'negative dim',
+      npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", f4(1)),
+      /non-negative integers/,
+    ],
     ['not a dict', npyBytes("['descr']", f4(1)), /must be a dict/],
     ['garbage header', npyBytes("{'descr': <f4}", f4(1)), /npy header/],
-    ['complex', npyBytes("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", f4(2)), /dtype '<c8' \(64-bit complex\) is not supported/],
+    [
+      'complex',
+      npyBytes("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", f4(2)),
+      /dtype '<c8' \(64-bit complex\) is not supported/,
+    ],
   ];
   for (const [name, bytes, pattern] of bad) {
     test(`rejects: ${name}`, () => {
-      assert.throws(() => parseNpy(bytes, 'x.npy'), (e: unknown) => e instanceof FormatError && e.file === 'x.npy' && pattern.test(e.message), `expected ${pattern}`);
+      assert.throws(
+        () => parseNpy(bytes, 'x.npy'),
+        (e: unknown) => e instanceof FormatError && e.file === 'x.npy' && pattern.test(e.message),
+        `expected ${pattern}`,
+      );
     });
   }
 
   test('serializeNpy refuses a shape that does not match the data, and unknown dtypes', () => {
     assert.throws(() => serializeNpy({ dtype: 'float32', shape: [3], data: new Float32Array(2) }), ValueError);
-    assert.throws(() => serializeNpy({ dtype: 'int32', shape: [2], data: new Float32Array(2) } as never), /needs its data as a Int32Array/);
+    assert.throws(
+      () => serializeNpy({ dtype: 'int32', shape: [2], data: new Float32Array(2) } as never),
+      /needs its data as a Int32Array/,
+    );
     assert.throws(() => npyToTensor({ dtype: 'int64', shape: [1], data: BigInt64Array.of(2n ** 60n) }), /too large/);
   });
 });

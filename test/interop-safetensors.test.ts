@@ -30,7 +30,9 @@ interface SafetensorsCase {
   keys: string[];
 }
 
-const manifest = readFixture<{ versions: { torch: string }; safetensors: Record<string, SafetensorsCase> }>('interop/manifest.json');
+const manifest = readFixture<{ versions: { torch: string }; safetensors: Record<string, SafetensorsCase> }>(
+  'interop/manifest.json',
+);
 const interop = (file: string) => fixturePath(`interop/${file}`);
 const npy = (file: string) => npyToTensor(loadNpy(file));
 
@@ -44,7 +46,10 @@ function checkReferenceRules(bytes: Uint8Array): { header: Record<string, unknow
   const header = JSON.parse(text) as Record<string, unknown>;
   const metadata = header['__metadata__'] as Record<string, unknown> | undefined;
   if (metadata) for (const v of Object.values(metadata)) assert.equal(typeof v, 'string');
-  const entries = Object.entries(header).filter(([k]) => k !== '__metadata__') as [string, { dtype: string; shape: number[]; data_offsets: [number, number] }][];
+  const entries = Object.entries(header).filter(([k]) => k !== '__metadata__') as [
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] },
+  ][];
   for (const [name, e] of entries) assert.deepEqual(Object.keys(e).sort(), ['data_offsets', 'dtype', 'shape'], name);
   entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
   let cursor = 0;
@@ -67,8 +72,11 @@ describe('safetensors with PyTorch', () => {
       const lstm = new nn.LSTM(c.options);
       lstm.loadStateDict(dict);
       lstm.eval();
-      const result = noGrad(() => lstm.forward(npy(interop(c.input)), { h: npy(interop(c.h0)), c: npy(interop(c.c0)) }));
-      for (const key of ['output', 'h', 'c'] as const) assertClose(result[key], npy(interop(c.outputs[key])), `${name} ${key}`);
+      const result = noGrad(() =>
+        lstm.forward(npy(interop(c.input)), { h: npy(interop(c.h0)), c: npy(interop(c.c0)) }),
+      );
+      for (const key of ['output', 'h', 'c'] as const)
+        assertClose(result[key], npy(interop(c.outputs[key])), `${name} ${key}`);
       // The file written by the script follows the reference writer's byte rules too.
       checkReferenceRules(readFileSync(file));
     });
@@ -79,7 +87,14 @@ describe('safetensors with PyTorch', () => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const cases: Record<string, unknown>[] = [];
-    const add = (name: string, kind: 'LSTM' | 'GRU' | 'RNN', module: nn.Module, options: Record<string, unknown>, x: Tensor, state: { h?: Tensor; c?: Tensor }) => {
+    const add = (
+      name: string,
+      kind: 'LSTM' | 'GRU' | 'RNN',
+      module: nn.Module,
+      options: Record<string, unknown>,
+      x: Tensor,
+      state: { h?: Tensor; c?: Tensor },
+    ) => {
       module.eval();
       type Untyped = { forward(x: Tensor, o: { h?: Tensor; c?: Tensor }): { output: Tensor; h: Tensor; c?: Tensor } };
       const result = noGrad(() => (module as unknown as Untyped).forward(x, state));
@@ -93,7 +108,16 @@ describe('safetensors with PyTorch', () => {
         files[key] = `${name}.${key}.npy`;
         saveNpy(join(dir, files[key]), value);
       }
-      cases.push({ name, module: kind, options, weights: `${name}.safetensors`, input: `${name}.input.npy`, ...(state.h && { h0: `${name}.h0.npy` }), ...(state.c && { c0: `${name}.c0.npy` }), outputs: files });
+      cases.push({
+        name,
+        module: kind,
+        options,
+        weights: `${name}.safetensors`,
+        input: `${name}.input.npy`,
+        ...(state.h && { h0: `${name}.h0.npy` }),
+        ...(state.c && { c0: `${name}.c0.npy` }),
+        outputs: files,
+      });
       const { header } = checkReferenceRules(readFileSync(join(dir, `${name}.safetensors`)));
       assert.deepEqual(header['__metadata__'], { format: 'pt' });
       // And our reader gets the same values back.
@@ -101,15 +125,44 @@ describe('safetensors with PyTorch', () => {
       for (const [key, p] of Object.entries(module.stateDict())) assert.deepEqual(back[key]!.data, p.data, key);
     };
     const g = new Generator(2024);
-    const lstmOptions = { inputSize: 3, hiddenSize: 6, numLayers: 2, bidirectional: true, projSize: 4, batchFirst: true };
-    add('lstm_proj_2layer_bidir_batchfirst', 'LSTM', new nn.LSTM({ ...lstmOptions, generator: g }), lstmOptions, randn([2, 5, 3], { generator: g }),
-      { h: randn([4, 2, 4], { generator: g }), c: randn([4, 2, 6], { generator: g }) });
+    const lstmOptions = {
+      inputSize: 3,
+      hiddenSize: 6,
+      numLayers: 2,
+      bidirectional: true,
+      projSize: 4,
+      batchFirst: true,
+    };
+    add(
+      'lstm_proj_2layer_bidir_batchfirst',
+      'LSTM',
+      new nn.LSTM({ ...lstmOptions, generator: g }),
+      lstmOptions,
+      randn([2, 5, 3], { generator: g }),
+      { h: randn([4, 2, 4], { generator: g }), c: randn([4, 2, 6], { generator: g }) },
+    );
     const gruOptions = { inputSize: 4, hiddenSize: 5, numLayers: 2, bidirectional: true };
-    add('gru_2layer_bidir', 'GRU', new nn.GRU({ ...gruOptions, generator: g }), gruOptions, randn([6, 3, 4], { generator: g }), {});
+    add(
+      'gru_2layer_bidir',
+      'GRU',
+      new nn.GRU({ ...gruOptions, generator: g }),
+      gruOptions,
+      randn([6, 3, 4], { generator: g }),
+      {},
+    );
     const rnnOptions = { inputSize: 2, hiddenSize: 3, nonlinearity: 'relu', bias: false };
-    add('rnn_relu_nobias_h0', 'RNN', new nn.RNN({ inputSize: 2, hiddenSize: 3, nonlinearity: 'relu', bias: false, generator: g }), rnnOptions, randn([4, 2, 2], { generator: g }),
-      { h: randn([1, 2, 3], { generator: g }) });
-    writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify({ version: 1, writtenBy: 'test/interop-safetensors.test.ts', cases }, null, 1)}\n`);
+    add(
+      'rnn_relu_nobias_h0',
+      'RNN',
+      new nn.RNN({ inputSize: 2, hiddenSize: 3, nonlinearity: 'relu', bias: false, generator: g }),
+      rnnOptions,
+      randn([4, 2, 2], { generator: g }),
+      { h: randn([1, 2, 3], { generator: g }) },
+    );
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      `${JSON.stringify({ version: 1, writtenBy: 'test/interop-safetensors.test.ts', cases }, null, 1)}\n`,
+    );
     assert.equal(cases.length, 3);
 
     // PyTorch reads them: a fresh torch module, strict load_state_dict, our inputs, our outputs.

@@ -40,20 +40,38 @@ describe('gru resetAfter: true matches PyTorch with mapped weights', () => {
   for (const c of fixture.cases) {
     for (const implementation of ['fused', 'loop'] as const) {
       test(`${c.name} [${implementation}]`, () => {
-        const layer = L.gru({ units: c.units, goBackwards: c.goBackwards, useBias: c.useBias, returnSequences: true, returnState: true, implementation });
+        const layer = L.gru({
+          units: c.units,
+          goBackwards: c.goBackwards,
+          useBias: c.useBias,
+          returnSequences: true,
+          returnState: true,
+          implementation,
+        });
         const x = fromFixture(c.x, true);
         const h0 = c.h0 ? fromFixture(c.h0, true) : null;
         const mask = c.mask ? fromFixture(c.mask) : null;
         // Build, then load the fixture's Keras-layout weights.
         layer.apply(x, { mask, ...(h0 ? { initialState: [h0] } : {}) });
-        layer.setWeights([fromFixture(c.kernel), fromFixture(c.recurrentKernel), ...(c.bias ? [fromFixture(c.bias)] : [])]);
-        assert.deepEqual(layer.weightNames(), c.useBias ? ['kernel', 'recurrent_kernel', 'bias'] : ['kernel', 'recurrent_kernel']);
+        layer.setWeights([
+          fromFixture(c.kernel),
+          fromFixture(c.recurrentKernel),
+          ...(c.bias ? [fromFixture(c.bias)] : []),
+        ]);
+        assert.deepEqual(
+          layer.weightNames(),
+          c.useBias ? ['kernel', 'recurrent_kernel', 'bias'] : ['kernel', 'recurrent_kernel'],
+        );
         const [sequence, h] = layer.apply(x, { mask, ...(h0 ? { initialState: [h0] } : {}) }) as Tensor[];
         assert.equal(layer.lastPath, implementation);
         assertClose(sequence!, c.sequence, 'sequence');
         assertClose(h!, c.h, 'h');
 
-        sequence!.mul(fromFixture(c.sequenceWeight)).sum().add(h!.mul(fromFixture(c.hWeight)).sum()).backward();
+        sequence!
+          .mul(fromFixture(c.sequenceWeight))
+          .sum()
+          .add(h!.mul(fromFixture(c.hWeight)).sum())
+          .backward();
         const [kernel, recurrentKernel, bias] = layer.parameters();
         assertClose(kernel!.grad!, c.grad.kernel, 'dkernel');
         assertClose(recurrentKernel!.grad!, c.grad.recurrentKernel, 'drecurrent_kernel');
@@ -64,18 +82,25 @@ describe('gru resetAfter: true matches PyTorch with mapped weights', () => {
     }
   }
 
-  test('the bias has Keras\'s (2, 3*units) layout and returnSequences false gives the final state', () => {
+  test("the bias has Keras's (2, 3*units) layout and returnSequences false gives the final state", () => {
     const c = fixture.cases[2]!;
     const layer = L.gru({ units: c.units });
     const x = fromFixture(c.x);
     const mask = fromFixture(c.mask!);
     layer.apply(x);
-    assert.deepEqual(layer.getWeights().map((w) => [...w.shape]), [[4, 9], [3, 9], [2, 9]]);
+    assert.deepEqual(
+      layer.getWeights().map((w) => [...w.shape]),
+      [
+        [4, 9],
+        [3, 9],
+        [2, 9],
+      ],
+    );
     layer.setWeights([fromFixture(c.kernel), fromFixture(c.recurrentKernel), fromFixture(c.bias!)]);
     assertClose(layer.apply(x, { mask }), c.h, 'last output = h');
   });
 
-  test("resetAfter false gives a different function (the fixture would catch a wrong default)", () => {
+  test('resetAfter false gives a different function (the fixture would catch a wrong default)', () => {
     const c = fixture.cases[0]!;
     const layer = L.gru({ units: c.units, resetAfter: false, returnSequences: true });
     const x = fromFixture(c.x);

@@ -81,7 +81,8 @@ function tfLayer(c: RecurrentCase, extra: Record<string, unknown> = {}): tf.laye
     ...extra,
   };
   if (c.family === 'simpleRNN') return tf.layers.simpleRNN(options);
-  if (c.family === 'lstm') return tf.layers.lstm({ ...options, recurrentActivation: c.recurrentActivation ?? 'sigmoid' });
+  if (c.family === 'lstm')
+    return tf.layers.lstm({ ...options, recurrentActivation: c.recurrentActivation ?? 'sigmoid' });
   return tf.layers.gru({ ...options, recurrentActivation: c.recurrentActivation ?? 'sigmoid' });
 }
 
@@ -94,9 +95,14 @@ function buildPair(c: RecurrentCase, impl: Impl, options: { masking?: boolean; s
   const ourModel = L.model({ inputs: x, outputs: listOf(ourOut) });
   const theirs = tfLayer(c);
   const tx = tf.input({ shape: [T, F] });
-  const theirOut = theirs.apply(options.masking ? tf.layers.masking({ maskValue: 0 }).apply(tx) : tx) as tf.SymbolicTensor | tf.SymbolicTensor[];
+  const theirOut = theirs.apply(options.masking ? tf.layers.masking({ maskValue: 0 }).apply(tx) : tx) as
+    | tf.SymbolicTensor
+    | tf.SymbolicTensor[];
   const theirModel = tf.model({ inputs: tx, outputs: listOf(theirOut) });
-  const weights = uniformWeights(ours.getWeights().map((w) => w.shape), gen);
+  const weights = uniformWeights(
+    ours.getWeights().map((w) => w.shape),
+    gen,
+  );
   ours.setWeights(weights);
   theirs.setWeights(weights.map(toTf));
   return { ours, ourModel, theirs, theirModel, gen };
@@ -105,9 +111,11 @@ function buildPair(c: RecurrentCase, impl: Impl, options: { masking?: boolean; s
 /** x (B, T, F) with the given rows zeroed at the masked steps (1 = real). */
 function maskedInput(gen: Generator, rows: number[][]): Tensor {
   const x = normal([B, T, F], gen);
-  rows.forEach((row, b) => row.forEach((real, t) => {
-    if (!real) x.data.fill(0, (b * T + t) * F, (b * T + t + 1) * F);
-  }));
+  rows.forEach((row, b) =>
+    row.forEach((real, t) => {
+      if (!real) x.data.fill(0, (b * T + t) * F, (b * T + t + 1) * F);
+    }),
+  );
   return x;
 }
 
@@ -137,17 +145,24 @@ function compareGradients(pair: Pair, x: Tensor, label: string, mask?: Tensor): 
   const xg = tensor(x.data, [...x.shape], { requiresGrad: true });
   ours.zeroGrad();
   const outs = listOf(ourModel.apply(xg) as Tensor | Tensor[]);
-  outs.map((o, i) => o.mul(projections[i]!).sum()).reduce((a, b) => a.add(b)).backward();
+  outs
+    .map((o, i) => o.mul(projections[i]!).sum())
+    .reduce((a, b) => a.add(b))
+    .backward();
 
   const tfLoss = (input: tf.Tensor) => {
-    const ys = listOf((mask ? theirs.call(input, { mask: toTf(mask) }) : theirModel.apply(input)) as tf.Tensor | tf.Tensor[]);
+    const ys = listOf(
+      (mask ? theirs.call(input, { mask: toTf(mask) }) : theirModel.apply(input)) as tf.Tensor | tf.Tensor[],
+    );
     return ys.map((y, i) => tf.sum(tf.mul(y, toTf(projections[i]!)))).reduce((a, b) => tf.add(a, b)) as tf.Scalar;
   };
   const variables = theirs.trainableWeights.map((w) => w.read() as tf.Variable);
   const { grads } = tf.variableGrads(() => tfLoss(toTf(x)), variables);
   const params = ours.parameters();
   assert.equal(params.length, variables.length, `${label}: weight count`);
-  params.forEach((p, i) => assertClose(p.grad!, fromTf(grads[variables[i]!.name]!), `${label} d${ours.weightNames()[i]}`));
+  params.forEach((p, i) =>
+    assertClose(p.grad!, fromTf(grads[variables[i]!.name]!), `${label} d${ours.weightNames()[i]}`),
+  );
   assertClose(xg.grad!, fromTf(tf.grad(tfLoss)(toTf(x))), `${label} dx`);
 }
 
@@ -157,20 +172,26 @@ const flags = [false, true];
 describe('recurrent layers match TF.js: every returnSequences × returnState × goBackwards', () => {
   let seed = 100;
   for (const family of families) {
-    for (const returnSequences of flags) for (const returnState of flags) for (const goBackwards of flags) {
-      const c: RecurrentCase = { family, returnSequences, returnState, goBackwards };
-      const name = `${family} returnSequences=${returnSequences} returnState=${returnState} goBackwards=${goBackwards}`;
-      const caseSeed = seed++;
-      test(name, () => {
-        for (const impl of ['auto', 'loop'] as const) {
-          const pair = buildPair(c, impl, { seed: caseSeed });
-          const x = normal([B, T, F], pair.gen);
-          compareOutputs(listOf(pair.ourModel.predict(x)), listOf(pair.theirModel.predict(toTf(x)) as tf.Tensor | tf.Tensor[]), `${name} [${impl}]`);
-          const expectedPath = impl === 'loop' || family === 'gru' ? 'loop' : 'fused'; // TF.js's GRU is resetAfter=false
-          assert.equal(pair.ours.lastPath, expectedPath);
+    for (const returnSequences of flags)
+      for (const returnState of flags)
+        for (const goBackwards of flags) {
+          const c: RecurrentCase = { family, returnSequences, returnState, goBackwards };
+          const name = `${family} returnSequences=${returnSequences} returnState=${returnState} goBackwards=${goBackwards}`;
+          const caseSeed = seed++;
+          test(name, () => {
+            for (const impl of ['auto', 'loop'] as const) {
+              const pair = buildPair(c, impl, { seed: caseSeed });
+              const x = normal([B, T, F], pair.gen);
+              compareOutputs(
+                listOf(pair.ourModel.predict(x)),
+                listOf(pair.theirModel.predict(toTf(x)) as tf.Tensor | tf.Tensor[]),
+                `${name} [${impl}]`,
+              );
+              const expectedPath = impl === 'loop' || family === 'gru' ? 'loop' : 'fused'; // TF.js's GRU is resetAfter=false
+              assert.equal(pair.ours.lastPath, expectedPath);
+            }
+          });
         }
-      });
-    }
   }
 
   test('gradients (weights and input) match tf.variableGrads / tf.grad', () => {
@@ -191,34 +212,114 @@ describe('recurrent layers match TF.js: every returnSequences × returnState × 
 
 describe('other cell options match TF.js', () => {
   const variants: [string, RecurrentCase][] = [
-    ['simpleRNN with relu (fused rnn_relu)', { family: 'simpleRNN', activation: 'relu', returnSequences: true, returnState: false, goBackwards: false }],
-    ['simpleRNN without bias', { family: 'simpleRNN', useBias: false, returnSequences: true, returnState: true, goBackwards: true }],
-    ['lstm with hardSigmoid gates (per-step path)', { family: 'lstm', recurrentActivation: 'hardSigmoid', returnSequences: true, returnState: true, goBackwards: false }],
-    ['lstm with a sigmoid activation (per-step path)', { family: 'lstm', activation: 'sigmoid', returnSequences: true, returnState: false, goBackwards: false }],
-    ['lstm without bias', { family: 'lstm', useBias: false, returnSequences: true, returnState: true, goBackwards: true }],
-    ['gru resetAfter=false with hardSigmoid gates', { family: 'gru', recurrentActivation: 'hardSigmoid', returnSequences: true, returnState: true, goBackwards: false }],
-    ['gru without bias', { family: 'gru', useBias: false, returnSequences: true, returnState: false, goBackwards: true }],
+    [
+      'simpleRNN with relu (fused rnn_relu)',
+      { family: 'simpleRNN', activation: 'relu', returnSequences: true, returnState: false, goBackwards: false },
+    ],
+    [
+      'simpleRNN without bias',
+      { family: 'simpleRNN', useBias: false, returnSequences: true, returnState: true, goBackwards: true },
+    ],
+    [
+      'lstm with hardSigmoid gates (per-step path)',
+      {
+        family: 'lstm',
+        recurrentActivation: 'hardSigmoid',
+        returnSequences: true,
+        returnState: true,
+        goBackwards: false,
+      },
+    ],
+    [
+      'lstm with a sigmoid activation (per-step path)',
+      { family: 'lstm', activation: 'sigmoid', returnSequences: true, returnState: false, goBackwards: false },
+    ],
+    [
+      'lstm without bias',
+      { family: 'lstm', useBias: false, returnSequences: true, returnState: true, goBackwards: true },
+    ],
+    [
+      'gru resetAfter=false with hardSigmoid gates',
+      {
+        family: 'gru',
+        recurrentActivation: 'hardSigmoid',
+        returnSequences: true,
+        returnState: true,
+        goBackwards: false,
+      },
+    ],
+    [
+      'gru without bias',
+      { family: 'gru', useBias: false, returnSequences: true, returnState: false, goBackwards: true },
+    ],
   ];
   variants.forEach(([name, c], k) => {
     test(name, () => {
       const pair = buildPair(c, 'auto', { seed: 300 + k });
       const x = normal([B, T, F], pair.gen);
-      compareOutputs(listOf(pair.ourModel.predict(x)), listOf(pair.theirModel.predict(toTf(x)) as tf.Tensor | tf.Tensor[]), name);
+      compareOutputs(
+        listOf(pair.ourModel.predict(x)),
+        listOf(pair.theirModel.predict(toTf(x)) as tf.Tensor | tf.Tensor[]),
+        name,
+      );
     });
   });
 
   test('gradients with hardSigmoid gates and no bias', () => {
-    const pair = buildPair({ family: 'gru', recurrentActivation: 'hardSigmoid', useBias: false, returnSequences: true, returnState: true, goBackwards: true }, 'auto', { seed: 320 });
+    const pair = buildPair(
+      {
+        family: 'gru',
+        recurrentActivation: 'hardSigmoid',
+        useBias: false,
+        returnSequences: true,
+        returnState: true,
+        goBackwards: true,
+      },
+      'auto',
+      { seed: 320 },
+    );
     compareGradients(pair, normal([B, T, F], pair.gen), 'gru hardSigmoid');
   });
 });
 
 describe('masking: masked steps carry state and output, as TF.js', () => {
   const layouts: [string, number[][], 'fused' | 'loop'][] = [
-    ['right padding (lengths)', [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]], 'fused'],
-    ['left padding', [[0, 0, 1, 1, 1], [1, 1, 1, 1, 1], [0, 0, 0, 0, 1]], 'fused'],
-    ['holes and mixed padding (per-step path)', [[1, 0, 1, 1, 0], [0, 1, 1, 1, 1], [1, 1, 0, 0, 0]], 'loop'],
-    ['a fully masked row (per-step path)', [[1, 1, 1, 0, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]], 'loop'],
+    [
+      'right padding (lengths)',
+      [
+        [1, 1, 1, 1, 1],
+        [1, 1, 1, 0, 0],
+        [1, 0, 0, 0, 0],
+      ],
+      'fused',
+    ],
+    [
+      'left padding',
+      [
+        [0, 0, 1, 1, 1],
+        [1, 1, 1, 1, 1],
+        [0, 0, 0, 0, 1],
+      ],
+      'fused',
+    ],
+    [
+      'holes and mixed padding (per-step path)',
+      [
+        [1, 0, 1, 1, 0],
+        [0, 1, 1, 1, 1],
+        [1, 1, 0, 0, 0],
+      ],
+      'loop',
+    ],
+    [
+      'a fully masked row (per-step path)',
+      [
+        [1, 1, 1, 0, 0],
+        [0, 0, 0, 0, 0],
+        [1, 1, 1, 1, 1],
+      ],
+      'loop',
+    ],
   ];
   let seed = 400;
   for (const family of families) {
@@ -231,7 +332,11 @@ describe('masking: masked steps carry state and output, as TF.js', () => {
           for (const impl of ['auto', 'loop'] as const) {
             const pair = buildPair(c, impl, { masking: true, seed: caseSeed });
             const x = maskedInput(pair.gen, rows);
-            compareOutputs(pair.ourModel.predict(x) as Tensor[], pair.theirModel.predict(toTf(x)) as tf.Tensor[], `${name} [${impl}]`);
+            compareOutputs(
+              pair.ourModel.predict(x) as Tensor[],
+              pair.theirModel.predict(toTf(x)) as tf.Tensor[],
+              `${name} [${impl}]`,
+            );
             assert.equal(pair.ours.lastPath, impl === 'loop' || family === 'gru' ? 'loop' : fusedPath);
           }
         });
@@ -240,13 +345,37 @@ describe('masking: masked steps carry state and output, as TF.js', () => {
   }
 
   test('gradients through masked steps (fused and per-step)', () => {
-    const rows = [[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 1, 1, 1, 1]];
-    for (const layout of [rows, [[1, 1, 1, 0, 0], [1, 1, 1, 1, 0], [1, 1, 1, 1, 1]], [[1, 0, 1, 1, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]]]) {
+    const rows = [
+      [1, 1, 1, 0, 0],
+      [0, 0, 1, 1, 1],
+      [1, 1, 1, 1, 1],
+    ];
+    for (const layout of [
+      rows,
+      [
+        [1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 0],
+        [1, 1, 1, 1, 1],
+      ],
+      [
+        [1, 0, 1, 1, 0],
+        [0, 0, 0, 0, 0],
+        [1, 1, 1, 1, 1],
+      ],
+    ]) {
       for (const family of families) {
         for (const impl of ['auto', 'loop'] as const) {
-          const pair = buildPair({ family, returnSequences: true, returnState: true, goBackwards: true }, impl, { masking: true, seed: 450 });
+          const pair = buildPair({ family, returnSequences: true, returnState: true, goBackwards: true }, impl, {
+            masking: true,
+            seed: 450,
+          });
           const mask = tensor(layout.flat(), [B, T]);
-          compareGradients(pair, maskedInput(pair.gen, layout), `${family} masked ${JSON.stringify(layout)} [${impl}]`, mask);
+          compareGradients(
+            pair,
+            maskedInput(pair.gen, layout),
+            `${family} masked ${JSON.stringify(layout)} [${impl}]`,
+            mask,
+          );
         }
       }
     }
@@ -254,7 +383,11 @@ describe('masking: masked steps carry state and output, as TF.js', () => {
 
   test('embedding({ maskZero }) masks id 0 for the recurrent layer', () => {
     const gen = new Generator(460);
-    const ids = tensor([[3, 1, 4, 0, 0], [2, 0, 0, 0, 0], [5, 9, 2, 6, 5]]);
+    const ids = tensor([
+      [3, 1, 4, 0, 0],
+      [2, 0, 0, 0, 0],
+      [5, 9, 2, 6, 5],
+    ]);
     const x = L.input({ shape: [T] });
     const emb = L.embedding({ inputDim: 10, outputDim: F, maskZero: true });
     const rnn = L.gru({ units: 3, resetAfter: false, returnSequences: true, returnState: true });
@@ -263,7 +396,10 @@ describe('masking: masked steps carry state and output, as TF.js', () => {
     const temb = tf.layers.embedding({ inputDim: 10, outputDim: F, maskZero: true });
     const trnn = tf.layers.gru({ units: 3, recurrentActivation: 'sigmoid', returnSequences: true, returnState: true });
     const theirs = tf.model({ inputs: tx, outputs: trnn.apply(temb.apply(tx)) as tf.SymbolicTensor[] });
-    const weights = uniformWeights(ours.getWeights().map((w) => w.shape), gen);
+    const weights = uniformWeights(
+      ours.getWeights().map((w) => w.shape),
+      gen,
+    );
     ours.setWeights(weights);
     theirs.setWeights(weights.map(toTf));
     compareOutputs(ours.predict(ids), theirs.predict(toTf(ids)) as tf.Tensor[], 'embedding maskZero + gru');
@@ -283,12 +419,26 @@ describe('bidirectional matches TF.js for each merge mode', () => {
         const tx = tf.input({ shape: [T, F] });
         // TF.js's option type has no null, but its constructor takes it.
         const tbi = tf.layers.bidirectional({ layer: tfLayer(c) as tf.RNN, mergeMode: mergeMode as 'concat' });
-        const theirs = tf.model({ inputs: tx, outputs: tbi.apply(tf.layers.masking({ maskValue: 0 }).apply(tx)) as tf.SymbolicTensor[] });
-        const weights = uniformWeights(bi.getWeights().map((w) => w.shape), gen);
+        const theirs = tf.model({
+          inputs: tx,
+          outputs: tbi.apply(tf.layers.masking({ maskValue: 0 }).apply(tx)) as tf.SymbolicTensor[],
+        });
+        const weights = uniformWeights(
+          bi.getWeights().map((w) => w.shape),
+          gen,
+        );
         bi.setWeights(weights);
         tbi.setWeights(weights.map(toTf));
-        const input = maskedInput(gen, [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]]);
-        compareOutputs(ours.predict(input), theirs.predict(toTf(input)) as tf.Tensor[], `bidirectional ${family} ${String(mergeMode)}`);
+        const input = maskedInput(gen, [
+          [1, 1, 1, 1, 1],
+          [1, 1, 1, 0, 0],
+          [1, 1, 0, 0, 0],
+        ]);
+        compareOutputs(
+          ours.predict(input),
+          theirs.predict(toTf(input)) as tf.Tensor[],
+          `bidirectional ${family} ${String(mergeMode)}`,
+        );
       });
     }
   });
@@ -302,10 +452,17 @@ describe('bidirectional matches TF.js for each merge mode', () => {
     const ours = L.model({ inputs: x, outputs: bi.apply(x) });
     const tx = tf.input({ shape: [T, F] });
     const theirs = tf.model({ inputs: tx, outputs: tbi.apply(tx) as tf.SymbolicTensor });
-    const weights = uniformWeights(bi.getWeights().map((w) => w.shape), gen);
+    const weights = uniformWeights(
+      bi.getWeights().map((w) => w.shape),
+      gen,
+    );
     bi.setWeights(weights);
     tbi.setWeights(weights.map(toTf));
-    compareGradients({ ours: bi, ourModel: ours, theirs: tbi, theirModel: theirs, gen }, normal([B, T, F], gen), 'bidirectional lstm');
+    compareGradients(
+      { ours: bi, ourModel: ours, theirs: tbi, theirModel: theirs, gen },
+      normal([B, T, F], gen),
+      'bidirectional lstm',
+    );
   });
 });
 
@@ -320,7 +477,10 @@ describe('stateful layers carry states across batches, as TF.js', () => {
       const tx = tf.input({ batchShape: [B, T, F] });
       const tlayer = tfLayer(c, { stateful: true });
       const theirs = tf.model({ inputs: tx, outputs: tlayer.apply(tx) as tf.SymbolicTensor });
-      const weights = uniformWeights(layer.getWeights().map((w) => w.shape), gen);
+      const weights = uniformWeights(
+        layer.getWeights().map((w) => w.shape),
+        gen,
+      );
       layer.setWeights(weights);
       tlayer.setWeights(weights.map(toTf));
       const x1 = normal([B, T, F], gen);
@@ -328,7 +488,11 @@ describe('stateful layers carry states across batches, as TF.js', () => {
       const predict = (t: Tensor) => ours.predict(t) as Tensor;
       const first = predict(x1);
       assertClose(first, fromTf(theirs.predict(toTf(x1), { batchSize: B }) as tf.Tensor), `${family} batch 1`);
-      assertClose(predict(x2), fromTf(theirs.predict(toTf(x2), { batchSize: B }) as tf.Tensor), `${family} batch 2 continues batch 1`);
+      assertClose(
+        predict(x2),
+        fromTf(theirs.predict(toTf(x2), { batchSize: B }) as tf.Tensor),
+        `${family} batch 2 continues batch 1`,
+      );
       ours.resetStates();
       theirs.resetStates();
       assertClose(predict(x1), first, `${family} after resetStates`);
@@ -340,13 +504,23 @@ describe('dense, timeDistributed and a whole model match TF.js', () => {
   test('seed 002 example 1: simpleRNN -> timeDistributed(dense), and the gradients', () => {
     const gen = new Generator(700);
     const x = L.input({ shape: [T, F] });
-    const ours = L.model({ inputs: x, outputs: L.timeDistributed(L.dense({ units: 2, activation: 'tanh' })).apply(L.simpleRNN({ units: 3, returnSequences: true }).apply(x)) });
+    const ours = L.model({
+      inputs: x,
+      outputs: L.timeDistributed(L.dense({ units: 2, activation: 'tanh' })).apply(
+        L.simpleRNN({ units: 3, returnSequences: true }).apply(x),
+      ),
+    });
     const tx = tf.input({ shape: [T, F] });
     const theirs = tf.model({
       inputs: tx,
-      outputs: tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2, activation: 'tanh' }) }).apply(tf.layers.simpleRNN({ units: 3, returnSequences: true }).apply(tx)) as tf.SymbolicTensor,
+      outputs: tf.layers
+        .timeDistributed({ layer: tf.layers.dense({ units: 2, activation: 'tanh' }) })
+        .apply(tf.layers.simpleRNN({ units: 3, returnSequences: true }).apply(tx)) as tf.SymbolicTensor,
     });
-    const weights = uniformWeights(ours.getWeights().map((w) => w.shape), gen);
+    const weights = uniformWeights(
+      ours.getWeights().map((w) => w.shape),
+      gen,
+    );
     ours.setWeights(weights);
     theirs.setWeights(weights.map(toTf));
     const input = normal([B, T, F], gen);
@@ -356,12 +530,29 @@ describe('dense, timeDistributed and a whole model match TF.js', () => {
     ours.zeroGrad();
     (ours.apply(input) as Tensor).mul(projection).sum().backward();
     const variables = theirs.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(theirs.apply(toTf(input)) as tf.Tensor, toTf(projection))) as tf.Scalar, variables);
-    ours.parameters().forEach((p, i) => assertClose(p.grad!, fromTf(grads[variables[i]!.name]!), `d${ours.weightNames()[i]}`));
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(theirs.apply(toTf(input)) as tf.Tensor, toTf(projection))) as tf.Scalar,
+      variables,
+    );
+    ours
+      .parameters()
+      .forEach((p, i) => assertClose(p.grad!, fromTf(grads[variables[i]!.name]!), `d${ours.weightNames()[i]}`));
   });
 
   test('every named activation matches TF.js (through dense), values and gradients', () => {
-    const names: L.ActivationName[] = ['linear', 'tanh', 'sigmoid', 'hardSigmoid', 'relu', 'softmax', 'softplus', 'softsign', 'elu', 'selu', 'swish'];
+    const names: L.ActivationName[] = [
+      'linear',
+      'tanh',
+      'sigmoid',
+      'hardSigmoid',
+      'relu',
+      'softmax',
+      'softplus',
+      'softsign',
+      'elu',
+      'selu',
+      'swish',
+    ];
     names.forEach((activation, k) => {
       const gen = new Generator(800 + k);
       const ours = L.dense({ units: 5, activation });
@@ -369,7 +560,10 @@ describe('dense, timeDistributed and a whole model match TF.js', () => {
       const x = normal([6, 4], gen, 3); // wide enough to reach every branch (clipping, negatives)
       ours.apply(x);
       theirs.apply(toTf(x));
-      const weights = uniformWeights(ours.getWeights().map((w) => w.shape), gen);
+      const weights = uniformWeights(
+        ours.getWeights().map((w) => w.shape),
+        gen,
+      );
       ours.setWeights(weights);
       theirs.setWeights(weights.map(toTf));
       const xg = tensor(x.data, [6, 4], { requiresGrad: true });
@@ -377,7 +571,9 @@ describe('dense, timeDistributed and a whole model match TF.js', () => {
       const y = ours.apply(xg);
       assertClose(y, fromTf(theirs.apply(toTf(x)) as tf.Tensor), `${activation} value`);
       y.mul(projection).sum().backward();
-      const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(theirs.apply(input) as tf.Tensor, toTf(projection))))(toTf(x));
+      const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(theirs.apply(input) as tf.Tensor, toTf(projection))))(
+        toTf(x),
+      );
       assertClose(xg.grad!, fromTf(dx), `${activation} gradient`);
     });
   });

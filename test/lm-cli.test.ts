@@ -37,9 +37,25 @@ describe('recurrent train --task generate / generate / evaluate', () => {
   const out = join(dir, 'chars');
 
   test('train on a text file: bits per character against Kneser-Ney, a model directory', () => {
-    const r = run(['train', '--task', 'generate', '--data', textFile, '--epochs', '2', ...small, '--json', '--out', out]);
+    const r = run([
+      'train',
+      '--task',
+      'generate',
+      '--data',
+      textFile,
+      '--epochs',
+      '2',
+      ...small,
+      '--json',
+      '--out',
+      out,
+    ]);
     assert.equal(r.status, 0, r.stderr);
-    const result = JSON.parse(r.stdout) as { metrics: { bitsPerChar: number }; baseline: { bitsPerChar: number }; baselineName: string };
+    const result = JSON.parse(r.stdout) as {
+      metrics: { bitsPerChar: number };
+      baseline: { bitsPerChar: number };
+      baselineName: string;
+    };
     assert.match(result.baselineName, /Kneser-Ney 5-gram/);
     assert.ok(result.metrics.bitsPerChar > 0 && result.metrics.bitsPerChar < 6.2, JSON.stringify(result));
     assert.ok(result.baseline.bitsPerChar > 0 && result.baseline.bitsPerChar < 6.2);
@@ -54,14 +70,21 @@ describe('recurrent train --task generate / generate / evaluate', () => {
     assert.equal(run([...args, '--seed', '4']).stdout, a.stdout);
     assert.notEqual(run([...args, '--seed', '5']).stdout, a.stdout);
     const greedy = run(['generate', out, '--prompt', 'And', '--length', '20', '--temperature', '0']);
-    assert.equal(run(['generate', out, '--prompt', 'And', '--length', '20', '--temperature', '0', '--seed', '9']).stdout, greedy.stdout, 'greedy ignores the seed');
+    assert.equal(
+      run(['generate', out, '--prompt', 'And', '--length', '20', '--temperature', '0', '--seed', '9']).stdout,
+      greedy.stdout,
+      'greedy ignores the seed',
+    );
   });
 
   test('the predictor streams tokens for recurrent serve: the text recurrent generate prints; an abort stops it', async () => {
     const predictor = loadPredictor(out);
     let text = '';
     for await (const piece of predictor.stream!('And God', new AbortController().signal)) text += piece;
-    assert.equal(`And God${text}\n`, run(['generate', out, '--prompt', 'And God', '--length', '200', '--temperature', '0.8', '--seed', '0']).stdout);
+    assert.equal(
+      `And God${text}\n`,
+      run(['generate', out, '--prompt', 'And God', '--length', '200', '--temperature', '0.8', '--seed', '0']).stdout,
+    );
     const abort = new AbortController();
     let count = 0;
     for await (const piece of predictor.stream!('And God', abort.signal)) {
@@ -96,7 +119,11 @@ describe('recurrent train --task generate / generate / evaluate', () => {
     let c = new Float32Array(H);
     /** One graph step: feeds `id`, keeps the new states, returns the most probable next id (never <unk>). */
     const step = (id: number): number => {
-      const result = onnx.run({ token: { dtype: 'int64', shape: [1], data: BigInt64Array.of(BigInt(id)) }, h: { dtype: 'float32', shape: [1, 1, H], data: h }, c: { dtype: 'float32', shape: [1, 1, H], data: c } });
+      const result = onnx.run({
+        token: { dtype: 'int64', shape: [1], data: BigInt64Array.of(BigInt(id)) },
+        h: { dtype: 'float32', shape: [1, 1, H], data: h },
+        c: { dtype: 'float32', shape: [1, 1, H], data: c },
+      });
       h = Float32Array.from(result['new_h']!.data);
       c = Float32Array.from(result['new_c']!.data);
       const masked = Array.from(result['logits']!.data, (v, k) => (tokenizer.excluded.includes(k) ? -Infinity : v));
@@ -114,8 +141,20 @@ describe('recurrent train --task generate / generate / evaluate', () => {
   });
 
   test('the prepared task scores another file like its test part: the model beside Kneser-Ney fitted on the training text', () => {
-    const settings = { cell: 'gru' as const, hiddenSize: 8, numLayers: 1, bidirectional: false, dropout: 0, batchSize: 4, maxTrainExamples: 0 };
-    const prepared = prepareGenerate(corpus.slice(0, 6000), 'six thousand characters', settings, new Generator(2), { tokens: 'chars', bptt: 16, batching: 'streams' });
+    const settings = {
+      cell: 'gru' as const,
+      hiddenSize: 8,
+      numLayers: 1,
+      bidirectional: false,
+      dropout: 0,
+      batchSize: 4,
+      maxTrainExamples: 0,
+    };
+    const prepared = prepareGenerate(corpus.slice(0, 6000), 'six thousand characters', settings, new Generator(2), {
+      tokens: 'chars',
+      bptt: 16,
+      batching: 'streams',
+    });
     const evaluation = prepared.evaluateFile!(heldOut);
     const model = prepared.model as LanguageModel;
     const ids = model.codec!.encode(readFileSync(heldOut, 'utf8'));
@@ -128,7 +167,11 @@ describe('recurrent train --task generate / generate / evaluate', () => {
 
   test('--resume after 1 epoch gives the weights of an uninterrupted 2-epoch run', () => {
     const resumed = join(dir, 'resumed');
-    assert.equal(run(['train', '--task', 'generate', '--data', textFile, '--epochs', '1', ...small, '--json', '--out', resumed]).status, 0);
+    assert.equal(
+      run(['train', '--task', 'generate', '--data', textFile, '--epochs', '1', ...small, '--json', '--out', resumed])
+        .status,
+      0,
+    );
     const r = run(['train', '--resume', resumed, '--epochs', '2', '--json']);
     assert.equal(r.status, 0, r.stderr);
     const a = loadSafetensors(join(out, 'weights.safetensors'));
@@ -139,7 +182,25 @@ describe('recurrent train --task generate / generate / evaluate', () => {
   test('words, random windows and tied weights: perplexity; unknown prompt words are read as <unk>', () => {
     const words = join(dir, 'words');
     writeFileSync(textFile, corpus.slice(0, 30000));
-    const r = run(['train', '--task', 'generate', '--data', textFile, '--tokens', 'words', '--batching', 'windows', '--tie-weights', 'yes', '--epochs', '1', ...small, '--json', '--out', words]);
+    const r = run([
+      'train',
+      '--task',
+      'generate',
+      '--data',
+      textFile,
+      '--tokens',
+      'words',
+      '--batching',
+      'windows',
+      '--tie-weights',
+      'yes',
+      '--epochs',
+      '1',
+      ...small,
+      '--json',
+      '--out',
+      words,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const result = JSON.parse(r.stdout) as { metrics: { perplexity: number; bitsPerWord: number } };
     assert.ok(Math.abs(result.metrics.perplexity - 2 ** result.metrics.bitsPerWord) < 1e-6 * result.metrics.perplexity);

@@ -17,7 +17,10 @@ import { scoreStream } from '../src/train/lm-score.js';
 describe('LanguageModel', () => {
   for (const cell of ['lstm', 'gru', 'rnn'] as const) {
     test(`${cell}: logits (N, T, V), state (L, N, H); two pieces with the carried state equal one pass`, () => {
-      const lm = new models.LanguageModel({ vocabSize: 11, embeddingDim: 5, hiddenSize: 6, numLayers: 2, cell }, new Generator(1));
+      const lm = new models.LanguageModel(
+        { vocabSize: 11, embeddingDim: 5, hiddenSize: 6, numLayers: 2, cell },
+        new Generator(1),
+      );
       lm.eval();
       const g = new Generator(2);
       const ids = Float32Array.from({ length: 3 * 7 }, () => Math.floor(g.random() * 11));
@@ -25,7 +28,14 @@ describe('LanguageModel', () => {
       assert.deepEqual([...whole.logits.shape], [3, 7, 11]);
       assert.deepEqual([...whole.state.h.shape], [2, 3, 6]);
       assert.equal(whole.state.c === null, cell !== 'lstm');
-      const part = (from: number, to: number) => new Tensor(Float32Array.from({ length: 3 * (to - from) }, (_, k) => ids[Math.floor(k / (to - from)) * 7 + from + (k % (to - from))]!), [3, to - from]);
+      const part = (from: number, to: number) =>
+        new Tensor(
+          Float32Array.from(
+            { length: 3 * (to - from) },
+            (_, k) => ids[Math.floor(k / (to - from)) * 7 + from + (k % (to - from))]!,
+          ),
+          [3, to - from],
+        );
       const first = noGrad(() => lm.forward(part(0, 4)));
       const second = noGrad(() => lm.forward(part(4, 7), first.state));
       for (let b = 0; b < 3; b++) {
@@ -34,13 +44,17 @@ describe('LanguageModel', () => {
           assert.ok(Math.abs(second.logits.data[(b * 3 + 2) * 11 + v]! - expected) < 1e-5);
         }
       }
-      for (let i = 0; i < whole.state.h.size; i++) assert.ok(Math.abs(second.state.h.data[i]! - whole.state.h.data[i]!) < 1e-6);
+      for (let i = 0; i < whole.state.h.size; i++)
+        assert.ok(Math.abs(second.state.h.data[i]! - whole.state.h.data[i]!) < 1e-6);
     });
   }
 
   test('tied weights: the output layer reads the embedding table (no head.weight), and needs E = H', () => {
     const lm = new models.LanguageModel({ vocabSize: 9, hiddenSize: 8, tieWeights: true }, new Generator(3));
-    assert.deepEqual(Object.keys(lm.stateDict()).filter((k) => k.startsWith('head') || k.startsWith('embedding')), ['embedding.weight', 'head.bias']);
+    assert.deepEqual(
+      Object.keys(lm.stateDict()).filter((k) => k.startsWith('head') || k.startsWith('embedding')),
+      ['embedding.weight', 'head.bias'],
+    );
     lm.eval();
     const x = new Tensor(Float32Array.of(1, 2, 3), [1, 3]);
     const before = noGrad(() => lm.forward(x)).logits;
@@ -51,7 +65,10 @@ describe('LanguageModel', () => {
       if (k % 9 === 8) assert.notEqual(after.data[k], before.data[k]);
       else assert.equal(after.data[k], before.data[k]);
     }
-    assert.throws(() => new models.LanguageModel({ vocabSize: 9, embeddingDim: 4, hiddenSize: 8, tieWeights: true }), ValueError);
+    assert.throws(
+      () => new models.LanguageModel({ vocabSize: 9, embeddingDim: 4, hiddenSize: 8, tieWeights: true }),
+      ValueError,
+    );
     assert.throws(() => new models.LanguageModel({ vocabSize: 9, cell: 'transformer' as 'lstm' }), ValueError);
     assert.throws(() => lm.forward(new Tensor(Float32Array.of(1, 2), [2])), ValueError);
   });
@@ -74,7 +91,10 @@ describe('TextTokenizer', () => {
     assert.equal(t.vocabulary.tokenAt(b!), 'God');
     assert.equal(t.vocabulary.tokenAt(c!), 'end');
     assert.equal(d, t.vocabulary.unkId);
-    assert.equal(t.decodeAll(t.encode('And God said, Let there be light.\nthe end')), 'And God said, Let there be light.\nthe end');
+    assert.equal(
+      t.decodeAll(t.encode('And God said, Let there be light.\nthe end')),
+      'And God said, Let there be light.\nthe end',
+    );
     const json = JSON.parse(JSON.stringify(t.toJSON()));
     assert.deepEqual(TextTokenizer.fromJSON(json).encode('light, the end'), t.encode('light, the end'));
     assert.throws(() => TextTokenizer.fromJSON({ level: 'bytes', vocabulary: json.vocabulary }), ValueError);
@@ -148,7 +168,9 @@ describe('count baselines', () => {
     assert.ok(Math.abs(small.probability([0], 1) - expected) < 1e-12, `${small.probability([0], 1)} vs ${expected}`);
     const score = small.score([0, 1, 0]);
     assert.equal(score.count, 2);
-    assert.ok(Math.abs(score.nll - -(Math.log(small.probability([0], 1)) + Math.log(small.probability([1], 0)))) < 1e-12);
+    assert.ok(
+      Math.abs(score.nll - -(Math.log(small.probability([0], 1)) + Math.log(small.probability([1], 0)))) < 1e-12,
+    );
     assert.throws(() => models.KneserNey.fit([0, 9], { order: 2, vocabSize: 3 }), ValueError);
   });
 });

@@ -23,8 +23,14 @@ describe('ONNX step graph of LanguageModel', () => {
       const lm = new models.LanguageModel(config, new Generator(21));
       const { bytes, inputs, outputs } = exportLanguageModelStep(lm);
       const lstm = config.cell === 'lstm';
-      assert.deepEqual(inputs.map((i) => i.name), lstm ? ['token', 'h', 'c'] : ['token', 'h']);
-      assert.deepEqual(outputs.map((o) => o.name), lstm ? ['logits', 'new_h', 'new_c'] : ['logits', 'new_h']);
+      assert.deepEqual(
+        inputs.map((i) => i.name),
+        lstm ? ['token', 'h', 'c'] : ['token', 'h'],
+      );
+      assert.deepEqual(
+        outputs.map((o) => o.name),
+        lstm ? ['logits', 'new_h', 'new_c'] : ['logits', 'new_h'],
+      );
       const session = await ort.InferenceSession.create(bytes);
       const ours = parseOnnx(bytes, 'lm.onnx');
       const L = config.numLayers ?? 1;

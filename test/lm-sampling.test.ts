@@ -12,20 +12,29 @@ const logits = P.map((p) => Math.log(p) + 3); // any shift: softmax gives P back
 
 const close = (actual: ArrayLike<number>, expected: number[], label: string) => {
   assert.equal(actual.length, expected.length, label);
-  for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i]! - expected[i]!) < 1e-9, `${label}: [${i}] ${actual[i]} vs ${expected[i]}`);
+  for (let i = 0; i < expected.length; i++)
+    assert.ok(Math.abs(actual[i]! - expected[i]!) < 1e-9, `${label}: [${i}] ${actual[i]} vs ${expected[i]}`);
 };
 
 describe('samplingDistribution on p = [0.05, 0.5, 0.1, 0.2, 0.15]', () => {
   const dist = models.samplingDistribution;
   test('no filter gives p back', () => close(dist(logits), P, 'plain'));
-  test('top-k 2 keeps ids 1 and 3: 0.5/0.7 and 0.2/0.7', () => close(dist(logits, { topK: 2 }), [0, 0.5 / 0.7, 0, 0.2 / 0.7, 0], 'topK 2'));
-  test('top-p 0.8 keeps 1, 3 and 4 (0.7 < 0.8 <= 0.85)', () => close(dist(logits, { topP: 0.8 }), [0, 0.5 / 0.85, 0, 0.2 / 0.85, 0.15 / 0.85], 'topP 0.8'));
-  test('top-p 0.5 keeps only id 1 (its mass reaches 0.5)', () => close(dist(logits, { topP: 0.5 }), [0, 1, 0, 0, 0], 'topP 0.5'));
-  test('top-k 3 then top-p 0.6 keeps 1 and 3', () => close(dist(logits, { topK: 3, topP: 0.6 }), [0, 0.5 / 0.7, 0, 0.2 / 0.7, 0], 'topK 3 topP 0.6'));
+  test('top-k 2 keeps ids 1 and 3: 0.5/0.7 and 0.2/0.7', () =>
+    close(dist(logits, { topK: 2 }), [0, 0.5 / 0.7, 0, 0.2 / 0.7, 0], 'topK 2'));
+  test('top-p 0.8 keeps 1, 3 and 4 (0.7 < 0.8 <= 0.85)', () =>
+    close(dist(logits, { topP: 0.8 }), [0, 0.5 / 0.85, 0, 0.2 / 0.85, 0.15 / 0.85], 'topP 0.8'));
+  test('top-p 0.5 keeps only id 1 (its mass reaches 0.5)', () =>
+    close(dist(logits, { topP: 0.5 }), [0, 1, 0, 0, 0], 'topP 0.5'));
+  test('top-k 3 then top-p 0.6 keeps 1 and 3', () =>
+    close(dist(logits, { topK: 3, topP: 0.6 }), [0, 0.5 / 0.7, 0, 0.2 / 0.7, 0], 'topK 3 topP 0.6'));
   test('temperature 2 gives p^(1/2) renormalised; temperature 0 the argmax', () => {
     const root = P.map(Math.sqrt);
     const z = root.reduce((a, b) => a + b);
-    close(dist(logits, { temperature: 2 }), root.map((r) => r / z), 'temperature 2');
+    close(
+      dist(logits, { temperature: 2 }),
+      root.map((r) => r / z),
+      'temperature 2',
+    );
     close(dist(logits, { temperature: 0 }), [0, 1, 0, 0, 0], 'temperature 0');
   });
   test('excluded ids get nothing; greedy skips them', () => {
@@ -64,7 +73,10 @@ describe('sampleToken', () => {
 describe('generation', () => {
   const text = 'In the beginning God created the heaven and the earth. And the earth was without form.\n';
   const tokenizer = TextTokenizer.build(text, 'chars');
-  const lm = new models.LanguageModel({ vocabSize: tokenizer.size, hiddenSize: 16, numLayers: 2, dropout: 0.3 }, new Generator(5));
+  const lm = new models.LanguageModel(
+    { vocabSize: tokenizer.size, hiddenSize: 16, numLayers: 2, dropout: 0.3 },
+    new Generator(5),
+  );
   lm.codec = tokenizer;
   const run = async (seed: number, options: models.GenerateOptions = {}) => {
     const out: models.GeneratedToken[] = [];
@@ -78,10 +90,16 @@ describe('generation', () => {
     const b = await run(1);
     assert.equal(a.length, 40);
     assert.deepEqual(b, a);
-    assert.notDeepEqual((await run(2)).map((t) => t.id), a.map((t) => t.id));
+    assert.notDeepEqual(
+      (await run(2)).map((t) => t.id),
+      a.map((t) => t.id),
+    );
     assert.equal(lm.training, true, 'the training mode is restored');
     assert.equal(a.map((t) => t.text).join(''), tokenizer.decodeAll(a.map((t) => t.id)));
-    assert.ok(a.every((t) => !tokenizer.excluded.includes(t.id)), 'never the unknown token');
+    assert.ok(
+      a.every((t) => !tokenizer.excluded.includes(t.id)),
+      'never the unknown token',
+    );
   });
 
   test('a session fed the prompt and stepped gives the same tokens as generate', async () => {
@@ -98,7 +116,8 @@ describe('generation', () => {
     for (const token of tokens) {
       const logits = session.nextLogits!;
       let best = -1;
-      for (let i = 0; i < logits.length; i++) if (!tokenizer.excluded.includes(i) && (best < 0 || logits[i]! > logits[best]!)) best = i;
+      for (let i = 0; i < logits.length; i++)
+        if (!tokenizer.excluded.includes(i) && (best < 0 || logits[i]! > logits[best]!)) best = i;
       assert.equal(token.id, best);
       session.feed([token.id]);
     }

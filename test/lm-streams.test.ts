@@ -18,11 +18,20 @@ describe('streamChunks', () => {
     const ids = Array.from({ length: 13 }, (_, i) => i);
     const chunks = streamChunks(ids, 2, 3);
     assert.equal(chunks.length, 2);
-    assert.deepEqual(rows(chunks[0]!.inputs), [[0, 1, 2], [6, 7, 8]]);
+    assert.deepEqual(rows(chunks[0]!.inputs), [
+      [0, 1, 2],
+      [6, 7, 8],
+    ]);
     assert.deepEqual(Array.from(chunks[0]!.targets), [1, 2, 3, 7, 8, 9]);
-    assert.deepEqual(rows(chunks[1]!.inputs), [[3, 4], [9, 10]]);
+    assert.deepEqual(rows(chunks[1]!.inputs), [
+      [3, 4],
+      [9, 10],
+    ]);
     assert.deepEqual(Array.from(chunks[1]!.targets), [4, 5, 10, 11]);
-    assert.deepEqual(chunks.map((c) => c.carry), [false, true]);
+    assert.deepEqual(
+      chunks.map((c) => c.carry),
+      [false, true],
+    );
   });
 
   test('every target is the next id of its stream, and each stream is read once in order', () => {
@@ -73,7 +82,10 @@ describe('randomWindows', () => {
     }
     assert.ok(starts.size > 3, 'different starts');
     const again = randomWindows(ids, 3, 5, 4, new Generator(1));
-    assert.deepEqual(again.map((b) => Array.from(b.inputs.data)), batches.map((b) => Array.from(b.inputs.data)));
+    assert.deepEqual(
+      again.map((b) => Array.from(b.inputs.data)),
+      batches.map((b) => Array.from(b.inputs.data)),
+    );
     assert.throws(() => randomWindows([1, 2, 3], 1, 3, 1, new Generator(0)), ValueError);
   });
 });
@@ -83,7 +95,10 @@ describe('state carried across chunks', () => {
   const e = [0.5, -0.3, 0.8];
   const [wih, whh] = [1.2, 0.7];
   function tinyModel(): models.LanguageModel {
-    const lm = new models.LanguageModel({ vocabSize: 3, embeddingDim: 1, hiddenSize: 1, cell: 'rnn' }, new Generator(0));
+    const lm = new models.LanguageModel(
+      { vocabSize: 3, embeddingDim: 1, hiddenSize: 1, cell: 'rnn' },
+      new Generator(0),
+    );
     const dict = lm.stateDict();
     dict['embedding.weight'] = new Tensor(Float32Array.from(e), [3, 1]);
     dict['rnn.weight_ih_l0'] = new Tensor(Float32Array.of(wih), [1, 1]);
@@ -109,13 +124,17 @@ describe('state carried across chunks', () => {
       read += chunk.inputs.shape[1]!;
       for (let b = 0; b < N; b++) {
         const expected = byHand(ids.slice(b * L, b * L + read));
-        assert.ok(Math.abs(carried.state!.h.data[b]! - expected) < 1e-6, `stream ${b} after ${read} steps: ${carried.state!.h.data[b]} vs ${expected}`);
+        assert.ok(
+          Math.abs(carried.state!.h.data[b]! - expected) < 1e-6,
+          `stream ${b} after ${read} steps: ${carried.state!.h.data[b]} vs ${expected}`,
+        );
       }
       assert.equal(carried.state!.h.requiresGrad, false, 'the kept state is detached');
     }
     // A new epoch: chunk 0 does not carry, so the state restarts from zeros.
     carried.loss(lm, chunks[0]!);
-    for (let b = 0; b < N; b++) assert.ok(Math.abs(carried.state!.h.data[b]! - byHand(ids.slice(b * L, b * L + T))) < 1e-6);
+    for (let b = 0; b < N; b++)
+      assert.ok(Math.abs(carried.state!.h.data[b]! - byHand(ids.slice(b * L, b * L + T))) < 1e-6);
   });
 
   test('gradients stop at the chunk boundary: chunk 2 alone gives the same weight gradient as chunk 2 from a constant state', () => {

@@ -29,10 +29,21 @@ export function classifyModelDir(o: ModelDirOptions = {}): string {
   const vocab = Vocabulary.build(WORDS.map((w) => [...w]));
   const labels = ['de', 'en', 'es', 'fr'];
   const config = {
-    vocabSize: vocab.size, embeddingDim: 8, numClasses: labels.length, cell: o.cell ?? 'lstm', hiddenSize: o.hiddenSize ?? 12,
-    numLayers: o.numLayers ?? 1, bidirectional: o.bidirectional ?? false, dropout: 0, pooling: 'last' as const,
+    vocabSize: vocab.size,
+    embeddingDim: 8,
+    numClasses: labels.length,
+    cell: o.cell ?? 'lstm',
+    hiddenSize: o.hiddenSize ?? 12,
+    numLayers: o.numLayers ?? 1,
+    bidirectional: o.bidirectional ?? false,
+    dropout: 0,
+    pooling: 'last' as const,
   };
-  saveModelDirectory(dir, new SequenceClassifier(config, new Generator(o.seed ?? 1)), { task: 'classify', modelConfig: config, data: { vocabulary: vocab.toJSON(), labels } });
+  saveModelDirectory(dir, new SequenceClassifier(config, new Generator(o.seed ?? 1)), {
+    task: 'classify',
+    modelConfig: config,
+    data: { vocabulary: vocab.toJSON(), labels },
+  });
   return dir;
 }
 
@@ -41,19 +52,39 @@ export function tagModelDir(o: ModelDirOptions = {}): string {
   const vocab = Vocabulary.build(WORDS.map((w) => [...w]));
   const tags = ['-', 'acute', 'grave', 'diaeresis'];
   const config = {
-    vocabSize: vocab.size, embeddingDim: 8, numTags: tags.length, cell: o.cell ?? 'gru', hiddenSize: o.hiddenSize ?? 10,
-    numLayers: o.numLayers ?? 1, bidirectional: o.bidirectional ?? true, dropout: 0,
+    vocabSize: vocab.size,
+    embeddingDim: 8,
+    numTags: tags.length,
+    cell: o.cell ?? 'gru',
+    hiddenSize: o.hiddenSize ?? 10,
+    numLayers: o.numLayers ?? 1,
+    bidirectional: o.bidirectional ?? true,
+    dropout: 0,
   };
-  saveModelDirectory(dir, new SequenceTagger(config, new Generator(o.seed ?? 2)), { task: 'tag', modelConfig: config, data: { vocabulary: vocab.toJSON(), tags, kind: 'diacritics' } });
+  saveModelDirectory(dir, new SequenceTagger(config, new Generator(o.seed ?? 2)), {
+    task: 'tag',
+    modelConfig: config,
+    data: { vocabulary: vocab.toJSON(), tags, kind: 'diacritics' },
+  });
   return dir;
 }
 
 /** A forecaster reading 6 steps with season 4 (so a history needs >= 10 values), horizon 3. */
 export function forecastModelDir(o: ModelDirOptions = {}): string {
   const dir = join(tempDir('recurrent-md-'), 'forecast');
-  const config = { horizon: 3, inputSize: 1, mode: 'autoregressive' as const, cell: o.cell ?? 'lstm', hiddenSize: o.hiddenSize ?? 8, numLayers: o.numLayers ?? 1, dropout: 0 };
+  const config = {
+    horizon: 3,
+    inputSize: 1,
+    mode: 'autoregressive' as const,
+    cell: o.cell ?? 'lstm',
+    hiddenSize: o.hiddenSize ?? 8,
+    numLayers: o.numLayers ?? 1,
+    dropout: 0,
+  };
   saveModelDirectory(dir, new Forecaster(config, new Generator(o.seed ?? 3)), {
-    task: 'forecast', modelConfig: config, data: { scaling: { mean: 0.5, std: 2 }, inputLength: 6, horizon: 3, season: 4, lastDates: [] },
+    task: 'forecast',
+    modelConfig: config,
+    data: { scaling: { mean: 0.5, std: 2 }, inputLength: 6, horizon: 3, season: 4, lastDates: [] },
   });
   return dir;
 }
@@ -62,14 +93,28 @@ export function forecastModelDir(o: ModelDirOptions = {}): string {
 export function seq2seqModelDir(o: ModelDirOptions & { attention?: Seq2SeqConfig['attention'] } = {}): string {
   const dir = join(tempDir('recurrent-md-'), 'seq2seq');
   const source = Vocabulary.build(WORDS.map((w) => [...w]));
-  const target = Vocabulary.build([['HH', 'AH', 'L', 'OW'], ['B', 'OW', 'N', 'ZH', 'UW', 'R'], ['D', 'AA', 'NG', 'K', 'AH']]);
+  const target = Vocabulary.build([
+    ['HH', 'AH', 'L', 'OW'],
+    ['B', 'OW', 'N', 'ZH', 'UW', 'R'],
+    ['D', 'AA', 'NG', 'K', 'AH'],
+  ]);
   const config = {
-    sourceVocabSize: source.size, targetVocabSize: target.size, embeddingDim: 8, hiddenSize: o.hiddenSize ?? 10, numLayers: o.numLayers ?? 1,
-    cell: o.cell ?? 'lstm', bidirectionalEncoder: o.bidirectional ?? true, attention: o.attention ?? 'luong', dropout: 0,
-    bosId: target.indexOf('<bos>'), eosId: target.indexOf('<eos>'),
+    sourceVocabSize: source.size,
+    targetVocabSize: target.size,
+    embeddingDim: 8,
+    hiddenSize: o.hiddenSize ?? 10,
+    numLayers: o.numLayers ?? 1,
+    cell: o.cell ?? 'lstm',
+    bidirectionalEncoder: o.bidirectional ?? true,
+    attention: o.attention ?? 'luong',
+    dropout: 0,
+    bosId: target.indexOf('<bos>'),
+    eosId: target.indexOf('<eos>'),
   };
   saveModelDirectory(dir, new Seq2Seq(config, new Generator(o.seed ?? 4)), {
-    task: 'seq2seq', modelConfig: config, data: { sourceVocabulary: source.toJSON(), targetVocabulary: target.toJSON(), maxLength: 8 },
+    task: 'seq2seq',
+    modelConfig: config,
+    data: { sourceVocabulary: source.toJSON(), targetVocabulary: target.toJSON(), maxLength: 8 },
   });
   return dir;
 }

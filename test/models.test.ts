@@ -24,7 +24,10 @@ function checkGradients(module: nn.Module, loss: () => Tensor, entries = 3): voi
       const minus = loss().item();
       p.data[i] = saved;
       const numeric = (plus - minus) / (2 * eps);
-      assert.ok(Math.abs(numeric - grad.data[i]!) <= 2e-3 + 3e-2 * Math.abs(numeric), `${name}[${i}]: autograd ${grad.data[i]}, numeric ${numeric}`);
+      assert.ok(
+        Math.abs(numeric - grad.data[i]!) <= 2e-3 + 3e-2 * Math.abs(numeric),
+        `${name}[${i}]: autograd ${grad.data[i]}, numeric ${numeric}`,
+      );
     }
   }
 }
@@ -32,17 +35,37 @@ function checkGradients(module: nn.Module, loss: () => Tensor, entries = 3): voi
 describe('SequenceClassifier', () => {
   for (const pooling of ['last', 'mean', 'max'] as const) {
     test(`${pooling} pooling: shape, and padded tokens change nothing`, () => {
-      const m = new models.SequenceClassifier({ vocabSize: 10, numClasses: 4, hiddenSize: 6, embeddingDim: 5, bidirectional: true, numLayers: 2, pooling }, gen()).eval();
+      const m = new models.SequenceClassifier(
+        { vocabSize: 10, numClasses: 4, hiddenSize: 6, embeddingDim: 5, bidirectional: true, numLayers: 2, pooling },
+        gen(),
+      ).eval();
       const lengths = [5, 2, 3];
-      const a = m.forward(tokens([[1, 2, 3, 4, 5], [6, 7, 0, 0, 0], [8, 9, 1, 0, 0]]), lengths);
-      const b = m.forward(tokens([[1, 2, 3, 4, 5], [6, 7, 9, 9, 9], [8, 9, 1, 3, 3]]), lengths);
+      const a = m.forward(
+        tokens([
+          [1, 2, 3, 4, 5],
+          [6, 7, 0, 0, 0],
+          [8, 9, 1, 0, 0],
+        ]),
+        lengths,
+      );
+      const b = m.forward(
+        tokens([
+          [1, 2, 3, 4, 5],
+          [6, 7, 9, 9, 9],
+          [8, 9, 1, 3, 3],
+        ]),
+        lengths,
+      );
       assert.deepEqual(a.shape, [3, 4]);
       assertClose(a, b, 'padding invariance');
     });
   }
 
   test('feature input and gradients', () => {
-    const m = new models.SequenceClassifier({ inputSize: 3, numClasses: 3, hiddenSize: 4, cell: 'gru', pooling: 'mean' }, gen()).eval();
+    const m = new models.SequenceClassifier(
+      { inputSize: 3, numClasses: 3, hiddenSize: 4, cell: 'gru', pooling: 'mean' },
+      gen(),
+    ).eval();
     const x = randn([2, 4, 3], { generator: gen() });
     const w = randn([2, 3], { generator: gen() });
     checkGradients(m, () => m.forward(x, [4, 2]).mul(w).sum());
@@ -51,13 +74,42 @@ describe('SequenceClassifier', () => {
 
 describe('SequenceTagger', () => {
   test('one prediction per step; padding does not leak into valid steps', () => {
-    const m = new models.SequenceTagger({ vocabSize: 12, numTags: 5, hiddenSize: 6, bidirectional: true }, gen()).eval();
-    const a = m.forward(tokens([[1, 2, 3], [4, 5, 0]]), [3, 2]);
-    const b = m.forward(tokens([[1, 2, 3], [4, 5, 7]]), [3, 2]);
+    const m = new models.SequenceTagger(
+      { vocabSize: 12, numTags: 5, hiddenSize: 6, bidirectional: true },
+      gen(),
+    ).eval();
+    const a = m.forward(
+      tokens([
+        [1, 2, 3],
+        [4, 5, 0],
+      ]),
+      [3, 2],
+    );
+    const b = m.forward(
+      tokens([
+        [1, 2, 3],
+        [4, 5, 7],
+      ]),
+      [3, 2],
+    );
     assert.deepEqual(a.shape, [2, 3, 5]);
     assertClose(a.slice(0, 1, 2).slice(1, 0, 2), b.slice(0, 1, 2).slice(1, 0, 2), 'valid steps of row 1');
     const w = randn([2, 3, 5], { generator: gen() });
-    checkGradients(m, () => m.forward(tokens([[1, 2, 3], [4, 5, 0]]), [3, 2]).mul(w).sum(), 2);
+    checkGradients(
+      m,
+      () =>
+        m
+          .forward(
+            tokens([
+              [1, 2, 3],
+              [4, 5, 0],
+            ]),
+            [3, 2],
+          )
+          .mul(w)
+          .sum(),
+      2,
+    );
   });
 });
 
@@ -65,9 +117,27 @@ describe('Seq2Seq', () => {
   for (const attention of ['none', 'luong', 'bahdanau'] as const) {
     for (const cell of ['gru', 'lstm'] as const) {
       test(`${cell} with ${attention} attention: shapes, teacher forcing, decoding, gradients`, () => {
-        const m = new models.Seq2Seq({ sourceVocabSize: 9, targetVocabSize: 7, embeddingDim: 4, hiddenSize: 5, cell, attention, bidirectionalEncoder: attention === 'luong', numLayers: attention === 'bahdanau' ? 2 : 1 }, gen()).eval();
-        const source = tokens([[4, 5, 6, 7], [8, 4, 0, 0]]);
-        const targetIn = tokens([[2, 4, 5], [2, 6, 0]]);
+        const m = new models.Seq2Seq(
+          {
+            sourceVocabSize: 9,
+            targetVocabSize: 7,
+            embeddingDim: 4,
+            hiddenSize: 5,
+            cell,
+            attention,
+            bidirectionalEncoder: attention === 'luong',
+            numLayers: attention === 'bahdanau' ? 2 : 1,
+          },
+          gen(),
+        ).eval();
+        const source = tokens([
+          [4, 5, 6, 7],
+          [8, 4, 0, 0],
+        ]);
+        const targetIn = tokens([
+          [2, 4, 5],
+          [2, 6, 0],
+        ]);
         const full = m.forward(source, [4, 2], targetIn);
         assert.deepEqual(full.shape, [2, 3, 7]);
         // The one-call teacher-forced path equals the step-by-step path with ratio 1.
@@ -89,9 +159,18 @@ describe('Seq2Seq', () => {
   }
 
   test('stepwise decoding equals the one-call teacher-forced logits', () => {
-    const m = new models.Seq2Seq({ sourceVocabSize: 9, targetVocabSize: 7, hiddenSize: 5, attention: 'luong' }, gen()).eval();
-    const source = tokens([[4, 5, 6], [8, 4, 0]]);
-    const targetIn = tokens([[2, 4, 5], [2, 6, 1]]);
+    const m = new models.Seq2Seq(
+      { sourceVocabSize: 9, targetVocabSize: 7, hiddenSize: 5, attention: 'luong' },
+      gen(),
+    ).eval();
+    const source = tokens([
+      [4, 5, 6],
+      [8, 4, 0],
+    ]);
+    const targetIn = tokens([
+      [2, 4, 5],
+      [2, 6, 1],
+    ]);
     const full = m.forward(source, [3, 2], targetIn);
     let state = m.encode(source, [3, 2]);
     for (let t = 0; t < 3; t++) {
@@ -102,8 +181,17 @@ describe('Seq2Seq', () => {
   });
 
   test('padding in the source gets zero attention', () => {
-    const m = new models.Seq2Seq({ sourceVocabSize: 9, targetVocabSize: 7, hiddenSize: 5, attention: 'bahdanau' }, gen()).eval();
-    const state = m.encode(tokens([[4, 5, 6], [8, 4, 0]]), [3, 2]);
+    const m = new models.Seq2Seq(
+      { sourceVocabSize: 9, targetVocabSize: 7, hiddenSize: 5, attention: 'bahdanau' },
+      gen(),
+    ).eval();
+    const state = m.encode(
+      tokens([
+        [4, 5, 6],
+        [8, 4, 0],
+      ]),
+      [3, 2],
+    );
     const { attention } = m.step([2, 2], state);
     assert.equal(attention!.data[5], 0);
     assert.ok(Math.abs(attention!.data[3]! + attention!.data[4]! - 1) < 1e-6);
@@ -119,7 +207,10 @@ describe('Forecaster', () => {
     // Step k+1 is the one-step forecast of the window extended by the first k predictions:
     // the prediction went back into the RNN as its next input, with the state carried on.
     for (const k of [1, 2, 3]) {
-      const rows = [0, 1, 2].flatMap((b) => [...window.data.slice(b * 8, (b + 1) * 8), ...forecast.data.slice(b * 4, b * 4 + k)]);
+      const rows = [0, 1, 2].flatMap((b) => [
+        ...window.data.slice(b * 8, (b + 1) * 8),
+        ...forecast.data.slice(b * 4, b * 4 + k),
+      ]);
       const next = m.forward(tensor(rows, [3, 8 + k, 1]), 1);
       assertClose(next, forecast.slice(1, k, k + 1), `step ${k + 1}`);
     }
@@ -129,7 +220,10 @@ describe('Forecaster', () => {
   });
 
   test('direct: all steps from the last state', () => {
-    const m = new models.Forecaster({ horizon: 5, mode: 'direct', cell: 'gru', inputSize: 2, hiddenSize: 4 }, gen()).eval();
+    const m = new models.Forecaster(
+      { horizon: 5, mode: 'direct', cell: 'gru', inputSize: 2, hiddenSize: 4 },
+      gen(),
+    ).eval();
     const window = randn([2, 6, 2], { generator: gen() });
     assert.deepEqual(m.forward(window).shape, [2, 5, 2]);
     assert.throws(() => m.forward(window, 3), /predicts exactly 5 steps, asked for 3/);

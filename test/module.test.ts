@@ -5,9 +5,18 @@ import { Generator, nn, randn, tensor, type Tensor } from '../src/index.js';
 import { assertClose } from './helpers.js';
 
 class Tagger extends nn.Module {
-  readonly embed = this.registerModule('embed', new nn.Embedding({ numEmbeddings: 6, embeddingDim: 3, paddingIdx: 0, generator: new Generator(1) }));
-  readonly rnn = this.registerModule('rnn', new nn.GRU({ inputSize: 3, hiddenSize: 4, batchFirst: true, generator: new Generator(2) }));
-  readonly head = this.registerModule('head', new nn.Linear({ inFeatures: 4, outFeatures: 2, generator: new Generator(3) }));
+  readonly embed = this.registerModule(
+    'embed',
+    new nn.Embedding({ numEmbeddings: 6, embeddingDim: 3, paddingIdx: 0, generator: new Generator(1) }),
+  );
+  readonly rnn = this.registerModule(
+    'rnn',
+    new nn.GRU({ inputSize: 3, hiddenSize: 4, batchFirst: true, generator: new Generator(2) }),
+  );
+  readonly head = this.registerModule(
+    'head',
+    new nn.Linear({ inFeatures: 4, outFeatures: 2, generator: new Generator(3) }),
+  );
   readonly drop = this.registerModule('drop', new nn.Dropout({ p: 0.5, generator: new Generator(4) }));
   forward(tokens: Tensor): Tensor {
     return this.head.forward(this.drop.forward(this.rnn.forward(this.embed.forward(tokens)).output));
@@ -16,9 +25,18 @@ class Tagger extends nn.Module {
 
 describe('Module', () => {
   test('dotted PyTorch-style names in registration order', () => {
-    assert.deepEqual(new Tagger().namedParameters().map(([n]) => n), [
-      'embed.weight', 'rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0', 'head.weight', 'head.bias',
-    ]);
+    assert.deepEqual(
+      new Tagger().namedParameters().map(([n]) => n),
+      [
+        'embed.weight',
+        'rnn.weight_ih_l0',
+        'rnn.weight_hh_l0',
+        'rnn.bias_ih_l0',
+        'rnn.bias_hh_l0',
+        'head.weight',
+        'head.bias',
+      ],
+    );
     assert.equal(new Tagger().parameterCount(), 18 + 36 + 48 + 12 + 12 + 8 + 2);
   });
 
@@ -31,7 +49,10 @@ describe('Module', () => {
     assert.equal(saved['head.weight']!.data[0], 9);
     a.loadStateDict(saved);
     assert.equal(a.head.weight.data[0], 9);
-    const tokens = tensor([[1, 2, 3], [4, 5, 0]]);
+    const tokens = tensor([
+      [1, 2, 3],
+      [4, 5, 0],
+    ]);
     a.eval();
     b.loadStateDict(saved);
     b.eval();
@@ -44,7 +65,9 @@ describe('Module', () => {
     m.train();
     assert.ok(m.drop.training && m.rnn.training);
     m.eval();
-    m.forward(tensor([[1, 2]])).sum().backward();
+    m.forward(tensor([[1, 2]]))
+      .sum()
+      .backward();
     assert.ok(m.parameters().every((p) => p.grad !== null));
     m.zeroGrad();
     assert.ok(m.parameters().every((p) => p.grad === null));
@@ -63,7 +86,12 @@ describe('Linear, Embedding, Dropout', () => {
   test('Embedding: padding row starts at zero and gets no gradient; repeated indices accumulate', () => {
     const emb = new nn.Embedding({ numEmbeddings: 4, embeddingDim: 2, paddingIdx: 0 });
     assert.deepEqual([...emb.weight.data.subarray(0, 2)], [0, 0]);
-    const out = emb.forward(tensor([[2, 0], [2, 3]]));
+    const out = emb.forward(
+      tensor([
+        [2, 0],
+        [2, 3],
+      ]),
+    );
     assert.deepEqual(out.shape, [2, 2, 2]);
     out.sum().backward();
     assert.deepEqual([...emb.weight.grad!.data], [0, 0, 0, 0, 2, 2, 1, 1]);

@@ -28,20 +28,34 @@ interface BackendCase {
   onnxTolerance: { atol: number; rtol: number };
 }
 
-const manifest = readFixture<{ versions: Record<string, string>; cases: Record<string, BackendCase> }>('onnx-backend/manifest.json');
+const manifest = readFixture<{ versions: Record<string, string>; cases: Record<string, BackendCase> }>(
+  'onnx-backend/manifest.json',
+);
 const file = (name: string) => fixturePath(`onnx-backend/${name}`);
 
 /** The ONNX backend-test files of onnx 1.12 for the three operators (4 exports each). */
 const EXPECTED_CASES = [
-  'test_gru_batchwise', 'test_gru_defaults', 'test_gru_seq_length', 'test_gru_with_initial_bias',
-  'test_lstm_batchwise', 'test_lstm_defaults', 'test_lstm_with_initial_bias', 'test_lstm_with_peepholes',
-  'test_rnn_seq_length', 'test_simple_rnn_batchwise', 'test_simple_rnn_defaults', 'test_simple_rnn_with_initial_bias',
+  'test_gru_batchwise',
+  'test_gru_defaults',
+  'test_gru_seq_length',
+  'test_gru_with_initial_bias',
+  'test_lstm_batchwise',
+  'test_lstm_defaults',
+  'test_lstm_with_initial_bias',
+  'test_lstm_with_peepholes',
+  'test_rnn_seq_length',
+  'test_simple_rnn_batchwise',
+  'test_simple_rnn_defaults',
+  'test_simple_rnn_with_initial_bias',
 ];
 
 function runCase(c: BackendCase): Record<string, Tensor> {
   const model = loadOnnx(file(c.model));
   assert.equal(model.opset, c.opset);
-  assert.deepEqual(model.inputs.map((v) => v.name), Object.keys(c.inputs).sort((a, b) => c.nodeInputs.indexOf(a) - c.nodeInputs.indexOf(b)));
+  assert.deepEqual(
+    model.inputs.map((v) => v.name),
+    Object.keys(c.inputs).sort((a, b) => c.nodeInputs.indexOf(a) - c.nodeInputs.indexOf(b)),
+  );
   const feeds = Object.fromEntries(Object.entries(c.inputs).map(([name, f]) => [name, loadNpy(file(f))]));
   return model.run(feeds);
 }
@@ -53,7 +67,13 @@ function check(name: string, c: BackendCase, out: Record<string, Tensor>, path: 
     assert.equal(e.dtype, 'float32');
     const expected = new Tensor(e.data as Float32Array, e.shape);
     assertClose(out[k]!, expected, `${name} ${k} (${path})`, ATOL, RTOL);
-    assertClose(out[k]!, expected, `${name} ${k} (${path}, ONNX's tolerance)`, c.onnxTolerance.atol, c.onnxTolerance.rtol);
+    assertClose(
+      out[k]!,
+      expected,
+      `${name} ${k} (${path}, ONNX's tolerance)`,
+      c.onnxTolerance.atol,
+      c.onnxTolerance.rtol,
+    );
   }
 }
 
@@ -66,7 +86,9 @@ describe('ONNX backend node tests (onnx/backend/test/case/node)', () => {
   });
 
   for (const [name, c] of Object.entries(manifest.cases)) {
-    const attrs = Object.entries(c.attributes).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    const attrs = Object.entries(c.attributes)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
     test(`${name}: ${c.op} ${attrs} -> ${Object.keys(c.outputs).join(', ')}`, () => {
       check(name, c, runCase(c), 'default path');
       useGeneralRecurrentPath(true);

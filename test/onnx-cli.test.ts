@@ -36,16 +36,29 @@ function program(): { run: (args: string[]) => Promise<void>; output: () => stri
 }
 
 /** A typed error from the real command: exit 1 and one `error: ...` line matching `pattern`. */
-const cliError = (pattern: RegExp) => (e: unknown) => e instanceof Error && /^exit 1: error: /.test(e.message) && pattern.test(e.message);
+const cliError = (pattern: RegExp) => (e: unknown) =>
+  e instanceof Error && /^exit 1: error: /.test(e.message) && pattern.test(e.message);
 
 const temp = () => tempDir('recurrent-onnx-cli-');
 
 describe('recurrent export / predict with ONNX', () => {
-  test('a classify model directory exports; predict MODEL.onnx writes NAME.npy equal to the model\'s logits', async () => {
+  test("a classify model directory exports; predict MODEL.onnx writes NAME.npy equal to the model's logits", async () => {
     const dir = temp();
-    const config: models.SequenceClassifierConfig = { vocabSize: 6, embeddingDim: 3, cell: 'gru', hiddenSize: 4, bidirectional: true, numClasses: 3, pooling: 'last' };
+    const config: models.SequenceClassifierConfig = {
+      vocabSize: 6,
+      embeddingDim: 3,
+      cell: 'gru',
+      hiddenSize: 4,
+      bidirectional: true,
+      numClasses: 3,
+      pooling: 'last',
+    };
     const model = new models.SequenceClassifier(config, new Generator(3));
-    saveModelDirectory(dir, model, { task: 'classify', modelConfig: { ...config }, data: { vocabulary: { tokens: ['<pad>', 'a', 'b'] }, labels: ['x', 'y', 'z'] } });
+    saveModelDirectory(dir, model, {
+      task: 'classify',
+      modelConfig: { ...config },
+      data: { vocabulary: { tokens: ['<pad>', 'a', 'b'] }, labels: ['x', 'y', 'z'] },
+    });
     const cli = program();
     await cli.run(['export', dir, '--format', 'onnx']);
     const file = join(dir, 'model.onnx');
@@ -57,11 +70,26 @@ describe('recurrent export / predict with ONNX', () => {
     assert.deepEqual(JSON.parse(onnx.metadata['recurrent.data']!).labels, ['x', 'y', 'z']);
 
     const tokens = new Tensor(Float32Array.of(1, 2, 3, 0, 4, 5, 1, 2), [2, 4]);
-    saveNpy(join(dir, 'tokens.npy'), { dtype: 'int64', shape: [2, 4], data: BigInt64Array.of(1n, 2n, 3n, 0n, 4n, 5n, 1n, 2n) });
+    saveNpy(join(dir, 'tokens.npy'), {
+      dtype: 'int64',
+      shape: [2, 4],
+      data: BigInt64Array.of(1n, 2n, 3n, 0n, 4n, 5n, 1n, 2n),
+    });
     saveNpy(join(dir, 'lengths.npy'), { dtype: 'int64', shape: [2], data: BigInt64Array.of(3n, 4n) });
     const out = join(dir, 'out');
     const cli2 = program();
-    await cli2.run(['predict', file, '--input', `tokens=${join(dir, 'tokens.npy')}`, '--input', `lengths=${join(dir, 'lengths.npy')}`, '--out', out, '--repeat', '3']);
+    await cli2.run([
+      'predict',
+      file,
+      '--input',
+      `tokens=${join(dir, 'tokens.npy')}`,
+      '--input',
+      `lengths=${join(dir, 'lengths.npy')}`,
+      '--out',
+      out,
+      '--repeat',
+      '3',
+    ]);
     assert.match(cli2.output(), /^logits\tfloat32 \[2, 3\]\t.*logits\.npy$/m);
     assert.match(cli2.output(), /timing: 3 runs, min \d+\.\d{3} ms, median \d+\.\d{3} ms, mean \d+\.\d{3} ms/);
     assert.match(cli2.output(), /^predict median ms: \d+\.\d{3}$/m);
@@ -72,9 +100,20 @@ describe('recurrent export / predict with ONNX', () => {
 
   test('a forecast model directory (autoregressive) exports with a note; --json output', async () => {
     const dir = temp();
-    const config: models.ForecasterConfig = { horizon: 3, inputSize: 1, mode: 'autoregressive', cell: 'lstm', hiddenSize: 5, numLayers: 2 };
+    const config: models.ForecasterConfig = {
+      horizon: 3,
+      inputSize: 1,
+      mode: 'autoregressive',
+      cell: 'lstm',
+      hiddenSize: 5,
+      numLayers: 2,
+    };
     const model = new models.Forecaster(config, new Generator(4));
-    saveModelDirectory(dir, model, { task: 'forecast', modelConfig: { ...config }, data: { scaling: { mean: 1, std: 2 }, inputLength: 6, horizon: 3, season: 1 } });
+    saveModelDirectory(dir, model, {
+      task: 'forecast',
+      modelConfig: { ...config },
+      data: { scaling: { mean: 1, std: 2 }, inputLength: 6, horizon: 3, season: 1 },
+    });
     const cli = program();
     const file = join(dir, 'f.onnx');
     await cli.run(['export', dir, '--format', 'onnx', '--out', file, '--json']);
@@ -88,9 +127,16 @@ describe('recurrent export / predict with ONNX', () => {
     // One input: the name may be left out.
     await cli2.run(['predict', file, '--input', join(dir, 'w.npy'), '--out', join(dir, 'o'), '--json']);
     const result = JSON.parse(cli2.output()) as { outputs: { name: string; file: string; shape: number[] }[] };
-    assert.deepEqual(result.outputs.map((o) => [o.name, o.shape]), [['forecast', [2, 3, 1]]]);
+    assert.deepEqual(
+      result.outputs.map((o) => [o.name, o.shape]),
+      [['forecast', [2, 3, 1]]],
+    );
     model.eval();
-    assertClose(npyToTensor(loadNpy(result.outputs[0]!.file)), noGrad(() => model.forward(window)), 'forecast');
+    assertClose(
+      npyToTensor(loadNpy(result.outputs[0]!.file)),
+      noGrad(() => model.forward(window)),
+      'forecast',
+    );
   });
 
   test('seq2seq exports as encoder + decoder step; errors: --format must be onnx or pytorch, inputs must match the model', async () => {
@@ -100,25 +146,65 @@ describe('recurrent export / predict with ONNX', () => {
     const s2sExport = program();
     await s2sExport.run(['export', dir, '--format', 'onnx']);
     assert.match(s2sExport.output(), /wrote .*encoder\.onnx .*\n[\s\S]*wrote .*decoder_step\.onnx/);
-    await assert.rejects(program().run(['export', dir, '--format', 'tflite']), /--format must be one of onnx, pytorch, got 'tflite'/);
+    await assert.rejects(
+      program().run(['export', dir, '--format', 'tflite']),
+      /--format must be one of onnx, pytorch, got 'tflite'/,
+    );
     assert.ok(!existsSync(join(dir, 'model.onnx')));
-    await assert.rejects(program().run(['export', join(dir, 'nowhere'), '--format', 'onnx']), cliError(/config\.json: not found/));
+    await assert.rejects(
+      program().run(['export', join(dir, 'nowhere'), '--format', 'onnx']),
+      cliError(/config\.json: not found/),
+    );
 
     const config: models.SequenceTaggerConfig = { inputSize: 2, hiddenSize: 3, numTags: 2 };
     const tagDir = temp();
-    saveModelDirectory(tagDir, new models.SequenceTagger(config), { task: 'tag', modelConfig: { ...config }, data: {} });
+    saveModelDirectory(tagDir, new models.SequenceTagger(config), {
+      task: 'tag',
+      modelConfig: { ...config },
+      data: {},
+    });
     await program().run(['export', tagDir, '--format', 'onnx']);
     const file = join(tagDir, 'model.onnx');
     saveNpy(join(tagDir, 'f.npy'), randn([1, 3, 2]));
     const predict = (args: string[]) => program().run(['predict', file, ...args]);
     await assert.rejects(predict(['--input', `features=${join(tagDir, 'f.npy')}`]), cliError(/--out DIR is needed/));
-    await assert.rejects(predict(['--input', `features=${join(tagDir, 'f.npy')}`, '--out', tagDir]), cliError(/missing --input for lengths; the model's inputs: features float32 \[batch, time, 2\], lengths int64 \[batch\]/));
-    await assert.rejects(predict(['--input', `nope=${join(tagDir, 'f.npy')}`, '--out', tagDir]), cliError(/the model has no input 'nope'/));
-    await assert.rejects(predict(['--input', join(tagDir, 'f.npy'), '--out', tagDir]), cliError(/name the input \(NAME=FILE\.npy\)/));
-    await assert.rejects(predict(['--input', 'features', '--out', tagDir]), cliError(/--input takes NAME=FILE\.npy, got 'features'/));
+    await assert.rejects(
+      predict(['--input', `features=${join(tagDir, 'f.npy')}`, '--out', tagDir]),
+      cliError(
+        /missing --input for lengths; the model's inputs: features float32 \[batch, time, 2\], lengths int64 \[batch\]/,
+      ),
+    );
+    await assert.rejects(
+      predict(['--input', `nope=${join(tagDir, 'f.npy')}`, '--out', tagDir]),
+      cliError(/the model has no input 'nope'/),
+    );
+    await assert.rejects(
+      predict(['--input', join(tagDir, 'f.npy'), '--out', tagDir]),
+      cliError(/name the input \(NAME=FILE\.npy\)/),
+    );
+    await assert.rejects(
+      predict(['--input', 'features', '--out', tagDir]),
+      cliError(/--input takes NAME=FILE\.npy, got 'features'/),
+    );
     writeFileSync(join(tagDir, 'bad.npy'), 'this is not an npy file at all');
-    await assert.rejects(predict(['--input', `features=${join(tagDir, 'bad.npy')}`, '--input', `lengths=${join(tagDir, 'bad.npy')}`, '--out', tagDir]), cliError(/bad\.npy: is not an npy file/));
-    assert.deepEqual(readdirSync(tagDir).filter((f) => f.endsWith('.npy')).sort(), ['bad.npy', 'f.npy'], 'nothing written on failure');
+    await assert.rejects(
+      predict([
+        '--input',
+        `features=${join(tagDir, 'bad.npy')}`,
+        '--input',
+        `lengths=${join(tagDir, 'bad.npy')}`,
+        '--out',
+        tagDir,
+      ]),
+      cliError(/bad\.npy: is not an npy file/),
+    );
+    assert.deepEqual(
+      readdirSync(tagDir)
+        .filter((f) => f.endsWith('.npy'))
+        .sort(),
+      ['bad.npy', 'f.npy'],
+      'nothing written on failure',
+    );
   });
 
   test('optional inputs may be left out and are then absent; a missing required input is named', async () => {
@@ -127,24 +213,58 @@ describe('recurrent export / predict with ONNX', () => {
     const fixture = (name: string) => fixturePath(`onnx-backend/test_lstm_with_peepholes.${name}`);
     const model = fixture('onnx');
     const info = loadOnnx(model).inputs.map((i) => [i.name, i.optional]);
-    assert.deepEqual(info, [['X', false], ['W', false], ['R', false], ['B', true], ['sequence_lens', true], ['initial_h', true], ['initial_c', true], ['P', true]]);
+    assert.deepEqual(info, [
+      ['X', false],
+      ['W', false],
+      ['R', false],
+      ['B', true],
+      ['sequence_lens', true],
+      ['initial_h', true],
+      ['initial_c', true],
+      ['P', true],
+    ]);
     const dir = temp();
     const given = (names: string[]) => names.flatMap((n) => ['--input', `${n}=${fixture(`in.${n}.npy`)}`]);
     const cli = program();
     await cli.run(['predict', model, ...given(['X', 'W', 'R', 'B', 'P']), '--out', join(dir, 'a')]);
     assert.match(cli.output(), /^Y_h\tfloat32 \[1, 2, 3\]/m);
     const expected = npyToTensor(loadNpy(fixture('out.Y_h.npy')));
-    assertClose(npyToTensor(loadNpy(join(dir, 'a', 'Y_h.npy'))), expected, 'Y_h without sequence_lens, initial_h, initial_c');
+    assertClose(
+      npyToTensor(loadNpy(join(dir, 'a', 'Y_h.npy'))),
+      expected,
+      'Y_h without sequence_lens, initial_h, initial_c',
+    );
     // Leaving out B and P as well is the same as feeding zeros for them.
     await program().run(['predict', model, ...given(['X', 'W', 'R']), '--out', join(dir, 'b')]);
     saveNpy(join(dir, 'B0.npy'), new Tensor(new Float32Array(24), [1, 24]));
     saveNpy(join(dir, 'P0.npy'), new Tensor(new Float32Array(9), [1, 9]));
-    await program().run(['predict', model, ...given(['X', 'W', 'R']), '--input', `B=${join(dir, 'B0.npy')}`, '--input', `P=${join(dir, 'P0.npy')}`, '--out', join(dir, 'c')]);
+    await program().run([
+      'predict',
+      model,
+      ...given(['X', 'W', 'R']),
+      '--input',
+      `B=${join(dir, 'B0.npy')}`,
+      '--input',
+      `P=${join(dir, 'P0.npy')}`,
+      '--out',
+      join(dir, 'c'),
+    ]);
     const absent = npyToTensor(loadNpy(join(dir, 'b', 'Y_h.npy')));
     assertClose(absent, npyToTensor(loadNpy(join(dir, 'c', 'Y_h.npy'))), 'absent B and P = zero B and P');
-    assert.ok(absent.data.some((v, i) => Math.abs(v - expected.data[i]!) > 1e-3), 'B and P matter in this case, so leaving them out is visible');
-    await assert.rejects(program().run(['predict', model, ...given(['X', 'W']), '--out', join(dir, 'd')]), cliError(/missing --input for R; the model's inputs: X float32 \[1, 2, 4\], W float32 \[1, 12, 4\], R float32 \[1, 12, 3\], B float32 \[1, 24\] \(optional\)/));
-    assert.throws(() => loadOnnx(model).run({ X: npyToTensor(loadNpy(fixture('in.X.npy'))) }), (e: unknown) => e instanceof ValueError && /required input 'W' is missing/.test(e.message));
+    assert.ok(
+      absent.data.some((v, i) => Math.abs(v - expected.data[i]!) > 1e-3),
+      'B and P matter in this case, so leaving them out is visible',
+    );
+    await assert.rejects(
+      program().run(['predict', model, ...given(['X', 'W']), '--out', join(dir, 'd')]),
+      cliError(
+        /missing --input for R; the model's inputs: X float32 \[1, 2, 4\], W float32 \[1, 12, 4\], R float32 \[1, 12, 3\], B float32 \[1, 24\] \(optional\)/,
+      ),
+    );
+    assert.throws(
+      () => loadOnnx(model).run({ X: npyToTensor(loadNpy(fixture('in.X.npy'))) }),
+      (e: unknown) => e instanceof ValueError && /required input 'W' is missing/.test(e.message),
+    );
   });
 
   test('output names become safe file names', () => {

@@ -15,8 +15,16 @@ import { exportSeq2SeqModelDirectory } from '../src/tasks/export-onnx.js';
 import { assertClose } from './helpers.js';
 import { tempDir } from './temp-dir.js';
 
-const int64 = (values: readonly number[]): NpyArray => ({ dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
-const int64Matrix = (t: Tensor): NpyArray => ({ dtype: 'int64', shape: [...t.shape], data: BigInt64Array.from(Array.from(t.data, (x) => BigInt(x))) });
+const int64 = (values: readonly number[]): NpyArray => ({
+  dtype: 'int64',
+  shape: [values.length],
+  data: BigInt64Array.from(values.map(BigInt)),
+});
+const int64Matrix = (t: Tensor): NpyArray => ({
+  dtype: 'int64',
+  shape: [...t.shape],
+  data: BigInt64Array.from(Array.from(t.data, (x) => BigInt(x))),
+});
 
 function sourceIds(g: Generator, lengths: readonly number[], time: number, vocab: number): Tensor {
   const data = new Float32Array(lengths.length * time);
@@ -30,24 +38,44 @@ type Feeds = Record<string, Tensor | NpyArray>;
 
 async function ortRun(session: ort.InferenceSession, feeds: Feeds): Promise<Record<string, Tensor>> {
   const ortFeeds: Record<string, ort.Tensor> = {};
-  for (const [name, v] of Object.entries(feeds)) ortFeeds[name] = v instanceof Tensor ? new ort.Tensor('float32', v.data, [...v.shape]) : new ort.Tensor(v.dtype, v.data, v.shape);
+  for (const [name, v] of Object.entries(feeds))
+    ortFeeds[name] =
+      v instanceof Tensor ? new ort.Tensor('float32', v.data, [...v.shape]) : new ort.Tensor(v.dtype, v.data, v.shape);
   const result = await session.run(ortFeeds);
-  return Object.fromEntries(Object.entries(result).map(([k, t]) => [k, new Tensor(Float32Array.from(t.data as Float32Array), t.dims as number[])]));
+  return Object.fromEntries(
+    Object.entries(result).map(([k, t]) => [
+      k,
+      new Tensor(Float32Array.from(t.data as Float32Array), t.dims as number[]),
+    ]),
+  );
 }
 
 const cases: [string, Partial<models.Seq2SeqConfig>][] = [
   ['GRU, Luong attention', { cell: 'gru', attention: 'luong' }],
-  ['LSTM, Luong attention, 2 layers, bidirectional encoder', { cell: 'lstm', attention: 'luong', numLayers: 2, bidirectionalEncoder: true }],
+  [
+    'LSTM, Luong attention, 2 layers, bidirectional encoder',
+    { cell: 'lstm', attention: 'luong', numLayers: 2, bidirectionalEncoder: true },
+  ],
   ['GRU, no attention, bidirectional encoder', { cell: 'gru', attention: 'none', bidirectionalEncoder: true }],
   ['LSTM, no attention, 2 layers', { cell: 'lstm', attention: 'none', numLayers: 2 }],
   ['GRU, Bahdanau attention, 2 layers', { cell: 'gru', attention: 'bahdanau', numLayers: 2 }],
-  ['LSTM, Bahdanau attention, bidirectional encoder', { cell: 'lstm', attention: 'bahdanau', bidirectionalEncoder: true }],
+  [
+    'LSTM, Bahdanau attention, bidirectional encoder',
+    { cell: 'lstm', attention: 'bahdanau', bidirectionalEncoder: true },
+  ],
 ];
 
 describe('ONNX export: Seq2Seq as encoder.onnx + decoder_step.onnx', () => {
   cases.forEach(([label, extra], k) => {
     test(label, async () => {
-      const config: models.Seq2SeqConfig = { sourceVocabSize: 11, targetVocabSize: 9, embeddingDim: 5, hiddenSize: 6, dropout: 0.2, ...extra };
+      const config: models.Seq2SeqConfig = {
+        sourceVocabSize: 11,
+        targetVocabSize: 9,
+        embeddingDim: 5,
+        hiddenSize: 6,
+        dropout: 0.2,
+        ...extra,
+      };
       const model = new models.Seq2Seq(config, new Generator(100 + k));
       const g = new Generator(7 + k);
       const dir = tempDir('recurrent-s2s-onnx-');
@@ -55,10 +83,22 @@ describe('ONNX export: Seq2Seq as encoder.onnx + decoder_step.onnx', () => {
       const lstm = config.cell === 'lstm';
       const attention = config.attention !== 'none';
       const memoryNames = attention ? ['memory_values', 'memory_keys', 'memory_padding'] : [];
-      assert.deepEqual(written.encoder.inputs.map((i) => i.name), ['source', 'lengths']);
-      assert.deepEqual(written.encoder.outputs.map((o) => o.name), ['h', ...(lstm ? ['c'] : []), ...memoryNames]);
-      assert.deepEqual(written.decoderStep.inputs.map((i) => i.name), ['previous', 'h', ...(lstm ? ['c'] : []), ...memoryNames]);
-      assert.deepEqual(written.decoderStep.outputs.map((o) => o.name), ['logits', 'new_h', ...(lstm ? ['new_c'] : [])]);
+      assert.deepEqual(
+        written.encoder.inputs.map((i) => i.name),
+        ['source', 'lengths'],
+      );
+      assert.deepEqual(
+        written.encoder.outputs.map((o) => o.name),
+        ['h', ...(lstm ? ['c'] : []), ...memoryNames],
+      );
+      assert.deepEqual(
+        written.decoderStep.inputs.map((i) => i.name),
+        ['previous', 'h', ...(lstm ? ['c'] : []), ...memoryNames],
+      );
+      assert.deepEqual(
+        written.decoderStep.outputs.map((o) => o.name),
+        ['logits', 'new_h', ...(lstm ? ['new_c'] : [])],
+      );
 
       // Batch 3 and source length 6, unlike the example (2, 4): the axes are symbolic.
       const lengths = [6, 3, 1];
@@ -74,7 +114,10 @@ describe('ONNX export: Seq2Seq as encoder.onnx + decoder_step.onnx', () => {
         let state = noGrad(() => model.encode(source, lengths));
         const encodedOrt = await ortRun(ortEncoder, encoderFeeds);
         const encodedOurs = ourEncoder.run(encoderFeeds);
-        for (const [name, encoded] of [['onnxruntime', encodedOrt], ['our runtime', encodedOurs]] as const) {
+        for (const [name, encoded] of [
+          ['onnxruntime', encodedOrt],
+          ['our runtime', encodedOurs],
+        ] as const) {
           assertClose(encoded['h']!, state.rnn.h, `${label}: encoder h (${name})`);
           if (lstm) assertClose(encoded['c']!, state.rnn.c!, `${label}: encoder c (${name})`);
           if (attention) {
@@ -83,7 +126,8 @@ describe('ONNX export: Seq2Seq as encoder.onnx + decoder_step.onnx', () => {
             assertClose(encoded['memory_padding']!, state.memory.padding, `${label}: memory padding (${name})`);
           }
         }
-        const memory = (encoded: Record<string, Tensor>): Feeds => Object.fromEntries(memoryNames.map((n) => [n, encoded[n]!]));
+        const memory = (encoded: Record<string, Tensor>): Feeds =>
+          Object.fromEntries(memoryNames.map((n) => [n, encoded[n]!]));
         let ortState: Feeds = { h: encodedOrt['h']!, ...(lstm ? { c: encodedOrt['c']! } : {}) };
         let ourState: Feeds = { h: encodedOurs['h']!, ...(lstm ? { c: encodedOurs['c']! } : {}) };
         const ortMemory = memory(encodedOrt);
@@ -125,16 +169,32 @@ describe('ONNX export: Seq2Seq as encoder.onnx + decoder_step.onnx', () => {
     model.eval();
     const state = noGrad(() => model.encode(source, [3, 1]));
     const expected = noGrad(() => model.step([2, 2], state));
-    const step = loadOnnx(result.decoderStep.file).run({ previous: int64([2, 2]), h: encoded['h']!, c: encoded['c']!, memory_values: encoded['memory_values']!, memory_keys: encoded['memory_keys']!, memory_padding: encoded['memory_padding']! });
+    const step = loadOnnx(result.decoderStep.file).run({
+      previous: int64([2, 2]),
+      h: encoded['h']!,
+      c: encoded['c']!,
+      memory_values: encoded['memory_values']!,
+      memory_keys: encoded['memory_keys']!,
+      memory_padding: encoded['memory_padding']!,
+    });
     assertClose(step['logits']!, expected.logits, 'model directory: logits');
     const session = await ort.InferenceSession.create(result.decoderStep.file);
     assert.deepEqual([...session.inputNames], ['previous', 'h', 'c', 'memory_values', 'memory_keys', 'memory_padding']);
   });
 
   test('a source that is not (batch, source) ids is refused', () => {
-    const model = new models.Seq2Seq({ sourceVocabSize: 5, targetVocabSize: 5, hiddenSize: 3, embeddingDim: 2 }, new Generator(1));
+    const model = new models.Seq2Seq(
+      { sourceVocabSize: 5, targetVocabSize: 5, hiddenSize: 3, embeddingDim: 2 },
+      new Generator(1),
+    );
     const dir = tempDir('recurrent-s2s-onnx-');
-    assert.throws(() => exportSeq2SeqOnnx(model, new Tensor(new Float32Array(4), [4]), [4], dir), /exampleSource must be a Tensor/);
-    assert.throws(() => exportSeq2SeqOnnx(model, new Tensor(new Float32Array(4), [1, 4]), [4, 4], dir), /exampleLengths must be an array of 1/);
+    assert.throws(
+      () => exportSeq2SeqOnnx(model, new Tensor(new Float32Array(4), [4]), [4], dir),
+      /exampleSource must be a Tensor/,
+    );
+    assert.throws(
+      () => exportSeq2SeqOnnx(model, new Tensor(new Float32Array(4), [1, 4]), [4, 4], dir),
+      /exampleLengths must be an array of 1/,
+    );
   });
 });

@@ -24,7 +24,8 @@ interface TorchCase {
 
 const manifest = readFixture<{ torch: Record<string, TorchCase> }>('interop/manifest.json');
 const interop = (file: string) => fixturePath(`interop/${file}`);
-const feedsOf = (c: TorchCase) => Object.fromEntries(Object.entries(c.inputs).map(([k, f]) => [k, loadNpy(interop(f))]));
+const feedsOf = (c: TorchCase) =>
+  Object.fromEntries(Object.entries(c.inputs).map(([k, f]) => [k, loadNpy(interop(f))]));
 
 /** Counts the backend's packB calls while `fn` runs. */
 function countPacks(fn: () => void): number {
@@ -51,9 +52,19 @@ describe('ONNX runtime: work done once per model', () => {
       const feeds = feedsOf(c);
       const first = countPacks(() => model.run(feeds));
       assert.ok(first > 0, `${name}: the first run packs the weights`);
-      assert.equal(countPacks(() => { for (let k = 0; k < 5; k++) model.run(feeds); }), 0, `${name}: later runs pack nothing`);
+      assert.equal(
+        countPacks(() => {
+          for (let k = 0; k < 5; k++) model.run(feeds);
+        }),
+        0,
+        `${name}: later runs pack nothing`,
+      );
       // A second model from the same file has its own packed weights.
-      assert.equal(countPacks(() => loadOnnx(interop(c.file)).run(feeds)), first, `${name}: a new model packs again`);
+      assert.equal(
+        countPacks(() => loadOnnx(interop(c.file)).run(feeds)),
+        first,
+        `${name}: a new model packs again`,
+      );
       const out = model.run(feeds);
       for (const [k, f] of Object.entries(c.outputs)) {
         const e = loadNpy(interop(f));
@@ -62,7 +73,7 @@ describe('ONNX runtime: work done once per model', () => {
     }
   });
 
-  test("a batch_first export runs as Shape, the memoized zero state and one recurrent node with the layout nodes folded in", () => {
+  test('a batch_first export runs as Shape, the memoized zero state and one recurrent node with the layout nodes folded in', () => {
     const model = loadOnnx(interop(manifest.torch['lstm_batchfirst_opset14']!.file));
     const ops = model.operatorsPerRun;
     assert.ok(!ops.includes('Constant'), `constants are computed at load: ${ops.join(', ')}`);
@@ -71,7 +82,13 @@ describe('ONNX runtime: work done once per model', () => {
   });
 
   test('folding changes no value: the same graph with the intermediate values as extra outputs (not foldable) agrees', () => {
-    for (const name of ['lstm_batchfirst_opset14', 'rnn_tanh_bidir_batchfirst_opset14', 'gru_2layer_bidir_batchfirst', 'tagger_gru_linear_every_step_opset14', 'classifier_embedding_lstm_linear']) {
+    for (const name of [
+      'lstm_batchfirst_opset14',
+      'rnn_tanh_bidir_batchfirst_opset14',
+      'gru_2layer_bidir_batchfirst',
+      'tagger_gru_linear_every_step_opset14',
+      'classifier_embedding_lstm_linear',
+    ]) {
       const c = manifest.torch[name]!;
       const proto = decodeModel(new Uint8Array(readFileSync(interop(c.file))), c.file);
       const graph = proto.graph!;
@@ -82,13 +99,20 @@ describe('ONNX runtime: work done once per model', () => {
       }
       const unfolded = parseOnnx(encodeModel(proto), `${name} (all values exposed)`);
       const folded = loadOnnx(interop(c.file));
-      assert.ok(unfolded.operatorsPerRun.every((op) => !op.includes('batch-first')), `${name}: nothing folded when the values are outputs`);
+      assert.ok(
+        unfolded.operatorsPerRun.every((op) => !op.includes('batch-first')),
+        `${name}: nothing folded when the values are outputs`,
+      );
       const feeds = feedsOf(c);
       const a = folded.runArrays(feeds);
       const b = unfolded.runArrays(feeds);
       for (const [k, v] of Object.entries(a)) {
         assert.deepEqual(v.shape, b[k]!.shape, `${name} ${k}: shape`);
-        assert.deepEqual(Array.from(v.data as ArrayLike<number | bigint>, Number), Array.from(b[k]!.data as ArrayLike<number | bigint>, Number), `${name} ${k}: values`);
+        assert.deepEqual(
+          Array.from(v.data as ArrayLike<number | bigint>, Number),
+          Array.from(b[k]!.data as ArrayLike<number | bigint>, Number),
+          `${name} ${k}: values`,
+        );
       }
     }
   });
@@ -104,12 +128,20 @@ describe('ONNX runtime: work done once per model', () => {
     const single = model.runArrays({ x: one });
     assert.deepEqual(single['h']!.shape, [1, 1, first['h']!.shape[2]!]);
     const H = first['h']!.shape[2]!;
-    assertClose(single['output']!.data as Float32Array, Array.from((first['output']!.data as Float32Array).slice(T * H, 2 * T * H)), 'row 1 alone equals row 1 of the batch');
+    assertClose(
+      single['output']!.data as Float32Array,
+      Array.from((first['output']!.data as Float32Array).slice(T * H, 2 * T * H)),
+      'row 1 alone equals row 1 of the batch',
+    );
     const again = model.runArrays({ x });
     assert.deepEqual(again['output']!.data, first['output']!.data);
     assert.notEqual(again['output']!.data, first['output']!.data, 'each run returns its own arrays');
     (again['output']!.data as Float32Array).fill(0);
-    assert.deepEqual(model.runArrays({ x })['output']!.data, first['output']!.data, 'writing to an output does not change later runs');
+    assert.deepEqual(
+      model.runArrays({ x })['output']!.data,
+      first['output']!.data,
+      'writing to an output does not change later runs',
+    );
     assert.equal(B, 2);
   });
 });

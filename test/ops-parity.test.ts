@@ -9,7 +9,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { concat, div, nn, packPaddedSequence, padPackedSequence, stack, sub, type Tensor, where, zeros } from '../src/index.js';
+import {
+  concat,
+  div,
+  nn,
+  packPaddedSequence,
+  padPackedSequence,
+  stack,
+  sub,
+  type Tensor,
+  where,
+  zeros,
+} from '../src/index.js';
 import { type ArrayFixture, assertClose, fromFixture, readFixture } from './helpers.js';
 
 type Args = Record<string, unknown>;
@@ -72,7 +83,8 @@ function optNum(args: Args, key: string): number | undefined {
 
 function nums(args: Args, key: string): number[] {
   const v = arg(args, key);
-  if (!Array.isArray(v) || v.some((e) => typeof e !== 'number')) throw new Error(`arg '${key}': expected numbers, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v) || v.some((e) => typeof e !== 'number'))
+    throw new Error(`arg '${key}': expected numbers, got ${JSON.stringify(v)}`);
   return v as number[];
 }
 
@@ -107,7 +119,11 @@ const out = (t: Tensor): Run => ({ outputs: { out: t } });
 /** Loads the case's PyTorch parameters into a fresh module (names must match exactly). */
 function loaded<M extends nn.Module>(module: M, c: Case): M {
   assert.ok(c.params, 'module case without params');
-  assert.deepEqual(module.namedParameters().map(([n]) => n), Object.keys(c.params), 'parameter names and order');
+  assert.deepEqual(
+    module.namedParameters().map(([n]) => n),
+    Object.keys(c.params),
+    'parameter names and order',
+  );
   module.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, fromFixture(v)])));
   return module;
 }
@@ -130,7 +146,10 @@ function binary(kind: Binary): OpFn {
   };
 }
 
-const unary = (fn: (t: Tensor) => Tensor): OpFn => (x) => out(fn(input(x, 'x')));
+const unary =
+  (fn: (t: Tensor) => Tensor): OpFn =>
+  (x) =>
+    out(fn(input(x, 'x')));
 
 function cellOptions(args: Args): { inputSize: number; hiddenSize: number; bias: boolean } {
   return { inputSize: num(args, 'inputSize'), hiddenSize: num(args, 'hiddenSize'), bias: bool(args, 'bias') };
@@ -174,12 +193,19 @@ const OPS: Record<string, OpFn> = {
   where: (x, a) => out(where(input(x, 'cond'), input(x, 'a'), 'bNumber' in a ? num(a, 'bNumber') : input(x, 'b'))),
 
   Linear: (x, a, c) => {
-    const m = loaded(new nn.Linear({ inFeatures: num(a, 'inFeatures'), outFeatures: num(a, 'outFeatures'), bias: bool(a, 'bias') }), c);
+    const m = loaded(
+      new nn.Linear({ inFeatures: num(a, 'inFeatures'), outFeatures: num(a, 'outFeatures'), bias: bool(a, 'bias') }),
+      c,
+    );
     return { outputs: { out: m.forward(input(x, 'x')) }, module: m };
   },
   Embedding: (x, a, c) => {
     const paddingIdx = optNum(a, 'paddingIdx');
-    const options = { numEmbeddings: num(a, 'numEmbeddings'), embeddingDim: num(a, 'embeddingDim'), ...(paddingIdx !== undefined && { paddingIdx }) };
+    const options = {
+      numEmbeddings: num(a, 'numEmbeddings'),
+      embeddingDim: num(a, 'embeddingDim'),
+      ...(paddingIdx !== undefined && { paddingIdx }),
+    };
     const m = loaded(new nn.Embedding(options), c);
     return { outputs: { out: m.forward(input(x, 'indices')) }, module: m };
   },
@@ -203,10 +229,18 @@ const OPS: Record<string, OpFn> = {
     const batchFirst = bool(a, 'batchFirst');
     const totalLength = optNum(a, 'totalLength');
     const packed = packPaddedSequence(input(x, 'x'), nums(a, 'lengths'), { batchFirst });
-    const { output, lengths } = padPackedSequence(packed, { batchFirst, ...(totalLength !== undefined && { totalLength }) });
+    const { output, lengths } = padPackedSequence(packed, {
+      batchFirst,
+      ...(totalLength !== undefined && { totalLength }),
+    });
     return {
       outputs: { data: packed.data, padded: output },
-      ints: { batchSizes: packed.batchSizes, sortedIndices: packed.sortedIndices, unsortedIndices: packed.unsortedIndices, lengths },
+      ints: {
+        batchSizes: packed.batchSizes,
+        sortedIndices: packed.sortedIndices,
+        unsortedIndices: packed.unsortedIndices,
+        lengths,
+      },
     };
   },
 };
@@ -225,21 +259,32 @@ describe('PyTorch parity (ops-parity.v1.json)', () => {
     const names = fixture.cases.map((c) => c.name);
     assert.equal(new Set(names).size, names.length, 'duplicate case names');
     const used = new Set(fixture.cases.map((c) => c.op));
-    assert.deepEqual(Object.keys(OPS).filter((op) => !used.has(op)), [], 'ops in the dispatch table with no case');
-    assert.deepEqual([...used].filter((op) => !(op in OPS)), [], 'ops in the fixture with no dispatch entry');
+    assert.deepEqual(
+      Object.keys(OPS).filter((op) => !used.has(op)),
+      [],
+      'ops in the dispatch table with no case',
+    );
+    assert.deepEqual(
+      [...used].filter((op) => !(op in OPS)),
+      [],
+      'ops in the fixture with no dispatch entry',
+    );
   });
 
   for (const c of fixture.cases) {
     test(`${c.name} (${c.op})`, () => {
       const run = OPS[c.op];
       assert.ok(run, `unknown op ${c.op}`);
-      const x: Inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, fromFixture(v, c.requiresGrad.includes(k))]));
+      const x: Inputs = Object.fromEntries(
+        Object.entries(c.inputs).map(([k, v]) => [k, fromFixture(v, c.requiresGrad.includes(k))]),
+      );
       const r = run(x, c.args, c);
 
       assert.deepEqual(Object.keys(r.outputs).sort(), Object.keys(c.outputs).sort(), 'float outputs');
       for (const [k, expected] of Object.entries(c.outputs)) assertClose(r.outputs[k]!, expected, `output ${k}`);
       assert.deepEqual(Object.keys(r.ints ?? {}).sort(), Object.keys(c.intOutputs).sort(), 'integer outputs');
-      for (const [k, expected] of Object.entries(c.intOutputs)) assert.deepEqual(Array.from(r.ints![k]!), expected.data, `output ${k}`);
+      for (const [k, expected] of Object.entries(c.intOutputs))
+        assert.deepEqual(Array.from(r.ints![k]!), expected.data, `output ${k}`);
 
       let loss: Tensor | null = null;
       for (const [k, w] of Object.entries(c.outputWeights)) {

@@ -14,6 +14,7 @@ export const torchRequired = process.env['RECURRENT_REQUIRE_TORCH'] === '1' || B
 export function torchMissing(): string | undefined {
   const r = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
   if (r.error) return `${python} cannot run (${r.error.message})`;
-  if (r.status !== 0) return `${python} cannot import torch and numpy (apt-get install python3-torch): ${r.stderr.trim().split('\n').pop()}`;
+  if (r.status !== 0)
+    return `${python} cannot import torch and numpy (apt-get install python3-torch): ${r.stderr.trim().split('\n').pop()}`;
   return undefined;
 }

@@ -63,9 +63,15 @@ interface Case {
 const tokenInputs = (vocabSize: number) => (g: Generator) => {
   const lengths = [5, 2, 7, 1];
   const time = 7;
-  const x = lengths.map((len) => Array.from({ length: time }, (_, t) => (t < len ? 1 + Math.floor(g.random() * (vocabSize - 1)) : 0)));
+  const x = lengths.map((len) =>
+    Array.from({ length: time }, (_, t) => (t < len ? 1 + Math.floor(g.random() * (vocabSize - 1)) : 0)),
+  );
   return {
-    ours: (m: Module) => (m as unknown as { forward(x: Tensor, l: number[]): Tensor }).forward(new Tensor(Float32Array.from(x.flat()), [4, time]), lengths),
+    ours: (m: Module) =>
+      (m as unknown as { forward(x: Tensor, l: number[]): Tensor }).forward(
+        new Tensor(Float32Array.from(x.flat()), [4, time]),
+        lengths,
+      ),
     request: { kind: 'tokens', x, lengths },
   };
 };
@@ -73,10 +79,17 @@ const tokenInputs = (vocabSize: number) => (g: Generator) => {
 /** Source ids with lengths (padded) and a teacher-forced target input starting with BOS. */
 const seq2seqInputs = (g: Generator) => {
   const lengths = [4, 6, 1];
-  const source = lengths.map((len) => Array.from({ length: 6 }, (_, t) => (t < len ? 1 + Math.floor(g.random() * 15) : 0)));
+  const source = lengths.map((len) =>
+    Array.from({ length: 6 }, (_, t) => (t < len ? 1 + Math.floor(g.random() * 15) : 0)),
+  );
   const target = lengths.map(() => [2, ...Array.from({ length: 4 }, () => 4 + Math.floor(g.random() * 8))]);
   return {
-    ours: (m: Module) => (m as unknown as { forward(s: Tensor, l: number[], t: Tensor): Tensor }).forward(new Tensor(Float32Array.from(source.flat()), [3, 6]), lengths, new Tensor(Float32Array.from(target.flat()), [3, 5])),
+    ours: (m: Module) =>
+      (m as unknown as { forward(s: Tensor, l: number[], t: Tensor): Tensor }).forward(
+        new Tensor(Float32Array.from(source.flat()), [3, 6]),
+        lengths,
+        new Tensor(Float32Array.from(target.flat()), [3, 5]),
+      ),
     request: { kind: 'seq2seq', source, lengths, target },
   };
 };
@@ -87,32 +100,56 @@ const CASES: Case[] = [
     dir: () => classifyModelDir({ cell: 'lstm', numLayers: 2, bidirectional: true }),
     inputs: (g) => tokenInputs(20)(g),
     dataFile: 'train.csv',
-    data: 'text,label\n' + ['hello,en', 'bonjour,fr', 'gracias,es', 'danke,de', '"grazie, café",fr', 'obrigado,es', 'naïve,en', 'hallo,de'].join('\n').concat('\n').repeat(6),
+    data:
+      'text,label\n' +
+      ['hello,en', 'bonjour,fr', 'gracias,es', 'danke,de', '"grazie, café",fr', 'obrigado,es', 'naïve,en', 'hallo,de']
+        .join('\n')
+        .concat('\n')
+        .repeat(6),
   },
   {
     name: 'tag (bidirectional GRU)',
     dir: () => tagModelDir({ cell: 'gru', bidirectional: true }),
     inputs: (g) => tokenInputs(20)(g),
     dataFile: 'train.jsonl',
-    data: [{ input: 'eleve', tags: ['acute', '-', 'grave', '-', '-'] }, { input: 'cafe', tags: ['-', '-', '-', 'acute'] }, { input: 'naive', tags: '- - diaeresis - -' }]
-      .map((r) => JSON.stringify(r)).join('\n').concat('\n').repeat(10),
+    data: [
+      { input: 'eleve', tags: ['acute', '-', 'grave', '-', '-'] },
+      { input: 'cafe', tags: ['-', '-', '-', 'acute'] },
+      { input: 'naive', tags: '- - diaeresis - -' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n')
+      .concat('\n')
+      .repeat(10),
   },
   {
     name: 'seq2seq (bidirectional LSTM encoder, Luong attention)',
     dir: () => seq2seqModelDir({ cell: 'lstm', bidirectional: true, attention: 'luong' }),
     inputs: seq2seqInputs,
     dataFile: 'pairs.tsv',
-    data: 'source\ttarget\n' + ['hello\tHH AH L OW', 'bonjour\tB OW N ZH UW R', 'danke\tD AA NG K AH', 'hallo\tHH AA L OW'].join('\n').concat('\n').repeat(5),
+    data:
+      'source\ttarget\n' +
+      ['hello\tHH AH L OW', 'bonjour\tB OW N ZH UW R', 'danke\tD AA NG K AH', 'hallo\tHH AA L OW']
+        .join('\n')
+        .concat('\n')
+        .repeat(5),
   },
   {
     name: 'forecast (2-layer RNN, autoregressive)',
     dir: () => forecastModelDir({ cell: 'rnn', numLayers: 2 }),
     inputs: (g) => {
       const x = Array.from({ length: 3 }, () => Array.from({ length: 6 }, () => [g.random() * 2 - 1]));
-      return { ours: (m) => (m as unknown as { forward(x: Tensor): Tensor }).forward(new Tensor(Float32Array.from(x.flat(2)), [3, 6, 1])), request: { kind: 'series', x } };
+      return {
+        ours: (m) =>
+          (m as unknown as { forward(x: Tensor): Tensor }).forward(new Tensor(Float32Array.from(x.flat(2)), [3, 6, 1])),
+        request: { kind: 'series', x },
+      };
     },
     dataFile: 'series.csv',
-    data: 'date,value\n' + Array.from({ length: 80 }, (_, i) => `${i},${(10 + i / 8 + Math.sin(i * Math.PI / 2)).toFixed(3)}`).join('\n') + '\n',
+    data:
+      'date,value\n' +
+      Array.from({ length: 80 }, (_, i) => `${i},${(10 + i / 8 + Math.sin((i * Math.PI) / 2)).toFixed(3)}`).join('\n') +
+      '\n',
   },
 ];
 
@@ -150,7 +187,8 @@ describe('export --format pytorch / import --format pytorch', { skip }, () => {
       const exported = join(work, 'exported');
       const e = run(['export', modelDir, '--format', 'pytorch', '--out', exported, '--json']);
       assert.equal(e.status, 0, e.stderr);
-      for (const f of ['model.py', 'train.py', 'weights.safetensors', 'config.json']) assert.ok(existsSync(join(exported, f)), f);
+      for (const f of ['model.py', 'train.py', 'weights.safetensors', 'config.json'])
+        assert.ok(existsSync(join(exported, f)), f);
 
       const { ours, request } = c.inputs(new Generator(7));
       assertClose(pytorchOutputs(exported, request), ourOutputs(modelDir, ours), 'exported');
@@ -158,18 +196,50 @@ describe('export --format pytorch / import --format pytorch', { skip }, () => {
       writeFileSync(join(work, c.dataFile), c.data);
       const trained = join(work, 'trained');
       // --redirects 2 --tee 2: torchrun of torch 1.13 on Python 3.11 fails on its default '0' (Std.from_str gives None); stderr teed works everywhere.
-      const t = spawnSync('torchrun', ['--standalone', '--nproc_per_node=2', '--redirects', '2', '--tee', '2', join(exported, 'train.py'), '--data', join(work, c.dataFile), '--epochs', '1', '--out', trained, '--batch-size', '4', '--lr', '0.05'], {
-        encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 240_000,
-      });
+      const t = spawnSync(
+        'torchrun',
+        [
+          '--standalone',
+          '--nproc_per_node=2',
+          '--redirects',
+          '2',
+          '--tee',
+          '2',
+          join(exported, 'train.py'),
+          '--data',
+          join(work, c.dataFile),
+          '--epochs',
+          '1',
+          '--out',
+          trained,
+          '--batch-size',
+          '4',
+          '--lr',
+          '0.05',
+        ],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, OMP_NUM_THREADS: '1' },
+          timeout: 240_000,
+        },
+      );
       assert.equal(t.status, 0, `${t.stdout}\n${t.stderr}`);
-      const epoch = JSON.parse(t.stdout.trim().split('\n').pop()!) as { epoch: number; loss: number; processes: number; examples: number };
+      const epoch = JSON.parse(t.stdout.trim().split('\n').pop()!) as {
+        epoch: number;
+        loss: number;
+        processes: number;
+        examples: number;
+      };
       assert.equal(epoch.epoch, 1);
       assert.equal(epoch.processes, 2);
       assert.ok(Number.isFinite(epoch.loss), t.stdout);
       const before = loadSafetensors(join(exported, 'weights.safetensors'));
       const after = loadSafetensors(join(trained, 'weights.safetensors'));
       assert.deepEqual(Object.keys(after).sort(), Object.keys(before).sort());
-      assert.ok(Object.keys(before).some((k) => before[k]!.data.some((v, i) => v !== after[k]!.data[i])), 'training changed the weights');
+      assert.ok(
+        Object.keys(before).some((k) => before[k]!.data.some((v, i) => v !== after[k]!.data[i])),
+        'training changed the weights',
+      );
 
       const imported = join(work, 'imported');
       const i = run(['import', '--format', 'pytorch', trained, '--out', imported]);
@@ -180,7 +250,10 @@ describe('export --format pytorch / import --format pytorch', { skip }, () => {
 });
 
 describe('export --format pytorch: the other seq2seq variants', { skip }, () => {
-  for (const variant of [{ attention: 'bahdanau' as const, cell: 'gru' as const, bidirectional: false, numLayers: 2 }, { attention: 'none' as const, cell: 'rnn' as const, bidirectional: true, numLayers: 2 }]) {
+  for (const variant of [
+    { attention: 'bahdanau' as const, cell: 'gru' as const, bidirectional: false, numLayers: 2 },
+    { attention: 'none' as const, cell: 'rnn' as const, bidirectional: true, numLayers: 2 },
+  ]) {
     test(`${variant.attention} attention, ${variant.cell}: PyTorch = ours`, () => {
       const modelDir = seq2seqModelDir(variant);
       const exported = exportPytorch(modelDir, join(tempDir('recurrent-pt-'), 'exported'));
@@ -192,14 +265,23 @@ describe('export --format pytorch: the other seq2seq variants', { skip }, () => 
 
 describe('export then import with no training', () => {
   test('predicts exactly what the original did, with the same weights, for every exportable task', () => {
-    const inputs: Record<string, string[]> = { classify: ['hello', 'café', 'zzz'], tag: ['eleve', 'naive'], forecast: ['1 2 3 4 5 6 7 8 9 10 11'], seq2seq: ['hello', 'danke'] };
+    const inputs: Record<string, string[]> = {
+      classify: ['hello', 'café', 'zzz'],
+      tag: ['eleve', 'naive'],
+      forecast: ['1 2 3 4 5 6 7 8 9 10 11'],
+      seq2seq: ['hello', 'danke'],
+    };
     for (const original of [classifyModelDir({ numLayers: 2 }), tagModelDir(), forecastModelDir(), seq2seqModelDir()]) {
       const work = tempDir('recurrent-pt-rt-');
       const exported = exportPytorch(original, join(work, 'exported'));
       const e = run(['import', '--format', 'pytorch', exported.dir, '--out', join(work, 'back')]);
       assert.equal(e.status, 0, e.stderr);
       const lines = inputs[exported.task]!;
-      assert.deepEqual(loadPredictor(join(work, 'back')).predict(lines), loadPredictor(original).predict(lines), exported.task);
+      assert.deepEqual(
+        loadPredictor(join(work, 'back')).predict(lines),
+        loadPredictor(original).predict(lines),
+        exported.task,
+      );
       const a = loadSafetensors(join(original, 'weights.safetensors'));
       const b = loadSafetensors(join(work, 'back', 'weights.safetensors'));
       for (const key of Object.keys(a)) assert.deepEqual(b[key]!.data, a[key]!.data, key);
@@ -210,7 +292,8 @@ describe('export then import with no training', () => {
     // The language model's PyTorch part (model.py, train.py over streams) is not written yet: it says so.
     const notYet = new Set(['generate']);
     for (const [name, task] of Object.entries(TASKS)) {
-      if (notYet.has(name)) assert.ok('unsupported' in task.pytorch && /not written yet/.test(task.pytorch.unsupported), name);
+      if (notYet.has(name))
+        assert.ok('unsupported' in task.pytorch && /not written yet/.test(task.pytorch.unsupported), name);
       else assert.ok(!('unsupported' in task.pytorch), `${name}: ${JSON.stringify(task.pytorch)}`);
     }
     const work = tempDir('recurrent-pt-bad-');

@@ -1,7 +1,18 @@
 /** Semantics of the recurrent layers beyond the fixtures: lengths, packing, cells, dropout, init, speed. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Generator, lastValidStep, manualSeed, nn, packPaddedSequence, PackedSequence, padPackedSequence, randn, type Tensor, tensor } from '../src/index.js';
+import {
+  Generator,
+  lastValidStep,
+  manualSeed,
+  nn,
+  packPaddedSequence,
+  PackedSequence,
+  padPackedSequence,
+  randn,
+  type Tensor,
+  tensor,
+} from '../src/index.js';
 import { assertClose } from './helpers.js';
 
 const gen = () => new Generator(7);
@@ -9,7 +20,14 @@ const gen = () => new Generator(7);
 describe('variable lengths', () => {
   for (const kind of ['RNN', 'LSTM', 'GRU'] as const) {
     test(`${kind}: each sequence with lengths equals that sequence run alone, truncated`, () => {
-      const options = { inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, batchFirst: true, generator: gen() };
+      const options = {
+        inputSize: 3,
+        hiddenSize: 4,
+        numLayers: 2,
+        bidirectional: true,
+        batchFirst: true,
+        generator: gen(),
+      };
       const m = kind === 'RNN' ? new nn.RNN(options) : kind === 'LSTM' ? new nn.LSTM(options) : new nn.GRU(options);
       const lengths = [3, 6, 1, 4];
       const x = randn([4, 6, 3], { generator: gen() });
@@ -17,7 +35,11 @@ describe('variable lengths', () => {
       lengths.forEach((len, b) => {
         const alone = m.forward(x.slice(0, b, b + 1).slice(1, 0, len));
         assertClose(all.output.slice(0, b, b + 1).slice(1, 0, len), alone.output, `output of row ${b}`);
-        assertClose(all.output.slice(0, b, b + 1).slice(1, len), new Array<number>((6 - len) * 8).fill(0), `padding of row ${b}`);
+        assertClose(
+          all.output.slice(0, b, b + 1).slice(1, len),
+          new Array<number>((6 - len) * 8).fill(0),
+          `padding of row ${b}`,
+        );
         assertClose(all.h.slice(1, b, b + 1), alone.h, `h of row ${b}`);
       });
     });
@@ -41,7 +63,12 @@ describe('variable lengths', () => {
     output.sum().add(h.sum()).backward();
     const g = x.grad!;
     for (let t = 2; t < 5; t++) assert.deepEqual([...g.select(0, 1).select(0, t).data], [0, 0], `step ${t} of row 1`);
-    assert.ok(g.select(0, 1).select(0, 1).data.some((v) => v !== 0));
+    assert.ok(
+      g
+        .select(0, 1)
+        .select(0, 1)
+        .data.some((v) => v !== 0),
+    );
   });
 
   test('final states: forward half at the last valid step, reverse half at step 0', () => {
@@ -99,7 +126,10 @@ describe('layers, cells and modes', () => {
     assert.deepEqual(output.shape, [4, 7, 40]);
     assert.deepEqual(h.shape, [4, 4, 20]);
     assert.deepEqual(c.shape, [4, 4, 20]);
-    output.mul(randn([4, 7, 40])).sum().backward();
+    output
+      .mul(randn([4, 7, 40]))
+      .sum()
+      .backward();
     assert.deepEqual(x.grad!.shape, [4, 7, 10]);
     for (const [name, p] of lstm.namedParameters()) assert.deepEqual(p.grad!.shape, p.shape, name);
   });
@@ -121,18 +151,27 @@ describe('layers, cells and modes', () => {
   test('cells equal a one-step layer with the same weights', () => {
     for (const kind of ['RNN', 'LSTM', 'GRU'] as const) {
       const options = { inputSize: 3, hiddenSize: 4, generator: gen() };
-      const cell = kind === 'RNN' ? new nn.RNNCell(options) : kind === 'LSTM' ? new nn.LSTMCell(options) : new nn.GRUCell(options);
+      const cell =
+        kind === 'RNN' ? new nn.RNNCell(options) : kind === 'LSTM' ? new nn.LSTMCell(options) : new nn.GRUCell(options);
       const layer = kind === 'RNN' ? new nn.RNN(options) : kind === 'LSTM' ? new nn.LSTM(options) : new nn.GRU(options);
       layer.loadStateDict(Object.fromEntries(cell.namedParameters().map(([k, v]) => [`${k}_l0`, v])));
       const x = randn([2, 3], { generator: gen() });
       const h = randn([2, 4], { generator: gen() });
       const c = randn([2, 4], { generator: gen() });
-      const expected = layer.forward(x.unsqueeze(0), { h: h.unsqueeze(0), ...(kind === 'LSTM' && { c: c.unsqueeze(0) }) });
+      const expected = layer.forward(x.unsqueeze(0), {
+        h: h.unsqueeze(0),
+        ...(kind === 'LSTM' && { c: c.unsqueeze(0) }),
+      });
       const got = cell instanceof nn.LSTMCell ? cell.forward(x, { h, c }) : { h: (cell as nn.GRUCell).forward(x, h) };
       assertClose(got.h, expected.h.squeeze(0), `${kind}Cell h`);
-      if (kind === 'LSTM') assertClose((got as { c: Tensor }).c, (expected as { c?: Tensor }).c!.squeeze(0), 'LSTMCell c');
+      if (kind === 'LSTM')
+        assertClose((got as { c: Tensor }).c, (expected as { c?: Tensor }).c!.squeeze(0), 'LSTMCell c');
       // (PyTorch's values for every cell, batched and unbatched: rnn-extra.test.ts.)
-      assert.deepEqual((cell instanceof nn.LSTMCell ? cell.forward(x.select(0, 0)).h : (cell as nn.GRUCell).forward(x.select(0, 0))).shape, [4]);
+      assert.deepEqual(
+        (cell instanceof nn.LSTMCell ? cell.forward(x.select(0, 0)).h : (cell as nn.GRUCell).forward(x.select(0, 0)))
+          .shape,
+        [4],
+      );
     }
   });
 
@@ -166,11 +205,15 @@ describe('layers, cells and modes', () => {
     const bound = 1 / Math.sqrt(H);
     for (const [name, p] of m.namedParameters()) {
       const values = [...p.data];
-      assert.ok(values.every((v) => Math.abs(v) <= bound), `${name} within the bound`);
+      assert.ok(
+        values.every((v) => Math.abs(v) <= bound),
+        `${name} within the bound`,
+      );
       const mean = values.reduce((s, v) => s + v, 0) / values.length;
       const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
       assert.ok(Math.abs(mean) < bound * 0.2, `${name} mean ${mean}`);
-      if (values.length > 500) assert.ok(Math.abs(variance / (bound * bound / 3) - 1) < 0.15, `${name} variance ${variance}`);
+      if (values.length > 500)
+        assert.ok(Math.abs(variance / ((bound * bound) / 3) - 1) < 0.15, `${name} variance ${variance}`);
     }
   });
 

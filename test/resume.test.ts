@@ -15,14 +15,37 @@ import { trainTask } from '../src/tasks/run.js';
 import { tempDir } from './temp-dir.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const args = ['train', '--task', 'classify', '--max-train', '400', '--hidden', '10', '--epochs', '4', '--batch-size', '50', '--dropout', '0.2', '--layers', '2', '--patience', '10', '--seed', '4'];
+const args = [
+  'train',
+  '--task',
+  'classify',
+  '--max-train',
+  '400',
+  '--hidden',
+  '10',
+  '--epochs',
+  '4',
+  '--batch-size',
+  '50',
+  '--dropout',
+  '0.2',
+  '--layers',
+  '2',
+  '--patience',
+  '10',
+  '--seed',
+  '4',
+];
 
 /**
  * Starts a run that stalls at `point` ('EPOCH:POINT', see src/tasks/checkpoint.ts), SIGKILLs it
  * there, and resolves with how it ended. Rejects if the run ends without reaching the point.
  */
 function killAt(out: string, point: string): Promise<{ signal: NodeJS.Signals | null; reached: boolean }> {
-  const child = spawn(process.execPath, [cli, ...args, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, RECURRENT_TEST_STALL: point } });
+  const child = spawn(process.execPath, [cli, ...args, '--out', out], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, RECURRENT_TEST_STALL: point },
+  });
   let stderr = '';
   let reached = false;
   child.stderr.on('data', (d: Buffer) => {
@@ -35,7 +58,8 @@ function killAt(out: string, point: string): Promise<{ signal: NodeJS.Signals | 
   return new Promise((resolve) => child.on('close', (_code, signal) => resolve({ signal, reached })));
 }
 
-const pointer = (out: string) => JSON.parse(readFileSync(join(out, 'checkpoint', 'latest.json'), 'utf8')) as { epoch: number; dir: string };
+const pointer = (out: string) =>
+  JSON.parse(readFileSync(join(out, 'checkpoint', 'latest.json'), 'utf8')) as { epoch: number; dir: string };
 
 describe('crash-safe training', () => {
   test('SIGKILL at each named point of a checkpoint write, then --resume: every trial bit-identical', async () => {
@@ -58,13 +82,27 @@ describe('crash-safe training', () => {
       const killed = await killAt(out, point);
       assert.ok(killed.reached, `${point}: the run reached the kill point`);
       assert.equal(killed.signal, 'SIGKILL', `${point}: the run was killed`);
-      assert.ok(!existsSync(join(out, 'weights.safetensors')), `${point}: the killed run was unfinished (no final model)`);
+      assert.ok(
+        !existsSync(join(out, 'weights.safetensors')),
+        `${point}: the killed run was unfinished (no final model)`,
+      );
       assert.equal(pointer(out).epoch, epoch, `${point}: latest.json names the last complete checkpoint`);
-      if (point.includes(':during-')) assert.ok(readdirSync(join(out, 'checkpoint'), { recursive: true }).some((f) => String(f).endsWith('.tmp')), `${point}: a half-written temporary file was left`);
-      if (point.endsWith('after-pointer')) assert.ok(readdirSync(join(out, 'checkpoint')).includes(`epoch-${String(epoch - 1).padStart(4, '0')}`), 'the old epoch is still there');
+      if (point.includes(':during-'))
+        assert.ok(
+          readdirSync(join(out, 'checkpoint'), { recursive: true }).some((f) => String(f).endsWith('.tmp')),
+          `${point}: a half-written temporary file was left`,
+        );
+      if (point.endsWith('after-pointer'))
+        assert.ok(
+          readdirSync(join(out, 'checkpoint')).includes(`epoch-${String(epoch - 1).padStart(4, '0')}`),
+          'the old epoch is still there',
+        );
       const resumed = spawnSync(process.execPath, [cli, 'train', '--resume', out], { encoding: 'utf8' });
       assert.equal(resumed.status, 0, `${point}: ${resumed.stderr}`);
-      assert.ok(readFileSync(join(out, 'weights.safetensors')).equals(expected), `${point}: weights differ from the uninterrupted run`);
+      assert.ok(
+        readFileSync(join(out, 'weights.safetensors')).equals(expected),
+        `${point}: weights differ from the uninterrupted run`,
+      );
     }
   });
 
@@ -76,7 +114,10 @@ describe('crash-safe training', () => {
     const bytes = readFileSync(weights);
     bytes[bytes.length - 1]! ^= 0x40;
     writeFileSync(weights, bytes);
-    await assert.rejects(trainTask({ out, resume: true, epochs: 3 }), (e: unknown) => e instanceof FormatError && e.file === weights && /checksum/.test(e.message));
+    await assert.rejects(
+      trainTask({ out, resume: true, epochs: 3 }),
+      (e: unknown) => e instanceof FormatError && e.file === weights && /checksum/.test(e.message),
+    );
   });
 
   test('--resume without a checkpoint says so', async () => {

@@ -22,14 +22,27 @@ interface CellCase {
   c: ArrayFixture | null;
   hWeight: ArrayFixture;
   cWeight: ArrayFixture | null;
-  grads: { input: ArrayFixture; h0: ArrayFixture | null; c0: ArrayFixture | null; params: Record<string, ArrayFixture> };
+  grads: {
+    input: ArrayFixture;
+    h0: ArrayFixture | null;
+    c0: ArrayFixture | null;
+    params: Record<string, ArrayFixture>;
+  };
 }
 
 const extra = readFixture<{ version: number; cases: RnnFixtureCase[]; cells: CellCase[] }>('rnn-extra.v1.json');
 
 function checkCell(c: CellCase): void {
-  const cell = c.module === 'RNNCell' ? new nn.RNNCell(c.options) : c.module === 'LSTMCell' ? new nn.LSTMCell(c.options) : new nn.GRUCell(c.options);
-  assert.deepEqual(cell.namedParameters().map(([n]) => n), Object.keys(c.params));
+  const cell =
+    c.module === 'RNNCell'
+      ? new nn.RNNCell(c.options)
+      : c.module === 'LSTMCell'
+        ? new nn.LSTMCell(c.options)
+        : new nn.GRUCell(c.options);
+  assert.deepEqual(
+    cell.namedParameters().map(([n]) => n),
+    Object.keys(c.params),
+  );
   cell.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, fromFixture(v)])));
   const x = fromFixture(c.input, true);
   const h0 = c.h0 ? fromFixture(c.h0, true) : undefined;
@@ -61,15 +74,32 @@ function checkCell(c: CellCase): void {
 describe('PyTorch parity (rnn-extra.v1.json)', () => {
   test('fixture is version 1: a 2-layer bidirectional LSTM with projection and lengths; every cell batched and unbatched', () => {
     assert.equal(extra.version, 1);
-    assert.ok(extra.cases.some((c) => c.module === 'LSTM' && c.options.numLayers === 2 && c.options.bidirectional && c.options.projSize > 0 && c.lengths));
+    assert.ok(
+      extra.cases.some(
+        (c) =>
+          c.module === 'LSTM' &&
+          c.options.numLayers === 2 &&
+          c.options.bidirectional &&
+          c.options.projSize > 0 &&
+          c.lengths,
+      ),
+    );
     for (const kind of ['RNNCell', 'LSTMCell', 'GRUCell']) {
-      assert.ok(extra.cells.some((c) => c.module === kind && c.input.shape.length === 1), `${kind} unbatched`);
-      assert.ok(extra.cells.some((c) => c.module === kind && c.input.shape.length === 2), `${kind} batched`);
+      assert.ok(
+        extra.cells.some((c) => c.module === kind && c.input.shape.length === 1),
+        `${kind} unbatched`,
+      );
+      assert.ok(
+        extra.cells.some((c) => c.module === kind && c.input.shape.length === 2),
+        `${kind} batched`,
+      );
     }
   });
 
   for (const c of extra.cases) test(`${c.name} (lengths)`, () => checkRnnFixtureCase(c));
   const withLengths = [...extra.cases, ...rnnFixture().cases].filter((c) => c.lengths);
-  for (const c of withLengths) test(`${c.name}: PackedSequence input, gradients through the packing`, () => checkRnnFixtureCase(c, { packed: true }));
+  for (const c of withLengths)
+    test(`${c.name}: PackedSequence input, gradients through the packing`, () =>
+      checkRnnFixtureCase(c, { packed: true }));
   for (const c of extra.cells) test(`cell ${c.name}`, () => checkCell(c));
 });

@@ -6,7 +6,17 @@ import { type ArrayFixture, assertClose, fromFixture, readFixture } from './help
 export interface RnnFixtureCase {
   name: string;
   module: 'RNN' | 'LSTM' | 'GRU';
-  options: { inputSize: number; hiddenSize: number; numLayers: number; bias: boolean; batchFirst: boolean; dropout: number; bidirectional: boolean; nonlinearity: 'tanh' | 'relu'; projSize: number };
+  options: {
+    inputSize: number;
+    hiddenSize: number;
+    numLayers: number;
+    bias: boolean;
+    batchFirst: boolean;
+    dropout: number;
+    bidirectional: boolean;
+    nonlinearity: 'tanh' | 'relu';
+    projSize: number;
+  };
   input: ArrayFixture;
   lengths: number[] | null;
   h0: ArrayFixture | null;
@@ -18,14 +28,27 @@ export interface RnnFixtureCase {
   outputWeight: ArrayFixture;
   hWeight: ArrayFixture;
   cWeight: ArrayFixture | null;
-  grads: { input: ArrayFixture; h0: ArrayFixture | null; c0: ArrayFixture | null; params: Record<string, ArrayFixture> };
+  grads: {
+    input: ArrayFixture;
+    h0: ArrayFixture | null;
+    c0: ArrayFixture | null;
+    params: Record<string, ArrayFixture>;
+  };
 }
 
 export const rnnFixture = (): { version: number; cases: RnnFixtureCase[] } => readFixture('rnn-parity.v1.json');
 
 function build(c: RnnFixtureCase): nn.RNN | nn.LSTM | nn.GRU {
   const o = c.options;
-  const common = { inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers, bias: o.bias, batchFirst: o.batchFirst, dropout: o.dropout, bidirectional: o.bidirectional };
+  const common = {
+    inputSize: o.inputSize,
+    hiddenSize: o.hiddenSize,
+    numLayers: o.numLayers,
+    bias: o.bias,
+    batchFirst: o.batchFirst,
+    dropout: o.dropout,
+    bidirectional: o.bidirectional,
+  };
   if (c.module === 'RNN') return new nn.RNN({ ...common, nonlinearity: o.nonlinearity });
   if (c.module === 'LSTM') return new nn.LSTM({ ...common, projSize: o.projSize });
   return new nn.GRU(common);
@@ -40,7 +63,10 @@ function build(c: RnnFixtureCase): nn.RNN | nn.LSTM | nn.GRU {
 export function checkRnnFixtureCase(c: RnnFixtureCase, { packed = false }: { packed?: boolean } = {}): void {
   const module = build(c).eval();
   // Same parameter names and order as PyTorch.
-  assert.deepEqual(module.namedParameters().map(([n]) => n), Object.keys(c.params));
+  assert.deepEqual(
+    module.namedParameters().map(([n]) => n),
+    Object.keys(c.params),
+  );
   module.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, fromFixture(v)])));
   const x = fromFixture(c.input, true);
   const h0 = c.h0 ? fromFixture(c.h0, true) : undefined;
@@ -51,18 +77,32 @@ export function checkRnnFixtureCase(c: RnnFixtureCase, { packed = false }: { pac
     assert.ok(c.lengths, `${c.name}: packed needs lengths`);
     const batchFirst = c.options.batchFirst;
     const input = packPaddedSequence(x, c.lengths, { batchFirst });
-    const r = module.forward(input, { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }) }) as unknown as { output: PackedSequence; h: Tensor; c?: Tensor };
+    const r = module.forward(input, { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }) }) as unknown as {
+      output: PackedSequence;
+      h: Tensor;
+      c?: Tensor;
+    };
     assert.ok(r.output instanceof PackedSequence, 'a PackedSequence in, a PackedSequence out');
-    result = { ...r, output: padPackedSequence(r.output, { batchFirst, totalLength: c.input.shape[batchFirst ? 1 : 0]! }).output };
+    result = {
+      ...r,
+      output: padPackedSequence(r.output, { batchFirst, totalLength: c.input.shape[batchFirst ? 1 : 0]! }).output,
+    };
   } else {
-    result = module.forward(x, { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) }) as Result;
+    result = module.forward(x, {
+      ...(h0 && { h: h0 }),
+      ...(c0 && { c: c0 }),
+      ...(c.lengths && { lengths: c.lengths }),
+    }) as Result;
   }
 
   assertClose(result.output, c.output, 'output');
   assertClose(result.h, c.h, 'h');
   if (c.c) assertClose(result.c!, c.c, 'c');
 
-  let loss = result.output.mul(fromFixture(c.outputWeight)).sum().add(result.h.mul(fromFixture(c.hWeight)).sum());
+  let loss = result.output
+    .mul(fromFixture(c.outputWeight))
+    .sum()
+    .add(result.h.mul(fromFixture(c.hWeight)).sum());
   if (c.cWeight) loss = loss.add(result.c!.mul(fromFixture(c.cWeight)).sum());
   loss.backward();
 

@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { FormatError, loadSafetensors, nn, parseSafetensors, randn, saveSafetensors, serializeSafetensors, tensor } from '../src/index.js';
+import {
+  FormatError,
+  loadSafetensors,
+  nn,
+  parseSafetensors,
+  randn,
+  saveSafetensors,
+  serializeSafetensors,
+  tensor,
+} from '../src/index.js';
 import { tempDir } from './temp-dir.js';
 
 function withHeader(header: unknown, dataBytes: number): Uint8Array {
@@ -32,7 +41,14 @@ describe('safetensors', () => {
   });
 
   test('F64, I64 and F16 entries are read as float32', () => {
-    const bytes = withHeader({ a: { dtype: 'F64', shape: [2], data_offsets: [0, 16] }, b: { dtype: 'I64', shape: [1], data_offsets: [16, 24] }, c: { dtype: 'F16', shape: [1], data_offsets: [24, 26] } }, 26);
+    const bytes = withHeader(
+      {
+        a: { dtype: 'F64', shape: [2], data_offsets: [0, 16] },
+        b: { dtype: 'I64', shape: [1], data_offsets: [16, 24] },
+        c: { dtype: 'F16', shape: [1], data_offsets: [24, 26] },
+      },
+      26,
+    );
     const start = bytes.length - 26;
     const view = new DataView(bytes.buffer);
     view.setFloat64(start, 1.5, true);
@@ -47,18 +63,64 @@ describe('safetensors', () => {
 
   const bad: [string, Uint8Array, RegExp][] = [
     ['too short', new Uint8Array(3), /too short/],
-    ['huge header length', (() => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 1n << 60n, true); return b; })(), /header length .* exceeds the file/],
-    ['not JSON', (() => { const b = new Uint8Array(12); new DataView(b.buffer).setBigUint64(0, 4n, true); b.set([123, 123, 123, 0], 8); return b; })(), /not valid UTF-8 JSON/],
-    ['unknown dtype', withHeader({ a: { dtype: 'C64', shape: [1], data_offsets: [0, 8] } }, 8), /unsupported dtype "C64"/],
-    ['negative shape', withHeader({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4), /shape must be a list of non-negative integers/],
-    ['offsets beyond the data', withHeader({ a: { dtype: 'F32', shape: [1000000000], data_offsets: [0, 4000000000] } }, 4), /fall outside/],
-    ['size mismatch', withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, 4), /4 bytes for shape \[2\] of F32, expected 8/],
-    ['overlap', withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8), /overlapping or gapped/],
+    [
+      'huge header length',
+      (() => {
+        const b = new Uint8Array(16);
+        new DataView(b.buffer).setBigUint64(0, 1n << 60n, true);
+        return b;
+      })(),
+      /header length .* exceeds the file/,
+    ],
+    [
+      'not JSON',
+      (() => {
+        const b = new Uint8Array(12);
+        new DataView(b.buffer).setBigUint64(0, 4n, true);
+        b.set([123, 123, 123, 0], 8);
+        return b;
+      })(),
+      /not valid UTF-8 JSON/,
+    ],
+    [
+      'unknown dtype',
+      withHeader({ a: { dtype: 'C64', shape: [1], data_offsets: [0, 8] } }, 8),
+      /unsupported dtype "C64"/,
+    ],
+    [
+      'negative shape',
+      withHeader({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4),
+      /shape must be a list of non-negative integers/,
+    ],
+    [
+      'offsets beyond the data',
+      withHeader({ a: { dtype: 'F32', shape: [1000000000], data_offsets: [0, 4000000000] } }, 4),
+      /fall outside/,
+    ],
+    [
+      'size mismatch',
+      withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, 4),
+      /4 bytes for shape \[2\] of F32, expected 8/,
+    ],
+    [
+      'overlap',
+      withHeader(
+        {
+          a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+        },
+        8,
+      ),
+      /overlapping or gapped/,
+    ],
     ['trailing bytes', withHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 8), /tensors cover 4/],
   ];
   for (const [name, bytes, pattern] of bad) {
     test(`rejects: ${name}`, () => {
-      assert.throws(() => parseSafetensors(bytes, 'w.safetensors'), (e: unknown) => e instanceof FormatError && e.file === 'w.safetensors' && pattern.test(e.message));
+      assert.throws(
+        () => parseSafetensors(bytes, 'w.safetensors'),
+        (e: unknown) => e instanceof FormatError && e.file === 'w.safetensors' && pattern.test(e.message),
+      );
     });
   }
 

@@ -31,7 +31,11 @@ const ids = (rows: number[][]) => tensor(rows.flat(), [rows.length, rows[0]!.len
 
 function load(c: Seq2SeqCase): models.Seq2Seq {
   const m = new models.Seq2Seq(c.config);
-  assert.deepEqual(Object.keys(m.stateDict()).sort(), Object.keys(c.params).sort(), 'the same parameters as the PyTorch model');
+  assert.deepEqual(
+    Object.keys(m.stateDict()).sort(),
+    Object.keys(c.params).sort(),
+    'the same parameters as the PyTorch model',
+  );
   m.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, fromFixture(v)])));
   return m.eval();
 }
@@ -39,8 +43,16 @@ function load(c: Seq2SeqCase): models.Seq2Seq {
 describe(`Seq2Seq vs PyTorch ${fixture.torch} (seq2seq-parity.v1.json)`, () => {
   test('the fixture covers Luong, Bahdanau and no attention, GRU and LSTM; beam search differs from greedy somewhere', () => {
     assert.equal(fixture.version, 1);
-    for (const attention of ['luong', 'bahdanau', 'none']) for (const cell of ['gru', 'lstm']) assert.ok(fixture.cases.some((c) => c.config.attention === attention && c.config.cell === cell), `${cell} ${attention}`);
-    assert.ok(fixture.cases.some((c) => JSON.stringify(c.beam) !== JSON.stringify(c.greedy)), 'a case where beam search finds another answer');
+    for (const attention of ['luong', 'bahdanau', 'none'])
+      for (const cell of ['gru', 'lstm'])
+        assert.ok(
+          fixture.cases.some((c) => c.config.attention === attention && c.config.cell === cell),
+          `${cell} ${attention}`,
+        );
+    assert.ok(
+      fixture.cases.some((c) => JSON.stringify(c.beam) !== JSON.stringify(c.greedy)),
+      'a case where beam search finds another answer',
+    );
   });
 
   for (const c of fixture.cases) {
@@ -50,11 +62,27 @@ describe(`Seq2Seq vs PyTorch ${fixture.torch} (seq2seq-parity.v1.json)`, () => {
       const target = ids(c.targetInput);
       noGrad(() => {
         assertClose(m.forward(source, c.sourceLengths, target), c.teacherForced, 'teacher forcing (ratio 1)');
-        assertClose(m.forward(source, c.sourceLengths, target, { teacherForcingRatio: 0.999999 }), c.teacherForced, 'teacher forcing, step by step');
-        assertClose(m.forward(source, c.sourceLengths, target, { teacherForcingRatio: 0 }), c.freeRunning, 'free running (ratio 0)');
+        assertClose(
+          m.forward(source, c.sourceLengths, target, { teacherForcingRatio: 0.999999 }),
+          c.teacherForced,
+          'teacher forcing, step by step',
+        );
+        assertClose(
+          m.forward(source, c.sourceLengths, target, { teacherForcingRatio: 0 }),
+          c.freeRunning,
+          'free running (ratio 0)',
+        );
       });
       assert.deepEqual(m.decode(source, c.sourceLengths, { maxLength: c.maxLength }), c.greedy, 'greedy decoding');
-      assert.deepEqual(m.decode(source, c.sourceLengths, { maxLength: c.maxLength, beamWidth: c.beamWidth, lengthPenalty: c.lengthPenalty }), c.beam, 'beam search');
+      assert.deepEqual(
+        m.decode(source, c.sourceLengths, {
+          maxLength: c.maxLength,
+          beamWidth: c.beamWidth,
+          lengthPenalty: c.lengthPenalty,
+        }),
+        c.beam,
+        'beam search',
+      );
     });
   }
 });

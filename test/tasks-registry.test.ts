@@ -32,7 +32,11 @@ describe('task registry', () => {
       assert.ok(isTaskName(name));
     }
     assert.equal(isTaskName('toString'), false, 'inherited properties are not tasks');
-    assert.throws(() => getTask('nope'), (e: unknown) => e instanceof ValueError && TASK_NAMES.every((n) => e.message.includes(n)) && e.message.includes('nope'));
+    assert.throws(
+      () => getTask('nope'),
+      (e: unknown) =>
+        e instanceof ValueError && TASK_NAMES.every((n) => e.message.includes(n)) && e.message.includes('nope'),
+    );
   });
 
   test('`recurrent train` offers every task in its help and every task option once', () => {
@@ -48,7 +52,15 @@ describe('task registry', () => {
 
   for (const task of tasks) {
     test(`${task.name}: load, save, rebuild from config.json, predict and export to ONNX`, () => {
-      const settings: TaskSettings = { cell: 'gru', hiddenSize: 6, numLayers: 1, bidirectional: false, dropout: 0, batchSize: 16, maxTrainExamples: 200 };
+      const settings: TaskSettings = {
+        cell: 'gru',
+        hiddenSize: 6,
+        numLayers: 1,
+        bidirectional: false,
+        dropout: 0,
+        batchSize: 16,
+        maxTrainExamples: 200,
+      };
       const prepared = task.load({ options: {} }, settings, new Generator(3));
       assert.equal(prepared.name, task.name);
       const artifacts = prepared.artifacts();
@@ -61,10 +73,15 @@ describe('task registry', () => {
       const lines = [...task.sampleInputs];
       const expected = direct.predict(lines);
       assert.ok(expected.length > 0);
-      assert.deepEqual(restored.predict(lines), expected, 'the model rebuilt by buildModel predicts as the trained one');
+      assert.deepEqual(
+        restored.predict(lines),
+        expected,
+        'the model rebuilt by buildModel predicts as the trained one',
+      );
       const text = restored.format(lines, false);
       assert.ok(text.endsWith('\n'));
-      for (const line of restored.format(lines, true).trimEnd().split('\n')) assert.doesNotThrow(() => JSON.parse(line), line);
+      for (const line of restored.format(lines, true).trimEnd().split('\n'))
+        assert.doesNotThrow(() => JSON.parse(line), line);
 
       const onnx = task.onnx;
       if ('unsupported' in onnx) return;
@@ -75,28 +92,70 @@ describe('task registry', () => {
         if (onnx.graphs.length > 1) assert.equal(basename(f.file), onnx.graphs[i]);
         assert.ok(existsSync(f.file) && f.bytes > 0, f.file);
         const graph = loadOnnx(f.file);
-        assert.deepEqual(graph.inputs.map((v) => v.name), f.inputs.map((v) => v.name));
+        assert.deepEqual(
+          graph.inputs.map((v) => v.name),
+          f.inputs.map((v) => v.name),
+        );
       });
     });
   }
 
   test('a task option reaches its task through the CLI (forecast --input-length --horizon --season)', () => {
     const out = join(tempDir('recurrent-task-options-'), 'model');
-    const r = spawnSync(process.execPath, [cli, 'train', '--task', 'forecast', '--input-length', '12', '--horizon', '6', '--season', '6', '--epochs', '1', '--hidden', '4', '--json', '--out', out], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--task',
+        'forecast',
+        '--input-length',
+        '12',
+        '--horizon',
+        '6',
+        '--season',
+        '6',
+        '--epochs',
+        '1',
+        '--hidden',
+        '4',
+        '--json',
+        '--out',
+        out,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
-    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { modelConfig: { horizon: number }; data: { inputLength: number; horizon: number; season: number } };
-    assert.deepEqual([config.data.inputLength, config.data.horizon, config.data.season, config.modelConfig.horizon], [12, 6, 6, 6]);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as {
+      modelConfig: { horizon: number };
+      data: { inputLength: number; horizon: number; season: number };
+    };
+    assert.deepEqual(
+      [config.data.inputLength, config.data.horizon, config.data.season, config.modelConfig.horizon],
+      [12, 6, 6, 6],
+    );
     const report = readFileSync(join(out, 'report.html'), 'utf8');
     assert.ok(report.includes(TASKS.forecast.description), 'the report names the task as the registry describes it');
-    assert.match(report, /<td>season<\/td><td>6<\/td>/, 'the task options are among the report\'s settings');
-    assert.equal(loadPredictor(out).predict([Array.from({ length: 18 }, (_, i) => String(300 + i)).join(' ')]).length, 6);
+    assert.match(report, /<td>season<\/td><td>6<\/td>/, "the task options are among the report's settings");
+    assert.equal(
+      loadPredictor(out).predict([Array.from({ length: 18 }, (_, i) => String(300 + i)).join(' ')]).length,
+      6,
+    );
   });
 
   test('a task option given to another task, or a bad value, is refused, naming it', async () => {
     const out = join(tempDir('recurrent-task-options-'), 'model');
-    await assert.rejects(trainTask({ task: 'forecast', taskOptions: { season: 'twelve' }, epochs: 1, out }), (e: unknown) => e instanceof ValueError && /--season/.test(e.message));
-    await assert.rejects(trainTask({ task: 'classify', taskOptions: { season: 6 }, epochs: 1, out }), (e: unknown) => e instanceof ValueError && /season/.test(e.message) && /classify/.test(e.message));
-    const r = spawnSync(process.execPath, [cli, 'train', '--task', 'tag', '--season', '6', '--out', out], { encoding: 'utf8' });
+    await assert.rejects(
+      trainTask({ task: 'forecast', taskOptions: { season: 'twelve' }, epochs: 1, out }),
+      (e: unknown) => e instanceof ValueError && /--season/.test(e.message),
+    );
+    await assert.rejects(
+      trainTask({ task: 'classify', taskOptions: { season: 6 }, epochs: 1, out }),
+      (e: unknown) => e instanceof ValueError && /season/.test(e.message) && /classify/.test(e.message),
+    );
+    const r = spawnSync(process.execPath, [cli, 'train', '--task', 'tag', '--season', '6', '--out', out], {
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /season/);
   });

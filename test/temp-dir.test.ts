@@ -17,7 +17,7 @@ test('directories from tempDir, with their files, are gone after the tests of th
     "test('makes two directories', () => {",
     "  const dirs = [tempDir('recurrent-tempdir-check-'), tempDir('recurrent-tempdir-check-')];",
     "  writeFileSync(join(dirs[0], 'file.txt'), 'x');",
-    "  for (const d of dirs) assert.ok(existsSync(d));",
+    '  for (const d of dirs) assert.ok(existsSync(d));',
     "  console.log('DIRS ' + JSON.stringify(dirs));",
     '});',
   ].join('\n');

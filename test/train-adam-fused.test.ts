@@ -15,11 +15,17 @@ const native = backendStatus().find((b) => b.name === 'native')!;
 /** Parameters of several sizes (one not a multiple of any vector width), with seeded values. */
 function makeParams(seed: number): Tensor[] {
   const g = new Generator(seed);
-  return [[7, 13], [256], [3, 5, 11], [1]].map((shape) => new Tensor(randn(shape, { generator: g }).data, shape, { requiresGrad: true }));
+  return [[7, 13], [256], [3, 5, 11], [1]].map(
+    (shape) => new Tensor(randn(shape, { generator: g }).data, shape, { requiresGrad: true }),
+  );
 }
 
 /** Runs `steps` steps with seeded gradients (parameter 2 has none at step 1); returns parameters and state. */
-function run(make: (p: Tensor[]) => Adam | AdamW, reference: boolean, steps: number): { params: Float32Array[]; state: unknown } {
+function run(
+  make: (p: Tensor[]) => Adam | AdamW,
+  reference: boolean,
+  steps: number,
+): { params: Float32Array[]; state: unknown } {
   const params = makeParams(11);
   const opt = make(params);
   const g = new Generator(12);
@@ -39,11 +45,16 @@ function run(make: (p: Tensor[]) => Adam | AdamW, reference: boolean, steps: num
   return { params: params.map((p) => Float32Array.from(p.data)), state: opt.stateDict() };
 }
 
-describe('fused Adam (native) against the reference kernel', { skip: native.available ? false : `native backend not available: ${native.reason}` }, () => {
+describe('fused Adam (native) against the reference kernel', {
+  skip: native.available ? false : `native backend not available: ${native.reason}`,
+}, () => {
   const cases: [string, (p: Tensor[]) => Adam | AdamW][] = [
     ['Adam', (p) => new Adam(p, { lr: 1e-2 })],
     ['Adam weightDecay', (p) => new Adam(p, { lr: 3e-3, weightDecay: 0.1 })],
-    ['Adam amsgrad maximize', (p) => new Adam(p, { lr: 1e-2, amsgrad: true, maximize: true, betas: [0.8, 0.95], eps: 1e-6 })],
+    [
+      'Adam amsgrad maximize',
+      (p) => new Adam(p, { lr: 1e-2, amsgrad: true, maximize: true, betas: [0.8, 0.95], eps: 1e-6 }),
+    ],
     ['AdamW', (p) => new AdamW(p, { lr: 1e-2, weightDecay: 0.05 })],
     ['AdamW amsgrad', (p) => new AdamW(p, { lr: 5e-3, amsgrad: true })],
   ];
@@ -59,7 +70,10 @@ describe('fused Adam (native) against the reference kernel', { skip: native.avai
         assert.deepEqual(fused.state, reference.state, `${label}: optimizer state`);
         // The update did something: the parameters moved from their initial values.
         const initial = makeParams(11);
-        assert.ok(fused.params.every((p, i) => p.some((v, k) => v !== initial[i]!.data[k])), `${label}: every parameter changed`);
+        assert.ok(
+          fused.params.every((p, i) => p.some((v, k) => v !== initial[i]!.data[k])),
+          `${label}: every parameter changed`,
+        );
       } finally {
         setBackend(previous.name);
       }
@@ -67,12 +81,20 @@ describe('fused Adam (native) against the reference kernel', { skip: native.avai
   }
 
   test('bad arguments to the addon are refused, not read out of bounds', () => {
-    const addon = (getBackend() as unknown as { addon?: { adamStep: (...a: unknown[]) => void } }).addon ?? (setBackend('native') as unknown as { addon: { adamStep: (...a: unknown[]) => void } }).addon;
+    const addon =
+      (getBackend() as unknown as { addon?: { adamStep: (...a: unknown[]) => void } }).addon ??
+      (setBackend('native') as unknown as { addon: { adamStep: (...a: unknown[]) => void } }).addon;
     const f = (n: number) => new Float32Array(n);
     const scalars = new Float64Array(7);
     assert.throws(() => addon.adamStep([f(3), f(3), f(3), f(2)], new Float64Array(2), scalars, 0), /differ in length/);
     assert.throws(() => addon.adamStep([f(3), f(3), f(3)], new Float64Array(2), scalars, 0), /same parameters/);
-    assert.throws(() => addon.adamStep([f(3), f(3), f(3), f(3)], new Float64Array(2), new Float64Array(3), 0), /scalars of 7/);
-    assert.throws(() => addon.adamStep([f(3), f(3), new Float64Array(3), f(3)], new Float64Array(2), scalars, 0), /Float32Array/);
+    assert.throws(
+      () => addon.adamStep([f(3), f(3), f(3), f(3)], new Float64Array(2), new Float64Array(3), 0),
+      /scalars of 7/,
+    );
+    assert.throws(
+      () => addon.adamStep([f(3), f(3), new Float64Array(3), f(3)], new Float64Array(2), scalars, 0),
+      /Float32Array/,
+    );
   });
 });

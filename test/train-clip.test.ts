@@ -44,7 +44,9 @@ describe('clipGradNorm', () => {
 
   test('reads a one-shot iterable once', () => {
     const a = withGrad([6, 8]);
-    function* gen() { yield a; }
+    function* gen() {
+      yield a;
+    }
     assertClose([clipGradNorm(gen(), 1)], [10], 'total');
     assertClose(a.grad!, [0.6, 0.8], 'clipped');
   });
@@ -57,9 +59,15 @@ describe('clipGradNorm', () => {
 
   test('bad arguments are ValueErrors', () => {
     const a = withGrad([1]);
-    assert.throws(() => clipGradNorm([a], -1), (e: unknown) => e instanceof ValueError && /maxNorm/.test(e.message));
+    assert.throws(
+      () => clipGradNorm([a], -1),
+      (e: unknown) => e instanceof ValueError && /maxNorm/.test(e.message),
+    );
     assert.throws(() => clipGradNorm([a], NaN), ValueError);
-    assert.throws(() => clipGradNorm([a], 1, 0), (e: unknown) => e instanceof ValueError && /normType/.test(e.message));
+    assert.throws(
+      () => clipGradNorm([a], 1, 0),
+      (e: unknown) => e instanceof ValueError && /normType/.test(e.message),
+    );
     assert.throws(() => clipGradNorm([a], 1, -Infinity), ValueError);
   });
 });
@@ -74,7 +82,10 @@ describe('clipGradValue', () => {
   });
 
   test('bad clipValue is a ValueError', () => {
-    assert.throws(() => clipGradValue([withGrad([1])], -0.5), (e: unknown) => e instanceof ValueError && /clipValue/.test(e.message));
+    assert.throws(
+      () => clipGradValue([withGrad([1])], -0.5),
+      (e: unknown) => e instanceof ValueError && /clipValue/.test(e.message),
+    );
     assert.throws(() => clipGradValue([withGrad([1])], Infinity), ValueError);
   });
 });

@@ -50,11 +50,20 @@ describe('EarlyStopping', () => {
   });
 
   test('invalid options and metrics are ValueErrors', () => {
-    assert.throws(() => new EarlyStopping({ patience: -1 }), (e: unknown) => e instanceof ValueError && /patience/.test(e.message));
+    assert.throws(
+      () => new EarlyStopping({ patience: -1 }),
+      (e: unknown) => e instanceof ValueError && /patience/.test(e.message),
+    );
     assert.throws(() => new EarlyStopping({ patience: 1.5 }), ValueError);
     assert.throws(() => new EarlyStopping({} as { patience: number }), ValueError);
-    assert.throws(() => new EarlyStopping({ patience: 1, minDelta: -0.1 }), (e: unknown) => e instanceof ValueError && /minDelta/.test(e.message));
-    assert.throws(() => new EarlyStopping({ patience: 1, mode: 'lower' as 'min' }), (e: unknown) => e instanceof ValueError && /mode/.test(e.message));
+    assert.throws(
+      () => new EarlyStopping({ patience: 1, minDelta: -0.1 }),
+      (e: unknown) => e instanceof ValueError && /minDelta/.test(e.message),
+    );
+    assert.throws(
+      () => new EarlyStopping({ patience: 1, mode: 'lower' as 'min' }),
+      (e: unknown) => e instanceof ValueError && /mode/.test(e.message),
+    );
     assert.throws(() => new EarlyStopping({ patience: 1 }).step(undefined as unknown as number), ValueError);
   });
 
@@ -78,7 +87,13 @@ describe('EarlyStopping', () => {
     const t = new EarlyStopping({ patience: 1 });
     t.loadStateDict(JSON.parse(JSON.stringify(s.stateDict())) as EarlyStoppingState);
     assert.equal(t.best, Infinity);
-    assert.throws(() => t.loadStateDict({ ...s.stateDict(), wait: -1 }), (e: unknown) => e instanceof StateDictError && e.key === 'wait');
-    assert.throws(() => t.loadStateDict({ ...s.stateDict(), type: 'Other' as 'EarlyStopping' }), (e: unknown) => e instanceof StateDictError && e.key === 'type');
+    assert.throws(
+      () => t.loadStateDict({ ...s.stateDict(), wait: -1 }),
+      (e: unknown) => e instanceof StateDictError && e.key === 'wait',
+    );
+    assert.throws(
+      () => t.loadStateDict({ ...s.stateDict(), type: 'Other' as 'EarlyStopping' }),
+      (e: unknown) => e instanceof StateDictError && e.key === 'type',
+    );
   });
 });

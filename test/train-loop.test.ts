@@ -30,9 +30,16 @@ describe('fit: divergence', () => {
         epochs: 5,
         onEpoch: (info) => checkpoints.push({ epoch: info.epoch, weights: model.stateDict() }),
       }),
-      (e: unknown) => e instanceof TrainingError && /epoch 2, step 3 made weight NaN or infinite/.test(e.message) && /diverged/.test(e.message),
+      (e: unknown) =>
+        e instanceof TrainingError &&
+        /epoch 2, step 3 made weight NaN or infinite/.test(e.message) &&
+        /diverged/.test(e.message),
     );
-    assert.deepEqual(checkpoints.map((c) => c.epoch), [1], 'only epoch 1 was checkpointed');
+    assert.deepEqual(
+      checkpoints.map((c) => c.epoch),
+      [1],
+      'only epoch 1 was checkpointed',
+    );
     for (const [name, t] of Object.entries(checkpoints[0]!.weights)) assert.ok(t.data.every(Number.isFinite), name);
   });
 

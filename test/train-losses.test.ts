@@ -6,18 +6,34 @@ import { crossEntropy, huberLoss, l1Loss, mseLoss, nllLoss } from '../src/train/
 import { assertClose, numericGradient } from './helpers.js';
 
 describe('crossEntropy / nllLoss errors', () => {
-  const logits = tensor([[1, 2, 3], [0, 1, 0]]);
+  const logits = tensor([
+    [1, 2, 3],
+    [0, 1, 0],
+  ]);
 
   test('an out-of-range target is a ValueError naming its position', () => {
-    assert.throws(() => crossEntropy(logits, [0, 3]), (e: unknown) => e instanceof ValueError && /crossEntropy/.test(e.message) && /target 3 at position \[1\]/.test(e.message));
+    assert.throws(
+      () => crossEntropy(logits, [0, 3]),
+      (e: unknown) =>
+        e instanceof ValueError && /crossEntropy/.test(e.message) && /target 3 at position \[1\]/.test(e.message),
+    );
     const x3 = randn([2, 3, 4]);
     const t = [0, 1, 2, 0, 1, 2, -1, 0];
-    assert.throws(() => crossEntropy(x3, t), (e: unknown) => e instanceof ValueError && /target -1 at position \[1, 2\]/.test(e.message));
-    assert.throws(() => nllLoss(logits, tensor([0, 7])), (e: unknown) => e instanceof ValueError && /nllLoss.*target 7 at position \[1\]/.test(e.message));
+    assert.throws(
+      () => crossEntropy(x3, t),
+      (e: unknown) => e instanceof ValueError && /target -1 at position \[1, 2\]/.test(e.message),
+    );
+    assert.throws(
+      () => nllLoss(logits, tensor([0, 7])),
+      (e: unknown) => e instanceof ValueError && /nllLoss.*target 7 at position \[1\]/.test(e.message),
+    );
   });
 
   test('a non-integer target is a ValueError', () => {
-    assert.throws(() => crossEntropy(logits, [0, 1.5]), (e: unknown) => e instanceof ValueError && /1\.5/.test(e.message));
+    assert.throws(
+      () => crossEntropy(logits, [0, 1.5]),
+      (e: unknown) => e instanceof ValueError && /1\.5/.test(e.message),
+    );
   });
 
   test('-100 is ignored by default; another ignoreIndex makes -100 invalid', () => {
@@ -30,15 +46,31 @@ describe('crossEntropy / nllLoss errors', () => {
     assert.throws(() => crossEntropy(logits, tensor([[0, 1]])), ShapeError);
     assert.throws(() => crossEntropy(randn([2, 3, 4]), tensor([0, 1])), ShapeError);
     // probability targets (same shape as the input) are not supported, and the error says so
-    assert.throws(() => crossEntropy(logits, tensor([[0, 0, 1], [1, 0, 0]])), (e: unknown) => e instanceof ShapeError && /probabilit/.test(e.message));
+    assert.throws(
+      () =>
+        crossEntropy(
+          logits,
+          tensor([
+            [0, 0, 1],
+            [1, 0, 0],
+          ]),
+        ),
+      (e: unknown) => e instanceof ShapeError && /probabilit/.test(e.message),
+    );
     assert.throws(() => crossEntropy(tensor(1), [0]), ShapeError);
   });
 
   test('bad options', () => {
     assert.throws(() => crossEntropy(logits, [0, 1], { weight: tensor([1, 2]) }), ShapeError);
-    assert.throws(() => crossEntropy(logits, [0, 1], { labelSmoothing: 1.5 }), (e: unknown) => e instanceof ValueError && /labelSmoothing/.test(e.message));
+    assert.throws(
+      () => crossEntropy(logits, [0, 1], { labelSmoothing: 1.5 }),
+      (e: unknown) => e instanceof ValueError && /labelSmoothing/.test(e.message),
+    );
     assert.throws(() => crossEntropy(logits, [0, 1], { labelSmoothing: -0.1 }), ValueError);
-    assert.throws(() => crossEntropy(logits, [0, 1], { reduction: 'avg' as 'mean' }), (e: unknown) => e instanceof ValueError && /reduction/.test(e.message));
+    assert.throws(
+      () => crossEntropy(logits, [0, 1], { reduction: 'avg' as 'mean' }),
+      (e: unknown) => e instanceof ValueError && /reduction/.test(e.message),
+    );
     assert.throws(() => nllLoss(logits, [0, 1], { ignoreIndex: 0.5 }), ValueError);
   });
 });
@@ -104,7 +136,10 @@ describe('regression losses', () => {
   });
 
   test('bad options', () => {
-    assert.throws(() => huberLoss(randn([2]), randn([2]), { delta: 0 }), (e: unknown) => e instanceof ValueError && /delta/.test(e.message));
+    assert.throws(
+      () => huberLoss(randn([2]), randn([2]), { delta: 0 }),
+      (e: unknown) => e instanceof ValueError && /delta/.test(e.message),
+    );
     assert.throws(() => huberLoss(randn([2]), randn([2]), { delta: -1 }), ValueError);
     assert.throws(() => mseLoss(randn([2]), randn([2]), { reduction: 'max' as 'sum' }), ValueError);
   });

@@ -11,7 +11,10 @@ const CONFIGS: [string, Factory][] = [
   ['SGD dampening', (p) => new SGD(p, { lr: 0.05, momentum: 0.5, dampening: 0.2 })],
   ['Adam amsgrad + weightDecay', (p) => new Adam(p, { lr: 0.03, amsgrad: true, weightDecay: 0.1 })],
   ['AdamW', (p) => new AdamW(p, { lr: 0.03 })],
-  ['RMSprop centered + momentum', (p) => new RMSprop(p, { lr: 0.01, centered: true, momentum: 0.9, weightDecay: 0.01 })],
+  [
+    'RMSprop centered + momentum',
+    (p) => new RMSprop(p, { lr: 0.01, centered: true, momentum: 0.9, weightDecay: 0.01 }),
+  ],
 ];
 
 /** Fresh parameters (the same values on every call) and the fixed quadratic-ish loss. */
@@ -43,7 +46,11 @@ describe('optimizer options', () => {
     ['SGD negative momentum', () => new SGD(p(), { lr: 0.1, momentum: -0.5 }), /SGD.*momentum/],
     ['SGD negative weightDecay', () => new SGD(p(), { lr: 0.1, weightDecay: -1 }), /SGD.*weightDecay/],
     ['SGD nesterov without momentum', () => new SGD(p(), { lr: 0.1, nesterov: true }), /SGD.*nesterov/],
-    ['SGD nesterov with dampening', () => new SGD(p(), { lr: 0.1, nesterov: true, momentum: 0.9, dampening: 0.1 }), /SGD.*nesterov/],
+    [
+      'SGD nesterov with dampening',
+      () => new SGD(p(), { lr: 0.1, nesterov: true, momentum: 0.9, dampening: 0.1 }),
+      /SGD.*nesterov/,
+    ],
     ['Adam negative lr', () => new Adam(p(), { lr: -1e-3 }), /Adam.*lr/],
     ['Adam beta1 = 1', () => new Adam(p(), { betas: [1, 0.999] }), /Adam.*betas\[0\]/],
     ['Adam beta2 < 0', () => new Adam(p(), { betas: [0.9, -0.1] }), /Adam.*betas\[1\]/],
@@ -53,25 +60,67 @@ describe('optimizer options', () => {
     ['AdamW NaN lr', () => new AdamW(p(), { lr: NaN }), /AdamW.*lr/],
     ['RMSprop negative alpha', () => new RMSprop(p(), { alpha: -0.1 }), /RMSprop.*alpha/],
     ['RMSprop negative momentum', () => new RMSprop(p(), { momentum: -0.1 }), /RMSprop.*momentum/],
-    ['RMSprop non-boolean centered', () => new RMSprop(p(), { centered: 1 as unknown as boolean }), /RMSprop.*centered/],
+    [
+      'RMSprop non-boolean centered',
+      () => new RMSprop(p(), { centered: 1 as unknown as boolean }),
+      /RMSprop.*centered/,
+    ],
   ];
   for (const [name, make, message] of cases) {
     test(name, () => assert.throws(make, (e: unknown) => e instanceof ValueError && message.test(e.message)));
   }
 
   test('parameter list: empty, duplicate, non-leaf', () => {
-    assert.throws(() => new Adam([]), (e: unknown) => e instanceof ValueError && /empty/.test(e.message));
+    assert.throws(
+      () => new Adam([]),
+      (e: unknown) => e instanceof ValueError && /empty/.test(e.message),
+    );
     const a = randn([2], { requiresGrad: true });
-    assert.throws(() => new Adam([a, a]), (e: unknown) => e instanceof ValueError && /more than once/.test(e.message));
-    assert.throws(() => new SGD([a.mul(2)], { lr: 1 }), (e: unknown) => e instanceof ValueError && /leaf/.test(e.message));
+    assert.throws(
+      () => new Adam([a, a]),
+      (e: unknown) => e instanceof ValueError && /more than once/.test(e.message),
+    );
+    assert.throws(
+      () => new SGD([a.mul(2)], { lr: 1 }),
+      (e: unknown) => e instanceof ValueError && /leaf/.test(e.message),
+    );
   });
 
-  test('defaults are PyTorch\'s', () => {
+  test("defaults are PyTorch's", () => {
     const q = p();
-    assert.deepEqual(new Adam(q).stateDict().options, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false });
-    assert.deepEqual(new AdamW(q).stateDict().options, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false });
-    assert.deepEqual(new RMSprop(q).stateDict().options, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false });
-    assert.deepEqual(new SGD(q, { lr: 0.1 }).stateDict().options, { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false });
+    assert.deepEqual(new Adam(q).stateDict().options, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+    });
+    assert.deepEqual(new AdamW(q).stateDict().options, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 1e-2,
+      amsgrad: false,
+      maximize: false,
+    });
+    assert.deepEqual(new RMSprop(q).stateDict().options, {
+      lr: 1e-2,
+      alpha: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      momentum: 0,
+      centered: false,
+      maximize: false,
+    });
+    assert.deepEqual(new SGD(q, { lr: 0.1 }).stateDict().options, {
+      lr: 0.1,
+      momentum: 0,
+      dampening: 0,
+      nesterov: false,
+      weightDecay: 0,
+      maximize: false,
+    });
   });
 });
 
@@ -79,7 +128,9 @@ describe('optimizer mechanics', () => {
   test('plain SGD: θ ← θ - lr·g', () => {
     const w = tensor([1, 2], [2], { requiresGrad: true });
     const opt = new SGD([w], { lr: 0.5 });
-    w.mul(tensor([3, -4])).sum().backward();
+    w.mul(tensor([3, -4]))
+      .sum()
+      .backward();
     opt.step();
     assert.deepEqual([...w.data], [1 - 1.5, 2 + 2]);
   });
@@ -117,7 +168,12 @@ describe('optimizer mechanics', () => {
     opt.lr = 0.5;
     assert.equal(opt.lr, 0.5);
     assert.equal(opt.stateDict().options.lr, 0.5);
-    assert.throws(() => { opt.lr = -1; }, (e: unknown) => e instanceof ValueError && /RMSprop.*lr/.test(e.message));
+    assert.throws(
+      () => {
+        opt.lr = -1;
+      },
+      (e: unknown) => e instanceof ValueError && /RMSprop.*lr/.test(e.message),
+    );
     assert.equal(opt.lr, 0.5);
   });
 
@@ -196,22 +252,97 @@ describe('optimizer state dict', () => {
       return s;
     };
     const bad: [string, OptimizerState, string, string][] = [
-      ['other optimizer', mutate((s) => { s.type = 'SGD'; }), 'type', 'unexpected'],
-      ['missing buffer', mutate((s) => { delete s.state[0]!.expAvgSq; }), 'state.0.expAvgSq', 'missing'],
-      ['unexpected buffer', mutate((s) => { s.state[1]!.momentumBuffer = [0]; }), 'state.1.momentumBuffer', 'unexpected'],
-      ['short buffer', mutate((s) => { (s.state[1]!.expAvg as number[]).pop(); }), 'state.1.expAvg', 'shape'],
-      ['non-finite buffer', mutate((s) => { (s.state[0]!.expAvg as number[])[3] = NaN; }), 'state.0.expAvg', 'non-finite'],
-      ['fractional step', mutate((s) => { s.state[0]!.step = 1.5; }), 'state.0.step', 'shape'],
-      ['wrong parameter count', mutate((s) => { s.state.push(null); }), 'state', 'shape'],
-      ['missing option', mutate((s) => { delete s.options.eps; }), 'options.eps', 'missing'],
-      ['unexpected option', mutate((s) => { s.options.momentum = 0.9; }), 'options.momentum', 'unexpected'],
+      [
+        'other optimizer',
+        mutate((s) => {
+          s.type = 'SGD';
+        }),
+        'type',
+        'unexpected',
+      ],
+      [
+        'missing buffer',
+        mutate((s) => {
+          delete s.state[0]!.expAvgSq;
+        }),
+        'state.0.expAvgSq',
+        'missing',
+      ],
+      [
+        'unexpected buffer',
+        mutate((s) => {
+          s.state[1]!.momentumBuffer = [0];
+        }),
+        'state.1.momentumBuffer',
+        'unexpected',
+      ],
+      [
+        'short buffer',
+        mutate((s) => {
+          (s.state[1]!.expAvg as number[]).pop();
+        }),
+        'state.1.expAvg',
+        'shape',
+      ],
+      [
+        'non-finite buffer',
+        mutate((s) => {
+          (s.state[0]!.expAvg as number[])[3] = NaN;
+        }),
+        'state.0.expAvg',
+        'non-finite',
+      ],
+      [
+        'fractional step',
+        mutate((s) => {
+          s.state[0]!.step = 1.5;
+        }),
+        'state.0.step',
+        'shape',
+      ],
+      [
+        'wrong parameter count',
+        mutate((s) => {
+          s.state.push(null);
+        }),
+        'state',
+        'shape',
+      ],
+      [
+        'missing option',
+        mutate((s) => {
+          delete s.options.eps;
+        }),
+        'options.eps',
+        'missing',
+      ],
+      [
+        'unexpected option',
+        mutate((s) => {
+          s.options.momentum = 0.9;
+        }),
+        'options.momentum',
+        'unexpected',
+      ],
     ];
     const wrong = new Adam(problem().params, { lr: 0.5 });
     const before = wrong.stateDict();
     for (const [name, state, key, problemKind] of bad) {
-      assert.throws(() => wrong.loadStateDict(state), (e: unknown) => e instanceof StateDictError && e.key === key && e.problem === problemKind, name);
+      assert.throws(
+        () => wrong.loadStateDict(state),
+        (e: unknown) => e instanceof StateDictError && e.key === key && e.problem === problemKind,
+        name,
+      );
     }
-    assert.throws(() => wrong.loadStateDict(mutate((s) => { s.options.lr = -1; })), ValueError);
+    assert.throws(
+      () =>
+        wrong.loadStateDict(
+          mutate((s) => {
+            s.options.lr = -1;
+          }),
+        ),
+      ValueError,
+    );
     assert.deepEqual(wrong.stateDict(), before);
   });
 });

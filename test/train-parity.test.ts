@@ -91,20 +91,34 @@ function computeLoss(c: LossCase, input: Tensor, target: Tensor): Tensor {
         ...(c.weight && { weight: fromFixture(c.weight) }),
       };
       if (c.loss === 'nllLoss') return nllLoss(input, target, options);
-      return crossEntropy(input, target, { ...options, ...(c.options.labelSmoothing !== undefined && { labelSmoothing: c.options.labelSmoothing }) });
+      return crossEntropy(input, target, {
+        ...options,
+        ...(c.options.labelSmoothing !== undefined && { labelSmoothing: c.options.labelSmoothing }),
+      });
     }
-    case 'mseLoss': return mseLoss(input, target, { reduction });
-    case 'l1Loss': return l1Loss(input, target, { reduction });
-    case 'huberLoss': return huberLoss(input, target, { reduction, ...(c.options.delta !== undefined && { delta: c.options.delta }) });
+    case 'mseLoss':
+      return mseLoss(input, target, { reduction });
+    case 'l1Loss':
+      return l1Loss(input, target, { reduction });
+    case 'huberLoss':
+      return huberLoss(input, target, { reduction, ...(c.options.delta !== undefined && { delta: c.options.delta }) });
   }
 }
 
-function makeOptimizer(kind: OptimizerCase['optimizer'], params: Tensor[], options: Record<string, unknown>): Optimizer {
+function makeOptimizer(
+  kind: OptimizerCase['optimizer'],
+  params: Tensor[],
+  options: Record<string, unknown>,
+): Optimizer {
   switch (kind) {
-    case 'SGD': return new SGD(params, options as unknown as ConstructorParameters<typeof SGD>[1]);
-    case 'Adam': return new Adam(params, options);
-    case 'AdamW': return new AdamW(params, options);
-    case 'RMSprop': return new RMSprop(params, options);
+    case 'SGD':
+      return new SGD(params, options as unknown as ConstructorParameters<typeof SGD>[1]);
+    case 'Adam':
+      return new Adam(params, options);
+    case 'AdamW':
+      return new AdamW(params, options);
+    case 'RMSprop':
+      return new RMSprop(params, options);
   }
 }
 
@@ -116,9 +130,16 @@ describe('PyTorch parity (train-parity.v1.json)', () => {
     assert.ok(fixture.schedulers.length >= 10, `only ${fixture.schedulers.length} scheduler cases`);
     assert.ok(fixture.clipping.length >= 5, `only ${fixture.clipping.length} clipping cases`);
     for (const kind of ['crossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'huberLoss']) {
-      assert.ok(fixture.losses.some((c) => c.loss === kind), kind);
+      assert.ok(
+        fixture.losses.some((c) => c.loss === kind),
+        kind,
+      );
     }
-    for (const kind of ['SGD', 'Adam', 'AdamW', 'RMSprop']) assert.ok(fixture.optimizers.some((c) => c.optimizer === kind), kind);
+    for (const kind of ['SGD', 'Adam', 'AdamW', 'RMSprop'])
+      assert.ok(
+        fixture.optimizers.some((c) => c.optimizer === kind),
+        kind,
+      );
   });
 
   describe('losses', () => {
@@ -171,8 +192,10 @@ describe('PyTorch parity (train-parity.v1.json)', () => {
         const opt = new SGD([tensor([0], [1], { requiresGrad: true })], { lr: c.lr });
         const o = c.options;
         const sched =
-          c.scheduler === 'StepLR' ? new StepLR(opt, o as { stepSize: number; gamma?: number })
-            : c.scheduler === 'CosineAnnealingLR' ? new CosineAnnealingLR(opt, o as { tMax: number; etaMin?: number })
+          c.scheduler === 'StepLR'
+            ? new StepLR(opt, o as { stepSize: number; gamma?: number })
+            : c.scheduler === 'CosineAnnealingLR'
+              ? new CosineAnnealingLR(opt, o as { tMax: number; etaMin?: number })
               : new ReduceLROnPlateau(opt, o);
         const lrs: number[] = [];
         for (let epoch = 0; epoch < fixture.epochs; epoch++) {

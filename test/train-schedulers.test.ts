@@ -22,7 +22,8 @@ describe('scheduler options', () => {
       [() => new ReduceLROnPlateau(optimizer(), { cooldown: 0.5 }), /ReduceLROnPlateau.*cooldown/],
       [() => new ReduceLROnPlateau(optimizer(), { minLr: -1 }), /ReduceLROnPlateau.*minLr/],
     ];
-    for (const [make, message] of cases) assert.throws(make, (e: unknown) => e instanceof ValueError && message.test(e.message), String(message));
+    for (const [make, message] of cases)
+      assert.throws(make, (e: unknown) => e instanceof ValueError && message.test(e.message), String(message));
   });
 });
 
@@ -75,7 +76,10 @@ describe('scheduler state dict', () => {
     const lrs: number[] = [];
     for (let e = 0; e < metrics.length; e++) {
       if (e === resumeAt) {
-        const saved = JSON.parse(JSON.stringify({ opt: opt.stateDict(), sched: sched.stateDict() })) as { opt: ReturnType<SGD['stateDict']>; sched: never };
+        const saved = JSON.parse(JSON.stringify({ opt: opt.stateDict(), sched: sched.stateDict() })) as {
+          opt: ReturnType<SGD['stateDict']>;
+          sched: never;
+        };
         opt = optimizer(0.2);
         sched = make(opt);
         opt.loadStateDict(saved.opt);
@@ -113,11 +117,23 @@ describe('scheduler state dict', () => {
   test('bad states are rejected', () => {
     const s = new StepLR(optimizer(), { stepSize: 2 });
     const c = new CosineAnnealingLR(optimizer(), { tMax: 2 });
-    assert.throws(() => s.loadStateDict(c.stateDict() as never), (e: unknown) => e instanceof StateDictError);
-    assert.throws(() => s.loadStateDict({ ...s.stateDict(), lastEpoch: -1 }), (e: unknown) => e instanceof StateDictError && e.key === 'lastEpoch');
+    assert.throws(
+      () => s.loadStateDict(c.stateDict() as never),
+      (e: unknown) => e instanceof StateDictError,
+    );
+    assert.throws(
+      () => s.loadStateDict({ ...s.stateDict(), lastEpoch: -1 }),
+      (e: unknown) => e instanceof StateDictError && e.key === 'lastEpoch',
+    );
     const { gamma: _gamma, ...missing } = s.stateDict();
-    assert.throws(() => s.loadStateDict(missing as never), (e: unknown) => e instanceof StateDictError && e.key === 'gamma' && e.problem === 'missing');
+    assert.throws(
+      () => s.loadStateDict(missing as never),
+      (e: unknown) => e instanceof StateDictError && e.key === 'gamma' && e.problem === 'missing',
+    );
     const p = new ReduceLROnPlateau(optimizer());
-    assert.throws(() => p.loadStateDict({ ...p.stateDict(), best: 'big' as never }), (e: unknown) => e instanceof StateDictError && e.key === 'best');
+    assert.throws(
+      () => p.loadStateDict({ ...p.stateDict(), best: 'big' as never }),
+      (e: unknown) => e instanceof StateDictError && e.key === 'best',
+    );
   });
 });

@@ -16,7 +16,10 @@ function make(kind: 'RNN' | 'LSTM' | 'GRU'): Layer {
 }
 
 const grads = (m: Layer) => m.parameters().map((p) => Float32Array.from(p.grad!.data));
-const zero = (m: Layer) => m.parameters().forEach((p) => { p.grad = null; });
+const zero = (m: Layer) =>
+  m.parameters().forEach((p) => {
+    p.grad = null;
+  });
 
 describe('training-step arrays reused between steps', () => {
   for (const kind of ['RNN', 'LSTM', 'GRU'] as const) {
@@ -46,6 +49,9 @@ describe('training-step arrays reused between steps', () => {
     const m = make('LSTM');
     const loss = m.forward(randn([4, 2, 3], { generator: new Generator(6) })).output.sum();
     loss.backward();
-    assert.throws(() => loss.backward(), (e: unknown) => e instanceof GradientError && /lstm layer a second time/.test(e.message));
+    assert.throws(
+      () => loss.backward(),
+      (e: unknown) => e instanceof GradientError && /lstm layer a second time/.test(e.message),
+    );
   });
 });

@@ -5,8 +5,14 @@ import { Adam, detachState, Generator, models, mseLoss, tensor, timeChunks, trun
 
 describe('truncated BPTT', () => {
   test('chunks cover the series; a detached state sends no gradient back: gradients equal a run from a constant state', () => {
-    const x = tensor(Array.from({ length: 10 }, (_, i) => Math.sin(i)), [1, 10, 1]);
-    assert.deepEqual(timeChunks(x, 4).map((c) => c.shape[1]), [4, 4, 2]);
+    const x = tensor(
+      Array.from({ length: 10 }, (_, i) => Math.sin(i)),
+      [1, 10, 1],
+    );
+    assert.deepEqual(
+      timeChunks(x, 4).map((c) => c.shape[1]),
+      [4, 4, 2],
+    );
     const m = new models.Forecaster({ horizon: 1, hiddenSize: 3, cell: 'lstm' }, new Generator(1));
     const gradients = () => m.parameters().map((p) => Float32Array.from(p.grad!.data));
     // Second chunk from the detached state of the first.
@@ -17,14 +23,22 @@ describe('truncated BPTT', () => {
     const detached = gradients();
     // The same chunk from a constant state with the same values (no history at all).
     m.zeroGrad();
-    const constant = { h: tensor(Array.from(first.state.h.data), [...first.state.h.shape]), c: tensor(Array.from(first.state.c!.data), [...first.state.c!.shape]) };
+    const constant = {
+      h: tensor(Array.from(first.state.h.data), [...first.state.h.shape]),
+      c: tensor(Array.from(first.state.c!.data), [...first.state.c!.shape]),
+    };
     m.forwardSequence(x.slice(1, 5), constant).predictions.sum().backward();
     const fromConstant = gradients();
     for (const [i, g] of detached.entries()) assert.deepEqual(g, fromConstant[i], `parameter ${i}`);
     // Without the cut, the gradient flows into the first chunk: other values, so the check above can fail.
     m.zeroGrad();
-    m.forwardSequence(x.slice(1, 5), m.forwardSequence(x.slice(1, 0, 5)).state).predictions.sum().backward();
-    assert.ok(gradients().some((g, i) => g.some((v, k) => v !== fromConstant[i]![k])), 'the attached state gives other gradients');
+    m.forwardSequence(x.slice(1, 5), m.forwardSequence(x.slice(1, 0, 5)).state)
+      .predictions.sum()
+      .backward();
+    assert.ok(
+      gradients().some((g, i) => g.some((v, k) => v !== fromConstant[i]![k])),
+      'the attached state gives other gradients',
+    );
   });
 
   test('a forecaster learns a long sine wave in chunks of 20 steps', () => {
@@ -34,10 +48,17 @@ describe('truncated BPTT', () => {
     const targets = tensor(wave.slice(1), [1, steps, 1]);
     const m = new models.Forecaster({ horizon: 1, hiddenSize: 12 }, new Generator(2));
     const optimizer = new Adam(m.parameters(), { lr: 0.02 });
-    const run = () => truncatedBptt(inputs, targets, 20, (chunk, state) => {
-      const { predictions, state: next } = m.forwardSequence(chunk.inputs, state);
-      return { loss: mseLoss(predictions, chunk.targets), state: next };
-    }, optimizer);
+    const run = () =>
+      truncatedBptt(
+        inputs,
+        targets,
+        20,
+        (chunk, state) => {
+          const { predictions, state: next } = m.forwardSequence(chunk.inputs, state);
+          return { loss: mseLoss(predictions, chunk.targets), state: next };
+        },
+        optimizer,
+      );
     const firstLoss = run();
     let loss = firstLoss;
     for (let epoch = 0; epoch < 15; epoch++) loss = run();

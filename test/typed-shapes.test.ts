@@ -6,12 +6,25 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Generator, layers, nn, packPaddedSequence, randn, type Shape, type Tensor, tensor, zeros } from '../src/index.js';
+import {
+  Generator,
+  layers,
+  nn,
+  packPaddedSequence,
+  randn,
+  type Shape,
+  type Tensor,
+  tensor,
+  zeros,
+} from '../src/index.js';
 import type { MutableShape } from '../src/tensor/shape-types.js';
 import type { Equal } from './types/expect-type.js';
 
 function shapeIs<const E extends Shape>(expected: E) {
-  return <S extends Shape>(t: Tensor<S>, ..._typeDiffers: Equal<S, MutableShape<E>> extends true ? [] : [typed: S, expected: E]): void => {
+  return <S extends Shape>(
+    t: Tensor<S>,
+    ..._typeDiffers: Equal<S, MutableShape<E>> extends true ? [] : [typed: S, expected: E]
+  ): void => {
     assert.deepEqual([...t.shape], [...expected]);
   };
 }
@@ -28,7 +41,14 @@ describe('typed shapes equal runtime shapes', () => {
   });
 
   test('LSTM, bidirectional, 2 layers, projSize, time-major', () => {
-    const lstm = new nn.LSTM({ inputSize: 3, hiddenSize: 6, numLayers: 2, bidirectional: true, projSize: 4, generator: gen() });
+    const lstm = new nn.LSTM({
+      inputSize: 3,
+      hiddenSize: 6,
+      numLayers: 2,
+      bidirectional: true,
+      projSize: 4,
+      generator: gen(),
+    });
     const { output, h, c } = lstm.forward(randn([7, 2, 3], { generator: gen() }));
     shapeIs([7, 2, 8])(output);
     shapeIs([4, 2, 4])(h);
@@ -36,7 +56,14 @@ describe('typed shapes equal runtime shapes', () => {
   });
 
   test('GRU, 3 layers, bidirectional, batch-first', () => {
-    const gru = new nn.GRU({ inputSize: 5, hiddenSize: 4, numLayers: 3, bidirectional: true, batchFirst: true, generator: gen() });
+    const gru = new nn.GRU({
+      inputSize: 5,
+      hiddenSize: 4,
+      numLayers: 3,
+      bidirectional: true,
+      batchFirst: true,
+      generator: gen(),
+    });
     const { output, h } = gru.forward(randn([2, 6, 5], { generator: gen() }));
     shapeIs([2, 6, 8])(output);
     shapeIs([6, 2, 4])(h);
@@ -59,7 +86,10 @@ describe('typed shapes equal runtime shapes', () => {
 
   test('initial states and lengths', () => {
     const gru = new nn.GRU({ inputSize: 2, hiddenSize: 3, numLayers: 2, generator: gen() });
-    const { output, h } = gru.forward(randn([5, 4, 2], { generator: gen() }), { h: zeros([2, 4, 3]), lengths: [5, 1, 3, 2] });
+    const { output, h } = gru.forward(randn([5, 4, 2], { generator: gen() }), {
+      h: zeros([2, 4, 3]),
+      lengths: [5, 1, 3, 2],
+    });
     shapeIs([5, 4, 3])(output);
     shapeIs([2, 4, 3])(h);
   });
@@ -99,10 +129,19 @@ describe('typed shapes equal runtime shapes', () => {
 
   test('Keras-style layers: every returnSequences x returnState combination, with goBackwards and a mask', () => {
     const x = randn([4, 6, 3], { generator: gen() });
-    const mask = tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 0]]);
+    const mask = tensor([
+      [1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0, 0],
+      [1, 0, 0, 0, 0, 0],
+      [1, 1, 1, 1, 1, 0],
+    ]);
     shapeIs([4, 5])(layers.lstm({ units: 5, generator: gen() }).apply(x));
-    shapeIs([4, 6, 5])(layers.lstm({ units: 5, returnSequences: true, goBackwards: true, generator: gen() }).apply(x, { mask }));
-    const [output, h, c] = layers.lstm({ units: 5, returnSequences: true, returnState: true, generator: gen() }).apply(x, { mask });
+    shapeIs([4, 6, 5])(
+      layers.lstm({ units: 5, returnSequences: true, goBackwards: true, generator: gen() }).apply(x, { mask }),
+    );
+    const [output, h, c] = layers
+      .lstm({ units: 5, returnSequences: true, returnState: true, generator: gen() })
+      .apply(x, { mask });
     shapeIs([4, 6, 5])(output);
     shapeIs([4, 5])(h);
     shapeIs([4, 5])(c);
@@ -110,7 +149,9 @@ describe('typed shapes equal runtime shapes', () => {
     assert.equal(gruResult.length, 2);
     shapeIs([4, 2])(gruResult[0]);
     shapeIs([4, 2])(gruResult[1]);
-    const rnnResult = layers.simpleRNN({ units: 7, returnSequences: true, returnState: true, generator: gen() }).apply(x);
+    const rnnResult = layers
+      .simpleRNN({ units: 7, returnSequences: true, returnState: true, generator: gen() })
+      .apply(x);
     assert.equal(rnnResult.length, 2);
     shapeIs([4, 6, 7])(rnnResult[0]);
     shapeIs([4, 7])(rnnResult[1]);

@@ -13,13 +13,24 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const lib = ['dist', 'build/src'].map((d) => join(root, d)).find((d) => existsSync(join(d, 'index.js')));
 if (!lib) throw new Error('build first: npm run build');
-const { models, Generator, Adam, clipGradNorm, streamChunks, CarriedState, scoreStream, getBackend } = await import(pathToFileURL(join(lib, 'index.js')).href);
+const { models, Generator, Adam, clipGradNorm, streamChunks, CarriedState, scoreStream, getBackend } = await import(
+  pathToFileURL(join(lib, 'index.js')).href
+);
 
 const spec = JSON.parse(process.argv[2]);
 const ids = (file) => Array.from(new Int32Array(readFileSync(file).buffer.slice(0)));
 const train = ids(spec.trainFile);
 const heldOut = ids(spec.heldOutFile);
-const model = new models.LanguageModel({ vocabSize: spec.vocab, embeddingDim: spec.embedding, hiddenSize: spec.hidden, numLayers: spec.layers, cell: 'lstm' }, new Generator(spec.seed));
+const model = new models.LanguageModel(
+  {
+    vocabSize: spec.vocab,
+    embeddingDim: spec.embedding,
+    hiddenSize: spec.hidden,
+    numLayers: spec.layers,
+    cell: 'lstm',
+  },
+  new Generator(spec.seed),
+);
 const optimizer = new Adam(model.parameters(), { lr: spec.lr });
 const parameters = model.parameters();
 const chunks = streamChunks(train, spec.batch, spec.bptt);
@@ -46,7 +57,16 @@ outer: for (;;) {
 }
 const seconds = (performance.now() - started) / 1000;
 const score = scoreStream(model, heldOut, { streams: spec.streams });
-console.log(`LM_RESULT ${JSON.stringify({
-  peer: `recurrent (${getBackend().name} backend)`, steps, epochs, tokens, seconds, tokensPerSecond: tokens / seconds, lastLoss,
-  bitsPerChar: score.bitsPerToken, scored: score.count,
-})}`);
+console.log(
+  `LM_RESULT ${JSON.stringify({
+    peer: `recurrent (${getBackend().name} backend)`,
+    steps,
+    epochs,
+    tokens,
+    seconds,
+    tokensPerSecond: tokens / seconds,
+    lastLoss,
+    bitsPerChar: score.bitsPerToken,
+    scored: score.count,
+  })}`,
+);

@@ -25,12 +25,14 @@ import { parseArgs } from 'node:util';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const { values: opts } = parseArgs({ options: {
-  seconds: { type: 'string', default: '120' },
-  python: { type: 'string', default: '/usr/bin/python3' },
-  'torch-threads': { type: 'string', default: '0' },
-  out: { type: 'string', default: join(here, 'RESULTS.md') },
-} });
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '120' },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    'torch-threads': { type: 'string', default: '0' },
+    out: { type: 'string', default: join(here, 'RESULTS.md') },
+  },
+});
 const lib = ['dist', 'build/src'].map((d) => join(root, d)).find((d) => existsSync(join(d, 'index.js')));
 if (!lib) throw new Error('build first: npm run build');
 const { data } = await import(pathToFileURL(join(lib, 'index.js')).href);
@@ -49,13 +51,35 @@ const heldOutFile = join(dir, 'held-out.i32');
 writeFileSync(trainFile, Int32Array.from(ids.slice(0, trainEnd)));
 writeFileSync(heldOutFile, Int32Array.from(heldOut));
 const seconds = Number(opts.seconds);
-const spec = { trainFile, heldOutFile, vocab: tokenizer.size, embedding: 64, hidden: 128, layers: 1, batch: 32, bptt: 64, lr: 0.003, clip: 5, seconds, streams: STREAMS, seed: 0, threads: Number(opts['torch-threads']) };
+const spec = {
+  trainFile,
+  heldOutFile,
+  vocab: tokenizer.size,
+  embedding: 64,
+  hidden: 128,
+  layers: 1,
+  batch: 32,
+  bptt: 64,
+  lr: 0.003,
+  clip: 5,
+  seconds,
+  streams: STREAMS,
+  seed: 0,
+  threads: Number(opts['torch-threads']),
+};
 
 function runPeer(command, args, env = process.env) {
   const load = loadavg()[0];
-  const r = spawnSync(command, [...args, JSON.stringify(spec)], { encoding: 'utf8', env, timeout: (seconds + 300) * 1000 });
+  const r = spawnSync(command, [...args, JSON.stringify(spec)], {
+    encoding: 'utf8',
+    env,
+    timeout: (seconds + 300) * 1000,
+  });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('LM_RESULT '));
-  if (!line) return { error: `${command} ${args.join(' ')} failed (status ${r.status}${r.signal ? `, ${r.signal}` : ''}): ${r.stderr?.slice(-500)}` };
+  if (!line)
+    return {
+      error: `${command} ${args.join(' ')} failed (status ${r.status}${r.signal ? `, ${r.signal}` : ''}): ${r.stderr?.slice(-500)}`,
+    };
   return { ...JSON.parse(line.slice('LM_RESULT '.length)), loadBefore: load };
 }
 
@@ -63,10 +87,16 @@ const torchEnv = { ...process.env };
 delete torchEnv.OPENBLAS_CORETYPE;
 delete torchEnv.OPENBLAS_L2_SIZE;
 console.error(`training each peer for ${seconds} s on ${trainEnd} characters; held-out ${heldOut.length} characters`);
-const results = [runPeer(opts.python, [join(here, 'torch_lm.py')], torchEnv), runPeer(process.execPath, [join(here, 'recurrent_lm.mjs')])];
+const results = [
+  runPeer(opts.python, [join(here, 'torch_lm.py')], torchEnv),
+  runPeer(process.execPath, [join(here, 'recurrent_lm.mjs')]),
+];
 rmSync(dir, { recursive: true, force: true });
 
-const row = (r) => (r.error ? `| error | | | | | ${r.error.replace(/\|/g, '/').replace(/\n/g, ' ')} |` : `| ${r.peer}${r.threads ? ` (${r.threads} threads)` : ''} | **${r.bitsPerChar.toFixed(3)}** | ${Math.round(r.tokensPerSecond).toLocaleString('en-US')} | ${r.steps} (${r.epochs} epoch${r.epochs > 1 ? 's' : ''}) | ${r.seconds.toFixed(1)} s | load ${r.loadBefore.toFixed(1)} |`);
+const row = (r) =>
+  r.error
+    ? `| error | | | | | ${r.error.replace(/\|/g, '/').replace(/\n/g, ' ')} |`
+    : `| ${r.peer}${r.threads ? ` (${r.threads} threads)` : ''} | **${r.bitsPerChar.toFixed(3)}** | ${Math.round(r.tokensPerSecond).toLocaleString('en-US')} | ${r.steps} (${r.epochs} epoch${r.epochs > 1 ? 's' : ''}) | ${r.seconds.toFixed(1)} s | load ${r.loadBefore.toFixed(1)} |`;
 const table = [
   '| peer | held-out bits/char | train tokens/s | steps | trained for | 1-min load average at start |',
   '|---|---|---|---|---|---|',

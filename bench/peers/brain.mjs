@@ -26,10 +26,17 @@ await runChild(async () => {
   const version = require('brain.js/package.json').version;
   const baselineRssMiB = memory().rssMiB;
   const { cell, mode, B, T, I, H } = spec;
-  const Net = cell === 'lstm' ? brain.recurrent.LSTMTimeStep : cell === 'gru' ? brain.recurrent.GRUTimeStep : brain.recurrent.RNNTimeStep;
+  const Net =
+    cell === 'lstm'
+      ? brain.recurrent.LSTMTimeStep
+      : cell === 'gru'
+        ? brain.recurrent.GRUTimeStep
+        : brain.recurrent.RNNTimeStep;
   const data = randomArray(B * T * I, 3);
   // Sequence b, step t: the I values of x[t, b, :] (time-major, as the other peers).
-  const sequences = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => data.slice((t * B + b) * I, (t * B + b + 1) * I)));
+  const sequences = Array.from({ length: B }, (_, b) =>
+    Array.from({ length: T }, (_, t) => data.slice((t * B + b) * I, (t * B + b + 1) * I)),
+  );
 
   let run;
   if (mode === 'forward') {

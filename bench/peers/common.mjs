@@ -29,7 +29,11 @@ export function randomArray(n, seed) {
   const out = new Float32Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = (s >>> 8) / (1 << 24) - 0.5;
   }
   return out;
@@ -96,7 +100,9 @@ export async function runChild(main) {
     emit(await main());
     process.exit(0);
   } catch (error) {
-    process.stdout.write(`${MARKER}${JSON.stringify({ error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })}\n`);
+    process.stdout.write(
+      `${MARKER}${JSON.stringify({ error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })}\n`,
+    );
     process.exit(1);
   }
 }

@@ -33,7 +33,10 @@ await runChild(async () => {
   const b = randomArray(k * n, 2);
   const c = new Float32Array(m * n);
   const packed = backend.packB({ k, n, b, ldb: n });
-  const { times, warmupRuns } = await timeRuns(() => backend.gemmPacked({ m, a, lda: k, b: packed, c, ldc: n, beta: 0 }), spec);
+  const { times, warmupRuns } = await timeRuns(
+    () => backend.gemmPacked({ m, a, lda: k, b: packed, c, ldc: n, beta: 0 }),
+    spec,
+  );
   packed.release();
   return { times, warmupRuns, flops: 2 * m * n * k, info };
 });

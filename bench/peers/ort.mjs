@@ -39,7 +39,9 @@ await runChild(async () => {
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });
-  const input = spec.inputFile ? await npyTensor(ort, spec.inputFile) : new ort.Tensor('float32', randomArray(T * B * I, 3), [T, B, I]);
+  const input = spec.inputFile
+    ? await npyTensor(ort, spec.inputFile)
+    : new ort.Tensor('float32', randomArray(T * B * I, 3), [T, B, I]);
   const feeds = { [session.inputNames[0]]: input };
   const outName = session.outputNames[0];
   let maxAbsDiff = null;

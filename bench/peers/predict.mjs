@@ -35,7 +35,10 @@ function run(cmd, args, { env = process.env, json = false } = {}) {
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
   const lines = r.stdout.split('\n');
   const line = json ? lines.find((l) => l.startsWith('{')) : lines.find((l) => l.startsWith(MARKER));
-  if (r.status !== 0 || !line) throw new Error(`${args.slice(0, 2).join(' ')} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  if (r.status !== 0 || !line)
+    throw new Error(
+      `${args.slice(0, 2).join(' ')} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+    );
   const result = JSON.parse(json ? line : line.slice(MARKER.length));
   if (result.error) throw new Error(result.error);
   return { ...result, wallMs };
@@ -51,19 +54,66 @@ await runChild(async () => {
     const env = { ...process.env };
     delete env.OPENBLAS_CORETYPE;
     delete env.OPENBLAS_L2_SIZE;
-    const exported = run(spec.python ?? '/usr/bin/python3', [join(here, '..', 'torch_export.py'), JSON.stringify({ cell, B, T, I, H, dir })], { env });
+    const exported = run(
+      spec.python ?? '/usr/bin/python3',
+      [join(here, '..', 'torch_export.py'), JSON.stringify({ cell, B, T, I, H, dir })],
+      { env },
+    );
     const ours = [];
     const ort = [];
     const oursWall = [];
     for (let k = 0; k < rounds; k++) {
-      const cli = run(process.execPath, [join(lib, 'cli', 'main.js'), 'predict', exported.onnxFile, '--input', `x=${exported.inputFile}`, '--out', join(dir, 'out'), '--repeat', String(repeat), '--json'], { json: true });
+      const cli = run(
+        process.execPath,
+        [
+          join(lib, 'cli', 'main.js'),
+          'predict',
+          exported.onnxFile,
+          '--input',
+          `x=${exported.inputFile}`,
+          '--out',
+          join(dir, 'out'),
+          '--repeat',
+          String(repeat),
+          '--json',
+        ],
+        { json: true },
+      );
       ours.push(cli.timing.medianMs);
       oursWall.push(cli.wallMs);
-      const o = run(process.execPath, [join(here, 'ort.mjs'), JSON.stringify({ cell, B, T, I, H, onnxFile: exported.onnxFile, inputFile: exported.inputFile, warmupMs: 0, minRuns: repeat, maxRuns: repeat })]);
+      const o = run(process.execPath, [
+        join(here, 'ort.mjs'),
+        JSON.stringify({
+          cell,
+          B,
+          T,
+          I,
+          H,
+          onnxFile: exported.onnxFile,
+          inputFile: exported.inputFile,
+          warmupMs: 0,
+          minRuns: repeat,
+          maxRuns: repeat,
+        }),
+      ]);
       ort.push(median(o.times));
     }
-    const operators = [...new Set(readFileSync(exported.onnxFile).toString('latin1').match(/(?:LSTM|GRU|RNN|Transpose|Squeeze|Shape|ConstantOfShape|Gather|Unsqueeze|Concat)(?=\x12|\x1a|\x22)/g) ?? [])];
-    return { ours, ort, oursWall, ratio: median(ours) / median(ort), info: { torch: exported.torch, repeat, rounds, operators } };
+    const operators = [
+      ...new Set(
+        readFileSync(exported.onnxFile)
+          .toString('latin1')
+          .match(
+            /(?:LSTM|GRU|RNN|Transpose|Squeeze|Shape|ConstantOfShape|Gather|Unsqueeze|Concat)(?=\x12|\x1a|\x22)/g,
+          ) ?? [],
+      ),
+    ];
+    return {
+      ours,
+      ort,
+      oursWall,
+      ratio: median(ours) / median(ort),
+      info: { torch: exported.torch, repeat, rounds, operators },
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -33,7 +33,10 @@ await runChild(async () => {
   const { cell, mode, B, T, I, H } = spec;
   const runs = spec.runs ?? 5;
   const backend = r.setBackend(spec.backend ?? 'native');
-  const info = { backend: spec.backend ?? 'native', execArgv: process.execArgv.filter((a) => !a.startsWith('--cpu-prof')) };
+  const info = {
+    backend: spec.backend ?? 'native',
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--cpu-prof')),
+  };
   if (info.backend === 'native') {
     if (spec.threads) backend.addon.configure({ threads: spec.threads });
     info.threads = backend.addon.info().threads;
@@ -232,7 +235,8 @@ await runChild(async () => {
     minCallUs: median(callTimes),
     kernels: list,
     phases: mode === 'train' ? Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, perRun(v)])) : null,
-    phaseKernels: mode === 'train' ? Object.fromEntries(Object.entries(phaseKernels).map(([k, v]) => [k, perRun(v)])) : null,
+    phaseKernels:
+      mode === 'train' ? Object.fromEntries(Object.entries(phaseKernels).map(([k, v]) => [k, perRun(v)])) : null,
     gcPauseMsPerRun: perRun(gcMs),
     gcCountPerRun: perRun(gcCount),
   };

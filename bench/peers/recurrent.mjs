@@ -54,9 +54,18 @@ await runChild(async () => {
     const exported = r.exportOnnx(layer, x, spec.onnxFile);
     if (spec.expectedFile) {
       const { output } = r.noGrad(() => layer.forward(x));
-      writeFileSync(spec.expectedFile, new Uint8Array(output.data.buffer, output.data.byteOffset, output.data.byteLength));
+      writeFileSync(
+        spec.expectedFile,
+        new Uint8Array(output.data.buffer, output.data.byteOffset, output.data.byteLength),
+      );
     }
-    return { ok: true, bytes: exported.bytes, inputs: exported.inputs.map((v) => v.name), outputs: exported.outputs.map((v) => v.name), info };
+    return {
+      ok: true,
+      bytes: exported.bytes,
+      inputs: exported.inputs.map((v) => v.name),
+      outputs: exported.outputs.map((v) => v.name),
+      info,
+    };
   }
 
   let run;

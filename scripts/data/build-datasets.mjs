@@ -68,7 +68,10 @@ function sample(items, count, seed) {
   const keyed = items.map((item) => [hash32(`${seed}\u0000${item}`), item]);
   keyed.sort((a, b) => a[0] - b[0] || byCodeUnit(a[1], b[1]));
   if (keyed.length < count) throw new Error(`sample ${seed}: only ${keyed.length} candidates, need ${count}`);
-  return keyed.slice(0, count).map(([, item]) => item).sort(byCodeUnit);
+  return keyed
+    .slice(0, count)
+    .map(([, item]) => item)
+    .sort(byCodeUnit);
 }
 
 const codePoints = (s) => Array.from(s).length;
@@ -78,11 +81,18 @@ const LATIN_WORD = /^(?:(?=\p{L})\p{Script=Latin})+$/u;
 function readList(file) {
   const path = join(DICT, file);
   if (!existsSync(path)) {
-    throw new Error(`${path} is missing: apt-get install -y ${Object.values(LISTS).map(([, p]) => p).join(' ')}`);
+    throw new Error(
+      `${path} is missing: apt-get install -y ${Object.values(LISTS)
+        .map(([, p]) => p)
+        .join(' ')}`,
+    );
   }
   const text = readFileSync(path, 'utf8');
   if (text.includes('\uFFFD')) throw new Error(`${path} is not UTF-8`);
-  return text.split('\n').map((l) => l.trim().normalize('NFC')).filter((l) => l.length > 0);
+  return text
+    .split('\n')
+    .map((l) => l.trim().normalize('NFC'))
+    .filter((l) => l.length > 0);
 }
 
 /**
@@ -117,10 +127,23 @@ function tsv(header, rows) {
 // Diacritic tags (the same rules as src/data/text.ts, written out here so the script needs no build)
 
 const MARK_NAMES = new Map([
-  [0x0300, 'grave'], [0x0301, 'acute'], [0x0302, 'circumflex'], [0x0303, 'tilde'], [0x0304, 'macron'],
-  [0x0306, 'breve'], [0x0307, 'dot'], [0x0308, 'diaeresis'], [0x0309, 'hook'], [0x030a, 'ring'],
-  [0x030b, 'double-acute'], [0x030c, 'caron'], [0x031b, 'horn'], [0x0323, 'dot-below'],
-  [0x0326, 'comma-below'], [0x0327, 'cedilla'], [0x0328, 'ogonek'],
+  [0x0300, 'grave'],
+  [0x0301, 'acute'],
+  [0x0302, 'circumflex'],
+  [0x0303, 'tilde'],
+  [0x0304, 'macron'],
+  [0x0306, 'breve'],
+  [0x0307, 'dot'],
+  [0x0308, 'diaeresis'],
+  [0x0309, 'hook'],
+  [0x030a, 'ring'],
+  [0x030b, 'double-acute'],
+  [0x030c, 'caron'],
+  [0x031b, 'horn'],
+  [0x0323, 'dot-below'],
+  [0x0326, 'comma-below'],
+  [0x0327, 'cedilla'],
+  [0x0328, 'ogonek'],
 ]);
 const IS_MARK = /^\p{M}$/u;
 
@@ -131,10 +154,16 @@ function diacritics(word) {
   for (const ch of word.normalize('NFC')) {
     const parts = Array.from(ch.normalize('NFD'));
     const marks = parts.filter((p) => IS_MARK.test(p));
-    const base = parts.filter((p) => !IS_MARK.test(p)).join('').normalize('NFC');
+    const base = parts
+      .filter((p) => !IS_MARK.test(p))
+      .join('')
+      .normalize('NFC');
     if (base.length === 0) {
       if (tags.length === 0) throw new Error(`${word}: starts with a combining mark`);
-      tags[tags.length - 1] = [...(tags[tags.length - 1] === '-' ? [] : tags[tags.length - 1].split('+')), ...marks.map(markName)].join('+');
+      tags[tags.length - 1] = [
+        ...(tags[tags.length - 1] === '-' ? [] : tags[tags.length - 1].split('+')),
+        ...marks.map(markName),
+      ].join('+');
     } else if (marks.length === 0 || codePoints(base) !== 1) {
       bases.push(ch);
       tags.push('-');
@@ -191,13 +220,24 @@ function buildLanguageId(lists) {
     }
     const words = sample([...candidates], perLanguage, `${seed}:${lang}`);
     const path = `language-id/${lang}.tsv`;
-    files[path] = tsv('text\tlabel', words.map((w) => [w, lang]));
+    files[path] = tsv(
+      'text\tlabel',
+      words.map((w) => [w, lang]),
+    );
     languages.push({
-      label: lang, file: path, count: words.length, candidates: candidates.size,
-      source: `/usr/share/dict/${LISTS[lang][0]}`, package: LISTS[lang][1], version: sourceVersion(LISTS[lang][1]),
+      label: lang,
+      file: path,
+      count: words.length,
+      candidates: candidates.size,
+      source: `/usr/share/dict/${LISTS[lang][0]}`,
+      package: LISTS[lang][1],
+      version: sourceVersion(LISTS[lang][1]),
     });
   }
-  return { files, info: { task: 'classify', labels: langs, languages, count: languages.reduce((n, l) => n + l.count, 0) } };
+  return {
+    files,
+    info: { task: 'classify', labels: langs, languages, count: languages.reduce((n, l) => n + l.count, 0) },
+  };
 }
 
 function buildDiacritics(lists) {
@@ -230,19 +270,30 @@ function buildDiacritics(lists) {
       if (targetsByInput.get(input).size !== 1) continue; // the input has several restorations
       (tags.every((t) => t === '-') ? without : withMarks).push(word);
     }
-    const words = [...sample(withMarks, accented, `${seed}:${lang}:accented`), ...sample(without, plain, `${seed}:${lang}:plain`)].sort(byCodeUnit);
-    const rows = words.map((w) => {
-      const [input, tags] = diacritics(w);
-      return [input, tags.join(' ')];
-    }).sort((a, b) => byCodeUnit(a[0], b[0]));
+    const words = [
+      ...sample(withMarks, accented, `${seed}:${lang}:accented`),
+      ...sample(without, plain, `${seed}:${lang}:plain`),
+    ].sort(byCodeUnit);
+    const rows = words
+      .map((w) => {
+        const [input, tags] = diacritics(w);
+        return [input, tags.join(' ')];
+      })
+      .sort((a, b) => byCodeUnit(a[0], b[0]));
     const path = `diacritics/${lang}.tsv`;
     files[path] = tsv('input\ttags', rows);
     const tagCounts = {};
     for (const [, tags] of rows) for (const t of tags.split(' ')) if (t !== '-') tagCounts[t] = (tagCounts[t] ?? 0) + 1;
     info.push({
-      language: lang, file: path, count: rows.length, accented, plain,
+      language: lang,
+      file: path,
+      count: rows.length,
+      accented,
+      plain,
       tagCounts: Object.fromEntries(Object.entries(tagCounts).sort((a, b) => byCodeUnit(a[0], b[0]))),
-      source: `/usr/share/dict/${LISTS[lang][0]}`, package: LISTS[lang][1], version: sourceVersion(LISTS[lang][1]),
+      source: `/usr/share/dict/${LISTS[lang][0]}`,
+      package: LISTS[lang][1],
+      version: sourceVersion(LISTS[lang][1]),
     });
   }
   return { files, info: { task: 'tag', languages: info, count: info.reduce((n, l) => n + l.count, 0) } };
@@ -253,10 +304,15 @@ async function buildG2P() {
   const { dictionary } = await import('cmu-pronouncing-dictionary');
   // Plain lowercase words; alternates ("word(2)") and the few annotated entries ("# abbrev",
   // "# foreign french", ...) are left out.
-  const words = Object.keys(dictionary).filter((w) => /^[a-z]+$/.test(w) && w.length >= minLength && w.length <= maxLength && !dictionary[w].includes('#'));
+  const words = Object.keys(dictionary).filter(
+    (w) => /^[a-z]+$/.test(w) && w.length >= minLength && w.length <= maxLength && !dictionary[w].includes('#'),
+  );
   const chosen = sample(words, count, seed);
   const rows = chosen.map((w) => {
-    const phones = dictionary[w].trim().split(/\s+/).map((p) => p.replace(/[0-2]$/, ''));
+    const phones = dictionary[w]
+      .trim()
+      .split(/\s+/)
+      .map((p) => p.replace(/[0-2]$/, ''));
     if (!phones.every((p) => /^[A-Z]+$/.test(p))) throw new Error(`g2p: odd phonemes for ${w}: ${dictionary[w]}`);
     return [w, phones.join(' ')];
   });
@@ -264,7 +320,15 @@ async function buildG2P() {
   const path = 'g2p/cmudict.tsv';
   return {
     files: { [path]: tsv('source\ttarget', rows) },
-    info: { task: 'seq2seq', file: path, count: rows.length, candidates: words.length, phonemes, package: 'cmu-pronouncing-dictionary', version: npmVersion('cmu-pronouncing-dictionary') },
+    info: {
+      task: 'seq2seq',
+      file: path,
+      count: rows.length,
+      candidates: words.length,
+      phonemes,
+      package: 'cmu-pronouncing-dictionary',
+      version: npmVersion('cmu-pronouncing-dictionary'),
+    },
   };
 }
 
@@ -292,7 +356,16 @@ function buildCO2() {
   const path = 'co2/mauna-loa-co2.csv';
   return {
     files: { [path]: ['date,value', ...rows.map((r) => r.join(','))].join('\n') + '\n' },
-    info: { task: 'forecast', file: path, count: rows.length, first: rows[0][0], last: rows.at(-1)[0], missingMonths: missing, package: 'vega-datasets', version: npmVersion('vega-datasets') },
+    info: {
+      task: 'forecast',
+      file: path,
+      count: rows.length,
+      first: rows[0][0],
+      last: rows.at(-1)[0],
+      missingMonths: missing,
+      package: 'vega-datasets',
+      version: npmVersion('vega-datasets'),
+    },
   };
 }
 
@@ -331,7 +404,9 @@ for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, text);
   }
-  console.log(`${same ? 'unchanged' : CHECK ? 'DIFFERS  ' : 'written  '} ${relative(ROOT, target)} (${Buffer.byteLength(text)} bytes)`);
+  console.log(
+    `${same ? 'unchanged' : CHECK ? 'DIFFERS  ' : 'written  '} ${relative(ROOT, target)} (${Buffer.byteLength(text)} bytes)`,
+  );
 }
 const total = Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0);
 console.log(`total ${total} bytes in ${Object.keys(files).length} files`);

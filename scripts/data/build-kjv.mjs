@@ -27,7 +27,8 @@ for (const line of raw.split('\n')) {
   if (text === '') {
     if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
   } else {
-    if (/^[1-9A-Z]/.test(text) && !/^\d+ /.test(text) && lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
+    if (/^[1-9A-Z]/.test(text) && !/^\d+ /.test(text) && lines.length > 0 && lines[lines.length - 1] !== '')
+      lines.push('');
     lines.push(text.replace(/\s+/g, ' '));
   }
 }

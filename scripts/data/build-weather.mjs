@@ -20,7 +20,10 @@ const WEEK = 7;
 const WINDOW = 14;
 
 function readCsv(file) {
-  const [header, ...rows] = readFileSync(join(SOURCE, file), 'utf8').trim().split(/\r?\n/).map((l) => l.split(','));
+  const [header, ...rows] = readFileSync(join(SOURCE, file), 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.split(','));
   return rows.map((r) => Object.fromEntries(header.map((h, k) => [h, r[k]])));
 }
 
@@ -35,7 +38,14 @@ for (const [city, rows] of byCity) {
   for (let w = 0; (w + 1) * WEEK <= rows.length; w++) {
     for (let d = 0; d < WEEK; d++) {
       const row = rows[w * WEEK + d];
-      weeks.push([`${city.replace(/\s+/g, '-').toLowerCase()}-${String(w).padStart(3, '0')}`, d + 1, ...FEATURES.map((f) => row[f]), city].join(','));
+      weeks.push(
+        [
+          `${city.replace(/\s+/g, '-').toLowerCase()}-${String(w).padStart(3, '0')}`,
+          d + 1,
+          ...FEATURES.map((f) => row[f]),
+          city,
+        ].join(','),
+      );
     }
   }
 }
@@ -45,7 +55,12 @@ const fortnights = [];
 for (const rows of byCity.values()) {
   for (let s = 0; s + WINDOW <= rows.length; s += WINDOW) {
     const part = rows.slice(s, s + WINDOW);
-    fortnights.push(JSON.stringify({ sequence: part.map((r) => FEATURES.map((f) => Number(r[f]))), tags: part.map((r) => r.weather) }));
+    fortnights.push(
+      JSON.stringify({
+        sequence: part.map((r) => FEATURES.map((f) => Number(r[f]))),
+        tags: part.map((r) => r.weather),
+      }),
+    );
   }
 }
 

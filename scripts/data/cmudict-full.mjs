@@ -12,5 +12,12 @@ const { dictionary } = await import('cmu-pronouncing-dictionary');
 const rows = Object.keys(dictionary)
   .filter((w) => /^[a-z]+$/.test(w) && !dictionary[w].includes('#'))
   .sort()
-  .map((w) => `${w}\t${dictionary[w].trim().split(/\s+/).map((p) => p.replace(/[0-2]$/, '')).join(' ')}`);
+  .map(
+    (w) =>
+      `${w}\t${dictionary[w]
+        .trim()
+        .split(/\s+/)
+        .map((p) => p.replace(/[0-2]$/, ''))
+        .join(' ')}`,
+  );
 process.stdout.write(`source\ttarget\n${rows.join('\n')}\n`);

@@ -171,7 +171,15 @@ export interface RecurrentStepsArgs {
  * `weightDecay` is an L2 term for Adam; AdamW (`decoupled`) multiplies by `decay` instead.
  */
 export interface AdamStepArgs {
-  params: { param: Float32Array; grad: Float32Array; m: Float32Array; v: Float32Array; vmax: Float32Array | null; stepSize: number; bc2Sqrt: number }[];
+  params: {
+    param: Float32Array;
+    grad: Float32Array;
+    m: Float32Array;
+    v: Float32Array;
+    vmax: Float32Array | null;
+    stepSize: number;
+    bc2Sqrt: number;
+  }[];
   beta1: number;
   beta2: number;
   oneMinusBeta1: number;
@@ -232,9 +240,10 @@ function instantiate(name: BackendName): { backend: Backend } | { reason: string
   const create = registry.get(name);
   if (!create) {
     // Only the native backend is ever left out: the browser entry point does not include it.
-    const reason = name === 'native'
-      ? "it is not part of this entry point (a Node.js addon, which the browser entry leaves out); in Node.js, import 'recurrent' (not 'recurrent/browser')"
-      : `it is not registered (this entry point does not include the ${name} backend)`;
+    const reason =
+      name === 'native'
+        ? "it is not part of this entry point (a Node.js addon, which the browser entry leaves out); in Node.js, import 'recurrent' (not 'recurrent/browser')"
+        : `it is not registered (this entry point does not include the ${name} backend)`;
     return { reason };
   }
   try {
@@ -260,7 +269,10 @@ export function backendStatus(): { name: BackendName; available: boolean; reason
  */
 export function setBackend(name: BackendName | 'auto'): Backend {
   if (name !== 'auto' && !BACKEND_NAMES.includes(name)) {
-    throw new ValueError('setBackend', `unknown backend '${String(name)}'; expected 'auto', ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}`);
+    throw new ValueError(
+      'setBackend',
+      `unknown backend '${String(name)}'; expected 'auto', ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}`,
+    );
   }
   if (name === 'auto') {
     const reasons: string[] = [];
@@ -285,8 +297,16 @@ export function getBackend(): Backend {
   if (!active) {
     const fromEnv = typeof process !== 'undefined' ? process.env?.['RECURRENT_BACKEND'] : undefined;
     const wanted = fromEnv === undefined || fromEnv === '' ? 'auto' : fromEnv;
-    if (fromEnv !== undefined && fromEnv !== '' && wanted !== 'auto' && !BACKEND_NAMES.includes(wanted as BackendName)) {
-      throw new ValueError('RECURRENT_BACKEND', `unknown backend '${wanted}'; expected 'auto', ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}`);
+    if (
+      fromEnv !== undefined &&
+      fromEnv !== '' &&
+      wanted !== 'auto' &&
+      !BACKEND_NAMES.includes(wanted as BackendName)
+    ) {
+      throw new ValueError(
+        'RECURRENT_BACKEND',
+        `unknown backend '${wanted}'; expected 'auto', ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}`,
+      );
     }
     setBackend(wanted as BackendName | 'auto');
   }

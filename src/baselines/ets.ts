@@ -18,7 +18,13 @@ export interface EtsModel {
   forecast(history: readonly number[], horizon: number): number[];
 }
 
-function run(y: readonly number[], m: number, alpha: number, beta: number, gamma: number): { sse: number; level: number; trend: number; season: number[] } {
+function run(
+  y: readonly number[],
+  m: number,
+  alpha: number,
+  beta: number,
+  gamma: number,
+): { sse: number; level: number; trend: number; season: number[] } {
   const seasonal = m > 1 && y.length >= 2 * m;
   const period = seasonal ? m : 1;
   const first = y.slice(0, period);
@@ -43,17 +49,24 @@ export function fitEts(train: readonly number[], m: number): EtsModel {
   const grid = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
   const trendGrid = [0, 0.01, 0.05, 0.1, 0.2];
   let best = { alpha: 0.5, beta: 0, gamma: 0.1, sse: Infinity };
-  for (const alpha of grid) for (const beta of trendGrid) for (const gamma of m > 1 ? grid : [0]) {
-    const { sse } = run(train, m, alpha, beta, gamma);
-    if (sse < best.sse) best = { alpha, beta, gamma, sse };
-  }
+  for (const alpha of grid)
+    for (const beta of trendGrid)
+      for (const gamma of m > 1 ? grid : [0]) {
+        const { sse } = run(train, m, alpha, beta, gamma);
+        if (sse < best.sse) best = { alpha, beta, gamma, sse };
+      }
   const { alpha, beta, gamma } = best;
   return {
-    alpha, beta, gamma,
+    alpha,
+    beta,
+    gamma,
     forecast(history, horizon) {
       const { level, trend, season } = run(history, m, alpha, beta, gamma);
       const period = season.length;
-      return Array.from({ length: horizon }, (_, h) => level + (h + 1) * trend + season[(history.length + h) % period]!);
+      return Array.from(
+        { length: horizon },
+        (_, h) => level + (h + 1) * trend + season[(history.length + h) % period]!,
+      );
     },
   };
 }

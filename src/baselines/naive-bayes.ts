@@ -20,7 +20,10 @@ function grams(text: string, maxN: number): string[] {
 }
 
 /** Trains on (text, label) pairs; returns a predictor of the most probable label. */
-export function trainNaiveBayes(examples: readonly { text: string; label: string }[], options: NaiveBayesOptions = {}): (text: string) => string {
+export function trainNaiveBayes(
+  examples: readonly { text: string; label: string }[],
+  options: NaiveBayesOptions = {},
+): (text: string) => string {
   const maxN = options.maxN ?? 4;
   const alpha = options.alpha ?? 0.5;
   const classes = new Map<string, { docs: number; total: number; counts: Map<string, number> }>();

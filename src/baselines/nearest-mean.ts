@@ -17,7 +17,8 @@ function summary(sequence: readonly (readonly number[])[]): number[] {
 function nearestMean(points: readonly { x: readonly number[]; label: string }[]): (x: readonly number[]) => string {
   const sums = new Map<string, { sum: number[]; n: number }>();
   for (const p of points) {
-    const s = sums.get(p.label) ?? sums.set(p.label, { sum: new Array<number>(p.x.length).fill(0), n: 0 }).get(p.label)!;
+    const s =
+      sums.get(p.label) ?? sums.set(p.label, { sum: new Array<number>(p.x.length).fill(0), n: 0 }).get(p.label)!;
     p.x.forEach((v, k) => (s.sum[k]! += v));
     s.n++;
   }
@@ -34,7 +35,10 @@ function nearestMean(points: readonly { x: readonly number[]; label: string }[])
 }
 
 /** Classify: sequences → label; tag (`perStep`): each step's features → its tag. */
-export function trainNearestMean(examples: readonly { sequence: readonly (readonly number[])[]; label?: string; tags?: readonly string[] }[], perStep = false): (sequence: readonly (readonly number[])[]) => string[] {
+export function trainNearestMean(
+  examples: readonly { sequence: readonly (readonly number[])[]; label?: string; tags?: readonly string[] }[],
+  perStep = false,
+): (sequence: readonly (readonly number[])[]) => string[] {
   if (!perStep) {
     const predict = nearestMean(examples.map((e) => ({ x: summary(e.sequence), label: e.label! })));
     return (sequence) => [predict(summary(sequence))];

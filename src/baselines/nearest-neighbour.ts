@@ -27,7 +27,10 @@ function trigrams(tokens: readonly string[]): Set<string> {
 }
 
 /** Indexes (source, target) token pairs; returns a predictor of the nearest source's target. */
-export function trainNearestNeighbour(examples: readonly { source: readonly string[]; target: readonly string[] }[], candidates = 30): (source: readonly string[]) => string[] {
+export function trainNearestNeighbour(
+  examples: readonly { source: readonly string[]; target: readonly string[] }[],
+  candidates = 30,
+): (source: readonly string[]) => string[] {
   const index = new Map<string, number[]>();
   examples.forEach((e, k) => {
     for (const g of trigrams(e.source)) (index.get(g) ?? index.set(g, []).get(g)!).push(k);
@@ -35,7 +38,10 @@ export function trainNearestNeighbour(examples: readonly { source: readonly stri
   return (source) => {
     const shared = new Map<number, number>();
     for (const g of trigrams(source)) for (const k of index.get(g) ?? []) shared.set(k, (shared.get(k) ?? 0) + 1);
-    let pool = [...shared].sort((a, b) => b[1] - a[1]).slice(0, candidates).map(([k]) => k);
+    let pool = [...shared]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, candidates)
+      .map(([k]) => k);
     if (pool.length === 0) pool = examples.length > 0 ? [0] : [];
     let best = -1;
     let distance = Infinity;

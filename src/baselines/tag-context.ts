@@ -13,10 +13,20 @@ function mostFrequent(counts: Map<string, number>): string {
 }
 
 /** Trains on (tokens, tags) pairs of equal length; returns a predictor of one tag per token. */
-export function trainContextTagger(examples: readonly { tokens: readonly string[]; tags: readonly string[] }[]): (tokens: readonly string[]) => string[] {
-  const tables = [new Map<string, Map<string, number>>(), new Map<string, Map<string, number>>(), new Map<string, Map<string, number>>()];
+export function trainContextTagger(
+  examples: readonly { tokens: readonly string[]; tags: readonly string[] }[],
+): (tokens: readonly string[]) => string[] {
+  const tables = [
+    new Map<string, Map<string, number>>(),
+    new Map<string, Map<string, number>>(),
+    new Map<string, Map<string, number>>(),
+  ];
   const overall = new Map<string, number>();
-  const keys = (t: readonly string[], i: number) => [`${t[i - 1] ?? '^'}\u0000${t[i]}\u0000${t[i + 1] ?? '$'}`, `${t[i - 1] ?? '^'}\u0000${t[i]}`, t[i]!];
+  const keys = (t: readonly string[], i: number) => [
+    `${t[i - 1] ?? '^'}\u0000${t[i]}\u0000${t[i + 1] ?? '$'}`,
+    `${t[i - 1] ?? '^'}\u0000${t[i]}`,
+    t[i]!,
+  ];
   for (const e of examples) {
     e.tokens.forEach((_, i) => {
       const tag = e.tags[i]!;
@@ -29,11 +39,12 @@ export function trainContextTagger(examples: readonly { tokens: readonly string[
   }
   const fallback = mostFrequent(overall);
   const decided = tables.map((t) => new Map([...t].map(([k, m]) => [k, mostFrequent(m)])));
-  return (tokens) => tokens.map((_, i) => {
-    for (const [level, k] of keys(tokens, i).entries()) {
-      const tag = decided[level]!.get(k);
-      if (tag !== undefined) return tag;
-    }
-    return fallback;
-  });
+  return (tokens) =>
+    tokens.map((_, i) => {
+      for (const [level, k] of keys(tokens, i).entries()) {
+        const tag = decided[level]!.get(k);
+        if (tag !== undefined) return tag;
+      }
+      return fallback;
+    });
 }

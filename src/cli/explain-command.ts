@@ -7,14 +7,17 @@ import { choice, integer } from './parse.js';
 
 function dims(flag: string, value: string): number[] {
   const parts = value.split(/[x,×]/).map((s) => Number(s.trim()));
-  if (parts.length === 0 || parts.some((d) => !Number.isInteger(d) || d < 0)) throw new ValueError('explain', `${flag} must look like 4x20x10, got '${value}'`);
+  if (parts.length === 0 || parts.some((d) => !Number.isInteger(d) || d < 0))
+    throw new ValueError('explain', `${flag} must look like 4x20x10, got '${value}'`);
   return parts;
 }
 
 export function registerExplain(program: Command): void {
   program
     .command('explain')
-    .description('show every output of a recurrent layer with named dimensions and how it maps to time steps (runs the real layer)')
+    .description(
+      'show every output of a recurrent layer with named dimensions and how it maps to time steps (runs the real layer)',
+    )
     .option('--cell <cell>', 'lstm | gru | rnn', choice('cell', CELL_FAMILIES), 'lstm')
     .option('--input-size <n>', 'features per step (PyTorch input_size)', integer('input-size', 1))
     .option('--hidden <n>', 'hidden size (PyTorch hidden_size)', integer('hidden', 1))
@@ -30,12 +33,14 @@ export function registerExplain(program: Command): void {
     .option('--json', 'print the explanation as JSON')
     .action((opts: Record<string, unknown>) => {
       const input = dims('--input', opts['input'] as string);
-      const keras = opts['units'] !== undefined || opts['returnSequences'] !== undefined || opts['returnState'] !== undefined;
+      const keras =
+        opts['units'] !== undefined || opts['returnSequences'] !== undefined || opts['returnState'] !== undefined;
       if (opts['units'] !== undefined && opts['hidden'] !== undefined) {
         throw new ValueError('explain', 'give --hidden (PyTorch style) or --units (Keras style), not both');
       }
       const hidden = (opts['units'] ?? opts['hidden']) as number | undefined;
-      if (hidden === undefined) throw new ValueError('explain', 'give --hidden (PyTorch style) or --units (Keras style)');
+      if (hidden === undefined)
+        throw new ValueError('explain', 'give --hidden (PyTorch style) or --units (Keras style)');
       const inputSize = (opts['inputSize'] as number | undefined) ?? input[input.length - 1]!;
       const explanation = explainRecurrent({
         cell: opts['cell'] as CellFamily,
@@ -47,7 +52,9 @@ export function registerExplain(program: Command): void {
         ...(opts['proj'] !== undefined && { projSize: opts['proj'] as number }),
         input,
         ...(opts['lengths'] !== undefined && { lengths: dims('--lengths', opts['lengths'] as string) }),
-        keras: keras ? { returnSequences: Boolean(opts['returnSequences']), returnState: Boolean(opts['returnState']) } : null,
+        keras: keras
+          ? { returnSequences: Boolean(opts['returnSequences']), returnState: Boolean(opts['returnState']) }
+          : null,
       });
       process.stdout.write(opts['json'] ? `${JSON.stringify(explanation)}\n` : `${formatExplanation(explanation)}\n`);
     });

@@ -6,7 +6,9 @@ import { choice } from './parse.js';
 export function registerImport(program: Command, write: (text: string) => void = (t) => process.stdout.write(t)): void {
   program
     .command('import')
-    .description('read a folder written by `recurrent export --format pytorch` (and its train.py) into a model directory for predict, serve and export')
+    .description(
+      'read a folder written by `recurrent export --format pytorch` (and its train.py) into a model directory for predict, serve and export',
+    )
     .argument('<dir>', 'the folder with config.json and weights.safetensors')
     .requiredOption('--format <format>', 'input format: pytorch', choice('format', ['pytorch'] as const))
     .requiredOption('--out <model-dir>', 'the model directory to write')

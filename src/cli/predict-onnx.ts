@@ -32,7 +32,8 @@ export function isOnnxModelPath(path: string): boolean {
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => {
-  if (!value.includes('=') && !/\.npy$/i.test(value)) throw new InvalidArgumentError(`--input takes NAME=FILE.npy, got '${value}'`);
+  if (!value.includes('=') && !/\.npy$/i.test(value))
+    throw new InvalidArgumentError(`--input takes NAME=FILE.npy, got '${value}'`);
   return [...(previous ?? []), value];
 };
 
@@ -44,7 +45,8 @@ export function addOnnxPredictOptions(command: Command): Command {
     .option('--repeat <n>', 'ONNX models: run N times and print timings', integer('repeat', 1));
 }
 
-const describeInfo = (v: OnnxInputInfo) => `${v.name} ${v.type ?? '?'} [${(v.dims ?? []).map((d) => d ?? '?').join(', ')}]${v.optional ? ' (optional)' : ''}`;
+const describeInfo = (v: OnnxInputInfo) =>
+  `${v.name} ${v.type ?? '?'} [${(v.dims ?? []).map((d) => d ?? '?').join(', ')}]${v.optional ? ' (optional)' : ''}`;
 
 /** A file name for an output name such as `onnx::Gather_12` (characters outside [A-Za-z0-9._-] become _). */
 export function outputFileName(name: string): string {
@@ -59,32 +61,44 @@ function median(values: number[]): number {
 }
 
 /** Runs the ONNX model at `modelPath` as the CLI does; prints with `write`. */
-export function predictOnnx(modelPath: string, options: OnnxPredictOptions, write: (text: string) => void = (t) => process.stdout.write(t)): void {
+export function predictOnnx(
+  modelPath: string,
+  options: OnnxPredictOptions,
+  write: (text: string) => void = (t) => process.stdout.write(t),
+): void {
   const where = 'recurrent predict';
   const model = loadOnnx(modelPath);
   const expected = model.inputs.map(describeInfo).join(', ');
-  if (!options.out) throw new ValueError(where, `--out DIR is needed for an ONNX model (its outputs are written as DIR/NAME.npy)`);
+  if (!options.out)
+    throw new ValueError(where, `--out DIR is needed for an ONNX model (its outputs are written as DIR/NAME.npy)`);
   const specs = options.input ?? [];
-  if (specs.length === 0 && model.inputs.some((i) => !i.optional)) throw new ValueError(where, `give each input as --input NAME=FILE.npy; the model's inputs: ${expected}`);
+  if (specs.length === 0 && model.inputs.some((i) => !i.optional))
+    throw new ValueError(where, `give each input as --input NAME=FILE.npy; the model's inputs: ${expected}`);
   const feeds: Record<string, NpyArray> = {};
   for (const spec of specs) {
     const eq = spec.indexOf('=');
     let name: string;
     let file: string;
     if (eq < 0) {
-      if (model.inputs.length !== 1) throw new ValueError(where, `--input ${spec}: name the input (NAME=FILE.npy); the model's inputs: ${expected}`);
+      if (model.inputs.length !== 1)
+        throw new ValueError(where, `--input ${spec}: name the input (NAME=FILE.npy); the model's inputs: ${expected}`);
       name = model.inputs[0]!.name;
       file = spec;
     } else {
       name = spec.slice(0, eq);
       file = spec.slice(eq + 1);
     }
-    if (!model.inputs.some((i) => i.name === name)) throw new ValueError(where, `--input ${spec}: the model has no input '${name}'; its inputs: ${expected}`);
+    if (!model.inputs.some((i) => i.name === name))
+      throw new ValueError(where, `--input ${spec}: the model has no input '${name}'; its inputs: ${expected}`);
     if (name in feeds) throw new ValueError(where, `--input ${name} is given twice`);
     feeds[name] = loadNpy(file);
   }
   const missing = model.inputs.filter((i) => !i.optional && !(i.name in feeds));
-  if (missing.length > 0) throw new ValueError(where, `missing --input for ${missing.map((m) => m.name).join(', ')}; the model's inputs: ${expected}`);
+  if (missing.length > 0)
+    throw new ValueError(
+      where,
+      `missing --input for ${missing.map((m) => m.name).join(', ')}; the model's inputs: ${expected}`,
+    );
 
   const repeat = options.repeat ?? 1;
   const times: number[] = [];
@@ -104,14 +118,24 @@ export function predictOnnx(modelPath: string, options: OnnxPredictOptions, writ
     saveNpy(file, value);
     written.push({ name, file, dtype: value.dtype, shape: value.shape });
   }
-  const timing = options.repeat !== undefined ? { runs: repeat, minMs: Math.min(...times), medianMs: median(times), meanMs: times.reduce((a, b) => a + b, 0) / repeat } : null;
+  const timing =
+    options.repeat !== undefined
+      ? {
+          runs: repeat,
+          minMs: Math.min(...times),
+          medianMs: median(times),
+          meanMs: times.reduce((a, b) => a + b, 0) / repeat,
+        }
+      : null;
   if (options.json) {
     write(`${JSON.stringify({ model: modelPath, outputs: written, ...(timing && { timing }) })}\n`);
     return;
   }
   for (const w of written) write(`${w.name}\t${w.dtype} [${w.shape.join(', ')}]\t${w.file}\n`);
   if (timing) {
-    write(`timing: ${timing.runs} runs, min ${timing.minMs.toFixed(3)} ms, median ${timing.medianMs.toFixed(3)} ms, mean ${timing.meanMs.toFixed(3)} ms\n`);
+    write(
+      `timing: ${timing.runs} runs, min ${timing.minMs.toFixed(3)} ms, median ${timing.medianMs.toFixed(3)} ms, mean ${timing.meanMs.toFixed(3)} ms\n`,
+    );
     write(`predict median ms: ${timing.medianMs.toFixed(3)}\n`);
   }
 }

@@ -24,7 +24,8 @@ export function formatDuration(seconds: number): string {
 /** `epoch 3/8`, or for a budgeted run (no epoch count) `round 3`. */
 const epochOf = (epoch: number, epochs: number) => (epochs > 0 ? `epoch ${epoch}/${epochs}` : `round ${epoch}`);
 /** `  left 4m05s` when a budget is running. */
-const leftOf = (info: { secondsLeft?: number }) => (info.secondsLeft !== undefined ? `  left ${formatDuration(info.secondsLeft)}` : '');
+const leftOf = (info: { secondsLeft?: number }) =>
+  info.secondsLeft !== undefined ? `  left ${formatDuration(info.secondsLeft)}` : '';
 
 export interface ProgressOptions {
   /** Where lines go (default: stderr). */
@@ -45,7 +46,9 @@ export function createProgress(mode: 'tty' | 'plain' | 'silent', options: Progre
     let epochStarted = 0;
     let lastLine = 0;
     return {
-      start(total) { epochs = total; },
+      start(total) {
+        epochs = total;
+      },
       step(info) {
         const t = now();
         if (info.step === 1) {
@@ -55,22 +58,30 @@ export function createProgress(mode: 'tty' | 'plain' | 'silent', options: Progre
         }
         if (t - lastLine < interval || info.step >= info.stepsPerEpoch) return;
         lastLine = t;
-        const eta = ((t - epochStarted) / (info.step - 1)) * (info.stepsPerEpoch - info.step) / 1000; // timed from the end of step 1
-        write(`${epochOf(info.epoch, epochs)}  step ${info.step}/${info.stepsPerEpoch}  loss ${fmt(info.meanLoss)}  ${info.secondsLeft !== undefined ? `lr ${info.lr.toPrecision(3)}${leftOf(info)}` : `ETA ${eta.toFixed(0)}s`}`);
+        const eta = (((t - epochStarted) / (info.step - 1)) * (info.stepsPerEpoch - info.step)) / 1000; // timed from the end of step 1
+        write(
+          `${epochOf(info.epoch, epochs)}  step ${info.step}/${info.stepsPerEpoch}  loss ${fmt(info.meanLoss)}  ${info.secondsLeft !== undefined ? `lr ${info.lr.toPrecision(3)}${leftOf(info)}` : `ETA ${eta.toFixed(0)}s`}`,
+        );
       },
       epoch(info) {
-        write(`${epochOf(info.epoch, epochs)}  train loss ${fmt(info.trainLoss)}  validation ${fmt(info.validation)}${info.improved ? ' *' : ''}  lr ${info.lr.toPrecision(3)}  ${info.seconds.toFixed(1)}s${leftOf(info)}`);
+        write(
+          `${epochOf(info.epoch, epochs)}  train loss ${fmt(info.trainLoss)}  validation ${fmt(info.validation)}${info.improved ? ' *' : ''}  lr ${info.lr.toPrecision(3)}  ${info.seconds.toFixed(1)}s${leftOf(info)}`,
+        );
       },
       stop() {},
     };
   }
   // A budgeted run (epochs 0) shows the time left of the budget instead of the epoch's ETA.
-  const makeBar = (budgeted: boolean) => new cliProgress.SingleBar({
-    format: `{epoch} |{bar}| {value}/{total} steps  loss {loss}  ${budgeted ? 'left {left}' : 'ETA {eta_formatted}'}`,
-    hideCursor: true,
-    clearOnComplete: true,
-    stream: process.stderr,
-  }, cliProgress.Presets.shades_classic);
+  const makeBar = (budgeted: boolean) =>
+    new cliProgress.SingleBar(
+      {
+        format: `{epoch} |{bar}| {value}/{total} steps  loss {loss}  ${budgeted ? 'left {left}' : 'ETA {eta_formatted}'}`,
+        hideCursor: true,
+        clearOnComplete: true,
+        stream: process.stderr,
+      },
+      cliProgress.Presets.shades_classic,
+    );
   let bar = makeBar(false);
   let epochs = 0;
   let running = false;
@@ -80,7 +91,11 @@ export function createProgress(mode: 'tty' | 'plain' | 'silent', options: Progre
       bar = makeBar(total === 0);
     },
     step(info) {
-      const payload = { epoch: epochOf(info.epoch, epochs), loss: fmt(info.meanLoss), left: formatDuration(info.secondsLeft ?? 0) };
+      const payload = {
+        epoch: epochOf(info.epoch, epochs),
+        loss: fmt(info.meanLoss),
+        left: formatDuration(info.secondsLeft ?? 0),
+      };
       if (!running) {
         bar.start(info.stepsPerEpoch, 0, payload);
         running = true;
@@ -90,7 +105,9 @@ export function createProgress(mode: 'tty' | 'plain' | 'silent', options: Progre
     epoch(info) {
       if (running) bar.stop();
       running = false;
-      write(`${epochOf(info.epoch, epochs)}  train loss ${fmt(info.trainLoss)}  validation ${fmt(info.validation)}${info.improved ? ' *' : ''}  lr ${info.lr.toPrecision(3)}  ${info.seconds.toFixed(1)}s${leftOf(info)}`);
+      write(
+        `${epochOf(info.epoch, epochs)}  train loss ${fmt(info.trainLoss)}  validation ${fmt(info.validation)}${info.improved ? ' *' : ''}  lr ${info.lr.toPrecision(3)}  ${info.seconds.toFixed(1)}s${leftOf(info)}`,
+      );
     },
     stop() {
       if (running) bar.stop();

@@ -25,7 +25,10 @@ export interface PaddedBatch {
  * sequence, and `lengths` `(batch)`. Use `batchFirst: true` downstream.
  *   padSequences([[5, 6, 7], [8]])  →  tensor [[5, 6, 7], [8, 0, 0]], lengths [3, 1]
  */
-export function padSequences(sequences: readonly (readonly number[])[], options: PadSequencesOptions = {}): PaddedBatch {
+export function padSequences(
+  sequences: readonly (readonly number[])[],
+  options: PadSequencesOptions = {},
+): PaddedBatch {
   const where = 'padSequences';
   const padValue = options.padValue ?? 0;
   const maxLength = options.maxLength ?? Infinity;
@@ -39,7 +42,8 @@ export function padSequences(sequences: readonly (readonly number[])[], options:
   sequences.forEach((s, b) => {
     for (let t = 0; t < lengths[b]!; t++) {
       const v = s[t]!;
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(where, `sequences[${b}][${t}] is ${String(v)}, expected a finite number`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new ValueError(where, `sequences[${b}][${t}] is ${String(v)}, expected a finite number`);
       data[b * time + t] = v;
     }
   });
@@ -60,7 +64,8 @@ export interface BatchOptions {
  * makes one pass (one epoch); the shuffle draws from the generator when the iteration starts.
  */
 export function* batches<T>(items: readonly T[], batchSize: number, options: BatchOptions = {}): IterableIterator<T[]> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError('batches', `batchSize is ${batchSize}, expected an integer >= 1`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ValueError('batches', `batchSize is ${batchSize}, expected an integer >= 1`);
   const order = Array.from({ length: items.length }, (_, i) => i);
   if (options.shuffle) (options.generator ?? defaultGenerator).shuffle(order);
   for (let from = 0; from < order.length; from += batchSize) {
@@ -85,7 +90,11 @@ export interface Windows {
  */
 export function slidingWindows(values: readonly number[], inputLength: number, horizon: number, stride = 1): Windows {
   const where = 'slidingWindows';
-  for (const [name, v] of [['inputLength', inputLength], ['horizon', horizon], ['stride', stride]] as const) {
+  for (const [name, v] of [
+    ['inputLength', inputLength],
+    ['horizon', horizon],
+    ['stride', stride],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ValueError(where, `${name} is ${v}, expected an integer >= 1`);
   }
   const inputs: number[][] = [];

@@ -25,10 +25,17 @@ export function parseSplit(text: string): SplitShares {
   const parts = text.split(',').map((p) => p.trim());
   const values = parts.map(Number);
   if (parts.length !== 3 || values.some((v, k) => parts[k] === '' || !Number.isFinite(v) || v < 0 || v >= 1 + 1e-9)) {
-    throw new ValueError('--split', `expected three fractions TRAIN,VALIDATION,TEST such as 0.8,0.1,0.1, got '${text}'`);
+    throw new ValueError(
+      '--split',
+      `expected three fractions TRAIN,VALIDATION,TEST such as 0.8,0.1,0.1, got '${text}'`,
+    );
   }
   const [train, validation, test] = values as [number, number, number];
-  if (Math.abs(train + validation + test - 1) > 1e-6) throw new ValueError('--split', `the fractions ${text} sum to ${(train + validation + test).toFixed(4)}, expected 1`);
+  if (Math.abs(train + validation + test - 1) > 1e-6)
+    throw new ValueError(
+      '--split',
+      `the fractions ${text} sum to ${(train + validation + test).toFixed(4)}, expected 1`,
+    );
   if (train <= 0) throw new ValueError('--split', `the training fraction must be > 0, got ${train}`);
   return { train, validation, test };
 }
@@ -57,30 +64,65 @@ export function checkSplits<T>(splits: Splits<T>, options: CheckOptions): string
   const warnings: string[] = [];
   const { train, validation, test } = splits;
   const total = train.length + validation.length + test.length;
-  for (const [name, part] of [['training', train], ['validation', validation], ['test', test]] as const) {
+  for (const [name, part] of [
+    ['training', train],
+    ['validation', validation],
+    ['test', test],
+  ] as const) {
     if (part.length === 0) {
-      throw new DataError(file, null, `${total} example${total === 1 ? '' : 's'} leave${total === 1 ? 's' : ''} no ${name} example: training cannot be measured. Add examples (a few hundred at least), or give --split / --valid / --test`);
+      throw new DataError(
+        file,
+        null,
+        `${total} example${total === 1 ? '' : 's'} leave${total === 1 ? 's' : ''} no ${name} example: training cannot be measured. Add examples (a few hundred at least), or give --split / --valid / --test`,
+      );
     }
   }
   const few = options.fewExamples ?? 100;
-  if (train.length < few) warnings.push(`only ${train.length} training examples: expect a weak model (a few hundred at least are advisable)`);
+  if (train.length < few)
+    warnings.push(`only ${train.length} training examples: expect a weak model (a few hundred at least are advisable)`);
   if (options.label) {
     const label = options.label as (e: T) => string;
     const counts = new Map<string, number>();
     for (const e of train) counts.set(label(e), (counts.get(label(e)) ?? 0) + 1);
-    if (counts.size < 2) throw new DataError(file, null, `every training example has the class '${[...counts.keys()][0]}': a classifier needs at least two classes`);
+    if (counts.size < 2)
+      throw new DataError(
+        file,
+        null,
+        `every training example has the class '${[...counts.keys()][0]}': a classifier needs at least two classes`,
+      );
     const tiny = options.tinyClass ?? 5;
     const small = [...counts].filter(([, n]) => n < tiny).sort((a, b) => a[1] - b[1]);
     if (small.length > 0) {
-      warnings.push(`${small.length} class${small.length === 1 ? ' has' : 'es have'} fewer than ${tiny} training examples (${small.slice(0, 5).map(([c, n]) => `'${c}': ${n}`).join(', ')}${small.length > 5 ? ', ...' : ''}): the model will rarely predict ${small.length === 1 ? 'it' : 'them'}`);
+      warnings.push(
+        `${small.length} class${small.length === 1 ? ' has' : 'es have'} fewer than ${tiny} training examples (${small
+          .slice(0, 5)
+          .map(([c, n]) => `'${c}': ${n}`)
+          .join(
+            ', ',
+          )}${small.length > 5 ? ', ...' : ''}): the model will rarely predict ${small.length === 1 ? 'it' : 'them'}`,
+      );
     }
     const unseen = new Set([...validation, ...test].map(label).filter((c) => !counts.has(c)));
-    if (unseen.size > 0) warnings.push(`${unseen.size} class${unseen.size === 1 ? '' : 'es'} of the validation/test examples never appear in training (${[...unseen].slice(0, 5).map((c) => `'${c}'`).join(', ')}): those examples are left out of the metrics`);
+    if (unseen.size > 0)
+      warnings.push(
+        `${unseen.size} class${unseen.size === 1 ? '' : 'es'} of the validation/test examples never appear in training (${[
+          ...unseen,
+        ]
+          .slice(0, 5)
+          .map((c) => `'${c}'`)
+          .join(', ')}): those examples are left out of the metrics`,
+      );
   }
   const seen = new Set(train.map(key));
-  for (const [name, part] of [['validation', validation], ['test', test]] as const) {
+  for (const [name, part] of [
+    ['validation', validation],
+    ['test', test],
+  ] as const) {
     const dup = part.filter((e) => seen.has(key(e))).length;
-    if (dup > 0) warnings.push(`${dup} of ${part.length} ${name} examples (${((100 * dup) / part.length).toFixed(1)}%) also appear in training: the ${name} figures are optimistic`);
+    if (dup > 0)
+      warnings.push(
+        `${dup} of ${part.length} ${name} examples (${((100 * dup) / part.length).toFixed(1)}%) also appear in training: the ${name} figures are optimistic`,
+      );
   }
   return warnings;
 }

@@ -56,7 +56,11 @@ export function dataDirectory(): string {
     if (existsSync(join(dir, 'datasets.json'))) return dir;
     tried.push(dir);
   }
-  throw new DataError('datasets.json', null, `the embedded datasets were not found (looked in ${tried.join(', ')}); set RECURRENT_DATA_DIR to the data folder`);
+  throw new DataError(
+    'datasets.json',
+    null,
+    `the embedded datasets were not found (looked in ${tried.join(', ')}); set RECURRENT_DATA_DIR to the data folder`,
+  );
 }
 
 function readData(relative: string): { path: string; text: string } {
@@ -152,7 +156,10 @@ export interface G2PExample {
 /** 25,000 words of the CMU Pronouncing Dictionary (data/g2p/README.md), sorted by word. */
 export function loadG2P(): G2PExample[] {
   const { path, text } = readData(datasetManifest().datasets.g2p.file);
-  return parseUserData(text, 'seq2seq', { format: 'tsv', file: path }).map(({ source, target }) => ({ word: source, phonemes: target }));
+  return parseUserData(text, 'seq2seq', { format: 'tsv', file: path }).map(({ source, target }) => ({
+    word: source,
+    phonemes: target,
+  }));
 }
 
 /** A monthly series with its dates (`YYYY-MM`). */

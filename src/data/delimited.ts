@@ -49,13 +49,22 @@ export function formatOf(file: string, explicit?: DataFormat | string): DataForm
   const ext = /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
   const format = ext === undefined ? undefined : EXTENSIONS[ext];
   if (!format) {
-    throw new DataError(file, null, `cannot tell the format from the extension${ext ? ` '.${ext}'` : ''}: name the file .csv, .tsv or .jsonl, or give the format explicitly`);
+    throw new DataError(
+      file,
+      null,
+      `cannot tell the format from the extension${ext ? ` '.${ext}'` : ''}: name the file .csv, .tsv or .jsonl, or give the format explicitly`,
+    );
   }
   return format;
 }
 
 /** Raw CSV/TSV records: fields and the line each record starts on. Blank lines are skipped. */
-export function parseDelimited(text: string, delimiter: string, file: string, quotes = true): { line: number; fields: string[] }[] {
+export function parseDelimited(
+  text: string,
+  delimiter: string,
+  file: string,
+  quotes = true,
+): { line: number; fields: string[] }[] {
   const src = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
   const n = src.length;
   const records: { line: number; fields: string[] }[] = [];
@@ -74,7 +83,11 @@ export function parseDelimited(text: string, delimiter: string, file: string, qu
         field = '';
         for (;;) {
           if (i >= n) {
-            throw new DataError(file, opened, `unterminated quoted field (field ${fields.length + 1} opens a quote that is never closed)`);
+            throw new DataError(
+              file,
+              opened,
+              `unterminated quoted field (field ${fields.length + 1} opens a quote that is never closed)`,
+            );
           }
           const c = src[i]!;
           if (c === '"') {
@@ -91,7 +104,11 @@ export function parseDelimited(text: string, delimiter: string, file: string, qu
           i++;
         }
         if (i < n && src[i] !== delimiter && src[i] !== '\n') {
-          throw new DataError(file, line, `unexpected character ${JSON.stringify(src[i])} after the closing quote of field ${fields.length + 1}; write a quote inside a quoted field as ""`);
+          throw new DataError(
+            file,
+            line,
+            `unexpected character ${JSON.stringify(src[i])} after the closing quote of field ${fields.length + 1}; write a quote inside a quoted field as ""`,
+          );
         }
       } else {
         let end = i;
@@ -143,20 +160,47 @@ export interface TableOptions {
  * too (a notice says so); extra columns are kept under their positions. `options.columns` maps the
  * roles to columns explicitly. In the result, each role is a key of every record's values.
  */
-export function parseTable(text: string, format: DataFormat, file: string, required: readonly string[], options: TableOptions = {}): DataTable {
+export function parseTable(
+  text: string,
+  format: DataFormat,
+  file: string,
+  required: readonly string[],
+  options: TableOptions = {},
+): DataTable {
   if (text.replace(/^\uFEFF/, '').trim() === '') {
-    throw new DataError(file, null, `the file is empty; expected ${format === 'jsonl' ? `one JSON object per line with the keys ${list(required)}` : `a header row naming the columns ${list(required)}, then one row per example`}`);
+    throw new DataError(
+      file,
+      null,
+      `the file is empty; expected ${format === 'jsonl' ? `one JSON object per line with the keys ${list(required)}` : `a header row naming the columns ${list(required)}, then one row per example`}`,
+    );
   }
   if (format === 'jsonl') return parseJsonl(text, file, required, options.columns);
   const delimiter = options.delimiter ?? (format === 'csv' ? ',' : '\t');
-  return parseDelimitedTable(parseDelimited(text, delimiter, file, options.quotes ?? true), delimiter, file, required, options);
+  return parseDelimitedTable(
+    parseDelimited(text, delimiter, file, options.quotes ?? true),
+    delimiter,
+    file,
+    required,
+    options,
+  );
 }
 
 const list = (names: readonly string[]): string => names.map((c) => `'${c}'`).join(', ');
 
-function parseDelimitedTable(rows: { line: number; fields: string[] }[], delimiter: string, file: string, required: readonly string[], options: TableOptions): DataTable {
+function parseDelimitedTable(
+  rows: { line: number; fields: string[] }[],
+  delimiter: string,
+  file: string,
+  required: readonly string[],
+  options: TableOptions,
+): DataTable {
   const known = [...required, ...(options.optional ?? []), ...(options.columns ?? []).filter((c) => !/^\d+$/.test(c))];
-  const hasHeader = options.header ?? looksLikeHeader(rows.map((r) => r.fields), known);
+  const hasHeader =
+    options.header ??
+    looksLikeHeader(
+      rows.map((r) => r.fields),
+      known,
+    );
   const header = rows[0]!;
   const width = header.fields.length;
   const columns = hasHeader ? header.fields.map((c) => c.trim()) : header.fields.map((_, k) => String(k + 1));
@@ -172,12 +216,20 @@ function parseDelimitedTable(rows: { line: number; fields: string[] }[], delimit
   const explicit = options.columns;
   if (explicit !== undefined) {
     if (explicit.length !== required.length) {
-      throw new DataError(file, null, `--columns names ${explicit.length} column${explicit.length === 1 ? '' : 's'} (${list(explicit)}), expected ${required.length}: the columns for ${list(required)}, in that order`);
+      throw new DataError(
+        file,
+        null,
+        `--columns names ${explicit.length} column${explicit.length === 1 ? '' : 's'} (${list(explicit)}), expected ${required.length}: the columns for ${list(required)}, in that order`,
+      );
     }
     explicit.forEach((name, k) => {
       const index = /^\d+$/.test(name) ? Number(name) - 1 : columns.indexOf(name);
       if (index < 0 || index >= width) {
-        throw new DataError(file, hasHeader ? header.line : null, `--columns: no column '${name}' (the file has ${hasHeader ? list(columns) : `${width} columns without a header: give positions 1..${width}`})`);
+        throw new DataError(
+          file,
+          hasHeader ? header.line : null,
+          `--columns: no column '${name}' (the file has ${hasHeader ? list(columns) : `${width} columns without a header: give positions 1..${width}`})`,
+        );
       }
       roleColumn.set(required[k]!, index);
     });
@@ -185,23 +237,37 @@ function parseDelimitedTable(rows: { line: number; fields: string[] }[], delimit
     for (const c of required) {
       const index = columns.indexOf(c);
       if (index < 0) {
-        throw new DataError(file, header.line, `missing column '${c}': the header row has ${list(columns)}, expected ${list(required)}${columns.length === 1 && delimiter === '\t' && columns[0]!.includes(',') ? ' (this looks like CSV: name the file .csv)' : ''}; or choose the columns with --columns`);
+        throw new DataError(
+          file,
+          header.line,
+          `missing column '${c}': the header row has ${list(columns)}, expected ${list(required)}${columns.length === 1 && delimiter === '\t' && columns[0]!.includes(',') ? ' (this looks like CSV: name the file .csv)' : ''}; or choose the columns with --columns`,
+        );
       }
       roleColumn.set(c, index);
     }
   } else {
     if (width < required.length) {
-      throw new DataError(file, header.line, `has ${width} column${width === 1 ? '' : 's'} and no header row; expected ${required.length} (${list(required)})${delimiter === '\t' && header.fields[0]!.includes(',') ? ' (this looks like CSV: name the file .csv)' : ''}`);
+      throw new DataError(
+        file,
+        header.line,
+        `has ${width} column${width === 1 ? '' : 's'} and no header row; expected ${required.length} (${list(required)})${delimiter === '\t' && header.fields[0]!.includes(',') ? ' (this looks like CSV: name the file .csv)' : ''}`,
+      );
     }
     required.forEach((c, k) => roleColumn.set(c, k));
     const extra = width - required.length;
-    options.onNotice?.(`${file}: no header row found: taking ${required.map((c, k) => `column ${k + 1} as ${c}`).join(', ')}${extra > 0 ? ` (${extra} more column${extra === 1 ? '' : 's'} ignored)` : ''}; use --columns or a header row to choose`);
+    options.onNotice?.(
+      `${file}: no header row found: taking ${required.map((c, k) => `column ${k + 1} as ${c}`).join(', ')}${extra > 0 ? ` (${extra} more column${extra === 1 ? '' : 's'} ignored)` : ''}; use --columns or a header row to choose`,
+    );
   }
   const body = hasHeader ? rows.slice(1) : rows;
   if (body.length === 0) throw new DataError(file, null, `has a header row (line ${header.line}) but no data rows`);
   const records = body.map(({ line, fields }) => {
     if (fields.length !== width) {
-      throw new DataError(file, line, `has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${width} (${hasHeader ? `columns ${list(columns)}` : `as line ${header.line}`})${delimiter === ',' && fields.length > width ? '; quote a field that contains commas' : ''}`);
+      throw new DataError(
+        file,
+        line,
+        `has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${width} (${hasHeader ? `columns ${list(columns)}` : `as line ${header.line}`})${delimiter === ',' && fields.length > width ? '; quote a field that contains commas' : ''}`,
+      );
     }
     const values: Record<string, unknown> = {};
     columns.forEach((c, k) => (values[c] = fields[k]));
@@ -225,14 +291,23 @@ function parseJsonl(text: string, file: string, required: readonly string[], ren
       throw new DataError(file, line, `invalid JSON: ${(e as Error).message}`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new DataError(file, line, `expected a JSON object with the keys ${list(required)}, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+      throw new DataError(
+        file,
+        line,
+        `expected a JSON object with the keys ${list(required)}, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`,
+      );
     }
     const values = { ...(value as Record<string, unknown>) };
     rename?.forEach((key, k) => {
       if (key in values) values[required[k]!] = values[key];
     });
     for (const c of required) {
-      if (!(c in values)) throw new DataError(file, line, `missing key '${c}': the object has ${list(Object.keys(values))}, expected ${list(required)}`);
+      if (!(c in values))
+        throw new DataError(
+          file,
+          line,
+          `missing key '${c}': the object has ${list(Object.keys(values))}, expected ${list(required)}`,
+        );
     }
     for (const c of Object.keys(values)) columns.add(c);
     records.push({ line, values });

@@ -4,12 +4,38 @@
  */
 export * from './browser.js';
 export {
-  loadLanguageId, loadCommonWords, loadEverydayWords, loadDiacritics, loadG2P, loadCO2, dataDirectory, datasetManifest, DATASET_NAMES, DATASET_TASKS,
-  type DatasetName, type DatasetManifest, type LanguageIdDataset, type DiacriticsExample, type G2PExample, type DatedSeries,
+  loadLanguageId,
+  loadCommonWords,
+  loadEverydayWords,
+  loadDiacritics,
+  loadG2P,
+  loadCO2,
+  dataDirectory,
+  datasetManifest,
+  DATASET_NAMES,
+  DATASET_TASKS,
+  type DatasetName,
+  type DatasetManifest,
+  type LanguageIdDataset,
+  type DiacriticsExample,
+  type G2PExample,
+  type DatedSeries,
 } from './datasets.js';
 export {
-  loadUserData, parseUserData, readOwnData, parseOwnData, TASK_COLUMNS, type OwnData, type ResolvedTokens,
-  type TaskKind, type ClassifyExample, type TagExample, type Seq2SeqExample, type UserData, type UserDataOptions, type ParseUserDataOptions,
+  loadUserData,
+  parseUserData,
+  readOwnData,
+  parseOwnData,
+  TASK_COLUMNS,
+  type OwnData,
+  type ResolvedTokens,
+  type TaskKind,
+  type ClassifyExample,
+  type TagExample,
+  type Seq2SeqExample,
+  type UserData,
+  type UserDataOptions,
+  type ParseUserDataOptions,
 } from './user-data.js';
 export { loadTextCorpus, loadTextFile, TEXT_CORPUS_FILE } from './text-corpus.js';
 export { type TableOptions } from './delimited.js';

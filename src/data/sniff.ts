@@ -32,7 +32,11 @@ export const isDecimal = (s: string): boolean => DECIMAL.test(s.trim());
  * whose lines all have one field is a one-column file ({ format: 'csv', delimiter: ',' }).
  */
 export function sniffFormat(text: string, file: string): SniffedFormat {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 50);
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 50);
   if (lines.length === 0) throw new DataError(file, null, 'the file is empty');
   if (lines.every((l) => l.trimStart().startsWith('{'))) return { format: 'jsonl' };
   let best: { delimiter: Delimiter; fields: number } | null = null;
@@ -60,12 +64,20 @@ export function looksLikeHeader(rows: readonly (readonly string[])[], known: rea
   if (!first) return false;
   const names = new Set(known.map((k) => k.toLowerCase()));
   // A known name, or (a file read with the wrong delimiter) a field made of known names.
-  if (first.some((f) => names.has(f.trim().toLowerCase()) || f.split(/[\t,;|]/).some((p) => names.has(p.trim().toLowerCase())))) return true;
+  if (
+    first.some(
+      (f) => names.has(f.trim().toLowerCase()) || f.split(/[\t,;|]/).some((p) => names.has(p.trim().toLowerCase())),
+    )
+  )
+    return true;
   const rest = rows.slice(1, 201);
   if (rest.length === 0) return false;
   let votes = 0;
   first.forEach((head, c) => {
-    const column = rest.map((r) => r[c]).filter((v): v is string => v !== undefined).map((v) => v.trim());
+    const column = rest
+      .map((r) => r[c])
+      .filter((v): v is string => v !== undefined)
+      .map((v) => v.trim());
     if (column.length === 0) return;
     const value = head.trim();
     if (column.every(isDecimal)) {

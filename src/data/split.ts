@@ -31,10 +31,14 @@ export interface Splits<T> {
 
 function share(value: number, n: number, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ValueError('splitDataset', `${name} is ${value}, expected a fraction in [0, 1) or a count (an integer >= 1)`);
+    throw new ValueError(
+      'splitDataset',
+      `${name} is ${value}, expected a fraction in [0, 1) or a count (an integer >= 1)`,
+    );
   }
   if (value < 1) return Math.round(value * n);
-  if (!Number.isInteger(value)) throw new ValueError('splitDataset', `${name} is ${value}: a value >= 1 is a count and must be an integer`);
+  if (!Number.isInteger(value))
+    throw new ValueError('splitDataset', `${name} is ${value}: a value >= 1 is a count and must be an integer`);
   return value;
 }
 
@@ -49,7 +53,10 @@ export function splitDataset<T>(items: readonly T[], options: SplitOptions): Spl
   const nValidation = share(options.validation, n, 'validation');
   const nTest = share(options.test, n, 'test');
   if (n > 0 && nValidation + nTest >= n) {
-    throw new ValueError('splitDataset', `validation (${nValidation}) + test (${nTest}) leave no training items out of ${n}`);
+    throw new ValueError(
+      'splitDataset',
+      `validation (${nValidation}) + test (${nTest}) leave no training items out of ${n}`,
+    );
   }
   const generator = options.generator ?? new Generator(options.seed ?? 0);
   const order = generator.shuffle(Array.from({ length: n }, (_, i) => i));
@@ -99,11 +106,18 @@ export function timeSplit(series: TimeSeries | readonly number[], options: TimeS
   const testLength = options.testLength ?? 24;
   const validationLength = options.validationLength ?? 24;
   const context = options.context ?? 0;
-  for (const [name, v] of [['testLength', testLength], ['validationLength', validationLength], ['context', context]] as const) {
+  for (const [name, v] of [
+    ['testLength', testLength],
+    ['validationLength', validationLength],
+    ['context', context],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new ValueError(where, `${name} is ${v}, expected an integer >= 0`);
   }
   if (testLength + validationLength >= n) {
-    throw new ValueError(where, `testLength (${testLength}) + validationLength (${validationLength}) leave no training points out of ${n}`);
+    throw new ValueError(
+      where,
+      `testLength (${testLength}) + validationLength (${validationLength}) leave no training points out of ${n}`,
+    );
   }
   const testStart = n - testLength;
   const validationStart = testStart - validationLength;

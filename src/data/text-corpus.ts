@@ -42,6 +42,7 @@ export function loadTextFile(path: string): string {
     }
     throw new DataError(path, line, 'is not valid UTF-8 text (save it as UTF-8)');
   }
-  if (text.replace(/^\uFEFF/, '').trim().length === 0) throw new DataError(path, null, 'is empty: a language model needs text to learn from');
+  if (text.replace(/^\uFEFF/, '').trim().length === 0)
+    throw new DataError(path, null, 'is empty: a language model needs text to learn from');
   return text.replace(/^\uFEFF/, '');
 }

@@ -38,15 +38,19 @@ export class TextTokenizer {
   /** Ids never to sample: the unknown token. */
   readonly excluded: readonly number[];
 
-  constructor(readonly level: TokenLevel, readonly vocabulary: Vocabulary) {
-    if (!TOKEN_LEVELS.includes(level)) throw new ValueError('TextTokenizer', `level must be one of ${TOKEN_LEVELS.join(', ')}, got ${String(level)}`);
+  constructor(
+    readonly level: TokenLevel,
+    readonly vocabulary: Vocabulary,
+  ) {
+    if (!TOKEN_LEVELS.includes(level))
+      throw new ValueError('TextTokenizer', `level must be one of ${TOKEN_LEVELS.join(', ')}, got ${String(level)}`);
     this.excluded = [vocabulary.unkId];
   }
 
   /** The tokens of a text at `level` (before the vocabulary). */
   static split(text: string, level: TokenLevel): string[] {
     const normal = text.normalize('NFC').replace(/\r\n?/g, '\n');
-    return level === 'chars' ? Array.from(normal) : normal.match(WORD) ?? [];
+    return level === 'chars' ? Array.from(normal) : (normal.match(WORD) ?? []);
   }
 
   /** A tokenizer whose vocabulary is the tokens of `text`, most frequent first. */
@@ -97,7 +101,11 @@ export class TextTokenizer {
 
   static fromJSON(json: unknown): TextTokenizer {
     const { level, vocabulary } = (json ?? {}) as Partial<TextTokenizerJSON>;
-    if (!TOKEN_LEVELS.includes(level as TokenLevel)) throw new ValueError('TextTokenizer.fromJSON', `level must be one of ${TOKEN_LEVELS.join(', ')}, got ${String(level)}`);
+    if (!TOKEN_LEVELS.includes(level as TokenLevel))
+      throw new ValueError(
+        'TextTokenizer.fromJSON',
+        `level must be one of ${TOKEN_LEVELS.join(', ')}, got ${String(level)}`,
+      );
     return new TextTokenizer(level as TokenLevel, Vocabulary.fromJSON(vocabulary));
   }
 }

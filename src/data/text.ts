@@ -53,7 +53,10 @@ function markOf(name: string, where: string): string {
     const mark = String.fromCodePoint(parseInt(hex[1]!, 16));
     if (IS_MARK.test(mark)) return mark;
   }
-  throw new ValueError(where, `unknown diacritic tag '${name}', expected '-' or one of ${Object.keys(DIACRITIC_MARKS).join(', ')} (or U and the hex code point, e.g. U0345, for another combining mark), joined by '+'`);
+  throw new ValueError(
+    where,
+    `unknown diacritic tag '${name}', expected '-' or one of ${Object.keys(DIACRITIC_MARKS).join(', ')} (or U and the hex code point, e.g. U0345, for another combining mark), joined by '+'`,
+  );
 }
 
 /** Splits a word into base characters and their tags (one tag per base character). */
@@ -63,12 +66,17 @@ function analyse(word: string, where: string): { bases: string[]; tags: string[]
   for (const ch of word.normalize('NFC')) {
     const parts = Array.from(ch.normalize('NFD'));
     const marks = parts.filter((p) => IS_MARK.test(p));
-    const base = parts.filter((p) => !IS_MARK.test(p)).join('').normalize('NFC');
+    const base = parts
+      .filter((p) => !IS_MARK.test(p))
+      .join('')
+      .normalize('NFC');
     if (base.length === 0) {
       // A combining mark left standing after NFC (no precomposed letter): it belongs to the previous character.
       if (tags.length === 0) throw new ValueError(where, `'${word}' starts with a combining mark`);
       const previous = tags[tags.length - 1]!;
-      tags[tags.length - 1] = [...(previous === NO_DIACRITIC ? [] : previous.split('+')), ...marks.map(markName)].join('+');
+      tags[tags.length - 1] = [...(previous === NO_DIACRITIC ? [] : previous.split('+')), ...marks.map(markName)].join(
+        '+',
+      );
     } else if (marks.length === 0 || Array.from(base).length !== 1) {
       bases.push(ch);
       tags.push(NO_DIACRITIC);
@@ -98,7 +106,10 @@ export function applyDiacriticTags(base: string, tags: readonly string[]): strin
   const where = 'applyDiacriticTags';
   const chars = Array.from(base);
   if (chars.length !== tags.length) {
-    throw new ValueError(where, `'${base}' has ${chars.length} characters but ${tags.length} tags were given; expected one tag per character`);
+    throw new ValueError(
+      where,
+      `'${base}' has ${chars.length} characters but ${tags.length} tags were given; expected one tag per character`,
+    );
   }
   let out = '';
   chars.forEach((ch, i) => {

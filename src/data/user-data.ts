@@ -15,7 +15,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
-import { type DataFormat, type DataRecord, type DataTable, formatOf, knownExtension, extensionOf, parseTable, type TableOptions } from './delimited.js';
+import {
+  type DataFormat,
+  type DataRecord,
+  type DataTable,
+  formatOf,
+  knownExtension,
+  extensionOf,
+  parseTable,
+  type TableOptions,
+} from './delimited.js';
 import { isNumericTable, numericExamples, type NumericData } from './numeric.js';
 import { isDecimal, SNIFFED_DELIMITERS, type SniffedFormat, sniffFormat } from './sniff.js';
 import type { TimeSeries } from './split.js';
@@ -115,15 +124,24 @@ export function readOwnData<K extends TaskKind>(file: string, task: K, options: 
 }
 
 /** Parses the text of a data file for a task (what {@link loadUserData} does after reading). */
-export function parseUserData<K extends TaskKind>(text: string, task: K, options: ParseUserDataOptions = {}): UserData[K] {
+export function parseUserData<K extends TaskKind>(
+  text: string,
+  task: K,
+  options: ParseUserDataOptions = {},
+): UserData[K] {
   return parseOwnData(text, task, options).examples;
 }
 
 /** Parses the text of a data file for a task, with the decisions taken (see OwnData). */
-export function parseOwnData<K extends TaskKind>(text: string, task: K, options: ParseUserDataOptions = {}): OwnData<K> {
+export function parseOwnData<K extends TaskKind>(
+  text: string,
+  task: K,
+  options: ParseUserDataOptions = {},
+): OwnData<K> {
   const file = options.file ?? '<input>';
   const parse = PARSERS[task] as unknown as Parser<K>;
-  if (!parse) throw new DataError(file, null, `unknown task '${String(task)}', expected ${Object.keys(PARSERS).join(', ')}`);
+  if (!parse)
+    throw new DataError(file, null, `unknown task '${String(task)}', expected ${Object.keys(PARSERS).join(', ')}`);
   const notices: string[] = [];
   const notice = (m: string) => {
     notices.push(m);
@@ -134,13 +152,22 @@ export function parseOwnData<K extends TaskKind>(text: string, task: K, options:
   return { ...result, notices };
 }
 
-function readTable(text: string, task: TaskKind, file: string, options: ParseUserDataOptions, notice: (m: string) => void): DataTable {
+function readTable(
+  text: string,
+  task: TaskKind,
+  file: string,
+  options: ParseUserDataOptions,
+  notice: (m: string) => void,
+): DataTable {
   const required = TASK_COLUMNS[task];
   const extension = knownExtension(file);
   const base: TableOptions = {
     ...(options.header !== undefined && { header: options.header }),
     ...(options.columns !== undefined && { columns: options.columns }),
-    optional: task === 'forecast' ? ['date', 'value', ...(options.target ? [options.target] : [])] : ['id', 'step', 'sequence', 'tag'],
+    optional:
+      task === 'forecast'
+        ? ['date', 'value', ...(options.target ? [options.target] : [])]
+        : ['id', 'step', 'sequence', 'tag'],
     onNotice: notice,
   };
   if (options.format !== undefined || extension !== undefined) {
@@ -153,34 +180,69 @@ function readTable(text: string, task: TaskKind, file: string, options: ParseUse
   try {
     sniffed = sniffFormat(text, file);
   } catch {
-    throw new DataError(file, null, `cannot tell the format from the extension${extensionOf(file) ? ` '.${extensionOf(file)}'` : ''}: name the file .csv, .tsv or .jsonl, or give the format explicitly`);
+    throw new DataError(
+      file,
+      null,
+      `cannot tell the format from the extension${extensionOf(file) ? ` '.${extensionOf(file)}'` : ''}: name the file .csv, .tsv or .jsonl, or give the format explicitly`,
+    );
   }
   if (sniffed.format !== 'jsonl' && task !== 'forecast' && !SNIFFED_DELIMITERS.some((d) => text.includes(d))) {
-    throw new DataError(file, null, `cannot tell the format from the extension${extensionOf(file) ? ` '.${extensionOf(file)}'` : ''} nor from the content (no tab, comma, semicolon or bar separates columns): name the file .csv, .tsv or .jsonl, or give the format explicitly`);
+    throw new DataError(
+      file,
+      null,
+      `cannot tell the format from the extension${extensionOf(file) ? ` '.${extensionOf(file)}'` : ''} nor from the content (no tab, comma, semicolon or bar separates columns): name the file .csv, .tsv or .jsonl, or give the format explicitly`,
+    );
   }
   if (sniffed.format === 'jsonl') return parseTable(text, 'jsonl', file, jsonlKeys(text, task), base);
   const name = sniffed.delimiter === '\t' ? 'tab' : JSON.stringify(sniffed.delimiter);
   notice(`${file}: read as ${name}-separated (from its content)`);
-  return parseTable(text, sniffed.format, file, task === 'forecast' || looksNumericLong(text) ? [] : required, { ...base, delimiter: sniffed.delimiter, quotes: sniffed.delimiter !== '\t' });
+  return parseTable(text, sniffed.format, file, task === 'forecast' || looksNumericLong(text) ? [] : required, {
+    ...base,
+    delimiter: sniffed.delimiter,
+    quotes: sniffed.delimiter !== '\t',
+  });
 }
 
 /** The keys a JSONL file must have: the task's, or `sequence` and the label/tags for numeric sequences. */
 function jsonlKeys(text: string, task: TaskKind): readonly string[] {
-  const first = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
-  if ((task === 'classify' || task === 'tag') && /^\s*\{.*"sequence"\s*:/.test(first)) return ['sequence', task === 'classify' ? 'label' : 'tags'];
+  const first =
+    text
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '') ?? '';
+  if ((task === 'classify' || task === 'tag') && /^\s*\{.*"sequence"\s*:/.test(first))
+    return ['sequence', task === 'classify' ? 'label' : 'tags'];
   return TASK_COLUMNS[task];
 }
 
 /** A long-format numeric file starts with a header naming `id` and `step`. */
 function looksNumericLong(text: string): boolean {
-  const first = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0]!.toLowerCase().split(/[\t,;|]/).map((c) => c.trim());
+  const first = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/, 1)[0]!
+    .toLowerCase()
+    .split(/[\t,;|]/)
+    .map((c) => c.trim());
   return first.includes('id') && first.includes('step');
 }
 
-type Parser<K extends TaskKind> = (table: DataTable, file: string, options: ParseUserDataOptions, notice: (m: string) => void) => Omit<OwnData<K>, 'notices'>;
+type Parser<K extends TaskKind> = (
+  table: DataTable,
+  file: string,
+  options: ParseUserDataOptions,
+  notice: (m: string) => void,
+) => Omit<OwnData<K>, 'notices'>;
 
-function tokenNotice(notice: (m: string) => void, column: string, flag: string, mode: TokenMode | undefined, chosen: Tokens): void {
-  notice(`${column}: read as ${chosen === 'chars' ? 'characters' : 'words'}${mode === undefined || mode === 'auto' ? ` (auto: ${chosen === 'chars' ? 'no value contains a space' : 'values contain spaces'}; ${flag} to choose)` : ''}`);
+function tokenNotice(
+  notice: (m: string) => void,
+  column: string,
+  flag: string,
+  mode: TokenMode | undefined,
+  chosen: Tokens,
+): void {
+  notice(
+    `${column}: read as ${chosen === 'chars' ? 'characters' : 'words'}${mode === undefined || mode === 'auto' ? ` (auto: ${chosen === 'chars' ? 'no value contains a space' : 'values contain spaces'}; ${flag} to choose)` : ''}`,
+  );
 }
 
 const PARSERS: { [K in TaskKind]: Parser<K> } = {
@@ -190,31 +252,55 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
       text: nonEmpty(r, 'text', stringField(r, 'text', file), file),
       label: nonEmpty(r, 'label', scalarField(r, 'label', file).trim(), file),
     }));
-    const input = chooseTokens(examples.map((e) => e.text), options.tokens?.input ?? 'auto');
+    const input = chooseTokens(
+      examples.map((e) => e.text),
+      options.tokens?.input ?? 'auto',
+    );
     tokenNotice(notice, 'text', '--input-tokens', options.tokens?.input, input);
     return { examples, numeric: null, tokens: { input } };
   },
   tag(table, file, options, notice) {
     if (isNumericTable(table)) return { examples: [], numeric: numericExamples(table, 'tags', file), tokens: {} };
-    const rows = table.records.map((r) => ({ r, input: nonEmpty(r, 'input', stringField(r, 'input', file), file), tags: tokensField(r, 'tags', file) }));
+    const rows = table.records.map((r) => ({
+      r,
+      input: nonEmpty(r, 'input', stringField(r, 'input', file), file),
+      tags: tokensField(r, 'tags', file),
+    }));
     const mode = options.tokens?.input ?? 'auto';
     // auto: characters when every row has one tag per character, else words.
-    const perWord = rows.every((x) => tokenize(x.input, 'words').length === x.tags.length) && rows.some((x) => Array.from(x.input).length !== x.tags.length);
+    const perWord =
+      rows.every((x) => tokenize(x.input, 'words').length === x.tags.length) &&
+      rows.some((x) => Array.from(x.input).length !== x.tags.length);
     const input: Tokens = mode !== 'auto' ? chooseTokens([], mode) : perWord ? 'words' : 'chars';
     for (const { r, input: text, tags } of rows) {
       const count = tokenize(text, input).length;
       if (tags.length !== count) {
         const unit = input === 'chars' ? 'character' : 'word';
-        throw new DataError(file, r.line, `'input' has ${count} ${unit}${count === 1 ? '' : 's'} but 'tags' has ${tags.length} tag${tags.length === 1 ? '' : 's'}; expected one tag per ${unit}`);
+        throw new DataError(
+          file,
+          r.line,
+          `'input' has ${count} ${unit}${count === 1 ? '' : 's'} but 'tags' has ${tags.length} tag${tags.length === 1 ? '' : 's'}; expected one tag per ${unit}`,
+        );
       }
     }
-    if (input === 'words' || options.tokens?.input !== undefined) tokenNotice(notice, 'input', '--input-tokens', options.tokens?.input, input);
+    if (input === 'words' || options.tokens?.input !== undefined)
+      tokenNotice(notice, 'input', '--input-tokens', options.tokens?.input, input);
     return { examples: rows.map(({ input: i, tags }) => ({ input: i, tags })), numeric: null, tokens: { input } };
   },
   seq2seq(table, file, options, notice) {
-    const raw = table.records.map((r) => ({ r, source: nonEmpty(r, 'source', stringField(r, 'source', file), file), target: r.values['target'] }));
-    const source = chooseTokens(raw.map((x) => x.source), options.tokens?.source ?? 'auto');
-    const target = chooseTokens(raw.flatMap((x) => (typeof x.target === 'string' ? [x.target] : [])), options.tokens?.target ?? 'auto');
+    const raw = table.records.map((r) => ({
+      r,
+      source: nonEmpty(r, 'source', stringField(r, 'source', file), file),
+      target: r.values['target'],
+    }));
+    const source = chooseTokens(
+      raw.map((x) => x.source),
+      options.tokens?.source ?? 'auto',
+    );
+    const target = chooseTokens(
+      raw.flatMap((x) => (typeof x.target === 'string' ? [x.target] : [])),
+      options.tokens?.target ?? 'auto',
+    );
     tokenNotice(notice, 'source', '--source-tokens', options.tokens?.source, source);
     tokenNotice(notice, 'target', '--target-tokens', options.tokens?.target, target);
     const examples = raw.map(({ r, source: s, target: t }) => ({
@@ -225,15 +311,26 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
   },
   forecast(table, file, options, notice) {
     const hasDates = table.columns.includes('date');
-    const numericColumns = table.columns.filter((c) => c !== 'date' && table.records.every((r) => isNumberValue(r.values[c])));
+    const numericColumns = table.columns.filter(
+      (c) => c !== 'date' && table.records.every((r) => isNumberValue(r.values[c])),
+    );
     let target = options.target;
     if (target === undefined) {
       if (table.columns.includes('value') || numericColumns.length === 0) target = 'value';
       else if (numericColumns.length === 1) target = numericColumns[0]!;
-      else throw new DataError(file, null, `missing column 'value': the file has the numeric columns ${numericColumns.map((c) => `'${c}'`).join(', ')}; choose the one to forecast with --target`);
+      else
+        throw new DataError(
+          file,
+          null,
+          `missing column 'value': the file has the numeric columns ${numericColumns.map((c) => `'${c}'`).join(', ')}; choose the one to forecast with --target`,
+        );
     }
     if (!table.columns.includes(target)) {
-      throw new DataError(file, 1, `missing column '${target}': the file has ${table.columns.map((c) => `'${c}'`).join(', ')}${options.target ? '' : '; choose the one to forecast with --target'}`);
+      throw new DataError(
+        file,
+        1,
+        `missing column '${target}': the file has ${table.columns.map((c) => `'${c}'`).join(', ')}${options.target ? '' : '; choose the one to forecast with --target'}`,
+      );
     }
     const dates: string[] = [];
     const values = table.records.map((r) => {
@@ -246,7 +343,9 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
     const covariateNames = numericColumns.filter((c) => c !== target);
     const series: TimeSeries = { dates: hasDates ? dates : null, values };
     if (covariateNames.length > 0) {
-      series.covariates = Object.fromEntries(covariateNames.map((c) => [c, table.records.map((r) => numberField(r, c, file))]));
+      series.covariates = Object.fromEntries(
+        covariateNames.map((c) => [c, table.records.map((r) => numberField(r, c, file))]),
+      );
       notice(`forecast: target '${target}', covariates ${covariateNames.map((c) => `'${c}'`).join(', ')}`);
     }
     return { examples: series, numeric: null, tokens: {} };
@@ -295,12 +394,20 @@ function tokensField(r: DataRecord, column: string, file: string): string[] {
   } else if (Array.isArray(v)) {
     tokens = v.map((t, k) => {
       if (typeof t !== 'string' || t.trim() === '' || /\s/.test(t)) {
-        throw new DataError(file, r.line, `'${column}'[${k}] must be a non-empty string without spaces, got ${typeof t === 'string' ? JSON.stringify(t) : describe(t)}`);
+        throw new DataError(
+          file,
+          r.line,
+          `'${column}'[${k}] must be a non-empty string without spaces, got ${typeof t === 'string' ? JSON.stringify(t) : describe(t)}`,
+        );
       }
       return t;
     });
   } else {
-    throw new DataError(file, r.line, `'${column}' must be a string of space-separated tokens or an array of strings, got ${describe(v)}`);
+    throw new DataError(
+      file,
+      r.line,
+      `'${column}' must be a string of space-separated tokens or an array of strings, got ${describe(v)}`,
+    );
   }
   if (tokens.length === 0) throw new DataError(file, r.line, `'${column}' is empty`);
   return tokens;
@@ -313,5 +420,9 @@ function numberField(r: DataRecord, column: string, file: string): number {
     const x = Number(v.trim());
     if (Number.isFinite(x)) return x;
   }
-  throw new DataError(file, r.line, `'${column}' is ${typeof v === 'string' ? JSON.stringify(v) : describe(v)}, expected a finite number`);
+  throw new DataError(
+    file,
+    r.line,
+    `'${column}' is ${typeof v === 'string' ? JSON.stringify(v) : describe(v)}, expected a finite number`,
+  );
 }

@@ -89,13 +89,18 @@ export class Vocabulary {
     const where = 'Vocabulary.build';
     const specials = [...(options.specials ?? DEFAULT_SPECIALS)];
     const minCount = options.minCount ?? 1;
-    if (!Number.isInteger(minCount) || minCount < 1) throw new ValueError(where, `minCount is ${minCount}, expected an integer >= 1`);
+    if (!Number.isInteger(minCount) || minCount < 1)
+      throw new ValueError(where, `minCount is ${minCount}, expected an integer >= 1`);
     const maxSize = options.maxSize ?? Infinity;
     if (maxSize !== Infinity && (!Number.isInteger(maxSize) || maxSize < specials.length)) {
-      throw new ValueError(where, `maxSize is ${maxSize}, expected an integer >= ${specials.length} (the number of specials)`);
+      throw new ValueError(
+        where,
+        `maxSize is ${maxSize}, expected an integer >= ${specials.length} (the number of specials)`,
+      );
     }
     const isSpecial = new Set(specials);
-    if (isSpecial.size !== specials.length) throw new ValueError(where, `specials hold a token twice: ${specials.join(', ')}`);
+    if (isSpecial.size !== specials.length)
+      throw new ValueError(where, `specials hold a token twice: ${specials.join(', ')}`);
     const counts = new Map<string, number>();
     for (const sequence of sequences) {
       for (const token of sequence) {
@@ -103,10 +108,14 @@ export class Vocabulary {
         if (!isSpecial.has(token)) counts.set(token, (counts.get(token) ?? 0) + 1);
       }
     }
-    const ranked = [...counts].filter(([, c]) => c >= minCount).sort((a, b) => b[1] - a[1] || byCodeUnit(a[0], b[0])).map(([t]) => t);
+    const ranked = [...counts]
+      .filter(([, c]) => c >= minCount)
+      .sort((a, b) => b[1] - a[1] || byCodeUnit(a[0], b[0]))
+      .map(([t]) => t);
     const tokens = [...specials, ...ranked.slice(0, Math.max(0, maxSize - specials.length))];
     const unkToken = options.unkToken !== undefined ? options.unkToken : isSpecial.has('<unk>') ? '<unk>' : null;
-    if (unkToken !== null && !isSpecial.has(unkToken)) throw new ValueError(where, `unkToken '${unkToken}' must be one of the specials (${specials.join(', ')})`);
+    if (unkToken !== null && !isSpecial.has(unkToken))
+      throw new ValueError(where, `unkToken '${unkToken}' must be one of the specials (${specials.join(', ')})`);
     return new Vocabulary(tokens, { specials: specials.length, unkToken });
   }
 
@@ -179,7 +188,11 @@ export class Vocabulary {
       const id = this.ids.get(token);
       if (id !== undefined) out.push(id);
       else if (this.unkToken !== null) out.push(this.ids.get(this.unkToken)!);
-      else throw new ValueError('Vocabulary.encode', `unknown token '${token}' and this vocabulary has no unknown token (known: ${this.tokens.slice(0, 10).join(', ')}${this.size > 10 ? ', ...' : ''})`);
+      else
+        throw new ValueError(
+          'Vocabulary.encode',
+          `unknown token '${token}' and this vocabulary has no unknown token (known: ${this.tokens.slice(0, 10).join(', ')}${this.size > 10 ? ', ...' : ''})`,
+        );
     }
     if (options.eos) out.push(this.eosId);
     return out;
@@ -205,11 +218,17 @@ export class Vocabulary {
   /** The vocabulary `toJSON` described; throws ValueError if the object is malformed. */
   static fromJSON(json: unknown): Vocabulary {
     const where = 'Vocabulary.fromJSON';
-    if (json === null || typeof json !== 'object') throw new ValueError(where, `expected an object { tokens, specials, unkToken }, got ${json === null ? 'null' : typeof json}`);
+    if (json === null || typeof json !== 'object')
+      throw new ValueError(
+        where,
+        `expected an object { tokens, specials, unkToken }, got ${json === null ? 'null' : typeof json}`,
+      );
     const { tokens, specials, unkToken } = json as Partial<VocabularyJSON>;
-    if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) throw new ValueError(where, `'tokens' must be an array of strings`);
+    if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string'))
+      throw new ValueError(where, `'tokens' must be an array of strings`);
     if (typeof specials !== 'number') throw new ValueError(where, `'specials' must be a number`);
-    if (unkToken !== null && unkToken !== undefined && typeof unkToken !== 'string') throw new ValueError(where, `'unkToken' must be a string or null`);
+    if (unkToken !== null && unkToken !== undefined && typeof unkToken !== 'string')
+      throw new ValueError(where, `'unkToken' must be a string or null`);
     return new Vocabulary(tokens, { specials, unkToken: unkToken ?? null });
   }
 }

@@ -83,7 +83,13 @@ export type TorchConvertible = TorchRNN | TorchLSTM | TorchGRU | Linear | TorchE
 /** The family's row, or a ValueError naming `where` for anything else. */
 function familySpec(where: string, kind: CellFamily): FamilySpec {
   if (typeof kind !== 'string' || !Object.hasOwn(FAMILIES, kind)) {
-    throw new ValueError(where, `kind must be ${Object.keys(FAMILIES).map((f) => `'${f}'`).join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${String(kind)}`);
+    throw new ValueError(
+      where,
+      `kind must be ${Object.keys(FAMILIES)
+        .map((f) => `'${f}'`)
+        .join(', ')
+        .replace(/, ([^,]*)$/, ' or $1')}, got ${String(kind)}`,
+    );
   }
   return FAMILIES[kind];
 }
@@ -138,22 +144,39 @@ function kerasVectorToTorch(data: Float32Array, offset: number, blocks: readonly
 }
 
 /** A (G*U) PyTorch vector in Keras's block order, written into `out` at `offset`. */
-function torchVectorToKeras(v: Tensor, blocks: readonly number[], units: number, out: Float32Array, offset: number): void {
+function torchVectorToKeras(
+  v: Tensor,
+  blocks: readonly number[],
+  units: number,
+  out: Float32Array,
+  offset: number,
+): void {
   blocks.forEach((to, g) => out.set(v.data.subarray(g * units, (g + 1) * units), offset + to * units));
 }
 
 function sameShape(t: unknown, shape: readonly number[]): boolean {
-  return t instanceof Tensor && t.rank === shape.length && (t.shape as readonly number[]).every((d: number, i: number) => d === shape[i]);
+  return (
+    t instanceof Tensor &&
+    t.rank === shape.length &&
+    (t.shape as readonly number[]).every((d: number, i: number) => d === shape[i])
+  );
 }
 
-function checkShape(where: string, what: string, t: unknown, shape: readonly number[], hint: string): asserts t is Tensor {
+function checkShape(
+  where: string,
+  what: string,
+  t: unknown,
+  shape: readonly number[],
+  hint: string,
+): asserts t is Tensor {
   if (!sameShape(t, shape)) {
     throw new ShapeError({ where, what, expected: shape, actual: t instanceof Tensor ? t.shape : String(t), hint });
   }
 }
 
 function checkIndex(where: string, layerIndex: number): void {
-  if (!Number.isInteger(layerIndex) || layerIndex < 0) throw new ValueError(where, `layerIndex must be a non-negative integer, got ${String(layerIndex)}`);
+  if (!Number.isInteger(layerIndex) || layerIndex < 0)
+    throw new ValueError(where, `layerIndex must be a non-negative integer, got ${String(layerIndex)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,7 +188,11 @@ function checkIndex(where: string, layerIndex: number): void {
  * The activations are not checked here (the layer-level functions check them): nn modules
  * compute tanh/sigmoid gates, so the Keras layer must have used those.
  */
-export function kerasRecurrentToTorch(kind: CellFamily, weights: KerasRecurrentWeights, options: KerasRecurrentToTorchOptions = {}): Record<string, Tensor> {
+export function kerasRecurrentToTorch(
+  kind: CellFamily,
+  weights: KerasRecurrentWeights,
+  options: KerasRecurrentToTorchOptions = {},
+): Record<string, Tensor> {
   const spec = familySpec('kerasRecurrentToTorch', kind);
   const where = `kerasRecurrentToTorch(${kindName(spec)})`;
   const gates = spec.gates;
@@ -173,14 +200,29 @@ export function kerasRecurrentToTorch(kind: CellFamily, weights: KerasRecurrentW
   checkIndex(where, layerIndex);
   const { kernel, recurrentKernel, bias } = weights ?? ({} as KerasRecurrentWeights);
   if (!(kernel instanceof Tensor) || kernel.rank !== 2 || kernel.shape[1]! % gates !== 0 || kernel.shape[1] === 0) {
-    throw new ShapeError({ where, what: 'kernel shape', expected: `(features, ${gates} * units)`, actual: kernel instanceof Tensor ? kernel.shape : String(kernel) });
+    throw new ShapeError({
+      where,
+      what: 'kernel shape',
+      expected: `(features, ${gates} * units)`,
+      actual: kernel instanceof Tensor ? kernel.shape : String(kernel),
+    });
   }
   const units = kernel.shape[1]! / gates;
-  checkShape(where, 'recurrent_kernel shape', recurrentKernel, [units, gates * units], 'Keras layout: recurrent_kernel (units, gates * units)');
+  checkShape(
+    where,
+    'recurrent_kernel shape',
+    recurrentKernel,
+    [units, gates * units],
+    'Keras layout: recurrent_kernel (units, gates * units)',
+  );
   let resetAfter = options.resetAfter;
   if (kind === 'gru') {
     if (resetAfter === undefined) {
-      if (bias === null || bias === undefined) throw new ValueError(where, 'a GRU without bias needs options.resetAfter (whether the Keras layer had resetAfter)');
+      if (bias === null || bias === undefined)
+        throw new ValueError(
+          where,
+          'a GRU without bias needs options.resetAfter (whether the Keras layer had resetAfter)',
+        );
       resetAfter = bias.rank === 2;
     }
     if (!resetAfter) throw new ValueError(where, GRU_RESET_BEFORE);
@@ -194,7 +236,13 @@ export function kerasRecurrentToTorch(kind: CellFamily, weights: KerasRecurrentW
   if (bias !== null && bias !== undefined) {
     const width = gates * units;
     if (kind === 'gru') {
-      checkShape(where, 'bias shape', bias, [2, width], 'a resetAfter GRU bias is (2, 3 * units): row 0 the input bias, row 1 the recurrent bias');
+      checkShape(
+        where,
+        'bias shape',
+        bias,
+        [2, width],
+        'a resetAfter GRU bias is (2, 3 * units): row 0 the input bias, row 1 the recurrent bias',
+      );
       dict[parameterName('bias_ih', layerIndex, dir)] = kerasVectorToTorch(bias.data, 0, blocks, units);
       dict[parameterName('bias_hh', layerIndex, dir)] = kerasVectorToTorch(bias.data, width, blocks, units);
     } else {
@@ -214,24 +262,40 @@ function entry(dict: StateDict, key: string): Tensor | undefined {
  * PyTorch's entries for one recurrent layer and direction -> Keras weights (a GRU gets the
  * resetAfter layout, bias (2, 3U)). `dict` is a module's `stateDict()` or a loaded state dict.
  */
-export function torchRecurrentToKeras(kind: CellFamily, dict: StateDict, options: RecurrentNameOptions = {}): KerasRecurrentWeights {
+export function torchRecurrentToKeras(
+  kind: CellFamily,
+  dict: StateDict,
+  options: RecurrentNameOptions = {},
+): KerasRecurrentWeights {
   const spec = familySpec('torchRecurrentToKeras', kind);
   const where = `torchRecurrentToKeras(${kindName(spec)})`;
   const gates = spec.gates;
   const layerIndex = options.layerIndex ?? 0;
   checkIndex(where, layerIndex);
   const dir = options.reverse ? 1 : 0;
-  const name = (k: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh' | 'weight_hr') => parameterName(k, layerIndex, dir);
-  if (entry(dict, name('weight_hr')) !== undefined) throw new ValueError(where, `${name('weight_hr')} is present: an LSTM with projSize has no Keras equivalent`);
+  const name = (k: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh' | 'weight_hr') =>
+    parameterName(k, layerIndex, dir);
+  if (entry(dict, name('weight_hr')) !== undefined)
+    throw new ValueError(where, `${name('weight_hr')} is present: an LSTM with projSize has no Keras equivalent`);
   const wIh = entry(dict, name('weight_ih'));
   const wHh = entry(dict, name('weight_hh'));
   if (!(wHh instanceof Tensor) || wHh.rank !== 2 || wHh.shape[0] !== gates * wHh.shape[1]!) {
-    throw new ShapeError({ where, what: `${name('weight_hh')} shape`, expected: `(${gates} * hidden, hidden)`, actual: wHh instanceof Tensor ? wHh.shape : 'missing' });
+    throw new ShapeError({
+      where,
+      what: `${name('weight_hh')} shape`,
+      expected: `(${gates} * hidden, hidden)`,
+      actual: wHh instanceof Tensor ? wHh.shape : 'missing',
+    });
   }
   const units = wHh.shape[1]!;
   const width = gates * units;
   if (!(wIh instanceof Tensor) || wIh.rank !== 2 || wIh.shape[0] !== width) {
-    throw new ShapeError({ where, what: `${name('weight_ih')} shape`, expected: `(${width}, features)`, actual: wIh instanceof Tensor ? wIh.shape : 'missing' });
+    throw new ShapeError({
+      where,
+      what: `${name('weight_ih')} shape`,
+      expected: `(${width}, features)`,
+      actual: wIh instanceof Tensor ? wIh.shape : 'missing',
+    });
   }
   const blocks = torchFromKeras(spec);
   const bIh = entry(dict, name('bias_ih'));
@@ -253,7 +317,11 @@ export function torchRecurrentToKeras(kind: CellFamily, dict: StateDict, options
       bias = new Tensor(out, [width]);
     }
   }
-  return { kernel: torchMatrixToKeras(wIh, blocks, units), recurrentKernel: torchMatrixToKeras(wHh, blocks, units), bias };
+  return {
+    kernel: torchMatrixToKeras(wIh, blocks, units),
+    recurrentKernel: torchMatrixToKeras(wHh, blocks, units),
+    bias,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,23 +332,35 @@ function kindOf(layer: RecurrentLayer): CellFamily {
   throw new ValueError(layer.name, `${layer.className} has no nn counterpart (SimpleRNN, LSTM and GRU do)`);
 }
 
-const activationText = (a: unknown): string => (typeof a === 'function' ? `a function (${(a as { name?: string }).name || 'anonymous'})` : `'${String(a)}'`);
+const activationText = (a: unknown): string =>
+  typeof a === 'function' ? `a function (${(a as { name?: string }).name || 'anonymous'})` : `'${String(a)}'`;
 
 /** Throws unless the nn module of `kind` computes exactly what `layer` computes (goBackwards aside). */
 function checkRecurrentMapping(layer: RecurrentLayer, kind: CellFamily): void {
   const where = layer.name;
-  if (!layer.kernel || !layer.recurrentKernel) throw new ValueError(where, 'is not built yet (no weights): apply it to an input or a model first');
+  if (!layer.kernel || !layer.recurrentKernel)
+    throw new ValueError(where, 'is not built yet (no weights): apply it to an input or a model first');
   if (kind === 'rnn') {
     if (layer.activation !== 'tanh' && layer.activation !== 'relu') {
-      throw new ValueError(where, `SimpleRNN activation ${activationText(layer.activation)} has no nn.RNN equivalent (nn.RNN's nonlinearity is 'tanh' or 'relu')`);
+      throw new ValueError(
+        where,
+        `SimpleRNN activation ${activationText(layer.activation)} has no nn.RNN equivalent (nn.RNN's nonlinearity is 'tanh' or 'relu')`,
+      );
     }
     return;
   }
   const family = FAMILIES[kind].torchClass;
-  if (layer.activation !== 'tanh') throw new ValueError(where, `${family} activation ${activationText(layer.activation)} has no nn.${family} equivalent (nn.${family} uses tanh)`);
+  if (layer.activation !== 'tanh')
+    throw new ValueError(
+      where,
+      `${family} activation ${activationText(layer.activation)} has no nn.${family} equivalent (nn.${family} uses tanh)`,
+    );
   const recurrentActivation = (layer as LSTM | GRU).recurrentActivation;
   if (recurrentActivation !== 'sigmoid') {
-    throw new ValueError(where, `${family} recurrentActivation ${activationText(recurrentActivation)} has no nn.${family} equivalent (nn.${family} uses sigmoid gates; TF.js's default is 'hardSigmoid')`);
+    throw new ValueError(
+      where,
+      `${family} recurrentActivation ${activationText(recurrentActivation)} has no nn.${family} equivalent (nn.${family} uses sigmoid gates; TF.js's default is 'hardSigmoid')`,
+    );
   }
   if (kind === 'gru' && !(layer as GRU).resetAfter) throw new ValueError(where, GRU_RESET_BEFORE);
 }
@@ -294,13 +374,19 @@ function recurrentParts(layer: Layer<'one' | 'many'>): { kind: CellFamily; direc
   if (layer instanceof Bidirectional) {
     const kind = kindOf(layer.forwardLayer);
     if (layer.forwardLayer.goBackwards) {
-      throw new ValueError(layer.name, 'wraps a layer with goBackwards true, so its "forward" direction reads backwards; nn bidirectional modules have no such form');
+      throw new ValueError(
+        layer.name,
+        'wraps a layer with goBackwards true, so its "forward" direction reads backwards; nn bidirectional modules have no such form',
+      );
     }
     return { kind, directions: [layer.forwardLayer, layer.backwardLayer] };
   }
   if (layer instanceof SimpleRNN || layer instanceof LSTM || layer instanceof GRU) {
     if (layer.goBackwards) {
-      throw new ValueError(layer.name, 'has goBackwards true, which nn modules do not have: flip the input in time and the output back, or put its weights in a bidirectional module\'s _reverse slot with kerasRecurrentToTorch(kind, weights, { reverse: true })');
+      throw new ValueError(
+        layer.name,
+        "has goBackwards true, which nn modules do not have: flip the input in time and the output back, or put its weights in a bidirectional module's _reverse slot with kerasRecurrentToTorch(kind, weights, { reverse: true })",
+      );
     }
     return { kind: kindOf(layer), directions: [layer] };
   }
@@ -319,26 +405,43 @@ export interface KerasToTorchOptions {
  * (weight = kernelᵀ), Embedding -> nn.Embedding. Throws a ValueError where the nn module would
  * compute something else (see the file comment).
  */
-export function kerasToTorchStateDict(layer: Layer<'one' | 'many'>, options: KerasToTorchOptions = {}): Record<string, Tensor> {
+export function kerasToTorchStateDict(
+  layer: Layer<'one' | 'many'>,
+  options: KerasToTorchOptions = {},
+): Record<string, Tensor> {
   const target = layer instanceof TimeDistributed ? layer.layer : layer;
   if (target instanceof Dense) {
-    if (!target.kernel) throw new ValueError(target.name, 'is not built yet (no weights): apply it to an input or a model first');
+    if (!target.kernel)
+      throw new ValueError(target.name, 'is not built yet (no weights): apply it to an input or a model first');
     const kernel = target.kernel;
     const dict: Record<string, Tensor> = { weight: kerasMatrixToTorch(kernel, [0], kernel.shape[1]!) };
     if (target.bias) dict.bias = new Tensor(Float32Array.from(target.bias.data), target.bias.shape);
     return dict;
   }
   if (target instanceof Embedding) {
-    if (!target.embeddings) throw new ValueError(target.name, 'is not built yet (no weights): apply it to an input or a model first');
+    if (!target.embeddings)
+      throw new ValueError(target.name, 'is not built yet (no weights): apply it to an input or a model first');
     return { weight: new Tensor(Float32Array.from(target.embeddings.data), target.embeddings.shape) };
   }
-  if (layer instanceof TimeDistributed) throw new ValueError(layer.name, `wraps ${target.className}; only timeDistributed(dense) converts (to nn.Linear)`);
+  if (layer instanceof TimeDistributed)
+    throw new ValueError(layer.name, `wraps ${target.className}; only timeDistributed(dense) converts (to nn.Linear)`);
   const parts = recurrentParts(layer);
-  if (!parts) throw new ValueError(layer.name, `${layer.className} has no nn counterpart; convertible: SimpleRNN, LSTM, GRU, Bidirectional, Dense, TimeDistributed(Dense), Embedding`);
+  if (!parts)
+    throw new ValueError(
+      layer.name,
+      `${layer.className} has no nn counterpart; convertible: SimpleRNN, LSTM, GRU, Bidirectional, Dense, TimeDistributed(Dense), Embedding`,
+    );
   const dict: Record<string, Tensor> = {};
   parts.directions.forEach((direction, d) => {
     checkRecurrentMapping(direction, parts.kind);
-    Object.assign(dict, kerasRecurrentToTorch(parts.kind, recurrentWeights(direction), { layerIndex: options.layerIndex ?? 0, reverse: d === 1, resetAfter: true }));
+    Object.assign(
+      dict,
+      kerasRecurrentToTorch(parts.kind, recurrentWeights(direction), {
+        layerIndex: options.layerIndex ?? 0,
+        reverse: d === 1,
+        resetAfter: true,
+      }),
+    );
   });
   return dict;
 }
@@ -367,18 +470,28 @@ export function kerasToTorchModule(layer: SimpleRNN, options?: KerasToTorchModul
 export function kerasToTorchModule(layer: Dense, options?: KerasToTorchModuleOptions): Linear;
 export function kerasToTorchModule(layer: Embedding, options?: KerasToTorchModuleOptions): TorchEmbedding;
 export function kerasToTorchModule(layer: Layer<'one' | 'many'>, options?: KerasToTorchModuleOptions): TorchConvertible;
-export function kerasToTorchModule(layer: Layer<'one' | 'many'>, options: KerasToTorchModuleOptions = {}): TorchConvertible {
+export function kerasToTorchModule(
+  layer: Layer<'one' | 'many'>,
+  options: KerasToTorchModuleOptions = {},
+): TorchConvertible {
   const dict = kerasToTorchStateDict(layer);
   const target = layer instanceof TimeDistributed ? layer.layer : layer;
   let module: TorchConvertible;
   if (target instanceof Dense) {
     if (target.activation !== 'linear' && !options.ignoreActivation) {
-      throw new ValueError(target.name, `Dense activation ${activationText(target.activation)} is not part of nn.Linear; pass { ignoreActivation: true } to convert the weights and apply the activation yourself`);
+      throw new ValueError(
+        target.name,
+        `Dense activation ${activationText(target.activation)} is not part of nn.Linear; pass { ignoreActivation: true } to convert the weights and apply the activation yourself`,
+      );
     }
     const [inFeatures, outFeatures] = target.kernel!.shape as [number, number];
     module = new Linear({ inFeatures, outFeatures, bias: target.useBias, generator: scratch() });
   } else if (target instanceof Embedding) {
-    module = new TorchEmbedding({ numEmbeddings: target.inputDim, embeddingDim: target.outputDim, generator: scratch() });
+    module = new TorchEmbedding({
+      numEmbeddings: target.inputDim,
+      embeddingDim: target.outputDim,
+      generator: scratch(),
+    });
   } else {
     const parts = recurrentParts(layer)!;
     const first = parts.directions[0]!;
@@ -421,13 +534,21 @@ export function torchToKerasWeights(module: Module, options: { layerIndex?: numb
   }
   if (module instanceof TorchEmbedding) return [new Tensor(Float32Array.from(module.weight.data), module.weight.shape)];
   const kind = torchKind(module);
-  if (!kind) throw new ValueError('torchToKerasWeights', `${module?.describe?.() ?? String(module)} has no Keras counterpart (nn.RNN, LSTM, GRU, Linear and Embedding do)`);
+  if (!kind)
+    throw new ValueError(
+      'torchToKerasWeights',
+      `${module?.describe?.() ?? String(module)} has no Keras counterpart (nn.RNN, LSTM, GRU, Linear and Embedding do)`,
+    );
   const recurrent = module as TorchRNN | TorchLSTM | TorchGRU;
   const layerIndex = options.layerIndex ?? 0;
   if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex >= recurrent.numLayers) {
-    throw new ValueError(recurrent.describe(), `layerIndex must be an integer in [0, ${recurrent.numLayers}), got ${String(layerIndex)}`);
+    throw new ValueError(
+      recurrent.describe(),
+      `layerIndex must be an integer in [0, ${recurrent.numLayers}), got ${String(layerIndex)}`,
+    );
   }
-  if (recurrent instanceof TorchRNN && recurrent.nonlinearity !== 'tanh' && recurrent.nonlinearity !== 'relu') throw new ValueError(recurrent.describe(), 'unknown nonlinearity');
+  if (recurrent instanceof TorchRNN && recurrent.nonlinearity !== 'tanh' && recurrent.nonlinearity !== 'relu')
+    throw new ValueError(recurrent.describe(), 'unknown nonlinearity');
   const dict = recurrent.stateDict();
   const out: Tensor[] = [];
   for (let d = 0; d < recurrent.numDirections; d++) {
@@ -477,9 +598,11 @@ export function torchToKerasLayer(module: Module, options: TorchToKerasLayerOpti
       name: recurrent.bidirectional ? undefined : name,
     };
     const inner: RecurrentLayer =
-      kind === 'lstm' ? new LSTM({ ...common, activation: 'tanh', recurrentActivation: 'sigmoid' })
-      : kind === 'gru' ? new GRU({ ...common, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true })
-      : new SimpleRNN({ ...common, activation: (recurrent as TorchRNN).nonlinearity });
+      kind === 'lstm'
+        ? new LSTM({ ...common, activation: 'tanh', recurrentActivation: 'sigmoid' })
+        : kind === 'gru'
+          ? new GRU({ ...common, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true })
+          : new SimpleRNN({ ...common, activation: (recurrent as TorchRNN).nonlinearity });
     layer = recurrent.bidirectional ? new Bidirectional(inner, { mergeMode: 'concat', name }) : inner;
     layer.ensureBuilt([null, null, features]);
   }

@@ -15,7 +15,10 @@ function readOrThrow(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new FormatError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new FormatError(
+      path,
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 
@@ -53,16 +56,23 @@ export function loadTfjsLayersModel(modelJsonPath: string): Model {
         size = stat.size;
       } catch (error) {
         if (error instanceof FormatError) throw error;
-        throw new FormatError(path, `weight shard of ${modelJsonPath} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        throw new FormatError(
+          path,
+          `weight shard of ${modelJsonPath} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        );
       }
       return { path, size };
     });
     const total = files.reduce((n, f) => n + f.size, 0);
     if (total !== group.byteLength) {
-      const names = group.weights.length > 4 ? `${group.weights.slice(0, 4).join(', ')}, ...` : group.weights.join(', ');
+      const names =
+        group.weights.length > 4 ? `${group.weights.slice(0, 4).join(', ')}, ...` : group.weights.join(', ');
       const what = `${total < group.byteLength ? 'truncated: it holds' : 'it holds'} ${total} bytes, but weightsManifest[${g}] of ${modelJsonPath} needs ${group.byteLength} for ${group.weights.length} weight(s) (${names})`;
       if (files.length === 1) throw new FormatError(files[0]!.path, what);
-      throw new FormatError(modelJsonPath, `weight shards ${files.map((f) => f.path).join(', ')}: ${what.replace('it holds', 'they hold')}`);
+      throw new FormatError(
+        modelJsonPath,
+        `weight shards ${files.map((f) => f.path).join(', ')}: ${what.replace('it holds', 'they hold')}`,
+      );
     }
     return files;
   });
@@ -71,7 +81,8 @@ export function loadTfjsLayersModel(modelJsonPath: string): Model {
   for (const files of groups) {
     for (const f of files) {
       const bytes = readOrThrow(f.path);
-      if (bytes.byteLength !== f.size) throw new FormatError(f.path, `changed while being read (${f.size} bytes, then ${bytes.byteLength})`);
+      if (bytes.byteLength !== f.size)
+        throw new FormatError(f.path, `changed while being read (${f.size} bytes, then ${bytes.byteLength})`);
       data.set(bytes, offset);
       offset += bytes.byteLength;
     }

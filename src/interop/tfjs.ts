@@ -97,47 +97,67 @@ export interface TfjsWeightManifest {
 export function readTfjsWeightManifest(modelJson: unknown, file: string): TfjsWeightManifest {
   const root = rootObject(modelJson, file);
   // model.json has weightsManifest; TF.js's in-memory ModelArtifacts have weightSpecs (one group, no files).
-  const rawGroups = root.weightsManifest ?? (Array.isArray(root.weightSpecs) ? [{ paths: [], weights: root.weightSpecs }] : undefined);
+  const rawGroups =
+    root.weightsManifest ?? (Array.isArray(root.weightSpecs) ? [{ paths: [], weights: root.weightSpecs }] : undefined);
   if (rawGroups === undefined || rawGroups === null) return { weights: [], groups: [], byteLength: 0 };
-  if (!Array.isArray(rawGroups)) throw new FormatError(file, `weightsManifest must be a list of groups { paths, weights }, got ${show(rawGroups)}`);
+  if (!Array.isArray(rawGroups))
+    throw new FormatError(file, `weightsManifest must be a list of groups { paths, weights }, got ${show(rawGroups)}`);
   const weights: TfjsWeightSpec[] = [];
   const groups: TfjsWeightGroup[] = [];
   const seen = new Set<string>();
   let offset = 0;
   rawGroups.forEach((group, g) => {
-    if (!isObject(group)) throw new FormatError(file, `weightsManifest[${g}] must be an object { paths, weights }, got ${show(group)}`);
+    if (!isObject(group))
+      throw new FormatError(file, `weightsManifest[${g}] must be an object { paths, weights }, got ${show(group)}`);
     const paths = group.paths;
     if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string' || p === '')) {
       throw new FormatError(file, `weightsManifest[${g}].paths must be a list of shard file names, got ${show(paths)}`);
     }
-    if (!Array.isArray(group.weights)) throw new FormatError(file, `weightsManifest[${g}].weights must be a list of { name, shape, dtype }, got ${show(group.weights)}`);
+    if (!Array.isArray(group.weights))
+      throw new FormatError(
+        file,
+        `weightsManifest[${g}].weights must be a list of { name, shape, dtype }, got ${show(group.weights)}`,
+      );
     const start = offset;
     const names: string[] = [];
     group.weights.forEach((spec, k) => {
       const at = `weightsManifest[${g}].weights[${k}]`;
-      if (!isObject(spec) || typeof spec.name !== 'string' || spec.name === '') throw new FormatError(file, `${at} must be { name, shape, dtype } with a name, got ${show(spec)}`);
+      if (!isObject(spec) || typeof spec.name !== 'string' || spec.name === '')
+        throw new FormatError(file, `${at} must be { name, shape, dtype } with a name, got ${show(spec)}`);
       const name = spec.name;
       if (seen.has(name)) throw new FormatError(file, `weight '${name}' appears twice in the weightsManifest`);
       seen.add(name);
       if (spec.quantization !== undefined && spec.quantization !== null) {
         const q = isObject(spec.quantization) ? spec.quantization.dtype : undefined;
-        throw new FormatError(file, `weight '${name}' is quantized (${typeof q === 'string' ? q : show(spec.quantization)}); only float32 weights are supported: save the model without quantization`);
+        throw new FormatError(
+          file,
+          `weight '${name}' is quantized (${typeof q === 'string' ? q : show(spec.quantization)}); only float32 weights are supported: save the model without quantization`,
+        );
       }
       const dtype = spec.dtype ?? 'float32';
-      if (dtype !== 'float32') throw new FormatError(file, `weight '${name}' has dtype ${show(dtype)}; only float32 weights are supported`);
+      if (dtype !== 'float32')
+        throw new FormatError(file, `weight '${name}' has dtype ${show(dtype)}; only float32 weights are supported`);
       const shape = spec.shape;
       if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
-        throw new FormatError(file, `weight '${name}' has shape ${show(shape)}; a shape is a list of non-negative integers`);
+        throw new FormatError(
+          file,
+          `weight '${name}' has shape ${show(shape)}; a shape is a list of non-negative integers`,
+        );
       }
       let count = 1;
       for (const d of shape as number[]) {
         count *= d;
-        if (count * 4 > Number.MAX_SAFE_INTEGER) throw new FormatError(file, `weight '${name}' has shape ${showShape(shape as number[])}, too large to address`);
+        if (count * 4 > Number.MAX_SAFE_INTEGER)
+          throw new FormatError(
+            file,
+            `weight '${name}' has shape ${showShape(shape as number[])}, too large to address`,
+          );
       }
       weights.push({ name, shape: [...(shape as number[])], byteOffset: offset, byteLength: 4 * count });
       names.push(name);
       offset += 4 * count;
-      if (offset > Number.MAX_SAFE_INTEGER) throw new FormatError(file, 'the weightsManifest describes more bytes than can be addressed');
+      if (offset > Number.MAX_SAFE_INTEGER)
+        throw new FormatError(file, 'the weightsManifest describes more bytes than can be addressed');
     });
     groups.push({ paths: [...(paths as string[])], byteOffset: start, byteLength: offset - start, weights: names });
   });
@@ -145,10 +165,14 @@ export function readTfjsWeightManifest(modelJson: unknown, file: string): TfjsWe
 }
 
 function rootObject(modelJson: unknown, file: string): Json {
-  if (!isObject(modelJson)) throw new FormatError(file, `is not a TF.js model.json: expected a JSON object, got ${show(modelJson)}`);
+  if (!isObject(modelJson))
+    throw new FormatError(file, `is not a TF.js model.json: expected a JSON object, got ${show(modelJson)}`);
   const format = modelJson.format;
   if (format !== undefined && format !== null && format !== 'layers-model') {
-    throw new FormatError(file, `has format ${show(format)}; only TF.js Layers models ('layers-model') are supported${format === 'graph-model' ? ' (a graph model holds a TensorFlow graph, not Keras layers)' : ''}`);
+    throw new FormatError(
+      file,
+      `has format ${show(format)}; only TF.js Layers models ('layers-model') are supported${format === 'graph-model' ? ' (a graph model holds a TensorFlow graph, not Keras layers)' : ''}`,
+    );
   }
   return modelJson;
 }
@@ -156,17 +180,26 @@ function rootObject(modelJson: unknown, file: string): Json {
 function bytesOf(weightData: ArrayBuffer | Uint8Array, file: string): Uint8Array {
   if (weightData instanceof Uint8Array) return weightData;
   if (weightData instanceof ArrayBuffer) return new Uint8Array(weightData);
-  throw new FormatError(file, `weight data must be an ArrayBuffer or Uint8Array, got ${Object.prototype.toString.call(weightData)}`);
+  throw new FormatError(
+    file,
+    `weight data must be an ArrayBuffer or Uint8Array, got ${Object.prototype.toString.call(weightData)}`,
+  );
 }
 
 /** Throws unless the weight data is exactly as long as the manifest says. */
 function checkDataLength(manifest: TfjsWeightManifest, byteLength: number, file: string): void {
   if (byteLength < manifest.byteLength) {
     const first = manifest.weights.find((w) => w.byteOffset + w.byteLength > byteLength)!;
-    throw new FormatError(file, `weight data is ${byteLength} bytes, but the weightsManifest needs ${manifest.byteLength}: weight '${first.name}' ${showShape(first.shape)} would end at byte ${first.byteOffset + first.byteLength} (truncated weights file?)`);
+    throw new FormatError(
+      file,
+      `weight data is ${byteLength} bytes, but the weightsManifest needs ${manifest.byteLength}: weight '${first.name}' ${showShape(first.shape)} would end at byte ${first.byteOffset + first.byteLength} (truncated weights file?)`,
+    );
   }
   if (byteLength > manifest.byteLength) {
-    throw new FormatError(file, `weight data is ${byteLength} bytes, but the weightsManifest describes ${manifest.byteLength} (${byteLength - manifest.byteLength} bytes too many): the weights do not belong to this model.json`);
+    throw new FormatError(
+      file,
+      `weight data is ${byteLength} bytes, but the weightsManifest describes ${manifest.byteLength} (${byteLength - manifest.byteLength} bytes too many): the weights do not belong to this model.json`,
+    );
   }
 }
 
@@ -185,7 +218,11 @@ function decodeWeights(manifest: TfjsWeightManifest, bytes: Uint8Array): Map<str
  * The weights of a TF.js model by manifest name (`lstm_LSTM1/kernel` -> Tensor in Keras layout),
  * after the checks of `readTfjsWeightManifest` and of the data's length.
  */
-export function parseTfjsWeights(modelJson: unknown, weightData: ArrayBuffer | Uint8Array, file: string): Map<string, Tensor> {
+export function parseTfjsWeights(
+  modelJson: unknown,
+  weightData: ArrayBuffer | Uint8Array,
+  file: string,
+): Map<string, Tensor> {
   const manifest = readTfjsWeightManifest(modelJson, file);
   const bytes = bytesOf(weightData, file);
   checkDataLength(manifest, bytes.byteLength, file);
@@ -220,11 +257,14 @@ function guard<T>(ctx: Context, where: string, f: () => T): T {
 }
 
 function layerEntry(raw: unknown, ctx: Context, where: string): LayerEntry {
-  if (!isObject(raw) || typeof raw.class_name !== 'string') throw new FormatError(ctx.file, `${where} must be a layer { class_name, config }, got ${show(raw)}`);
+  if (!isObject(raw) || typeof raw.class_name !== 'string')
+    throw new FormatError(ctx.file, `${where} must be a layer { class_name, config }, got ${show(raw)}`);
   const config = raw.config ?? {};
-  if (!isObject(config)) throw new FormatError(ctx.file, `${where} (${raw.class_name}) has config ${show(config)}, expected an object`);
+  if (!isObject(config))
+    throw new FormatError(ctx.file, `${where} (${raw.class_name}) has config ${show(config)}, expected an object`);
   const name = config.name ?? raw.name;
-  if (typeof name !== 'string' || name === '') throw new FormatError(ctx.file, `${where} (${raw.class_name}) has no name`);
+  if (typeof name !== 'string' || name === '')
+    throw new FormatError(ctx.file, `${where} (${raw.class_name}) has no name`);
   return { className: raw.class_name, config, name };
 }
 
@@ -232,21 +272,24 @@ const describeLayer = (e: LayerEntry): string => `layer '${e.name}' (${e.classNa
 
 function positiveInt(ctx: Context, e: LayerEntry, key: string): number {
   const v = e.config[key];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new FormatError(ctx.file, `${describeLayer(e)}: config.${key} must be a positive integer, got ${show(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+    throw new FormatError(ctx.file, `${describeLayer(e)}: config.${key} must be a positive integer, got ${show(v)}`);
   return v;
 }
 
 function flag(ctx: Context, e: LayerEntry, key: string, fallback: boolean): boolean {
   const v = e.config[key];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'boolean') throw new FormatError(ctx.file, `${describeLayer(e)}: config.${key} must be true or false, got ${show(v)}`);
+  if (typeof v !== 'boolean')
+    throw new FormatError(ctx.file, `${describeLayer(e)}: config.${key} must be true or false, got ${show(v)}`);
   return v;
 }
 
 function fraction(ctx: Context, e: LayerEntry, key: string, fallback: number): number {
   const v = e.config[key];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new FormatError(ctx.file, `${describeLayer(e)}: config.${key} must be a number in [0, 1), got ${show(v)}`);
+  if (typeof v !== 'number' || !(v >= 0 && v < 1))
+    throw new FormatError(ctx.file, `${describeLayer(e)}: config.${key} must be a number in [0, 1), got ${show(v)}`);
   return v;
 }
 
@@ -272,7 +315,11 @@ function activation(ctx: Context, e: LayerEntry, key: string, fallback: Activati
   // Keras 3 may write { module: 'keras.activations', class_name: 'function', config: 'tanh' }.
   if (isObject(v) && typeof v.config === 'string') v = v.config;
   const found = typeof v === 'string' ? ACTIVATIONS[v.toLowerCase().replace(/_/g, '')] : undefined;
-  if (!found) throw new FormatError(ctx.file, `${describeLayer(e)}: ${key} ${show(v)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
+  if (!found)
+    throw new FormatError(
+      ctx.file,
+      `${describeLayer(e)}: ${key} ${show(v)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`,
+    );
   return found;
 }
 
@@ -282,8 +329,15 @@ function declaredShape(ctx: Context, e: LayerEntry): Dim[] | null {
   let shape: unknown = c.batch_input_shape ?? c.batch_shape;
   if ((shape === undefined || shape === null) && Array.isArray(c.input_shape)) shape = [null, ...c.input_shape];
   if (shape === undefined || shape === null) return null;
-  if (!Array.isArray(shape) || shape.length < 2 || shape.some((d) => d !== null && (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0))) {
-    throw new FormatError(ctx.file, `${describeLayer(e)}: the input shape ${show(shape)} must be a list of positive integers or null, batch first`);
+  if (
+    !Array.isArray(shape) ||
+    shape.length < 2 ||
+    shape.some((d) => d !== null && (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0))
+  ) {
+    throw new FormatError(
+      ctx.file,
+      `${describeLayer(e)}: the input shape ${show(shape)} must be a list of positive integers or null, batch first`,
+    );
   }
   return shape as Dim[];
 }
@@ -292,17 +346,31 @@ function declaredShape(ctx: Context, e: LayerEntry): Dim[] | null {
 function need(ctx: Context, e: LayerEntry, floats: number): void {
   ctx.neededFloats += floats;
   if (ctx.neededFloats > ctx.manifestFloats) {
-    throw new FormatError(ctx.file, `${describeLayer(e)} needs at least ${floats} weight values, and the layers so far ${ctx.neededFloats}, but the weightsManifest holds ${ctx.manifestFloats}: the topology and the weights do not match`);
+    throw new FormatError(
+      ctx.file,
+      `${describeLayer(e)} needs at least ${floats} weight values, and the layers so far ${ctx.neededFloats}, but the weightsManifest holds ${ctx.manifestFloats}: the topology and the weights do not match`,
+    );
   }
 }
 
 const RECURRENT: readonly string[] = CELL_FAMILIES.map((f) => FAMILIES[f].kerasClass);
-const SUPPORTED = ['InputLayer', 'Dense', 'Embedding', ...RECURRENT, 'Bidirectional', 'TimeDistributed', 'Masking', 'Dropout'];
+const SUPPORTED = [
+  'InputLayer',
+  'Dense',
+  'Embedding',
+  ...RECURRENT,
+  'Bidirectional',
+  'TimeDistributed',
+  'Masking',
+  'Dropout',
+];
 
 function makeRecurrent(ctx: Context, e: LayerEntry, directions: number): RecurrentLayer {
   const c = e.config;
-  if (c.time_major === true) throw new FormatError(ctx.file, `${describeLayer(e)}: time_major true is not supported (inputs are batch first)`);
-  if (c.unroll !== undefined && c.unroll !== null && typeof c.unroll !== 'boolean') throw new FormatError(ctx.file, `${describeLayer(e)}: config.unroll must be true or false`);
+  if (c.time_major === true)
+    throw new FormatError(ctx.file, `${describeLayer(e)}: time_major true is not supported (inputs are batch first)`);
+  if (c.unroll !== undefined && c.unroll !== null && typeof c.unroll !== 'boolean')
+    throw new FormatError(ctx.file, `${describeLayer(e)}: config.unroll must be true or false`);
   const units = positiveInt(ctx, e, 'units');
   const family = familyOfKerasClass(e.className)!;
   need(ctx, e, directions * FAMILIES[family].gates * units * units);
@@ -322,10 +390,18 @@ function makeRecurrent(ctx: Context, e: LayerEntry, directions: number): Recurre
   return guard(ctx, describeLayer(e), () => {
     // Absent recurrent_activation / reset_after take TF.js's defaults (hardSigmoid; GRU reset-before).
     if (family === 'lstm') {
-      return new LSTM({ ...common, recurrentActivation: activation(ctx, e, 'recurrent_activation', 'hardSigmoid'), unitForgetBias: flag(ctx, e, 'unit_forget_bias', true) });
+      return new LSTM({
+        ...common,
+        recurrentActivation: activation(ctx, e, 'recurrent_activation', 'hardSigmoid'),
+        unitForgetBias: flag(ctx, e, 'unit_forget_bias', true),
+      });
     }
     if (family === 'gru') {
-      return new GRU({ ...common, recurrentActivation: activation(ctx, e, 'recurrent_activation', 'hardSigmoid'), resetAfter: flag(ctx, e, 'reset_after', false) });
+      return new GRU({
+        ...common,
+        recurrentActivation: activation(ctx, e, 'recurrent_activation', 'hardSigmoid'),
+        resetAfter: flag(ctx, e, 'reset_after', false),
+      });
     }
     return new SimpleRNN(common);
   });
@@ -340,7 +416,13 @@ function makeLayer(ctx: Context, e: LayerEntry): Layer<Arity> {
     case 'Dense': {
       const units = positiveInt(ctx, e, 'units');
       need(ctx, e, units);
-      const options = { name: e.name, units, activation: activation(ctx, e, 'activation', 'linear'), useBias: flag(ctx, e, 'use_bias', true), trainable };
+      const options = {
+        name: e.name,
+        units,
+        activation: activation(ctx, e, 'activation', 'linear'),
+        useBias: flag(ctx, e, 'use_bias', true),
+        trainable,
+      };
       return guard(ctx, where, () => new Dense(options));
     }
     case 'Embedding': {
@@ -352,34 +434,55 @@ function makeLayer(ctx: Context, e: LayerEntry): Layer<Arity> {
     }
     case 'Bidirectional': {
       const inner = layerEntry(c.layer, ctx, `${where}: config.layer`);
-      if (!RECURRENT.includes(inner.className)) throw new FormatError(ctx.file, `${where} wraps ${describeLayer(inner)}; only SimpleRNN, LSTM and GRU can be wrapped`);
+      if (!RECURRENT.includes(inner.className))
+        throw new FormatError(
+          ctx.file,
+          `${where} wraps ${describeLayer(inner)}; only SimpleRNN, LSTM and GRU can be wrapped`,
+        );
       const mergeMode = c.merge_mode === undefined ? 'concat' : c.merge_mode;
-      if (!['concat', 'sum', 'mul', 'ave', null].includes(mergeMode as string | null)) throw new FormatError(ctx.file, `${where}: merge_mode ${show(mergeMode)} is not one of concat, sum, mul, ave, null`);
+      if (!['concat', 'sum', 'mul', 'ave', null].includes(mergeMode as string | null))
+        throw new FormatError(
+          ctx.file,
+          `${where}: merge_mode ${show(mergeMode)} is not one of concat, sum, mul, ave, null`,
+        );
       const wrapped = makeRecurrent(ctx, inner, 2);
-      return guard(ctx, where, () => new Bidirectional(wrapped, { name: e.name, mergeMode: mergeMode as MergeMode, trainable }));
+      return guard(
+        ctx,
+        where,
+        () => new Bidirectional(wrapped, { name: e.name, mergeMode: mergeMode as MergeMode, trainable }),
+      );
     }
     case 'TimeDistributed': {
       const inner = layerEntry(c.layer, ctx, `${where}: config.layer`);
-      if (inner.className === 'InputLayer' || inner.className === 'TimeDistributed') throw new FormatError(ctx.file, `${where} wraps ${describeLayer(inner)}, which cannot be wrapped`);
+      if (inner.className === 'InputLayer' || inner.className === 'TimeDistributed')
+        throw new FormatError(ctx.file, `${where} wraps ${describeLayer(inner)}, which cannot be wrapped`);
       const wrapped = makeLayer(ctx, inner);
       return guard(ctx, where, () => new TimeDistributed(wrapped, { name: e.name, trainable }));
     }
     case 'Masking': {
       const maskValue = c.mask_value ?? 0;
-      if (typeof maskValue !== 'number') throw new FormatError(ctx.file, `${where}: mask_value must be a number, got ${show(maskValue)}`);
+      if (typeof maskValue !== 'number')
+        throw new FormatError(ctx.file, `${where}: mask_value must be a number, got ${show(maskValue)}`);
       return guard(ctx, where, () => new Masking({ name: e.name, maskValue }));
     }
     case 'Dropout': {
       const rate = c.rate;
-      if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new FormatError(ctx.file, `${where}: rate must be a number in [0, 1), got ${show(rate)}`);
+      if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
+        throw new FormatError(ctx.file, `${where}: rate must be a number in [0, 1), got ${show(rate)}`);
       return guard(ctx, where, () => new Dropout({ name: e.name, rate }));
     }
     case 'Sequential':
     case 'Model':
     case 'Functional':
-      throw new FormatError(ctx.file, `${where}: models nested in a model are not supported; flatten the model before saving`);
+      throw new FormatError(
+        ctx.file,
+        `${where}: models nested in a model are not supported; flatten the model before saving`,
+      );
     default:
-      throw new FormatError(ctx.file, `${where}: layer class '${e.className}' is not supported (supported: ${SUPPORTED.join(', ')})`);
+      throw new FormatError(
+        ctx.file,
+        `${where}: layer class '${e.className}' is not supported (supported: ${SUPPORTED.join(', ')})`,
+      );
   }
 }
 
@@ -390,7 +493,8 @@ function inputFor(ctx: Context, shape: Dim[], name: string | undefined, where: s
 
 function buildSequential(ctx: Context, config: unknown, modelName: string | undefined): Sequential {
   const rawLayers = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
-  if (!Array.isArray(rawLayers) || rawLayers.length === 0) throw new FormatError(ctx.file, 'the Sequential model has no layers (modelTopology.config.layers)');
+  if (!Array.isArray(rawLayers) || rawLayers.length === 0)
+    throw new FormatError(ctx.file, 'the Sequential model has no layers (modelTopology.config.layers)');
   const entries = rawLayers.map((raw, i) => layerEntry(raw, ctx, `Sequential layer ${i}`));
   let shape: Dim[] | null = null;
   let inputName: string | undefined;
@@ -401,12 +505,18 @@ function buildSequential(ctx: Context, config: unknown, modelName: string | unde
   } else {
     const first = entries[0]!;
     shape = declaredShape(ctx, first);
-    if (!shape && isObject(first.config.layer)) shape = declaredShape(ctx, layerEntry(first.config.layer, ctx, `${describeLayer(first)}: config.layer`));
+    if (!shape && isObject(first.config.layer))
+      shape = declaredShape(ctx, layerEntry(first.config.layer, ctx, `${describeLayer(first)}: config.layer`));
   }
-  if (!shape) throw new FormatError(ctx.file, 'the Sequential model declares no input shape (batch_input_shape of its first layer), so its weights cannot be placed');
-  const x = inputFor(ctx, shape, inputName, 'the Sequential model\'s input');
+  if (!shape)
+    throw new FormatError(
+      ctx.file,
+      'the Sequential model declares no input shape (batch_input_shape of its first layer), so its weights cannot be placed',
+    );
+  const x = inputFor(ctx, shape, inputName, "the Sequential model's input");
   const layers = entries.map((e) => {
-    if (e.className === 'InputLayer') throw new FormatError(ctx.file, `${describeLayer(e)}: an InputLayer can only come first in a Sequential model`);
+    if (e.className === 'InputLayer')
+      throw new FormatError(ctx.file, `${describeLayer(e)}: an InputLayer can only come first in a Sequential model`);
     return { entry: e, layer: makeLayer(ctx, e) };
   });
   const seq = guard(ctx, 'the Sequential model', () => new Sequential([x], { name: modelName }));
@@ -424,7 +534,15 @@ interface TensorRef {
 function refFromList(v: unknown): TensorRef | null {
   if (!Array.isArray(v) || v.length < 3 || typeof v[0] !== 'string') return null;
   const [layer, node, index] = v as [string, unknown, unknown];
-  if (typeof node !== 'number' || typeof index !== 'number' || !Number.isInteger(node) || !Number.isInteger(index) || node < 0 || index < 0) return null;
+  if (
+    typeof node !== 'number' ||
+    typeof index !== 'number' ||
+    !Number.isInteger(node) ||
+    !Number.isInteger(index) ||
+    node < 0 ||
+    index < 0
+  )
+    return null;
   return { layer, node, index };
 }
 
@@ -451,7 +569,8 @@ function parseNode(ctx: Context, e: LayerEntry, raw: unknown, k: number): { refs
     if (!isObject(kwargs)) return;
     for (const [key, value] of Object.entries(kwargs)) {
       if (key === 'initial_state' || key === 'training' || value === null || value === undefined) continue;
-      if (key === 'mask') throw bad('an explicit mask argument is not supported (masks come from Masking and Embedding(mask_zero))');
+      if (key === 'mask')
+        throw bad('an explicit mask argument is not supported (masks come from Masking and Embedding(mask_zero))');
       if (refFromKeras3(value) || refFromList(value)) throw bad(`the tensor argument '${key}' is not supported`);
     }
   };
@@ -473,11 +592,15 @@ function parseNode(ctx: Context, e: LayerEntry, raw: unknown, k: number): { refs
     const [first, ...rest] = raw.args as unknown[];
     if (rest.some((a) => refFromKeras3(a))) throw bad('positional tensor arguments after the first are not supported');
     const single = refFromKeras3(first);
-    const refs = single ? [single] : Array.isArray(first) ? first.map((t) => {
-      const ref = refFromKeras3(t);
-      if (!ref) throw bad(`${show(t)} is not a tensor`);
-      return ref;
-    }) : null;
+    const refs = single
+      ? [single]
+      : Array.isArray(first)
+        ? first.map((t) => {
+            const ref = refFromKeras3(t);
+            if (!ref) throw bad(`${show(t)} is not a tensor`);
+            return ref;
+          })
+        : null;
     if (!refs || refs.length === 0) throw bad(`its first argument ${show(first)} is not a tensor or a list of tensors`);
     checkKwargs(raw.kwargs);
     const states = isObject(raw.kwargs) ? stateRefs(raw.kwargs.initial_state) : [];
@@ -487,7 +610,8 @@ function parseNode(ctx: Context, e: LayerEntry, raw: unknown, k: number): { refs
 }
 
 function refList(ctx: Context, raw: unknown, what: string): TensorRef[] {
-  if (!Array.isArray(raw) || raw.length === 0) throw new FormatError(ctx.file, `${what} must be a non-empty list of [layer, node, index], got ${show(raw)}`);
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new FormatError(ctx.file, `${what} must be a non-empty list of [layer, node, index], got ${show(raw)}`);
   const list = refFromList(raw) ? [raw] : raw; // Keras 3 writes a single reference unwrapped
   return list.map((item) => {
     const ref = refFromList(item);
@@ -497,25 +621,41 @@ function refList(ctx: Context, raw: unknown, what: string): TensorRef[] {
 }
 
 function buildFunctional(ctx: Context, config: unknown, modelName: string | undefined): Model {
-  if (!isObject(config) || !Array.isArray(config.layers)) throw new FormatError(ctx.file, 'the functional model has no layers (modelTopology.config.layers)');
-  interface Slot { entry: LayerEntry; layer: Layer<Arity> | null; nodes: { refs: TensorRef[]; single: boolean }[]; outputs: SymbolicTensor[][] }
+  if (!isObject(config) || !Array.isArray(config.layers))
+    throw new FormatError(ctx.file, 'the functional model has no layers (modelTopology.config.layers)');
+  interface Slot {
+    entry: LayerEntry;
+    layer: Layer<Arity> | null;
+    nodes: { refs: TensorRef[]; single: boolean }[];
+    outputs: SymbolicTensor[][];
+  }
   const slots = new Map<string, Slot>();
   (config.layers as unknown[]).forEach((raw, i) => {
     const e = layerEntry(raw, ctx, `layer ${i}`);
     if (slots.has(e.name)) throw new FormatError(ctx.file, `two layers are named '${e.name}'`);
-    const rawNodes = isObject(raw) ? raw.inbound_nodes ?? [] : [];
+    const rawNodes = isObject(raw) ? (raw.inbound_nodes ?? []) : [];
     if (!Array.isArray(rawNodes)) throw new FormatError(ctx.file, `${describeLayer(e)}: inbound_nodes must be a list`);
     if (e.className === 'InputLayer') {
       const shape = declaredShape(ctx, e);
       if (!shape) throw new FormatError(ctx.file, `${describeLayer(e)} declares no batch_input_shape`);
-      slots.set(e.name, { entry: e, layer: null, nodes: [], outputs: [[inputFor(ctx, shape, e.name, describeLayer(e))]] });
+      slots.set(e.name, {
+        entry: e,
+        layer: null,
+        nodes: [],
+        outputs: [[inputFor(ctx, shape, e.name, describeLayer(e))]],
+      });
       return;
     }
-    slots.set(e.name, { entry: e, layer: makeLayer(ctx, e), nodes: rawNodes.map((n, k) => parseNode(ctx, e, n, k)), outputs: [] });
+    slots.set(e.name, {
+      entry: e,
+      layer: makeLayer(ctx, e),
+      nodes: rawNodes.map((n, k) => parseNode(ctx, e, n, k)),
+      outputs: [],
+    });
   });
   const lookup = (ref: TensorRef): SymbolicTensor | undefined => slots.get(ref.layer)?.outputs[ref.node]?.[ref.index];
   // Apply each layer's nodes in order once their inputs exist (the layer list need not be sorted).
-  for (let progress = true; progress;) {
+  for (let progress = true; progress; ) {
     progress = false;
     for (const slot of slots.values()) {
       while (slot.layer && slot.outputs.length < slot.nodes.length) {
@@ -524,7 +664,9 @@ function buildFunctional(ctx: Context, config: unknown, modelName: string | unde
         if (inputs.some((t) => t === undefined)) break;
         const ins = inputs as SymbolicTensor[];
         const layer = slot.layer;
-        const out = guard(ctx, describeLayer(slot.entry), () => (node.single ? layer.apply(ins[0]!) : layer.apply(ins)));
+        const out = guard(ctx, describeLayer(slot.entry), () =>
+          node.single ? layer.apply(ins[0]!) : layer.apply(ins),
+        );
         slot.outputs.push(Array.isArray(out) ? out : [out]);
         progress = true;
       }
@@ -533,37 +675,48 @@ function buildFunctional(ctx: Context, config: unknown, modelName: string | unde
   const explain = (ref: TensorRef): string => {
     const slot = slots.get(ref.layer);
     if (!slot) return `there is no layer '${ref.layer}'`;
-    if (ref.node >= Math.max(slot.nodes.length, slot.outputs.length)) return `layer '${ref.layer}' has no node ${ref.node}`;
+    if (ref.node >= Math.max(slot.nodes.length, slot.outputs.length))
+      return `layer '${ref.layer}' has no node ${ref.node}`;
     const produced = slot.outputs[ref.node];
-    if (produced && ref.index >= produced.length) return `layer '${ref.layer}' node ${ref.node} has ${produced.length} output(s), not ${ref.index + 1}`;
+    if (produced && ref.index >= produced.length)
+      return `layer '${ref.layer}' node ${ref.node} has ${produced.length} output(s), not ${ref.index + 1}`;
     return `layer '${ref.layer}' node ${ref.node} is never computed (a cycle?)`;
   };
   for (const slot of slots.values()) {
     if (slot.layer && slot.outputs.length < slot.nodes.length) {
       const k = slot.outputs.length;
       const missing = slot.nodes[k]!.refs.find((r) => !lookup(r))!;
-      throw new FormatError(ctx.file, `${describeLayer(slot.entry)} inbound node ${k} reads [${missing.layer}, ${missing.node}, ${missing.index}], but ${explain(missing)}`);
+      throw new FormatError(
+        ctx.file,
+        `${describeLayer(slot.entry)} inbound node ${k} reads [${missing.layer}, ${missing.node}, ${missing.index}], but ${explain(missing)}`,
+      );
     }
   }
-  const resolve = (refs: TensorRef[], what: string) => refs.map((ref) => {
-    const t = lookup(ref);
-    if (!t) throw new FormatError(ctx.file, `${what} [${ref.layer}, ${ref.node}, ${ref.index}]: ${explain(ref)}`);
-    return t;
-  });
+  const resolve = (refs: TensorRef[], what: string) =>
+    refs.map((ref) => {
+      const t = lookup(ref);
+      if (!t) throw new FormatError(ctx.file, `${what} [${ref.layer}, ${ref.node}, ${ref.index}]: ${explain(ref)}`);
+      return t;
+    });
   const inputs = resolve(refList(ctx, config.input_layers, 'config.input_layers'), 'model input');
   const outputs = resolve(refList(ctx, config.output_layers, 'config.output_layers'), 'model output');
-  return guard(ctx, 'the functional model', () => functionalModel({
-    inputs: inputs.length === 1 ? inputs[0]! : inputs,
-    outputs: outputs.length === 1 ? outputs[0]! : outputs,
-    name: modelName,
-  }));
+  return guard(ctx, 'the functional model', () =>
+    functionalModel({
+      inputs: inputs.length === 1 ? inputs[0]! : inputs,
+      outputs: outputs.length === 1 ? outputs[0]! : outputs,
+      name: modelName,
+    }),
+  );
 }
 
 function buildModel(ctx: Context, modelJson: Json): Model {
   let topology = modelJson.modelTopology;
   if (isObject(topology) && isObject(topology.model_config)) topology = topology.model_config;
   if (!isObject(topology) || typeof topology.class_name !== 'string') {
-    throw new FormatError(ctx.file, `modelTopology must be a Keras model config { class_name, config }, got ${show(topology)}`);
+    throw new FormatError(
+      ctx.file,
+      `modelTopology must be a Keras model config { class_name, config }, got ${show(topology)}`,
+    );
   }
   const config = topology.config;
   const name = isObject(config) && typeof config.name === 'string' ? config.name : undefined;
@@ -574,7 +727,10 @@ function buildModel(ctx: Context, modelJson: Json): Model {
     case 'Functional':
       return buildFunctional(ctx, config, name);
     default:
-      throw new FormatError(ctx.file, `modelTopology has class_name '${topology.class_name}'; expected 'Sequential', 'Model' or 'Functional'`);
+      throw new FormatError(
+        ctx.file,
+        `modelTopology has class_name '${topology.class_name}'; expected 'Sequential', 'Model' or 'Functional'`,
+      );
   }
 }
 
@@ -590,10 +746,17 @@ const segmentsOf = (name: string): string[] => name.replace(/:\d+$/, '').split('
  * the owner and whose last is the weight (`lstm/lstm_cell/kernel`); else one with the owner as
  * any segment. Bidirectional directions must match (`forward_` / `backward_`).
  */
-function findWeight(ctx: Context, specs: readonly TfjsWeightSpec[], used: Set<string>, owner: Layer<Arity>, path: string): TfjsWeightSpec {
+function findWeight(
+  ctx: Context,
+  specs: readonly TfjsWeightSpec[],
+  used: Set<string>,
+  owner: Layer<Arity>,
+  path: string,
+): TfjsWeightSpec {
   const parts = path.split('.');
   const base = parts[parts.length - 1]!;
-  const direction = owner instanceof Bidirectional ? (parts[0]!.startsWith('forward_') ? 'forward_' : 'backward_') : null;
+  const direction =
+    owner instanceof Bidirectional ? (parts[0]!.startsWith('forward_') ? 'forward_' : 'backward_') : null;
   const exact = [owner.name, ...parts].join('/');
   const free = specs.filter((s) => !used.has(s.name));
   const fits = (s: TfjsWeightSpec, anywhere: boolean): boolean => {
@@ -602,12 +765,23 @@ function findWeight(ctx: Context, specs: readonly TfjsWeightSpec[], used: Set<st
     if (anywhere ? !segs.slice(0, -1).includes(owner.name) : segs[0] !== owner.name) return false;
     return direction === null || segs.slice(0, -1).some((seg) => seg.startsWith(direction));
   };
-  const tiers = [free.filter((s) => segmentsOf(s.name).join('/') === exact), free.filter((s) => fits(s, false)), free.filter((s) => fits(s, true))];
+  const tiers = [
+    free.filter((s) => segmentsOf(s.name).join('/') === exact),
+    free.filter((s) => fits(s, false)),
+    free.filter((s) => fits(s, true)),
+  ];
   for (const tier of tiers) {
     if (tier.length === 1) return tier[0]!;
-    if (tier.length > 1) throw new FormatError(ctx.file, `layer '${owner.name}' (${owner.className}) weight ${path}: several manifest weights could be it (${tier.map((s) => `'${s.name}'`).join(', ')})`);
+    if (tier.length > 1)
+      throw new FormatError(
+        ctx.file,
+        `layer '${owner.name}' (${owner.className}) weight ${path}: several manifest weights could be it (${tier.map((s) => `'${s.name}'`).join(', ')})`,
+      );
   }
-  throw new FormatError(ctx.file, `layer '${owner.name}' (${owner.className}) needs weight '${exact}' (${path}), which the weightsManifest does not have`);
+  throw new FormatError(
+    ctx.file,
+    `layer '${owner.name}' (${owner.className}) needs weight '${exact}' (${path}), which the weightsManifest does not have`,
+  );
 }
 
 function assignWeights(ctx: Context, model: Model, manifest: TfjsWeightManifest, values: Map<string, Tensor>): void {
@@ -619,7 +793,10 @@ function assignWeights(ctx: Context, model: Model, manifest: TfjsWeightManifest,
       const spec = findWeight(ctx, manifest.weights, used, owner, path);
       used.add(spec.name);
       if (spec.shape.length !== param.rank || spec.shape.some((d, i) => d !== param.shape[i])) {
-        throw new FormatError(ctx.file, `weight '${spec.name}' has shape ${showShape(spec.shape)} in the weightsManifest, but layer '${owner.name}' (${owner.className}) needs ${showShape(param.shape)} for ${path} (Keras layout; the topology's sizes and the weights disagree)`);
+        throw new FormatError(
+          ctx.file,
+          `weight '${spec.name}' has shape ${showShape(spec.shape)} in the weightsManifest, but layer '${owner.name}' (${owner.className}) needs ${showShape(param.shape)} for ${path} (Keras layout; the topology's sizes and the weights disagree)`,
+        );
       }
       return values.get(spec.name)!;
     });
@@ -627,7 +804,10 @@ function assignWeights(ctx: Context, model: Model, manifest: TfjsWeightManifest,
   }
   const unused = manifest.weights.filter((s) => !used.has(s.name));
   if (unused.length > 0) {
-    throw new FormatError(ctx.file, `the weightsManifest has weights no layer of the model uses: ${unused.map((s) => `'${s.name}'`).join(', ')}`);
+    throw new FormatError(
+      ctx.file,
+      `the weightsManifest has weights no layer of the model uses: ${unused.map((s) => `'${s.name}'`).join(', ')}`,
+    );
   }
 }
 

@@ -10,7 +10,10 @@ export function loadNpy(path: string): NpyArray {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new FormatError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new FormatError(
+      path,
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   return parseNpy(bytes, path);
 }

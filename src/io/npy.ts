@@ -73,12 +73,18 @@ type PyValue = string | boolean | number | null | PyValue[] | { [key: string]: P
 class LiteralParser {
   private at = 0;
   private depth = 0;
-  constructor(private readonly text: string, private readonly file: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+  ) {}
 
   private fail(message: string): never {
     // Quote the header, or the part around the problem when it is long.
     const text = this.text.trim();
-    const excerpt = text.length <= 200 ? JSON.stringify(text) : `${JSON.stringify(this.text.slice(Math.max(0, this.at - 60), this.at + 60))} (an excerpt)`;
+    const excerpt =
+      text.length <= 200
+        ? JSON.stringify(text)
+        : `${JSON.stringify(this.text.slice(Math.max(0, this.at - 60), this.at + 60))} (an excerpt)`;
     throw new FormatError(this.file, `npy header ${message} (at character ${this.at} of ${excerpt})`);
   }
 
@@ -170,7 +176,19 @@ class LiteralParser {
 
 function describeDescr(descr: PyValue): string {
   if (typeof descr !== 'string') return `a structured dtype ${JSON.stringify(descr)}`;
-  const kinds: Record<string, string> = { f: 'float', i: 'int', u: 'unsigned int', b: 'bool', c: 'complex', O: 'object', U: 'unicode string', S: 'byte string', V: 'void', M: 'datetime', m: 'timedelta' };
+  const kinds: Record<string, string> = {
+    f: 'float',
+    i: 'int',
+    u: 'unsigned int',
+    b: 'bool',
+    c: 'complex',
+    O: 'object',
+    U: 'unicode string',
+    S: 'byte string',
+    V: 'void',
+    M: 'datetime',
+    m: 'timedelta',
+  };
   const m = /^([<>|=]?)([a-zA-Z])(\d*)$/.exec(descr);
   if (!m) return `dtype '${descr}'`;
   const kind = kinds[m[2]!] ?? `kind '${m[2]}'`;
@@ -180,10 +198,14 @@ function describeDescr(descr: PyValue): string {
 }
 
 /** Reads the header and checks it against the file length; allocates nothing big. */
-function readHeader(bytes: Uint8Array, file: string): { descr: string; shape: number[]; dataStart: number; count: number } {
+function readHeader(
+  bytes: Uint8Array,
+  file: string,
+): { descr: string; shape: number[]; dataStart: number; count: number } {
   if (bytes.length < 10) throw new FormatError(file, `is ${bytes.length} bytes, too short for an npy header`);
   for (let i = 0; i < MAGIC.length; i++) {
-    if (bytes[i] !== MAGIC[i]) throw new FormatError(file, 'is not an npy file (the magic string \\x93NUMPY is missing)');
+    if (bytes[i] !== MAGIC[i])
+      throw new FormatError(file, 'is not an npy file (the magic string \\x93NUMPY is missing)');
   }
   const major = bytes[6]!;
   const minor = bytes[7]!;
@@ -192,11 +214,15 @@ function readHeader(bytes: Uint8Array, file: string): { descr: string; shape: nu
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lengthBytes = major === 1 ? 2 : 4;
-  if (bytes.length < 8 + lengthBytes) throw new FormatError(file, `is ${bytes.length} bytes, too short for an npy ${major}.0 header`);
+  if (bytes.length < 8 + lengthBytes)
+    throw new FormatError(file, `is ${bytes.length} bytes, too short for an npy ${major}.0 header`);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = 8 + lengthBytes;
   if (headerLength > MAX_HEADER_BYTES || headerStart + headerLength > bytes.length) {
-    throw new FormatError(file, `npy header length ${headerLength} exceeds the file (${bytes.length - headerStart} bytes after the length field)`);
+    throw new FormatError(
+      file,
+      `npy header length ${headerLength} exceeds the file (${bytes.length - headerStart} bytes after the length field)`,
+    );
   }
   const raw = bytes.subarray(headerStart, headerStart + headerLength);
   let text: string;
@@ -211,7 +237,8 @@ function readHeader(bytes: Uint8Array, file: string): { descr: string; shape: nu
     throw new FormatError(file, 'npy header is not valid UTF-8');
   }
   const header = new LiteralParser(text, file).parseAll();
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new FormatError(file, 'npy header must be a dict');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw new FormatError(file, 'npy header must be a dict');
   for (const key of ['descr', 'fortran_order', 'shape']) {
     if (!(key in header)) throw new FormatError(file, `npy header has no '${key}' key`);
   }
@@ -220,8 +247,13 @@ function readHeader(bytes: Uint8Array, file: string): { descr: string; shape: nu
     const supported = 'float32 (<f4), int32 (<i4), int64 (<i8); float64 (<f8) is read as float32';
     throw new FormatError(file, `npy ${describeDescr(descr!)} is not supported (supported: ${supported})`);
   }
-  if (typeof fortran !== 'boolean') throw new FormatError(file, `npy 'fortran_order' must be True or False, got ${JSON.stringify(fortran)}`);
-  if (fortran) throw new FormatError(file, 'npy array is stored in Fortran (column-major) order; save it in C order (np.ascontiguousarray) and retry');
+  if (typeof fortran !== 'boolean')
+    throw new FormatError(file, `npy 'fortran_order' must be True or False, got ${JSON.stringify(fortran)}`);
+  if (fortran)
+    throw new FormatError(
+      file,
+      'npy array is stored in Fortran (column-major) order; save it in C order (np.ascontiguousarray) and retry',
+    );
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
     throw new FormatError(file, `npy 'shape' must be a tuple of non-negative integers, got ${JSON.stringify(shape)}`);
   }
@@ -238,7 +270,10 @@ function readHeader(bytes: Uint8Array, file: string): { descr: string; shape: nu
   const needed = count * itemBytes;
   if (needed !== available) {
     const what = needed > available ? 'is truncated' : 'has trailing bytes';
-    throw new FormatError(file, `npy data ${what}: shape (${dims.join(', ')}) of ${descr} needs ${dims.reduce((a, b) => a * b, 1) * itemBytes} bytes, the file holds ${available}`);
+    throw new FormatError(
+      file,
+      `npy data ${what}: shape (${dims.join(', ')}) of ${descr} needs ${dims.reduce((a, b) => a * b, 1) * itemBytes} bytes, the file holds ${available}`,
+    );
   }
   return { descr, shape: dims, dataStart, count };
 }
@@ -258,14 +293,16 @@ export function parseNpy(bytes: Uint8Array, file = 'npy'): NpyArray {
   if (littleEndianHost) {
     const buffer = copyBytes(bytes, dataStart, length);
     if (descr === '<f4') return { dtype: 'float32', shape, data: new Float32Array(buffer), sourceDtype: 'float32' };
-    if (descr === '<f8') return { dtype: 'float32', shape, data: Float32Array.from(new Float64Array(buffer)), sourceDtype: 'float64' };
+    if (descr === '<f8')
+      return { dtype: 'float32', shape, data: Float32Array.from(new Float64Array(buffer)), sourceDtype: 'float64' };
     if (descr === '<i4') return { dtype: 'int32', shape, data: new Int32Array(buffer) };
     return { dtype: 'int64', shape, data: new BigInt64Array(buffer) };
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + dataStart, length);
   if (descr === '<f4' || descr === '<f8') {
     const data = new Float32Array(count);
-    for (let i = 0; i < count; i++) data[i] = descr === '<f4' ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
+    for (let i = 0; i < count; i++)
+      data[i] = descr === '<f4' ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
     return { dtype: 'float32', shape, data, sourceDtype: descr === '<f4' ? 'float32' : 'float64' };
   }
   if (descr === '<i4') {
@@ -288,12 +325,19 @@ export function serializeNpy(input: NpyInput): Uint8Array {
   const dtype: NpyDtype = input instanceof Tensor ? 'float32' : input.dtype;
   const shape = input.shape;
   const data = input.data;
-  if (!(dtype in DESCR)) throw new ValueError('serializeNpy', `dtype must be float32, int32 or int64, got ${String(dtype)}`);
+  if (!(dtype in DESCR))
+    throw new ValueError('serializeNpy', `dtype must be float32, int32 or int64, got ${String(dtype)}`);
   const expectedType = dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : BigInt64Array;
-  if (!(data instanceof expectedType)) throw new ValueError('serializeNpy', `a ${dtype} array needs its data as a ${expectedType.name}`);
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ValueError('serializeNpy', `shape [${shape.join(', ')}] must hold non-negative integers`);
+  if (!(data instanceof expectedType))
+    throw new ValueError('serializeNpy', `a ${dtype} array needs its data as a ${expectedType.name}`);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+    throw new ValueError('serializeNpy', `shape [${shape.join(', ')}] must hold non-negative integers`);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new ValueError('serializeNpy', `shape [${shape.join(', ')}] holds ${count} elements but the data has ${data.length}`);
+  if (count !== data.length)
+    throw new ValueError(
+      'serializeNpy',
+      `shape [${shape.join(', ')}] holds ${count} elements but the data has ${data.length}`,
+    );
   const dict = headerText(DESCR[dtype], shape);
   // Pad with spaces so that magic + version + length field + header + '\n' is a multiple of 64.
   const pad = (prefix: number) => dict + ' '.repeat((64 - ((prefix + dict.length + 1) % 64)) % 64) + '\n';
@@ -332,7 +376,8 @@ export function npyToTensor(array: NpyArray): Tensor {
   const out = new Float32Array(array.data.length);
   for (let i = 0; i < out.length; i++) {
     const v = array.data[i]!;
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new ValueError('npyToTensor', `int64 value ${v} at flat index ${i} is too large for a number`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER))
+      throw new ValueError('npyToTensor', `int64 value ${v} at flat index ${i} is too large for a number`);
     out[i] = Number(v);
   }
   return new Tensor(out, array.shape);

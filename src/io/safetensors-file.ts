@@ -11,12 +11,19 @@ export function loadSafetensors(path: string): Record<string, Tensor> {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new FormatError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new FormatError(
+      path,
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   return parseSafetensors(bytes, path).tensors;
 }
 
 /** Writes a state dict as F32 safetensors that PyTorch's `safetensors.torch.load_file` reads. */
-export function saveSafetensors(tensors: Record<string, Tensor>, path: string, metadata: Record<string, string> = {}): void {
+export function saveSafetensors(
+  tensors: Record<string, Tensor>,
+  path: string,
+  metadata: Record<string, string> = {},
+): void {
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }

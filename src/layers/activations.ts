@@ -10,11 +10,26 @@ import { ValueError } from '../errors.js';
 import { where } from '../tensor/ops/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
 
-export type ActivationName = 'linear' | 'tanh' | 'sigmoid' | 'hardSigmoid' | 'relu' | 'softmax' | 'softplus' | 'softsign' | 'elu' | 'selu' | 'swish';
+export type ActivationName =
+  | 'linear'
+  | 'tanh'
+  | 'sigmoid'
+  | 'hardSigmoid'
+  | 'relu'
+  | 'softmax'
+  | 'softplus'
+  | 'softsign'
+  | 'elu'
+  | 'selu'
+  | 'swish';
 /** A Keras activation name or a function of a tensor. */
 export type Activation = ActivationName | ((x: Tensor) => Tensor);
 
-const positive = (x: Tensor): Tensor => new Tensor(x.data.map((v) => (v > 0 ? 1 : 0)), x.shape);
+const positive = (x: Tensor): Tensor =>
+  new Tensor(
+    x.data.map((v) => (v > 0 ? 1 : 0)),
+    x.shape,
+  );
 // exp of min(x, 0): finite everywhere, so the unused branch never makes a NaN gradient.
 const elu = (x: Tensor): Tensor => where(positive(x), x, x.clamp(undefined, 0).exp().sub(1));
 
@@ -29,7 +44,8 @@ const table: Record<ActivationName, (x: Tensor) => Tensor> = {
   softplus: (x) => x.relu().add(x.abs().neg().exp().add(1).log()),
   softsign: (x) => x.div(x.abs().add(1)),
   elu,
-  selu: (x) => where(positive(x), x, x.clamp(undefined, 0).exp().sub(1).mul(1.6732632423543772)).mul(1.0507009873554805),
+  selu: (x) =>
+    where(positive(x), x, x.clamp(undefined, 0).exp().sub(1).mul(1.6732632423543772)).mul(1.0507009873554805),
   swish: (x) => x.mul(x.sigmoid()),
 };
 
@@ -37,7 +53,11 @@ const table: Record<ActivationName, (x: Tensor) => Tensor> = {
 export function resolveActivation(where: string, option: string, activation: Activation): (x: Tensor) => Tensor {
   if (typeof activation === 'function') return activation;
   const f = table[activation];
-  if (!f) throw new ValueError(where, `${option} '${String(activation)}' is unknown; use one of ${Object.keys(table).join(', ')} or a function`);
+  if (!f)
+    throw new ValueError(
+      where,
+      `${option} '${String(activation)}' is unknown; use one of ${Object.keys(table).join(', ')} or a function`,
+    );
   return f;
 }
 

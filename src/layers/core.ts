@@ -26,7 +26,8 @@ export function positiveInteger(where: string, option: string, value: unknown): 
 }
 
 export function rate(where: string, option: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new ValueError(where, `${option} must be a number in [0, 1), got ${String(value)}`);
+  if (typeof value !== 'number' || !(value >= 0 && value < 1))
+    throw new ValueError(where, `${option} must be a number in [0, 1), got ${String(value)}`);
   return value;
 }
 
@@ -48,13 +49,18 @@ export class InputLayer extends Layer {
 
   constructor(options: InputOptions) {
     super({ name: options.name });
-    if (!options || !Array.isArray(options.shape)) throw new ValueError('input', 'needs { shape: [...] }, the shape of one sample without the batch');
+    if (!options || !Array.isArray(options.shape))
+      throw new ValueError('input', 'needs { shape: [...] }, the shape of one sample without the batch');
     options.shape.forEach((d) => {
-      if (d !== null && (!Number.isInteger(d) || d <= 0)) throw new ValueError(this.name, `shape must hold positive integers or null, got [${options.shape.join(', ')}]`);
+      if (d !== null && (!Number.isInteger(d) || d <= 0))
+        throw new ValueError(this.name, `shape must hold positive integers or null, got [${options.shape.join(', ')}]`);
     });
     if (options.batchSize !== undefined) positiveInteger(this.name, 'batchSize', options.batchSize);
     this.shape = [options.batchSize ?? null, ...options.shape];
-    this.inputSpec = { rank: this.shape.length, sizes: Object.fromEntries(this.shape.flatMap((d, i) => (d === null ? [] : [[i, d]]))) };
+    this.inputSpec = {
+      rank: this.shape.length,
+      sizes: Object.fromEntries(this.shape.flatMap((d, i) => (d === null ? [] : [[i, d]]))),
+    };
   }
 
   override call(x: Tensor | Tensor[]): Tensor {
@@ -121,7 +127,10 @@ export class Dense extends Layer {
   override build(inputShape: SymbolicShape): void {
     const inputDim = inputShape[inputShape.length - 1];
     if (inputShape.length < 2 || inputDim === null || inputDim === undefined) {
-      throw new ValueError(this.name, `needs an input of rank >= 2 with a known last dim (features), got shape (${inputShape.map((d) => d ?? 'None').join(', ')})`);
+      throw new ValueError(
+        this.name,
+        `needs an input of rank >= 2 with a known last dim (features), got shape (${inputShape.map((d) => d ?? 'None').join(', ')})`,
+      );
     }
     this.kernel = this.addWeight('kernel', [inputDim, this.units], this.kernelInitializer);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer);
@@ -213,7 +222,8 @@ export class Masking extends Layer {
   constructor(options: MaskingOptions = {}) {
     super(options);
     this.maskValue = options.maskValue ?? 0;
-    if (typeof this.maskValue !== 'number' || Number.isNaN(this.maskValue)) throw new ValueError(this.name, `maskValue must be a number, got ${String(this.maskValue)}`);
+    if (typeof this.maskValue !== 'number' || Number.isNaN(this.maskValue))
+      throw new ValueError(this.name, `maskValue must be a number, got ${String(this.maskValue)}`);
     this.supportsMasking = true;
     this.inputSpec = { minRank: 3, rankText: '>= 3 (batch, time, features)' };
   }

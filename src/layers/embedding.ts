@@ -51,7 +51,10 @@ export class Embedding extends Layer {
     for (let k = 0; k < ids.size; k++) {
       const id = ids.data[k]!;
       if (!Number.isInteger(id) || id < 0 || id >= this.inputDim) {
-        throw new ValueError(this.name, `id ${id} at flat position ${k} is out of range [0, ${this.inputDim}); inputDim must exceed the largest id${this.maskZero ? ' (count the padding id 0)' : ''}`);
+        throw new ValueError(
+          this.name,
+          `id ${id} at flat position ${k} is out of range [0, ${this.inputDim}); inputDim must exceed the largest id${this.maskZero ? ' (count the padding id 0)' : ''}`,
+        );
       }
     }
     return this.embeddings!.indexSelect(0, ids.data).reshape([...ids.shape, this.outputDim]);
@@ -60,7 +63,10 @@ export class Embedding extends Layer {
   override computeMask(inputs: Tensor | Tensor[]): Mask {
     if (!this.maskZero) return null;
     const ids = onlyTensor(this.name, inputs);
-    return new Tensor(ids.data.map((v) => (v !== 0 ? 1 : 0)), ids.shape);
+    return new Tensor(
+      ids.data.map((v) => (v !== 0 ? 1 : 0)),
+      ids.shape,
+    );
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {

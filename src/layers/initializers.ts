@@ -72,12 +72,19 @@ function orthogonal(shape: readonly number[], generator: Generator): Float32Arra
 }
 
 /** Fills a new weight of `shape` with `initializer`. */
-export function initialize(initializer: Initializer, shape: readonly number[], generator: Generator = defaultGenerator): Float32Array {
+export function initialize(
+  initializer: Initializer,
+  shape: readonly number[],
+  generator: Generator = defaultGenerator,
+): Float32Array {
   const n = sizeOf(shape);
   if (typeof initializer === 'function') {
     const data = initializer(shape, generator);
     if (!(data instanceof Float32Array) || data.length !== n) {
-      throw new ValueError('initializer', `a custom initializer must return a Float32Array of ${n} values for shape [${shape.join(', ')}]`);
+      throw new ValueError(
+        'initializer',
+        `a custom initializer must return a Float32Array of ${n} values for shape [${shape.join(', ')}]`,
+      );
     }
     return data;
   }
@@ -109,6 +116,9 @@ export function initialize(initializer: Initializer, shape: readonly number[], g
     case 'orthogonal':
       return orthogonal(shape, generator);
     default:
-      throw new ValueError('initializer', `unknown initializer '${String(initializer)}'; use 'glorotUniform', 'glorotNormal', 'orthogonal', 'uniform', 'zeros', 'ones' or a function`);
+      throw new ValueError(
+        'initializer',
+        `unknown initializer '${String(initializer)}'; use 'glorotUniform', 'glorotNormal', 'orthogonal', 'uniform', 'zeros', 'ones' or a function`,
+      );
   }
 }

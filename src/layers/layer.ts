@@ -34,7 +34,15 @@ import { noGrad } from '../tensor/autograd.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { initialize, type Initializer } from './initializers.js';
-import { checkInputSpec, type Dim, formatSymbolicShape, type InputSpec, isShapeList, type SymbolicShape, withUnknownBatch } from './shape.js';
+import {
+  checkInputSpec,
+  type Dim,
+  formatSymbolicShape,
+  type InputSpec,
+  isShapeList,
+  type SymbolicShape,
+  withUnknownBatch,
+} from './shape.js';
 import { attachMask, LayerNode, maskOf, SymbolicTensor } from './symbolic.js';
 
 const counters = new Map<string, number>();
@@ -130,8 +138,14 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
 
   constructor(options: LayerOptions = {}) {
     super();
-    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '' || /[./\s]/.test(options.name))) {
-      throw new ValueError(this.className, `name must be a non-empty string without '.', '/' or spaces, got ${JSON.stringify(options.name)}`);
+    if (
+      options.name !== undefined &&
+      (typeof options.name !== 'string' || options.name === '' || /[./\s]/.test(options.name))
+    ) {
+      throw new ValueError(
+        this.className,
+        `name must be a non-empty string without '.', '/' or spaces, got ${JSON.stringify(options.name)}`,
+      );
     }
     this.name = options.name ?? uniqueName(toSnakeCase(this.className));
     this.isTrainable = options.trainable ?? true;
@@ -187,14 +201,19 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
   /** The mask of the output(s). Default: the input's mask when `supportsMasking`, else none. */
   computeMask(_inputs: Tensor | Tensor[], mask: Mask | Mask[]): Mask | Mask[] {
     if (!this.supportsMasking) return null;
-    return Array.isArray(mask) ? mask[0] ?? null : mask;
+    return Array.isArray(mask) ? (mask[0] ?? null) : mask;
   }
 
   /**
    * Adds a weight (a trainable tensor unless `trainable` is false) under a Keras name such as
    * `kernel`. Call it from `build`.
    */
-  addWeight(name: string, shape: readonly number[], initializer: Initializer = 'glorotUniform', trainable = true): Tensor {
+  addWeight(
+    name: string,
+    shape: readonly number[],
+    initializer: Initializer = 'glorotUniform',
+    trainable = true,
+  ): Tensor {
     const value = new Tensor(initialize(initializer, shape, this.generator), shape);
     const param = this.registerParameter(name, value);
     param.requiresGrad = trainable && this.isTrainable;
@@ -218,12 +237,26 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
   setWeights(weights: readonly Tensor[]): void {
     const named = this.namedParameters();
     if (weights.length !== named.length) {
-      throw new ValueError(this.name, `setWeights got ${weights.length} weights, expected ${named.length} (${named.map(([n, p]) => `${n} ${formatSymbolicShape(p.shape)}`).join(', ')})`);
+      throw new ValueError(
+        this.name,
+        `setWeights got ${weights.length} weights, expected ${named.length} (${named.map(([n, p]) => `${n} ${formatSymbolicShape(p.shape)}`).join(', ')})`,
+      );
     }
     named.forEach(([n, p], i) => {
       const w = weights[i]!;
-      if (!(w instanceof Tensor) || w.size !== p.size || w.rank !== p.rank || w.shape.some((d, k) => d !== p.shape[k])) {
-        throw new ShapeError({ where: this.name, what: `weight ${i} (${n}) shape`, expected: p.shape, actual: w instanceof Tensor ? w.shape : String(w), hint: 'weights follow the Keras layout, e.g. kernel (inputDim, units * gates)' });
+      if (
+        !(w instanceof Tensor) ||
+        w.size !== p.size ||
+        w.rank !== p.rank ||
+        w.shape.some((d, k) => d !== p.shape[k])
+      ) {
+        throw new ShapeError({
+          where: this.name,
+          what: `weight ${i} (${n}) shape`,
+          expected: p.shape,
+          actual: w instanceof Tensor ? w.shape : String(w),
+          hint: 'weights follow the Keras layout, e.g. kernel (inputDim, units * gates)',
+        });
       }
     });
     named.forEach(([, p], i) => p.data.set(weights[i]!.data));
@@ -238,7 +271,10 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
   apply(inputs: SymbolicTensor | readonly SymbolicTensor[], options?: ApplyOptions): SymbolicOutput<A>;
   /** ... or to tensors with data (computing at once; masks attached by earlier layers are used). */
   apply(inputs: Tensor | readonly Tensor[], options?: ApplyOptions): EagerOutput<A>;
-  apply(inputs: AnyInput | readonly AnyInput[], options: ApplyOptions = {}): SymbolicTensor | SymbolicTensor[] | Tensor | Tensor[] {
+  apply(
+    inputs: AnyInput | readonly AnyInput[],
+    options: ApplyOptions = {},
+  ): SymbolicTensor | SymbolicTensor[] | Tensor | Tensor[] {
     const states: AnyInput[] = options.initialState ? [...options.initialState] : [];
     if (states.length > 0 && !this.acceptsInitialState) {
       throw new ValueError(this.name, 'initialState is only accepted by recurrent layers');
@@ -273,7 +309,10 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
   private applyEager(inputs: Tensor[], single: boolean, options: ApplyOptions): LayerResult {
     const masks = inputs.map((t) => maskOf(t));
     if (options.mask !== undefined) masks[0] = options.mask;
-    const result = this.run(single ? inputs[0]! : inputs, { training: options.training ?? false, mask: single ? masks[0] ?? null : masks });
+    const result = this.run(single ? inputs[0]! : inputs, {
+      training: options.training ?? false,
+      mask: single ? (masks[0] ?? null) : masks,
+    });
     result.outputs.forEach((t, i) => attachMask(t, result.masks[i] ?? null));
     return result;
   }
@@ -286,7 +325,10 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
     const list = asList(inputs);
     const concrete = list.map((t) => t.shape as SymbolicShape);
     const unknownBatch = list.map((t) => withUnknownBatch(t.shape));
-    this.prepare(Array.isArray(inputs) ? unknownBatch : unknownBatch[0]!, Array.isArray(inputs) ? concrete : concrete[0]!);
+    this.prepare(
+      Array.isArray(inputs) ? unknownBatch : unknownBatch[0]!,
+      Array.isArray(inputs) ? concrete : concrete[0]!,
+    );
     return this.invoke(inputs, context);
   }
 
@@ -295,12 +337,17 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
     const out = this.call(inputs, context);
     const outputs = Array.isArray(out) ? out : [out];
     const mask = this.computeMask(inputs, context.mask);
-    const masks = Array.isArray(mask) ? outputs.map((_, i) => mask[i] ?? null) : outputs.map((_, i) => (i === 0 ? mask : null));
+    const masks = Array.isArray(mask)
+      ? outputs.map((_, i) => mask[i] ?? null)
+      : outputs.map((_, i) => (i === 0 ? mask : null));
     return { outputs, masks, single: !Array.isArray(out) };
   }
 
   /** Builds on first use (from `buildShape`) and checks `checkShape` against the input spec. */
-  private prepare(buildShape: SymbolicShape | readonly SymbolicShape[], checkShape: SymbolicShape | readonly SymbolicShape[]): void {
+  private prepare(
+    buildShape: SymbolicShape | readonly SymbolicShape[],
+    checkShape: SymbolicShape | readonly SymbolicShape[],
+  ): void {
     const first = isShapeList(checkShape) ? checkShape[0]! : (checkShape as SymbolicShape);
     if (this.declaredInputShape) this.checkDeclared(first);
     // Checked before `build` (which may need the rank) and after (build may add sizes).
@@ -318,7 +365,12 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
 
   private checkDeclared(shape: SymbolicShape): void {
     const declared = this.declaredInputShape!;
-    checkInputSpec(this.name, { rank: declared.length, sizes: Object.fromEntries(declared.flatMap((d, i) => (d === null ? [] : [[i, d]]))) }, shape, `it was declared with inputShape ${formatSymbolicShape(declared.slice(1))}`);
+    checkInputSpec(
+      this.name,
+      { rank: declared.length, sizes: Object.fromEntries(declared.flatMap((d, i) => (d === null ? [] : [[i, d]]))) },
+      shape,
+      `it was declared with inputShape ${formatSymbolicShape(declared.slice(1))}`,
+    );
   }
 
   /** The default `computeOutputShape`: runs `call` on zeros with unknown sizes 2, then 3. */
@@ -331,11 +383,16 @@ export abstract class Layer<A extends Arity = 'one'> extends Module {
         return new Tensor(new Float32Array(concrete.reduce((a, b) => a * b, 1)), concrete);
       });
       try {
-        const out = noGrad(() => this.call(listed ? zeros : zeros[0]!, { training: false, mask: listed ? zeros.map(() => null) : null }));
+        const out = noGrad(() =>
+          this.call(listed ? zeros : zeros[0]!, { training: false, mask: listed ? zeros.map(() => null) : null }),
+        );
         return Array.isArray(out) ? { outputs: out, list: true } : { outputs: [out], list: false };
       } catch (e) {
         const reason = e instanceof Error ? e.message : String(e);
-        throw new ValueError(this.name, `could not infer the output shape by running call() on zeros of shape ${shapes.map((s) => formatSymbolicShape(s.map((d) => d ?? fill))).join(', ')} (${reason}); override computeOutputShape()`);
+        throw new ValueError(
+          this.name,
+          `could not infer the output shape by running call() on zeros of shape ${shapes.map((s) => formatSymbolicShape(s.map((d) => d ?? fill))).join(', ')} (${reason}); override computeOutputShape()`,
+        );
       }
     };
     const a = probe(2);
@@ -354,5 +411,5 @@ export function onlyTensor(layer: string, inputs: Tensor | Tensor[]): Tensor {
 
 /** The first mask of a mask or list of masks. */
 export function firstMask(mask: Mask | Mask[]): Mask {
-  return Array.isArray(mask) ? mask[0] ?? null : mask;
+  return Array.isArray(mask) ? (mask[0] ?? null) : mask;
 }

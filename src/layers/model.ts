@@ -18,7 +18,18 @@ import { type Arity, type CallContext, type EagerOutput, Layer, type LayerResult
 import { isShapeList, type SymbolicShape } from './shape.js';
 import { summary, type SummaryOptions } from './summary.js';
 import type { LayerNode, SymbolicTensor } from './symbolic.js';
-import { type CompileOptions, type CompiledModel, compileModel, evaluateModel, type EvaluateOptions, fitModel, type ModelFitOptions, type History, predictModel, type PredictOptions } from './training.js';
+import {
+  type CompileOptions,
+  type CompiledModel,
+  compileModel,
+  evaluateModel,
+  type EvaluateOptions,
+  fitModel,
+  type ModelFitOptions,
+  type History,
+  predictModel,
+  type PredictOptions,
+} from './training.js';
 
 export interface ModelOptions<O extends SymbolicTensor | readonly SymbolicTensor[]> {
   /** The model's input(s), from `input()`. */
@@ -51,8 +62,12 @@ export class Model<A extends Arity = Arity> extends Layer<A> {
     super({ name: options.name });
     if (options.inputs !== undefined || options.outputs !== undefined) {
       if (!options.inputs || !options.outputs) throw new ValueError(this.name, 'model() needs { inputs, outputs }');
-      const inputs = Array.isArray(options.inputs) ? [...(options.inputs as readonly SymbolicTensor[])] : [options.inputs as SymbolicTensor];
-      const outputs = Array.isArray(options.outputs) ? [...(options.outputs as readonly SymbolicTensor[])] : [options.outputs as SymbolicTensor];
+      const inputs = Array.isArray(options.inputs)
+        ? [...(options.inputs as readonly SymbolicTensor[])]
+        : [options.inputs as SymbolicTensor];
+      const outputs = Array.isArray(options.outputs)
+        ? [...(options.outputs as readonly SymbolicTensor[])]
+        : [options.outputs as SymbolicTensor];
       this.setGraph(inputs, outputs, !Array.isArray(options.inputs), !Array.isArray(options.outputs));
     }
   }
@@ -69,7 +84,11 @@ export class Model<A extends Arity = Arity> extends Layer<A> {
   /** The layer called `name`; throws a ValueError listing the names otherwise. */
   getLayer(name: string): Layer<Arity> {
     const found = this.layerList.find((l) => l.name === name);
-    if (!found) throw new ValueError(this.name, `has no layer '${name}'; its layers are ${this.layerList.map((l) => l.name).join(', ')}`);
+    if (!found)
+      throw new ValueError(
+        this.name,
+        `has no layer '${name}'; its layers are ${this.layerList.map((l) => l.name).join(', ')}`,
+      );
     return found;
   }
 
@@ -84,10 +103,20 @@ export class Model<A extends Arity = Arity> extends Layer<A> {
   }
 
   /** Wires the graph: execution order, layers, and the layers as child modules. */
-  protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[], singleInput: boolean, singleOutput: boolean): void {
-    if (inputs.length === 0 || outputs.length === 0) throw new ValueError(this.name, 'a model needs at least one input and one output');
+  protected setGraph(
+    inputs: SymbolicTensor[],
+    outputs: SymbolicTensor[],
+    singleInput: boolean,
+    singleOutput: boolean,
+  ): void {
+    if (inputs.length === 0 || outputs.length === 0)
+      throw new ValueError(this.name, 'a model needs at least one input and one output');
     for (const t of inputs) {
-      if (!(t.node.layer instanceof InputLayer)) throw new ValueError(this.name, `its inputs must come from input(); ${t.name} comes from layer ${t.node.layer.name}`);
+      if (!(t.node.layer instanceof InputLayer))
+        throw new ValueError(
+          this.name,
+          `its inputs must come from input(); ${t.name} comes from layer ${t.node.layer.name}`,
+        );
     }
     const inputNodes = new Set(inputs.map((t) => t.node));
     const order: LayerNode[] = [];
@@ -96,7 +125,10 @@ export class Model<A extends Arity = Arity> extends Layer<A> {
       if (visited.has(node)) return;
       visited.add(node);
       if (node.inputs.length === 0 && !inputNodes.has(node)) {
-        throw new ValueError(this.name, `graph disconnected: ${path.join(' <- ')} needs ${node.layer.name}, which is not among the model's inputs (${inputs.map((t) => t.node.layer.name).join(', ')})`);
+        throw new ValueError(
+          this.name,
+          `graph disconnected: ${path.join(' <- ')} needs ${node.layer.name}, which is not among the model's inputs (${inputs.map((t) => t.node.layer.name).join(', ')})`,
+        );
       }
       for (const t of node.inputs) visit(t.node, [...path, node.layer.name]);
       order.push(node);
@@ -107,11 +139,16 @@ export class Model<A extends Arity = Arity> extends Layer<A> {
       const layer = node.layer as Layer<Arity>;
       if (layers.includes(layer)) continue;
       const clash = layers.find((l) => l.name === layer.name);
-      if (clash) throw new ValueError(this.name, `two different layers are named '${layer.name}'; layer names in a model must be unique`);
+      if (clash)
+        throw new ValueError(
+          this.name,
+          `two different layers are named '${layer.name}'; layer names in a model must be unique`,
+        );
       layers.push(layer);
     }
     // Inputs listed but unused still belong to the model.
-    for (const t of inputs) if (!layers.includes(t.node.layer as Layer<Arity>)) layers.unshift(t.node.layer as Layer<Arity>);
+    for (const t of inputs)
+      if (!layers.includes(t.node.layer as Layer<Arity>)) layers.unshift(t.node.layer as Layer<Arity>);
     this.inputs = inputs;
     this.outputs = outputs;
     this.singleInput = singleInput;
@@ -140,7 +177,10 @@ export class Model<A extends Arity = Arity> extends Layer<A> {
   execute(inputs: Tensor | readonly Tensor[], context: CallContext): { outputs: Tensor[]; masks: Mask[] } {
     const list = Array.isArray(inputs) ? [...(inputs as readonly Tensor[])] : [inputs as Tensor];
     if (list.length !== this.inputs.length) {
-      throw new ValueError(this.name, `expects ${this.inputs.length} input tensor(s) (${this.inputs.map((t) => t.node.layer.name).join(', ')}), received ${list.length}`);
+      throw new ValueError(
+        this.name,
+        `expects ${this.inputs.length} input tensor(s) (${this.inputs.map((t) => t.node.layer.name).join(', ')}), received ${list.length}`,
+      );
     }
     const masks = Array.isArray(context.mask) ? context.mask : [context.mask];
     const values = new Map<SymbolicTensor, { value: Tensor; mask: Mask }>();
@@ -157,7 +197,10 @@ export class Model<A extends Arity = Arity> extends Layer<A> {
         mask: node.singleInput ? ins[0]!.mask : ins.map((v) => v.mask),
       });
       if (result.outputs.length !== node.outputs.length) {
-        throw new ValueError(this.name, `layer ${layer.name} returned ${result.outputs.length} tensors, but was applied as returning ${node.outputs.length}`);
+        throw new ValueError(
+          this.name,
+          `layer ${layer.name} returned ${result.outputs.length} tensors, but was applied as returning ${node.outputs.length}`,
+        );
       }
       node.outputs.forEach((t, i) => values.set(t, { value: result.outputs[i]!, mask: result.masks[i] ?? null }));
     }
@@ -221,7 +264,11 @@ export class Model<A extends Arity = Arity> extends Layer<A> {
   /** Builds the graph if it waits for data (sequential without an input shape); a no-op otherwise. */
   buildFromGraph(x?: Data): void {
     if (this.hasGraph) return;
-    if (x === undefined) throw new ValueError(this.name, 'is not built yet: give the first layer an inputShape, start with input({ shape }), or call it on data first');
+    if (x === undefined)
+      throw new ValueError(
+        this.name,
+        'is not built yet: give the first layer an inputShape, start with input({ shape }), or call it on data first',
+      );
     const first = Array.isArray(x) ? (x as readonly Tensor[])[0]! : (x as Tensor);
     this.ensureBuilt(first.shape.map((d, i) => (i === 0 ? null : d)));
   }
@@ -276,7 +323,8 @@ export class Sequential extends Model<'one'> {
   /** Appends a layer (or, first, an `input({ shape })`). */
   add(item: Layer<Arity> | SymbolicTensor): this {
     if (!(item instanceof Layer)) {
-      if (this.current || this.stack.length > 0) throw new ValueError(this.name, 'an input({ shape }) can only be the first item of a sequential model');
+      if (this.current || this.stack.length > 0)
+        throw new ValueError(this.name, 'an input({ shape }) can only be the first item of a sequential model');
       this.current = item;
       return this;
     }
@@ -294,7 +342,10 @@ export class Sequential extends Model<'one'> {
     const inputTensor = this.inputs[0] ?? this.current!;
     const out = layer.apply(this.current!);
     if (Array.isArray(out)) {
-      throw new ValueError(this.name, `layer ${layer.name} returns ${out.length} tensors (e.g. returnState); a sequential model needs one output per layer, so use the functional API: model({ inputs, outputs })`);
+      throw new ValueError(
+        this.name,
+        `layer ${layer.name} returns ${out.length} tensors (e.g. returnState); a sequential model needs one output per layer, so use the functional API: model({ inputs, outputs })`,
+      );
     }
     this.current = out as SymbolicTensor;
     this.setGraph([inputTensor], [this.current], true, true);
@@ -313,6 +364,9 @@ export class Sequential extends Model<'one'> {
 }
 
 /** A sequential model; see {@link Sequential}. */
-export function sequential(items: readonly (Layer<Arity> | SymbolicTensor)[] = [], options: SequentialOptions = {}): Sequential {
+export function sequential(
+  items: readonly (Layer<Arity> | SymbolicTensor)[] = [],
+  options: SequentialOptions = {},
+): Sequential {
   return new Sequential(items, options);
 }

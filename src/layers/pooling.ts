@@ -51,5 +51,6 @@ export class GlobalMaxPooling1D extends GlobalPooling1D {
   }
 }
 
-export const globalAveragePooling1D = (options: LayerOptions = {}): GlobalAveragePooling1D => new GlobalAveragePooling1D(options);
+export const globalAveragePooling1D = (options: LayerOptions = {}): GlobalAveragePooling1D =>
+  new GlobalAveragePooling1D(options);
 export const globalMaxPooling1D = (options: LayerOptions = {}): GlobalMaxPooling1D => new GlobalMaxPooling1D(options);

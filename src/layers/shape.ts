@@ -42,7 +42,14 @@ export function withUnknownBatch(shape: readonly number[]): Dim[] {
  * `lstm_1: expected input with 20 features (dim 2), received 12`, and its fields carry the
  * same facts (`where` is the layer name, `what` is `input dim 2 (features)`).
  */
-export function inputSizeError(layer: string, rank: number, dim: number, expected: number, actual: number, hint?: string): ShapeError {
+export function inputSizeError(
+  layer: string,
+  rank: number,
+  dim: number,
+  expected: number,
+  actual: number,
+  hint?: string,
+): ShapeError {
   const name = dimName(rank, dim);
   const error = new ShapeError({ where: layer, what: `input dim ${dim} (${name})`, expected, actual });
   error.message = `${layer}: expected input with ${expected} ${name} (dim ${dim}), received ${actual}${hint ? `. ${hint}` : ''}`;
@@ -83,6 +90,7 @@ export function checkInputSpec(layer: string, spec: InputSpec, shape: SymbolicSh
     const raw = Number(key);
     const dim = raw < 0 ? shape.length + raw : raw;
     const actual = shape[dim];
-    if (actual !== null && actual !== undefined && actual !== size) throw inputSizeError(layer, shape.length, dim, size, actual, hint);
+    if (actual !== null && actual !== undefined && actual !== size)
+      throw inputSizeError(layer, shape.length, dim, size, actual, hint);
   }
 }

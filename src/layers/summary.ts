@@ -63,8 +63,10 @@ function shapeLines(shapes: readonly SymbolicShape[], single: boolean): string[]
 
 /** Named dims of one output, with what it holds for recurrent layers. */
 function explainOutputs(layer: Layer<Arity>, node: LayerNode): string[] {
-  const named = (s: SymbolicShape, names: string[]) => `(${s.map((d, i) => `${names[i] ?? dimName(s.length, i)}=${d ?? 'any'}`).join(', ')})`;
-  const recurrent = layer instanceof RecurrentLayer ? layer : layer instanceof Bidirectional ? layer.forwardLayer : null;
+  const named = (s: SymbolicShape, names: string[]) =>
+    `(${s.map((d, i) => `${names[i] ?? dimName(s.length, i)}=${d ?? 'any'}`).join(', ')})`;
+  const recurrent =
+    layer instanceof RecurrentLayer ? layer : layer instanceof Bidirectional ? layer.forwardLayer : null;
   return node.outputs.map((t, i) => {
     const s = t.shape;
     if (!recurrent) return `${layer.name}[${i}] ${named(s, [])}`;
@@ -73,11 +75,18 @@ function explainOutputs(layer: Layer<Arity>, node: LayerNode): string[] {
     if (stateIndex >= 0) {
       const states = recurrent.stateCount;
       const which = ['h', 'c'][stateIndex % states]!;
-      const direction = both ? (stateIndex < states ? ' of the forward layer' : ' of the backward layer (its state after reading step 0)') : '';
+      const direction = both
+        ? stateIndex < states
+          ? ' of the forward layer'
+          : ' of the backward layer (its state after reading step 0)'
+        : '';
       return `${layer.name}[${i}] ${named(s, ['batch', 'units'])}: final ${which}${direction}`;
     }
     if (recurrent.returnSequences) {
-      const order = !both && recurrent.goBackwards ? '; reversed time: [:, 0] read the last input step' : '; [:, t] read input steps up to t';
+      const order =
+        !both && recurrent.goBackwards
+          ? '; reversed time: [:, 0] read the last input step'
+          : '; [:, t] read input steps up to t';
       return `${layer.name}[${i}] ${named(s, ['batch', 'time', 'units'])}: h at every step${order}${both ? ' (backward half: steps from t on)' : ''}`;
     }
     return `${layer.name}[${i}] ${named(s, ['batch', 'units'])}: h after the last step (each sequence's last real step when masked)`;
@@ -86,34 +95,77 @@ function explainOutputs(layer: Layer<Arity>, node: LayerNode): string[] {
 
 export function summary(model: Model<Arity>, options: SummaryOptions = {}): string {
   if (!model.hasGraph) {
-    throw new ValueError(model.name, 'is not built yet, so its shapes are unknown: give the first layer an inputShape, start with input({ shape }), or call the model on data first');
+    throw new ValueError(
+      model.name,
+      'is not built yet, so its shapes are unknown: give the first layer an inputShape, start with input({ shape }), or call the model on data first',
+    );
   }
   const isSequential = model.className === 'Sequential';
   const nodes = new Set<LayerNode>([...model.inputs.map((t) => t.node), ...model.graphNodes()]);
   const nodesOf = (layer: Layer<Arity>) => layer.inboundNodes.filter((n) => nodes.has(n));
-  const chain = model.inputs.length === 1 && model.outputs.length === 1 && model.graphNodes().every((n, i, all) => n.inputs.length === 1 && n.singleOutput && n.inputs[0]!.node === (i === 0 ? model.inputs[0]!.node : all[i - 1]!));
+  const chain =
+    model.inputs.length === 1 &&
+    model.outputs.length === 1 &&
+    model
+      .graphNodes()
+      .every(
+        (n, i, all) =>
+          n.inputs.length === 1 &&
+          n.singleOutput &&
+          n.inputs[0]!.node === (i === 0 ? model.inputs[0]!.node : all[i - 1]!),
+      );
   const connected = !isSequential && !chain;
   const layers = model.layers;
 
   const header = ['Layer (type)', 'Output Shape', 'Param #', ...(connected ? ['Connected to'] : [])];
   const rows = layers.map((layer) => {
     const own = nodesOf(layer);
-    const shapes = own.length === 1 ? shapeLines(own[0]!.outputs.map((t) => t.shape), own[0]!.singleOutput) : ['multiple'];
-    const links = own.flatMap((n) => n.inputs.map((t, k, all) => `${t.node.layer.name}[${(t.node.layer as Layer<Arity>).inboundNodes.indexOf(t.node)}][${t.index}]${k < all.length - 1 ? ',' : ''}`));
-    return [[`${layer.name} (${layer.className})`], shapes, [thousands(layer.countParams())], ...(connected ? [links.length ? links : ['-']] : [])];
+    const shapes =
+      own.length === 1
+        ? shapeLines(
+            own[0]!.outputs.map((t) => t.shape),
+            own[0]!.singleOutput,
+          )
+        : ['multiple'];
+    const links = own.flatMap((n) =>
+      n.inputs.map(
+        (t, k, all) =>
+          `${t.node.layer.name}[${(t.node.layer as Layer<Arity>).inboundNodes.indexOf(t.node)}][${t.index}]${k < all.length - 1 ? ',' : ''}`,
+      ),
+    );
+    return [
+      [`${layer.name} (${layer.className})`],
+      shapes,
+      [thousands(layer.countParams())],
+      ...(connected ? [links.length ? links : ['-']] : []),
+    ];
   });
 
   const minimum = [31, 22, 13, 20];
-  const widths = header.map((h, c) => Math.max(minimum[c]!, h.length, ...rows.flatMap((r) => r[c]!.map((line) => line.length))));
+  const widths = header.map((h, c) =>
+    Math.max(minimum[c]!, h.length, ...rows.flatMap((r) => r[c]!.map((line) => line.length))),
+  );
   const rightAligned = (c: number) => c === 2;
   const pad = (text: string, c: number) => (rightAligned(c) ? text.padStart(widths[c]!) : text.padEnd(widths[c]!));
-  const rule = (left: string, fill: string, mid: string, right: string) => left + widths.map((w) => fill.repeat(w + 2)).join(mid) + right;
+  const rule = (left: string, fill: string, mid: string, right: string) =>
+    left + widths.map((w) => fill.repeat(w + 2)).join(mid) + right;
   const line = (cells: string[], edge: string) => edge + cells.map((t, c) => ` ${pad(t, c)} `).join(edge) + edge;
 
-  const out: string[] = [`Model: "${model.name}"`, rule('┏', '━', '┳', '┓'), line(header, '┃'), rule('┡', '━', '╇', '┩')];
+  const out: string[] = [
+    `Model: "${model.name}"`,
+    rule('┏', '━', '┳', '┓'),
+    line(header, '┃'),
+    rule('┡', '━', '╇', '┩'),
+  ];
   rows.forEach((cells, r) => {
     const height = Math.max(...cells.map((c) => c.length));
-    for (let k = 0; k < height; k++) out.push(line(cells.map((c) => c[k] ?? ''), '│'));
+    for (let k = 0; k < height; k++)
+      out.push(
+        line(
+          cells.map((c) => c[k] ?? ''),
+          '│',
+        ),
+      );
     out.push(r === rows.length - 1 ? rule('└', '─', '┴', '┘') : rule('├', '─', '┼', '┤'));
   });
   if (rows.length === 0) out.push(rule('└', '─', '┴', '┘'));
@@ -127,7 +179,8 @@ export function summary(model: Model<Arity>, options: SummaryOptions = {}): stri
   );
   if (options.explain) {
     out.push(' Shapes (any = the batch, known when data arrives):');
-    for (const layer of layers) for (const node of nodesOf(layer)) for (const text of explainOutputs(layer, node)) out.push(`   ${text}`);
+    for (const layer of layers)
+      for (const node of nodesOf(layer)) for (const text of explainOutputs(layer, node)) out.push(`   ${text}`);
   }
   const text = out.join('\n');
   const print = options.print ?? true;

@@ -34,8 +34,14 @@ import type { Data, Model } from './model.js';
 /** `(yTrue, yPred) => scalar loss`, differentiable in yPred. */
 export type LossFunction = (yTrue: Tensor, yPred: Tensor) => Tensor;
 export type LossName =
-  | 'mse' | 'meanSquaredError' | 'mae' | 'meanAbsoluteError' | 'huber'
-  | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
+  | 'mse'
+  | 'meanSquaredError'
+  | 'mae'
+  | 'meanAbsoluteError'
+  | 'huber'
+  | 'binaryCrossentropy'
+  | 'categoricalCrossentropy'
+  | 'sparseCategoricalCrossentropy';
 export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'rmsprop';
 export type MetricName = 'accuracy' | 'acc' | 'mae' | 'mse';
 /** A custom metric: a number per batch, averaged over samples. */
@@ -96,7 +102,10 @@ const EPSILON = 1e-7;
 
 function sameShape(where: string, yTrue: Tensor, yPred: Tensor): Tensor {
   if (yTrue.size !== yPred.size) {
-    throw new ValueError(where, `yTrue has ${yTrue.size} values (shape [${yTrue.shape.join(', ')}]) but yPred has ${yPred.size} (shape [${yPred.shape.join(', ')}])`);
+    throw new ValueError(
+      where,
+      `yTrue has ${yTrue.size} values (shape [${yTrue.shape.join(', ')}]) but yPred has ${yPred.size} (shape [${yPred.shape.join(', ')}])`,
+    );
   }
   return yTrue.reshape(yPred.shape);
 }
@@ -105,7 +114,10 @@ function sameShape(where: string, yTrue: Tensor, yPred: Tensor): Tensor {
 function classIds(where: string, yTrue: Tensor, yPred: Tensor): Float32Array {
   const rows = yPred.size / yPred.shape[yPred.rank - 1]!;
   if (yTrue.size !== rows) {
-    throw new ValueError(where, `yTrue needs one class id per prediction row: ${rows} for yPred of shape [${yPred.shape.join(', ')}], got ${yTrue.size}`);
+    throw new ValueError(
+      where,
+      `yTrue needs one class id per prediction row: ${rows} for yPred of shape [${yPred.shape.join(', ')}], got ${yTrue.size}`,
+    );
   }
   return yTrue.data;
 }
@@ -116,35 +128,60 @@ const probabilities = (p: Tensor) => p.div(p.sum(-1, true)).clamp(EPSILON, 1 - E
 export const losses = {
   meanSquaredError: (): LossFunction => (t, p) => mseLoss(p, sameShape('meanSquaredError', t, p)),
   meanAbsoluteError: (): LossFunction => (t, p) => l1Loss(p, sameShape('meanAbsoluteError', t, p)),
-  huber: (delta = 1): LossFunction => (t, p) => huberLoss(p, sameShape('huber', t, p), { delta }),
-  binaryCrossentropy: ({ fromLogits = false } = {}): LossFunction => (t, p) => {
-    const y = sameShape('binaryCrossentropy', t, p);
-    const prob = (fromLogits ? p.sigmoid() : p).clamp(EPSILON, 1 - EPSILON);
-    return y.mul(prob.log()).add(y.neg().add(1).mul(prob.neg().add(1).log())).mean().neg();
-  },
-  categoricalCrossentropy: ({ fromLogits = false } = {}): LossFunction => (t, p) => {
-    const y = sameShape('categoricalCrossentropy', t, p);
-    const logp = fromLogits ? p.logSoftmax(-1) : probabilities(p).log();
-    return y.mul(logp).sum(-1).mean().neg();
-  },
-  sparseCategoricalCrossentropy: ({ fromLogits = false } = {}): LossFunction => (t, p) => {
-    const classes = p.shape[p.rank - 1]!;
-    const ids = classIds('sparseCategoricalCrossentropy', t, p);
-    const rows = p.reshape([-1, classes]);
-    return fromLogits ? crossEntropy(rows, ids) : nllLoss(probabilities(rows).log(), ids);
-  },
+  huber:
+    (delta = 1): LossFunction =>
+    (t, p) =>
+      huberLoss(p, sameShape('huber', t, p), { delta }),
+  binaryCrossentropy:
+    ({ fromLogits = false } = {}): LossFunction =>
+    (t, p) => {
+      const y = sameShape('binaryCrossentropy', t, p);
+      const prob = (fromLogits ? p.sigmoid() : p).clamp(EPSILON, 1 - EPSILON);
+      return y
+        .mul(prob.log())
+        .add(y.neg().add(1).mul(prob.neg().add(1).log()))
+        .mean()
+        .neg();
+    },
+  categoricalCrossentropy:
+    ({ fromLogits = false } = {}): LossFunction =>
+    (t, p) => {
+      const y = sameShape('categoricalCrossentropy', t, p);
+      const logp = fromLogits ? p.logSoftmax(-1) : probabilities(p).log();
+      return y.mul(logp).sum(-1).mean().neg();
+    },
+  sparseCategoricalCrossentropy:
+    ({ fromLogits = false } = {}): LossFunction =>
+    (t, p) => {
+      const classes = p.shape[p.rank - 1]!;
+      const ids = classIds('sparseCategoricalCrossentropy', t, p);
+      const rows = p.reshape([-1, classes]);
+      return fromLogits ? crossEntropy(rows, ids) : nllLoss(probabilities(rows).log(), ids);
+    },
 };
 
 function lossByName(name: LossName | LossFunction): { name: string; fn: LossFunction } {
   if (typeof name === 'function') return { name: name.name || 'custom', fn: name };
   switch (name) {
-    case 'mse': case 'meanSquaredError': return { name, fn: losses.meanSquaredError() };
-    case 'mae': case 'meanAbsoluteError': return { name, fn: losses.meanAbsoluteError() };
-    case 'huber': return { name, fn: losses.huber() };
-    case 'binaryCrossentropy': return { name, fn: losses.binaryCrossentropy() };
-    case 'categoricalCrossentropy': return { name, fn: losses.categoricalCrossentropy() };
-    case 'sparseCategoricalCrossentropy': return { name, fn: losses.sparseCategoricalCrossentropy() };
-    default: throw new ValueError('compile', `unknown loss '${String(name)}'; use 'mse', 'mae', 'huber', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy' or a function (yTrue, yPred) => Tensor`);
+    case 'mse':
+    case 'meanSquaredError':
+      return { name, fn: losses.meanSquaredError() };
+    case 'mae':
+    case 'meanAbsoluteError':
+      return { name, fn: losses.meanAbsoluteError() };
+    case 'huber':
+      return { name, fn: losses.huber() };
+    case 'binaryCrossentropy':
+      return { name, fn: losses.binaryCrossentropy() };
+    case 'categoricalCrossentropy':
+      return { name, fn: losses.categoricalCrossentropy() };
+    case 'sparseCategoricalCrossentropy':
+      return { name, fn: losses.sparseCategoricalCrossentropy() };
+    default:
+      throw new ValueError(
+        'compile',
+        `unknown loss '${String(name)}'; use 'mse', 'mae', 'huber', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy' or a function (yTrue, yPred) => Tensor`,
+      );
   }
 }
 
@@ -175,23 +212,36 @@ function accuracyFor(loss: string): MetricFunction {
   const binary = (t: Tensor, p: Tensor) => {
     const y = sameShape('accuracy', t, p);
     let hits = 0;
-    for (let i = 0; i < p.size; i++) if ((p.data[i]! > 0.5) === (y.data[i]! > 0.5)) hits++;
+    for (let i = 0; i < p.size; i++) if (p.data[i]! > 0.5 === y.data[i]! > 0.5) hits++;
     return fraction(hits, p.size);
   };
-  const fn = loss === 'sparseCategoricalCrossentropy' ? sparse
-    : loss === 'categoricalCrossentropy' ? categorical
-    : loss === 'binaryCrossentropy' ? binary
-    : (t: Tensor, p: Tensor) => (p.shape[p.rank - 1] === 1 ? binary(t, p) : t.size === p.size ? categorical(t, p) : sparse(t, p));
+  const fn =
+    loss === 'sparseCategoricalCrossentropy'
+      ? sparse
+      : loss === 'categoricalCrossentropy'
+        ? categorical
+        : loss === 'binaryCrossentropy'
+          ? binary
+          : (t: Tensor, p: Tensor) =>
+              p.shape[p.rank - 1] === 1 ? binary(t, p) : t.size === p.size ? categorical(t, p) : sparse(t, p);
   return { name: 'accuracy', fn };
 }
 
 function metricByName(metric: MetricName | MetricFunction, loss: string): MetricFunction {
   if (typeof metric === 'object' && metric !== null && typeof metric.fn === 'function') return metric;
   switch (metric) {
-    case 'accuracy': case 'acc': return accuracyFor(loss);
-    case 'mae': return { name: 'mae', fn: (t, p) => l1Loss(p, sameShape('mae', t, p)).item() };
-    case 'mse': return { name: 'mse', fn: (t, p) => mseLoss(p, sameShape('mse', t, p)).item() };
-    default: throw new ValueError('compile', `unknown metric ${JSON.stringify(metric)}; use 'accuracy', 'mae', 'mse' or { name, fn }`);
+    case 'accuracy':
+    case 'acc':
+      return accuracyFor(loss);
+    case 'mae':
+      return { name: 'mae', fn: (t, p) => l1Loss(p, sameShape('mae', t, p)).item() };
+    case 'mse':
+      return { name: 'mse', fn: (t, p) => mseLoss(p, sameShape('mse', t, p)).item() };
+    default:
+      throw new ValueError(
+        'compile',
+        `unknown metric ${JSON.stringify(metric)}; use 'accuracy', 'mae', 'mse' or { name, fn }`,
+      );
   }
 }
 
@@ -199,17 +249,28 @@ function makeOptimizer(spec: CompileOptions['optimizer'], parameters: Tensor[]):
   if (typeof spec === 'function') return spec(parameters);
   if (typeof spec === 'object' && spec !== null) return spec;
   switch (spec) {
-    case 'adam': return new Adam(parameters, { lr: 1e-3, eps: 1e-7 });
-    case 'adamw': return new AdamW(parameters, { lr: 1e-3, eps: 1e-7, weightDecay: 4e-3 });
-    case 'sgd': return new SGD(parameters, { lr: 1e-2 });
-    case 'rmsprop': return new RMSprop(parameters, { lr: 1e-3, alpha: 0.9, eps: 1e-7 });
-    default: throw new ValueError('compile', `unknown optimizer '${String(spec)}'; use 'adam', 'adamw', 'sgd', 'rmsprop', an optimizer or a function of the parameters`);
+    case 'adam':
+      return new Adam(parameters, { lr: 1e-3, eps: 1e-7 });
+    case 'adamw':
+      return new AdamW(parameters, { lr: 1e-3, eps: 1e-7, weightDecay: 4e-3 });
+    case 'sgd':
+      return new SGD(parameters, { lr: 1e-2 });
+    case 'rmsprop':
+      return new RMSprop(parameters, { lr: 1e-3, alpha: 0.9, eps: 1e-7 });
+    default:
+      throw new ValueError(
+        'compile',
+        `unknown optimizer '${String(spec)}'; use 'adam', 'adamw', 'sgd', 'rmsprop', an optimizer or a function of the parameters`,
+      );
   }
 }
 
 export function compileModel(model: Model<Arity>, options: CompileOptions): CompiledModel {
-  if (!options || options.optimizer === undefined || options.loss === undefined) throw new ValueError(model.name, 'compile() needs { optimizer, loss }');
-  const specs = Array.isArray(options.loss) ? [...(options.loss as readonly (LossName | LossFunction)[])] : [options.loss as LossName | LossFunction];
+  if (!options || options.optimizer === undefined || options.loss === undefined)
+    throw new ValueError(model.name, 'compile() needs { optimizer, loss }');
+  const specs = Array.isArray(options.loss)
+    ? [...(options.loss as readonly (LossName | LossFunction)[])]
+    : [options.loss as LossName | LossFunction];
   const lossList = specs.map(lossByName);
   const firstLoss = lossList[0]!.name;
   return {
@@ -225,7 +286,11 @@ const asList = (d: Data): Tensor[] => (Array.isArray(d) ? [...(d as readonly Ten
 function sampleCount(where: string, tensors: Tensor[]): number {
   const n = tensors[0]!.shape[0] ?? 1;
   tensors.forEach((t, i) => {
-    if (t.rank === 0 || t.shape[0] !== n) throw new ValueError(where, `every input and target needs the same number of samples in dim 0: tensor 0 has ${n}, tensor ${i} has ${t.shape[0] ?? 'none (a scalar)'}`);
+    if (t.rank === 0 || t.shape[0] !== n)
+      throw new ValueError(
+        where,
+        `every input and target needs the same number of samples in dim 0: tensor 0 has ${n}, tensor ${i} has ${t.shape[0] ?? 'none (a scalar)'}`,
+      );
   });
   return n;
 }
@@ -250,7 +315,10 @@ function batchLoss(compiled: CompiledModel, targets: Tensor[], predictions: Tens
 
 function checkData(model: Model<Arity>, xs: Tensor[], ys: Tensor[]): void {
   if (ys.length !== model.outputs.length) {
-    throw new ValueError(model.name, `has ${model.outputs.length} output(s) but fit/evaluate got ${ys.length} target tensor(s)`);
+    throw new ValueError(
+      model.name,
+      `has ${model.outputs.length} output(s) but fit/evaluate got ${ys.length} target tensor(s)`,
+    );
   }
   sampleCount(model.name, [...xs, ...ys]);
 }
@@ -281,22 +349,35 @@ function metricValues(compiled: CompiledModel, targets: Tensor[], predictions: T
   return out;
 }
 
-function evaluateLists(model: Model<Arity>, compiled: CompiledModel, xs: Tensor[], ys: Tensor[], batchSize: number): Record<string, number> {
+function evaluateLists(
+  model: Model<Arity>,
+  compiled: CompiledModel,
+  xs: Tensor[],
+  ys: Tensor[],
+  batchSize: number,
+): Record<string, number> {
   const n = sampleCount(model.name, [...xs, ...ys]);
   const tally = new Tally();
   noGrad(() => {
     for (let start = 0; start < n; start += batchSize) {
       const idx = range(start, Math.min(n, start + batchSize));
       const targets = ys.map((y) => take(y, idx));
-      const predictions = model.execute(xs.map((x) => take(x, idx)), { training: false, mask: xs.map(() => null) }).outputs;
-      tally.add(idx.length, { loss: batchLoss(compiled, targets, predictions).item(), ...metricValues(compiled, targets, predictions) });
+      const predictions = model.execute(
+        xs.map((x) => take(x, idx)),
+        { training: false, mask: xs.map(() => null) },
+      ).outputs;
+      tally.add(idx.length, {
+        loss: batchLoss(compiled, targets, predictions).item(),
+        ...metricValues(compiled, targets, predictions),
+      });
     }
   });
   return tally.means();
 }
 
 function positive(where: string, option: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) throw new ValueError(where, `${option} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new ValueError(where, `${option} must be a positive integer, got ${value}`);
   return value;
 }
 
@@ -308,7 +389,9 @@ export async function fitModel(model: Model<Arity>, x: Data, y: Data, options: M
   checkData(model, xs, ys);
   const epochs = positive(model.name, 'epochs', options.epochs ?? 1);
   const batchSize = positive(model.name, 'batchSize', options.batchSize ?? 32);
-  let validation: [Tensor[], Tensor[]] | null = options.validationData ? [asList(options.validationData[0]), asList(options.validationData[1])] : null;
+  let validation: [Tensor[], Tensor[]] | null = options.validationData
+    ? [asList(options.validationData[0]), asList(options.validationData[1])]
+    : null;
   const split = options.validationSplit ?? 0;
   if (!(split >= 0 && split < 1)) throw new ValueError(model.name, `validationSplit must be in [0, 1), got ${split}`);
   if (split > 0) {
@@ -337,12 +420,16 @@ export async function fitModel(model: Model<Arity>, x: Data, y: Data, options: M
       const order = Array.from({ length: n }, (_, i) => i);
       if (options.shuffle ?? true) generator.shuffle(order);
       const batches: Int32Array[] = [];
-      for (let start = 0; start < n; start += batchSize) batches.push(Int32Array.from(order.slice(start, start + batchSize)));
+      for (let start = 0; start < n; start += batchSize)
+        batches.push(Int32Array.from(order.slice(start, start + batchSize)));
       return batches;
     },
     loss: (idx) => {
       const targets = ys.map((t) => take(t, idx));
-      const predictions = model.execute(xs.map((t) => take(t, idx)), { training: true, mask: xs.map(() => null) }).outputs;
+      const predictions = model.execute(
+        xs.map((t) => take(t, idx)),
+        { training: true, mask: xs.map(() => null) },
+      ).outputs;
       const loss = batchLoss(compiled, targets, predictions);
       tally.add(idx.length, { loss: loss.data[0]!, ...metricValues(compiled, targets, predictions) });
       return loss;
@@ -356,11 +443,18 @@ export async function fitModel(model: Model<Arity>, x: Data, y: Data, options: M
         }
       : {}),
     onEpoch: (info) => {
-      const logs = { ...tally.means(), ...Object.fromEntries(Object.entries(validationLogs).map(([k, v]) => [`val_${k}`, v])) };
+      const logs = {
+        ...tally.means(),
+        ...Object.fromEntries(Object.entries(validationLogs).map(([k, v]) => [`val_${k}`, v])),
+      };
       history.epoch.push(info.epoch - 1);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
       if (options.verbose === 1) {
-        console.log(`Epoch ${info.epoch}/${epochs} - ${info.seconds.toFixed(2)}s - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
+        console.log(
+          `Epoch ${info.epoch}/${epochs} - ${info.seconds.toFixed(2)}s - ${Object.entries(logs)
+            .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
+            .join(' - ')}`,
+        );
       }
       options.onEpochEnd?.(info.epoch - 1, logs);
     },
@@ -377,10 +471,22 @@ export function predictModel(model: Model<Arity>, x: Data, options: PredictOptio
   noGrad(() => {
     for (let start = 0; start < n; start += batchSize) {
       const idx = range(start, Math.min(n, start + batchSize));
-      parts.push(model.execute(xs.map((t) => (idx.length === n ? t : take(t, idx))), { training: false, mask: xs.map(() => null) }).outputs);
+      parts.push(
+        model.execute(
+          xs.map((t) => (idx.length === n ? t : take(t, idx))),
+          { training: false, mask: xs.map(() => null) },
+        ).outputs,
+      );
     }
   });
-  return parts[0]!.map((_, k) => (parts.length === 1 ? parts[0]![k]! : concat(parts.map((p) => p[k]!), 0)));
+  return parts[0]!.map((_, k) =>
+    parts.length === 1
+      ? parts[0]![k]!
+      : concat(
+          parts.map((p) => p[k]!),
+          0,
+        ),
+  );
 }
 
 export function evaluateModel(model: Model<Arity>, x: Data, y: Data, options: EvaluateOptions): Record<string, number> {

@@ -39,16 +39,29 @@ export class Bidirectional<A extends Arity = Arity> extends Layer<A> {
   constructor(layer: RecurrentLayer, options: BidirectionalOptions = {}) {
     // An inputShape given to the wrapped layer declares the wrapper's (for sequential models).
     const declared = layer?.declaredInputShape;
-    super(declared && options.inputShape === undefined ? { ...options, inputShape: declared.slice(1), batchSize: declared[0] ?? undefined } : options);
+    super(
+      declared && options.inputShape === undefined
+        ? { ...options, inputShape: declared.slice(1), batchSize: declared[0] ?? undefined }
+        : options,
+    );
     if (!layer || typeof (layer as Partial<RecurrentLayer>).cloneWith !== 'function') {
       throw new ValueError(this.name, 'bidirectional() wraps a recurrent layer (simpleRNN, lstm or gru)');
     }
     this.mergeMode = options.mergeMode === undefined ? 'concat' : options.mergeMode;
     if (!['concat', 'sum', 'mul', 'ave', null].includes(this.mergeMode)) {
-      throw new ValueError(this.name, `mergeMode must be 'concat', 'sum', 'mul', 'ave' or null, got ${String(this.mergeMode)}`);
+      throw new ValueError(
+        this.name,
+        `mergeMode must be 'concat', 'sum', 'mul', 'ave' or null, got ${String(this.mergeMode)}`,
+      );
     }
-    this.forwardLayer = this.registerModule(`forward_${layer.name}`, layer.cloneWith({ name: `forward_${layer.name}` }));
-    this.backwardLayer = this.registerModule(`backward_${layer.name}`, layer.cloneWith({ name: `backward_${layer.name}`, goBackwards: !layer.goBackwards }));
+    this.forwardLayer = this.registerModule(
+      `forward_${layer.name}`,
+      layer.cloneWith({ name: `forward_${layer.name}` }),
+    );
+    this.backwardLayer = this.registerModule(
+      `backward_${layer.name}`,
+      layer.cloneWith({ name: `backward_${layer.name}`, goBackwards: !layer.goBackwards }),
+    );
     this.supportsMasking = true;
   }
 
@@ -75,7 +88,8 @@ export class Bidirectional<A extends Arity = Arity> extends Layer<A> {
     const inner = this.forwardLayer.computeOutputShape(x);
     const [output, ...states] = isShapeList(inner) ? inner : [inner as SymbolicShape];
     const last = output!.length - 1;
-    const merged = this.mergeMode === 'concat' ? output!.map((d, i) => (i === last && d !== null ? 2 * d : d)) : output!;
+    const merged =
+      this.mergeMode === 'concat' ? output!.map((d, i) => (i === last && d !== null ? 2 * d : d)) : output!;
     const outputs = this.mergeMode === null ? [output!, output!] : [merged];
     if (this.returnState) return [...outputs, ...states, ...states];
     return outputs.length === 1 ? outputs[0]! : outputs;
@@ -95,7 +109,10 @@ export class Bidirectional<A extends Arity = Arity> extends Layer<A> {
     const given = list.slice(1);
     const perLayer = this.forwardLayer.stateCount;
     if (given.length !== 0 && given.length !== 2 * perLayer) {
-      throw new ValueError(this.name, `expects ${2 * perLayer} initial states (the forward layer's, then the backward layer's), received ${given.length}`);
+      throw new ValueError(
+        this.name,
+        `expects ${2 * perLayer} initial states (the forward layer's, then the backward layer's), received ${given.length}`,
+      );
     }
     const sub: CallContext = { training: context.training, mask: firstMask(context.mask) };
     const run = (layer: RecurrentLayer, states: Tensor[]) => layer.run(states.length ? [x, ...states] : x, sub).outputs;
@@ -109,11 +126,16 @@ export class Bidirectional<A extends Arity = Arity> extends Layer<A> {
 
   private merge(f: Tensor, b: Tensor): Tensor[] {
     switch (this.mergeMode) {
-      case 'concat': return [concat([f, b], f.rank - 1)];
-      case 'sum': return [f.add(b)];
-      case 'mul': return [f.mul(b)];
-      case 'ave': return [f.add(b).mul(0.5)];
-      default: return [f, b];
+      case 'concat':
+        return [concat([f, b], f.rank - 1)];
+      case 'sum':
+        return [f.add(b)];
+      case 'mul':
+        return [f.mul(b)];
+      case 'ave':
+        return [f.add(b).mul(0.5)];
+      default:
+        return [f, b];
     }
   }
 
@@ -128,7 +150,10 @@ export class Bidirectional<A extends Arity = Arity> extends Layer<A> {
  * Runs a recurrent layer in both directions. Returns one tensor unless `mergeMode` is null or
  * the layer has `returnState` (then a list; see the file comment).
  */
-export function bidirectional(layer: RecurrentLayer<'one'>, options?: BidirectionalOptions & { mergeMode?: 'concat' | 'sum' | 'mul' | 'ave' }): Bidirectional<'one'>;
+export function bidirectional(
+  layer: RecurrentLayer<'one'>,
+  options?: BidirectionalOptions & { mergeMode?: 'concat' | 'sum' | 'mul' | 'ave' },
+): Bidirectional<'one'>;
 export function bidirectional(layer: RecurrentLayer, options?: BidirectionalOptions): Bidirectional<'many'>;
 export function bidirectional(layer: RecurrentLayer, options: BidirectionalOptions = {}): Bidirectional {
   return new Bidirectional(layer, options);
@@ -141,7 +166,8 @@ export class TimeDistributed extends Layer {
 
   constructor(layer: Layer, options: LayerOptions = {}) {
     super(options);
-    if (!(layer instanceof Layer)) throw new ValueError(this.name, 'timeDistributed() wraps a layer, e.g. timeDistributed(dense({ units: 16 }))');
+    if (!(layer instanceof Layer))
+      throw new ValueError(this.name, 'timeDistributed() wraps a layer, e.g. timeDistributed(dense({ units: 16 }))');
     this.layer = this.registerModule(layer.name, layer);
     this.supportsMasking = true;
     this.inputSpec = { minRank: 3, rankText: '>= 3 (batch, time, ...)' };
@@ -159,19 +185,31 @@ export class TimeDistributed extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     const inner = this.layer.computeOutputShape(this.innerShape(inputShape));
-    if (isShapeList(inner)) throw new ValueError(this.name, `the wrapped layer ${this.layer.name} returns several tensors; timeDistributed needs one`);
+    if (isShapeList(inner))
+      throw new ValueError(
+        this.name,
+        `the wrapped layer ${this.layer.name} returns several tensors; timeDistributed needs one`,
+      );
     return [inputShape[0] ?? null, inputShape[1] ?? null, ...(inner as SymbolicShape).slice(1)];
   }
 
   override call(inputs: Tensor | Tensor[], context: CallContext): Tensor {
     const x = onlyTensor(this.name, inputs);
     const [batch, time] = x.shape as [number, number];
-    const result = this.layer.run(x.reshape([batch * time, ...x.shape.slice(2)]), { training: context.training, mask: null });
-    if (result.outputs.length !== 1) throw new ValueError(this.name, `the wrapped layer ${this.layer.name} returns several tensors; timeDistributed needs one`);
+    const result = this.layer.run(x.reshape([batch * time, ...x.shape.slice(2)]), {
+      training: context.training,
+      mask: null,
+    });
+    if (result.outputs.length !== 1)
+      throw new ValueError(
+        this.name,
+        `the wrapped layer ${this.layer.name} returns several tensors; timeDistributed needs one`,
+      );
     const y = result.outputs[0]!;
     return y.reshape([batch, time, ...y.shape.slice(1)]);
   }
 }
 
 /** Applies `layer` to every time step: (batch, time, ...) -> (batch, time, ...layer output). */
-export const timeDistributed = (layer: Layer, options: LayerOptions = {}): TimeDistributed => new TimeDistributed(layer, options);
+export const timeDistributed = (layer: Layer, options: LayerOptions = {}): TimeDistributed =>
+  new TimeDistributed(layer, options);

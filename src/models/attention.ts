@@ -29,12 +29,29 @@ export class Attention extends Module {
   readonly queryProjection: Linear | null;
   readonly scoreVector: Linear | null;
 
-  constructor(readonly kind: 'luong' | 'bahdanau', memorySize: number, hiddenSize: number, generator?: Generator) {
+  constructor(
+    readonly kind: 'luong' | 'bahdanau',
+    memorySize: number,
+    hiddenSize: number,
+    generator?: Generator,
+  ) {
     super();
     const g = generator ? { generator } : {};
-    this.keyProjection = this.registerModule('key', new Linear({ inFeatures: memorySize, outFeatures: hiddenSize, bias: false, ...g }));
-    this.queryProjection = kind === 'bahdanau' ? this.registerModule('query', new Linear({ inFeatures: hiddenSize, outFeatures: hiddenSize, bias: false, ...g })) : null;
-    this.scoreVector = kind === 'bahdanau' ? this.registerModule('score', new Linear({ inFeatures: hiddenSize, outFeatures: 1, bias: false, ...g })) : null;
+    this.keyProjection = this.registerModule(
+      'key',
+      new Linear({ inFeatures: memorySize, outFeatures: hiddenSize, bias: false, ...g }),
+    );
+    this.queryProjection =
+      kind === 'bahdanau'
+        ? this.registerModule(
+            'query',
+            new Linear({ inFeatures: hiddenSize, outFeatures: hiddenSize, bias: false, ...g }),
+          )
+        : null;
+    this.scoreVector =
+      kind === 'bahdanau'
+        ? this.registerModule('score', new Linear({ inFeatures: hiddenSize, outFeatures: 1, bias: false, ...g }))
+        : null;
   }
 
   /** Precomputes keys: values (batch, source, M), sourceLengths (batch). */

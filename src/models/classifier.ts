@@ -37,16 +37,39 @@ export class SequenceClassifier extends Module {
 
   constructor(config: SequenceClassifierConfig, generator?: Generator) {
     super();
-    if (!Number.isInteger(config.numClasses) || config.numClasses < 2) throw new ValueError('SequenceClassifier', `numClasses must be an integer >= 2, got ${config.numClasses}`);
+    if (!Number.isInteger(config.numClasses) || config.numClasses < 2)
+      throw new ValueError('SequenceClassifier', `numClasses must be an integer >= 2, got ${config.numClasses}`);
     const encoder = resolveEncoderConfig('SequenceClassifier', config);
     this.config = { ...encoder, numClasses: config.numClasses, pooling: checkPooling(config.pooling ?? 'last') };
     const { vocabSize, embeddingDim, inputSize, cell, hiddenSize, numLayers, bidirectional, dropout } = this.config;
-    this.embedding = vocabSize > 0 ? this.registerModule('embedding', new Embedding({ numEmbeddings: vocabSize, embeddingDim, paddingIdx: 0, ...(generator && { generator }) })) : null;
-    this.rnn = this.registerModule('rnn', createRecurrent(cell as CellFamily, {
-      inputSize: vocabSize > 0 ? embeddingDim : inputSize, hiddenSize, numLayers, bidirectional, dropout, batchFirst: true, ...(generator && { generator }),
-    }));
+    this.embedding =
+      vocabSize > 0
+        ? this.registerModule(
+            'embedding',
+            new Embedding({ numEmbeddings: vocabSize, embeddingDim, paddingIdx: 0, ...(generator && { generator }) }),
+          )
+        : null;
+    this.rnn = this.registerModule(
+      'rnn',
+      createRecurrent(cell as CellFamily, {
+        inputSize: vocabSize > 0 ? embeddingDim : inputSize,
+        hiddenSize,
+        numLayers,
+        bidirectional,
+        dropout,
+        batchFirst: true,
+        ...(generator && { generator }),
+      }),
+    );
     this.dropoutLayer = this.registerModule('dropout', new Dropout({ p: dropout, ...(generator && { generator }) }));
-    this.head = this.registerModule('head', new Linear({ inFeatures: (bidirectional ? 2 : 1) * hiddenSize, outFeatures: this.config.numClasses, ...(generator && { generator }) }));
+    this.head = this.registerModule(
+      'head',
+      new Linear({
+        inFeatures: (bidirectional ? 2 : 1) * hiddenSize,
+        outFeatures: this.config.numClasses,
+        ...(generator && { generator }),
+      }),
+    );
   }
 
   override describe(): string {

@@ -26,9 +26,11 @@ export interface SequenceEncoderConfig {
 export function resolveEncoderConfig(where: string, c: SequenceEncoderConfig): Required<SequenceEncoderConfig> {
   const vocabSize = c.vocabSize ?? 0;
   const inputSize = c.inputSize ?? 0;
-  if (vocabSize <= 0 && inputSize <= 0) throw new ValueError(where, 'give vocabSize (token input) or inputSize (feature input)');
+  if (vocabSize <= 0 && inputSize <= 0)
+    throw new ValueError(where, 'give vocabSize (token input) or inputSize (feature input)');
   const cell = c.cell ?? 'lstm';
-  if (!CELL_FAMILIES.includes(cell)) throw new ValueError(where, `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
+  if (!CELL_FAMILIES.includes(cell))
+    throw new ValueError(where, `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
   return {
     vocabSize,
     embeddingDim: c.embeddingDim ?? 32,
@@ -44,11 +46,14 @@ export function resolveEncoderConfig(where: string, c: SequenceEncoderConfig): R
 /** Token ids (batch, time) through the embedding, or features (batch, time, inputSize) checked. */
 export function embedOrCheck(where: string, embedding: Embedding | null, inputSize: number, x: Tensor): Tensor {
   if (embedding) {
-    if (x.rank !== 2) throw new ShapeError({ where, what: 'token input rank', expected: '2 (batch, time)', actual: x.rank });
+    if (x.rank !== 2)
+      throw new ShapeError({ where, what: 'token input rank', expected: '2 (batch, time)', actual: x.rank });
     return embedding.forward(x);
   }
-  if (x.rank !== 3) throw new ShapeError({ where, what: 'input rank', expected: '3 (batch, time, features)', actual: x.rank });
-  if (x.shape[2] !== inputSize) throw new ShapeError({ where, what: 'input dim 2 (features)', expected: inputSize, actual: x.shape[2]! });
+  if (x.rank !== 3)
+    throw new ShapeError({ where, what: 'input rank', expected: '3 (batch, time, features)', actual: x.rank });
+  if (x.shape[2] !== inputSize)
+    throw new ShapeError({ where, what: 'input dim 2 (features)', expected: inputSize, actual: x.shape[2]! });
   return x;
 }
 

@@ -52,12 +52,25 @@ export class Forecaster extends Module {
       numLayers: config.numLayers ?? 1,
       dropout: config.dropout ?? 0,
     };
-    if (!Number.isInteger(c.horizon) || c.horizon < 1) throw new ValueError('Forecaster', `horizon must be a positive integer, got ${c.horizon}`);
-    if (c.mode !== 'autoregressive' && c.mode !== 'direct') throw new ValueError('Forecaster', `mode must be 'autoregressive' or 'direct', got ${String(c.mode)}`);
-    if (!CELL_FAMILIES.includes(c.cell)) throw new ValueError('Forecaster', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(c.cell)}`);
+    if (!Number.isInteger(c.horizon) || c.horizon < 1)
+      throw new ValueError('Forecaster', `horizon must be a positive integer, got ${c.horizon}`);
+    if (c.mode !== 'autoregressive' && c.mode !== 'direct')
+      throw new ValueError('Forecaster', `mode must be 'autoregressive' or 'direct', got ${String(c.mode)}`);
+    if (!CELL_FAMILIES.includes(c.cell))
+      throw new ValueError('Forecaster', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(c.cell)}`);
     this.config = c;
     const g = generator ? { generator } : {};
-    this.rnn = this.registerModule('rnn', createRecurrent(c.cell, { inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout, batchFirst: true, ...g }));
+    this.rnn = this.registerModule(
+      'rnn',
+      createRecurrent(c.cell, {
+        inputSize: c.inputSize,
+        hiddenSize: c.hiddenSize,
+        numLayers: c.numLayers,
+        dropout: c.dropout,
+        batchFirst: true,
+        ...g,
+      }),
+    );
     const outputs = c.mode === 'direct' ? c.horizon * c.inputSize : c.inputSize;
     this.head = this.registerModule('head', new Linear({ inFeatures: c.hiddenSize, outFeatures: outputs, ...g }));
   }
@@ -67,8 +80,20 @@ export class Forecaster extends Module {
   }
 
   private checkWindow(window: Tensor): void {
-    if (window.rank !== 3) throw new ShapeError({ where: this.describe(), what: 'window rank', expected: '3 (batch, time, features)', actual: window.rank });
-    if (window.shape[2] !== this.config.inputSize) throw new ShapeError({ where: this.describe(), what: 'window dim 2 (features)', expected: this.config.inputSize, actual: window.shape[2]! });
+    if (window.rank !== 3)
+      throw new ShapeError({
+        where: this.describe(),
+        what: 'window rank',
+        expected: '3 (batch, time, features)',
+        actual: window.rank,
+      });
+    if (window.shape[2] !== this.config.inputSize)
+      throw new ShapeError({
+        where: this.describe(),
+        what: 'window dim 2 (features)',
+        expected: this.config.inputSize,
+        actual: window.shape[2]!,
+      });
   }
 
   /** window (batch, inputLength, features) -> forecast (batch, horizon, features). */
@@ -79,7 +104,11 @@ export class Forecaster extends Module {
     let { state } = runRecurrent(this.rnn, window);
     const top = (s: RecurrentState) => s.h.select(0, -1); // (batch, H)
     if (this.config.mode === 'direct') {
-      if (horizon !== this.config.horizon) throw new ValueError(this.describe(), `a direct forecaster predicts exactly ${this.config.horizon} steps, asked for ${horizon}`);
+      if (horizon !== this.config.horizon)
+        throw new ValueError(
+          this.describe(),
+          `a direct forecaster predicts exactly ${this.config.horizon} steps, asked for ${horizon}`,
+        );
       return this.head.forward(top(state)).reshape([batch, horizon, F]);
     }
     const steps: Tensor[] = [];
@@ -99,7 +128,8 @@ export class Forecaster extends Module {
    */
   forwardSequence(x: Tensor, state?: RecurrentState | null): { predictions: Tensor; state: RecurrentState } {
     this.checkWindow(x);
-    if (this.config.mode !== 'autoregressive') throw new ValueError(this.describe(), 'forwardSequence needs an autoregressive forecaster');
+    if (this.config.mode !== 'autoregressive')
+      throw new ValueError(this.describe(), 'forwardSequence needs an autoregressive forecaster');
     const { output, state: next } = runRecurrent(this.rnn, x, { state: state ?? null });
     return { predictions: this.head.forward(output), state: next };
   }

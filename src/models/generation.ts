@@ -35,7 +35,11 @@ export interface GeneratedToken {
 }
 
 function needCodec(model: LanguageModel): TokenCodec {
-  if (!model.codec) throw new ValueError('LanguageModel', 'text needs a codec (model.codec): attach the vocabulary the model was trained with, or pass token ids');
+  if (!model.codec)
+    throw new ValueError(
+      'LanguageModel',
+      'text needs a codec (model.codec): attach the vocabulary the model was trained with, or pass token ids',
+    );
   return model.codec;
 }
 
@@ -48,7 +52,10 @@ export class GenerationSession {
   private readonly generator: Generator;
   private readonly sampling: SamplingOptions;
 
-  constructor(private readonly model: LanguageModel, options: SessionOptions = {}) {
+  constructor(
+    private readonly model: LanguageModel,
+    options: SessionOptions = {},
+  ) {
     this.generator = new Generator(options.seed ?? 0);
     const exclude = [...(options.exclude ?? []), ...(model.codec?.excluded ?? [])];
     this.sampling = { ...options, exclude };
@@ -71,7 +78,10 @@ export class GenerationSession {
     this.run(() => {
       for (const id of ids) {
         if (!Number.isInteger(id) || id < 0 || id >= this.model.config.vocabSize) {
-          throw new ValueError('GenerationSession.feed', `token id ${id} is out of range [0, ${this.model.config.vocabSize})`);
+          throw new ValueError(
+            'GenerationSession.feed',
+            `token id ${id} is out of range [0, ${this.model.config.vocabSize})`,
+          );
         }
         const { logits, state } = this.model.step([id], this.state);
         this.state = state;
@@ -88,7 +98,8 @@ export class GenerationSession {
 
   /** Draws the next token, reads it into the state and returns it. Needs something read first (`feed`). */
   step(): GeneratedToken {
-    if (!this.logits) throw new ValueError('GenerationSession.step', 'nothing read yet: feed a prompt (text or ids) first');
+    if (!this.logits)
+      throw new ValueError('GenerationSession.step', 'nothing read yet: feed a prompt (text or ids) first');
     const id = sampleToken(this.logits, this.generator, this.sampling);
     const text = this.model.codec ? this.model.codec.decode(id, this.previous) : '';
     this.feed([id]);
@@ -100,9 +111,14 @@ export class GenerationSession {
  * `length` tokens after `prompt` (text through the model's codec, or ids); an empty prompt starts
  * from a newline. Yields each token as soon as it is drawn.
  */
-export async function* generateTokens(model: LanguageModel, prompt: string | readonly number[], options: GenerateOptions = {}): AsyncGenerator<GeneratedToken> {
+export async function* generateTokens(
+  model: LanguageModel,
+  prompt: string | readonly number[],
+  options: GenerateOptions = {},
+): AsyncGenerator<GeneratedToken> {
   const length = options.length ?? 200;
-  if (!Number.isInteger(length) || length < 0) throw new ValueError('generate', `length must be an integer >= 0, got ${length}`);
+  if (!Number.isInteger(length) || length < 0)
+    throw new ValueError('generate', `length must be an integer >= 0, got ${length}`);
   const session = new GenerationSession(model, options);
   session.feed(prompt.length === 0 ? needCodec(model).encode('\n') : prompt);
   for (let i = 0; i < length; i++) {

@@ -9,6 +9,12 @@ export type { CellFamily } from '../families.js';
 export { maskedMean, maskedMax, type Pooling } from './pooling.js';
 export type { SequenceEncoderConfig } from './encoder-config.js';
 export { LanguageModel, TiedHead, type LanguageModelConfig, type TokenCodec } from './language-model.js';
-export { GenerationSession, generateTokens, type GenerateOptions, type SessionOptions, type GeneratedToken } from './generation.js';
+export {
+  GenerationSession,
+  generateTokens,
+  type GenerateOptions,
+  type SessionOptions,
+  type GeneratedToken,
+} from './generation.js';
 export { samplingDistribution, sampleToken, drawFrom, checkSamplingOptions, type SamplingOptions } from './sampling.js';
 export { KneserNey, unigramScore, type NllSum } from './ngram.js';

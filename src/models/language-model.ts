@@ -25,7 +25,13 @@ import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type GeneratedToken, type GenerateOptions, generateTokens, GenerationSession, type SessionOptions } from './generation.js';
+import {
+  type GeneratedToken,
+  type GenerateOptions,
+  generateTokens,
+  GenerationSession,
+  type SessionOptions,
+} from './generation.js';
 import { CELL_FAMILIES, type CellFamily } from '../families.js';
 import { createRecurrent, type RecurrentLayer, type RecurrentState, runRecurrent } from './recurrent-layer.js';
 
@@ -59,9 +65,15 @@ export interface TokenCodec {
 /** The output layer when tied: logits = x · embeddingᵀ + bias. Only the bias is its own parameter. */
 export class TiedHead extends Module {
   readonly bias: Tensor;
-  constructor(readonly table: Tensor, generator?: Generator) {
+  constructor(
+    readonly table: Tensor,
+    generator?: Generator,
+  ) {
     super();
-    this.bias = this.registerParameter('bias', uniformParameter([table.shape[0]!], 1 / Math.sqrt(table.shape[1]!), generator));
+    this.bias = this.registerParameter(
+      'bias',
+      uniformParameter([table.shape[0]!], 1 / Math.sqrt(table.shape[1]!), generator),
+    );
   }
   override describe(): string {
     return `TiedHead(vocabSize=${this.table.shape[0]}, features=${this.table.shape[1]})`;
@@ -86,7 +98,8 @@ export class LanguageModel extends Module {
     super();
     const where = 'LanguageModel';
     const int = (name: string, v: number, min: number) => {
-      if (!Number.isInteger(v) || v < min) throw new ValueError(where, `${name} must be an integer >= ${min}, got ${v}`);
+      if (!Number.isInteger(v) || v < min)
+        throw new ValueError(where, `${name} must be an integer >= ${min}, got ${v}`);
       return v;
     };
     const hiddenSize = int('hiddenSize', config.hiddenSize ?? 128, 1);
@@ -99,21 +112,39 @@ export class LanguageModel extends Module {
       dropout: config.dropout ?? 0,
       tieWeights: config.tieWeights ?? false,
     };
-    if (!CELL_FAMILIES.includes(resolved.cell)) throw new ValueError(where, `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(resolved.cell)}`);
-    if (!(resolved.dropout >= 0 && resolved.dropout < 1)) throw new ValueError(where, `dropout must be in [0, 1), got ${resolved.dropout}`);
+    if (!CELL_FAMILIES.includes(resolved.cell))
+      throw new ValueError(where, `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(resolved.cell)}`);
+    if (!(resolved.dropout >= 0 && resolved.dropout < 1))
+      throw new ValueError(where, `dropout must be in [0, 1), got ${resolved.dropout}`);
     if (resolved.tieWeights && resolved.embeddingDim !== hiddenSize) {
-      throw new ValueError(where, `tieWeights needs embeddingDim = hiddenSize, got embeddingDim ${resolved.embeddingDim} and hiddenSize ${hiddenSize}`);
+      throw new ValueError(
+        where,
+        `tieWeights needs embeddingDim = hiddenSize, got embeddingDim ${resolved.embeddingDim} and hiddenSize ${hiddenSize}`,
+      );
     }
     this.config = resolved;
     const { vocabSize, embeddingDim, cell, numLayers, dropout } = resolved;
     const g = generator ? { generator } : {};
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: vocabSize, embeddingDim, ...g }));
     this.inputDropout = this.registerModule('inputDropout', new Dropout({ p: dropout, ...g }));
-    this.rnn = this.registerModule('rnn', createRecurrent(cell, { inputSize: embeddingDim, hiddenSize, numLayers, dropout: numLayers > 1 ? dropout : 0, batchFirst: false, ...g }));
+    this.rnn = this.registerModule(
+      'rnn',
+      createRecurrent(cell, {
+        inputSize: embeddingDim,
+        hiddenSize,
+        numLayers,
+        dropout: numLayers > 1 ? dropout : 0,
+        batchFirst: false,
+        ...g,
+      }),
+    );
     this.outputDropout = this.registerModule('outputDropout', new Dropout({ p: dropout, ...g }));
-    this.head = this.registerModule('head', resolved.tieWeights
-      ? new TiedHead(this.embedding.weight, generator)
-      : new Linear({ inFeatures: hiddenSize, outFeatures: vocabSize, ...g }));
+    this.head = this.registerModule(
+      'head',
+      resolved.tieWeights
+        ? new TiedHead(this.embedding.weight, generator)
+        : new Linear({ inFeatures: hiddenSize, outFeatures: vocabSize, ...g }),
+    );
   }
 
   override describe(): string {
@@ -136,14 +167,18 @@ export class LanguageModel extends Module {
    * target of logits [s, b] is token [b, s + 1].
    */
   forwardTimeMajor(tokens: Tensor, state: RecurrentState | null = null): { logits: Tensor; state: RecurrentState } {
-    if (tokens.rank !== 2) throw new ValueError(this.describe(), `tokens must be (batch, time), got shape [${tokens.shape.join(', ')}]`);
+    if (tokens.rank !== 2)
+      throw new ValueError(this.describe(), `tokens must be (batch, time), got shape [${tokens.shape.join(', ')}]`);
     const x = this.inputDropout.forward(this.embedding.forward(tokens.transpose(0, 1))); // (T, N, E)
     const { output, state: next } = runRecurrent(this.rnn, x, state ? { state } : {});
     return { logits: this.head.forward(this.outputDropout.forward(output)), state: next };
   }
 
   /** One step for N streams: tokens (N) -> logits (N, V) and the new state. */
-  step(tokens: readonly number[] | Int32Array, state: RecurrentState | null): { logits: Tensor; state: RecurrentState } {
+  step(
+    tokens: readonly number[] | Int32Array,
+    state: RecurrentState | null,
+  ): { logits: Tensor; state: RecurrentState } {
     const { logits, state: next } = this.forward(new Tensor(Float32Array.from(tokens), [tokens.length, 1]), state);
     return { logits: logits.reshape([tokens.length, this.config.vocabSize]), state: next };
   }

@@ -29,7 +29,8 @@ interface ContextCounts {
 function checkIds(where: string, ids: ArrayLike<number>, vocabSize: number): void {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new ValueError(where, `token id ${id} at position ${i} is out of range [0, ${vocabSize})`);
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+      throw new ValueError(where, `token id ${id} at position ${i} is out of range [0, ${vocabSize})`);
   }
 }
 
@@ -50,12 +51,17 @@ export class KneserNey {
   /** D_k for k = 1..order. */
   readonly discounts: number[];
 
-  private constructor(readonly order: number, readonly vocabSize: number, tables: Map<string, ContextCounts>[]) {
+  private constructor(
+    readonly order: number,
+    readonly vocabSize: number,
+    tables: Map<string, ContextCounts>[],
+  ) {
     this.tables = tables;
     this.discounts = tables.map((table) => {
       let n1 = 0;
       let n2 = 0;
-      for (const { followers } of table.values()) for (const c of followers.values()) c === 1 ? n1++ : c === 2 ? n2++ : 0;
+      for (const { followers } of table.values())
+        for (const c of followers.values()) c === 1 ? n1++ : c === 2 ? n2++ : 0;
       return n1 + n2 === 0 ? 0.5 : Math.min(0.95, Math.max(0.05, n1 / (n1 + 2 * n2)));
     });
   }
@@ -64,8 +70,10 @@ export class KneserNey {
   static fit(ids: ArrayLike<number>, options: { order: number; vocabSize: number }): KneserNey {
     const { order, vocabSize } = options;
     const where = 'KneserNey.fit';
-    if (!Number.isInteger(order) || order < 1 || order > 12) throw new ValueError(where, `order must be an integer in [1, 12], got ${order}`);
-    if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new ValueError(where, `vocabSize must be a positive integer, got ${vocabSize}`);
+    if (!Number.isInteger(order) || order < 1 || order > 12)
+      throw new ValueError(where, `order must be an integer in [1, 12], got ${order}`);
+    if (!Number.isInteger(vocabSize) || vocabSize < 1)
+      throw new ValueError(where, `vocabSize must be a positive integer, got ${vocabSize}`);
     checkIds(where, ids, vocabSize);
     const tables = Array.from({ length: order }, () => new Map<string, ContextCounts>());
     const add = (table: Map<string, ContextCounts>, context: string, w: number): boolean => {

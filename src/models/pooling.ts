@@ -23,6 +23,7 @@ export function maskedMax(output: Tensor, lengths: readonly number[]): Tensor {
 }
 
 export function checkPooling(value: unknown): Pooling {
-  if (!POOLINGS.includes(value as Pooling)) throw new ValueError('pooling', `must be one of ${POOLINGS.join(', ')}, got ${String(value)}`);
+  if (!POOLINGS.includes(value as Pooling))
+    throw new ValueError('pooling', `must be one of ${POOLINGS.join(', ')}, got ${String(value)}`);
   return value as Pooling;
 }

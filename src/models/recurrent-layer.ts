@@ -20,15 +20,24 @@ export interface RecurrentState {
 }
 
 /** The nn module of each family (a new row of the table must add its class here: the type says so). */
-const MODULES: Record<CellFamily, new (options: RecurrentOptions) => RecurrentLayer> = { rnn: RNN, lstm: LSTM, gru: GRU };
+const MODULES: Record<CellFamily, new (options: RecurrentOptions) => RecurrentLayer> = {
+  rnn: RNN,
+  lstm: LSTM,
+  gru: GRU,
+};
 
 export function createRecurrent(cell: CellFamily, options: RecurrentOptions): RecurrentLayer {
-  if (typeof cell !== 'string' || !Object.hasOwn(MODULES, cell)) throw new ValueError('createRecurrent', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
+  if (typeof cell !== 'string' || !Object.hasOwn(MODULES, cell))
+    throw new ValueError('createRecurrent', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
   return new MODULES[cell](options);
 }
 
 /** Runs any of the three with the same call: x (batch, time, features) when batchFirst. */
-export function runRecurrent(layer: RecurrentLayer, x: Tensor, options: RecurrentForwardOptions & { state?: RecurrentState | null } = {}): { output: Tensor; state: RecurrentState } {
+export function runRecurrent(
+  layer: RecurrentLayer,
+  x: Tensor,
+  options: RecurrentForwardOptions & { state?: RecurrentState | null } = {},
+): { output: Tensor; state: RecurrentState } {
   const { state, ...rest } = options;
   const forwardOptions: RecurrentForwardOptions = { ...rest };
   if (state) {

@@ -29,8 +29,10 @@ export function checkSamplingOptions(options: SamplingOptions): Required<Omit<Sa
   const temperature = options.temperature ?? 1;
   const topK = options.topK ?? 0;
   const topP = options.topP ?? 1;
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new ValueError(where, `temperature must be a finite number >= 0, got ${temperature}`);
-  if (!Number.isInteger(topK) || topK < 0) throw new ValueError(where, `topK must be an integer >= 0 (0 = off), got ${topK}`);
+  if (!(temperature >= 0) || !Number.isFinite(temperature))
+    throw new ValueError(where, `temperature must be a finite number >= 0, got ${temperature}`);
+  if (!Number.isInteger(topK) || topK < 0)
+    throw new ValueError(where, `topK must be an integer >= 0 (0 = off), got ${topK}`);
   if (!(topP > 0 && topP <= 1)) throw new ValueError(where, `topP must be in (0, 1], got ${topP}`);
   return { temperature, topK, topP };
 }
@@ -61,13 +63,16 @@ export function samplingDistribution(logits: ArrayLike<number>, options: Samplin
   }
   for (let i = 0; i < V; i++) p[i]! /= total;
   if (topK === 0 && topP === 1) return p;
-  const order = Array.from({ length: V }, (_, i) => i).filter((i) => allowed[i]).sort((a, b) => p[b]! - p[a]! || a - b);
+  const order = Array.from({ length: V }, (_, i) => i)
+    .filter((i) => allowed[i])
+    .sort((a, b) => p[b]! - p[a]! || a - b);
   let keep = topK > 0 ? Math.min(topK, order.length) : order.length;
   if (topP < 1) {
     let mass = 0;
     for (let r = 0; r < keep; r++) {
       mass += p[order[r]!]!;
-      if (mass + 1e-12 >= topP) { // rounding must not add a token
+      if (mass + 1e-12 >= topP) {
+        // rounding must not add a token
         keep = r + 1;
         break;
       }

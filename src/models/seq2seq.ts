@@ -89,23 +89,66 @@ export class Seq2Seq extends Module {
       bosId: config.bosId ?? 2,
       eosId: config.eosId ?? 3,
     };
-    if (!CELL_FAMILIES.includes(c.cell)) throw new ValueError('Seq2Seq', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(c.cell)}`);
-    if (!ATTENTION_KINDS.includes(c.attention)) throw new ValueError('Seq2Seq', `attention must be one of ${ATTENTION_KINDS.join(', ')}, got ${String(c.attention)}`);
+    if (!CELL_FAMILIES.includes(c.cell))
+      throw new ValueError('Seq2Seq', `cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(c.cell)}`);
+    if (!ATTENTION_KINDS.includes(c.attention))
+      throw new ValueError(
+        'Seq2Seq',
+        `attention must be one of ${ATTENTION_KINDS.join(', ')}, got ${String(c.attention)}`,
+      );
     this.config = c;
     const g = generator ? { generator } : {};
     const H = c.hiddenSize;
     const memorySize = (c.bidirectionalEncoder ? 2 : 1) * H;
-    this.sourceEmbedding = this.registerModule('sourceEmbedding', new Embedding({ numEmbeddings: c.sourceVocabSize, embeddingDim: c.embeddingDim, paddingIdx: 0, ...g }));
-    this.targetEmbedding = this.registerModule('targetEmbedding', new Embedding({ numEmbeddings: c.targetVocabSize, embeddingDim: c.embeddingDim, paddingIdx: 0, ...g }));
-    this.encoder = this.registerModule('encoder', createRecurrent(c.cell, { inputSize: c.embeddingDim, hiddenSize: H, numLayers: c.numLayers, bidirectional: c.bidirectionalEncoder, dropout: c.dropout, batchFirst: true, ...g }));
+    this.sourceEmbedding = this.registerModule(
+      'sourceEmbedding',
+      new Embedding({ numEmbeddings: c.sourceVocabSize, embeddingDim: c.embeddingDim, paddingIdx: 0, ...g }),
+    );
+    this.targetEmbedding = this.registerModule(
+      'targetEmbedding',
+      new Embedding({ numEmbeddings: c.targetVocabSize, embeddingDim: c.embeddingDim, paddingIdx: 0, ...g }),
+    );
+    this.encoder = this.registerModule(
+      'encoder',
+      createRecurrent(c.cell, {
+        inputSize: c.embeddingDim,
+        hiddenSize: H,
+        numLayers: c.numLayers,
+        bidirectional: c.bidirectionalEncoder,
+        dropout: c.dropout,
+        batchFirst: true,
+        ...g,
+      }),
+    );
     const decoderInput = c.embeddingDim + (c.attention === 'bahdanau' ? memorySize : 0);
-    this.decoder = this.registerModule('decoder', createRecurrent(c.cell, { inputSize: decoderInput, hiddenSize: H, numLayers: c.numLayers, dropout: c.dropout, batchFirst: true, ...g }));
-    this.bridge = c.bidirectionalEncoder ? this.registerModule('bridge', new Linear({ inFeatures: 2 * H, outFeatures: H, ...g })) : null;
-    this.attention = c.attention === 'none' ? null : this.registerModule('attention', new Attention(c.attention, memorySize, H, generator));
-    this.combine = c.attention === 'luong' ? this.registerModule('combine', new Linear({ inFeatures: memorySize + H, outFeatures: H, ...g })) : null;
+    this.decoder = this.registerModule(
+      'decoder',
+      createRecurrent(c.cell, {
+        inputSize: decoderInput,
+        hiddenSize: H,
+        numLayers: c.numLayers,
+        dropout: c.dropout,
+        batchFirst: true,
+        ...g,
+      }),
+    );
+    this.bridge = c.bidirectionalEncoder
+      ? this.registerModule('bridge', new Linear({ inFeatures: 2 * H, outFeatures: H, ...g }))
+      : null;
+    this.attention =
+      c.attention === 'none'
+        ? null
+        : this.registerModule('attention', new Attention(c.attention, memorySize, H, generator));
+    this.combine =
+      c.attention === 'luong'
+        ? this.registerModule('combine', new Linear({ inFeatures: memorySize + H, outFeatures: H, ...g }))
+        : null;
     this.dropoutLayer = this.registerModule('dropout', new Dropout({ p: c.dropout, ...g }));
     const headInput = c.attention === 'bahdanau' ? H + memorySize : H;
-    this.head = this.registerModule('head', new Linear({ inFeatures: headInput, outFeatures: c.targetVocabSize, ...g }));
+    this.head = this.registerModule(
+      'head',
+      new Linear({ inFeatures: headInput, outFeatures: c.targetVocabSize, ...g }),
+    );
   }
 
   override describe(): string {
@@ -114,10 +157,19 @@ export class Seq2Seq extends Module {
 
   /** Encodes source ids (batch, S) with lengths (batch) into the decoder's initial state. */
   encode(source: Tensor, sourceLengths: readonly number[]): DecoderState {
-    const { output, state } = runRecurrent(this.encoder, this.sourceEmbedding.forward(source), { lengths: sourceLengths });
+    const { output, state } = runRecurrent(this.encoder, this.sourceEmbedding.forward(source), {
+      lengths: sourceLengths,
+    });
     const memory: AttentionMemory = this.attention
       ? this.attention.prepare(output, sourceLengths)
-      : { values: output, keys: output, padding: new Tensor(new Float32Array(output.shape[0]! * output.shape[1]!), [output.shape[0]!, output.shape[1]!]) };
+      : {
+          values: output,
+          keys: output,
+          padding: new Tensor(new Float32Array(output.shape[0]! * output.shape[1]!), [
+            output.shape[0]!,
+            output.shape[1]!,
+          ]),
+        };
     const bridgeState = (s: Tensor) => {
       if (!this.bridge) return s;
       const layers: Tensor[] = [];
@@ -131,7 +183,10 @@ export class Seq2Seq extends Module {
   }
 
   /** One decoder step: previous tokens (batch) -> logits (batch, targetVocab) and the new state. */
-  step(previous: readonly number[] | Int32Array, state: DecoderState): { logits: Tensor; state: DecoderState; attention: Tensor | null } {
+  step(
+    previous: readonly number[] | Int32Array,
+    state: DecoderState,
+  ): { logits: Tensor; state: DecoderState; attention: Tensor | null } {
     const batch = previous.length;
     const embedded = this.targetEmbedding.forward(new Tensor(Float32Array.from(previous), [batch, 1])); // (batch, 1, E)
     let input = embedded;
@@ -146,11 +201,19 @@ export class Seq2Seq extends Module {
     }
     const { output, state: rnn } = runRecurrent(this.decoder, input, { state: state.rnn });
     const { logits, attention } = this.project(output, state.memory, bahdanauContext);
-    return { logits: logits.squeeze(1), state: { rnn, memory: state.memory }, attention: weights ?? (attention ? attention.squeeze(1) : null) };
+    return {
+      logits: logits.squeeze(1),
+      state: { rnn, memory: state.memory },
+      attention: weights ?? (attention ? attention.squeeze(1) : null),
+    };
   }
 
   /** Decoder outputs (batch, T, H) -> logits (batch, T, V), with Luong attention where configured. */
-  private project(output: Tensor, memory: AttentionMemory, bahdanauContext: Tensor | null): { logits: Tensor; attention: Tensor | null } {
+  private project(
+    output: Tensor,
+    memory: AttentionMemory,
+    bahdanauContext: Tensor | null,
+  ): { logits: Tensor; attention: Tensor | null } {
     let features = output;
     let attention: Tensor | null = null;
     if (this.config.attention === 'luong') {
@@ -167,7 +230,12 @@ export class Seq2Seq extends Module {
    * Training forward: source (batch, S), sourceLengths (batch), targetInput (batch, T) starting
    * with BOS. Returns logits (batch, T, targetVocab) for predicting targetInput shifted by one.
    */
-  forward(source: Tensor, sourceLengths: readonly number[], targetInput: Tensor, options: { teacherForcingRatio?: number; generator?: Generator } = {}): Tensor {
+  forward(
+    source: Tensor,
+    sourceLengths: readonly number[],
+    targetInput: Tensor,
+    options: { teacherForcingRatio?: number; generator?: Generator } = {},
+  ): Tensor {
     const ratio = options.teacherForcingRatio ?? 1;
     let state = this.encode(source, sourceLengths);
     const [batch, steps] = targetInput.shape as [number, number];
@@ -185,7 +253,9 @@ export class Seq2Seq extends Module {
       logits.push(result.logits);
       if (t + 1 < steps) {
         const predicted = result.logits.argmax(1);
-        previous = previous.map((_, b) => (generator.random() < ratio ? targetInput.data[b * steps + t + 1]! : predicted[b]!));
+        previous = previous.map((_, b) =>
+          generator.random() < ratio ? targetInput.data[b * steps + t + 1]! : predicted[b]!,
+        );
       }
     }
     return stack(logits, 1);
@@ -198,7 +268,9 @@ export class Seq2Seq extends Module {
     return noGrad(() => {
       const state = this.encode(source, sourceLengths);
       if (beamWidth <= 1) return this.greedy(state, source.shape[0]!, maxLength);
-      return Array.from({ length: source.shape[0]! }, (_, b) => this.beam(selectState(state, [b]), beamWidth, maxLength, options.lengthPenalty ?? 1));
+      return Array.from({ length: source.shape[0]! }, (_, b) =>
+        this.beam(selectState(state, [b]), beamWidth, maxLength, options.lengthPenalty ?? 1),
+      );
     });
   }
 
@@ -235,7 +307,8 @@ export class Seq2Seq extends Module {
       const vocab = logProbs.shape[1]!;
       const candidates: { from: number; token: number; logProb: number }[] = [];
       beams.forEach((h, k) => {
-        for (let v = 0; v < vocab; v++) candidates.push({ from: k, token: v, logProb: h.logProb + logProbs.data[k * vocab + v]! });
+        for (let v = 0; v < vocab; v++)
+          candidates.push({ from: k, token: v, logProb: h.logProb + logProbs.data[k * vocab + v]! });
       });
       candidates.sort((a, b) => b.logProb - a.logProb);
       const next: Hypothesis[] = [];
@@ -267,6 +340,10 @@ function selectState(state: DecoderState, rows: readonly number[]): DecoderState
   const pick = (t: Tensor, dim: number) => t.indexSelect(dim, rows);
   return {
     rnn: { h: pick(state.rnn.h, 1), c: state.rnn.c ? pick(state.rnn.c, 1) : null },
-    memory: { values: pick(state.memory.values, 0), keys: pick(state.memory.keys, 0), padding: pick(state.memory.padding, 0) },
+    memory: {
+      values: pick(state.memory.values, 0),
+      keys: pick(state.memory.keys, 0),
+      padding: pick(state.memory.padding, 0),
+    },
   };
 }

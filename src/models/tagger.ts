@@ -32,14 +32,35 @@ export class SequenceTagger extends Module {
 
   constructor(config: SequenceTaggerConfig, generator?: Generator) {
     super();
-    if (!Number.isInteger(config.numTags) || config.numTags < 2) throw new ValueError('SequenceTagger', `numTags must be an integer >= 2, got ${config.numTags}`);
+    if (!Number.isInteger(config.numTags) || config.numTags < 2)
+      throw new ValueError('SequenceTagger', `numTags must be an integer >= 2, got ${config.numTags}`);
     this.config = { ...resolveEncoderConfig('SequenceTagger', config), numTags: config.numTags };
     const { vocabSize, embeddingDim, inputSize, cell, hiddenSize, numLayers, bidirectional, dropout } = this.config;
     const g = generator ? { generator } : {};
-    this.embedding = vocabSize > 0 ? this.registerModule('embedding', new Embedding({ numEmbeddings: vocabSize, embeddingDim, paddingIdx: 0, ...g })) : null;
-    this.rnn = this.registerModule('rnn', createRecurrent(cell as CellFamily, { inputSize: vocabSize > 0 ? embeddingDim : inputSize, hiddenSize, numLayers, bidirectional, dropout, batchFirst: true, ...g }));
+    this.embedding =
+      vocabSize > 0
+        ? this.registerModule(
+            'embedding',
+            new Embedding({ numEmbeddings: vocabSize, embeddingDim, paddingIdx: 0, ...g }),
+          )
+        : null;
+    this.rnn = this.registerModule(
+      'rnn',
+      createRecurrent(cell as CellFamily, {
+        inputSize: vocabSize > 0 ? embeddingDim : inputSize,
+        hiddenSize,
+        numLayers,
+        bidirectional,
+        dropout,
+        batchFirst: true,
+        ...g,
+      }),
+    );
     this.dropoutLayer = this.registerModule('dropout', new Dropout({ p: dropout, ...g }));
-    this.head = this.registerModule('head', new Linear({ inFeatures: (bidirectional ? 2 : 1) * hiddenSize, outFeatures: config.numTags, ...g }));
+    this.head = this.registerModule(
+      'head',
+      new Linear({ inFeatures: (bidirectional ? 2 : 1) * hiddenSize, outFeatures: config.numTags, ...g }),
+    );
   }
 
   override describe(): string {

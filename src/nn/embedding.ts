@@ -28,9 +28,14 @@ export interface EmbeddingOptions {
  * The output shape of `forward` for indices of type `I`: `(..., Dim)` for a Tensor, `(length, Dim)`
  * for an array (`number` for the length of an array of unknown length).
  */
-export type EmbeddingShape<I, Dim extends number> = IsAny<I> extends true
-  ? Shape
-  : I extends Tensor<infer S> ? AppendDim<S, Dim> : I extends readonly number[] ? [I['length'], Dim] : never;
+export type EmbeddingShape<I, Dim extends number> =
+  IsAny<I> extends true
+    ? Shape
+    : I extends Tensor<infer S>
+      ? AppendDim<S, Dim>
+      : I extends readonly number[]
+        ? [I['length'], Dim]
+        : never;
 
 /** `Dim` is embeddingDim as a type (a literal when the option is a literal); see docs/typed-shapes.md. */
 export class Embedding<Dim extends number = number> extends Module {
@@ -42,15 +47,20 @@ export class Embedding<Dim extends number = number> extends Module {
   constructor(options: EmbeddingOptions & { embeddingDim: Dim }) {
     super();
     const { numEmbeddings, embeddingDim } = options;
-    if (!Number.isInteger(numEmbeddings) || numEmbeddings <= 0) throw new ValueError('Embedding', `numEmbeddings must be a positive integer, got ${numEmbeddings}`);
-    if (!Number.isInteger(embeddingDim) || embeddingDim <= 0) throw new ValueError('Embedding', `embeddingDim must be a positive integer, got ${embeddingDim}`);
+    if (!Number.isInteger(numEmbeddings) || numEmbeddings <= 0)
+      throw new ValueError('Embedding', `numEmbeddings must be a positive integer, got ${numEmbeddings}`);
+    if (!Number.isInteger(embeddingDim) || embeddingDim <= 0)
+      throw new ValueError('Embedding', `embeddingDim must be a positive integer, got ${embeddingDim}`);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     let padding: number | null = options.paddingIdx ?? null;
     if (padding !== null) {
       if (padding < 0) padding += numEmbeddings;
       if (!Number.isInteger(padding) || padding < 0 || padding >= numEmbeddings) {
-        throw new ValueError('Embedding', `paddingIdx ${options.paddingIdx} is out of range for ${numEmbeddings} embeddings`);
+        throw new ValueError(
+          'Embedding',
+          `paddingIdx ${options.paddingIdx} is out of range for ${numEmbeddings} embeddings`,
+        );
       }
     }
     this.paddingIdx = padding;
@@ -72,7 +82,10 @@ export class Embedding<Dim extends number = number> extends Module {
     for (let k = 0; k < idx.size; k++) {
       const row = idx.data[k]!;
       if (!Number.isInteger(row) || row < 0 || row >= this.numEmbeddings) {
-        throw new ValueError(this.describe(), `index ${row} at flat position ${k} is out of range [0, ${this.numEmbeddings})`);
+        throw new ValueError(
+          this.describe(),
+          `index ${row} at flat position ${k} is out of range [0, ${this.numEmbeddings})`,
+        );
       }
       out.set(w.data.subarray(row * dim, (row + 1) * dim), k * dim);
     }

@@ -37,14 +37,24 @@ export class Linear<In extends number = number, Out extends number = number> ext
   constructor(options: LinearOptions & { inFeatures: In; outFeatures: Out }) {
     super();
     const { inFeatures, outFeatures } = options;
-    for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new ValueError('Linear', `${name} must be a positive integer, got ${v}`);
+    for (const [name, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0)
+        throw new ValueError('Linear', `${name} must be a positive integer, got ${v}`);
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const bound = 1 / Math.sqrt(inFeatures);
-    this.weight = this.registerParameter('weight', uniformParameter([outFeatures, inFeatures], bound, options.generator));
-    this.bias = options.bias === false ? null : this.registerParameter('bias', uniformParameter([outFeatures], bound, options.generator));
+    this.weight = this.registerParameter(
+      'weight',
+      uniformParameter([outFeatures, inFeatures], bound, options.generator),
+    );
+    this.bias =
+      options.bias === false
+        ? null
+        : this.registerParameter('bias', uniformParameter([outFeatures], bound, options.generator));
   }
 
   override describe(): string {
@@ -56,7 +66,12 @@ export class Linear<In extends number = number, Out extends number = number> ext
   forward(x: Tensor): Tensor {
     const last = x.shape[x.shape.length - 1];
     if (x.rank === 0 || last !== this.inFeatures) {
-      throw new ShapeError({ where: this.describe(), what: `input dim ${x.rank - 1} (features)`, expected: this.inFeatures, actual: last ?? 'a scalar' });
+      throw new ShapeError({
+        where: this.describe(),
+        what: `input dim ${x.rank - 1} (features)`,
+        expected: this.inFeatures,
+        actual: last ?? 'a scalar',
+      });
     }
     const y = x.matmul(this.weight.transpose(0, 1));
     return this.bias ? y.add(this.bias) : y;

@@ -91,13 +91,23 @@ export abstract class Module {
       throw new StateDictError(where, missingKeys[0]!, 'missing', `is missing (missing: ${missingKeys.join(', ')})`);
     }
     if (strict && unexpectedKeys.length > 0) {
-      throw new StateDictError(where, unexpectedKeys[0]!, 'unexpected', `is unexpected (expected keys: ${[...own.keys()].join(', ')})`);
+      throw new StateDictError(
+        where,
+        unexpectedKeys[0]!,
+        'unexpected',
+        `is unexpected (expected keys: ${[...own.keys()].join(', ')})`,
+      );
     }
     for (const [key, param] of own) {
       const value = entries.get(key);
       if (!value) continue;
       if (!shapesEqual(value.shape, param.shape)) {
-        throw new StateDictError(where, key, 'shape', `has shape ${formatShape(value.shape)}, expected ${formatShape(param.shape)}`);
+        throw new StateDictError(
+          where,
+          key,
+          'shape',
+          `has shape ${formatShape(value.shape)}, expected ${formatShape(param.shape)}`,
+        );
       }
       const bad = value.data.findIndex((v: number) => !Number.isFinite(v));
       if (bad >= 0) {

@@ -1,5 +1,14 @@
 /** A small ONNX graph builder: nodes, initializers, inputs and outputs with named dimensions. */
-import { type AttributeProto, AttributeType, encodeModel, encodeString, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
+import {
+  type AttributeProto,
+  AttributeType,
+  encodeModel,
+  encodeString,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from './proto.js';
 import { dataTypeCode, type ElemType, type NDArray, toTensorProto } from './values.js';
 
 /** An attribute value: the kind is explicit, since 1 could be an int or a float. */
@@ -27,7 +36,9 @@ function attribute(name: string, value: AttrValue): AttributeProto {
 
 /** `dims` null leaves the shape out (unknown rank). */
 function valueInfo(name: string, type: ElemType, dims: readonly Dim[] | null): ValueInfoProto {
-  const shape = dims ? { shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } : {};
+  const shape = dims
+    ? { shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } }
+    : {};
   return { name, type: { tensor_type: { elem_type: dataTypeCode(type), ...shape } } };
 }
 
@@ -70,7 +81,10 @@ export class GraphBuilder {
 
   /** A weight or constant stored as an initializer; small equal constants are stored once. */
   constant(hint: string, value: NDArray): string {
-    const key = value.data.length <= 16 ? `${hint}|${value.type}|${value.shape.join(',')}|${Array.from(value.data).join(',')}` : null;
+    const key =
+      value.data.length <= 16
+        ? `${hint}|${value.type}|${value.shape.join(',')}|${Array.from(value.data).join(',')}`
+        : null;
     const known = key ? this.smallConstants.get(key) : undefined;
     if (known) return known;
     const name = this.fresh(hint);
@@ -80,8 +94,16 @@ export class GraphBuilder {
   }
 
   /** Adds a node; returns its output names (fresh names from `hint`). `''` marks an absent optional input. */
-  node(op: string, inputs: readonly string[], hint: string, attrs: Record<string, AttrValue> = {}, outputCount = 1): string[] {
-    const outputs = Array.from({ length: outputCount }, (_, k) => this.fresh(outputCount === 1 ? hint : `${hint}_${k}`));
+  node(
+    op: string,
+    inputs: readonly string[],
+    hint: string,
+    attrs: Record<string, AttrValue> = {},
+    outputCount = 1,
+  ): string[] {
+    const outputs = Array.from({ length: outputCount }, (_, k) =>
+      this.fresh(outputCount === 1 ? hint : `${hint}_${k}`),
+    );
     // Trailing absent optional inputs may be dropped.
     const trimmed = [...inputs];
     while (trimmed.length > 0 && trimmed[trimmed.length - 1] === '') trimmed.pop();
@@ -103,7 +125,13 @@ export class GraphBuilder {
     return this.node(op, inputs, hint, attrs, 1)[0]!;
   }
 
-  build(options: { graphName: string; opset: number; docString?: string; metadata?: Record<string, string>; producerVersion?: string }): ModelProto {
+  build(options: {
+    graphName: string;
+    opset: number;
+    docString?: string;
+    metadata?: Record<string, string>;
+    producerVersion?: string;
+  }): ModelProto {
     return {
       ir_version: 8,
       producer_name: 'recurrent',

@@ -27,8 +27,12 @@ export interface LanguageModelOnnxOptions {
 }
 
 /** Builds the step graph of `model` (see the module comment). */
-export function exportLanguageModelStep(model: LanguageModel, options: LanguageModelOnnxOptions = {}): OnnxExportResult {
-  if (!(model instanceof LanguageModel)) throw new ValueError('exportLanguageModelStep', 'model must be a LanguageModel');
+export function exportLanguageModelStep(
+  model: LanguageModel,
+  options: LanguageModelOnnxOptions = {},
+): OnnxExportResult {
+  if (!(model instanceof LanguageModel))
+    throw new ValueError('exportLanguageModelStep', 'model must be a LanguageModel');
   const { vocabSize: V, numLayers: L, hiddenSize: H, cell } = model.config;
   const lstm = cell === 'lstm';
   inEval(model, () => model.step([0], null)); // fails here, with the model's message, if the model cannot run
@@ -46,20 +50,30 @@ export function exportLanguageModelStep(model: LanguageModel, options: LanguageM
   const embedded = b.op('Gather', [table, 'token'], 'embedded', { axis: { i: 0 } }); // (N, E)
   const x = b.op('Unsqueeze', [embedded, axes0], 'embedded_step'); // (1, N, E)
   const slices = (state: string) =>
-    L === 1 ? [state] : Array.from({ length: L }, (_, l) => b.op('Slice', [state, b.constant('start', int64s([l])), b.constant('end', int64s([l + 1])), axes0], `${state}_l${l}`));
+    L === 1
+      ? [state]
+      : Array.from({ length: L }, (_, l) =>
+          b.op(
+            'Slice',
+            [state, b.constant('start', int64s([l])), b.constant('end', int64s([l + 1])), axes0],
+            `${state}_l${l}`,
+          ),
+        );
   const run = new RecurrentEmitter(b, model.rnn, 'rnn_').run(x, '', slices('h'), lstm ? slices('c') : null);
   const output = b.op('Squeeze', [run.y, axes0], 'rnn_output'); // (N, H)
   const head = model.head;
-  const { w, bias } = head instanceof TiedHead
-    ? { w: table, bias: b.constant('head_bias', makeArray('float32', [V], Float32Array.from(head.bias.data))) }
-    : linearWeights(b, head, 'head', false);
+  const { w, bias } =
+    head instanceof TiedHead
+      ? { w: table, bias: b.constant('head_bias', makeArray('float32', [V], Float32Array.from(head.bias.data))) }
+      : linearWeights(b, head, 'head', false);
   const logits = b.op('Gemm', [output, w, bias], 'head', { transB: { i: 1 } });
   const outputs: OnnxExportResult['outputs'] = [
     { name: 'logits', type: 'float32', dims: ['batch', V] },
     { name: 'new_h', type: 'float32', dims: stateDims },
   ];
   b.output('logits', logits, 'float32', outputs[0]!.dims);
-  const concat = (states: string[], hint: string) => (states.length === 1 ? states[0]! : b.op('Concat', states, hint, { axis: { i: 0 } }));
+  const concat = (states: string[], hint: string) =>
+    states.length === 1 ? states[0]! : b.op('Concat', states, hint, { axis: { i: 0 } });
   b.output('new_h', concat(run.h, 'new_h_all'), 'float32', stateDims);
   if (lstm) {
     outputs.push({ name: 'new_c', type: 'float32', dims: stateDims });
@@ -75,7 +89,11 @@ export function exportLanguageModelStep(model: LanguageModel, options: LanguageM
 }
 
 /** Writes the step graph to `file` (atomically); see `exportLanguageModelStep`. */
-export function exportLanguageModelOnnx(model: LanguageModel, file: string, options: LanguageModelOnnxOptions = {}): Omit<OnnxExportResult, 'bytes'> & { bytes: number } {
+export function exportLanguageModelOnnx(
+  model: LanguageModel,
+  file: string,
+  options: LanguageModelOnnxOptions = {},
+): Omit<OnnxExportResult, 'bytes'> & { bytes: number } {
   const result = exportLanguageModelStep(model, options);
   writeFileAtomic(file, result.bytes);
   return { inputs: result.inputs, outputs: result.outputs, bytes: result.bytes.length };

@@ -63,8 +63,10 @@ function embeddingTable(b: GraphBuilder, weight: Tensor, hint: string): string {
 }
 
 function checkExamples(model: Seq2Seq, source: unknown, lengths: unknown): { source: Tensor; lengths: number[] } {
-  if (!(source instanceof Tensor) || source.rank !== 2) throw new ValueError(WHERE, 'exampleSource must be a Tensor of token ids with shape (batch, source)');
-  if (!Array.isArray(lengths) || lengths.length !== source.shape[0]) throw new ValueError(WHERE, `exampleLengths must be an array of ${source.shape[0]} lengths`);
+  if (!(source instanceof Tensor) || source.rank !== 2)
+    throw new ValueError(WHERE, 'exampleSource must be a Tensor of token ids with shape (batch, source)');
+  if (!Array.isArray(lengths) || lengths.length !== source.shape[0])
+    throw new ValueError(WHERE, `exampleLengths must be an array of ${source.shape[0]} lengths`);
   const list = lengths as number[];
   inEval(model, () => {
     const state = model.encode(source, list);
@@ -122,8 +124,14 @@ function buildEncoder(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqOnnxG
     const values = b.op('Transpose', [y], 'memory_values_batch_major', { perm: { ints: [1, 0, 2] } }); // (N, S, M)
     const keys = matmulLinear(b, values, model.attention.keyProjection, 'attention_key');
     const shape = b.op('Shape', ['source'], 'source_shape');
-    const length = b.op('Gather', [shape, b.constant('one', arrayFrom('int64', [], [1]))], 'source_length', { axis: { i: 0 } });
-    const steps = b.op('Range', [b.constant('zero', arrayFrom('int64', [], [0])), length, b.constant('one', arrayFrom('int64', [], [1]))], 'source_steps');
+    const length = b.op('Gather', [shape, b.constant('one', arrayFrom('int64', [], [1]))], 'source_length', {
+      axis: { i: 0 },
+    });
+    const steps = b.op(
+      'Range',
+      [b.constant('zero', arrayFrom('int64', [], [0])), length, b.constant('one', arrayFrom('int64', [], [1]))],
+      'source_steps',
+    );
     const stepRow = b.op('Unsqueeze', [steps, axes0], 'source_steps_row'); // (1, S)
     const lengthColumn = b.op('Unsqueeze', ['lengths', b.constant('axes_1', int64s([1]))], 'lengths_column'); // (N, 1)
     const padded = b.op('GreaterOrEqual', [stepRow, lengthColumn], 'padded'); // (N, S)
@@ -138,7 +146,12 @@ function buildEncoder(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqOnnxG
       b.output(name, value, 'float32', dims);
     }
   }
-  const bytes = b.encode({ graphName: 'Seq2SeqEncoder', opset: EXPORT_OPSET, docString: `${model.describe()} encoder, exported by recurrent`, metadata: metadata(model, 'encoder', options) });
+  const bytes = b.encode({
+    graphName: 'Seq2SeqEncoder',
+    opset: EXPORT_OPSET,
+    docString: `${model.describe()} encoder, exported by recurrent`,
+    metadata: metadata(model, 'encoder', options),
+  });
   return { bytes, inputs, outputs };
 }
 
@@ -172,7 +185,11 @@ function buildDecoderStep(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqO
   const attendScores = (scores: string): string => {
     const padded = b.op('Greater', ['memory_padding', b.constant('half', arrayFrom('float32', [], [0.5]))], 'padded'); // (N, S)
     const padded3 = b.op('Unsqueeze', [padded, axes1], 'padded_3d'); // (N, 1, S)
-    const masked = b.op('Where', [padded3, b.constant('minus_infinity', arrayFrom('float32', [], [-Infinity])), scores], 'masked_scores');
+    const masked = b.op(
+      'Where',
+      [padded3, b.constant('minus_infinity', arrayFrom('float32', [], [-Infinity])), scores],
+      'masked_scores',
+    );
     const weights = b.op('Softmax', [masked], 'attention_weights', { axis: { i: -1 } }); // (N, 1, S)
     const context = b.op('MatMul', [weights, 'memory_values'], 'context_3d'); // (N, 1, M)
     return b.op('Squeeze', [context, axes1], 'context'); // (N, M)
@@ -182,7 +199,9 @@ function buildDecoderStep(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqO
   let bahdanauContext = '';
   if (c.attention === 'bahdanau') {
     const attention = model.attention!;
-    const top = b.op('Gather', ['h', b.constant('top_layer', arrayFrom('int64', [], [L - 1]))], 'query', { axis: { i: 0 } }); // (N, H)
+    const top = b.op('Gather', ['h', b.constant('top_layer', arrayFrom('int64', [], [L - 1]))], 'query', {
+      axis: { i: 0 },
+    }); // (N, H)
     const { w: wq } = linearWeights(b, attention.queryProjection!, 'attention_query', true);
     const q = b.op('Unsqueeze', [b.op('MatMul', [top, wq], 'query_projected'), axes1], 'query_3d'); // (N, 1, H)
     const energy = b.op('Tanh', [b.op('Add', [q, 'memory_keys'], 'energy_sum')], 'energy'); // (N, S, H)
@@ -196,7 +215,13 @@ function buildDecoderStep(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqO
   const slices = (state: string): string[] =>
     L === 1
       ? [state]
-      : Array.from({ length: L }, (_, l) => b.op('Slice', [state, b.constant('start', int64s([l])), b.constant('end', int64s([l + 1])), axes0], `${state}_l${l}`));
+      : Array.from({ length: L }, (_, l) =>
+          b.op(
+            'Slice',
+            [state, b.constant('start', int64s([l])), b.constant('end', int64s([l + 1])), axes0],
+            `${state}_l${l}`,
+          ),
+        );
   const run = new RecurrentEmitter(b, model.decoder, 'decoder_').run(x, '', slices('h'), lstm ? slices('c') : null);
   const output = b.op('Squeeze', [run.y, axes0], 'decoder_output'); // (N, H)
   let features = output;
@@ -215,13 +240,19 @@ function buildDecoderStep(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqO
     { name: 'new_h', type: 'float32', dims: stateDims },
   ];
   b.output('logits', logits, 'float32', outputs[0]!.dims);
-  const concat = (states: string[], hint: string) => (states.length === 1 ? states[0]! : b.op('Concat', states, hint, { axis: { i: 0 } }));
+  const concat = (states: string[], hint: string) =>
+    states.length === 1 ? states[0]! : b.op('Concat', states, hint, { axis: { i: 0 } });
   b.output('new_h', concat(run.h, 'new_h_all'), 'float32', stateDims);
   if (lstm) {
     outputs.push({ name: 'new_c', type: 'float32', dims: stateDims });
     b.output('new_c', concat(run.c, 'new_c_all'), 'float32', stateDims);
   }
-  const bytes = b.encode({ graphName: 'Seq2SeqDecoderStep', opset: EXPORT_OPSET, docString: `${model.describe()} decoder step, exported by recurrent`, metadata: metadata(model, 'decoder_step', options) });
+  const bytes = b.encode({
+    graphName: 'Seq2SeqDecoderStep',
+    opset: EXPORT_OPSET,
+    docString: `${model.describe()} decoder step, exported by recurrent`,
+    metadata: metadata(model, 'decoder_step', options),
+  });
   return { bytes, inputs, outputs };
 }
 
@@ -230,9 +261,17 @@ function buildDecoderStep(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqO
  * source) and lengths are first run through `model.encode` and one `model.step` (eval mode, no
  * gradients), so a wrong input fails with the model's own message.
  */
-export function exportSeq2SeqOnnxModels(model: Seq2Seq, exampleSource: Tensor, exampleLengths: readonly number[], options: Seq2SeqOnnxOptions = {}): Seq2SeqOnnxExport {
+export function exportSeq2SeqOnnxModels(
+  model: Seq2Seq,
+  exampleSource: Tensor,
+  exampleLengths: readonly number[],
+  options: Seq2SeqOnnxOptions = {},
+): Seq2SeqOnnxExport {
   checkExamples(model, exampleSource, exampleLengths);
-  return inEval(model, () => ({ encoder: buildEncoder(model, options), decoderStep: buildDecoderStep(model, options) }));
+  return inEval(model, () => ({
+    encoder: buildEncoder(model, options),
+    decoderStep: buildDecoderStep(model, options),
+  }));
 }
 
 /** Writes `dir/encoder.onnx` and `dir/decoder_step.onnx` (atomically); see `exportSeq2SeqOnnxModels`. */
@@ -242,7 +281,10 @@ export function exportSeq2SeqOnnx(
   exampleLengths: readonly number[],
   dir: string,
   options: Seq2SeqOnnxOptions = {},
-): { encoder: { file: string; bytes: number; inputs: OnnxValueSpec[]; outputs: OnnxValueSpec[] }; decoderStep: { file: string; bytes: number; inputs: OnnxValueSpec[]; outputs: OnnxValueSpec[] } } {
+): {
+  encoder: { file: string; bytes: number; inputs: OnnxValueSpec[]; outputs: OnnxValueSpec[] };
+  decoderStep: { file: string; bytes: number; inputs: OnnxValueSpec[]; outputs: OnnxValueSpec[] };
+} {
   const built = exportSeq2SeqOnnxModels(model, exampleSource, exampleLengths, options);
   const write = (graph: Seq2SeqOnnxGraph, name: string) => {
     const file = join(dir, name);

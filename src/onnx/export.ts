@@ -77,12 +77,20 @@ const WHERE = 'exportOnnx';
 
 /** The layer's row of the cell-family table (its ONNX op and gate order). */
 function family(layer: RecurrentBase): FamilySpec {
-  if (!(layer instanceof LSTM || layer instanceof GRU || layer instanceof RNN)) throw new ValueError(WHERE, `unsupported recurrent layer ${layer.describe()}`);
+  if (!(layer instanceof LSTM || layer instanceof GRU || layer instanceof RNN))
+    throw new ValueError(WHERE, `unsupported recurrent layer ${layer.describe()}`);
   return FAMILIES[layer.family];
 }
 
 /** Reorders gate blocks of `rows` rows (each `cols` wide) and writes them at `out[at...]`. */
-function writeGates(src: Float32Array, hidden: number, cols: number, order: readonly number[], out: Float32Array, at: number): void {
+function writeGates(
+  src: Float32Array,
+  hidden: number,
+  cols: number,
+  order: readonly number[],
+  out: Float32Array,
+  at: number,
+): void {
   let k = at;
   for (const g of order) {
     const start = g * hidden * cols;
@@ -105,11 +113,18 @@ export class RecurrentEmitter {
   private readonly weights: LayerWeights[] = [];
   private readonly params: Map<string, Tensor>;
 
-  constructor(private readonly b: GraphBuilder, private readonly layer: RecurrentBase, private readonly prefix: string) {
+  constructor(
+    private readonly b: GraphBuilder,
+    private readonly layer: RecurrentBase,
+    private readonly prefix: string,
+  ) {
     this.spec = family(layer);
     this.kind = this.spec.onnxOp;
     if (layer.projSize > 0) {
-      throw new ValueError(WHERE, `${layer.describe()} has projSize=${layer.projSize}, but ONNX's LSTM operator has no projection (no W_hr): a model with projSize > 0 cannot be exported with the standard LSTM op`);
+      throw new ValueError(
+        WHERE,
+        `${layer.describe()} has projSize=${layer.projSize}, but ONNX's LSTM operator has no projection (no W_hr): a model with projSize > 0 cannot be exported with the standard LSTM op`,
+      );
     }
     this.params = new Map(layer.namedParameters());
   }
@@ -154,7 +169,12 @@ export class RecurrentEmitter {
    * x (T, N, I) -> { y (T, N, D*H), h per layer (D, N, H), c per layer (LSTM) }.
    * `initialH[l]` / `initialC[l]` are (D, N, H) values or '' for zeros.
    */
-  run(x: string, seqLens: string, initialH: string[] | null, initialC: string[] | null): { y: string; h: string[]; c: string[] } {
+  run(
+    x: string,
+    seqLens: string,
+    initialH: string[] | null,
+    initialC: string[] | null,
+  ): { y: string; h: string[]; c: string[] } {
     const D = this.directions;
     const H = this.layer.hiddenSize;
     const hs: string[] = [];
@@ -167,7 +187,8 @@ export class RecurrentEmitter {
         direction: { s: D === 2 ? 'bidirectional' : 'forward' },
       };
       if (this.spec.family === 'gru') attrs['linear_before_reset'] = { i: 1 };
-      if (this.layer instanceof RNN && this.layer.nonlinearity === 'relu') attrs['activations'] = { strings: new Array<string>(D).fill('Relu') };
+      if (this.layer instanceof RNN && this.layer.nonlinearity === 'relu')
+        attrs['activations'] = { strings: new Array<string>(D).fill('Relu') };
       const h0 = initialH?.[l] ?? '';
       const inputs = [input, w, r, b, seqLens, h0];
       if (this.spec.hasCell) inputs.push(initialC?.[l] ?? '');
@@ -193,7 +214,8 @@ function concatStates(b: GraphBuilder, states: string[], hint: string): string {
 
 function checkExample(example: unknown, rank: number, what: string): Tensor {
   if (!(example instanceof Tensor)) throw new ValueError(WHERE, `exampleInput must be a Tensor (${what})`);
-  if (example.rank !== rank) throw new ValueError(WHERE, `exampleInput must be ${what}, got shape [${example.shape.join(', ')}]`);
+  if (example.rank !== rank)
+    throw new ValueError(WHERE, `exampleInput must be ${what}, got shape [${example.shape.join(', ')}]`);
   return example;
 }
 
@@ -216,7 +238,11 @@ interface Built {
 }
 
 function exportRecurrent(layer: RecurrentLayer, example: Tensor, options: OnnxExportOptions): Built {
-  checkExample(example, 3, `a batched 3-D input ${layer.batchFirst ? '(batch, time, features)' : '(time, batch, features)'}`);
+  checkExample(
+    example,
+    3,
+    `a batched 3-D input ${layer.batchFirst ? '(batch, time, features)' : '(time, batch, features)'}`,
+  );
   // Typed-shape overloads aside, any 3-D Tensor is a valid call at run time.
   inEval(layer, () => (layer as unknown as { forward(x: Tensor): unknown }).forward(example));
   const b = new GraphBuilder();
@@ -233,7 +259,18 @@ function exportRecurrent(layer: RecurrentLayer, example: Tensor, options: OnnxEx
   let initialH: string[] | null = null;
   let initialC: string[] | null = null;
   const slices = (state: string) =>
-    Array.from({ length: L }, (_, l) => b.op('Slice', [state, b.constant('start', int64s([l * D])), b.constant('end', int64s([(l + 1) * D])), b.constant('axes_0', int64s([0]))], `${state}_l${l}`));
+    Array.from({ length: L }, (_, l) =>
+      b.op(
+        'Slice',
+        [
+          state,
+          b.constant('start', int64s([l * D])),
+          b.constant('end', int64s([(l + 1) * D])),
+          b.constant('axes_0', int64s([0])),
+        ],
+        `${state}_l${l}`,
+      ),
+    );
   if (options.initialState) {
     const stateDims: Dim[] = [L * D, 'batch', H];
     inputs.push({ name: 'h0', type: 'float32', dims: stateDims });
@@ -267,12 +304,20 @@ function exportRecurrent(layer: RecurrentLayer, example: Tensor, options: OnnxEx
 }
 
 /** Inputs of the token/feature encoders: returns the time-major sequence (T, N, E). */
-function encoderInput(b: GraphBuilder, model: SequenceClassifier | SequenceTagger, example: Tensor, inputs: OnnxValueSpec[]): string {
+function encoderInput(
+  b: GraphBuilder,
+  model: SequenceClassifier | SequenceTagger,
+  example: Tensor,
+  inputs: OnnxValueSpec[],
+): string {
   if (model.embedding) {
     checkExample(example, 2, 'token ids of shape (batch, time)');
     inputs.push({ name: 'tokens', type: 'int64', dims: ['batch', 'time'] });
     b.input('tokens', 'int64', ['batch', 'time']);
-    const table = b.constant('embedding_weight', makeArray('float32', [...model.embedding.weight.shape], Float32Array.from(model.embedding.weight.data)));
+    const table = b.constant(
+      'embedding_weight',
+      makeArray('float32', [...model.embedding.weight.shape], Float32Array.from(model.embedding.weight.data)),
+    );
     const embedded = b.op('Gather', [table, 'tokens'], 'embedded', { axis: { i: 0 } }); // (N, T, E)
     return b.op('Transpose', [embedded], 'embedded_time_major', { perm: { ints: [1, 0, 2] } });
   }
@@ -283,7 +328,12 @@ function encoderInput(b: GraphBuilder, model: SequenceClassifier | SequenceTagge
   return b.op('Transpose', ['features'], 'features_time_major', { perm: { ints: [1, 0, 2] } });
 }
 
-export function linearWeights(b: GraphBuilder, module: { weight: Tensor; bias: Tensor | null }, hint: string, transposed: boolean): { w: string; bias: string } {
+export function linearWeights(
+  b: GraphBuilder,
+  module: { weight: Tensor; bias: Tensor | null },
+  hint: string,
+  transposed: boolean,
+): { w: string; bias: string } {
   const [out, inp] = module.weight.shape as [number, number];
   let w: NDArray;
   if (transposed) {
@@ -295,7 +345,9 @@ export function linearWeights(b: GraphBuilder, module: { weight: Tensor; bias: T
   }
   return {
     w: b.constant(`${hint}_weight${transposed ? '_t' : ''}`, w),
-    bias: module.bias ? b.constant(`${hint}_bias`, makeArray('float32', [out], Float32Array.from(module.bias.data))) : '',
+    bias: module.bias
+      ? b.constant(`${hint}_bias`, makeArray('float32', [out], Float32Array.from(module.bias.data)))
+      : '',
   };
 }
 
@@ -339,12 +391,20 @@ function exportClassifier(model: SequenceClassifier, example: Tensor, options: O
     if (useLengths) {
       const shape = b.op('Shape', [y], 'y_shape');
       const time = b.op('Gather', [shape, b.constant('zero', arrayFrom('int64', [], [0]))], 'time', { axis: { i: 0 } });
-      const steps = b.op('Range', [b.constant('zero', arrayFrom('int64', [], [0])), time, b.constant('one', arrayFrom('int64', [], [1]))], 'steps');
+      const steps = b.op(
+        'Range',
+        [b.constant('zero', arrayFrom('int64', [], [0])), time, b.constant('one', arrayFrom('int64', [], [1]))],
+        'steps',
+      );
       const stepColumn = b.op('Unsqueeze', [steps, b.constant('axes_1', int64s([1]))], 'steps_column'); // (T, 1)
       const lengthRow = b.op('Unsqueeze', ['lengths', b.constant('axes_0', int64s([0]))], 'lengths_row'); // (1, N)
       const valid = b.op('Less', [stepColumn, lengthRow], 'valid'); // (T, N)
       const valid3 = b.op('Unsqueeze', [valid, b.constant('axes_2', int64s([2]))], 'valid_3d'); // (T, N, 1)
-      masked = b.op('Where', [valid3, y, b.constant('minus_infinity', arrayFrom('float32', [], [-Infinity]))], 'masked');
+      masked = b.op(
+        'Where',
+        [valid3, y, b.constant('minus_infinity', arrayFrom('float32', [], [-Infinity]))],
+        'masked',
+      );
     }
     pooled = b.op('ReduceMax', [masked], 'pooled', { axes: { ints: [0] }, keepdims: { i: 0 } });
   }
@@ -376,7 +436,8 @@ function exportTagger(model: SequenceTagger, example: Tensor, options: OnnxExpor
 }
 
 function exportForecaster(model: Forecaster, example: Tensor, options: OnnxExportOptions): Built {
-  if (options.lengths) throw new ValueError(WHERE, 'a Forecaster reads whole windows: the lengths option does not apply');
+  if (options.lengths)
+    throw new ValueError(WHERE, 'a Forecaster reads whole windows: the lengths option does not apply');
   checkExample(example, 3, 'a window of shape (batch, time, features)');
   inEval(model, () => model.forward(example));
   const b = new GraphBuilder();
@@ -419,15 +480,25 @@ function exportForecaster(model: Forecaster, example: Tensor, options: OnnxExpor
  * no gradients), so a wrong input fails with the module's own message. Returns the bytes and
  * the input/output names, types and dimensions.
  */
-export function exportOnnxModel(module: Module, exampleInput: Tensor, options: OnnxExportOptions = {}): OnnxExportResult {
+export function exportOnnxModel(
+  module: Module,
+  exampleInput: Tensor,
+  options: OnnxExportOptions = {},
+): OnnxExportResult {
   const isLayer = module instanceof RNN || module instanceof LSTM || module instanceof GRU;
-  if (!isLayer && options.initialState) throw new ValueError(WHERE, 'the initialState option is for nn.RNN / nn.LSTM / nn.GRU only');
+  if (!isLayer && options.initialState)
+    throw new ValueError(WHERE, 'the initialState option is for nn.RNN / nn.LSTM / nn.GRU only');
   let built: Built;
-  if (module instanceof RNN || module instanceof LSTM || module instanceof GRU) built = exportRecurrent(module, exampleInput, options);
+  if (module instanceof RNN || module instanceof LSTM || module instanceof GRU)
+    built = exportRecurrent(module, exampleInput, options);
   else if (module instanceof SequenceClassifier) built = exportClassifier(module, exampleInput, options);
   else if (module instanceof SequenceTagger) built = exportTagger(module, exampleInput, options);
   else if (module instanceof Forecaster) built = exportForecaster(module, exampleInput, options);
-  else throw new ValueError(WHERE, `cannot export ${module.describe()}: supported are nn.RNN, nn.LSTM, nn.GRU, SequenceClassifier, SequenceTagger and Forecaster`);
+  else
+    throw new ValueError(
+      WHERE,
+      `cannot export ${module.describe()}: supported are nn.RNN, nn.LSTM, nn.GRU, SequenceClassifier, SequenceTagger and Forecaster`,
+    );
   const bytes = built.builder.encode({
     graphName: built.name,
     opset: EXPORT_OPSET,
@@ -438,7 +509,12 @@ export function exportOnnxModel(module: Module, exampleInput: Tensor, options: O
 }
 
 /** Exports `module` to an ONNX file (written atomically); see `exportOnnxModel`. */
-export function exportOnnx(module: Module, exampleInput: Tensor, file: string, options: OnnxExportOptions = {}): Omit<OnnxExportResult, 'bytes'> & { bytes: number } {
+export function exportOnnx(
+  module: Module,
+  exampleInput: Tensor,
+  file: string,
+  options: OnnxExportOptions = {},
+): Omit<OnnxExportResult, 'bytes'> & { bytes: number } {
   const result = exportOnnxModel(module, exampleInput, options);
   writeFileAtomic(file, result.bytes);
   return { inputs: result.inputs, outputs: result.outputs, bytes: result.bytes.length };

@@ -53,7 +53,12 @@ function safe<T>(read: () => T): T | undefined {
  * `steps` are in run order; `constants` holds initializers and values computed at load;
  * `remake` gives a step with a new NodeInfo.
  */
-export function foldRecurrentLayouts<S extends Step>(steps: readonly S[], constants: ReadonlyMap<string, NDArray>, graphOutputs: ReadonlySet<string>, remake: (step: S, info: NodeInfo) => S): S[] {
+export function foldRecurrentLayouts<S extends Step>(
+  steps: readonly S[],
+  constants: ReadonlyMap<string, NDArray>,
+  graphOutputs: ReadonlySet<string>,
+  remake: (step: S, info: NodeInfo) => S,
+): S[] {
   const readers = new Map<string, { step: number; slot: number }[]>();
   const producer = new Map<string, number>();
   steps.forEach((s, i) => {
@@ -87,7 +92,8 @@ export function foldRecurrentLayouts<S extends Step>(steps: readonly S[], consta
       folded.batchFirstX = true;
     }
 
-    const squeeze = safe(() => step.info.attrs.string('direction', 'forward')) !== 'bidirectional' ? soleReader(outputs[0]) : null;
+    const squeeze =
+      safe(() => step.info.attrs.string('direction', 'forward')) !== 'bidirectional' ? soleReader(outputs[0]) : null;
     if (squeeze !== null && isSqueezeOfAxis1(steps[squeeze]!.info, constants)) {
       const squeezed = steps[squeeze]!.info.node.output?.[0];
       const transposeOut = soleReader(squeezed);
@@ -99,7 +105,10 @@ export function foldRecurrentLayouts<S extends Step>(steps: readonly S[], consta
       }
     }
     if (!folded.batchFirstX && !folded.batchFirstY) return;
-    result[i] = remake(step, new NodeInfo({ ...node, input: inputs, output: outputs }, step.info.index, step.info.file, folded));
+    result[i] = remake(
+      step,
+      new NodeInfo({ ...node, input: inputs, output: outputs }, step.info.index, step.info.file, folded),
+    );
   });
   return result.filter((_, i) => !dropped.has(i));
 }

@@ -27,7 +27,16 @@ import { linalgOps } from './ops/linalg.js';
 import { recurrentOps } from './ops/recurrent.js';
 import { isOptionalSlot } from './optional-inputs.js';
 import { decodeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js';
-import { allocationProblem, dataTypeName, elemTypeOf, type ElemType, fromTensorProto, isFloat, makeArray, type NDArray } from './values.js';
+import {
+  allocationProblem,
+  dataTypeName,
+  elemTypeOf,
+  type ElemType,
+  fromTensorProto,
+  isFloat,
+  makeArray,
+  type NDArray,
+} from './values.js';
 
 const OPS: Record<string, OpImpl> = { ...elementwiseOps, ...linalgOps, ...layoutOps, ...recurrentOps };
 
@@ -66,7 +75,11 @@ function describeInfo(v: ValueInfoProto): OnnxValueInfo {
   return {
     name: v.name ?? '',
     type: tt ? elemTypeOf(tt.elem_type) : null,
-    dims: tt?.shape ? (tt.shape.dim ?? []).map((d) => (d.dim_value !== undefined ? Number(d.dim_value) : d.dim_param ? d.dim_param : null)) : null,
+    dims: tt?.shape
+      ? (tt.shape.dim ?? []).map((d) =>
+          d.dim_value !== undefined ? Number(d.dim_value) : d.dim_param ? d.dim_param : null,
+        )
+      : null,
   };
 }
 
@@ -89,7 +102,15 @@ const MEMO_MAX_ELEMENTS = 256;
 
 function sameValue(a: NDArray | null, b: NDArray | null): boolean {
   if (a === b) return true;
-  if (!a || !b || a.type !== b.type || a.shape.length !== b.shape.length || a.data.length !== b.data.length || a.data.length > MEMO_MAX_ELEMENTS) return false;
+  if (
+    !a ||
+    !b ||
+    a.type !== b.type ||
+    a.shape.length !== b.shape.length ||
+    a.data.length !== b.data.length ||
+    a.data.length > MEMO_MAX_ELEMENTS
+  )
+    return false;
   for (let i = 0; i < a.shape.length; i++) if (a.shape[i] !== b.shape[i]) return false;
   for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) return false;
   return true;
@@ -121,7 +142,11 @@ export class OnnxModel {
     const opsets = model.opset_import ?? [];
     const main = opsets.find((o) => !o.domain || o.domain === 'ai.onnx');
     this.opset = Number(main?.version ?? 0);
-    if (!main || this.opset < MIN_OPSET) throw new FormatError(file, `default-domain opset ${main ? this.opset : 'missing'} is not supported (${MIN_OPSET} or newer is)`);
+    if (!main || this.opset < MIN_OPSET)
+      throw new FormatError(
+        file,
+        `default-domain opset ${main ? this.opset : 'missing'} is not supported (${MIN_OPSET} or newer is)`,
+      );
     this.producer = [model.producer_name, model.producer_version].filter(Boolean).join(' ');
     this.metadata = Object.fromEntries((model.metadata_props ?? []).map((p) => [p.key ?? '', p.value ?? '']));
 
@@ -129,14 +154,19 @@ export class OnnxModel {
       const name = t.name ?? '';
       this.initializers.set(name, fromTensorProto(t, file, `initializer '${name || `#${k}`}'`));
     }
-    if ((graph as { sparse_initializer?: unknown[] }).sparse_initializer?.length) throw new FormatError(file, 'sparse initializers are not supported');
+    if ((graph as { sparse_initializer?: unknown[] }).sparse_initializer?.length)
+      throw new FormatError(file, 'sparse initializers are not supported');
     const graphInputs = (graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? ''));
     this.outputs = (graph.output ?? []).map(describeInfo);
     const required = requiredNames(graph.node ?? [], this.outputs);
-    this.inputs = graphInputs.map((v) => ({ ...describeInfo(v), optional: Boolean(v.type?.optional_type) || !required.has(v.name ?? '') }));
+    this.inputs = graphInputs.map((v) => ({
+      ...describeInfo(v),
+      optional: Boolean(v.type?.optional_type) || !required.has(v.name ?? ''),
+    }));
     graphInputs.forEach((v, k) => {
       const code = v.type?.tensor_type?.elem_type;
-      if (this.inputs[k]!.type === null && code !== undefined) throw new FormatError(file, `input '${v.name}' has element type ${dataTypeName(code)}, which is not supported`);
+      if (this.inputs[k]!.type === null && code !== undefined)
+        throw new FormatError(file, `input '${v.name}' has element type ${dataTypeName(code)}, which is not supported`);
     });
     this.planNodes(graph.node ?? []);
     this.foldConstants();
@@ -154,7 +184,15 @@ export class OnnxModel {
       if (!names.every((name) => !name || this.initializers.has(name))) return true;
       let outputs: (NDArray | null)[];
       try {
-        outputs = step.impl(new OpContext(step.info, step.info.index, names.map((name) => (name ? this.initializers.get(name)! : null)), this.opset, this.file));
+        outputs = step.impl(
+          new OpContext(
+            step.info,
+            step.info.index,
+            names.map((name) => (name ? this.initializers.get(name)! : null)),
+            this.opset,
+            this.file,
+          ),
+        );
       } catch {
         return true; // it fails again when the model runs, with the usual message
       }
@@ -172,7 +210,9 @@ export class OnnxModel {
     for (const step of this.plan) {
       const { node } = step.info;
       const names = (node.input ?? []).filter(Boolean);
-      const derived = isShapeOperator(node.op_type ?? '') || (names.some((n) => fromShapes.has(n)) && names.every((n) => fromShapes.has(n) || this.initializers.has(n)));
+      const derived =
+        isShapeOperator(node.op_type ?? '') ||
+        (names.some((n) => fromShapes.has(n)) && names.every((n) => fromShapes.has(n) || this.initializers.has(n)));
       if (!derived) continue;
       step.memoizable = !isShapeOperator(node.op_type ?? '');
       for (const out of node.output ?? []) if (out) fromShapes.add(out);
@@ -210,7 +250,11 @@ export class OnnxModel {
       for (const name of info.node.input ?? []) if (name && !this.initializers.has(name)) lastUse.set(name, k);
     });
     this.plan.forEach((step, k) => {
-      step.frees = [...new Set((step.info.node.input ?? []).filter((name) => name && lastUse.get(name) === k && !outputs.has(name)))];
+      step.frees = [
+        ...new Set(
+          (step.info.node.input ?? []).filter((name) => name && lastUse.get(name) === k && !outputs.has(name)),
+        ),
+      ];
     });
   }
 
@@ -222,27 +266,43 @@ export class OnnxModel {
     nodes.forEach((node, i) => {
       const domain = node.domain ?? '';
       if (domain !== '' && domain !== 'ai.onnx') {
-        throw new FormatError(file, `${label(node, i)}: operator '${node.op_type}' of domain '${domain}' is not supported (only the default ONNX domain is)`);
+        throw new FormatError(
+          file,
+          `${label(node, i)}: operator '${node.op_type}' of domain '${domain}' is not supported (only the default ONNX domain is)`,
+        );
       }
       if (!node.op_type || !OPS[node.op_type]) {
-        throw new FormatError(file, `${label(node, i)}: operator '${node.op_type}' is not supported; supported operators: ${supportedOperators().join(', ')}`);
+        throw new FormatError(
+          file,
+          `${label(node, i)}: operator '${node.op_type}' is not supported; supported operators: ${supportedOperators().join(', ')}`,
+        );
       }
       for (const a of node.attribute ?? []) {
-        if (a.g || a.graphs?.length) throw new FormatError(file, `${label(node, i)}: subgraph attributes are not supported`);
+        if (a.g || a.graphs?.length)
+          throw new FormatError(file, `${label(node, i)}: subgraph attributes are not supported`);
       }
       for (const out of node.output ?? []) {
         if (!out) continue;
-        if (producer.has(out) || this.initializers.has(out)) throw new FormatError(file, `${label(node, i)}: value '${out}' is produced twice`);
+        if (producer.has(out) || this.initializers.has(out))
+          throw new FormatError(file, `${label(node, i)}: value '${out}' is produced twice`);
         producer.set(out, i);
       }
     });
     const available = new Set<string>([...this.initializers.keys(), ...this.inputs.map((v) => v.name)]);
     // For each node, the nodes whose outputs it reads.
-    const dependencies = nodes.map((node, i) => (node.input ?? []).filter((name) => name && !available.has(name)).map((name) => {
-      const from = producer.get(name);
-      if (from === undefined) throw new FormatError(file, `${label(node, i)}: input '${name}' is not a graph input, an initializer or any node's output`);
-      return from;
-    }));
+    const dependencies = nodes.map((node, i) =>
+      (node.input ?? [])
+        .filter((name) => name && !available.has(name))
+        .map((name) => {
+          const from = producer.get(name);
+          if (from === undefined)
+            throw new FormatError(
+              file,
+              `${label(node, i)}: input '${name}' is not a graph input, an initializer or any node's output`,
+            );
+          return from;
+        }),
+    );
     // Depth-first topological sort, visiting nodes in file order (a valid model, already
     // topological, keeps its order). Iterative and linear in nodes + edges, so that a long
     // chain listed backwards neither overflows the stack nor takes quadratic time.
@@ -271,9 +331,20 @@ export class OnnxModel {
     }
     const outputs = new Set(this.outputs.map((o) => o.name));
     for (const name of outputs) {
-      if (!producer.has(name) && !available.has(name)) throw new FormatError(file, `graph output '${name}' is not produced by any node`);
+      if (!producer.has(name) && !available.has(name))
+        throw new FormatError(file, `graph output '${name}' is not produced by any node`);
     }
-    for (const { node, i } of order) this.plan.push({ info: new NodeInfo(node, i, file), impl: OPS[node.op_type!]!, frees: [], inSlots: [], outSlots: [], freeSlots: [], memo: null, memoizable: false });
+    for (const { node, i } of order)
+      this.plan.push({
+        info: new NodeInfo(node, i, file),
+        impl: OPS[node.op_type!]!,
+        frees: [],
+        inSlots: [],
+        outSlots: [],
+        freeSlots: [],
+        memo: null,
+        memoizable: false,
+      });
   }
 
   /**
@@ -285,7 +356,7 @@ export class OnnxModel {
     return this.plan.map(({ info }) => {
       const f = info.folded;
       const parts = f ? [f.batchFirstX && 'batch-first X', f.batchFirstY && 'batch-first Y'].filter(Boolean) : [];
-      return parts.length ? `${info.node.op_type} (${parts.join(', ')})` : info.node.op_type ?? '';
+      return parts.length ? `${info.node.op_type} (${parts.join(', ')})` : (info.node.op_type ?? '');
     });
   }
 
@@ -308,32 +379,60 @@ export class OnnxModel {
       values = feed.data;
       shape = [...feed.shape];
     } else {
-      throw new ValueError(where, 'must be a Tensor, an npy array ({ dtype, data, shape }), or a 1-D Int32Array / BigInt64Array');
+      throw new ValueError(
+        where,
+        'must be a Tensor, an npy array ({ dtype, data, shape }), or a 1-D Int32Array / BigInt64Array',
+      );
     }
     const target = info.type ?? type;
     if (info.dims) {
-      if (info.dims.length !== shape.length) throw new ShapeError({ where, what: 'rank', expected: `${info.dims.length} ([${info.dims.map((d) => d ?? '?').join(', ')}])`, actual: `${shape.length} ([${shape.join(', ')}])` });
+      if (info.dims.length !== shape.length)
+        throw new ShapeError({
+          where,
+          what: 'rank',
+          expected: `${info.dims.length} ([${info.dims.map((d) => d ?? '?').join(', ')}])`,
+          actual: `${shape.length} ([${shape.join(', ')}])`,
+        });
       info.dims.forEach((d, i) => {
-        if (typeof d === 'number' && d !== shape[i]) throw new ShapeError({ where, what: `dim ${i}`, expected: d, actual: shape[i]! });
+        if (typeof d === 'number' && d !== shape[i])
+          throw new ShapeError({ where, what: `dim ${i}`, expected: d, actual: shape[i]! });
         if (typeof d === 'string') {
           const bound = bindings.get(d);
-          if (bound && bound[0] !== shape[i]) throw new ShapeError({ where, what: `dim ${i} ('${d}')`, expected: `${bound[0]} (as in input '${bound[1]}')`, actual: shape[i]! });
+          if (bound && bound[0] !== shape[i])
+            throw new ShapeError({
+              where,
+              what: `dim ${i} ('${d}')`,
+              expected: `${bound[0]} (as in input '${bound[1]}')`,
+              actual: shape[i]!,
+            });
           if (!bound) bindings.set(d, [shape[i]!, info.name]);
         }
       });
     }
-    if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ValueError(where, `shape [${shape.join(', ')}] must hold non-negative integers`);
+    if (shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+      throw new ValueError(where, `shape [${shape.join(', ')}] must hold non-negative integers`);
     const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== values.length) throw new ShapeError({ where, what: `element count of shape [${shape.join(', ')}]`, expected: count, actual: values.length });
+    if (count !== values.length)
+      throw new ShapeError({
+        where,
+        what: `element count of shape [${shape.join(', ')}]`,
+        expected: count,
+        actual: values.length,
+      });
     const tooLarge = allocationProblem(target, shape);
     if (tooLarge) throw new ValueError(where, tooLarge);
     // Already in the runtime's representation: used as it is (the runtime never writes to a value).
-    if ((target === 'float32' && values instanceof Float32Array) || (target === 'int32' && values instanceof Int32Array)) return { type: target, shape, data: values };
+    if (
+      (target === 'float32' && values instanceof Float32Array) ||
+      (target === 'int32' && values instanceof Int32Array)
+    )
+      return { type: target, shape, data: values };
     const out = makeArray(target, shape);
     const integer = !isFloat(target);
     for (let i = 0; i < values.length; i++) {
       const v = Number(values[i]);
-      if (integer && !Number.isInteger(v)) throw new ValueError(where, `expects ${target} values, but element ${i} is ${v}`);
+      if (integer && !Number.isInteger(v))
+        throw new ValueError(where, `expects ${target} values, but element ${i} is ${v}`);
       out.data[i] = target === 'bool' ? (v ? 1 : 0) : v;
     }
     return out;
@@ -346,9 +445,16 @@ export class OnnxModel {
     // a constant, a feed or a memoized value (kept for later runs) is copied.
     this.constantBuffers ??= new Set([...this.initializers.values()].map((v) => v.data.buffer));
     const feedBuffers = Object.values(feeds).map((feed) => (ArrayBuffer.isView(feed) ? feed.buffer : feed.data.buffer));
-    const shared = (buffer: ArrayBufferLike) => this.constantBuffers!.has(buffer) || feedBuffers.includes(buffer) || this.plan.some((step) => step.memo?.outputs.some((v) => v?.data.buffer === buffer));
+    const shared = (buffer: ArrayBufferLike) =>
+      this.constantBuffers!.has(buffer) ||
+      feedBuffers.includes(buffer) ||
+      this.plan.some((step) => step.memo?.outputs.some((v) => v?.data.buffer === buffer));
     const result: Record<string, NpyArray> = {};
-    for (const [k, v] of Object.entries(raw)) result[k] = v.type === 'float32' && !shared(v.data.buffer) ? { dtype: 'float32', shape: [...v.shape], data: v.data as Float32Array } : toNpyArray(v);
+    for (const [k, v] of Object.entries(raw))
+      result[k] =
+        v.type === 'float32' && !shared(v.data.buffer)
+          ? { dtype: 'float32', shape: [...v.shape], data: v.data as Float32Array }
+          : toNpyArray(v);
     return result;
   }
 
@@ -360,25 +466,31 @@ export class OnnxModel {
 
   /** Runs the graph and returns the raw output arrays. */
   runRaw(feeds: Record<string, OnnxFeed>): Record<string, NDArray> {
-    if (feeds === null || typeof feeds !== 'object') throw new ValueError(this.file, 'run() takes an object mapping input names to values');
+    if (feeds === null || typeof feeds !== 'object')
+      throw new ValueError(this.file, 'run() takes an object mapping input names to values');
     // This run's values by slot (assignSlots): the constants, then the feeds and what the nodes compute.
     const values: (NDArray | null)[] = this.constantSlots.slice();
     values.length = this.slotOf.size;
     const known = new Set(this.inputs.map((v) => v.name));
     for (const name of Object.keys(feeds)) {
-      if (!known.has(name)) throw new ValueError(this.file, `'${name}' is not an input of the model (inputs: ${[...known].join(', ')})`);
+      if (!known.has(name))
+        throw new ValueError(this.file, `'${name}' is not an input of the model (inputs: ${[...known].join(', ')})`);
     }
     const bindings = new Map<string, [number, string]>();
     for (const info of this.inputs) {
       const feed = feeds[info.name];
       if (feed === undefined && info.optional) continue; // absent: its readers get no value there
-      if (feed === undefined) throw new ValueError(this.file, `required input '${info.name}' is missing (inputs: ${this.inputs.map((i) => (i.optional ? `${i.name} (optional)` : i.name)).join(', ')})`);
+      if (feed === undefined)
+        throw new ValueError(
+          this.file,
+          `required input '${info.name}' is missing (inputs: ${this.inputs.map((i) => (i.optional ? `${i.name} (optional)` : i.name)).join(', ')})`,
+        );
       values[this.slotOf.get(info.name)!] = this.prepareFeed(info, feed, bindings);
     }
     for (const step of this.plan) {
       const { inSlots, outSlots } = step;
       const inputs = new Array<NDArray | null>(inSlots.length);
-      for (let k = 0; k < inSlots.length; k++) inputs[k] = inSlots[k]! < 0 ? null : values[inSlots[k]!] ?? null;
+      for (let k = 0; k < inSlots.length; k++) inputs[k] = inSlots[k]! < 0 ? null : (values[inSlots[k]!] ?? null);
       let outputs: (NDArray | null)[];
       const memo = step.memo;
       if (memo && memo.inputs.length === inputs.length && memo.inputs.every((v, k) => sameValue(v, inputs[k]!))) {
@@ -390,7 +502,8 @@ export class OnnxModel {
           if (error instanceof RecurrentError) throw error;
           throw new ValueError(step.info.where, `failed: ${(error as Error).message}`);
         }
-        if (step.memoizable) step.memo = inputs.every((v) => !v || v.data.length <= MEMO_MAX_ELEMENTS) ? { inputs, outputs } : null;
+        if (step.memoizable)
+          step.memo = inputs.every((v) => !v || v.data.length <= MEMO_MAX_ELEMENTS) ? { inputs, outputs } : null;
       }
       for (let k = 0; k < outSlots.length; k++) {
         const v = outputs[k];
@@ -425,12 +538,21 @@ function requiredNames(nodes: readonly NodeProto[], outputs: readonly OnnxValueI
  */
 export function toNpyArray(v: NDArray): NpyArray {
   const shape = [...v.shape];
-  if (isFloat(v.type)) return { dtype: 'float32', shape, data: v.data instanceof Float32Array ? v.data.slice() : Float32Array.from(v.data) };
+  if (isFloat(v.type))
+    return {
+      dtype: 'float32',
+      shape,
+      data: v.data instanceof Float32Array ? v.data.slice() : Float32Array.from(v.data),
+    };
   if (v.type === 'int64' || v.type === 'uint32') {
     // Values at the int64 limits (INT64_MAX as a float) are clamped back into range; NaN, which
     // int64 arithmetic on infinities can produce, becomes 0 (as Cast makes it).
     const max = 2n ** 63n - 1n;
-    const data = BigInt64Array.from(Array.from(v.data, (x) => (x >= 2 ** 63 ? max : x <= -(2 ** 63) ? -max - 1n : Number.isNaN(x) ? 0n : BigInt(Math.trunc(x)))));
+    const data = BigInt64Array.from(
+      Array.from(v.data, (x) =>
+        x >= 2 ** 63 ? max : x <= -(2 ** 63) ? -max - 1n : Number.isNaN(x) ? 0n : BigInt(Math.trunc(x)),
+      ),
+    );
     return { dtype: 'int64', shape, data };
   }
   return { dtype: 'int32', shape, data: Int32Array.from(v.data) };
@@ -447,7 +569,10 @@ export function loadOnnx(file: string): OnnxModel {
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw new FormatError(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new FormatError(
+      file,
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   return parseOnnx(bytes, file);
 }

@@ -31,7 +31,19 @@ export const DataType = {
 } as const;
 
 /** AttributeProto.AttributeType codes. */
-export const AttributeType = { UNDEFINED: 0, FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10 } as const;
+export const AttributeType = {
+  UNDEFINED: 0,
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+} as const;
 
 export interface TensorProto {
   dims?: number[];
@@ -130,7 +142,10 @@ function schemaPath(): string {
     const path = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(path)) return path;
   }
-  throw new FormatError('onnx.proto', `the ONNX schema was not found beside ${fileURLToPath(import.meta.url)}; the build must copy src/onnx/onnx.proto next to the compiled onnx/proto.js`);
+  throw new FormatError(
+    'onnx.proto',
+    `the ONNX schema was not found beside ${fileURLToPath(import.meta.url)}; the build must copy src/onnx/onnx.proto next to the compiled onnx/proto.js`,
+  );
 }
 
 /** The ModelProto type, parsed from the schema at first use. */
@@ -152,7 +167,10 @@ export function decodeModel(bytes: Uint8Array, file = 'model.onnx'): ModelProto 
     const message = type.decode(bytes);
     return type.toObject(message, { longs: Number, enums: Number, arrays: true, defaults: false }) as ModelProto;
   } catch (error) {
-    throw new FormatError(file, `is not a valid ONNX protobuf (${error instanceof Error ? error.message : String(error)})`);
+    throw new FormatError(
+      file,
+      `is not a valid ONNX protobuf (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
 }
 

@@ -16,14 +16,22 @@ export interface LastStepOptions {
  */
 export function lastValidStep(output: Tensor, lengths: ArrayLike<number>, options: LastStepOptions = {}): Tensor {
   const where = 'lastValidStep';
-  if (output.rank !== 3) throw new ShapeError({ where, what: 'output rank', expected: '3 (batch, time, features)', actual: output.rank });
+  if (output.rank !== 3)
+    throw new ShapeError({ where, what: 'output rank', expected: '3 (batch, time, features)', actual: output.rank });
   const batchFirst = options.batchFirst ?? true;
   const [batch, time] = batchFirst ? [output.shape[0]!, output.shape[1]!] : [output.shape[1]!, output.shape[0]!];
-  if (lengths.length !== batch) throw new ShapeError({ where, what: 'lengths count', expected: `${batch} (the batch size)`, actual: lengths.length });
+  if (lengths.length !== batch)
+    throw new ShapeError({
+      where,
+      what: 'lengths count',
+      expected: `${batch} (the batch size)`,
+      actual: lengths.length,
+    });
   const rows = new Int32Array(batch);
   for (let b = 0; b < batch; b++) {
     const len = lengths[b]!;
-    if (!Number.isInteger(len) || len < 1 || len > time) throw new ValueError(where, `lengths[${b}] is ${len}, expected an integer in [1, ${time}]`);
+    if (!Number.isInteger(len) || len < 1 || len > time)
+      throw new ValueError(where, `lengths[${b}] is ${len}, expected an integer in [1, ${time}]`);
     rows[b] = batchFirst ? b * time + (len - 1) : (len - 1) * batch + b;
   }
   const features = output.shape[2]!;
@@ -36,7 +44,8 @@ export function lengthsMask(lengths: ArrayLike<number>, time: number): Tensor {
   const mask = new Float32Array(batch * time);
   for (let b = 0; b < batch; b++) {
     const len = lengths[b]!;
-    if (!Number.isInteger(len) || len < 0 || len > time) throw new ValueError('lengthsMask', `lengths[${b}] is ${len}, expected an integer in [0, ${time}]`);
+    if (!Number.isInteger(len) || len < 0 || len > time)
+      throw new ValueError('lengthsMask', `lengths[${b}] is ${len}, expected an integer in [0, ${time}]`);
     mask.fill(1, b * time, b * time + len);
   }
   return new Tensor(mask, [batch, time]);

@@ -41,7 +41,11 @@ export interface PackOptions {
 }
 
 /** For each packed row, the flat row of the time-major padded tensor it comes from. */
-function packedRowMap(lengths: Int32Array, sorted: Int32Array, batch: number): { rows: Int32Array; batchSizes: Int32Array } {
+function packedRowMap(
+  lengths: Int32Array,
+  sorted: Int32Array,
+  batch: number,
+): { rows: Int32Array; batchSizes: Int32Array } {
   const maxLength = lengths[sorted[0]!]!;
   const batchSizes = new Int32Array(maxLength);
   const rows: number[] = [];
@@ -61,22 +65,37 @@ function packedRowMap(lengths: Int32Array, sorted: Int32Array, batch: number): {
  * Packs a padded batch. x: (time, batch, *) or (batch, time, *) with batchFirst.
  * Lengths may be in any order unless `enforceSorted`.
  */
-export function packPaddedSequence(x: Tensor, lengths: readonly number[] | Int32Array, options: PackOptions = {}): PackedSequence {
+export function packPaddedSequence(
+  x: Tensor,
+  lengths: readonly number[] | Int32Array,
+  options: PackOptions = {},
+): PackedSequence {
   const where = 'packPaddedSequence';
   if (x.rank < 2) throw new ShapeError({ where, what: 'input rank', expected: '>= 2', actual: x.rank });
   const batchFirst = options.batchFirst ?? false;
   const timeMajor = batchFirst ? x.transpose(0, 1) : x;
   const [time, batch] = timeMajor.shape as [number, number];
-  if (lengths.length !== batch) throw new ShapeError({ where, what: 'lengths count', expected: `${batch} (the batch size)`, actual: lengths.length });
+  if (lengths.length !== batch)
+    throw new ShapeError({
+      where,
+      what: 'lengths count',
+      expected: `${batch} (the batch size)`,
+      actual: lengths.length,
+    });
   // Check the values as given: Int32Array.from would truncate 2.5 to 2 and NaN to 0.
   Array.from(lengths, (v, b) => {
-    if (!Number.isInteger(v) || v < 1 || v > time) throw new ValueError(where, `lengths[${b}] is ${v}, expected an integer in [1, ${time}]`);
+    if (!Number.isInteger(v) || v < 1 || v > time)
+      throw new ValueError(where, `lengths[${b}] is ${v}, expected an integer in [1, ${time}]`);
   });
   const lens = Int32Array.from(lengths);
   const order = Array.from({ length: batch }, (_, b) => b);
   if (options.enforceSorted) {
     for (let b = 1; b < batch; b++) {
-      if (lens[b]! > lens[b - 1]!) throw new ValueError(where, `lengths must be sorted in decreasing order with enforceSorted (lengths[${b}] = ${lens[b]} > lengths[${b - 1}] = ${lens[b - 1]})`);
+      if (lens[b]! > lens[b - 1]!)
+        throw new ValueError(
+          where,
+          `lengths must be sorted in decreasing order with enforceSorted (lengths[${b}] = ${lens[b]} > lengths[${b - 1}] = ${lens[b - 1]})`,
+        );
     }
   } else {
     order.sort((a, b) => lens[b]! - lens[a]! || a - b); // stable: ties keep batch order
@@ -100,13 +119,19 @@ export interface PadOptions {
 }
 
 /** Unpacks to a padded tensor, rows in original batch order, and returns the lengths. */
-export function padPackedSequence(packed: PackedSequence, options: PadOptions = {}): { output: Tensor; lengths: Int32Array } {
+export function padPackedSequence(
+  packed: PackedSequence,
+  options: PadOptions = {},
+): { output: Tensor; lengths: Int32Array } {
   const lengths = packed.lengths;
   const batch = lengths.length;
   const maxLength = packed.batchSizes.length;
   const time = options.totalLength ?? maxLength;
   if (!Number.isInteger(time) || time < maxLength) {
-    throw new ValueError('padPackedSequence', `totalLength ${options.totalLength} is shorter than the longest sequence (${maxLength})`);
+    throw new ValueError(
+      'padPackedSequence',
+      `totalLength ${options.totalLength} is shorter than the longest sequence (${maxLength})`,
+    );
   }
   const { rows } = packedRowMap(lengths, packed.sortedIndices, batch);
   const feature = packed.data.shape.slice(1);

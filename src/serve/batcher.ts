@@ -26,7 +26,10 @@ export class DynamicBatcher<I, O> {
   private idleWaiters: (() => void)[] = [];
 
   /** `run(items)` returns one output per item, in order. */
-  constructor(private readonly run: (items: I[]) => O[], private readonly options: BatcherOptions) {}
+  constructor(
+    private readonly run: (items: I[]) => O[],
+    private readonly options: BatcherOptions,
+  ) {}
 
   /** Items waiting for a batch. */
   get pending(): number {
@@ -80,7 +83,8 @@ export class DynamicBatcher<I, O> {
     this.options.onBatch?.(batch.length);
     try {
       const outputs = this.run(batch.map((w) => w.item));
-      if (outputs.length !== batch.length) throw new Error(`the model gave ${outputs.length} outputs for ${batch.length} inputs`);
+      if (outputs.length !== batch.length)
+        throw new Error(`the model gave ${outputs.length} outputs for ${batch.length} inputs`);
       batch.forEach((w, i) => w.resolve(outputs[i]!));
     } catch (error) {
       if (batch.length === 1) {

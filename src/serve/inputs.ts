@@ -25,10 +25,16 @@ export interface ServeInputForm<I = unknown> {
 const text: ServeInputForm<string> = {
   expected: 'a non-empty string',
   check(value, where, limits) {
-    if (typeof value !== 'string') throw new RequestError(400, 'invalid_input', where, `expected a string, got ${describe(value)}`);
+    if (typeof value !== 'string')
+      throw new RequestError(400, 'invalid_input', where, `expected a string, got ${describe(value)}`);
     if (value.trim().length === 0) throw new RequestError(400, 'invalid_input', where, 'is empty');
     if (value.length > limits.maxInputLength) {
-      throw new RequestError(413, 'input_too_long', where, `has ${value.length} characters; the limit is ${limits.maxInputLength} (--max-input-length)`);
+      throw new RequestError(
+        413,
+        'input_too_long',
+        where,
+        `has ${value.length} characters; the limit is ${limits.maxInputLength} (--max-input-length)`,
+      );
     }
     return value;
   },
@@ -38,12 +44,24 @@ const text: ServeInputForm<string> = {
 const series: ServeInputForm<number[]> = {
   expected: 'an array of numbers (the recent history)',
   check(value, where, limits) {
-    if (!Array.isArray(value)) throw new RequestError(400, 'invalid_input', where, `expected an array of numbers, got ${describe(value)}`);
+    if (!Array.isArray(value))
+      throw new RequestError(400, 'invalid_input', where, `expected an array of numbers, got ${describe(value)}`);
     if (value.length > limits.maxInputLength) {
-      throw new RequestError(413, 'input_too_long', where, `has ${value.length} values; the limit is ${limits.maxInputLength} (--max-input-length)`);
+      throw new RequestError(
+        413,
+        'input_too_long',
+        where,
+        `has ${value.length} values; the limit is ${limits.maxInputLength} (--max-input-length)`,
+      );
     }
     const bad = value.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
-    if (bad >= 0) throw new RequestError(400, 'invalid_input', `${where}[${bad}]`, `expected a finite number, got ${describe(value[bad])}`);
+    if (bad >= 0)
+      throw new RequestError(
+        400,
+        'invalid_input',
+        `${where}[${bad}]`,
+        `expected a finite number, got ${describe(value[bad])}`,
+      );
     return value as number[];
   },
   // One history per call: the forecaster's predict reads a single series.
@@ -57,11 +75,29 @@ export function inputForm(kind: 'text' | 'series' = 'text'): ServeInputForm {
 
 /** Checks a request body `{"inputs": [...]}` and each input in it. */
 export function checkPredictBody(body: unknown, form: ServeInputForm, limits: InputLimits): unknown[] {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new RequestError(400, 'invalid_body', 'body', `expected a JSON object {"inputs": [...]}, got ${describe(body)}`);
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new RequestError(
+      400,
+      'invalid_body',
+      'body',
+      `expected a JSON object {"inputs": [...]}, got ${describe(body)}`,
+    );
   const inputs = (body as { inputs?: unknown }).inputs;
-  if (!Array.isArray(inputs)) throw new RequestError(400, 'invalid_body', 'inputs', `expected an array of inputs (each ${form.expected}), got ${describe(inputs)}`);
+  if (!Array.isArray(inputs))
+    throw new RequestError(
+      400,
+      'invalid_body',
+      'inputs',
+      `expected an array of inputs (each ${form.expected}), got ${describe(inputs)}`,
+    );
   if (inputs.length === 0) throw new RequestError(400, 'invalid_body', 'inputs', 'is empty');
-  if (inputs.length > limits.maxInputs) throw new RequestError(413, 'too_many_inputs', 'inputs', `has ${inputs.length} inputs; the limit is ${limits.maxInputs} (--max-inputs)`);
+  if (inputs.length > limits.maxInputs)
+    throw new RequestError(
+      413,
+      'too_many_inputs',
+      'inputs',
+      `has ${inputs.length} inputs; the limit is ${limits.maxInputs} (--max-inputs)`,
+    );
   return inputs.map((value, i) => form.check(value, `inputs[${i}]`, limits));
 }
 

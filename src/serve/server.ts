@@ -32,7 +32,13 @@ export interface ServeOptions extends InputLimits {
 }
 
 export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
-  maxBatch: 32, maxWaitMs: 2, maxBodyBytes: 1 << 20, maxInputs: 256, maxInputLength: 1000, requestTimeoutMs: 10_000, drainTimeoutMs: 30_000,
+  maxBatch: 32,
+  maxWaitMs: 2,
+  maxBodyBytes: 1 << 20,
+  maxInputs: 256,
+  maxInputLength: 1000,
+  requestTimeoutMs: 10_000,
+  drainTimeoutMs: 30_000,
 };
 
 export interface ServeApp {
@@ -59,14 +65,30 @@ export function createServer(predictor: Predictor, options: Partial<ServeOptions
   const opts: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...options };
   const metrics = new ServeMetrics();
   const form = inputForm(isTaskName(predictor.task) ? TASKS[predictor.task].serveInput : 'text');
-  const batcher = new DynamicBatcher<unknown, unknown>((items) => {
-    metrics.inputs.inc(items.length);
-    return form.run(predictor, items);
-  }, { maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs, onBatch: (n) => metrics.batchSize.observe(n) });
+  const batcher = new DynamicBatcher<unknown, unknown>(
+    (items) => {
+      metrics.inputs.inc(items.length);
+      return form.run(predictor, items);
+    },
+    { maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs, onBatch: (n) => metrics.batchSize.observe(n) },
+  );
 
   // Node checks request timeouts every connectionsCheckingInterval (30 s by default): check often enough for the timeout to mean what it says.
-  const serverFactory = (handler: RequestListener) => createHttpServer({ requestTimeout: opts.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.ceil(opts.requestTimeoutMs / 4)) }, handler);
-  const app = Fastify({ bodyLimit: opts.maxBodyBytes, requestTimeout: opts.requestTimeoutMs, return503OnClosing: true, logger: false, serverFactory });
+  const serverFactory = (handler: RequestListener) =>
+    createHttpServer(
+      {
+        requestTimeout: opts.requestTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, Math.ceil(opts.requestTimeoutMs / 4)),
+      },
+      handler,
+    );
+  const app = Fastify({
+    bodyLimit: opts.maxBodyBytes,
+    requestTimeout: opts.requestTimeoutMs,
+    return503OnClosing: true,
+    logger: false,
+    serverFactory,
+  });
   app.removeContentTypeParser('text/plain');
   let draining = false;
   let inFlight = 0;
@@ -102,35 +124,76 @@ export function createServer(predictor: Predictor, options: Partial<ServeOptions
     }
   };
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof RequestError) return reply.code(error.status).send(errorBody(error.code, error.message));
-    if (error instanceof ValueError) return reply.code(422).send(errorBody('prediction_failed', error.message));
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      const code = status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : status === 408 ? 'request_timeout' : 'invalid_body';
-      return reply.code(status).send(errorBody(code, status === 413 ? `the body is larger than ${opts.maxBodyBytes} bytes (--max-body-bytes)` : error.message));
-    }
-    const known = error instanceof RecurrentError;
-    return reply.code(500).send(errorBody('internal', known ? error.message : 'the model failed on this request'));
-  });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url}; try POST /predict, GET /health or GET /metrics`)));
+  app.setErrorHandler(
+    (error: Error & { statusCode?: number; code?: string }, _request: FastifyRequest, reply: FastifyReply) => {
+      if (error instanceof RequestError) return reply.code(error.status).send(errorBody(error.code, error.message));
+      if (error instanceof ValueError) return reply.code(422).send(errorBody('prediction_failed', error.message));
+      const status = error.statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        const code =
+          status === 413
+            ? 'body_too_large'
+            : status === 415
+              ? 'unsupported_media_type'
+              : status === 408
+                ? 'request_timeout'
+                : 'invalid_body';
+        return reply
+          .code(status)
+          .send(
+            errorBody(
+              code,
+              status === 413 ? `the body is larger than ${opts.maxBodyBytes} bytes (--max-body-bytes)` : error.message,
+            ),
+          );
+      }
+      const known = error instanceof RecurrentError;
+      return reply.code(500).send(errorBody('internal', known ? error.message : 'the model failed on this request'));
+    },
+  );
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          'not_found',
+          `no route ${request.method} ${request.url}; try POST /predict, GET /health or GET /metrics`,
+        ),
+      ),
+  );
 
-  app.post('/predict', (request) => accepted(async () => {
-    const inputs = checkPredictBody(request.body, form, opts);
-    metrics.queueDepth.set(batcher.pending + inputs.length);
-    const outputs = await Promise.all(inputs.map((input) => batcher.submit(input)));
-    return { outputs };
-  }));
+  app.post('/predict', (request) =>
+    accepted(async () => {
+      const inputs = checkPredictBody(request.body, form, opts);
+      metrics.queueDepth.set(batcher.pending + inputs.length);
+      const outputs = await Promise.all(inputs.map((input) => batcher.submit(input)));
+      return { outputs };
+    }),
+  );
 
-  app.post('/generate', (request, reply) => accepted(async () => {
-    if (!isStreaming(predictor)) throw new RequestError(404, 'not_streaming', 'POST /generate', `the ${predictor.task} task does not generate text; use POST /predict`);
-    const body = request.body as { input?: unknown } | null;
-    const input = form.check(body !== null && typeof body === 'object' ? body.input : undefined, 'input', opts) as string;
-    reply.hijack();
-    await streamTokens(predictor, input, reply.raw);
-  }));
+  app.post('/generate', (request, reply) =>
+    accepted(async () => {
+      if (!isStreaming(predictor))
+        throw new RequestError(
+          404,
+          'not_streaming',
+          'POST /generate',
+          `the ${predictor.task} task does not generate text; use POST /predict`,
+        );
+      const body = request.body as { input?: unknown } | null;
+      const input = form.check(
+        body !== null && typeof body === 'object' ? body.input : undefined,
+        'input',
+        opts,
+      ) as string;
+      reply.hijack();
+      await streamTokens(predictor, input, reply.raw);
+    }),
+  );
 
-  app.get('/health', async (_request, reply) => reply.code(draining ? 503 : 200).send({ status: draining ? 'draining' : 'ok', task: predictor.task, inFlight }));
+  app.get('/health', async (_request, reply) =>
+    reply.code(draining ? 503 : 200).send({ status: draining ? 'draining' : 'ok', task: predictor.task, inFlight }),
+  );
   app.get('/metrics', async (_request, reply) => {
     metrics.queueDepth.set(batcher.pending);
     return reply.type(metrics.contentType).send(await metrics.text());

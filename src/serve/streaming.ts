@@ -26,7 +26,11 @@ export async function streamTokens(predictor: StreamingPredictor, prompt: string
   const abort = new AbortController();
   const onClose = () => abort.abort();
   res.on('close', onClose);
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   let text = '';
   try {
     for await (const token of predictor.stream(prompt, abort.signal)) {
@@ -37,7 +41,8 @@ export async function streamTokens(predictor: StreamingPredictor, prompt: string
     }
     if (!abort.signal.aborted) res.write(event({ text }, 'done'));
   } catch (error) {
-    if (!abort.signal.aborted) res.write(event({ error: { code: 'generation_failed', message: (error as Error).message } }, 'error'));
+    if (!abort.signal.aborted)
+      res.write(event({ error: { code: 'generation_failed', message: (error as Error).message } }, 'error'));
   } finally {
     res.off('close', onClose);
     res.end();

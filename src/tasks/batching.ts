@@ -22,7 +22,12 @@ export function padIds(sequences: readonly (readonly number[])[], padValue = 0):
 }
 
 /** Mean of a per-batch loss over `examples`, weighted by batch size, without a graph (validation). */
-export function meanLoss<E, B>(examples: readonly E[], toBatch: (rows: E[]) => B, loss: (batch: B) => Tensor, batchSize = 256): number {
+export function meanLoss<E, B>(
+  examples: readonly E[],
+  toBatch: (rows: E[]) => B,
+  loss: (batch: B) => Tensor,
+  batchSize = 256,
+): number {
   return noGrad(() => {
     let total = 0;
     for (let i = 0; i < examples.length; i += batchSize) {

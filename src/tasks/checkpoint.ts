@@ -70,7 +70,9 @@ export function writeCheckpoint(root: string, epoch: number, checkpoint: Checkpo
     sums[file] = sha256(bytes);
     stallPoint(epoch, `after-${file}`);
   }
-  writeFileAtomic(pointer(root), `${JSON.stringify({ epoch, dir: name, files: sums }, null, 2)}\n`, () => stallPoint(epoch, 'during-pointer'));
+  writeFileAtomic(pointer(root), `${JSON.stringify({ epoch, dir: name, files: sums }, null, 2)}\n`, () =>
+    stallPoint(epoch, 'during-pointer'),
+  );
   stallPoint(epoch, 'after-pointer');
   for (const entry of readdirSync(root)) {
     if (entry.startsWith('epoch-') && entry !== name) rmSync(join(root, entry), { recursive: true, force: true });
@@ -88,7 +90,12 @@ export function readCheckpoint(root: string): Checkpoint | null {
   } catch (error) {
     throw new FormatError(path, `is not valid JSON (${(error as Error).message})`);
   }
-  if (typeof latest?.dir !== 'string' || !/^epoch-\d{4,}$/.test(latest.dir) || typeof latest.files !== 'object' || latest.files === null) {
+  if (
+    typeof latest?.dir !== 'string' ||
+    !/^epoch-\d{4,}$/.test(latest.dir) ||
+    typeof latest.files !== 'object' ||
+    latest.files === null
+  ) {
     throw new FormatError(path, 'does not name a checkpoint directory and its checksums');
   }
   const read = (file: string): Uint8Array => {
@@ -99,7 +106,8 @@ export function readCheckpoint(root: string): Checkpoint | null {
     } catch {
       throw new FormatError(full, 'is missing: the checkpoint is incomplete');
     }
-    if (sha256(bytes) !== latest.files[file]) throw new FormatError(full, 'does not match its checksum in latest.json: the checkpoint is damaged');
+    if (sha256(bytes) !== latest.files[file])
+      throw new FormatError(full, 'does not match its checksum in latest.json: the checkpoint is damaged');
     return bytes;
   };
   const weights = parseSafetensors(read('weights.safetensors'), join(root, latest.dir, 'weights.safetensors')).tensors;

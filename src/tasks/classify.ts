@@ -21,7 +21,17 @@ import { mostFrequent } from './metrics.js';
 import { singleGraphOnnx, tokenExample } from './onnx-graph.js';
 import { CLASSIFIER_PY } from './pytorch/model-py.js';
 import { CLASSIFY_TRAIN_PY } from './pytorch/train-py.js';
-import { type Evaluation, formatPerLine, isStringArray, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
+import {
+  type Evaluation,
+  formatPerLine,
+  isStringArray,
+  type PreparedTask,
+  type Predictor,
+  savedValue,
+  type TaskArtifacts,
+  type TaskDefinition,
+  type TaskSettings,
+} from './task.js';
 
 export interface ClassifyExample {
   text: string;
@@ -40,12 +50,25 @@ interface Batch {
   targets: number[];
 }
 
-function predictLabels(model: SequenceClassifier, vocab: Vocabulary, texts: readonly string[], tokens: Tokens, batchSize = 256): { predicted: number[]; logits: Float32Array[] } {
-  return predictFromBatches(model, texts.length, batchSize, (from, to) => padIds(texts.slice(from, to).map((t) => vocab.encode(tokenize(t, tokens)))));
+function predictLabels(
+  model: SequenceClassifier,
+  vocab: Vocabulary,
+  texts: readonly string[],
+  tokens: Tokens,
+  batchSize = 256,
+): { predicted: number[]; logits: Float32Array[] } {
+  return predictFromBatches(model, texts.length, batchSize, (from, to) =>
+    padIds(texts.slice(from, to).map((t) => vocab.encode(tokenize(t, tokens)))),
+  );
 }
 
 /** Runs the classifier over `count` inputs, batch by batch (`batch(from, to)` gives the padded input). */
-export function predictFromBatches(model: SequenceClassifier, count: number, batchSize: number, batch: (from: number, to: number) => { ids: Tensor; lengths: number[] }): { predicted: number[]; logits: Float32Array[] } {
+export function predictFromBatches(
+  model: SequenceClassifier,
+  count: number,
+  batchSize: number,
+  batch: (from: number, to: number) => { ids: Tensor; lengths: number[] },
+): { predicted: number[]; logits: Float32Array[] } {
   const predicted: number[] = [];
   const logits: Float32Array[] = [];
   noGrad(() => {
@@ -64,7 +87,15 @@ export function predictFromBatches(model: SequenceClassifier, count: number, bat
  * Accuracy and macro-F1 of the model's and the baseline's labels on `truth`, beside the majority
  * class, with the confusion matrix, the most confused pairs and sample predictions.
  */
-export function classifyEvaluation(labels: readonly string[], truth: readonly string[], predicted: readonly string[], baseline: readonly string[], baselineName: string, majority: string, inputs: readonly string[]): Evaluation {
+export function classifyEvaluation(
+  labels: readonly string[],
+  truth: readonly string[],
+  predicted: readonly string[],
+  baseline: readonly string[],
+  baselineName: string,
+  majority: string,
+  inputs: readonly string[],
+): Evaluation {
   const index = new Map(labels.map((l, i) => [l, i]));
   const confusion = (guess: readonly string[]) => {
     const counts = labels.map(() => labels.map(() => 0));
@@ -75,11 +106,17 @@ export function classifyEvaluation(labels: readonly string[], truth: readonly st
     });
     return counts;
   };
-  const score = (guess: readonly string[]) => ({ accuracy: labelAccuracy(guess, truth), macroF1: macroF1(confusion(guess)) });
+  const score = (guess: readonly string[]) => ({
+    accuracy: labelAccuracy(guess, truth),
+    macroF1: macroF1(confusion(guess)),
+  });
   const counts = confusion(predicted);
   const pairs = new Map<string, string[]>();
   predicted.forEach((p, i) => {
-    if (p !== truth[i]) (pairs.get(`${truth[i]} -> ${p}`) ?? pairs.set(`${truth[i]} -> ${p}`, []).get(`${truth[i]} -> ${p}`)!).push(inputs[i]!);
+    if (p !== truth[i])
+      (pairs.get(`${truth[i]} -> ${p}`) ?? pairs.set(`${truth[i]} -> ${p}`, []).get(`${truth[i]} -> ${p}`)!).push(
+        inputs[i]!,
+      );
   });
   const confused = [...pairs].sort((a, b) => b[1].length - a[1].length).slice(0, 8);
   const right = predicted.map((_, i) => i).filter((i) => predicted[i] === truth[i]);
@@ -91,17 +128,35 @@ export function classifyEvaluation(labels: readonly string[], truth: readonly st
     reference: { name: 'majority class', metrics: score(truth.map(() => majority)) },
     primary: { name: 'accuracy', higherIsBetter: true },
     plots: [
-      { kind: 'confusion', title: 'Confusion matrix (rows: true label, columns: predicted)', labels: [...labels], counts },
-      { kind: 'table', title: 'Most confused pairs (true -> predicted), with examples', columns: ['pair', 'count', 'examples'], rows: confused.map(([pair, items]) => [pair, String(items.length), items.slice(0, 6).join(', ')]) },
       {
-        kind: 'table', title: 'Sample predictions', columns: ['input', 'expected', 'predicted', baselineName],
-        rows: [...right.slice(0, 8), ...wrong.slice(0, 8)].map((i) => [inputs[i]!, truth[i]!, predicted[i]!, baseline[i]!]),
+        kind: 'confusion',
+        title: 'Confusion matrix (rows: true label, columns: predicted)',
+        labels: [...labels],
+        counts,
+      },
+      {
+        kind: 'table',
+        title: 'Most confused pairs (true -> predicted), with examples',
+        columns: ['pair', 'count', 'examples'],
+        rows: confused.map(([pair, items]) => [pair, String(items.length), items.slice(0, 6).join(', ')]),
+      },
+      {
+        kind: 'table',
+        title: 'Sample predictions',
+        columns: ['input', 'expected', 'predicted', baselineName],
+        rows: [...right.slice(0, 8), ...wrong.slice(0, 8)].map((i) => [
+          inputs[i]!,
+          truth[i]!,
+          predicted[i]!,
+          baseline[i]!,
+        ]),
       },
     ],
   };
 }
 
-const labelAccuracy = (guess: readonly string[], truth: readonly string[]) => (truth.length === 0 ? 0 : guess.filter((g, i) => g === truth[i]).length / truth.length);
+const labelAccuracy = (guess: readonly string[], truth: readonly string[]) =>
+  truth.length === 0 ? 0 : guess.filter((g, i) => g === truth[i]).length / truth.length;
 
 /** A further held-out set scored beside the test split (the demo's everyday words). */
 export interface ExtraSet {
@@ -110,59 +165,123 @@ export interface ExtraSet {
   examples: ClassifyExample[];
 }
 
-export function prepareClassify(splits: ClassifySplits, settings: TaskSettings, generator: Generator, tokens: Tokens = 'chars', reread?: (file: string) => ClassifyExample[], extra?: ExtraSet): PreparedTask<Batch> {
+export function prepareClassify(
+  splits: ClassifySplits,
+  settings: TaskSettings,
+  generator: Generator,
+  tokens: Tokens = 'chars',
+  reread?: (file: string) => ClassifyExample[],
+  extra?: ExtraSet,
+): PreparedTask<Batch> {
   const train = settings.maxTrainExamples > 0 ? splits.train.slice(0, settings.maxTrainExamples) : splits.train;
   const vocab = Vocabulary.build(train.map((e) => tokenize(e.text, tokens)));
   const labels = [...new Set(splits.train.map((e) => e.label))].sort();
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const config: SequenceClassifierConfig = {
-    vocabSize: vocab.size, embeddingDim: 32, numClasses: labels.length, cell: settings.cell, hiddenSize: settings.hiddenSize,
-    numLayers: settings.numLayers, bidirectional: settings.bidirectional, dropout: settings.dropout, pooling: 'last',
+    vocabSize: vocab.size,
+    embeddingDim: 32,
+    numClasses: labels.length,
+    cell: settings.cell,
+    hiddenSize: settings.hiddenSize,
+    numLayers: settings.numLayers,
+    bidirectional: settings.bidirectional,
+    dropout: settings.dropout,
+    pooling: 'last',
   };
   const model = new SequenceClassifier(config, generator);
   const encoded = train.map((e) => ({ ids: vocab.encode(tokenize(e.text, tokens)), target: labelIndex.get(e.label)! }));
-  const toBatch = (rows: { ids: number[]; target: number }[]): Batch => ({ ...padIds(rows.map((r) => r.ids)), targets: rows.map((r) => r.target) });
+  const toBatch = (rows: { ids: number[]; target: number }[]): Batch => ({
+    ...padIds(rows.map((r) => r.ids)),
+    targets: rows.map((r) => r.target),
+  });
   const known = (set: ClassifyExample[]) => set.filter((e) => labelIndex.has(e.label));
   const validation = known(splits.validation);
   const test = known(splits.test);
   const naiveBayes = trainNaiveBayes(train);
   const majority = mostFrequent(train.map((e) => e.label))!;
   const evaluateOn = (examples: ClassifyExample[]): Evaluation => {
-    const { predicted } = predictLabels(model, vocab, examples.map((e) => e.text), tokens);
-    return classifyEvaluation(labels, examples.map((e) => e.label), predicted.map((p) => labels[p]!), examples.map((e) => naiveBayes(e.text)), 'char n-gram naive Bayes', majority, examples.map((e) => e.text));
+    const { predicted } = predictLabels(
+      model,
+      vocab,
+      examples.map((e) => e.text),
+      tokens,
+    );
+    return classifyEvaluation(
+      labels,
+      examples.map((e) => e.label),
+      predicted.map((p) => labels[p]!),
+      examples.map((e) => naiveBayes(e.text)),
+      'char n-gram naive Bayes',
+      majority,
+      examples.map((e) => e.text),
+    );
   };
 
   return {
     name: 'classify',
     model,
     summary: `${train.length} train / ${validation.length} validation / ${test.length} test examples, ${labels.length} classes, ${vocab.size} ${tokens === 'chars' ? 'characters' : 'words'}`,
-    trainBatches: (g) => indexBatches(encoded.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encoded[i]!))),
+    trainBatches: (g) =>
+      indexBatches(encoded.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encoded[i]!))),
     loss: (batch) => crossEntropy(model.forward(batch.ids, batch.lengths), batch.targets),
     validate: () => {
-      const { logits } = predictLabels(model, vocab, validation.map((e) => e.text), tokens);
+      const { logits } = predictLabels(
+        model,
+        vocab,
+        validation.map((e) => e.text),
+        tokens,
+      );
       const all = new Tensor(Float32Array.from(logits.flatMap((l) => [...l])), [logits.length, labels.length]);
-      return crossEntropy(all, validation.map((e) => labelIndex.get(e.label)!)).item();
+      return crossEntropy(
+        all,
+        validation.map((e) => labelIndex.get(e.label)!),
+      ).item();
     },
     evaluate: () => {
       const evaluation = evaluateOn(test);
       if (!extra) return evaluation;
       // The extra set: its accuracy for the model and the baseline, and every prediction.
-      const { predicted } = predictLabels(model, vocab, extra.examples.map((e) => e.text), tokens);
+      const { predicted } = predictLabels(
+        model,
+        vocab,
+        extra.examples.map((e) => e.text),
+        tokens,
+      );
       const guesses = predicted.map((p) => labels[p]!);
       const naive = extra.examples.map((e) => naiveBayes(e.text));
       const key = `${extra.name}Accuracy`;
-      evaluation.metrics[key] = labelAccuracy(guesses, extra.examples.map((e) => e.label));
-      evaluation.baseline[key] = labelAccuracy(naive, extra.examples.map((e) => e.label));
-      if (evaluation.reference) evaluation.reference.metrics[key] = labelAccuracy(extra.examples.map(() => majority), extra.examples.map((e) => e.label));
+      evaluation.metrics[key] = labelAccuracy(
+        guesses,
+        extra.examples.map((e) => e.label),
+      );
+      evaluation.baseline[key] = labelAccuracy(
+        naive,
+        extra.examples.map((e) => e.label),
+      );
+      if (evaluation.reference)
+        evaluation.reference.metrics[key] = labelAccuracy(
+          extra.examples.map(() => majority),
+          extra.examples.map((e) => e.label),
+        );
       evaluation.plots.push({
-        kind: 'table', title: `${extra.name} words (held out of training): ${guesses.filter((g, i) => g === extra.examples[i]!.label).length} of ${guesses.length} right`,
+        kind: 'table',
+        title: `${extra.name} words (held out of training): ${guesses.filter((g, i) => g === extra.examples[i]!.label).length} of ${guesses.length} right`,
         columns: ['word', 'language', 'predicted', 'naive Bayes'],
-        rows: extra.examples.map((e, i) => [e.text, e.label, guesses[i] === e.label ? guesses[i]! : `${guesses[i]} ✗`, naive[i]!]),
+        rows: extra.examples.map((e, i) => [
+          e.text,
+          e.label,
+          guesses[i] === e.label ? guesses[i]! : `${guesses[i]} ✗`,
+          naive[i]!,
+        ]),
       });
       return evaluation;
     },
     ...(reread && { evaluateFile: (file: string) => evaluateOn(reread(file)) }),
-    artifacts: (): TaskArtifacts => ({ task: 'classify', modelConfig: { ...config }, data: { vocabulary: vocab.toJSON(), labels, tokens } }),
+    artifacts: (): TaskArtifacts => ({
+      task: 'classify',
+      modelConfig: { ...config },
+      data: { vocabulary: vocab.toJSON(), labels, tokens },
+    }),
   };
 }
 
@@ -201,9 +320,17 @@ function embeddedWords(): ClassifyExample[] {
 function classifyPredictor(model: SequenceClassifier, artifacts: TaskArtifacts): Predictor {
   if (artifacts.data['features'] !== undefined) return numericPredictor(model, artifacts, 'classify');
   const vocab = Vocabulary.fromJSON(artifacts.data['vocabulary'] as ReturnType<Vocabulary['toJSON']>);
-  const labels = savedValue<string[]>(artifacts, 'labels', (v) => isStringArray(v) && (v as string[]).length === model.config.numClasses, `${model.config.numClasses} label strings`);
+  const labels = savedValue<string[]>(
+    artifacts,
+    'labels',
+    (v) => isStringArray(v) && (v as string[]).length === model.config.numClasses,
+    `${model.config.numClasses} label strings`,
+  );
   // Models saved before token modes read characters.
-  const tokens = artifacts.data['tokens'] === undefined ? 'chars' : savedValue<Tokens>(artifacts, 'tokens', isTokens, "'chars' or 'words'");
+  const tokens =
+    artifacts.data['tokens'] === undefined
+      ? 'chars'
+      : savedValue<Tokens>(artifacts, 'tokens', isTokens, "'chars' or 'words'");
   const predict = (inputs: string[]) => {
     const { logits } = predictLabels(model, vocab, inputs, tokens);
     return logits.map((l) => {
@@ -219,23 +346,49 @@ export const classifyTask: TaskDefinition<SequenceClassifier, SequenceClassifier
   name: 'classify',
   description: 'text -> label (embedded: word -> language)',
   // Chosen on the demo's validation loss: lr 0.01 plateaued at 0.77 (h64 and h128); h128 with lr 0.003 reached 0.64 in 3 epochs.
-  defaults: { epochs: 4, hiddenSize: 128, lr: 0.003, batchSize: 64, bidirectional: false, maxTrainExamples: 0, cell: 'gru' },
+  defaults: {
+    epochs: 4,
+    hiddenSize: 128,
+    lr: 0.003,
+    batchSize: 64,
+    bidirectional: false,
+    maxTrainExamples: 0,
+    cell: 'gru',
+  },
   options: [],
   sampleInputs: ['hello', 'bonjour', 'gracias'],
   load: (input, settings, generator) => {
     const loaded = loadExamples('classify', input, generator, embeddedWords, (e) => e.label);
     const reading = readingOptions(input.dataOptions);
     if (loaded.numeric) {
-      return prepareNumericClassify(loaded.numeric, settings, generator, (file) => readOwnData(file, 'classify', reading).numeric?.examples ?? []);
+      return prepareNumericClassify(
+        loaded.numeric,
+        settings,
+        generator,
+        (file) => readOwnData(file, 'classify', reading).numeric?.examples ?? [],
+      );
     }
     const tokens = loaded.tokens.input ?? 'chars';
-    return prepareClassify(loaded.splits, settings, generator, tokens, (file) => readOwnData(file, 'classify', { ...reading, tokens: { input: tokens } }).examples,
-      input.data === undefined ? { name: 'everyday', examples: loadEverydayWords() } : undefined);
+    return prepareClassify(
+      loaded.splits,
+      settings,
+      generator,
+      tokens,
+      (file) => readOwnData(file, 'classify', { ...reading, tokens: { input: tokens } }).examples,
+      input.data === undefined ? { name: 'everyday', examples: loadEverydayWords() } : undefined,
+    );
   },
   buildModel: (config) => new SequenceClassifier(config),
   predictor: classifyPredictor,
-  onnx: singleGraphOnnx((model) => tokenExample(model), [
-    'inputs are token ids from the vocabulary in metadata recurrent.data (0 pads); outputs are logits over recurrent.data.labels',
-  ]),
-  pytorch: { modelClass: { name: 'SequenceClassifier', source: CLASSIFIER_PY }, trainSource: CLASSIFY_TRAIN_PY, fullConfig: (model) => ({ ...model.config }) },
+  onnx: singleGraphOnnx(
+    (model) => tokenExample(model),
+    [
+      'inputs are token ids from the vocabulary in metadata recurrent.data (0 pads); outputs are logits over recurrent.data.labels',
+    ],
+  ),
+  pytorch: {
+    modelClass: { name: 'SequenceClassifier', source: CLASSIFIER_PY },
+    trainSource: CLASSIFY_TRAIN_PY,
+    fullConfig: (model) => ({ ...model.config }),
+  },
 };

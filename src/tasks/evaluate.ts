@@ -28,7 +28,10 @@ export function evaluateModel(dir: string, file: string): EvaluateOutcome {
   const { config, task, model } = loadModelDirectory(dir);
   const run = config.run;
   if (run === undefined || run === null || typeof run !== 'object') {
-    throw new FormatError(join(dir, 'config.json'), 'has no `run` (the training options): it was saved before `recurrent evaluate` existed; train it again');
+    throw new FormatError(
+      join(dir, 'config.json'),
+      'has no `run` (the training options): it was saved before `recurrent evaluate` existed; train it again',
+    );
   }
   const r = run as Record<string, unknown>;
   const modelConfig = config.modelConfig as Record<string, unknown>;
@@ -40,17 +43,25 @@ export function evaluateModel(dir: string, file: string): EvaluateOutcome {
     bidirectional: (r['bidirectional'] as boolean | undefined) ?? defaults.bidirectional,
     dropout: (r['dropout'] as number | undefined) ?? 0,
     batchSize: (r['batchSize'] as number | undefined) ?? defaults.batchSize,
-    maxTrainExamples: (r['maxTrainExamples'] as number | undefined) ?? (r['data'] !== undefined ? 0 : defaults.maxTrainExamples),
+    maxTrainExamples:
+      (r['maxTrainExamples'] as number | undefined) ?? (r['data'] !== undefined ? 0 : defaults.maxTrainExamples),
   };
   const seed = (r['seed'] as number | undefined) ?? 0;
-  const prepared = task.load({
-    ...(typeof r['data'] === 'string' && { data: r['data'] }),
-    options: (r['taskOptions'] as Record<string, unknown> | undefined) ?? {},
-    ...(r['dataOptions'] !== undefined && { dataOptions: r['dataOptions'] as DataOptions }),
-  }, settings, new Generator(seed));
+  const prepared = task.load(
+    {
+      ...(typeof r['data'] === 'string' && { data: r['data'] }),
+      options: (r['taskOptions'] as Record<string, unknown> | undefined) ?? {},
+      ...(r['dataOptions'] !== undefined && { dataOptions: r['dataOptions'] as DataOptions }),
+    },
+    settings,
+    new Generator(seed),
+  );
   if (!prepared.evaluateFile) throw new ValueError('recurrent evaluate', `task ${config.task} cannot evaluate a file`);
   if (JSON.stringify(prepared.artifacts().modelConfig) !== JSON.stringify(modelConfig)) {
-    throw new FormatError(join(dir, 'config.json'), `the training data (${String(r['data'] ?? 'the embedded set')}) no longer gives this model's configuration: has the file changed since training?`);
+    throw new FormatError(
+      join(dir, 'config.json'),
+      `the training data (${String(r['data'] ?? 'the embedded set')}) no longer gives this model's configuration: has the file changed since training?`,
+    );
   }
   prepared.model.loadStateDict(model.stateDict());
   prepared.model.eval();

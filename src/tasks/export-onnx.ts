@@ -28,7 +28,11 @@ export interface TaskOnnxExport {
 export function exportTaskModel(dir: string, out?: string): TaskOnnxExport {
   const { config, task, model } = loadModelDirectory(dir);
   const onnx = task.onnx;
-  if ('unsupported' in onnx) throw new FormatError(join(dir, 'config.json'), `task '${config.task}' cannot be exported to ONNX: ${onnx.unsupported}`);
+  if ('unsupported' in onnx)
+    throw new FormatError(
+      join(dir, 'config.json'),
+      `task '${config.task}' cannot be exported to ONNX: ${onnx.unsupported}`,
+    );
   const target = out ?? (onnx.graphs.length === 1 ? join(dir, onnx.graphs[0]!) : dir);
   const files = onnx.write(model, target, {
     'recurrent.task': config.task,
@@ -53,7 +57,10 @@ export function exportModelDirectory(dir: string, file?: string): ModelDirectory
   const config = readModelConfig(dir);
   const onnx = TASKS[config.task].onnx;
   if (!('unsupported' in onnx) && onnx.graphs.length !== 1) {
-    throw new FormatError(join(dir, 'config.json'), `task '${config.task}' exports ${onnx.graphs.length} graphs (${onnx.graphs.join(', ')}): use exportTaskModel`);
+    throw new FormatError(
+      join(dir, 'config.json'),
+      `task '${config.task}' exports ${onnx.graphs.length} graphs (${onnx.graphs.join(', ')}): use exportTaskModel`,
+    );
   }
   const result = exportTaskModel(dir, file);
   return { ...result.files[0]!, task: result.task, notes: result.notes };
@@ -64,9 +71,13 @@ export function exportModelDirectory(dir: string, file?: string): ModelDirectory
  * `outDir/decoder_step.onnx` (default outDir: `dir`); see `exportSeq2SeqOnnx`. The config's
  * bosId / eosId are in `recurrent.seq2seq.config`.
  */
-export function exportSeq2SeqModelDirectory(dir: string, outDir = dir): { encoder: OnnxGraphFile; decoderStep: OnnxGraphFile; notes: string[] } {
+export function exportSeq2SeqModelDirectory(
+  dir: string,
+  outDir = dir,
+): { encoder: OnnxGraphFile; decoderStep: OnnxGraphFile; notes: string[] } {
   const config = readModelConfig(dir);
-  if (config.task !== 'seq2seq') throw new FormatError(join(dir, 'config.json'), `task '${config.task}' is not seq2seq: use exportModelDirectory`);
+  if (config.task !== 'seq2seq')
+    throw new FormatError(join(dir, 'config.json'), `task '${config.task}' is not seq2seq: use exportModelDirectory`);
   const { files, notes } = exportTaskModel(dir, outDir);
   return { encoder: files[0]!, decoderStep: files[1]!, notes };
 }

@@ -15,7 +15,15 @@ import { exportLanguageModelOnnx } from '../onnx/export-language-model.js';
 import type { Generator } from '../tensor/random.js';
 import { scoreStream, type StreamScore, streamScore } from '../train/lm-score.js';
 import { CarriedState, randomWindows, streamChunks, type TokenBatch } from '../train/streams.js';
-import type { Evaluation, PreparedTask, Predictor, TaskArtifacts, TaskDefinition, TaskOption, TaskSettings } from './task.js';
+import type {
+  Evaluation,
+  PreparedTask,
+  Predictor,
+  TaskArtifacts,
+  TaskDefinition,
+  TaskOption,
+  TaskSettings,
+} from './task.js';
 
 export type Batching = 'streams' | 'windows';
 
@@ -34,17 +42,32 @@ const NGRAM_ORDER: Record<TokenLevel, number> = { chars: 5, words: 3 };
 
 /** The metrics of a score: bits per character, or perplexity and bits per word. */
 export function lmMetrics(score: StreamScore, level: TokenLevel): Record<string, number> {
-  return level === 'chars' ? { bitsPerChar: score.bitsPerToken } : { perplexity: score.perplexity, bitsPerWord: score.bitsPerToken };
+  return level === 'chars'
+    ? { bitsPerChar: score.bitsPerToken }
+    : { perplexity: score.perplexity, bitsPerWord: score.bitsPerToken };
 }
 
-export function prepareGenerate(text: string, source: string, settings: TaskSettings, generator: Generator, options: GenerateSettings): PreparedTask<TokenBatch> {
-  if (settings.bidirectional) throw new ValueError('train', '--task generate predicts the next token from the past only: --bidirectional does not apply');
+export function prepareGenerate(
+  text: string,
+  source: string,
+  settings: TaskSettings,
+  generator: Generator,
+  options: GenerateSettings,
+): PreparedTask<TokenBatch> {
+  if (settings.bidirectional)
+    throw new ValueError(
+      'train',
+      '--task generate predicts the next token from the past only: --bidirectional does not apply',
+    );
   const { tokens: level, bptt, batching } = options;
   const pieces = TextTokenizer.split(text, level);
   const trainEnd = Math.floor(pieces.length * 0.9);
   const validationEnd = Math.floor(pieces.length * 0.95);
   if (pieces.length - validationEnd < 2 * HELD_OUT_STREAMS || trainEnd < settings.batchSize * 2) {
-    throw new ValueError('train', `${source} has ${pieces.length} ${level === 'chars' ? 'characters' : 'words'}: too few for a language model (need at least ${Math.max(40 * HELD_OUT_STREAMS, settings.batchSize * 3)})`);
+    throw new ValueError(
+      'train',
+      `${source} has ${pieces.length} ${level === 'chars' ? 'characters' : 'words'}: too few for a language model (need at least ${Math.max(40 * HELD_OUT_STREAMS, settings.batchSize * 3)})`,
+    );
   }
   const tokenizer = TextTokenizer.build(pieces.slice(0, trainEnd).join(level === 'words' ? ' ' : ''), level);
   const ids = tokenizer.encode(text);
@@ -53,8 +76,13 @@ export function prepareGenerate(text: string, source: string, settings: TaskSett
   const validation = ids.slice(trainEnd, validationEnd);
   const test = ids.slice(validationEnd);
   const config: LanguageModelConfig = {
-    vocabSize: tokenizer.size, embeddingDim: level === 'chars' && !options.tieWeights ? Math.min(64, settings.hiddenSize) : settings.hiddenSize, cell: settings.cell,
-    hiddenSize: settings.hiddenSize, numLayers: settings.numLayers, dropout: settings.dropout, tieWeights: options.tieWeights ?? false,
+    vocabSize: tokenizer.size,
+    embeddingDim: level === 'chars' && !options.tieWeights ? Math.min(64, settings.hiddenSize) : settings.hiddenSize,
+    cell: settings.cell,
+    hiddenSize: settings.hiddenSize,
+    numLayers: settings.numLayers,
+    dropout: settings.dropout,
+    tieWeights: options.tieWeights ?? false,
   };
   const model = new LanguageModel(config, generator);
   model.codec = tokenizer;
@@ -84,8 +112,18 @@ export function prepareGenerate(text: string, source: string, settings: TaskSett
       baselineName: `interpolated Kneser-Ney ${order}-gram`,
       primary: { name: level === 'chars' ? 'bitsPerChar' : 'perplexity', higherIsBetter: false },
       plots: [
-        { kind: 'table', title: what, columns: ['model', `bits per ${level === 'chars' ? 'character' : 'word'}`, 'perplexity'], rows: rows.map(([name, s]) => [name, s.bitsPerToken.toFixed(3), s.perplexity.toFixed(2)]) },
-        { kind: 'table', title: 'Sample (temperature 0.8, seed 0), after the first 40 held-out tokens', columns: ['prompt', 'generated'], rows: [[prompt, sample]] },
+        {
+          kind: 'table',
+          title: what,
+          columns: ['model', `bits per ${level === 'chars' ? 'character' : 'word'}`, 'perplexity'],
+          rows: rows.map(([name, s]) => [name, s.bitsPerToken.toFixed(3), s.perplexity.toFixed(2)]),
+        },
+        {
+          kind: 'table',
+          title: 'Sample (temperature 0.8, seed 0), after the first 40 held-out tokens',
+          columns: ['prompt', 'generated'],
+          rows: [[prompt, sample]],
+        },
       ],
     };
   };
@@ -93,62 +131,91 @@ export function prepareGenerate(text: string, source: string, settings: TaskSett
     name: 'generate',
     model,
     summary: `${source}: ${train.length} training / ${validation.length} validation / ${test.length} test ${unit}, ${tokenizer.size} tokens in the vocabulary; ${batching === 'streams' ? `${settings.batchSize} streams` : `${settings.batchSize} random windows`} of ${bptt} steps`,
-    trainBatches: (g) => (batching === 'streams' ? streamChunks(train, settings.batchSize, bptt) : randomWindows(train, settings.batchSize, bptt, windowsPerEpoch, g)),
+    trainBatches: (g) =>
+      batching === 'streams'
+        ? streamChunks(train, settings.batchSize, bptt)
+        : randomWindows(train, settings.batchSize, bptt, windowsPerEpoch, g),
     loss: (batch) => carried.loss(model, batch),
     validate: () => scoreStream(model, validation, { streams: HELD_OUT_STREAMS }).bitsPerToken,
     evaluate: () => evaluateIds(test, `Held-out ${unit} (the last 5% of the text)`, HELD_OUT_STREAMS),
-    evaluateFile: (file) => evaluateIds(tokenizer.encode(loadTextFile(file)), `${file} (${unit}, read as one stream)`, 1),
-    artifacts: (): TaskArtifacts => ({ task: 'generate', modelConfig: { ...config }, data: { tokenizer: tokenizer.toJSON(), bptt, batching } }),
+    evaluateFile: (file) =>
+      evaluateIds(tokenizer.encode(loadTextFile(file)), `${file} (${unit}, read as one stream)`, 1),
+    artifacts: (): TaskArtifacts => ({
+      task: 'generate',
+      modelConfig: { ...config },
+      data: { tokenizer: tokenizer.toJSON(), bptt, batching },
+    }),
   };
 }
 
 function generatePredictor(model: LanguageModel, artifacts: TaskArtifacts): Predictor {
   const tokenizer = TextTokenizer.fromJSON(artifacts.data['tokenizer']);
   model.codec = tokenizer;
-  const predict = (prompts: string[]) => prompts.map((prompt) => {
-    const session = model.session({ temperature: 0.8, seed: 0 });
-    session.feed(prompt.length > 0 ? prompt : '\n');
-    return Array.from({ length: tokenizer.level === 'chars' ? 200 : 40 }, () => session.step().text).join('');
-  });
+  const predict = (prompts: string[]) =>
+    prompts.map((prompt) => {
+      const session = model.session({ temperature: 0.8, seed: 0 });
+      session.feed(prompt.length > 0 ? prompt : '\n');
+      return Array.from({ length: tokenizer.level === 'chars' ? 200 : 40 }, () => session.step().text).join('');
+    });
   return {
     task: 'generate',
     predict,
     // `recurrent serve`'s POST /generate: the tokens of one prompt as they are drawn.
     async *stream(prompt, signal) {
-      for await (const token of model.generate(prompt.length > 0 ? prompt : '\n', { length: tokenizer.level === 'chars' ? 200 : 40, temperature: 0.8, seed: 0 })) {
+      for await (const token of model.generate(prompt.length > 0 ? prompt : '\n', {
+        length: tokenizer.level === 'chars' ? 200 : 40,
+        temperature: 0.8,
+        seed: 0,
+      })) {
         if (signal.aborted) return;
         yield token.text;
       }
     },
-    format: (lines, json) => predict(lines).map((p, i) => (json ? JSON.stringify({ input: lines[i], prediction: p }) : `${lines[i]}${p}`)).join('\n').concat('\n'),
+    format: (lines, json) =>
+      predict(lines)
+        .map((p, i) => (json ? JSON.stringify({ input: lines[i], prediction: p }) : `${lines[i]}${p}`))
+        .join('\n')
+        .concat('\n'),
   };
 }
 
 const GENERATE_OPTIONS: readonly TaskOption[] = [
   {
-    flag: 'tokens', key: 'tokens', description: 'chars | words: what a token is (default chars)',
+    flag: 'tokens',
+    key: 'tokens',
+    description: 'chars | words: what a token is (default chars)',
     parse: (value) => {
-      if (!TOKEN_LEVELS.includes(value as TokenLevel)) throw new ValueError('train', `--tokens must be one of ${TOKEN_LEVELS.join(', ')}, got '${value}'`);
+      if (!TOKEN_LEVELS.includes(value as TokenLevel))
+        throw new ValueError('train', `--tokens must be one of ${TOKEN_LEVELS.join(', ')}, got '${value}'`);
       return value;
     },
   },
   {
-    flag: 'bptt', key: 'bptt', description: 'steps per chunk of truncated backpropagation through time (default 64)',
+    flag: 'bptt',
+    key: 'bptt',
+    description: 'steps per chunk of truncated backpropagation through time (default 64)',
     parse: (value) => {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new ValueError('train', `--bptt must be an integer >= 1, got '${value}'`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new ValueError('train', `--bptt must be an integer >= 1, got '${value}'`);
       return n;
     },
   },
   {
-    flag: 'batching', key: 'batching', description: 'streams (char-rnn: batch-size parallel streams, state carried across chunks) | windows (random windows, state reset) (default streams)',
+    flag: 'batching',
+    key: 'batching',
+    description:
+      'streams (char-rnn: batch-size parallel streams, state carried across chunks) | windows (random windows, state reset) (default streams)',
     parse: (value) => {
-      if (value !== 'streams' && value !== 'windows') throw new ValueError('train', `--batching must be streams or windows, got '${value}'`);
+      if (value !== 'streams' && value !== 'windows')
+        throw new ValueError('train', `--batching must be streams or windows, got '${value}'`);
       return value;
     },
   },
   {
-    flag: 'tie-weights', key: 'tieWeights', description: 'yes | no: the output layer uses the embedding table as its weight (default no)',
+    flag: 'tie-weights',
+    key: 'tieWeights',
+    description: 'yes | no: the output layer uses the embedding table as its weight (default no)',
     parse: (value) => {
       // Also the parsed value written back as text ('true'/'false'): options given through the API are parsed too.
       if (value === 'yes' || value === 'true') return true;
@@ -160,8 +227,17 @@ const GENERATE_OPTIONS: readonly TaskOption[] = [
 
 export const generateTask: TaskDefinition<LanguageModel, LanguageModelConfig> = {
   name: 'generate',
-  description: 'the next character or word of a text, then `recurrent generate` (embedded: King James Version, Genesis to Judges, 1 MB)',
-  defaults: { epochs: 1, hiddenSize: 128, lr: 0.003, batchSize: 32, bidirectional: false, maxTrainExamples: 0, cell: 'lstm' },
+  description:
+    'the next character or word of a text, then `recurrent generate` (embedded: King James Version, Genesis to Judges, 1 MB)',
+  defaults: {
+    epochs: 1,
+    hiddenSize: 128,
+    lr: 0.003,
+    batchSize: 32,
+    bidirectional: false,
+    maxTrainExamples: 0,
+    cell: 'lstm',
+  },
   options: GENERATE_OPTIONS,
   sampleInputs: ['And God said', 'In the beginning'],
   load: (input, settings, generator) => {
@@ -176,7 +252,10 @@ export const generateTask: TaskDefinition<LanguageModel, LanguageModelConfig> = 
   },
   buildModel: (config) => new LanguageModel(config),
   predictor: generatePredictor,
-  pytorch: { unsupported: 'the PyTorch export of a language model (model.py with its optionally tied output layer, train.py over parallel streams with carried state) is not written yet' },
+  pytorch: {
+    unsupported:
+      'the PyTorch export of a language model (model.py with its optionally tied output layer, train.py over parallel streams with carried state) is not written yet',
+  },
   onnx: {
     graphs: ['model.onnx'],
     notes: [

@@ -10,9 +10,17 @@ import { loadModelDirectory } from './model-dir.js';
 /** A model directory of the generate task, with its tokenizer attached as the codec. */
 export function loadLanguageModel(dir: string): { model: LanguageModel; tokenizer: TextTokenizer } {
   const { config, model } = loadModelDirectory(dir);
-  if (config.task !== 'generate' || !(model instanceof LanguageModel)) throw new ValueError('recurrent generate', `${dir} holds a ${config.task} model, not a language model (train one with --task generate)`);
+  if (config.task !== 'generate' || !(model instanceof LanguageModel))
+    throw new ValueError(
+      'recurrent generate',
+      `${dir} holds a ${config.task} model, not a language model (train one with --task generate)`,
+    );
   const tokenizer = TextTokenizer.fromJSON(config.data['tokenizer']);
-  if (tokenizer.size !== model.config.vocabSize) throw new ValueError('recurrent generate', `${dir}: the tokenizer has ${tokenizer.size} tokens, the model ${model.config.vocabSize}`);
+  if (tokenizer.size !== model.config.vocabSize)
+    throw new ValueError(
+      'recurrent generate',
+      `${dir}: the tokenizer has ${tokenizer.size} tokens, the model ${model.config.vocabSize}`,
+    );
   model.codec = tokenizer;
   return { model, tokenizer };
 }

@@ -14,7 +14,10 @@ export function editDistance<T>(a: readonly T[], b: readonly T[]): number {
 }
 
 /** Sum of edit distances over sum of reference lengths (e.g. the phoneme error rate). */
-export function tokenErrorRate<T>(predictions: readonly (readonly T[])[], references: readonly (readonly T[])[]): number {
+export function tokenErrorRate<T>(
+  predictions: readonly (readonly T[])[],
+  references: readonly (readonly T[])[],
+): number {
   let errors = 0;
   let total = 0;
   predictions.forEach((p, i) => {

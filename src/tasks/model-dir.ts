@@ -26,7 +26,13 @@ export interface SavedConfig extends TaskArtifacts {
   run?: Record<string, unknown>;
 }
 
-export function saveModelDirectory(dir: string, model: Module, artifacts: TaskArtifacts, metrics: Record<string, unknown> = {}, run?: Record<string, unknown>): void {
+export function saveModelDirectory(
+  dir: string,
+  model: Module,
+  artifacts: TaskArtifacts,
+  metrics: Record<string, unknown> = {},
+  run?: Record<string, unknown>,
+): void {
   saveSafetensors(model.stateDict(), join(dir, 'weights.safetensors'), { format: 'pt', task: artifacts.task });
   const config = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...artifacts, metrics, ...(run && { run }) };
   writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
@@ -35,7 +41,8 @@ export function saveModelDirectory(dir: string, model: Module, artifacts: TaskAr
 /** Reads and checks config.json of a model directory. */
 export function readModelConfig(dir: string): SavedConfig {
   const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw new FormatError(path, 'not found: is this a model directory written by `recurrent train`?');
+  if (!existsSync(path))
+    throw new FormatError(path, 'not found: is this a model directory written by `recurrent train`?');
   return parseModelConfig(readFileSync(path, 'utf8'), path);
 }
 
@@ -47,10 +54,21 @@ export function parseModelConfig(text: string, path: string): SavedConfig {
   } catch (error) {
     throw new FormatError(path, `is not valid JSON (${(error as Error).message})`);
   }
-  if (config === null || typeof config !== 'object' || config.format !== MODEL_FORMAT) throw new FormatError(path, `format must be '${MODEL_FORMAT}'`);
-  if (config.version !== MODEL_FORMAT_VERSION) throw new FormatError(path, `version ${String(config.version)} is not supported (expected ${MODEL_FORMAT_VERSION})`);
-  if (!isTaskName(config.task)) throw new FormatError(path, `task must be one of ${TASK_NAMES.join(', ')}, got ${String(config.task)}`);
-  if (config.modelConfig === null || typeof config.modelConfig !== 'object' || config.data === null || typeof config.data !== 'object') {
+  if (config === null || typeof config !== 'object' || config.format !== MODEL_FORMAT)
+    throw new FormatError(path, `format must be '${MODEL_FORMAT}'`);
+  if (config.version !== MODEL_FORMAT_VERSION)
+    throw new FormatError(
+      path,
+      `version ${String(config.version)} is not supported (expected ${MODEL_FORMAT_VERSION})`,
+    );
+  if (!isTaskName(config.task))
+    throw new FormatError(path, `task must be one of ${TASK_NAMES.join(', ')}, got ${String(config.task)}`);
+  if (
+    config.modelConfig === null ||
+    typeof config.modelConfig !== 'object' ||
+    config.data === null ||
+    typeof config.data !== 'object'
+  ) {
     throw new FormatError(path, 'modelConfig and data must be objects');
   }
   return config;
@@ -67,13 +85,17 @@ function checkConfigFitsWeights(config: SavedConfig, weights: Record<string, Ten
   const numbers: number[] = [];
   for (const [key, value] of Object.entries(config.modelConfig)) {
     if (typeof value !== 'number') continue;
-    if (!Number.isFinite(value) || value < 0 || value > 1e6) throw new FormatError(path, `modelConfig.${key} is ${value}, outside [0, 1e6]`);
+    if (!Number.isFinite(value) || value < 0 || value > 1e6)
+      throw new FormatError(path, `modelConfig.${key} is ${value}, outside [0, 1e6]`);
     numbers.push(value);
   }
   const elements = Object.values(weights).reduce((n, t) => n + t.size, 0);
   const [largest = 0, second = 0] = numbers.sort((a, b) => b - a);
   if (largest * second > 16 * elements) {
-    throw new FormatError(path, `modelConfig describes a model far larger than weights.safetensors (${elements} values)`);
+    throw new FormatError(
+      path,
+      `modelConfig describes a model far larger than weights.safetensors (${elements} values)`,
+    );
   }
 }
 

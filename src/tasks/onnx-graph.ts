@@ -5,7 +5,10 @@ import { Tensor } from '../tensor/tensor.js';
 import type { TaskOnnx } from './task.js';
 
 /** One graph, `model.onnx`, traced with `example(model)` as the input. */
-export function singleGraphOnnx<M extends Module>(example: (model: M) => Tensor, notes: readonly string[]): TaskOnnx<M> {
+export function singleGraphOnnx<M extends Module>(
+  example: (model: M) => Tensor,
+  notes: readonly string[],
+): TaskOnnx<M> {
   return {
     graphs: ['model.onnx'],
     notes,
@@ -18,5 +21,7 @@ export function singleGraphOnnx<M extends Module>(example: (model: M) => Tensor,
  * else zero features (1, 2, inputSize).
  */
 export function tokenExample(model: { embedding: unknown; config: { inputSize: number } }): Tensor {
-  return model.embedding ? new Tensor(Float32Array.of(1, 1), [1, 2]) : new Tensor(new Float32Array(2 * model.config.inputSize), [1, 2, model.config.inputSize]);
+  return model.embedding
+    ? new Tensor(Float32Array.of(1, 1), [1, 2])
+    : new Tensor(new Float32Array(2 * model.config.inputSize), [1, 2, model.config.inputSize]);
 }

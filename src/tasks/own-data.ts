@@ -54,7 +54,12 @@ function cutItems<T>(items: readonly T[], s: SplitShares, generator: Generator):
   const count = (f: number) => (f <= 0 ? 0 : Math.max(1, Math.round(f * n)));
   const validation = count(s.validation);
   const test = count(s.test);
-  if (n > 1 && validation + test >= n) return splitDataset(items, { validation: Math.min(validation, 1), test: Math.min(test, n - 1 - Math.min(validation, 1)), generator });
+  if (n > 1 && validation + test >= n)
+    return splitDataset(items, {
+      validation: Math.min(validation, 1),
+      test: Math.min(test, n - 1 - Math.min(validation, 1)),
+      generator,
+    });
   return splitDataset(items, { validation, test, generator });
 }
 
@@ -62,23 +67,43 @@ function cutItems<T>(items: readonly T[], s: SplitShares, generator: Generator):
  * The task's examples: from `input.data` (and the --valid/--test files) when given, else
  * `embedded()`; split, checked, with notices (split sizes, warnings) sent to `input.onNotice`.
  */
-export function loadExamples<K extends ExampleTask>(task: K, input: TaskInput, generator: Generator, embedded: () => UserData[K], label?: (e: UserData[K][number]) => string): LoadedExamples<K> {
+export function loadExamples<K extends ExampleTask>(
+  task: K,
+  input: TaskInput,
+  generator: Generator,
+  embedded: () => UserData[K],
+  label?: (e: UserData[K][number]) => string,
+): LoadedExamples<K> {
   const options = input.dataOptions ?? {};
   const notice = input.onNotice ?? (() => {});
   if (input.data === undefined) {
-    if (options.valid !== undefined || options.test !== undefined) notice('--valid/--test are used with --data only: the embedded set is split as usual');
-    return { splits: cut(embedded(), options.split !== undefined ? parseSplit(options.split) : DEFAULT_SPLIT, generator), numeric: null, tokens: {} };
+    if (options.valid !== undefined || options.test !== undefined)
+      notice('--valid/--test are used with --data only: the embedded set is split as usual');
+    return {
+      splits: cut(embedded(), options.split !== undefined ? parseSplit(options.split) : DEFAULT_SPLIT, generator),
+      numeric: null,
+      tokens: {},
+    };
   }
   const reading = readingOptions(options, notice);
   const main = readOwnData(input.data, task as TaskKind, reading);
   const s = shares(options);
   // The other files are read as the data file was (same tokens).
-  const read = (file: string | undefined) => (file === undefined ? null : readOwnData(file, task as TaskKind, { ...reading, tokens: { ...main.tokens } }));
+  const read = (file: string | undefined) =>
+    file === undefined ? null : readOwnData(file, task as TaskKind, { ...reading, tokens: { ...main.tokens } });
   const validFile = read(options.valid);
   const testFile = read(options.test);
-  const assemble = <T>(items: readonly T[], valid: readonly T[] | undefined, test: readonly T[] | undefined): Splits<T> => {
+  const assemble = <T>(
+    items: readonly T[],
+    valid: readonly T[] | undefined,
+    test: readonly T[] | undefined,
+  ): Splits<T> => {
     const parts = cut(items, s, generator);
-    return { train: parts.train, validation: valid ? [...valid] : parts.validation, test: test ? [...test] : parts.test };
+    return {
+      train: parts.train,
+      validation: valid ? [...valid] : parts.validation,
+      test: test ? [...test] : parts.test,
+    };
   };
   const where = `${input.data}${options.valid ? ` + ${options.valid}` : ''}${options.test ? ` + ${options.test}` : ''}`;
   const describe = (sp: Splits<unknown>) =>
@@ -87,13 +112,27 @@ export function loadExamples<K extends ExampleTask>(task: K, input: TaskInput, g
     const splits = assemble(main.numeric.examples, validFile?.numeric?.examples, testFile?.numeric?.examples);
     notice(describe(splits));
     const key = (e: NumericData['examples'][number]) => JSON.stringify(e.sequence);
-    for (const w of checkSplits(splits, { key: key as never, ...(task === 'classify' && { label: ((e: NumericData['examples'][number]) => e.label!) as never }), file: where })) notice(`warning: ${w}`);
-    return { splits: { train: [], validation: [], test: [] }, numeric: { features: main.numeric.features, splits }, tokens: {} };
+    for (const w of checkSplits(splits, {
+      key: key as never,
+      ...(task === 'classify' && { label: ((e: NumericData['examples'][number]) => e.label!) as never }),
+      file: where,
+    }))
+      notice(`warning: ${w}`);
+    return {
+      splits: { train: [], validation: [], test: [] },
+      numeric: { features: main.numeric.features, splits },
+      tokens: {},
+    };
   }
   type E = UserData[K][number];
-  const splits = assemble(main.examples as readonly E[], validFile?.examples as readonly E[] | undefined, testFile?.examples as readonly E[] | undefined);
+  const splits = assemble(
+    main.examples as readonly E[],
+    validFile?.examples as readonly E[] | undefined,
+    testFile?.examples as readonly E[] | undefined,
+  );
   notice(describe(splits));
   const key = (e: UserData[K][number]) => JSON.stringify('text' in e ? e.text : 'input' in e ? e.input : e.source);
-  for (const w of checkSplits(splits, { key: key as never, ...(label && { label: label as never }), file: where })) notice(`warning: ${w}`);
+  for (const w of checkSplits(splits, { key: key as never, ...(label && { label: label as never }), file: where }))
+    notice(`warning: ${w}`);
   return { splits, numeric: null, tokens: main.tokens };
 }

@@ -30,6 +30,7 @@ export function isTaskName(name: unknown): name is TaskName {
 
 /** The task called `name`; throws a ValueError naming `where` and the known tasks. */
 export function getTask(name: unknown, where = 'train'): TaskDefinition {
-  if (!isTaskName(name)) throw new ValueError(where, `--task must be one of ${TASK_NAMES.join(', ')}, got ${String(name)}`);
+  if (!isTaskName(name))
+    throw new ValueError(where, `--task must be one of ${TASK_NAMES.join(', ')}, got ${String(name)}`);
   return TASKS[name];
 }

@@ -65,7 +65,14 @@ export interface TrainOptions {
 }
 
 export interface TrainCallbacks {
-  onStart?: (info: { task: TaskName; summary: string; parameters: number; epochs: number; stepsPerEpoch: number; budgetSeconds?: number }) => void;
+  onStart?: (info: {
+    task: TaskName;
+    summary: string;
+    parameters: number;
+    epochs: number;
+    stepsPerEpoch: number;
+    budgetSeconds?: number;
+  }) => void;
   /** One-line notices and warnings about the data (columns taken by position, tokens, split, duplicates...). */
   onNotice?: (message: string) => void;
   onStep?: (info: StepInfo) => void;
@@ -103,28 +110,62 @@ function checkNumber(name: string, value: number, min: number, integer: boolean)
 }
 
 /** The options that define a run, as stored in its checkpoints. */
-const RUN_KEYS = ['task', 'data', 'dataOptions', 'budget', 'taskOptions', 'cell', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'epochs', 'batchSize', 'lr', 'seed', 'clipNorm', 'patience', 'maxTrainExamples'] as const;
+const RUN_KEYS = [
+  'task',
+  'data',
+  'dataOptions',
+  'budget',
+  'taskOptions',
+  'cell',
+  'hiddenSize',
+  'numLayers',
+  'bidirectional',
+  'dropout',
+  'epochs',
+  'batchSize',
+  'lr',
+  'seed',
+  'clipNorm',
+  'patience',
+  'maxTrainExamples',
+] as const;
 
 export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCallbacks = {}): Promise<TrainOutcome> {
   const started = performance.now();
   const out = requested.out ?? join('runs', requested.task ?? 'classify');
   const checkpointRoot = join(out, 'checkpoint');
   const checkpoint = requested.resume ? readCheckpoint(checkpointRoot) : null;
-  if (requested.resume && !checkpoint) throw new ValueError('train', `--resume: no checkpoint in ${checkpointRoot} (it is written at the end of each epoch)`);
+  if (requested.resume && !checkpoint)
+    throw new ValueError(
+      'train',
+      `--resume: no checkpoint in ${checkpointRoot} (it is written at the end of each epoch)`,
+    );
   const options: TrainOptions = checkpoint
-    ? { ...(checkpoint.state.options as TrainOptions), ...(requested.epochs !== undefined && { epochs: requested.epochs }), ...(requested.budget !== undefined && { budget: requested.budget }), out }
+    ? {
+        ...(checkpoint.state.options as TrainOptions),
+        ...(requested.epochs !== undefined && { epochs: requested.epochs }),
+        ...(requested.budget !== undefined && { budget: requested.budget }),
+        out,
+      }
     : requested;
   const task = options.task ?? 'classify';
   const definition = getTask(task);
   const defaults = definition.defaults;
   // The task's own options, each checked by its parser (the CLI's text and the API's values alike).
-  const taskOptions = Object.fromEntries(Object.entries(options.taskOptions ?? {}).map(([key, value]) => {
-    const option = definition.options.find((o) => o.key === key);
-    if (!option) throw new ValueError('train', `option '${key}' is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})`);
-    return [key, option.parse(String(value))];
-  }));
+  const taskOptions = Object.fromEntries(
+    Object.entries(options.taskOptions ?? {}).map(([key, value]) => {
+      const option = definition.options.find((o) => o.key === key);
+      if (!option)
+        throw new ValueError(
+          'train',
+          `option '${key}' is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})`,
+        );
+      return [key, option.parse(String(value))];
+    }),
+  );
   const cell = options.cell ?? defaults.cell;
-  if (!CELL_FAMILIES.includes(cell)) throw new ValueError('train', `--cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
+  if (!CELL_FAMILIES.includes(cell))
+    throw new ValueError('train', `--cell must be one of ${CELL_FAMILIES.join(', ')}, got ${String(cell)}`);
   const settings: TaskSettings = {
     cell,
     hiddenSize: checkNumber('hidden', options.hiddenSize ?? defaults.hiddenSize, 1, true),
@@ -133,26 +174,48 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
     dropout: checkNumber('dropout', options.dropout ?? 0, 0, false),
     batchSize: checkNumber('batch-size', options.batchSize ?? defaults.batchSize, 1, true),
     // The default cap keeps the embedded demo short; a user's file is used whole.
-    maxTrainExamples: checkNumber('max-train', options.maxTrainExamples ?? (options.data !== undefined ? 0 : defaults.maxTrainExamples), 0, true),
+    maxTrainExamples: checkNumber(
+      'max-train',
+      options.maxTrainExamples ?? (options.data !== undefined ? 0 : defaults.maxTrainExamples),
+      0,
+      true,
+    ),
   };
   const budgetMinutes = options.budget;
   if (budgetMinutes !== undefined) checkNumber('budget', budgetMinutes, 0.01, false);
-  const epochs = checkNumber('epochs', options.epochs ?? (budgetMinutes !== undefined ? MAX_BUDGET_ROUNDS : defaults.epochs), 1, true);
+  const epochs = checkNumber(
+    'epochs',
+    options.epochs ?? (budgetMinutes !== undefined ? MAX_BUDGET_ROUNDS : defaults.epochs),
+    1,
+    true,
+  );
   const lr = checkNumber('lr', options.lr ?? defaults.lr, 0, false);
   const seed = checkNumber('seed', options.seed ?? 0, 0, true);
   const clip = checkNumber('clip-norm', options.clipNorm ?? 5, 0, false);
 
   const generator = new Generator(seed);
-  const prepared = definition.load({
-    ...(options.data !== undefined && { data: options.data }), options: taskOptions,
-    ...(options.dataOptions !== undefined && { dataOptions: options.dataOptions }),
-    ...(callbacks.onNotice !== undefined && !checkpoint && { onNotice: callbacks.onNotice }),
-  }, settings, generator);
+  const prepared = definition.load(
+    {
+      ...(options.data !== undefined && { data: options.data }),
+      options: taskOptions,
+      ...(options.dataOptions !== undefined && { dataOptions: options.dataOptions }),
+      ...(callbacks.onNotice !== undefined && !checkpoint && { onNotice: callbacks.onNotice }),
+    },
+    settings,
+    generator,
+  );
   const model = prepared.model;
   const optimizer = new Adam(model.parameters(), { lr });
   const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
   // With a budget, early stopping only when asked for (the schedule already ends at the deadline).
-  const earlyStopping = new EarlyStopping({ patience: checkNumber('patience', options.patience ?? (budgetMinutes !== undefined ? MAX_BUDGET_ROUNDS : 4), 1, true) });
+  const earlyStopping = new EarlyStopping({
+    patience: checkNumber(
+      'patience',
+      options.patience ?? (budgetMinutes !== undefined ? MAX_BUDGET_ROUNDS : 4),
+      1,
+      true,
+    ),
+  });
   mkdirSync(out, { recursive: true });
   const shuffler = new Generator(seed + 1);
   let resume: FitState | undefined;
@@ -171,13 +234,24 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
   const runOptions = Object.fromEntries(RUN_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
   const saved = checkpoint?.state.budget as BudgetState | undefined;
   const budget = budgetMinutes !== undefined ? new Budget(budgetMinutes, saved?.spent ?? 0) : null;
-  const stream = budget ? new BatchStream(() => prepared.trainBatches(shuffler), () => shuffler.getState(), (s) => shuffler.setState(s), saved?.stream) : null;
+  const stream = budget
+    ? new BatchStream(
+        () => prepared.trainBatches(shuffler),
+        () => shuffler.getState(),
+        (s) => shuffler.setState(s),
+        saved?.stream,
+      )
+    : null;
   const round = budget ? roundSeconds(budget.seconds) * 1000 : 0;
   let roundStarted = performance.now();
   const budgetLrNow = () => budgetLr(budget!.fraction(), { peak: lr });
   if (budget) optimizer.lr = budgetLrNow();
   callbacks.onStart?.({
-    task, summary: prepared.summary, parameters: model.parameterCount(), epochs, stepsPerEpoch: Math.ceil(prepared.trainBatches(new Generator(0)).length),
+    task,
+    summary: prepared.summary,
+    parameters: model.parameterCount(),
+    epochs,
+    stepsPerEpoch: Math.ceil(prepared.trainBatches(new Generator(0)).length),
     ...(budget && { budgetSeconds: budget.seconds }),
   });
 
@@ -194,11 +268,13 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
       epochs,
       validate: () => prepared.validate(),
       ...(clip > 0 && { clipNorm: (parameters) => void clipGradNorm(parameters, clip) }),
-      ...(budget ? {
-        // The learning rate follows the clock; a round ends after `round` ms, training at the deadline.
-        endEpoch: () => performance.now() - roundStarted >= round || budget.expired(),
-        done: () => budget.expired(),
-      } : { scheduler }),
+      ...(budget
+        ? {
+            // The learning rate follows the clock; a round ends after `round` ms, training at the deadline.
+            endEpoch: () => performance.now() - roundStarted >= round || budget.expired(),
+            done: () => budget.expired(),
+          }
+        : { scheduler }),
       earlyStopping,
       onStep: (info: StepInfo) => {
         if (budget) optimizer.lr = budgetLrNow();
@@ -218,7 +294,8 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
             earlyStopping: earlyStopping.stateDict(),
             generators: { model: generator.getState(), shuffle: shuffler.getState() },
             fit: { ...fitState, best: Number.isFinite(fitState.best) ? fitState.best : String(fitState.best) },
-            ...(budget && stream && { budget: { spent: budget.elapsed(), stream: stream.state() } satisfies BudgetState }),
+            ...(budget &&
+              stream && { budget: { spent: budget.elapsed(), stream: stream.state() } satisfies BudgetState }),
           },
         });
         callbacks.onEpoch?.(budget ? { ...info, secondsLeft: budget.left() } : info);
@@ -228,23 +305,52 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
     } as Parameters<typeof fit<unknown>>[0]);
   } catch (error) {
     if (error instanceof TrainingError) {
-      throw new TrainingError(existsSync(join(checkpointRoot, 'latest.json'))
-        ? `${error.message}. The last good checkpoint (the previous epoch) is in ${checkpointRoot}`
-        : `${error.message}. No checkpoint was written: it diverged in the first epoch`);
+      throw new TrainingError(
+        existsSync(join(checkpointRoot, 'latest.json'))
+          ? `${error.message}. The last good checkpoint (the previous epoch) is in ${checkpointRoot}`
+          : `${error.message}. No checkpoint was written: it diverged in the first epoch`,
+      );
     }
     throw error;
   }
   const evaluation = prepared.evaluate();
   const seconds = (performance.now() - started) / 1000;
   const summary = {
-    task, metrics: evaluation.metrics, baseline: evaluation.baseline, baselineName: evaluation.baselineName,
-    epochs: result.epochsRun, interrupted: result.interrupted, seconds,
+    task,
+    metrics: evaluation.metrics,
+    baseline: evaluation.baseline,
+    baselineName: evaluation.baselineName,
+    epochs: result.epochsRun,
+    interrupted: result.interrupted,
+    seconds,
   };
   saveModelDirectory(out, model, prepared.artifacts(), summary, runOptions);
-  writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ ...summary, trainLoss: result.trainLoss, validation: result.validation }, null, 2)}\n`);
-  writeFileAtomic(join(out, 'report.html'), renderReport({
-    task, summary: prepared.summary, evaluation, trainLoss: result.trainLoss, validation: result.validation,
-    settings: { ...settings, epochs, lr, seed, clipNorm: clip, ...taskOptions }, seconds, interrupted: result.interrupted,
-  }));
-  return { task, out, evaluation, epochsRun: result.epochsRun, interrupted: result.interrupted, stoppedEarly: result.stoppedEarly, seconds, trainLoss: result.trainLoss, validation: result.validation };
+  writeFileAtomic(
+    join(out, 'metrics.json'),
+    `${JSON.stringify({ ...summary, trainLoss: result.trainLoss, validation: result.validation }, null, 2)}\n`,
+  );
+  writeFileAtomic(
+    join(out, 'report.html'),
+    renderReport({
+      task,
+      summary: prepared.summary,
+      evaluation,
+      trainLoss: result.trainLoss,
+      validation: result.validation,
+      settings: { ...settings, epochs, lr, seed, clipNorm: clip, ...taskOptions },
+      seconds,
+      interrupted: result.interrupted,
+    }),
+  );
+  return {
+    task,
+    out,
+    evaluation,
+    epochsRun: result.epochsRun,
+    interrupted: result.interrupted,
+    stoppedEarly: result.stoppedEarly,
+    seconds,
+    trainLoss: result.trainLoss,
+    validation: result.validation,
+  };
 }

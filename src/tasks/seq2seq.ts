@@ -23,7 +23,17 @@ import { tokenErrorRate } from './metrics.js';
 import { ValueError } from '../errors.js';
 import { SEQ2SEQ_PY } from './pytorch/model-py.js';
 import { SEQ2SEQ_TRAIN_PY } from './pytorch/train-py.js';
-import { type Evaluation, formatPerLine, isPositiveInteger, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
+import {
+  type Evaluation,
+  formatPerLine,
+  isPositiveInteger,
+  type PreparedTask,
+  type Predictor,
+  savedValue,
+  type TaskArtifacts,
+  type TaskDefinition,
+  type TaskSettings,
+} from './task.js';
 
 export interface Seq2SeqExample {
   source: string;
@@ -41,7 +51,15 @@ interface Batch {
 /** Most test examples decoded for the metrics (decoding is step by step). */
 const MAX_EVALUATED = 1500;
 
-function decodeAll(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, sources: readonly string[], maxLength: number, sourceTokens: Tokens, beamWidth = 1): string[][] {
+function decodeAll(
+  model: Seq2Seq,
+  sourceVocab: Vocabulary,
+  targetVocab: Vocabulary,
+  sources: readonly string[],
+  maxLength: number,
+  sourceTokens: Tokens,
+  beamWidth = 1,
+): string[][] {
   const out: string[][] = [];
   for (let i = 0; i < sources.length; i += 128) {
     const chunk = sources.slice(i, i + 128);
@@ -59,26 +77,54 @@ export interface Seq2SeqReading {
 }
 
 /** Exact match, token and sequence error rates; for letters -> symbols (g2p) also PER and WER. */
-export function seq2seqMetrics(predicted: readonly (readonly string[])[], references: readonly (readonly string[])[], g2p: boolean): Record<string, number> {
-  const wrong = predicted.filter((p, i) => p.join('\u0000') !== references[i]!.join('\u0000')).length / Math.max(predicted.length, 1);
+export function seq2seqMetrics(
+  predicted: readonly (readonly string[])[],
+  references: readonly (readonly string[])[],
+  g2p: boolean,
+): Record<string, number> {
+  const wrong =
+    predicted.filter((p, i) => p.join('\u0000') !== references[i]!.join('\u0000')).length /
+    Math.max(predicted.length, 1);
   const ter = tokenErrorRate(predicted, references);
-  return { exactMatch: 1 - wrong, tokenErrorRate: ter, sequenceErrorRate: wrong, ...(g2p && { phonemeErrorRate: ter, wordErrorRate: wrong }) };
+  return {
+    exactMatch: 1 - wrong,
+    tokenErrorRate: ter,
+    sequenceErrorRate: wrong,
+    ...(g2p && { phonemeErrorRate: ter, wordErrorRate: wrong }),
+  };
 }
 
-export function prepareSeq2Seq(splits: { train: Seq2SeqExample[]; validation: Seq2SeqExample[]; test: Seq2SeqExample[] }, settings: TaskSettings, generator: Generator, reading: Seq2SeqReading = { source: 'chars', target: 'words', lowercase: true }, reread?: (file: string) => Seq2SeqExample[]): PreparedTask<Batch> {
+export function prepareSeq2Seq(
+  splits: { train: Seq2SeqExample[]; validation: Seq2SeqExample[]; test: Seq2SeqExample[] },
+  settings: TaskSettings,
+  generator: Generator,
+  reading: Seq2SeqReading = { source: 'chars', target: 'words', lowercase: true },
+  reread?: (file: string) => Seq2SeqExample[],
+): PreparedTask<Batch> {
   const train = settings.maxTrainExamples > 0 ? splits.train.slice(0, settings.maxTrainExamples) : splits.train;
   const sourceVocab = Vocabulary.build(train.map((e) => tokenize(e.source, reading.source)));
   const targetVocab = Vocabulary.build(train.map((e) => e.target));
   const bos = targetVocab.indexOf('<bos>');
   const eos = targetVocab.indexOf('<eos>');
   const config: Seq2SeqConfig = {
-    sourceVocabSize: sourceVocab.size, targetVocabSize: targetVocab.size, embeddingDim: 32, hiddenSize: settings.hiddenSize,
-    numLayers: settings.numLayers, cell: settings.cell, bidirectionalEncoder: settings.bidirectional, attention: 'luong',
-    dropout: settings.dropout, bosId: bos, eosId: eos,
+    sourceVocabSize: sourceVocab.size,
+    targetVocabSize: targetVocab.size,
+    embeddingDim: 32,
+    hiddenSize: settings.hiddenSize,
+    numLayers: settings.numLayers,
+    cell: settings.cell,
+    bidirectionalEncoder: settings.bidirectional,
+    attention: 'luong',
+    dropout: settings.dropout,
+    bosId: bos,
+    eosId: eos,
   };
   const model = new Seq2Seq(config, generator);
   const maxLength = Math.max(...train.map((e) => e.target.length)) + 5;
-  const encode = (e: Seq2SeqExample) => ({ source: sourceVocab.encode(tokenize(e.source, reading.source)), target: targetVocab.encode(e.target) });
+  const encode = (e: Seq2SeqExample) => ({
+    source: sourceVocab.encode(tokenize(e.source, reading.source)),
+    target: targetVocab.encode(e.target),
+  });
   const toBatch = (rows: { source: number[]; target: number[] }[]): Batch => {
     const { ids: source, lengths: sourceLengths } = padIds(rows.map((r) => r.source));
     const { ids: targetInput } = padIds(rows.map((r) => [bos, ...r.target]));
@@ -90,11 +136,20 @@ export function prepareSeq2Seq(splits: { train: Seq2SeqExample[]; validation: Se
     return crossEntropy(logits.reshape([-1, targetVocab.size]), batch.targetOutput, { ignoreIndex: 0 });
   };
   const encodedTrain = train.map(encode);
-  const neighbour = trainNearestNeighbour(train.map((e) => ({ source: tokenize(e.source, reading.source), target: e.target })));
+  const neighbour = trainNearestNeighbour(
+    train.map((e) => ({ source: tokenize(e.source, reading.source), target: e.target })),
+  );
   const g2p = reading.source === 'chars' && reading.target === 'words';
   const show = (tokens: readonly string[]) => joinTokens(tokens, reading.target);
   const evaluateOn = (test: Seq2SeqExample[]): Evaluation => {
-    const predicted = decodeAll(model, sourceVocab, targetVocab, test.map((e) => e.source), maxLength, reading.source);
+    const predicted = decodeAll(
+      model,
+      sourceVocab,
+      targetVocab,
+      test.map((e) => e.source),
+      maxLength,
+      reading.source,
+    );
     const naive = test.map((e) => neighbour(tokenize(e.source, reading.source)));
     const refs = test.map((e) => e.target);
     return {
@@ -102,22 +157,37 @@ export function prepareSeq2Seq(splits: { train: Seq2SeqExample[]; validation: Se
       baseline: seq2seqMetrics(naive, refs, g2p),
       baselineName: 'nearest neighbour (edit distance)',
       primary: { name: 'tokenErrorRate', higherIsBetter: false },
-      plots: [{
-        kind: 'table', title: `Sample decodes (of ${test.length} test examples)`, columns: ['source', 'expected', 'predicted', 'baseline'],
-        rows: test.slice(0, 20).map((e, i) => [e.source, show(e.target), show(predicted[i]!), show(naive[i]!)]),
-      }],
+      plots: [
+        {
+          kind: 'table',
+          title: `Sample decodes (of ${test.length} test examples)`,
+          columns: ['source', 'expected', 'predicted', 'baseline'],
+          rows: test.slice(0, 20).map((e, i) => [e.source, show(e.target), show(predicted[i]!), show(naive[i]!)]),
+        },
+      ],
     };
   };
   return {
     name: 'seq2seq',
     model,
     summary: `${train.length} train / ${splits.validation.length} validation / ${splits.test.length} test pairs, ${sourceVocab.size} source and ${targetVocab.size} target tokens`,
-    trainBatches: (g) => indexBatches(encodedTrain.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
+    trainBatches: (g) =>
+      indexBatches(encodedTrain.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
     loss: batchLoss,
     validate: () => meanLoss(splits.validation.map(encode), toBatch, batchLoss),
     evaluate: () => evaluateOn(splits.test.slice(0, MAX_EVALUATED)),
     ...(reread && { evaluateFile: (file: string) => evaluateOn(reread(file)) }),
-    artifacts: (): TaskArtifacts => ({ task: 'seq2seq', modelConfig: { ...config }, data: { sourceVocabulary: sourceVocab.toJSON(), targetVocabulary: targetVocab.toJSON(), maxLength, tokens: { source: reading.source, target: reading.target }, lowercase: reading.lowercase } }),
+    artifacts: (): TaskArtifacts => ({
+      task: 'seq2seq',
+      modelConfig: { ...config },
+      data: {
+        sourceVocabulary: sourceVocab.toJSON(),
+        targetVocabulary: targetVocab.toJSON(),
+        maxLength,
+        tokens: { source: reading.source, target: reading.target },
+        lowercase: reading.lowercase,
+      },
+    }),
   };
 }
 
@@ -127,26 +197,59 @@ function seq2seqPredictor(model: Seq2Seq, artifacts: TaskArtifacts): Predictor {
   const targetVocab = Vocabulary.fromJSON(artifacts.data['targetVocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const maxLength = savedValue<number>(artifacts, 'maxLength', isPositiveInteger, 'a positive integer');
   // Models saved before token modes read characters -> words and lower-cased the input.
-  const saved = (artifacts.data['tokens'] ?? { source: 'chars', target: 'words' }) as { source: unknown; target: unknown };
-  if (!isTokens(saved.source) || !isTokens(saved.target)) throw new ValueError('config.json', "data.tokens must be { source, target }, each 'chars' or 'words'");
+  const saved = (artifacts.data['tokens'] ?? { source: 'chars', target: 'words' }) as {
+    source: unknown;
+    target: unknown;
+  };
+  if (!isTokens(saved.source) || !isTokens(saved.target))
+    throw new ValueError('config.json', "data.tokens must be { source, target }, each 'chars' or 'words'");
   const lowercase = artifacts.data['lowercase'] !== false;
-  const predict = (inputs: string[]) => decodeAll(model, sourceVocab, targetVocab, inputs.map((s) => (lowercase ? s.trim().toLowerCase() : s.trim())), maxLength, saved.source as Tokens, 4)
-    .map((t) => joinTokens(t, saved.target as Tokens));
+  const predict = (inputs: string[]) =>
+    decodeAll(
+      model,
+      sourceVocab,
+      targetVocab,
+      inputs.map((s) => (lowercase ? s.trim().toLowerCase() : s.trim())),
+      maxLength,
+      saved.source as Tokens,
+      4,
+    ).map((t) => joinTokens(t, saved.target as Tokens));
   return { task: 'seq2seq', predict, format: formatPerLine(predict) };
 }
 
 export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
   name: 'seq2seq',
   description: 'sequence -> sequence of another length (embedded: English word -> phonemes)',
-  defaults: { epochs: 8, hiddenSize: 64, lr: 0.01, batchSize: 64, bidirectional: false, maxTrainExamples: 12000, cell: 'gru' },
+  defaults: {
+    epochs: 8,
+    hiddenSize: 64,
+    lr: 0.01,
+    batchSize: 64,
+    bidirectional: false,
+    maxTrainExamples: 12000,
+    cell: 'gru',
+  },
   options: [],
   sampleInputs: ['speech', 'table'],
   load: (input, settings, generator) => {
-    const loaded = loadExamples('seq2seq', input, generator, () => loadG2P().map((e) => ({ source: e.word, target: e.phonemes })));
-    const reading: Seq2SeqReading = { source: loaded.tokens.source ?? 'chars', target: loaded.tokens.target ?? 'words', lowercase: input.data === undefined };
+    const loaded = loadExamples('seq2seq', input, generator, () =>
+      loadG2P().map((e) => ({ source: e.word, target: e.phonemes })),
+    );
+    const reading: Seq2SeqReading = {
+      source: loaded.tokens.source ?? 'chars',
+      target: loaded.tokens.target ?? 'words',
+      lowercase: input.data === undefined,
+    };
     const options = readingOptions(input.dataOptions);
-    return prepareSeq2Seq(loaded.splits, settings, generator, reading,
-      (file) => readOwnData(file, 'seq2seq', { ...options, tokens: { source: reading.source, target: reading.target } }).examples);
+    return prepareSeq2Seq(
+      loaded.splits,
+      settings,
+      generator,
+      reading,
+      (file) =>
+        readOwnData(file, 'seq2seq', { ...options, tokens: { source: reading.source, target: reading.target } })
+          .examples,
+    );
   },
   buildModel: (config) => new Seq2Seq(config),
   predictor: seq2seqPredictor,
@@ -157,9 +260,19 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
     ],
     write: (model, outDir, metadata) => {
       // An encoder-decoder is two graphs: the caller runs the decoding loop over decoder_step.
-      const { encoder, decoderStep } = exportSeq2SeqOnnx(model, new Tensor(Float32Array.of(1, 1), [1, 2]), [2], outDir, { metadata });
+      const { encoder, decoderStep } = exportSeq2SeqOnnx(
+        model,
+        new Tensor(Float32Array.of(1, 1), [1, 2]),
+        [2],
+        outDir,
+        { metadata },
+      );
       return [encoder, decoderStep];
     },
   },
-  pytorch: { modelClass: { name: 'Seq2Seq', source: SEQ2SEQ_PY }, trainSource: SEQ2SEQ_TRAIN_PY, fullConfig: (model) => ({ ...model.config }) },
+  pytorch: {
+    modelClass: { name: 'Seq2Seq', source: SEQ2SEQ_PY },
+    trainSource: SEQ2SEQ_TRAIN_PY,
+    fullConfig: (model) => ({ ...model.config }),
+  },
 };

@@ -23,7 +23,17 @@ import { mostFrequent } from './metrics.js';
 import { singleGraphOnnx, tokenExample } from './onnx-graph.js';
 import { TAGGER_PY } from './pytorch/model-py.js';
 import { TAG_TRAIN_PY } from './pytorch/train-py.js';
-import { type Evaluation, formatPerLine, isStringArray, type PreparedTask, type Predictor, savedValue, type TaskArtifacts, type TaskDefinition, type TaskSettings } from './task.js';
+import {
+  type Evaluation,
+  formatPerLine,
+  isStringArray,
+  type PreparedTask,
+  type Predictor,
+  savedValue,
+  type TaskArtifacts,
+  type TaskDefinition,
+  type TaskSettings,
+} from './task.js';
 
 export interface TagExample {
   input: string;
@@ -39,7 +49,13 @@ interface Batch {
 
 const IGNORE = -100;
 
-function tagAll(model: SequenceTagger, vocab: Vocabulary, inputs: readonly string[], tokens: Tokens, batchSize = 256): number[][] {
+function tagAll(
+  model: SequenceTagger,
+  vocab: Vocabulary,
+  inputs: readonly string[],
+  tokens: Tokens,
+  batchSize = 256,
+): number[][] {
   const out: number[][] = [];
   noGrad(() => {
     for (let i = 0; i < inputs.length; i += batchSize) {
@@ -54,17 +70,33 @@ function tagAll(model: SequenceTagger, vocab: Vocabulary, inputs: readonly strin
   return out;
 }
 
-export function prepareTag(splits: { train: TagExample[]; validation: TagExample[]; test: TagExample[] }, settings: TaskSettings, generator: Generator, kind: 'diacritics' | 'generic', tokens: Tokens = 'chars', reread?: (file: string) => TagExample[]): PreparedTask<Batch> {
+export function prepareTag(
+  splits: { train: TagExample[]; validation: TagExample[]; test: TagExample[] },
+  settings: TaskSettings,
+  generator: Generator,
+  kind: 'diacritics' | 'generic',
+  tokens: Tokens = 'chars',
+  reread?: (file: string) => TagExample[],
+): PreparedTask<Batch> {
   const train = settings.maxTrainExamples > 0 ? splits.train.slice(0, settings.maxTrainExamples) : splits.train;
   const vocab = Vocabulary.build(train.map((e) => tokenize(e.input, tokens)));
   const tagSet = [...new Set(train.flatMap((e) => e.tags))].sort();
   const tagIndex = new Map(tagSet.map((t, i) => [t, i]));
   const config: SequenceTaggerConfig = {
-    vocabSize: vocab.size, embeddingDim: 32, numTags: tagSet.length, cell: settings.cell, hiddenSize: settings.hiddenSize,
-    numLayers: settings.numLayers, bidirectional: settings.bidirectional, dropout: settings.dropout,
+    vocabSize: vocab.size,
+    embeddingDim: 32,
+    numTags: tagSet.length,
+    cell: settings.cell,
+    hiddenSize: settings.hiddenSize,
+    numLayers: settings.numLayers,
+    bidirectional: settings.bidirectional,
+    dropout: settings.dropout,
   };
   const model = new SequenceTagger(config, generator);
-  const encode = (e: TagExample) => ({ ids: vocab.encode(tokenize(e.input, tokens)), tags: e.tags.map((t) => tagIndex.get(t) ?? IGNORE) });
+  const encode = (e: TagExample) => ({
+    ids: vocab.encode(tokenize(e.input, tokens)),
+    tags: e.tags.map((t) => tagIndex.get(t) ?? IGNORE),
+  });
   const toBatch = (rows: { ids: number[]; tags: number[] }[]): Batch => {
     const { ids, lengths } = padIds(rows.map((r) => r.ids));
     const time = ids.shape[1]!;
@@ -80,11 +112,14 @@ export function prepareTag(splits: { train: TagExample[]; validation: TagExample
   // Baselines: each token's most frequent tag in its context (classical), and alone (reference).
   const inContext = trainContextTagger(train.map((e) => ({ tokens: tokenize(e.input, tokens), tags: e.tags })));
   const perToken = new Map<string, string[]>();
-  for (const e of train) tokenize(e.input, tokens).forEach((ch, i) => (perToken.get(ch) ?? perToken.set(ch, []).get(ch)!).push(e.tags[i]!));
+  for (const e of train)
+    tokenize(e.input, tokens).forEach((ch, i) => (perToken.get(ch) ?? perToken.set(ch, []).get(ch)!).push(e.tags[i]!));
   const overall = mostFrequent(train.flatMap((e) => e.tags))!;
   const majorityFor = new Map([...perToken].map(([ch, tags]) => [ch, mostFrequent(tags)!]));
   const score = (predicted: string[][], examples: TagExample[]) => {
-    let chars = 0, right = 0, words = 0;
+    let chars = 0,
+      right = 0,
+      words = 0;
     examples.forEach((e, i) => {
       const ok = e.tags.map((t, k) => t === predicted[i]![k]);
       chars += ok.length;
@@ -95,21 +130,42 @@ export function prepareTag(splits: { train: TagExample[]; validation: TagExample
   };
 
   const evaluateOn = (test: TagExample[]): Evaluation => {
-    const predicted = tagAll(model, vocab, test.map((e) => e.input), tokens).map((row) => row.map((t) => tagSet[t]!));
+    const predicted = tagAll(
+      model,
+      vocab,
+      test.map((e) => e.input),
+      tokens,
+    ).map((row) => row.map((t) => tagSet[t]!));
     const baseline = test.map((e) => inContext(tokenize(e.input, tokens)));
     const reference = test.map((e) => tokenize(e.input, tokens).map((ch) => majorityFor.get(ch) ?? overall));
-    const render = (e: TagExample, tags: string[]) => (kind === 'diacritics' ? applyDiacriticTags(e.input, tags) : tags.join(' '));
-    const wrongFirst = test.map((e, i) => ({ e, i })).sort((a, b) => Number(a.e.tags.join() === predicted[a.i]!.join()) - Number(b.e.tags.join() === predicted[b.i]!.join()));
+    const render = (e: TagExample, tags: string[]) =>
+      kind === 'diacritics' ? applyDiacriticTags(e.input, tags) : tags.join(' ');
+    const wrongFirst = test
+      .map((e, i) => ({ e, i }))
+      .sort(
+        (a, b) =>
+          Number(a.e.tags.join() === predicted[a.i]!.join()) - Number(b.e.tags.join() === predicted[b.i]!.join()),
+      );
     return {
       metrics: score(predicted, test),
       baseline: score(baseline, test),
       baselineName: `most frequent tag per ${tokens === 'chars' ? 'character' : 'word'} in context`,
-      reference: { name: `most frequent tag per ${tokens === 'chars' ? 'character' : 'word'}`, metrics: score(reference, test) },
+      reference: {
+        name: `most frequent tag per ${tokens === 'chars' ? 'character' : 'word'}`,
+        metrics: score(reference, test),
+      },
       primary: { name: 'wordAccuracy', higherIsBetter: true },
-      plots: [{
-        kind: 'table', title: 'Sample predictions (errors first)', columns: ['input', 'expected', 'predicted', 'baseline'],
-        rows: wrongFirst.slice(0, 12).concat(wrongFirst.slice(-8)).map(({ e, i }) => [e.input, render(e, e.tags), render(e, predicted[i]!), render(e, baseline[i]!)]),
-      }],
+      plots: [
+        {
+          kind: 'table',
+          title: 'Sample predictions (errors first)',
+          columns: ['input', 'expected', 'predicted', 'baseline'],
+          rows: wrongFirst
+            .slice(0, 12)
+            .concat(wrongFirst.slice(-8))
+            .map(({ e, i }) => [e.input, render(e, e.tags), render(e, predicted[i]!), render(e, baseline[i]!)]),
+        },
+      ],
     };
   };
 
@@ -117,12 +173,17 @@ export function prepareTag(splits: { train: TagExample[]; validation: TagExample
     name: 'tag',
     model,
     summary: `${train.length} train / ${splits.validation.length} validation / ${splits.test.length} test sequences, ${tagSet.length} tags, ${vocab.size} characters`,
-    trainBatches: (g) => indexBatches(encodedTrain.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
+    trainBatches: (g) =>
+      indexBatches(encodedTrain.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
     loss: batchLoss,
     validate: () => meanLoss(splits.validation.map(encode), toBatch, batchLoss),
     evaluate: () => evaluateOn(splits.test),
     ...(reread && { evaluateFile: (file: string) => evaluateOn(reread(file)) }),
-    artifacts: (): TaskArtifacts => ({ task: 'tag', modelConfig: { ...config }, data: { vocabulary: vocab.toJSON(), tags: tagSet, kind, tokens } }),
+    artifacts: (): TaskArtifacts => ({
+      task: 'tag',
+      modelConfig: { ...config },
+      data: { vocabulary: vocab.toJSON(), tags: tagSet, kind, tokens },
+    }),
   };
 }
 
@@ -130,9 +191,17 @@ export function prepareTag(splits: { train: TagExample[]; validation: TagExample
 function tagPredictor(model: SequenceTagger, artifacts: TaskArtifacts): Predictor {
   if (artifacts.data['features'] !== undefined) return numericPredictor(model, artifacts, 'tag');
   const vocab = Vocabulary.fromJSON(artifacts.data['vocabulary'] as ReturnType<Vocabulary['toJSON']>);
-  const tags = savedValue<string[]>(artifacts, 'tags', (v) => isStringArray(v) && (v as string[]).length === model.config.numTags, `${model.config.numTags} tag strings`);
+  const tags = savedValue<string[]>(
+    artifacts,
+    'tags',
+    (v) => isStringArray(v) && (v as string[]).length === model.config.numTags,
+    `${model.config.numTags} tag strings`,
+  );
   const diacritics = artifacts.data['kind'] === 'diacritics';
-  const tokens = artifacts.data['tokens'] === undefined ? 'chars' : savedValue<Tokens>(artifacts, 'tokens', isTokens, "'chars' or 'words'");
+  const tokens =
+    artifacts.data['tokens'] === undefined
+      ? 'chars'
+      : savedValue<Tokens>(artifacts, 'tokens', isTokens, "'chars' or 'words'");
   const predict = (inputs: string[]) => {
     const bases = inputs.map((s) => (diacritics ? stripDiacritics(s.trim().toLowerCase()) : s.trim()));
     return tagAll(model, vocab, bases, tokens).map((row, i) => {
@@ -146,21 +215,48 @@ function tagPredictor(model: SequenceTagger, artifacts: TaskArtifacts): Predicto
 export const tagTask: TaskDefinition<SequenceTagger, SequenceTaggerConfig> = {
   name: 'tag',
   description: 'one tag per character (embedded: words without accents -> their diacritics, 4 languages)',
-  defaults: { epochs: 6, hiddenSize: 48, lr: 0.01, batchSize: 64, bidirectional: true, maxTrainExamples: 0, cell: 'gru' },
+  defaults: {
+    epochs: 6,
+    hiddenSize: 48,
+    lr: 0.01,
+    batchSize: 64,
+    bidirectional: true,
+    maxTrainExamples: 0,
+    cell: 'gru',
+  },
   options: [],
   sampleInputs: ['eleve', 'francais'],
   load: (input, settings, generator) => {
     const loaded = loadExamples('tag', input, generator, () => loadDiacritics());
     const reading = readingOptions(input.dataOptions);
-    if (loaded.numeric) return prepareNumericTag(loaded.numeric, settings, generator, (file) => readOwnData(file, 'tag', reading).numeric?.examples ?? []);
+    if (loaded.numeric)
+      return prepareNumericTag(
+        loaded.numeric,
+        settings,
+        generator,
+        (file) => readOwnData(file, 'tag', reading).numeric?.examples ?? [],
+      );
     const tokens = loaded.tokens.input ?? 'chars';
-    return prepareTag(loaded.splits, settings, generator, input.data ? 'generic' : 'diacritics', tokens,
-      (file) => readOwnData(file, 'tag', { ...reading, tokens: { input: tokens } }).examples);
+    return prepareTag(
+      loaded.splits,
+      settings,
+      generator,
+      input.data ? 'generic' : 'diacritics',
+      tokens,
+      (file) => readOwnData(file, 'tag', { ...reading, tokens: { input: tokens } }).examples,
+    );
   },
   buildModel: (config) => new SequenceTagger(config),
   predictor: tagPredictor,
-  onnx: singleGraphOnnx((model) => tokenExample(model), [
-    'inputs are token ids from the vocabulary in metadata recurrent.data (0 pads); outputs are logits over recurrent.data.tags',
-  ]),
-  pytorch: { modelClass: { name: 'SequenceTagger', source: TAGGER_PY }, trainSource: TAG_TRAIN_PY, fullConfig: (model) => ({ ...model.config }) },
+  onnx: singleGraphOnnx(
+    (model) => tokenExample(model),
+    [
+      'inputs are token ids from the vocabulary in metadata recurrent.data (0 pads); outputs are logits over recurrent.data.tags',
+    ],
+  ),
+  pytorch: {
+    modelClass: { name: 'SequenceTagger', source: TAGGER_PY },
+    trainSource: TAG_TRAIN_PY,
+    fullConfig: (model) => ({ ...model.config }),
+  },
 };

@@ -98,7 +98,11 @@ export interface Predictor {
 
 /** The usual `format` of a predictor: one output line per input line, `input<TAB>prediction`. */
 export function formatPerLine(predict: (inputs: string[]) => string[]): Predictor['format'] {
-  return (lines, json) => predict(lines).map((p, i) => (json ? JSON.stringify({ input: lines[i], prediction: p }) : `${lines[i]}\t${p}`)).join('\n').concat('\n');
+  return (lines, json) =>
+    predict(lines)
+      .map((p, i) => (json ? JSON.stringify({ input: lines[i], prediction: p }) : `${lines[i]}\t${p}`))
+      .join('\n')
+      .concat('\n');
 }
 
 /** Training settings that depend on the task (`recurrent train` without flags uses these). */
@@ -252,11 +256,18 @@ export function beatsBaseline(evaluation: Evaluation): boolean {
 }
 
 /** Reads `data[key]` of saved artifacts, checking it with `valid`; throws naming the key. */
-export function savedValue<T>(artifacts: TaskArtifacts, key: string, valid: (value: unknown) => boolean, expected: string): T {
+export function savedValue<T>(
+  artifacts: TaskArtifacts,
+  key: string,
+  valid: (value: unknown) => boolean,
+  expected: string,
+): T {
   const value = artifacts.data[key];
   if (!valid(value)) throw new ValueError('config.json', `data.${key} must be ${expected}`);
   return value as T;
 }
 
-export const isStringArray = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string');
-export const isPositiveInteger = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 1e6;
+export const isStringArray = (v: unknown): boolean =>
+  Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string');
+export const isPositiveInteger = (v: unknown): boolean =>
+  typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 1e6;

@@ -87,7 +87,11 @@ function accumulateLeaf(leaf: Tensor, grad: Float32Array, makeGrad: (data: Float
  * Backpropagates from `root` with seed gradient `seed` (same size as root), accumulating into
  * the `.grad` of every leaf that requires grad.
  */
-export function runBackward(root: Tensor, seed: Float32Array, makeGrad: (data: Float32Array, shape: readonly number[]) => Tensor): void {
+export function runBackward(
+  root: Tensor,
+  seed: Float32Array,
+  makeGrad: (data: Float32Array, shape: readonly number[]) => Tensor,
+): void {
   if (!root.requiresGrad) {
     throw new GradientError('backward(): this tensor does not require grad; create inputs with { requiresGrad: true }');
   }

@@ -34,7 +34,12 @@ function flatten(data: NestedArray, shape: readonly number[], out: Float32Array)
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[dim]) {
-      throw new ShapeError({ where: 'tensor', what: `nested array length at [${path.join(', ')}]`, expected: shape[dim]!, actual: Array.isArray(v) ? v.length : 'a number' });
+      throw new ShapeError({
+        where: 'tensor',
+        what: `nested array length at [${path.join(', ')}]`,
+        expected: shape[dim]!,
+        actual: Array.isArray(v) ? v.length : 'a number',
+      });
     }
     v.forEach((item, i) => walk(item, dim + 1, [...path, i]));
   };
@@ -47,7 +52,11 @@ function flatten(data: NestedArray, shape: readonly number[], out: Float32Array)
  *   tensor([1, 2, 3, 4], [2, 2]); tensor([[1, 2], [3, 4]]); tensor(float32Array, [4, 7, 10])
  * A literal `shape` gives the shape type: `tensor(data, [4, 7, 10])` is a `Tensor<[4, 7, 10]>`.
  */
-export function tensor<const S extends Shape>(data: NestedArray | ArrayLike<number>, shape: S, options?: TensorOptions): Tensor<ShapeOf<S>>;
+export function tensor<const S extends Shape>(
+  data: NestedArray | ArrayLike<number>,
+  shape: S,
+  options?: TensorOptions,
+): Tensor<ShapeOf<S>>;
 export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, options?: TensorOptions): Tensor;
 export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, options: TensorOptions = {}): Tensor {
   let values: Float32Array;
@@ -65,7 +74,12 @@ export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, opt
   }
   checkShape(finalShape, 'tensor');
   if (values.length !== sizeOf(finalShape)) {
-    throw new ShapeError({ where: 'tensor', what: `data length for shape [${finalShape.join(', ')}]`, expected: sizeOf(finalShape), actual: values.length });
+    throw new ShapeError({
+      where: 'tensor',
+      what: `data length for shape [${finalShape.join(', ')}]`,
+      expected: sizeOf(finalShape),
+      actual: values.length,
+    });
   }
   return new Tensor(values, finalShape, options);
 }
@@ -76,14 +90,19 @@ export function full<const S extends Shape>(shape: S, value: number, options: Te
   return new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape, options) as Tensor<ShapeOf<S>>;
 }
 
-export const zeros = <const S extends Shape>(shape: S, options: TensorOptions = {}): Tensor<ShapeOf<S>> => full(shape, 0, options);
-export const ones = <const S extends Shape>(shape: S, options: TensorOptions = {}): Tensor<ShapeOf<S>> => full(shape, 1, options);
+export const zeros = <const S extends Shape>(shape: S, options: TensorOptions = {}): Tensor<ShapeOf<S>> =>
+  full(shape, 0, options);
+export const ones = <const S extends Shape>(shape: S, options: TensorOptions = {}): Tensor<ShapeOf<S>> =>
+  full(shape, 1, options);
 
 /** `[start, start+step, ...)` up to `end` (exclusive), like `torch.arange`. */
 export function arange(start: number, end?: number, step = 1): Tensor {
   const [from, to] = end === undefined ? [0, start] : [start, end];
   const count = Math.max(0, Math.ceil((to - from) / step));
-  return new Tensor(Float32Array.from({ length: count }, (_, i) => from + i * step), [count]);
+  return new Tensor(
+    Float32Array.from({ length: count }, (_, i) => from + i * step),
+    [count],
+  );
 }
 
 /** Standard normal samples from a seeded generator. */
@@ -96,7 +115,12 @@ export function randn<const S extends Shape>(shape: S, options: RandomOptions = 
 }
 
 /** Uniform samples in [low, high) from a seeded generator. */
-export function uniform<const S extends Shape>(shape: S, low = 0, high = 1, options: RandomOptions = {}): Tensor<ShapeOf<S>> {
+export function uniform<const S extends Shape>(
+  shape: S,
+  low = 0,
+  high = 1,
+  options: RandomOptions = {},
+): Tensor<ShapeOf<S>> {
   checkShape(shape, 'uniform');
   const gen = options.generator ?? defaultGenerator;
   const data = new Float32Array(sizeOf(shape));

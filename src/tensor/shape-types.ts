@@ -30,12 +30,16 @@ export type MutableShape<S extends Shape> = { -readonly [K in keyof S]: S[K] };
 export type ShapeOf<S extends Shape> = number extends S['length'] ? Shape : MutableShape<S>;
 
 /** A `reshape` target: `-1` (the inferred dim) becomes `number`. */
-export type ReshapeResult<S extends Shape> = number extends S['length'] ? Shape : { -readonly [K in keyof S]: S[K] extends -1 ? number : S[K] };
+export type ReshapeResult<S extends Shape> = number extends S['length']
+  ? Shape
+  : { -readonly [K in keyof S]: S[K] extends -1 ? number : S[K] };
 
 /** `S` with its last dimension replaced by `F`: `(..., x)` -> `(..., F)`. Unknown rank stays unknown. */
 export type WithLastDim<S extends Shape, F extends number> = number extends S['length']
   ? Shape
-  : S extends readonly [...infer Lead extends number[], number] ? [...Lead, F] : Shape;
+  : S extends readonly [...infer Lead extends number[], number]
+    ? [...Lead, F]
+    : Shape;
 
 /** `S` with `F` appended: `(...)` -> `(..., F)`. Unknown rank stays unknown. */
 export type AppendDim<S extends Shape, F extends number> = number extends S['length'] ? Shape : [...MutableShape<S>, F];
@@ -44,7 +48,13 @@ export type AppendDim<S extends Shape, F extends number> = number extends S['len
  * Whether a dimension of size `Actual` fits where `Expected` is required: equal literals fit,
  * and `number` on either side fits (it is checked at run time).
  */
-export type DimFits<Actual, Expected> = number extends Actual ? true : number extends Expected ? true : [Actual] extends [Expected] ? true : false;
+export type DimFits<Actual, Expected> = number extends Actual
+  ? true
+  : number extends Expected
+    ? true
+    : [Actual] extends [Expected]
+      ? true
+      : false;
 
 // ---------------------------------------------------------------------------------------------
 // Small arithmetic on literal dimensions
@@ -53,17 +63,47 @@ type Digit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9';
 
 /** `2 * digit + carry` as [digit, carry], indexed by carry then digit. */
 interface DoubleTable {
-  0: { '0': ['0', 0]; '1': ['2', 0]; '2': ['4', 0]; '3': ['6', 0]; '4': ['8', 0]; '5': ['0', 1]; '6': ['2', 1]; '7': ['4', 1]; '8': ['6', 1]; '9': ['8', 1] };
-  1: { '0': ['1', 0]; '1': ['3', 0]; '2': ['5', 0]; '3': ['7', 0]; '4': ['9', 0]; '5': ['1', 1]; '6': ['3', 1]; '7': ['5', 1]; '8': ['7', 1]; '9': ['9', 1] };
+  0: {
+    '0': ['0', 0];
+    '1': ['2', 0];
+    '2': ['4', 0];
+    '3': ['6', 0];
+    '4': ['8', 0];
+    '5': ['0', 1];
+    '6': ['2', 1];
+    '7': ['4', 1];
+    '8': ['6', 1];
+    '9': ['8', 1];
+  };
+  1: {
+    '0': ['1', 0];
+    '1': ['3', 0];
+    '2': ['5', 0];
+    '3': ['7', 0];
+    '4': ['9', 0];
+    '5': ['1', 1];
+    '6': ['3', 1];
+    '7': ['5', 1];
+    '8': ['7', 1];
+    '9': ['9', 1];
+  };
 }
 
-type Reverse<T extends string, Acc extends string = ''> = T extends `${infer F}${infer R}` ? Reverse<R, `${F}${Acc}`> : Acc;
+type Reverse<T extends string, Acc extends string = ''> = T extends `${infer F}${infer R}`
+  ? Reverse<R, `${F}${Acc}`>
+  : Acc;
 
 /** Doubles a decimal numeral given least significant digit first; `never` if it holds a non-digit. */
-type DoubleDigits<R extends string, C extends 0 | 1 = 0, Acc extends string = ''> = R extends `${infer D extends Digit}${infer Rest}`
+type DoubleDigits<
+  R extends string,
+  C extends 0 | 1 = 0,
+  Acc extends string = '',
+> = R extends `${infer D extends Digit}${infer Rest}`
   ? DoubleDigits<Rest, DoubleTable[C][D][1], `${DoubleTable[C][D][0]}${Acc}`>
   : R extends ''
-    ? C extends 1 ? `1${Acc}` : Acc
+    ? C extends 1
+      ? `1${Acc}`
+      : Acc
     : never;
 
 type ParseNatural<T extends string> = [T] extends [never] ? number : T extends `${infer N extends number}` ? N : number;
@@ -72,10 +112,18 @@ type ParseNatural<T extends string> = [T] extends [never] ? number : T extends `
  * `2 * N` for a non-negative integer literal (decimal digit arithmetic, so any size works);
  * `number` for `number`, negatives, fractions and exponent forms. Distributes over unions.
  */
-export type Double<N extends number> = number extends N ? number : N extends number ? ParseNatural<DoubleDigits<Reverse<`${N}`>>> : never;
+export type Double<N extends number> = number extends N
+  ? number
+  : N extends number
+    ? ParseNatural<DoubleDigits<Reverse<`${N}`>>>
+    : never;
 
 /** `N * D` for a direction count D of 1 or 2; `number` when D is not a literal 1 or 2. */
-export type TimesDirections<N extends number, D extends number> = [D] extends [1] ? N : [D] extends [2] ? Double<N> : number;
+export type TimesDirections<N extends number, D extends number> = [D] extends [1]
+  ? N
+  : [D] extends [2]
+    ? Double<N>
+    : number;
 
 // ---------------------------------------------------------------------------------------------
 // Recurrent layers
@@ -90,7 +138,11 @@ export type OptionValue<O, K extends PropertyKey, Default> = K extends keyof O
   : Default;
 
 /** D: 2 for `bidirectional: true`, 1 for false or absent, `number` when not a literal. */
-export type Directions<O> = [OptionValue<O, 'bidirectional', false>] extends [true] ? 2 : [OptionValue<O, 'bidirectional', false>] extends [false] ? 1 : number;
+export type Directions<O> = [OptionValue<O, 'bidirectional', false>] extends [true]
+  ? 2
+  : [OptionValue<O, 'bidirectional', false>] extends [false]
+    ? 1
+    : number;
 
 /** H_in. */
 export type InputSizeOf<O> = O extends { readonly inputSize: infer N extends number } ? N : number;
@@ -119,23 +171,39 @@ export type BatchFirstOf<O> = OptionValue<O, 'batchFirst', false>;
 export type SequenceInput<S extends Shape, In extends number> = number extends S['length']
   ? Tensor<S>
   : [S] extends [readonly [number, number, infer F]]
-    ? DimFits<F, In> extends true ? Tensor<S> : Tensor<[S[0], S[1], In]>
+    ? DimFits<F, In> extends true
+      ? Tensor<S>
+      : Tensor<[S[0], S[1], In]>
     : [S] extends [readonly [number, infer F]]
-      ? DimFits<F, In> extends true ? Tensor<S> : Tensor<[S[0], In]>
+      ? DimFits<F, In> extends true
+        ? Tensor<S>
+        : Tensor<[S[0], In]>
       : Tensor<[number, number, In]> | Tensor<[number, In]>;
 
 /** Output of a recurrent layer: the input's layout with the last dim replaced by D * H_out. */
-export type SequenceOutputShape<S extends Shape, F extends number> = S extends readonly [infer A extends number, infer B extends number, number]
+export type SequenceOutputShape<S extends Shape, F extends number> = S extends readonly [
+  infer A extends number,
+  infer B extends number,
+  number,
+]
   ? [A, B, F]
-  : S extends readonly [infer A extends number, number] ? [A, F] : Shape;
+  : S extends readonly [infer A extends number, number]
+    ? [A, F]
+    : Shape;
 
 /**
  * Shape of h or c: `(rows, batch, F)` for a batched input (batch is dim 0 when batch-first,
  * else dim 1), `(rows, F)` for an unbatched one.
  */
-export type StateShape<S extends Shape, Rows extends number, BatchFirst, F extends number> = S extends readonly [infer A extends number, infer B extends number, number]
+export type StateShape<S extends Shape, Rows extends number, BatchFirst, F extends number> = S extends readonly [
+  infer A extends number,
+  infer B extends number,
+  number,
+]
   ? [Rows, [BatchFirst] extends [true] ? A : [BatchFirst] extends [false] ? B : number, F]
-  : S extends readonly [number, number] ? [Rows, F] : Shape;
+  : S extends readonly [number, number]
+    ? [Rows, F]
+    : Shape;
 
 // ---------------------------------------------------------------------------------------------
 // Cells and feature maps
@@ -144,19 +212,27 @@ export type StateShape<S extends Shape, Rows extends number, BatchFirst, F exten
 export type StepInput<S extends Shape, In extends number> = number extends S['length']
   ? Tensor<S>
   : [S] extends [readonly [number, infer F]]
-    ? DimFits<F, In> extends true ? Tensor<S> : Tensor<[S[0], In]>
+    ? DimFits<F, In> extends true
+      ? Tensor<S>
+      : Tensor<[S[0], In]>
     : [S] extends [readonly [infer F]]
-      ? DimFits<F, In> extends true ? Tensor<S> : Tensor<[In]>
+      ? DimFits<F, In> extends true
+        ? Tensor<S>
+        : Tensor<[In]>
       : Tensor<[number, In]> | Tensor<[In]>;
 
 /** A cell's state for an input of shape `S`: `(N, H)` or `(H)`. */
 export type StepStateShape<S extends Shape, H extends number> = S extends readonly [infer A extends number, number]
   ? [A, H]
-  : S extends readonly [number] ? [H] : Shape;
+  : S extends readonly [number]
+    ? [H]
+    : Shape;
 
 /** The input of a layer over the last dim (`Linear`): `(..., In)` of rank >= 1. */
 export type FeatureInput<S extends Shape, In extends number> = number extends S['length']
   ? Tensor<S>
   : [S] extends [readonly [...infer Lead extends number[], infer F]]
-    ? DimFits<F, In> extends true ? Tensor<S> : Tensor<[...Lead, In]>
+    ? DimFits<F, In> extends true
+      ? Tensor<S>
+      : Tensor<[...Lead, In]>
     : Tensor<[...number[], In]>;

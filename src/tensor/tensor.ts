@@ -59,7 +59,12 @@ export class Tensor<S extends Shape = Shape> {
   constructor(data: Float32Array, shape: NoInfer<S>, options: { requiresGrad?: boolean } | TensorOrigin = {}) {
     this.grad = null;
     if (data.length !== sizeOf(shape)) {
-      throw new ShapeError({ where: 'Tensor', what: `data length for shape ${formatShape(shape)}`, expected: sizeOf(shape), actual: data.length });
+      throw new ShapeError({
+        where: 'Tensor',
+        what: `data length for shape ${formatShape(shape)}`,
+        expected: sizeOf(shape),
+        actual: data.length,
+      });
     }
     this.data = data;
     this.shape = Object.freeze([...shape]) as readonly number[] as S;
@@ -91,7 +96,8 @@ export class Tensor<S extends Shape = Shape> {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new ShapeError({ where: 'item()', what: 'element count', expected: 1, actual: this.size });
+    if (this.size !== 1)
+      throw new ShapeError({ where: 'item()', what: 'element count', expected: 1, actual: this.size });
     return this.data[0]!;
   }
 
@@ -130,12 +136,19 @@ export class Tensor<S extends Shape = Shape> {
     let seed: Float32Array;
     if (gradient) {
       if (gradient.size !== this.size) {
-        throw new ShapeError({ where: 'backward()', what: 'gradient shape', expected: this.shape, actual: gradient.shape });
+        throw new ShapeError({
+          where: 'backward()',
+          what: 'gradient shape',
+          expected: this.shape,
+          actual: gradient.shape,
+        });
       }
       seed = Float32Array.from(gradient.data);
     } else {
       if (this.size !== 1) {
-        throw new GradientError(`backward(): a gradient argument is needed for a non-scalar tensor of shape ${formatShape(this.shape)}; reduce it first (e.g. .sum())`);
+        throw new GradientError(
+          `backward(): a gradient argument is needed for a non-scalar tensor of shape ${formatShape(this.shape)}; reduce it first (e.g. .sum())`,
+        );
       }
       seed = Float32Array.of(1);
     }
@@ -150,51 +163,115 @@ export class Tensor<S extends Shape = Shape> {
   // this one's, the shape type is kept; a broadcast to another shape gives the default type.
   add(other: Tensor<S> | number): Tensor<S>;
   add(other: Tensor | number): Tensor;
-  add(other: Tensor | number): Tensor { return ew.add(this, other); }
+  add(other: Tensor | number): Tensor {
+    return ew.add(this, other);
+  }
   sub(other: Tensor<S> | number): Tensor<S>;
   sub(other: Tensor | number): Tensor;
-  sub(other: Tensor | number): Tensor { return ew.sub(this, other); }
+  sub(other: Tensor | number): Tensor {
+    return ew.sub(this, other);
+  }
   mul(other: Tensor<S> | number): Tensor<S>;
   mul(other: Tensor | number): Tensor;
-  mul(other: Tensor | number): Tensor { return ew.mul(this, other); }
+  mul(other: Tensor | number): Tensor {
+    return ew.mul(this, other);
+  }
   div(other: Tensor<S> | number): Tensor<S>;
   div(other: Tensor | number): Tensor;
-  div(other: Tensor | number): Tensor { return ew.div(this, other); }
-  neg(): Tensor<S> { return ew.neg(this) as Tensor<S>; }
-  exp(): Tensor<S> { return ew.exp(this) as Tensor<S>; }
-  log(): Tensor<S> { return ew.log(this) as Tensor<S>; }
-  sqrt(): Tensor<S> { return ew.sqrt(this) as Tensor<S>; }
-  abs(): Tensor<S> { return ew.abs(this) as Tensor<S>; }
-  pow(exponent: number): Tensor<S> { return ew.pow(this, exponent) as Tensor<S>; }
-  clamp(min?: number, max?: number): Tensor<S> { return ew.clamp(this, min, max) as Tensor<S>; }
-  tanh(): Tensor<S> { return ew.tanh(this) as Tensor<S>; }
-  sigmoid(): Tensor<S> { return ew.sigmoid(this) as Tensor<S>; }
-  relu(): Tensor<S> { return ew.relu(this) as Tensor<S>; }
-  maskedFill(mask: Tensor, value: number): Tensor { return ew.maskedFill(this, mask, value); }
+  div(other: Tensor | number): Tensor {
+    return ew.div(this, other);
+  }
+  neg(): Tensor<S> {
+    return ew.neg(this) as Tensor<S>;
+  }
+  exp(): Tensor<S> {
+    return ew.exp(this) as Tensor<S>;
+  }
+  log(): Tensor<S> {
+    return ew.log(this) as Tensor<S>;
+  }
+  sqrt(): Tensor<S> {
+    return ew.sqrt(this) as Tensor<S>;
+  }
+  abs(): Tensor<S> {
+    return ew.abs(this) as Tensor<S>;
+  }
+  pow(exponent: number): Tensor<S> {
+    return ew.pow(this, exponent) as Tensor<S>;
+  }
+  clamp(min?: number, max?: number): Tensor<S> {
+    return ew.clamp(this, min, max) as Tensor<S>;
+  }
+  tanh(): Tensor<S> {
+    return ew.tanh(this) as Tensor<S>;
+  }
+  sigmoid(): Tensor<S> {
+    return ew.sigmoid(this) as Tensor<S>;
+  }
+  relu(): Tensor<S> {
+    return ew.relu(this) as Tensor<S>;
+  }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return ew.maskedFill(this, mask, value);
+  }
 
   // Linear algebra.
-  matmul(other: Tensor): Tensor { return matmul(this, other); }
+  matmul(other: Tensor): Tensor {
+    return matmul(this, other);
+  }
 
   // Reductions.
-  sum(dims?: number | readonly number[], keepDim = false): Tensor { return reduce.sum(this, dims, keepDim); }
-  mean(dims?: number | readonly number[], keepDim = false): Tensor { return reduce.mean(this, dims, keepDim); }
-  max(dim: number, keepDim = false): Tensor { return reduce.max(this, dim, keepDim); }
-  argmax(dim: number): Int32Array { return reduce.argmax(this, dim); }
-  softmax(dim = -1): Tensor<S> { return sm.softmax(this, dim) as Tensor<S>; }
-  logSoftmax(dim = -1): Tensor<S> { return sm.logSoftmax(this, dim) as Tensor<S>; }
+  sum(dims?: number | readonly number[], keepDim = false): Tensor {
+    return reduce.sum(this, dims, keepDim);
+  }
+  mean(dims?: number | readonly number[], keepDim = false): Tensor {
+    return reduce.mean(this, dims, keepDim);
+  }
+  max(dim: number, keepDim = false): Tensor {
+    return reduce.max(this, dim, keepDim);
+  }
+  argmax(dim: number): Int32Array {
+    return reduce.argmax(this, dim);
+  }
+  softmax(dim = -1): Tensor<S> {
+    return sm.softmax(this, dim) as Tensor<S>;
+  }
+  logSoftmax(dim = -1): Tensor<S> {
+    return sm.logSoftmax(this, dim) as Tensor<S>;
+  }
 
   // Layout.
   /** A view with a new shape; one dim may be -1 (inferred). A literal target gives its shape type. */
-  reshape<const R extends readonly number[]>(shape: R): Tensor<ReshapeResult<R>> { return layout.reshape(this, shape) as Tensor<ReshapeResult<R>>; }
-  permute(dims: readonly number[]): Tensor { return layout.permute(this, dims); }
-  transpose(dim0: number, dim1: number): Tensor { return layout.transpose(this, dim0, dim1); }
-  slice(dim: number, start: number, end?: number): Tensor { return layout.slice(this, dim, start, end); }
-  select(dim: number, index: number): Tensor { return layout.select(this, dim, index); }
-  unsqueeze(dim: number): Tensor { return layout.unsqueeze(this, dim); }
-  squeeze(dim?: number): Tensor { return layout.squeeze(this, dim); }
-  expand(shape: readonly number[]): Tensor { return layout.expand(this, shape); }
-  indexSelect(dim: number, indices: ArrayLike<number>): Tensor { return layout.indexSelect(this, dim, indices); }
-  gather(dim: number, index: Tensor): Tensor { return layout.gather(this, dim, index); }
+  reshape<const R extends readonly number[]>(shape: R): Tensor<ReshapeResult<R>> {
+    return layout.reshape(this, shape) as Tensor<ReshapeResult<R>>;
+  }
+  permute(dims: readonly number[]): Tensor {
+    return layout.permute(this, dims);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return layout.transpose(this, dim0, dim1);
+  }
+  slice(dim: number, start: number, end?: number): Tensor {
+    return layout.slice(this, dim, start, end);
+  }
+  select(dim: number, index: number): Tensor {
+    return layout.select(this, dim, index);
+  }
+  unsqueeze(dim: number): Tensor {
+    return layout.unsqueeze(this, dim);
+  }
+  squeeze(dim?: number): Tensor {
+    return layout.squeeze(this, dim);
+  }
+  expand(shape: readonly number[]): Tensor {
+    return layout.expand(this, shape);
+  }
+  indexSelect(dim: number, indices: ArrayLike<number>): Tensor {
+    return layout.indexSelect(this, dim, indices);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return layout.gather(this, dim, index);
+  }
 }
 
 export type NestedArray = number | NestedArray[];

@@ -29,7 +29,8 @@ export function budgetLr(t: number, options: BudgetScheduleOptions): number {
   const { peak } = options;
   const final = options.final ?? peak / 50;
   const warmup = options.warmup ?? 0.05;
-  if (!(warmup >= 0 && warmup < 1)) throw new ValueError('budgetLr', `warmup is ${warmup}, expected a fraction in [0, 1)`);
+  if (!(warmup >= 0 && warmup < 1))
+    throw new ValueError('budgetLr', `warmup is ${warmup}, expected a fraction in [0, 1)`);
   const x = Math.min(Math.max(t, 0), 1);
   if (x < warmup) return peak * Math.max(x / warmup, 0.01);
   return final + ((peak - final) * (1 + Math.cos((Math.PI * (x - warmup)) / (1 - warmup)))) / 2;
@@ -48,7 +49,8 @@ export class Budget {
    * @param now clock in milliseconds (default performance.now)
    */
   constructor(minutes: number, spentSeconds = 0, now: () => number = () => performance.now()) {
-    if (!(Number.isFinite(minutes) && minutes > 0)) throw new ValueError('--budget', `expected a number of minutes > 0, got ${minutes}`);
+    if (!(Number.isFinite(minutes) && minutes > 0))
+      throw new ValueError('--budget', `expected a number of minutes > 0, got ${minutes}`);
     this.seconds = minutes * 60;
     this.spent = spentSeconds;
     this.now = now;

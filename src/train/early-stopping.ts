@@ -1,6 +1,15 @@
 /** Early stopping: stop training when a validation metric has stopped improving. */
 import { StateDictError, ValueError } from '../errors.js';
-import { checkChoice, checkInteger, checkKeys, checkNumber, loadCounter, loadNumber, type SavedNumber, saveNumber } from './optimizers/optimizer.js';
+import {
+  checkChoice,
+  checkInteger,
+  checkKeys,
+  checkNumber,
+  loadCounter,
+  loadNumber,
+  type SavedNumber,
+  saveNumber,
+} from './optimizers/optimizer.js';
 
 /** Options of {@link EarlyStopping}. */
 export interface EarlyStoppingOptions {
@@ -81,7 +90,8 @@ export class EarlyStopping {
    * the last `patience` epochs (and at least one) brought no improvement.
    */
   step(metric: number): boolean {
-    if (typeof metric !== 'number') throw new ValueError('EarlyStopping.step', `metric must be a number, got ${typeof metric}`);
+    if (typeof metric !== 'number')
+      throw new ValueError('EarlyStopping.step', `metric must be a number, got ${typeof metric}`);
     const epoch = this.count;
     this.count += 1;
     if (this.improves(metric)) {
@@ -119,7 +129,12 @@ export class EarlyStopping {
     const where = 'EarlyStopping.loadStateDict';
     const r = checkKeys(where, '', state, ['type', 'options', 'epochs', 'best', 'bestEpoch', 'wait']);
     if (r.type !== 'EarlyStopping') {
-      throw new StateDictError(where, 'type', 'unexpected', `is ${JSON.stringify(r.type)}, expected 'EarlyStopping' (a state saved by something else)`);
+      throw new StateDictError(
+        where,
+        'type',
+        'unexpected',
+        `is ${JSON.stringify(r.type)}, expected 'EarlyStopping' (a state saved by something else)`,
+      );
     }
     checkKeys(where, 'options.', r.options, Object.keys(this.options));
     const options = resolve(where, r.options as EarlyStoppingOptions);

@@ -56,7 +56,9 @@ export function scoreStream(model: LanguageModel, ids: ArrayLike<number>, option
       const run = (batch: TokenBatch) => {
         const result = model.forwardTimeMajor(batch.inputs, batch.carry ? state : null);
         state = result.state;
-        nll += crossEntropy(result.logits.reshape([batch.targets.length, V]), timeMajorTargets(batch), { reduction: 'sum' }).item();
+        nll += crossEntropy(result.logits.reshape([batch.targets.length, V]), timeMajorTargets(batch), {
+          reduction: 'sum',
+        }).item();
         count += batch.targets.length;
       };
       for (const batch of streamChunks(ids, streams, chunk)) run(batch);

@@ -130,7 +130,8 @@ function firstNonFinite(named: readonly [string, Tensor][]): string | null {
 const setImmediateIfAny = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
 
 /** Lets pending events (a Ctrl-C, a timer, a worker message) run between batches. */
-const yieldToEvents = () => new Promise<void>((resolve) => (setImmediateIfAny ? setImmediateIfAny(resolve) : setTimeout(resolve, 0)));
+const yieldToEvents = () =>
+  new Promise<void>((resolve) => (setImmediateIfAny ? setImmediateIfAny(resolve) : setTimeout(resolve, 0)));
 
 /** Trains `model`; async only so that signals and progress output are handled between batches. */
 export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult> {
@@ -139,8 +140,12 @@ export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult>
   const parameters = named.map(([, p]) => p);
   const resume = options.resume;
   const result: FitResult = {
-    trainLoss: [...(resume?.trainLoss ?? [])], validation: [...(resume?.validation ?? [])], bestEpoch: resume?.bestEpoch ?? null,
-    stoppedEarly: false, interrupted: false, epochsRun: resume?.epoch ?? 0,
+    trainLoss: [...(resume?.trainLoss ?? [])],
+    validation: [...(resume?.validation ?? [])],
+    bestEpoch: resume?.bestEpoch ?? null,
+    stoppedEarly: false,
+    interrupted: false,
+    epochsRun: resume?.epoch ?? 0,
   };
   let best = resume?.best ?? Infinity;
   let bestWeights: Record<string, Tensor> | null = resume?.bestWeights ?? null;
@@ -160,7 +165,9 @@ export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult>
       const loss = options.loss(batches[i]!);
       const value = loss.item();
       if (!Number.isFinite(value)) {
-        throw new TrainingError(`loss is ${value} at epoch ${epoch}, step ${i + 1}: training diverged. Try gradient clipping (--clip-norm 1) or a lower learning rate`);
+        throw new TrainingError(
+          `loss is ${value} at epoch ${epoch}, step ${i + 1}: training diverged. Try gradient clipping (--clip-norm 1) or a lower learning rate`,
+        );
       }
       loss.backward();
       options.clipNorm?.(parameters);
@@ -168,11 +175,20 @@ export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult>
       // A finite loss can still have an infinite gradient: stop before such weights reach a checkpoint.
       const broken = firstNonFinite(named);
       if (broken !== null) {
-        throw new TrainingError(`the update at epoch ${epoch}, step ${i + 1} made ${broken} NaN or infinite (the loss was ${value}): training diverged. Try gradient clipping (--clip-norm 1) or a lower learning rate`);
+        throw new TrainingError(
+          `the update at epoch ${epoch}, step ${i + 1} made ${broken} NaN or infinite (the loss was ${value}): training diverged. Try gradient clipping (--clip-norm 1) or a lower learning rate`,
+        );
       }
       total += value;
       count++;
-      options.onStep?.({ epoch, step: i + 1, stepsPerEpoch: batches.length, loss: value, meanLoss: total / count, lr: optimizer.lr });
+      options.onStep?.({
+        epoch,
+        step: i + 1,
+        stepsPerEpoch: batches.length,
+        loss: value,
+        meanLoss: total / count,
+        lr: optimizer.lr,
+      });
       if (options.endEpoch?.()) break;
     }
     if (result.interrupted) break;
@@ -192,8 +208,21 @@ export async function fit<Batch>(options: FitOptions<Batch>): Promise<FitResult>
     // Early stopping decides before onEpoch, so a checkpoint written there holds its new state.
     const stop = validation !== null && (options.earlyStopping?.step(validation) ?? false);
     options.onEpoch?.({
-      epoch, trainLoss, validation, lr: optimizer.lr, seconds: (performance.now() - started) / 1000, improved, steps: count,
-      state: { epoch, trainLoss: [...result.trainLoss], validation: [...result.validation], best, bestEpoch: result.bestEpoch, bestWeights },
+      epoch,
+      trainLoss,
+      validation,
+      lr: optimizer.lr,
+      seconds: (performance.now() - started) / 1000,
+      improved,
+      steps: count,
+      state: {
+        epoch,
+        trainLoss: [...result.trainLoss],
+        validation: [...result.validation],
+        best,
+        bestEpoch: result.bestEpoch,
+        bestWeights,
+      },
     });
     if (stop) {
       result.stoppedEarly = true;

@@ -89,7 +89,12 @@ interface ClassTargets {
  * Checks the input/targets pair of a classification loss:
  * input `(N, C, d1, ...)` with targets `(N, d1, ...)`, or input `(C)` with a scalar target.
  */
-function classTargets(where: string, input: Tensor, targets: Tensor | ArrayLike<number>, ignoreIndex: number): ClassTargets {
+function classTargets(
+  where: string,
+  input: Tensor,
+  targets: Tensor | ArrayLike<number>,
+  ignoreIndex: number,
+): ClassTargets {
   if (input.rank === 0) {
     throw new ShapeError({ where, what: 'input rank', expected: '1 (C) or at least 2 (N, C, ...)', actual: 0 });
   }
@@ -99,7 +104,8 @@ function classTargets(where: string, input: Tensor, targets: Tensor | ArrayLike<
   const rest = unbatched ? [] : input.shape.slice(2);
   const shape = unbatched ? [] : [n, ...rest];
   const inner = sizeOf(rest);
-  if (classes === 0) throw new ShapeError({ where, what: 'number of classes (input dim 1)', expected: 'at least 1', actual: 0 });
+  if (classes === 0)
+    throw new ShapeError({ where, what: 'number of classes (input dim 1)', expected: 'at least 1', actual: 0 });
   let values: ArrayLike<number>;
   if (targets instanceof Tensor) {
     if (!shapesEqual(targets.shape, shape)) {
@@ -112,7 +118,10 @@ function classTargets(where: string, input: Tensor, targets: Tensor | ArrayLike<
   } else {
     if (targets.length !== sizeOf(shape)) {
       throw new ShapeError({
-        where, what: 'number of targets', expected: sizeOf(shape), actual: targets.length,
+        where,
+        what: 'number of targets',
+        expected: sizeOf(shape),
+        actual: targets.length,
         hint: `Input ${formatShape(input.shape)} needs one class index per position of ${formatShape(shape)}`,
       });
     }
@@ -142,7 +151,13 @@ function classTargets(where: string, input: Tensor, targets: Tensor | ArrayLike<
 function checkWeight(where: string, weight: Tensor | undefined, classes: number): Float32Array | null {
   if (weight === undefined) return null;
   if (!(weight instanceof Tensor) || weight.rank !== 1 || weight.shape[0] !== classes) {
-    throw new ShapeError({ where, what: 'weight shape', expected: [classes], actual: weight instanceof Tensor ? weight.shape : String(weight), hint: 'weight holds one value per class' });
+    throw new ShapeError({
+      where,
+      what: 'weight shape',
+      expected: [classes],
+      actual: weight instanceof Tensor ? weight.shape : String(weight),
+      hint: 'weight holds one value per class',
+    });
   }
   return weight.data;
 }
@@ -274,7 +289,11 @@ function smoothingCore(logProbs: Tensor, t: ClassTargets, weight: Float32Array |
  * Throws ShapeError for mismatched shapes and ValueError naming the position of an invalid
  * target, or for an invalid option.
  */
-export function crossEntropy(logits: Tensor, targets: Tensor | ArrayLike<number>, options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(
+  logits: Tensor,
+  targets: Tensor | ArrayLike<number>,
+  options: CrossEntropyOptions = {},
+): Tensor {
   const where = 'crossEntropy';
   const reduction = checkReduction(where, options.reduction ?? 'mean');
   const ignoreIndex = checkIgnoreIndex(where, options.ignoreIndex ?? -100);
@@ -298,7 +317,13 @@ type PointwiseKind = 'mse' | 'l1' | 'huber';
  * `f(d)` summed in float64 over `d = x[i] - y[i]` (or written per element to `out`). One loop
  * per kind, so each stays monomorphic (the losses run over every output of a sequence model).
  */
-function pointwiseForward(kind: PointwiseKind, delta: number, x: Float32Array, y: Float32Array, out: Float32Array | null): number {
+function pointwiseForward(
+  kind: PointwiseKind,
+  delta: number,
+  x: Float32Array,
+  y: Float32Array,
+  out: Float32Array | null,
+): number {
   const n = x.length;
   let total = 0;
   if (kind === 'mse') {
@@ -327,7 +352,16 @@ function pointwiseForward(kind: PointwiseKind, delta: number, x: Float32Array, y
 }
 
 /** `gi[i] = f'(x[i] - y[i]) · (g[i] or g0) · scale` (g null: the reduced loss's gradient g0). */
-function pointwiseBackward(kind: PointwiseKind, delta: number, x: Float32Array, y: Float32Array, g: Float32Array | null, g0: number, scale: number, gi: Float32Array): void {
+function pointwiseBackward(
+  kind: PointwiseKind,
+  delta: number,
+  x: Float32Array,
+  y: Float32Array,
+  g: Float32Array | null,
+  g0: number,
+  scale: number,
+  gi: Float32Array,
+): void {
   const n = x.length;
   for (let i = 0; i < n; i++) {
     const d = x[i]! - y[i]!;
@@ -341,12 +375,25 @@ function pointwiseBackward(kind: PointwiseKind, delta: number, x: Float32Array, 
  * gradient is the negation of the input's. The differences are recomputed in backward from the
  * inputs, as PyTorch does, instead of being kept.
  */
-function pointwiseLoss(where: string, input: Tensor, target: Tensor, reduction: Reduction, kind: PointwiseKind, delta = 1): Tensor {
+function pointwiseLoss(
+  where: string,
+  input: Tensor,
+  target: Tensor,
+  reduction: Reduction,
+  kind: PointwiseKind,
+  delta = 1,
+): Tensor {
   if (!(input instanceof Tensor) || !(target instanceof Tensor)) {
     throw new ValueError(where, 'input and target must be tensors');
   }
   if (!shapesEqual(input.shape, target.shape)) {
-    throw new ShapeError({ where, what: 'target shape', expected: input.shape, actual: target.shape, hint: 'input and target must have the same shape (no broadcasting)' });
+    throw new ShapeError({
+      where,
+      what: 'target shape',
+      expected: input.shape,
+      actual: target.shape,
+      hint: 'input and target must have the same shape (no broadcasting)',
+    });
   }
   const n = input.size;
   const x = input.data;
@@ -403,6 +450,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   const where = 'huberLoss';
   const reduction = checkReduction(where, options.reduction ?? 'mean');
   const delta = options.delta ?? 1;
-  if (!(delta > 0) || !Number.isFinite(delta)) throw new ValueError(where, `delta must be a finite number > 0, got ${delta}`);
+  if (!(delta > 0) || !Number.isFinite(delta))
+    throw new ValueError(where, `delta must be a finite number > 0, got ${delta}`);
   return pointwiseLoss(where, input, target, reduction, 'huber', delta);
 }

@@ -82,7 +82,8 @@ export class StepLR {
 
   constructor(optimizer: HasLr, options: StepLROptions) {
     const where = 'StepLR';
-    if (typeof options !== 'object' || options === null) throw new ValueError(where, 'options must be an object with stepSize');
+    if (typeof options !== 'object' || options === null)
+      throw new ValueError(where, 'options must be an object with stepSize');
     this.stepSize = checkInteger(where, 'stepSize', options.stepSize, 1);
     this.gamma = checkNumber(where, 'gamma', options.gamma ?? 0.1);
     this.optimizer = optimizer;
@@ -110,7 +111,14 @@ export class StepLR {
 
   /** The schedule's position and options. */
   stateDict(): StepLRState {
-    return { type: 'StepLR', lastEpoch: this.epoch, baseLr: this.base, lastLr: this.last, stepSize: this.stepSize, gamma: this.gamma };
+    return {
+      type: 'StepLR',
+      lastEpoch: this.epoch,
+      baseLr: this.base,
+      lastLr: this.last,
+      stepSize: this.stepSize,
+      gamma: this.gamma,
+    };
   }
 
   /** Restores `stateDict()`'s output (StateDictError/ValueError for a bad entry; nothing changes then). */
@@ -155,7 +163,8 @@ export class CosineAnnealingLR {
 
   constructor(optimizer: HasLr, options: CosineAnnealingLROptions) {
     const where = 'CosineAnnealingLR';
-    if (typeof options !== 'object' || options === null) throw new ValueError(where, 'options must be an object with tMax');
+    if (typeof options !== 'object' || options === null)
+      throw new ValueError(where, 'options must be an object with tMax');
     this.tMax = checkInteger(where, 'tMax', options.tMax, 1);
     this.etaMin = checkNumber(where, 'etaMin', options.etaMin ?? 0);
     this.optimizer = optimizer;
@@ -184,7 +193,14 @@ export class CosineAnnealingLR {
 
   /** The schedule's position and options. */
   stateDict(): CosineAnnealingLRState {
-    return { type: 'CosineAnnealingLR', lastEpoch: this.epoch, baseLr: this.base, lastLr: this.last, tMax: this.tMax, etaMin: this.etaMin };
+    return {
+      type: 'CosineAnnealingLR',
+      lastEpoch: this.epoch,
+      baseLr: this.base,
+      lastLr: this.last,
+      tMax: this.tMax,
+      etaMin: this.etaMin,
+    };
   }
 
   /** Restores `stateDict()`'s output (StateDictError/ValueError for a bad entry; nothing changes then). */
@@ -317,7 +333,8 @@ export class ReduceLROnPlateau {
 
   /** Ends an epoch with its validation `metric` (a number; NaN counts as no improvement). */
   step(metric: number): void {
-    if (typeof metric !== 'number') throw new ValueError('ReduceLROnPlateau.step', `metric must be a number, got ${typeof metric}`);
+    if (typeof metric !== 'number')
+      throw new ValueError('ReduceLROnPlateau.step', `metric must be a number, got ${typeof metric}`);
     this.epoch += 1;
     if (this.isBetter(metric)) {
       this.bestValue = metric;
@@ -355,7 +372,15 @@ export class ReduceLROnPlateau {
   /** Restores `stateDict()`'s output (StateDictError/ValueError for a bad entry; nothing changes then). */
   loadStateDict(state: ReduceLROnPlateauState): void {
     const where = 'ReduceLROnPlateau.loadStateDict';
-    const r = checkKeys(where, '', state, ['type', 'options', 'lastEpoch', 'best', 'numBadEpochs', 'cooldownCounter', 'lastLr']);
+    const r = checkKeys(where, '', state, [
+      'type',
+      'options',
+      'lastEpoch',
+      'best',
+      'numBadEpochs',
+      'cooldownCounter',
+      'lastLr',
+    ]);
     checkType(where, r.type, 'ReduceLROnPlateau');
     checkKeys(where, 'options.', r.options, Object.keys(this.options));
     const options = resolvePlateau(where, r.options as ReduceLROnPlateauOptions);
@@ -375,6 +400,11 @@ export class ReduceLROnPlateau {
 
 function checkType(where: string, actual: unknown, expected: string): void {
   if (actual !== expected) {
-    throw new StateDictError(where, 'type', 'unexpected', `is ${JSON.stringify(actual)}, expected '${expected}' (a state saved by another scheduler)`);
+    throw new StateDictError(
+      where,
+      'type',
+      'unexpected',
+      `is ${JSON.stringify(actual)}, expected '${expected}' (a state saved by another scheduler)`,
+    );
   }
 }

@@ -34,7 +34,8 @@ export interface TokenBatch {
 }
 
 function checkInteger(where: string, name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw new ValueError(where, `${name} must be an integer >= ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new ValueError(where, `${name} must be an integer >= ${min}, got ${value}`);
 }
 
 /** Rows `starts[b] + [0, t)` of `ids` as inputs and `starts[b] + [1, t]` as targets. */
@@ -57,25 +58,49 @@ export function streamChunks(ids: ArrayLike<number>, batch: number, bptt: number
   checkInteger(where, 'batch', batch, 1);
   checkInteger(where, 'bptt', bptt, 1);
   const L = Math.floor(ids.length / batch);
-  if (L < 2) throw new ValueError(where, `${ids.length} tokens make streams of ${L} for batch ${batch}: need at least 2 tokens per stream (use a smaller batch or more text)`);
+  if (L < 2)
+    throw new ValueError(
+      where,
+      `${ids.length} tokens make streams of ${L} for batch ${batch}: need at least 2 tokens per stream (use a smaller batch or more text)`,
+    );
   const chunks: TokenBatch[] = [];
   for (let k = 0; k * bptt < L - 1; k++) {
     const t = Math.min(bptt, L - 1 - k * bptt);
-    chunks.push(gather(ids, Array.from({ length: batch }, (_, b) => b * L + k * bptt), t, k > 0));
+    chunks.push(
+      gather(
+        ids,
+        Array.from({ length: batch }, (_, b) => b * L + k * bptt),
+        t,
+        k > 0,
+      ),
+    );
   }
   return chunks;
 }
 
 /** `count` batches of `batch` windows of `bptt` steps at random starts (state reset per batch). */
-export function randomWindows(ids: ArrayLike<number>, batch: number, bptt: number, count: number, generator: Generator): TokenBatch[] {
+export function randomWindows(
+  ids: ArrayLike<number>,
+  batch: number,
+  bptt: number,
+  count: number,
+  generator: Generator,
+): TokenBatch[] {
   const where = 'randomWindows';
   checkInteger(where, 'batch', batch, 1);
   checkInteger(where, 'bptt', bptt, 1);
   checkInteger(where, 'count', count, 0);
   const positions = ids.length - bptt; // a window needs bptt + 1 ids
-  if (positions < 1) throw new ValueError(where, `${ids.length} tokens are too few for windows of ${bptt} steps (need ${bptt + 1})`);
+  if (positions < 1)
+    throw new ValueError(where, `${ids.length} tokens are too few for windows of ${bptt} steps (need ${bptt + 1})`);
   return Array.from({ length: count }, () =>
-    gather(ids, Array.from({ length: batch }, () => Math.floor(generator.random() * positions)), bptt, false));
+    gather(
+      ids,
+      Array.from({ length: batch }, () => Math.floor(generator.random() * positions)),
+      bptt,
+      false,
+    ),
+  );
 }
 
 /**

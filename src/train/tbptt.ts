@@ -9,10 +9,12 @@ import type { Tensor } from '../tensor/tensor.js';
 
 /** Consecutive chunks of `chunkLength` steps along `dim` (the last may be shorter). */
 export function timeChunks(x: Tensor, chunkLength: number, dim = 1): Tensor[] {
-  if (!Number.isInteger(chunkLength) || chunkLength < 1) throw new ValueError('timeChunks', `chunkLength must be a positive integer, got ${chunkLength}`);
+  if (!Number.isInteger(chunkLength) || chunkLength < 1)
+    throw new ValueError('timeChunks', `chunkLength must be a positive integer, got ${chunkLength}`);
   const time = x.shape[dim]!;
   const chunks: Tensor[] = [];
-  for (let start = 0; start < time; start += chunkLength) chunks.push(x.slice(dim, start, Math.min(time, start + chunkLength)));
+  for (let start = 0; start < time; start += chunkLength)
+    chunks.push(x.slice(dim, start, Math.min(time, start + chunkLength)));
   return chunks;
 }
 
@@ -31,7 +33,13 @@ export interface TbpttStep {
  * of `chunkLength` steps, `optimizer.zeroGrad()`, loss.backward(), `optimizer.step()`, and the
  * detached state carried on. Returns the mean chunk loss.
  */
-export function truncatedBptt(inputs: Tensor, targets: Tensor, chunkLength: number, step: TbpttStep, optimizer: { zeroGrad(): void; step(): void }): number {
+export function truncatedBptt(
+  inputs: Tensor,
+  targets: Tensor,
+  chunkLength: number,
+  step: TbpttStep,
+  optimizer: { zeroGrad(): void; step(): void },
+): number {
   const xs = timeChunks(inputs, chunkLength);
   const ys = timeChunks(targets, chunkLength);
   let state: RecurrentState | null = null;

@@ -42,28 +42,37 @@ async function validModel(): Promise<{ modelJson: Json; weights: Uint8Array }> {
     ],
   });
   let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   const a = artifacts! as tf.io.ModelArtifacts;
-  const parts = (Array.isArray(a.weightData) ? a.weightData : [a.weightData!]).map((b) => new Uint8Array(b as ArrayBuffer));
+  const parts = (Array.isArray(a.weightData) ? a.weightData : [a.weightData!]).map(
+    (b) => new Uint8Array(b as ArrayBuffer),
+  );
   const weights = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) {
     weights.set(p, at);
     at += p.byteLength;
   }
-  const modelJson = JSON.parse(JSON.stringify({
-    format: 'layers-model',
-    generatedBy: 'TensorFlow.js',
-    modelTopology: a.modelTopology,
-    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
-  })) as Json;
+  const modelJson = JSON.parse(
+    JSON.stringify({
+      format: 'layers-model',
+      generatedBy: 'TensorFlow.js',
+      modelTopology: a.modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+    }),
+  ) as Json;
   return { modelJson, weights };
 }
 
-const x = tensor(Float32Array.from({ length: 2 * 5 * 4 }, (_, i) => Math.sin(i)), [2, 5, 4]);
+const x = tensor(
+  Float32Array.from({ length: 2 * 5 * 4 }, (_, i) => Math.sin(i)),
+  [2, 5, 4],
+);
 
 /** Writes model.json and weights.bin into the folder, then loads and predicts as a user would. */
 function loadAndPredict(modelJson: Uint8Array, weights: Uint8Array): void {
@@ -74,16 +83,44 @@ function loadAndPredict(modelJson: Uint8Array, weights: Uint8Array): void {
 
 /** Hostile values for the numbers, lists and strings of a model.json. */
 const hostile = fc.oneof(
-  fc.constantFrom(0, -1, 1, 3, 2 ** 31, 2 ** 53, 1e300, -1e300, 0.5, Number.NaN, null, true, '', 'x', [], {}, [null], [2 ** 31, 2 ** 31], [-1], [null, null, 4], [null, 5, 4], [0, 0]),
+  fc.constantFrom(
+    0,
+    -1,
+    1,
+    3,
+    2 ** 31,
+    2 ** 53,
+    1e300,
+    -1e300,
+    0.5,
+    Number.NaN,
+    null,
+    true,
+    '',
+    'x',
+    [],
+    {},
+    [null],
+    [2 ** 31, 2 ** 31],
+    [-1],
+    [null, null, 4],
+    [null, 5, 4],
+    [0, 0],
+  ),
   fc.integer({ min: -4, max: 64 }),
   fc.string({ maxLength: 8 }),
 );
 
 /** Every (path, value) place in a JSON value, for picking what to forge. */
-function places(value: unknown, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+function places(
+  value: unknown,
+  path: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
   out.push(path);
   if (Array.isArray(value)) value.forEach((v, i) => places(v, [...path, i], out));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) places(v, [...path, k], out);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) places(v, [...path, k], out);
   return out;
 }
 
@@ -105,12 +142,21 @@ describe('fuzzed TF.js Layers parser', { timeout: 600_000 }, () => {
     const spots = places(modelJson);
     // Forged model.json: one to three places (a layer's units, a weight's shape, a class name...)
     // set to hostile values or removed.
-    const forgedJson = fc.array(fc.tuple(fc.nat(spots.length - 1), fc.option(hostile, { nil: undefined })), { minLength: 1, maxLength: 3 })
-      .map((changes) => encoder.encode(JSON.stringify(changes.reduce<unknown>((json, [k, v]) => forge(json, spots[k]!, v), modelJson))));
+    const forgedJson = fc
+      .array(fc.tuple(fc.nat(spots.length - 1), fc.option(hostile, { nil: undefined })), { minLength: 1, maxLength: 3 })
+      .map((changes) =>
+        encoder.encode(JSON.stringify(changes.reduce<unknown>((json, [k, v]) => forge(json, spots[k]!, v), modelJson))),
+      );
     const errors = { 'forged headers': ['FormatError', 'ShapeError'], other: ['FormatError'] } as const;
     fuzz('TF.js model.json', text, (bytes) => loadAndPredict(bytes, weights), forgedJson, 51, { errors });
     // Forged weight data: the valid bytes cut or padded, or with NaN and infinite floats.
-    const forgedWeights = fc.tuple(fc.integer({ min: -16, max: 16 }), fc.array(fc.tuple(fc.nat(weights.length / 4 - 1), fc.constantFrom(Number.NaN, Infinity, -Infinity, 3.4e38)), { maxLength: 4 }))
+    const forgedWeights = fc
+      .tuple(
+        fc.integer({ min: -16, max: 16 }),
+        fc.array(fc.tuple(fc.nat(weights.length / 4 - 1), fc.constantFrom(Number.NaN, Infinity, -Infinity, 3.4e38)), {
+          maxLength: 4,
+        }),
+      )
       .map(([delta, values]) => {
         const out = new Uint8Array(Math.max(0, weights.length + 4 * delta));
         out.set(weights.subarray(0, Math.min(weights.length, out.length)));

@@ -9,7 +9,17 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { Adam, type Backend, clipGradNorm, crossEntropy, Generator, getBackend, models, setBackend, tensor } from '../../src/index.js';
+import {
+  Adam,
+  type Backend,
+  clipGradNorm,
+  crossEntropy,
+  Generator,
+  getBackend,
+  models,
+  setBackend,
+  tensor,
+} from '../../src/index.js';
 import type { WasmBackend } from '../../src/backend/wasm/index.js';
 import { backendCases, useBackend } from '../backend-helpers.js';
 import { loadPredictor } from '../../src/tasks/model-dir.js';
@@ -50,16 +60,28 @@ interface MemorySample {
 function trainSteps(name: string, backend: Backend): void {
   const wasm = name === 'wasm' ? (backend as WasmBackend) : null;
   const g = new Generator(5);
-  const model = new models.SequenceClassifier({ vocabSize: 30, embeddingDim: 8, numClasses: 4, hiddenSize: 16, cell: 'lstm', bidirectional: true }, g);
+  const model = new models.SequenceClassifier(
+    { vocabSize: 30, embeddingDim: 8, numClasses: 4, hiddenSize: 16, cell: 'lstm', bidirectional: true },
+    g,
+  );
   const optimizer = new Adam(model.parameters(), { lr: 0.003 });
-  const tokens = tensor(Array.from({ length: 8 * 12 }, (_, i) => 1 + ((i * 7) % 29)), [8, 12]);
+  const tokens = tensor(
+    Array.from({ length: 8 * 12 }, (_, i) => 1 + ((i * 7) % 29)),
+    [8, 12],
+  );
   const targets = [0, 1, 2, 3, 0, 1, 2, 3];
   const lengths = [12, 11, 10, 9, 8, 7, 6, 5];
   const samples: MemorySample[] = [];
   const sample = (step: number) => {
     global.gc?.();
     const m = process.memoryUsage();
-    samples.push({ step, rss: m.rss / MB, heap: m.heapUsed / MB, arrayBuffers: m.arrayBuffers / MB, ...(wasm && { wasmMemory: wasm.memoryBytes / MB, wasmBlocks: wasm.heap.liveBlocks }) });
+    samples.push({
+      step,
+      rss: m.rss / MB,
+      heap: m.heapUsed / MB,
+      arrayBuffers: m.arrayBuffers / MB,
+      ...(wasm && { wasmMemory: wasm.memoryBytes / MB, wasmBlocks: wasm.heap.liveBlocks }),
+    });
   };
   let firstLoss = NaN;
   let lastLoss = NaN;
@@ -89,7 +111,10 @@ function trainSteps(name: string, backend: Backend): void {
   record('long runs', `training steps (${name})`, { steps: STEPS, backend: name, samples, growth });
   assert.ok(growth.rssMB < BOUNDS.rssMB, `RSS grew ${growth.rssMB.toFixed(1)} MB over the second half`);
   assert.ok(growth.heapMB < BOUNDS.heapMB, `heap grew ${growth.heapMB.toFixed(1)} MB over the second half`);
-  assert.ok(growth.peakArrayBuffersMB < BOUNDS.peakArrayBuffersMB, `ArrayBuffers peaked at ${growth.peakArrayBuffersMB.toFixed(1)} MB`);
+  assert.ok(
+    growth.peakArrayBuffersMB < BOUNDS.peakArrayBuffersMB,
+    `ArrayBuffers peaked at ${growth.peakArrayBuffersMB.toFixed(1)} MB`,
+  );
   assert.ok(growth.peakRssMB < BOUNDS.peakRssMB, `peak RSS ${growth.peakRssMB.toFixed(0)} MB`);
   if (wasm) {
     assert.equal(growth.wasmMemoryMB, 0, 'wasm memory grew over the second half');
@@ -117,12 +142,17 @@ describe('long runs', { timeout: 900_000 }, () => {
     const out = join(tempDir('recurrent-concurrent-'), 'm');
     await trainTask({ task: 'classify', epochs: 1, maxTrainExamples: 400, hiddenSize: 8, out });
     const predictor = loadPredictor(out);
-    const words = Array.from({ length: 200 }, (_, i) => ['hello', 'bonjour', 'hola', 'ciao', 'hallo', 'olá', 'cześć', 'dag'][i % 8]! + 'x'.repeat(i % 5));
+    const words = Array.from(
+      { length: 200 },
+      (_, i) => ['hello', 'bonjour', 'hola', 'ciao', 'hallo', 'olá', 'cześć', 'dag'][i % 8]! + 'x'.repeat(i % 5),
+    );
     const sequential = words.map((w) => predictor.predict([w])[0]);
-    const concurrent = await Promise.all(words.map(async (w, i) => {
-      await new Promise((r) => setTimeout(r, i % 7));
-      return predictor.predict([w])[0];
-    }));
+    const concurrent = await Promise.all(
+      words.map(async (w, i) => {
+        await new Promise((r) => setTimeout(r, i % 7));
+        return predictor.predict([w])[0];
+      }),
+    );
     assert.deepEqual(concurrent, sequential);
     const batched = predictor.predict(words);
     assert.deepEqual(batched, sequential);
@@ -135,26 +165,42 @@ describe('long runs', { timeout: 900_000 }, () => {
   test('concurrent predict from 4 worker threads on the default backend', async () => {
     const out = join(tempDir('recurrent-threads-'), 'm');
     await trainTask({ task: 'classify', epochs: 1, maxTrainExamples: 400, hiddenSize: 64, out });
-    const words = Array.from({ length: 120 }, (_, i) => ['zusammenarbeit', 'bonjour', 'przepraszam', 'ciao', 'hallo', 'obrigado', 'gracias', 'dag'][i % 8]!.repeat(1 + (i % 3)));
+    const words = Array.from({ length: 120 }, (_, i) =>
+      ['zusammenarbeit', 'bonjour', 'przepraszam', 'ciao', 'hallo', 'obrigado', 'gracias', 'dag'][i % 8]!.repeat(
+        1 + (i % 3),
+      ),
+    );
     const predictor = loadPredictor(out);
     const expected = words.map((w) => predictor.predict([w])[0]);
     const backend = getBackend().name;
     const script = new URL('./predict-worker.js', import.meta.url);
-    const answers = await Promise.all(Array.from({ length: 4 }, (_, k) => new Promise<unknown>((resolve, reject) => {
-      // Each thread gets the words in a different order (a rotation, reversed for odd k), so
-      // that the threads do not run in step.
-      const rotated = words.map((_, i) => (i + 37 * k) % words.length);
-      const order = k % 2 === 1 ? rotated.reverse() : rotated;
-      const worker = new Worker(script, { workerData: { dir: out, words: order.map((i) => words[i]), backend } });
-      worker.once('message', ({ single, batched }: { single: string[]; batched: string[][] }) => {
-        const unshuffle = (got: string[]) => order.map((_, j) => got[order.indexOf(j)]);
-        for (const [r, b] of batched.entries()) assert.deepEqual(unshuffle(b), expected, `thread ${k}, batched call ${r}`);
-        resolve(unshuffle(single));
-      });
-      worker.once('error', reject);
-    })));
+    const answers = await Promise.all(
+      Array.from(
+        { length: 4 },
+        (_, k) =>
+          new Promise<unknown>((resolve, reject) => {
+            // Each thread gets the words in a different order (a rotation, reversed for odd k), so
+            // that the threads do not run in step.
+            const rotated = words.map((_, i) => (i + 37 * k) % words.length);
+            const order = k % 2 === 1 ? rotated.reverse() : rotated;
+            const worker = new Worker(script, { workerData: { dir: out, words: order.map((i) => words[i]), backend } });
+            worker.once('message', ({ single, batched }: { single: string[]; batched: string[][] }) => {
+              const unshuffle = (got: string[]) => order.map((_, j) => got[order.indexOf(j)]);
+              for (const [r, b] of batched.entries())
+                assert.deepEqual(unshuffle(b), expected, `thread ${k}, batched call ${r}`);
+              resolve(unshuffle(single));
+            });
+            worker.once('error', reject);
+          }),
+      ),
+    );
     for (const [k, got] of answers.entries()) assert.deepEqual(got, expected, `thread ${k}`);
-    record('long runs', 'concurrent predict (threads)', { threads: answers.length, callsPerThread: words.length, backend, identical: true });
+    record('long runs', 'concurrent predict (threads)', {
+      threads: answers.length,
+      callsPerThread: words.length,
+      backend,
+      identical: true,
+    });
   });
 });
 
@@ -176,6 +222,9 @@ describe('handles', { timeout: 300_000 }, () => {
     const handlesAfter = process.getActiveResourcesInfo().length;
     record('long runs', 'handles', { rounds: 30, fdsBefore, fdsAfter, handlesBefore, handlesAfter });
     assert.ok(fdsAfter <= fdsBefore, `file descriptors: ${fdsBefore} -> ${fdsAfter}`);
-    assert.ok(handlesAfter <= handlesBefore, `active handles: ${handlesBefore} -> ${handlesAfter} (${process.getActiveResourcesInfo().join(', ')})`);
+    assert.ok(
+      handlesAfter <= handlesBefore,
+      `active handles: ${handlesBefore} -> ${handlesAfter} (${process.getActiveResourcesInfo().join(', ')})`,
+    );
   });
 });

@@ -17,14 +17,20 @@ export interface Outcomes {
  * rethrows anything else: an untyped exception, or a typed error of the wrong kind. On success
  * `check` is called with the result (a round trip).
  */
-export function classify(outcomes: Outcomes, fn: () => unknown, allowed: readonly string[], check?: (parsed: unknown) => void): void {
+export function classify(
+  outcomes: Outcomes,
+  fn: () => unknown,
+  allowed: readonly string[],
+  check?: (parsed: unknown) => void,
+): void {
   outcomes.runs++;
   let parsed: unknown;
   try {
     parsed = fn();
   } catch (error) {
     if (!(error instanceof RecurrentError)) throw error;
-    if (!allowed.includes(error.name)) throw new Error(`expected ${allowed.join(' or ')}, got ${error.name}: ${error.message}`);
+    if (!allowed.includes(error.name))
+      throw new Error(`expected ${allowed.join(' or ')}, got ${error.name}: ${error.message}`);
     outcomes.typedErrors[error.name] = (outcomes.typedErrors[error.name] ?? 0) + 1;
     return;
   }
@@ -66,7 +72,8 @@ export function record(suite: string, kind: string, data: unknown): void {
 export const RUNS = Number(process.env['RELIABILITY_RUNS'] ?? 10000);
 
 /** Bit flips of a valid file: up to 8 random bits. */
-const flips = (length: number) => fc.array(fc.tuple(fc.nat(Math.max(0, length - 1)), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 });
+const flips = (length: number) =>
+  fc.array(fc.tuple(fc.nat(Math.max(0, length - 1)), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 });
 const flip = (bytes: Uint8Array, changes: [number, number][]) => {
   const copy = Uint8Array.from(bytes);
   for (const [at, bit] of changes) copy[at]! ^= 1 << bit;
@@ -78,7 +85,14 @@ const flip = (bytes: Uint8Array, changes: [number, number][]) => {
  * and the `forged` ones; fails on any outcome other than success (which must round-trip) or a
  * typed error of a class `expect` allows for that kind, and records the counts under `suite`.
  */
-export function fuzz(suite: string, valid: Uint8Array, parse: (bytes: Uint8Array) => unknown, forged: fc.Arbitrary<Uint8Array>, seed: number, expect: FuzzExpectations): void {
+export function fuzz(
+  suite: string,
+  valid: Uint8Array,
+  parse: (bytes: Uint8Array) => unknown,
+  forged: fc.Arbitrary<Uint8Array>,
+  seed: number,
+  expect: FuzzExpectations,
+): void {
   const kinds: [FaultKind, fc.Arbitrary<Uint8Array>][] = [
     ['random bytes', fc.uint8Array({ maxLength: 4096 })],
     ['truncations', fc.nat(valid.length).map((n) => valid.subarray(0, n))],
@@ -88,7 +102,10 @@ export function fuzz(suite: string, valid: Uint8Array, parse: (bytes: Uint8Array
   for (const [kind, arbitrary] of kinds) {
     const outcomes = newOutcomes();
     const allowed = expect.errors[kind] ?? expect.errors.other;
-    fc.assert(fc.property(arbitrary, (bytes) => classify(outcomes, () => parse(bytes), allowed, expect.roundTrip)), { numRuns: RUNS, seed });
+    fc.assert(
+      fc.property(arbitrary, (bytes) => classify(outcomes, () => parse(bytes), allowed, expect.roundTrip)),
+      { numRuns: RUNS, seed },
+    );
     assert.equal(outcomes.runs, RUNS);
     record(suite, kind, outcomes);
   }

@@ -7,7 +7,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setBackend } from '../../src/index.js';
 import { loadPredictor } from '../../src/tasks/model-dir.js';
 
-const { dir, words, backend } = workerData as { dir: string; words: string[]; backend: 'native' | 'wasm' | 'reference' };
+const { dir, words, backend } = workerData as {
+  dir: string;
+  words: string[];
+  backend: 'native' | 'wasm' | 'reference';
+};
 setBackend(backend);
 const predictor = loadPredictor(dir);
 // One call per word, then the whole list in one batched call, several times (larger GEMMs).

@@ -4,7 +4,7 @@
  */
 
 /** True when A and B are the same type (not merely assignable one way). */
-export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 /** Compiles only when T is `true`: `Expect<Equal<typeof x, Tensor<[4, 20, 20]>>>`. */
 export type Expect<T extends true> = T;
@@ -14,5 +14,8 @@ export type Expect<T extends true> = T;
  * otherwise the call asks for two more arguments that show both types.
  */
 export function expectType<Expected>() {
-  return <Actual>(_value: Actual, ..._mismatch: Equal<Actual, Expected> extends true ? [] : [actual: Actual, expected: Expected]): void => {};
+  return <Actual>(
+    _value: Actual,
+    ..._mismatch: Equal<Actual, Expected> extends true ? [] : [actual: Actual, expected: Expected]
+  ): void => {};
 }

@@ -15,7 +15,9 @@ function expectTuple<Expected extends readonly unknown[]>() {
   return <Actual extends readonly unknown[]>(
     _value: Actual,
     ..._mismatch: Equal<Actual['length'], Expected['length']> extends true
-      ? { [K in keyof Expected]: K extends keyof Actual ? Equal<Actual[K], Expected[K]> : false }[number] extends true ? [] : [actual: Actual, expected: Expected]
+      ? { [K in keyof Expected]: K extends keyof Actual ? Equal<Actual[K], Expected[K]> : false }[number] extends true
+        ? []
+        : [actual: Actual, expected: Expected]
       : [actual: Actual, expected: Expected]
   ): void => {};
 }
@@ -27,11 +29,17 @@ export function returnSequencesAndReturnState(): void {
   expectType<Tensor<[4, 32]>>()(layers.lstm({ units: 32 }).apply(x));
   expectType<Tensor<[4, 32]>>()(layers.lstm({ units: 32, returnSequences: false }).apply(x));
   expectType<Tensor<[4, 10, 32]>>()(layers.lstm({ units: 32, returnSequences: true }).apply(x));
-  expectTuple<[Tensor<[4, 32]>, Tensor<[4, 32]>, Tensor<[4, 32]>]>()(layers.lstm({ units: 32, returnState: true }).apply(x));
-  expectTuple<[Tensor<[4, 10, 32]>, Tensor<[4, 32]>, Tensor<[4, 32]>]>()(layers.lstm({ units: 32, returnSequences: true, returnState: true }).apply(x));
+  expectTuple<[Tensor<[4, 32]>, Tensor<[4, 32]>, Tensor<[4, 32]>]>()(
+    layers.lstm({ units: 32, returnState: true }).apply(x),
+  );
+  expectTuple<[Tensor<[4, 10, 32]>, Tensor<[4, 32]>, Tensor<[4, 32]>]>()(
+    layers.lstm({ units: 32, returnSequences: true, returnState: true }).apply(x),
+  );
 
   // GRU and simpleRNN have one state.
-  expectTuple<[Tensor<[4, 10, 16]>, Tensor<[4, 16]>]>()(layers.gru({ units: 16, returnSequences: true, returnState: true }).apply(x));
+  expectTuple<[Tensor<[4, 10, 16]>, Tensor<[4, 16]>]>()(
+    layers.gru({ units: 16, returnSequences: true, returnState: true }).apply(x),
+  );
   expectTuple<[Tensor<[4, 16]>, Tensor<[4, 16]>]>()(layers.simpleRNN({ units: 16, returnState: true }).apply(x));
   expectType<Tensor<[4, 10, 5]>>()(layers.simpleRNN({ units: 5, returnSequences: true, goBackwards: true }).apply(x));
   expectType<Tensor<[4, 3]>>()(layers.gru({ units: 3, resetAfter: false, implementation: 'loop' }).apply(x));
@@ -42,11 +50,15 @@ export function returnSequencesAndReturnState(): void {
   // @ts-expect-error returnState gives [output, h, c]
   expectType<Tensor<[4, 32]>>()(layers.lstm({ units: 32, returnState: true }).apply(x));
   // @ts-expect-error a GRU has one state: [output, h]
-  expectTuple<[Tensor<[4, 16]>, Tensor<[4, 16]>, Tensor<[4, 16]>]>()(layers.gru({ units: 16, returnState: true }).apply(x));
+  expectTuple<[Tensor<[4, 16]>, Tensor<[4, 16]>, Tensor<[4, 16]>]>()(
+    layers.gru({ units: 16, returnState: true }).apply(x),
+  );
   // @ts-expect-error units 16 gives 16 features
   expectType<Tensor<[4, 32]>>()(layers.simpleRNN({ units: 16 }).apply(x));
   // @ts-expect-error the state of an LSTM with returnSequences is (4, 32), not (4, 10, 32)
-  expectTuple<[Tensor<[4, 10, 32]>, Tensor<[4, 10, 32]>, Tensor<[4, 32]>]>()(layers.lstm({ units: 32, returnSequences: true, returnState: true }).apply(x));
+  expectTuple<[Tensor<[4, 10, 32]>, Tensor<[4, 10, 32]>, Tensor<[4, 32]>]>()(
+    layers.lstm({ units: 32, returnSequences: true, returnState: true }).apply(x),
+  );
   // The helper itself: a tuple of the right length and elements compiles, a shorter one does not.
   expectTuple<[Tensor<[4, 16]>, Tensor<[4, 16]>]>()(layers.gru({ units: 16, returnState: true }).apply(x));
   // @ts-expect-error a GRU's result has two elements, not one

@@ -56,7 +56,14 @@ export function embedding(): void {
   expectType<Tensor<[3, 8]>>()(emb.forward([1, 2, 3]));
   const ids: number[] = [1, 2, 3];
   expectType<Tensor<[number, 8]>>()(emb.forward(ids));
-  expectType<Tensor>()(emb.forward(tensor([[1, 2], [3, 4]])));
+  expectType<Tensor>()(
+    emb.forward(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    ),
+  );
 }
 
 export function untypedArguments(value: any): void {

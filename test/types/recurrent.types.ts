@@ -19,7 +19,9 @@ export function lstmShapes(): void {
   expectType<{ output: Tensor<[4, 20, 20]>; h: Tensor<[1, 4, 20]>; c: Tensor<[1, 4, 20]> }>()(lstm.forward(x));
 
   // Initial states are accepted (their shapes are checked at run time).
-  expectType<Tensor<[4, 20, 20]>>()(lstm.forward(x, { h: zeros([1, 4, 20]), c: zeros([1, 4, 20]), lengths: [20, 3, 7, 1] }).output);
+  expectType<Tensor<[4, 20, 20]>>()(
+    lstm.forward(x, { h: zeros([1, 4, 20]), c: zeros([1, 4, 20]), lengths: [20, 3, 7, 1] }).output,
+  );
 }
 
 export function bidirectionalAndLayers(): void {
@@ -43,7 +45,14 @@ export function projection(): void {
   // projSize replaces H in output and h; c keeps H.
   const proj = new nn.LSTM({ inputSize: 10, hiddenSize: 20, batchFirst: true, projSize: 5 });
   expectType<{ output: Tensor<[4, 20, 5]>; h: Tensor<[1, 4, 5]>; c: Tensor<[1, 4, 20]> }>()(proj.forward(x));
-  const projBi = new nn.LSTM({ inputSize: 10, hiddenSize: 20, batchFirst: true, projSize: 5, bidirectional: true, numLayers: 2 });
+  const projBi = new nn.LSTM({
+    inputSize: 10,
+    hiddenSize: 20,
+    batchFirst: true,
+    projSize: 5,
+    bidirectional: true,
+    numLayers: 2,
+  });
   expectType<{ output: Tensor<[4, 20, 10]>; h: Tensor<[4, 4, 5]>; c: Tensor<[4, 4, 20]> }>()(projBi.forward(x));
   // projSize 0 means no projection.
   const none = new nn.LSTM({ inputSize: 10, hiddenSize: 20, batchFirst: true, projSize: 0 });
@@ -100,20 +109,31 @@ export function wrongInputs(): void {
   rnn.forward([1, 2, 3]);
 }
 
-export function unknownShapesAreAccepted(sizes: number[], anyTensor: Tensor, list: Tensor<number[]>, partial: Tensor<[number, number, 10]>): void {
+export function unknownShapesAreAccepted(
+  sizes: number[],
+  anyTensor: Tensor,
+  list: Tensor<number[]>,
+  partial: Tensor<[number, number, 10]>,
+): void {
   const lstm = new nn.LSTM({ inputSize: 10, hiddenSize: 20, batchFirst: true });
   // Unknown rank: accepted (checked at run time), results of unknown shape.
   expectType<{ output: Tensor; h: Tensor; c: Tensor }>()(lstm.forward(anyTensor));
   expectType<{ output: Tensor; h: Tensor; c: Tensor }>()(lstm.forward(list));
   expectType<{ output: Tensor; h: Tensor; c: Tensor }>()(lstm.forward(randn(sizes)));
   // Known rank, unknown sizes: carried as number.
-  expectType<{ output: Tensor<[number, number, 20]>; h: Tensor<[1, number, 20]>; c: Tensor<[1, number, 20]> }>()(lstm.forward(partial));
+  expectType<{ output: Tensor<[number, number, 20]>; h: Tensor<[1, number, 20]>; c: Tensor<[1, number, 20]> }>()(
+    lstm.forward(partial),
+  );
   expectType<Tensor<[number, 20, 20]>>()(lstm.forward(randn([sizes.length, 20, 10])).output);
   // An op result has the default (unknown) shape type: accepted.
   expectType<Tensor>()(lstm.forward(randn([4, 20, 10]).transpose(0, 1)).output);
 }
 
-export function untypedArguments(value: any, either: Tensor<[4, 20, 10]> | PackedSequence, unknownValue: unknown): void {
+export function untypedArguments(
+  value: any,
+  either: Tensor<[4, 20, 10]> | PackedSequence,
+  unknownValue: unknown,
+): void {
   const lstm = new nn.LSTM({ inputSize: 10, hiddenSize: 20, batchFirst: true });
   // An `any` argument gets untyped tensors (as before typed shapes), not a Tensor | PackedSequence.
   expectType<{ output: Tensor; h: Tensor; c: Tensor }>()(lstm.forward(value));
@@ -126,17 +146,25 @@ export function untypedArguments(value: any, either: Tensor<[4, 20, 10]> | Packe
 export function nonLiteralOptionsFallBack(size: number, flag: boolean, layers: number, options: nn.LSTMOptions): void {
   const x = randn([4, 20, 10]);
   // A hiddenSize known only at run time: its dims are number.
-  expectType<{ output: Tensor<[4, 20, number]>; h: Tensor<[1, 20, number]>; c: Tensor<[1, 20, number]> }>()(new nn.LSTM({ inputSize: 10, hiddenSize: size }).forward(x));
+  expectType<{ output: Tensor<[4, 20, number]>; h: Tensor<[1, 20, number]>; c: Tensor<[1, 20, number]> }>()(
+    new nn.LSTM({ inputSize: 10, hiddenSize: size }).forward(x),
+  );
   // An inputSize known only at run time accepts any features.
   expectType<Tensor<[4, 20, 7]>>()(new nn.GRU({ inputSize: size, hiddenSize: 7 }).forward(x).output);
   // bidirectional not a literal: D is unknown, so are D*H and numLayers*D.
-  expectType<{ output: Tensor<[4, 20, number]>; h: Tensor<[number, 20, 7]> }>()(new nn.GRU({ inputSize: 10, hiddenSize: 7, bidirectional: flag }).forward(x));
+  expectType<{ output: Tensor<[4, 20, number]>; h: Tensor<[number, 20, 7]> }>()(
+    new nn.GRU({ inputSize: 10, hiddenSize: 7, bidirectional: flag }).forward(x),
+  );
   // numLayers not a literal.
   expectType<Tensor<[number, 20, 7]>>()(new nn.GRU({ inputSize: 10, hiddenSize: 7, numLayers: layers }).forward(x).h);
   // batchFirst not a literal: the batch dim of h is unknown.
   expectType<Tensor<[1, number, 7]>>()(new nn.GRU({ inputSize: 10, hiddenSize: 7, batchFirst: flag }).forward(x).h);
   // A whole options object of the interface type: every size unknown.
-  expectType<{ output: Tensor<[4, 20, number]>; h: Tensor<[number, number, number]>; c: Tensor<[number, number, number]> }>()(new nn.LSTM(options).forward(x));
+  expectType<{
+    output: Tensor<[4, 20, number]>;
+    h: Tensor<[number, number, number]>;
+    c: Tensor<[number, number, number]>;
+  }>()(new nn.LSTM(options).forward(x));
 }
 
 export function largeSizes(): void {
@@ -152,7 +180,9 @@ export function packedSequences(): void {
   const lstm = new nn.LSTM({ inputSize: 10, hiddenSize: 20, batchFirst: true, numLayers: 2 });
   const packed = packPaddedSequence(randn([4, 20, 10]), [20, 3, 7, 1], { batchFirst: true });
   // A PackedSequence in gives a PackedSequence out; the batch of h and c is not in the type.
-  expectType<{ output: PackedSequence; h: Tensor<[2, number, 20]>; c: Tensor<[2, number, 20]> }>()(lstm.forward(packed));
+  expectType<{ output: PackedSequence; h: Tensor<[2, number, 20]>; c: Tensor<[2, number, 20]> }>()(
+    lstm.forward(packed),
+  );
   const gru = new nn.GRU({ inputSize: 10, hiddenSize: 20, bidirectional: true });
   expectType<{ output: PackedSequence; h: Tensor<[2, number, 20]> }>()(gru.forward(packed, { h: zeros([2, 4, 20]) }));
   // @ts-expect-error a PackedSequence carries its own lengths
@@ -162,7 +192,11 @@ export function packedSequences(): void {
 export function assignableToTheUntypedClasses(): void {
   // A typed layer is still an nn.LSTM (and so on), and a union of them can be called.
   const lstm: nn.LSTM = new nn.LSTM({ inputSize: 10, hiddenSize: 20, bidirectional: true });
-  const layers: (nn.RNN | nn.LSTM | nn.GRU)[] = [lstm, new nn.GRU({ inputSize: 10, hiddenSize: 20 }), new nn.RNN({ inputSize: 10, hiddenSize: 20 })];
+  const layers: (nn.RNN | nn.LSTM | nn.GRU)[] = [
+    lstm,
+    new nn.GRU({ inputSize: 10, hiddenSize: 20 }),
+    new nn.RNN({ inputSize: 10, hiddenSize: 20 }),
+  ];
   const x = randn([4, 20, 10]);
   for (const layer of layers) {
     // The untyped classes' options are plain numbers and booleans: only the input's dims remain.

@@ -19,7 +19,12 @@ export function creation(sizes: number[], shape: Shape, n: number): void {
   // Unknown rank: the default Tensor, as before.
   expectType<Tensor>()(randn(sizes));
   expectType<Tensor>()(zeros(shape));
-  expectType<Tensor>()(tensor([[1, 2], [3, 4]]));
+  expectType<Tensor>()(
+    tensor([
+      [1, 2],
+      [3, 4],
+    ]),
+  );
   expectType<Tensor>()(tensor([1, 2, 3]));
   expectType<Tensor>()(tensor(new Float32Array(6), sizes));
   // The shape property carries the type.

@@ -13,7 +13,11 @@ function setAttributes(element: Element, attributes: Attributes): void {
 }
 
 /** An SVG element with attributes and children (strings become text nodes). */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: (Node | string | null)[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: (Node | string | null)[]
+): SVGElementTagNameMap[K] {
   const element = document.createElementNS(SVG, tag);
   setAttributes(element, attributes);
   for (const child of children) if (child !== null) element.append(child);
@@ -21,7 +25,11 @@ export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: At
 }
 
 /** An HTML element with attributes and children. */
-export function html<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: (Node | string | null)[]): HTMLElementTagNameMap[K] {
+export function html<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: (Node | string | null)[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   setAttributes(element, attributes);
   for (const child of children) if (child !== null) element.append(child);

@@ -10,22 +10,112 @@
  */
 import { ValueError } from '../../errors.js';
 import {
-  type AdamStepArgs, type Backend, type CellBackwardArgs, type CellForwardArgs, type CellKind, type GemmArgs, type GemmPackedArgs,
-  type PackArgs, type PackedMatrix, type RecurrentStepsArgs, registerBackend,
+  type AdamStepArgs,
+  type Backend,
+  type CellBackwardArgs,
+  type CellForwardArgs,
+  type CellKind,
+  type GemmArgs,
+  type GemmPackedArgs,
+  type PackArgs,
+  type PackedMatrix,
+  type RecurrentStepsArgs,
+  registerBackend,
 } from '../backend.js';
 import { CELL_KINDS } from '../../families.js';
 
 /** The addon's exports (see native/src/addon.cpp). */
 export interface NativeAddon {
-  gemm(m: number, n: number, k: number, a: Float32Array, aOff: number, lda: number, transA: boolean, b: Float32Array, bOff: number, ldb: number, transB: boolean, c: Float32Array, cOff: number, ldc: number, beta: number, bias: Float32Array | null, biasOff: number): void;
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    aOff: number,
+    lda: number,
+    transA: boolean,
+    b: Float32Array,
+    bOff: number,
+    ldb: number,
+    transB: boolean,
+    c: Float32Array,
+    cOff: number,
+    ldc: number,
+    beta: number,
+    bias: Float32Array | null,
+    biasOff: number,
+  ): void;
   packB(k: number, n: number, b: Float32Array, bOff: number, ldb: number, transB: boolean): ArrayBuffer;
   releasePacked(packed: ArrayBuffer): void;
-  gemmPacked(m: number, a: Float32Array, aOff: number, lda: number, transA: boolean, packed: ArrayBuffer, c: Float32Array, cOff: number, ldc: number, beta: number, bias: Float32Array | null, biasOff: number): void;
-  cellForward(kind: number, rows: number, hidden: number, gx: Float32Array, gxOff: number, gh: Float32Array, hPrev: Float32Array, cPrev: Float32Array | null, hOut: Float32Array, cOut: Float32Array | null, cache: Float32Array, cacheOff: number): void;
-  cellBackward(kind: number, rows: number, hidden: number, dh: Float32Array, dc: Float32Array | null, cache: Float32Array, cacheOff: number, hPrev: Float32Array, hPrevOff: number, cPrev: Float32Array | null, cPrevOff: number, dgx: Float32Array, dgxOff: number, dgh: Float32Array, dghOff: number, dhPrev: Float32Array, dcPrev: Float32Array | null): void;
+  gemmPacked(
+    m: number,
+    a: Float32Array,
+    aOff: number,
+    lda: number,
+    transA: boolean,
+    packed: ArrayBuffer,
+    c: Float32Array,
+    cOff: number,
+    ldc: number,
+    beta: number,
+    bias: Float32Array | null,
+    biasOff: number,
+  ): void;
+  cellForward(
+    kind: number,
+    rows: number,
+    hidden: number,
+    gx: Float32Array,
+    gxOff: number,
+    gh: Float32Array,
+    hPrev: Float32Array,
+    cPrev: Float32Array | null,
+    hOut: Float32Array,
+    cOut: Float32Array | null,
+    cache: Float32Array,
+    cacheOff: number,
+  ): void;
+  cellBackward(
+    kind: number,
+    rows: number,
+    hidden: number,
+    dh: Float32Array,
+    dc: Float32Array | null,
+    cache: Float32Array,
+    cacheOff: number,
+    hPrev: Float32Array,
+    hPrevOff: number,
+    cPrev: Float32Array | null,
+    cPrevOff: number,
+    dgx: Float32Array,
+    dgxOff: number,
+    dgh: Float32Array,
+    dghOff: number,
+    dhPrev: Float32Array,
+    dcPrev: Float32Array | null,
+  ): void;
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
   adamStep(arrays: Float32Array[], perParam: Float64Array, scalars: Float64Array, flags: number): void;
-  recurrentSteps(kind: number, rows: number, hidden: number, tStart: number, count: number, reverse: boolean, blockFirst: number, gx: Float32Array, packedHh: ArrayBuffer, bHh: Float32Array | null, h: Float32Array, c: Float32Array | null, output: Float32Array, lengths: Int32Array | null, gh: Float32Array, hRaw: Float32Array, cNew: Float32Array | null, cache: Float32Array): void;
+  recurrentSteps(
+    kind: number,
+    rows: number,
+    hidden: number,
+    tStart: number,
+    count: number,
+    reverse: boolean,
+    blockFirst: number,
+    gx: Float32Array,
+    packedHh: ArrayBuffer,
+    bHh: Float32Array | null,
+    h: Float32Array,
+    c: Float32Array | null,
+    output: Float32Array,
+    lengths: Int32Array | null,
+    gh: Float32Array,
+    hRaw: Float32Array,
+    cNew: Float32Array | null,
+    cache: Float32Array,
+  ): void;
   info(): NativeInfo;
   /** Switches the kernel set ('avx512' | 'avx2' | 'generic'); false when not supported here. */
   setIsa(name: string): boolean;
@@ -53,7 +143,9 @@ function nodeBuiltins(): GetBuiltin {
   const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: GetBuiltin } }).process;
   if (!proc?.versions?.node) throw new Error('the native addon needs Node.js (this runtime is not Node.js)');
   if (typeof proc.getBuiltinModule !== 'function') {
-    throw new Error(`the native backend needs Node.js >= 20.16 (process.getBuiltinModule); this is ${proc.versions.node}`);
+    throw new Error(
+      `the native backend needs Node.js >= 20.16 (process.getBuiltinModule); this is ${proc.versions.node}`,
+    );
   }
   return proc.getBuiltinModule;
 }
@@ -121,15 +213,23 @@ export function loadNativeAddon(): { addon: NativeAddon; path: string } {
   try {
     addon = require(found) as NativeAddon;
   } catch (error) {
-    throw new Error(`the addon at ${found} could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `the addon at ${found} could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
-  if (typeof addon.gemm !== 'function' || typeof addon.cellForward !== 'function') throw new Error(`${found} is not this library's addon`);
+  if (typeof addon.gemm !== 'function' || typeof addon.cellForward !== 'function')
+    throw new Error(`${found} is not this library's addon`);
   loaded = { addon, path: found };
   return loaded;
 }
 
 class NativePacked implements PackedMatrix {
-  constructor(readonly k: number, readonly n: number, readonly buffer: ArrayBuffer, private readonly addon: NativeAddon) {}
+  constructor(
+    readonly k: number,
+    readonly n: number,
+    readonly buffer: ArrayBuffer,
+    private readonly addon: NativeAddon,
+  ) {}
   /** Frees the packed copy now (its ArrayBuffer is detached); otherwise the GC frees it. */
   release(): void {
     this.addon.releasePacked(this.buffer);
@@ -142,38 +242,132 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
     name: 'native',
     addon,
     gemm(a: GemmArgs): void {
-      addon.gemm(a.m, a.n, a.k, a.a, a.aOffset ?? 0, a.lda, a.transA ?? false, a.b, a.bOffset ?? 0, a.ldb, a.transB ?? false, a.c, a.cOffset ?? 0, a.ldc, a.beta, a.bias ?? null, a.biasOffset ?? 0);
+      addon.gemm(
+        a.m,
+        a.n,
+        a.k,
+        a.a,
+        a.aOffset ?? 0,
+        a.lda,
+        a.transA ?? false,
+        a.b,
+        a.bOffset ?? 0,
+        a.ldb,
+        a.transB ?? false,
+        a.c,
+        a.cOffset ?? 0,
+        a.ldc,
+        a.beta,
+        a.bias ?? null,
+        a.biasOffset ?? 0,
+      );
     },
     packB(a: PackArgs): PackedMatrix {
       return new NativePacked(a.k, a.n, addon.packB(a.k, a.n, a.b, a.bOffset ?? 0, a.ldb, a.transB ?? false), addon);
     },
     gemmPacked(a: GemmPackedArgs): void {
-      if (!(a.b instanceof NativePacked)) throw new ValueError('gemmPacked', 'the matrix was not packed by the native backend');
-      addon.gemmPacked(a.m, a.a, a.aOffset ?? 0, a.lda, a.transA ?? false, a.b.buffer, a.c, a.cOffset ?? 0, a.ldc, a.beta, a.bias ?? null, a.biasOffset ?? 0);
+      if (!(a.b instanceof NativePacked))
+        throw new ValueError('gemmPacked', 'the matrix was not packed by the native backend');
+      addon.gemmPacked(
+        a.m,
+        a.a,
+        a.aOffset ?? 0,
+        a.lda,
+        a.transA ?? false,
+        a.b.buffer,
+        a.c,
+        a.cOffset ?? 0,
+        a.ldc,
+        a.beta,
+        a.bias ?? null,
+        a.biasOffset ?? 0,
+      );
     },
     cellForward(kind: CellKind, a: CellForwardArgs): void {
-      addon.cellForward(CELL_KINDS[kind].code, a.rows, a.hidden, a.gx, a.gxOffset, a.gh, a.hPrev, a.cPrev, a.hOut, a.cOut, a.cache, a.cacheOffset);
+      addon.cellForward(
+        CELL_KINDS[kind].code,
+        a.rows,
+        a.hidden,
+        a.gx,
+        a.gxOffset,
+        a.gh,
+        a.hPrev,
+        a.cPrev,
+        a.hOut,
+        a.cOut,
+        a.cache,
+        a.cacheOffset,
+      );
     },
     cellBackward(kind: CellKind, a: CellBackwardArgs): void {
-      addon.cellBackward(CELL_KINDS[kind].code, a.rows, a.hidden, a.dh, a.dc, a.cache, a.cacheOffset, a.hPrev, a.hPrevOffset, a.cPrev, a.cPrevOffset, a.dgx, a.dgxOffset, a.dgh, a.dghOffset, a.dhPrev, a.dcPrev);
+      addon.cellBackward(
+        CELL_KINDS[kind].code,
+        a.rows,
+        a.hidden,
+        a.dh,
+        a.dc,
+        a.cache,
+        a.cacheOffset,
+        a.hPrev,
+        a.hPrevOffset,
+        a.cPrev,
+        a.cPrevOffset,
+        a.dgx,
+        a.dgxOffset,
+        a.dgh,
+        a.dghOffset,
+        a.dhPrev,
+        a.dcPrev,
+      );
     },
     columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
       addon.columnSums(src, rows, width, out);
     },
     adamStep(a: AdamStepArgs): void {
-      const flags = (a.decoupled ? 1 : 0) | (a.weightDecay !== 0 && !a.decoupled ? 2 : 0) | (a.amsgrad ? 4 : 0) | (a.maximize ? 8 : 0);
-      const arrays = a.params.flatMap((p) => (a.amsgrad ? [p.param, p.grad, p.m, p.v, p.vmax!] : [p.param, p.grad, p.m, p.v]));
+      const flags =
+        (a.decoupled ? 1 : 0) |
+        (a.weightDecay !== 0 && !a.decoupled ? 2 : 0) |
+        (a.amsgrad ? 4 : 0) |
+        (a.maximize ? 8 : 0);
+      const arrays = a.params.flatMap((p) =>
+        a.amsgrad ? [p.param, p.grad, p.m, p.v, p.vmax!] : [p.param, p.grad, p.m, p.v],
+      );
       const perParam = new Float64Array(a.params.length * 2);
       a.params.forEach((p, i) => {
         perParam[2 * i] = p.stepSize;
         perParam[2 * i + 1] = p.bc2Sqrt;
       });
-      addon.adamStep(arrays, perParam, Float64Array.of(a.beta1, a.beta2, a.oneMinusBeta1, a.oneMinusBeta2, a.eps, a.weightDecay, a.decay), flags);
+      addon.adamStep(
+        arrays,
+        perParam,
+        Float64Array.of(a.beta1, a.beta2, a.oneMinusBeta1, a.oneMinusBeta2, a.eps, a.weightDecay, a.decay),
+        flags,
+      );
     },
     /** The mirror of `inferenceBlock`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */
     recurrentSteps(kind: CellKind, a: RecurrentStepsArgs): void {
-      if (!(a.packedHh instanceof NativePacked)) throw new ValueError('recurrentSteps', 'the matrix was not packed by the native backend');
-      addon.recurrentSteps(CELL_KINDS[kind].code, a.rows, a.hidden, a.tStart, a.count, a.reverse, a.blockFirst, a.gx, a.packedHh.buffer, a.bHh, a.h, a.c, a.output, a.lengths, a.gh, a.hRaw, a.cNew, a.cache);
+      if (!(a.packedHh instanceof NativePacked))
+        throw new ValueError('recurrentSteps', 'the matrix was not packed by the native backend');
+      addon.recurrentSteps(
+        CELL_KINDS[kind].code,
+        a.rows,
+        a.hidden,
+        a.tStart,
+        a.count,
+        a.reverse,
+        a.blockFirst,
+        a.gx,
+        a.packedHh.buffer,
+        a.bHh,
+        a.h,
+        a.c,
+        a.output,
+        a.lengths,
+        a.gh,
+        a.hRaw,
+        a.cNew,
+        a.cache,
+      );
     },
   };
 }

@@ -33,11 +33,23 @@ export function referenceGemmPacked(args: GemmPackedArgs): void {
   const source = (args.b as ReferencePacked).source;
   if (!source) throw new TypeError('gemmPacked: the matrix was not packed by the reference backend');
   referenceGemm({
-    m: args.m, n: source.n, k: source.k,
-    a: args.a, aOffset: args.aOffset ?? 0, lda: args.lda, transA: args.transA ?? false,
-    b: source.b, bOffset: source.bOffset ?? 0, ldb: source.ldb, transB: source.transB ?? false,
-    c: args.c, cOffset: args.cOffset ?? 0, ldc: args.ldc, beta: args.beta,
-    bias: args.bias ?? null, biasOffset: args.biasOffset ?? 0,
+    m: args.m,
+    n: source.n,
+    k: source.k,
+    a: args.a,
+    aOffset: args.aOffset ?? 0,
+    lda: args.lda,
+    transA: args.transA ?? false,
+    b: source.b,
+    bOffset: source.bOffset ?? 0,
+    ldb: source.ldb,
+    transB: source.transB ?? false,
+    c: args.c,
+    cOffset: args.cOffset ?? 0,
+    ldc: args.ldc,
+    beta: args.beta,
+    bias: args.bias ?? null,
+    biasOffset: args.biasOffset ?? 0,
   });
 }
 
@@ -83,7 +95,10 @@ function referenceGemmProduct(args: GemmArgs): void {
         const b1 = b0 + ldb;
         const b2 = b1 + ldb;
         const b3 = b2 + ldb;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        let s0 = 0,
+          s1 = 0,
+          s2 = 0,
+          s3 = 0;
         for (let p = 0; p < k; p++) {
           const av = a[ai + p]!;
           s0 += av * b[b0 + p]!;

@@ -9,8 +9,16 @@
  */
 import { ValueError } from '../../errors.js';
 import {
-  type Backend, type CellBackwardArgs, type CellForwardArgs, type CellKind, type GemmArgs, type GemmPackedArgs,
-  type PackArgs, type PackedMatrix, cacheWidth, gateCount,
+  type Backend,
+  type CellBackwardArgs,
+  type CellForwardArgs,
+  type CellKind,
+  type GemmArgs,
+  type GemmPackedArgs,
+  type PackArgs,
+  type PackedMatrix,
+  cacheWidth,
+  gateCount,
 } from '../backend.js';
 import { CELL_KINDS } from '../../families.js';
 import { WasmHeap, type WasmMemory } from './heap.js';
@@ -22,12 +30,73 @@ interface KernelExports {
   heapBase(): number;
   packedFloats(k: number, n: number): number;
   packScratchFloats(): number;
-  packB(k: number, n: number, b: number, ldb: number, transB: number, dst: number, panels: number, firstPanel: number): void;
-  gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, bp: number, c: number, ldc: number, accumulate: number, bias: number, abuf: number): void;
-  gemmPanels(m: number, n: number, k: number, a: number, lda: number, transA: number, bp: number, c: number, ldc: number, accumulate: number, bias: number, abuf: number, q0: number, q1: number): void;
+  packB(
+    k: number,
+    n: number,
+    b: number,
+    ldb: number,
+    transB: number,
+    dst: number,
+    panels: number,
+    firstPanel: number,
+  ): void;
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    transA: number,
+    bp: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+    bias: number,
+    abuf: number,
+  ): void;
+  gemmPanels(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    transA: number,
+    bp: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+    bias: number,
+    abuf: number,
+    q0: number,
+    q1: number,
+  ): void;
   columnSums(src: number, rows: number, width: number, out: number, accumulate: number): void;
-  cellForward(kind: number, rows: number, H: number, gx: number, gh: number, hPrev: number, cPrev: number, hOut: number, cOut: number, cache: number): void;
-  cellBackward(kind: number, rows: number, H: number, dh: number, dc: number, cache: number, hPrev: number, cPrev: number, dgx: number, dgh: number, dhPrev: number, dcPrev: number): void;
+  cellForward(
+    kind: number,
+    rows: number,
+    H: number,
+    gx: number,
+    gh: number,
+    hPrev: number,
+    cPrev: number,
+    hOut: number,
+    cOut: number,
+    cache: number,
+  ): void;
+  cellBackward(
+    kind: number,
+    rows: number,
+    H: number,
+    dh: number,
+    dc: number,
+    cache: number,
+    hPrev: number,
+    cPrev: number,
+    dgx: number,
+    dgh: number,
+    dhPrev: number,
+    dcPrev: number,
+  ): void;
   KC: { value: unknown };
   NR: { value: unknown };
 }
@@ -41,7 +110,12 @@ function extent(rows: number, cols: number, ld: number): number {
 }
 
 class WasmPacked implements PackedMatrix {
-  constructor(readonly k: number, readonly n: number, public ptr: number, private readonly owner: WasmBackend) {}
+  constructor(
+    readonly k: number,
+    readonly n: number,
+    public ptr: number,
+    private readonly owner: WasmBackend,
+  ) {}
   release(): void {
     if (this.ptr) this.owner.heap.release(this.ptr);
     this.ptr = 0;
@@ -89,7 +163,11 @@ export class WasmBackend implements Backend {
    * @param exports the kernels instance's exports
    * @param threading present when the instance runs on a shared memory and may use helpers
    */
-  constructor(exports: Record<string, unknown>, readonly info: WasmBackendInfo, threading?: WasmThreading) {
+  constructor(
+    exports: Record<string, unknown>,
+    readonly info: WasmBackendInfo,
+    threading?: WasmThreading,
+  ) {
     this.k = exports as unknown as KernelExports;
     const memory = threading?.memory ?? this.k.memory;
     this.heap = new WasmHeap(memory, this.k.heapBase());
@@ -97,7 +175,13 @@ export class WasmBackend implements Backend {
     this.nr = this.k.NR.value as number;
     this.abuf = this.heap.alloc(this.k.packScratchFloats() * 4);
     if (threading && threading.helpers > 0) {
-      this.threads = new GemmThreads(threading.module, memory, this.heap, threading.helpers, this.k.packScratchFloats());
+      this.threads = new GemmThreads(
+        threading.module,
+        memory,
+        this.heap,
+        threading.helpers,
+        this.k.packScratchFloats(),
+      );
     }
   }
 
@@ -137,7 +221,24 @@ export class WasmBackend implements Backend {
     if (k === 0) return this.gemmEmpty(m, n, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
     if (transA && !transB) {
       // Weight-gradient shape (Aᵀ·B over many rows): walk K in chunks, packing B per chunk.
-      this.gemmTransA(m, n, k, a, aOff, lda, b, bOff, ldb, null, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
+      this.gemmTransA(
+        m,
+        n,
+        k,
+        a,
+        aOff,
+        lda,
+        b,
+        bOff,
+        ldb,
+        null,
+        c,
+        cOff,
+        ldc,
+        beta,
+        args.bias ?? null,
+        args.biasOffset ?? 0,
+      );
       return;
     }
     const packed = this.packB({ k, n, b, bOffset: bOff, ldb, transB }) as WasmPacked;
@@ -189,14 +290,40 @@ export class WasmBackend implements Backend {
     const cOff = args.cOffset ?? 0;
     if (packed.k === 0) return this.gemmEmpty(m, packed.n, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
     if (args.transA) {
-      this.gemmTransA(m, packed.n, packed.k, a, aOff, lda, null, 0, 0, packed, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
+      this.gemmTransA(
+        m,
+        packed.n,
+        packed.k,
+        a,
+        aOff,
+        lda,
+        null,
+        0,
+        0,
+        packed,
+        c,
+        cOff,
+        ldc,
+        beta,
+        args.bias ?? null,
+        args.biasOffset ?? 0,
+      );
       return;
     }
     this.run(m, a, aOff, lda, false, packed, c, cOff, ldc, beta, args.bias ?? null, args.biasOffset ?? 0);
   }
 
   /** C = beta*C + bias when k = 0. */
-  private gemmEmpty(m: number, n: number, c: Float32Array, cOff: number, ldc: number, beta: 0 | 1, bias: Float32Array | null, biasOff: number): void {
+  private gemmEmpty(
+    m: number,
+    n: number,
+    c: Float32Array,
+    cOff: number,
+    ldc: number,
+    beta: 0 | 1,
+    bias: Float32Array | null,
+    biasOff: number,
+  ): void {
     if (extent(m, n, ldc) + cOff > c.length) throw new RangeError('wasm backend: C does not fit in its array');
     for (let i = 0; i < m; i++) {
       const at = cOff + i * ldc;
@@ -205,7 +332,20 @@ export class WasmBackend implements Backend {
   }
 
   /** Row-chunked product with a packed B: op(A) is [m, k] (plain, or transposed when it fits). */
-  private run(m: number, a: Float32Array, aOff: number, lda: number, transA: boolean, packed: WasmPacked, c: Float32Array, cOff: number, ldc: number, beta: 0 | 1, bias: Float32Array | null, biasOff: number): void {
+  private run(
+    m: number,
+    a: Float32Array,
+    aOff: number,
+    lda: number,
+    transA: boolean,
+    packed: WasmPacked,
+    c: Float32Array,
+    cOff: number,
+    ldc: number,
+    beta: 0 | 1,
+    bias: Float32Array | null,
+    biasOff: number,
+  ): void {
     const { k, n } = packed;
     if (transA) {
       // A stored [k, m]: copied whole (only reached for transA with transB, or small problems).
@@ -218,7 +358,19 @@ export class WasmBackend implements Backend {
       if (bias) this.heap.put(base, bias, biasOff, n, 'bias');
       this.heap.put(base + aAt * 4, a, aOff, aLen, 'A');
       if (beta || ldc > n) this.heap.put(base + cAt * 4, c, cOff, cLen, 'C');
-      this.gemmKernel(m, n, k, base + aAt * 4, lda, 1, packed.ptr, base + cAt * 4, ldc, beta, bias ? base + biasAt * 4 : 0);
+      this.gemmKernel(
+        m,
+        n,
+        k,
+        base + aAt * 4,
+        lda,
+        1,
+        packed.ptr,
+        base + cAt * 4,
+        ldc,
+        beta,
+        bias ? base + biasAt * 4 : 0,
+      );
       this.heap.get(base + cAt * 4, c, cOff, cLen, 'C');
       return;
     }
@@ -244,7 +396,24 @@ export class WasmBackend implements Backend {
    * K-blocks; each chunk copies its rows of A and either packs its rows of B (plain B stored
    * [k, n]) or uses its part of a packed B.
    */
-  private gemmTransA(m: number, n: number, k: number, a: Float32Array, aOff: number, lda: number, b: Float32Array | null, bOff: number, ldb: number, packed: WasmPacked | null, c: Float32Array, cOff: number, ldc: number, beta: 0 | 1, bias: Float32Array | null, biasOff: number): void {
+  private gemmTransA(
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    aOff: number,
+    lda: number,
+    b: Float32Array | null,
+    bOff: number,
+    ldb: number,
+    packed: WasmPacked | null,
+    c: Float32Array,
+    cOff: number,
+    ldc: number,
+    beta: 0 | 1,
+    bias: Float32Array | null,
+    biasOff: number,
+  ): void {
     const panelsFloats = Math.ceil(n / this.nr) * this.nr;
     const cLen = extent(m, n, ldc);
     const perRow = lda + (packed ? 0 : ldb + panelsFloats);
@@ -271,7 +440,19 @@ export class WasmBackend implements Backend {
         bp = base + pAt * 4;
       }
       const accumulate = k0 > 0 || beta === 1 ? 1 : 0;
-      this.gemmKernel(m, n, kc, base + aAt * 4, lda, 1, bp, base + cAt * 4, ldc, accumulate, k0 === 0 && bias ? base + biasAt * 4 : 0);
+      this.gemmKernel(
+        m,
+        n,
+        kc,
+        base + aAt * 4,
+        lda,
+        1,
+        bp,
+        base + cAt * 4,
+        ldc,
+        accumulate,
+        k0 === 0 && bias ? base + biasAt * 4 : 0,
+      );
     }
     this.heap.get(base + cAt * 4, c, cOff, cLen, 'C');
   }
@@ -281,7 +462,19 @@ export class WasmBackend implements Backend {
    * split between this thread and the ready helper threads when the product is big enough to
    * pay for the hand-off. op(A) is [m, k] (stored [k, m] when transA).
    */
-  private gemmKernel(m: number, n: number, k: number, a: number, lda: number, transA: 0 | 1, bp: number, c: number, ldc: number, accumulate: number, bias: number): void {
+  private gemmKernel(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    transA: 0 | 1,
+    bp: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+    bias: number,
+  ): void {
     const panels = Math.ceil(n / this.nr);
     const big = this.threads !== null && panels >= 2 && 2 * m * n * k >= this.parallelMinFlops;
     const helpers = big && this.backoff.allows() ? this.threads!.ready() : [];
@@ -295,7 +488,21 @@ export class WasmBackend implements Backend {
     const used = [];
     for (let p = 1, q0 = share; p < parts && q0 < panels; p++, q0 += share) {
       const helper = helpers[p - 1]!;
-      this.threads!.post(helper, { m, n, k, a, lda, transA, bp, c, ldc, accumulate, bias, q0, q1: Math.min(panels, q0 + share) });
+      this.threads!.post(helper, {
+        m,
+        n,
+        k,
+        a,
+        lda,
+        transA,
+        bp,
+        c,
+        ldc,
+        accumulate,
+        bias,
+        q0,
+        q1: Math.min(panels, q0 + share),
+      });
       used.push(helper);
     }
     const start = performance.now();
@@ -334,7 +541,18 @@ export class WasmBackend implements Backend {
       if (!args.cPrev || !args.cOut) throw new ValueError('cellForward', 'LSTM needs cPrev and cOut');
       h.put(base + cpAt * 4, args.cPrev, 0, rows * H, 'cPrev');
     }
-    this.k.cellForward(CELL_KINDS[kind].code, rows, H, base + gxAt * 4, base + ghAt * 4, base + hpAt * 4, base + cpAt * 4, base + hoAt * 4, base + coAt * 4, base + caAt * 4);
+    this.k.cellForward(
+      CELL_KINDS[kind].code,
+      rows,
+      H,
+      base + gxAt * 4,
+      base + ghAt * 4,
+      base + hpAt * 4,
+      base + cpAt * 4,
+      base + hoAt * 4,
+      base + coAt * 4,
+      base + caAt * 4,
+    );
     h.get(base + hoAt * 4, args.hOut, 0, rows * H, 'hOut');
     if (isLstm) h.get(base + coAt * 4, args.cOut!, 0, rows * H, 'cOut');
     h.get(base + caAt * 4, args.cache, args.cacheOffset, rows * CW, 'cache');
@@ -362,11 +580,25 @@ export class WasmBackend implements Backend {
     h.put(base + caAt * 4, args.cache, args.cacheOffset, rows * CW, 'cache');
     if (isGru) h.put(base + hpAt * 4, args.hPrev, args.hPrevOffset, rows * H, 'hPrev');
     if (isLstm) {
-      if (!args.dc || !args.cPrev || !args.dcPrev) throw new ValueError('cellBackward', 'LSTM needs dc, cPrev and dcPrev');
+      if (!args.dc || !args.cPrev || !args.dcPrev)
+        throw new ValueError('cellBackward', 'LSTM needs dc, cPrev and dcPrev');
       h.put(base + dcAt * 4, args.dc, 0, rows * H, 'dc');
       h.put(base + cpAt * 4, args.cPrev, args.cPrevOffset, rows * H, 'cPrev');
     }
-    this.k.cellBackward(CELL_KINDS[kind].code, rows, H, base + dhAt * 4, base + dcAt * 4, base + caAt * 4, base + hpAt * 4, base + cpAt * 4, base + gxAt * 4, base + ghAt * 4, base + dhpAt * 4, base + dcpAt * 4);
+    this.k.cellBackward(
+      CELL_KINDS[kind].code,
+      rows,
+      H,
+      base + dhAt * 4,
+      base + dcAt * 4,
+      base + caAt * 4,
+      base + hpAt * 4,
+      base + cpAt * 4,
+      base + gxAt * 4,
+      base + ghAt * 4,
+      base + dhpAt * 4,
+      base + dcpAt * 4,
+    );
     h.get(base + gxAt * 4, args.dgx, args.dgxOffset, rows * W, 'dgx');
     h.get(base + ghAt * 4, args.dgh, args.dghOffset, rows * W, 'dgh');
     h.get(base + dhpAt * 4, args.dhPrev, 0, rows * H, 'dhPrev');

@@ -27,7 +27,10 @@ export class WasmHeap {
   private scratchPtr = 0;
   private scratchBytes = 0;
 
-  constructor(private readonly memory: WasmMemory, heapBase: number) {
+  constructor(
+    private readonly memory: WasmMemory,
+    heapBase: number,
+  ) {
     this.top = alignUp(heapBase);
     this.f32view = new Float32Array(memory.buffer);
   }
@@ -135,6 +138,8 @@ function alignUp(n: number): number {
 
 function checkRange(array: Float32Array, offset: number, length: number, what: string): void {
   if (!(offset >= 0 && offset + length <= array.length)) {
-    throw new RangeError(`wasm backend: ${what} needs elements [${offset}, ${offset + length}) but its array has ${array.length}`);
+    throw new RangeError(
+      `wasm backend: ${what} needs elements [${offset}, ${offset + length}) but its array has ${array.length}`,
+    );
   }
 }

@@ -54,7 +54,9 @@ function envFlag(name: string): string | undefined {
 
 /** In Node.js 20, relaxed SIMD needs a V8 flag set before compiling. */
 function enableRelaxedInNode(): void {
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  const proc = (
+    globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }
+  ).process;
   if (!proc?.versions?.node || typeof proc.getBuiltinModule !== 'function') return;
   try {
     const v8 = proc.getBuiltinModule('v8') as { setFlagsFromString(flags: string): void } | undefined;
@@ -76,7 +78,8 @@ function wantShared(): boolean {
 function chooseBytes(): { bytes: Uint8Array; variant: Variant; shared: boolean } {
   const WebAssembly = wasmApi();
   if (!WebAssembly) throw new Error('this runtime has no WebAssembly');
-  if (!WASM_KERNELS.simd) throw new Error(WASM_KERNELS.reason ?? 'the wasm kernels were not built (run `node scripts/build-wasm.mjs`)');
+  if (!WASM_KERNELS.simd)
+    throw new Error(WASM_KERNELS.reason ?? 'the wasm kernels were not built (run `node scripts/build-wasm.mjs`)');
   const simd = decode(WASM_KERNELS.simd);
   if (!WebAssembly.validate(simd)) throw new Error('WebAssembly SIMD is not supported by this runtime');
   const simdShared = wantShared() ? decode(WASM_KERNELS.simdShared!) : null;
@@ -120,11 +123,15 @@ export function createWasmBackend(): WasmBackend {
   const [initial, maximum] = WASM_KERNELS.sharedPages;
   const memory = new api!.Memory({ initial, maximum, shared: true });
   const instance = new api!.Instance(compiled.module, { env: { memory } });
-  return new WasmBackend(instance.exports, { variant: compiled.variant }, {
-    module: compiled.module,
-    memory,
-    helpers: wasmThreadCount() - 1,
-  });
+  return new WasmBackend(
+    instance.exports,
+    { variant: compiled.variant },
+    {
+      module: compiled.module,
+      memory,
+      helpers: wasmThreadCount() - 1,
+    },
+  );
 }
 
 registerBackend('wasm', createWasmBackend);

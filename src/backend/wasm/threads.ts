@@ -251,7 +251,22 @@ export class GemmThreads {
   /** Hands `job` to `helper` (which must be ready and idle). */
   post(helper: GemmHelper, job: GemmJob): void {
     const { ctrl } = helper;
-    const args = [job.m, job.n, job.k, job.a, job.lda, job.transA, job.bp, job.c, job.ldc, job.accumulate, job.bias, helper.abuf, job.q0, job.q1];
+    const args = [
+      job.m,
+      job.n,
+      job.k,
+      job.a,
+      job.lda,
+      job.transA,
+      job.bp,
+      job.c,
+      job.ldc,
+      job.accumulate,
+      job.bias,
+      helper.abuf,
+      job.q0,
+      job.q1,
+    ];
     for (let i = 0; i < ARG_COUNT; i++) ctrl[SLOT.args + i] = args[i]! | 0;
     helper.seq = (helper.seq + 1) | 0;
     Atomics.store(ctrl, SLOT.seq, helper.seq);

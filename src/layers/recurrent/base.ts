@@ -119,7 +119,10 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
     const { kerasOrder } = FAMILIES[this.family];
     if (kerasOrder.every((g, j) => g === j)) return t;
     const U = this.units;
-    return concat(inversePermutation(kerasOrder).map((k) => t.slice(dim, k * U, (k + 1) * U)), dim);
+    return concat(
+      inversePermutation(kerasOrder).map((k) => t.slice(dim, k * U, (k + 1) * U)),
+      dim,
+    );
   }
 
   constructor(options: RecurrentLayerOptions) {
@@ -136,7 +139,10 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
     this.recurrentDropout = rate(this.name, 'recurrentDropout', options.recurrentDropout ?? 0);
     this.implementation = options.implementation ?? 'auto';
     if (!['auto', 'fused', 'loop'].includes(this.implementation)) {
-      throw new ValueError(this.name, `implementation must be 'auto', 'fused' or 'loop', got ${String(this.implementation)}`);
+      throw new ValueError(
+        this.name,
+        `implementation must be 'auto', 'fused' or 'loop', got ${String(this.implementation)}`,
+      );
     }
     if (options.generator) this.generator = options.generator;
     this.supportsMasking = true;
@@ -168,11 +174,18 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as SymbolicShape;
     const features = shape[2];
     if (shape.length !== 3 || features === null || features === undefined) {
-      throw new ValueError(this.name, `needs input (batch, time, features) with known features, got ${formatSymbolicShape(shape)}`);
+      throw new ValueError(
+        this.name,
+        `needs input (batch, time, features) with known features, got ${formatSymbolicShape(shape)}`,
+      );
     }
     const width = this.gates * this.units;
     this.kernel = this.addWeight('kernel', [features, width], this.options.kernelInitializer ?? 'glorotUniform');
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, width], this.options.recurrentInitializer ?? 'orthogonal');
+    this.recurrentKernel = this.addWeight(
+      'recurrent_kernel',
+      [this.units, width],
+      this.options.recurrentInitializer ?? 'orthogonal',
+    );
     if (this.useBias) this.bias = this.addWeight('bias', this.biasShape(), this.biasInitializer());
     this.inputSpec = { rank: 3, rankText: '3 (batch, time, features)', sizes: { 2: features } };
   }
@@ -200,9 +213,12 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
    * `(batch, units)`.
    */
   resetStates(states?: readonly Tensor[]): void {
-    if (!this.stateful) throw new ValueError(this.name, 'resetStates() is only for stateful layers (create it with stateful: true)');
+    if (!this.stateful)
+      throw new ValueError(this.name, 'resetStates() is only for stateful layers (create it with stateful: true)');
     if (states === undefined) {
-      this.heldStates = this.heldStates ? this.heldStates.map((s) => new Tensor(new Float32Array(s.size), s.shape)) : null;
+      this.heldStates = this.heldStates
+        ? this.heldStates.map((s) => new Tensor(new Float32Array(s.size), s.shape))
+        : null;
       return;
     }
     const batch = states[0]?.shape[0] ?? 0;
@@ -216,32 +232,64 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
     const states = this.initialStates(list.slice(1), batch);
     let mask = firstMask(context.mask);
     if (mask && (mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== time)) {
-      throw new ShapeError({ where: this.name, what: 'mask shape', expected: [batch, time], actual: mask.shape, hint: 'a mask is (batch, time)' });
+      throw new ShapeError({
+        where: this.name,
+        what: 'mask shape',
+        expected: [batch, time],
+        actual: mask.shape,
+        hint: 'a mask is (batch, time)',
+      });
     }
     const layout = maskLayout(mask, this.goBackwards);
     if (layout.kind === 'none') mask = null;
 
     let xIn = x;
     if (context.training && this.dropout > 0) {
-      const keep = dropoutOp(new Tensor(new Float32Array(batch * x.shape[2]!).fill(1), [batch, 1, x.shape[2]!]), this.dropout, true, this.generator);
+      const keep = dropoutOp(
+        new Tensor(new Float32Array(batch * x.shape[2]!).fill(1), [batch, 1, x.shape[2]!]),
+        this.dropout,
+        true,
+        this.generator,
+      );
       xIn = x.mul(keep);
     }
-    const recurrentMask = context.training && this.recurrentDropout > 0
-      ? dropoutOp(new Tensor(new Float32Array(batch * this.units).fill(1), [batch, this.units]), this.recurrentDropout, true, this.generator)
-      : null;
+    const recurrentMask =
+      context.training && this.recurrentDropout > 0
+        ? dropoutOp(
+            new Tensor(new Float32Array(batch * this.units).fill(1), [batch, this.units]),
+            this.recurrentDropout,
+            true,
+            this.generator,
+          )
+        : null;
 
     const fused = this.fusedWeights();
-    const reason = typeof fused === 'string' ? fused
-      : recurrentMask ? 'recurrentDropout is active in training'
-      : layout.kind === 'other' ? layout.reason
-      : null;
+    const reason =
+      typeof fused === 'string'
+        ? fused
+        : recurrentMask
+          ? 'recurrentDropout is active in training'
+          : layout.kind === 'other'
+            ? layout.reason
+            : null;
     if (this.implementation === 'fused' && reason !== null) {
-      throw new ValueError(this.name, `implementation 'fused' cannot run: ${reason}; use 'auto' to fall back to the per-step path`);
+      throw new ValueError(
+        this.name,
+        `implementation 'fused' cannot run: ${reason}; use 'auto' to fall back to the per-step path`,
+      );
     }
     const useFused = this.implementation !== 'loop' && reason === null;
     this.lastPath = useFused ? 'fused' : 'loop';
     const result = useFused
-      ? runFusedPath({ weights: fused as FusedWeights, x: xIn, states, layout, mask, goBackwards: this.goBackwards, needSequence: this.returnSequences })
+      ? runFusedPath({
+          weights: fused as FusedWeights,
+          x: xIn,
+          states,
+          layout,
+          mask,
+          goBackwards: this.goBackwards,
+          needSequence: this.returnSequences,
+        })
       : this.runSteps(xIn, states, mask, recurrentMask);
 
     if (this.stateful) this.heldStates = result.states.map((s) => s.detach());
@@ -285,7 +333,13 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
     if (this.stateful && this.heldStates) {
       const held = this.heldStates[0]!.shape[0]!;
       if (held !== batch) {
-        throw new ShapeError({ where: this.name, what: 'batch size of a stateful layer', expected: held, actual: batch, hint: 'a stateful layer continues batch row i from the previous call; keep the batch size fixed or call resetStates() first' });
+        throw new ShapeError({
+          where: this.name,
+          what: 'batch size of a stateful layer',
+          expected: held,
+          actual: batch,
+          hint: 'a stateful layer continues batch row i from the previous call; keep the batch size fixed or call resetStates() first',
+        });
       }
       return this.heldStates;
     }
@@ -294,11 +348,20 @@ export abstract class RecurrentLayer<A extends Arity = Arity> extends Layer<A> {
 
   private checkStates(states: readonly Tensor[], batch: number): Tensor[] {
     if (states.length !== this.stateNames.length) {
-      throw new ValueError(this.name, `expects ${this.stateNames.length} initial state(s) [${this.stateNames.join(', ')}], received ${states.length}`);
+      throw new ValueError(
+        this.name,
+        `expects ${this.stateNames.length} initial state(s) [${this.stateNames.join(', ')}], received ${states.length}`,
+      );
     }
     states.forEach((s, i) => {
       if (!(s instanceof Tensor) || s.rank !== 2 || s.shape[0] !== batch || s.shape[1] !== this.units) {
-        throw new ShapeError({ where: this.name, what: `initial state ${i} (${this.stateNames[i]})`, expected: [batch, this.units], actual: s instanceof Tensor ? s.shape : String(s), hint: 'each state is (batch, units)' });
+        throw new ShapeError({
+          where: this.name,
+          what: `initial state ${i} (${this.stateNames[i]})`,
+          expected: [batch, this.units],
+          actual: s instanceof Tensor ? s.shape : String(s),
+          hint: 'each state is (batch, units)',
+        });
       }
     });
     return [...states];

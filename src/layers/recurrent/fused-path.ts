@@ -48,7 +48,10 @@ export type MaskLayout =
 /** Reverses dim `dim` (a differentiable copy). */
 export function flip(t: Tensor, dim: number): Tensor {
   const n = t.shape[dim]!;
-  return t.indexSelect(dim, Int32Array.from({ length: n }, (_, i) => n - 1 - i));
+  return t.indexSelect(
+    dim,
+    Int32Array.from({ length: n }, (_, i) => n - 1 - i),
+  );
 }
 
 /**
@@ -78,7 +81,11 @@ export function maskLayout(mask: Tensor | null, reversed: boolean): MaskLayout {
   if (full) return { kind: 'none' };
   if (prefix) return { kind: 'prefix', lengths };
   if (suffix) return { kind: 'suffix', lengths };
-  return { kind: 'other', reason: 'the mask is not a contiguous run of real steps at one end of every row (it has holes, or pads some rows on the left and others on the right)' };
+  return {
+    kind: 'other',
+    reason:
+      'the mask is not a contiguous run of real steps at one end of every row (it has holes, or pads some rows on the left and others on the right)',
+  };
 }
 
 export interface FusedRunArgs {
@@ -105,7 +112,8 @@ export interface StepResults {
 
 export function runFusedPath(args: FusedRunArgs): StepResults {
   const { weights, x, states, layout, mask, goBackwards, needSequence } = args;
-  if (layout.kind === 'other') throw new ValueError('runFusedPath', `the mask cannot map onto lengths: ${layout.reason}`);
+  if (layout.kind === 'other')
+    throw new ValueError('runFusedPath', `the mask cannot map onto lengths: ${layout.reason}`);
   const suffix = layout.kind === 'suffix';
   const timeMajor = x.transpose(0, 1); // (time, batch, inputDim)
   // The kernel reads `z` forward (prefix/none) or backward (suffix); see the file comment.
@@ -131,7 +139,8 @@ export function runFusedPath(args: FusedRunArgs): StepResults {
     const [B, T] = mask!.shape as [number, number];
     // (time, batch, 1) mask in processing order.
     const m = new Float32Array(T * B);
-    for (let s = 0; s < T; s++) for (let b = 0; b < B; b++) m[s * B + b] = mask!.data[b * T + (goBackwards ? T - 1 - s : s)]!;
+    for (let s = 0; s < T; s++)
+      for (let b = 0; b < B; b++) m[s * B + b] = mask!.data[b * T + (goBackwards ? T - 1 - s : s)]!;
     const fill = suffix ? states[0]! : result.h;
     sequence = where(new Tensor(m, [T, B, 1]), sequence, fill.unsqueeze(0));
   }

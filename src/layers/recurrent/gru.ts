@@ -85,9 +85,11 @@ export class GRU<A extends Arity = Arity> extends RecurrentLayer<A> {
   }
 
   protected fusedWeights(): FusedWeights | string {
-    if (!this.resetAfter) return 'resetAfter false has no fused kernel (the reset gate multiplies h before the recurrent product)';
+    if (!this.resetAfter)
+      return 'resetAfter false has no fused kernel (the reset gate multiplies h before the recurrent product)';
     if (this.activation !== 'tanh') return `activation '${String(this.activation)}' has no fused kernel (only 'tanh')`;
-    if (this.recurrentActivation !== 'sigmoid') return `recurrentActivation '${String(this.recurrentActivation)}' has no fused kernel (only 'sigmoid')`;
+    if (this.recurrentActivation !== 'sigmoid')
+      return `recurrentActivation '${String(this.recurrentActivation)}' has no fused kernel (only 'sigmoid')`;
     const reorder = (t: Tensor, dim: number) => this.kerasToTorchBlocks(t, dim);
     return {
       kind: 'gru',
@@ -104,7 +106,9 @@ export class GRU<A extends Arity = Arity> extends RecurrentLayer<A> {
  * With literal options, `apply` on a tensor of known shape has typed results (see typed.ts):
  * `gru({ units: 32, returnSequences: true }).apply(randn([4, 10, 8]))` is a `Tensor<[4, 10, 32]>`.
  */
-export function gru<const O extends GRUOptions>(options: O & NoExtraOptions<O, GRUOptions>): TypedRecurrentApply<O, 1> & GRU<RecurrentArityOf<O>>;
+export function gru<const O extends GRUOptions>(
+  options: O & NoExtraOptions<O, GRUOptions>,
+): TypedRecurrentApply<O, 1> & GRU<RecurrentArityOf<O>>;
 /** Options that are not a fresh literal and carry other keys (e.g. a spread of another layer's options): untyped. */
 export function gru(options: GRUOptions): GRU;
 export function gru(options: GRUOptions): GRU {

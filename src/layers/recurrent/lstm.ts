@@ -78,9 +78,16 @@ export class LSTM<A extends Arity = Arity> extends RecurrentLayer<A> {
 
   protected fusedWeights(): FusedWeights | string {
     if (this.activation !== 'tanh') return `activation '${String(this.activation)}' has no fused kernel (only 'tanh')`;
-    if (this.recurrentActivation !== 'sigmoid') return `recurrentActivation '${String(this.recurrentActivation)}' has no fused kernel (only 'sigmoid')`;
+    if (this.recurrentActivation !== 'sigmoid')
+      return `recurrentActivation '${String(this.recurrentActivation)}' has no fused kernel (only 'sigmoid')`;
     const blocks = (t: Tensor, dim: number) => this.kerasToTorchBlocks(t, dim);
-    return { kind: 'lstm', wIh: blocks(this.kernel!, 1).transpose(0, 1), wHh: blocks(this.recurrentKernel!, 1).transpose(0, 1), bIh: this.bias ? blocks(this.bias, 0) : null, bHh: null };
+    return {
+      kind: 'lstm',
+      wIh: blocks(this.kernel!, 1).transpose(0, 1),
+      wHh: blocks(this.recurrentKernel!, 1).transpose(0, 1),
+      bIh: this.bias ? blocks(this.bias, 0) : null,
+      bHh: null,
+    };
   }
 }
 
@@ -89,7 +96,9 @@ export class LSTM<A extends Arity = Arity> extends RecurrentLayer<A> {
  * With literal options, `apply` on a tensor of known shape has typed results (see typed.ts):
  * `lstm({ units: 32, returnSequences: true }).apply(randn([4, 10, 8]))` is a `Tensor<[4, 10, 32]>`.
  */
-export function lstm<const O extends LSTMOptions>(options: O & NoExtraOptions<O, LSTMOptions>): TypedRecurrentApply<O, 2> & LSTM<RecurrentArityOf<O>>;
+export function lstm<const O extends LSTMOptions>(
+  options: O & NoExtraOptions<O, LSTMOptions>,
+): TypedRecurrentApply<O, 2> & LSTM<RecurrentArityOf<O>>;
 /** Options that are not a fresh literal and carry other keys (e.g. a spread of another layer's options): untyped. */
 export function lstm(options: LSTMOptions): LSTM;
 export function lstm(options: LSTMOptions): LSTM {

@@ -41,7 +41,8 @@ export class SimpleRNN<A extends Arity = Arity> extends RecurrentLayer<A> {
   }
 
   protected fusedWeights(): FusedWeights | string {
-    if (this.activation !== 'tanh' && this.activation !== 'relu') return `activation '${String(this.activation)}' has no fused kernel (only 'tanh' and 'relu')`;
+    if (this.activation !== 'tanh' && this.activation !== 'relu')
+      return `activation '${String(this.activation)}' has no fused kernel (only 'tanh' and 'relu')`;
     return {
       kind: this.activation === 'tanh' ? 'rnn_tanh' : 'rnn_relu',
       wIh: this.kernel!.transpose(0, 1),
@@ -57,7 +58,9 @@ export class SimpleRNN<A extends Arity = Arity> extends RecurrentLayer<A> {
  * With literal options, `apply` on a tensor of known shape has typed results (see typed.ts):
  * `simpleRNN({ units: 32, returnSequences: true }).apply(randn([4, 10, 8]))` is a `Tensor<[4, 10, 32]>`.
  */
-export function simpleRNN<const O extends SimpleRNNOptions>(options: O & NoExtraOptions<O, SimpleRNNOptions>): TypedRecurrentApply<O, 1> & SimpleRNN<RecurrentArityOf<O>>;
+export function simpleRNN<const O extends SimpleRNNOptions>(
+  options: O & NoExtraOptions<O, SimpleRNNOptions>,
+): TypedRecurrentApply<O, 1> & SimpleRNN<RecurrentArityOf<O>>;
 /** Options that are not a fresh literal and carry other keys (e.g. a spread of another layer's options): untyped. */
 export function simpleRNN(options: SimpleRNNOptions): SimpleRNN;
 export function simpleRNN(options: SimpleRNNOptions): SimpleRNN {

@@ -23,28 +23,41 @@ export type UnitsOf<O> = O extends { readonly units: infer U extends number } ? 
 /** 'many' for `returnState: true`, 'one' for false or absent, either when not a literal. */
 export type RecurrentArityOf<O> = [OptionValue<O, 'returnState', false>] extends [true]
   ? 'many'
-  : [OptionValue<O, 'returnState', false>] extends [false] ? 'one' : Arity;
+  : [OptionValue<O, 'returnState', false>] extends [false]
+    ? 'one'
+    : Arity;
 
 /** The output for an input of shape S: (N, T, U) or (N, U); `Tensor` when S or returnSequences is unknown. */
-export type KerasSequenceOutput<S extends Shape, O> = S extends readonly [infer N extends number, infer T extends number, number]
+export type KerasSequenceOutput<S extends Shape, O> = S extends readonly [
+  infer N extends number,
+  infer T extends number,
+  number,
+]
   ? [OptionValue<O, 'returnSequences', false>] extends [true]
     ? Tensor<[N, T, UnitsOf<O>]>
-    : [OptionValue<O, 'returnSequences', false>] extends [false] ? Tensor<[N, UnitsOf<O>]> : Tensor
+    : [OptionValue<O, 'returnSequences', false>] extends [false]
+      ? Tensor<[N, UnitsOf<O>]>
+      : Tensor
   : Tensor;
 
 /** A final state for an input of shape S: (N, U); `Tensor` when S is unknown. */
-export type KerasStateOutput<S extends Shape, O> = S extends readonly [infer N extends number, number, number] ? Tensor<[N, UnitsOf<O>]> : Tensor;
+export type KerasStateOutput<S extends Shape, O> = S extends readonly [infer N extends number, number, number]
+  ? Tensor<[N, UnitsOf<O>]>
+  : Tensor;
 
 /** What `apply` returns for a tensor of type X: one output, or the output and `States` final states. */
-export type KerasRecurrentOutput<X, O, States extends 1 | 2> = IsAny<X> extends true
-  ? EagerOutput<RecurrentArityOf<O>>
-  : X extends Tensor<infer S>
-    ? [OptionValue<O, 'returnState', false>] extends [true]
-      ? States extends 2
-        ? [KerasSequenceOutput<S, O>, KerasStateOutput<S, O>, KerasStateOutput<S, O>]
-        : [KerasSequenceOutput<S, O>, KerasStateOutput<S, O>]
-      : [OptionValue<O, 'returnState', false>] extends [false] ? KerasSequenceOutput<S, O> : Tensor | Tensor[]
-    : EagerOutput<RecurrentArityOf<O>>;
+export type KerasRecurrentOutput<X, O, States extends 1 | 2> =
+  IsAny<X> extends true
+    ? EagerOutput<RecurrentArityOf<O>>
+    : X extends Tensor<infer S>
+      ? [OptionValue<O, 'returnState', false>] extends [true]
+        ? States extends 2
+          ? [KerasSequenceOutput<S, O>, KerasStateOutput<S, O>, KerasStateOutput<S, O>]
+          : [KerasSequenceOutput<S, O>, KerasStateOutput<S, O>]
+        : [OptionValue<O, 'returnState', false>] extends [false]
+          ? KerasSequenceOutput<S, O>
+          : Tensor | Tensor[]
+      : EagerOutput<RecurrentArityOf<O>>;
 
 /** The `apply` signature the factories add: a tensor with data in, typed results out. */
 export interface TypedRecurrentApply<O, States extends 1 | 2> {

@@ -19,7 +19,15 @@ import { ValueError } from '../../errors.js';
 import { CELL_KINDS, type CellFamily, type CellKind, FAMILIES } from '../../families.js';
 import { concat, stack } from '../../tensor/ops/layout.js';
 import type { Generator } from '../../tensor/random.js';
-import type { BatchFirstOf, IsAny, RecurrentFeaturesOf, SequenceInput, SequenceOutputShape, StateRowsOf, StateShape } from '../../tensor/shape-types.js';
+import type {
+  BatchFirstOf,
+  IsAny,
+  RecurrentFeaturesOf,
+  SequenceInput,
+  SequenceOutputShape,
+  StateRowsOf,
+  StateShape,
+} from '../../tensor/shape-types.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { dropout } from '../dropout.js';
 import { uniformParameter } from '../init.js';
@@ -69,7 +77,9 @@ export type RecurrentStateOptions = Omit<RecurrentForwardOptions, 'lengths'>;
  */
 export type RecurrentInput<X, In extends number> = X extends PackedSequence
   ? X
-  : X extends Tensor<infer S> ? SequenceInput<S, In> : Tensor | PackedSequence;
+  : X extends Tensor<infer S>
+    ? SequenceInput<S, In>
+    : Tensor | PackedSequence;
 
 /** Forward's options for an argument of type `X`: no `lengths` with a PackedSequence. */
 export type RecurrentOptionsFor<X> = X extends PackedSequence ? RecurrentStateOptions : RecurrentForwardOptions;
@@ -78,14 +88,20 @@ export type RecurrentOptionsFor<X> = X extends PackedSequence ? RecurrentStateOp
  * forward's `output` for an argument of type `X`: `(..., D*H_out)`, or a PackedSequence.
  * An argument of type `any` gives a Tensor of unknown shape.
  */
-export type RecurrentOutputFor<X, O> = IsAny<X> extends true
-  ? Tensor
-  : X extends Tensor<infer S> ? Tensor<SequenceOutputShape<S, RecurrentFeaturesOf<O>>> : PackedSequence;
+export type RecurrentOutputFor<X, O> =
+  IsAny<X> extends true
+    ? Tensor
+    : X extends Tensor<infer S>
+      ? Tensor<SequenceOutputShape<S, RecurrentFeaturesOf<O>>>
+      : PackedSequence;
 
 /** forward's `h` (F = H_out) or `c` (F = H) for an argument of type `X`: `(numLayers*D, N, F)`. */
-export type RecurrentStateFor<X, O, F extends number> = IsAny<X> extends true
-  ? Tensor
-  : X extends Tensor<infer S> ? Tensor<StateShape<S, StateRowsOf<O>, BatchFirstOf<O>, F>> : Tensor<[StateRowsOf<O>, number, F]>;
+export type RecurrentStateFor<X, O, F extends number> =
+  IsAny<X> extends true
+    ? Tensor
+    : X extends Tensor<infer S>
+      ? Tensor<StateShape<S, StateRowsOf<O>, BatchFirstOf<O>, F>>
+      : Tensor<[StateRowsOf<O>, number, F]>;
 
 export abstract class RecurrentBase extends Module {
   readonly inputSize: number;
@@ -123,7 +139,8 @@ export abstract class RecurrentBase extends Module {
     const H = this.hiddenSize;
     const hOut = this.outputSize;
     const bound = 1 / Math.sqrt(H);
-    const param = (name: string, shape: number[]) => this.registerParameter(name, uniformParameter(shape, bound, options.generator));
+    const param = (name: string, shape: number[]) =>
+      this.registerParameter(name, uniformParameter(shape, bound, options.generator));
     for (let layer = 0; layer < this.numLayers; layer++) {
       const layerInput = layer === 0 ? this.inputSize : this.numDirections * hOut;
       const row: LayerWeights[] = [];
@@ -167,9 +184,13 @@ export abstract class RecurrentBase extends Module {
    * Accepts a padded tensor or a PackedSequence (PyTorch porting): a packed input is padded,
    * run with its lengths, and the output packed again; h and c are in original batch order.
    */
-  protected runAny(x: Tensor | PackedSequence, options: RecurrentForwardOptions = {}): RecurrentResult<Tensor | PackedSequence> {
+  protected runAny(
+    x: Tensor | PackedSequence,
+    options: RecurrentForwardOptions = {},
+  ): RecurrentResult<Tensor | PackedSequence> {
     if (!(x instanceof PackedSequence)) return this.run(x, options);
-    if (options.lengths !== undefined) throw new ValueError(this.describe(), 'a PackedSequence carries its own lengths; do not pass lengths too');
+    if (options.lengths !== undefined)
+      throw new ValueError(this.describe(), 'a PackedSequence carries its own lengths; do not pass lengths too');
     const { output: padded, lengths } = padPackedSequence(x, { batchFirst: this.batchFirst });
     const result = this.run(padded, { ...options, lengths });
     return { ...result, output: packPaddedSequence(result.output, lengths, { batchFirst: this.batchFirst }) };

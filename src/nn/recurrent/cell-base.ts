@@ -32,11 +32,16 @@ export abstract class RecurrentCellBase extends Module {
   readonly bias_ih: Tensor | null;
   readonly bias_hh: Tensor | null;
 
-  protected constructor(private readonly typeName: string, protected readonly kind: CellKind, options: CellOptions) {
+  protected constructor(
+    private readonly typeName: string,
+    protected readonly kind: CellKind,
+    options: CellOptions,
+  ) {
     super();
     for (const key of ['inputSize', 'hiddenSize'] as const) {
       const v = options[key];
-      if (!Number.isInteger(v) || v <= 0) throw new ValueError(typeName, `${key} must be a positive integer, got ${String(v)}`);
+      if (!Number.isInteger(v) || v <= 0)
+        throw new ValueError(typeName, `${key} must be a positive integer, got ${String(v)}`);
     }
     this.inputSize = options.inputSize;
     this.hiddenSize = options.hiddenSize;
@@ -44,7 +49,8 @@ export abstract class RecurrentCellBase extends Module {
     const gates = CELL_KINDS[kind].gates;
     const H = this.hiddenSize;
     const bound = 1 / Math.sqrt(H);
-    const param = (name: string, shape: number[]) => this.registerParameter(name, uniformParameter(shape, bound, options.generator));
+    const param = (name: string, shape: number[]) =>
+      this.registerParameter(name, uniformParameter(shape, bound, options.generator));
     this.weight_ih = param('weight_ih', [gates * H, this.inputSize]);
     this.weight_hh = param('weight_hh', [gates * H, H]);
     this.bias_ih = this.bias ? param('bias_ih', [gates * H]) : null;
@@ -58,12 +64,24 @@ export abstract class RecurrentCellBase extends Module {
   private checkState(name: 'h' | 'c', state: Tensor, batched: boolean, batch: number): Tensor {
     const expected = batched ? [batch, this.hiddenSize] : [this.hiddenSize];
     const names = batched ? ['batch', 'hidden'] : ['hidden'];
-    if (!(state instanceof Tensor)) throw new ValueError(this.describe(), `${name} must be a Tensor of shape (${names.join(', ')})`);
+    if (!(state instanceof Tensor))
+      throw new ValueError(this.describe(), `${name} must be a Tensor of shape (${names.join(', ')})`);
     if (state.rank !== expected.length) {
-      throw new ShapeError({ where: this.describe(), what: `${name} rank`, expected: `${expected.length} (${names.join(', ')})`, actual: state.rank });
+      throw new ShapeError({
+        where: this.describe(),
+        what: `${name} rank`,
+        expected: `${expected.length} (${names.join(', ')})`,
+        actual: state.rank,
+      });
     }
     expected.forEach((e, i) => {
-      if (state.shape[i] !== e) throw new ShapeError({ where: this.describe(), what: `${name} dim ${i} (${names[i]})`, expected: e, actual: state.shape[i]! });
+      if (state.shape[i] !== e)
+        throw new ShapeError({
+          where: this.describe(),
+          what: `${name} dim ${i} (${names[i]})`,
+          expected: e,
+          actual: state.shape[i]!,
+        });
     });
     return batched ? state : state.unsqueeze(0);
   }
@@ -72,11 +90,21 @@ export abstract class RecurrentCellBase extends Module {
   protected step(x: Tensor, h?: Tensor, c?: Tensor): { h: Tensor; c: Tensor | null } {
     if (!(x instanceof Tensor)) throw new ValueError(this.describe(), 'input must be a Tensor');
     if (x.rank !== 1 && x.rank !== 2) {
-      throw new ShapeError({ where: this.describe(), what: 'input rank', expected: '2 (batch, features) or 1 (features)', actual: x.rank });
+      throw new ShapeError({
+        where: this.describe(),
+        what: 'input rank',
+        expected: '2 (batch, features) or 1 (features)',
+        actual: x.rank,
+      });
     }
     const featureDim = x.rank - 1;
     if (x.shape[featureDim] !== this.inputSize) {
-      throw new ShapeError({ where: this.describe(), what: `input dim ${featureDim} (features)`, expected: this.inputSize, actual: x.shape[featureDim]! });
+      throw new ShapeError({
+        where: this.describe(),
+        what: `input dim ${featureDim} (features)`,
+        expected: this.inputSize,
+        actual: x.shape[featureDim]!,
+      });
     }
     const batched = x.rank === 2;
     const batch = batched ? x.shape[0]! : 1;
@@ -86,8 +114,17 @@ export abstract class RecurrentCellBase extends Module {
     const c0 = hasCell ? (c ? this.checkState('c', c, batched, batch) : zeros()) : null;
     const x3 = (batched ? x : x.unsqueeze(0)).unsqueeze(0); // (1, batch, features)
     const result = fusedRecurrentLayer({
-      kind: this.kind, x: x3, h0, c0, wIh: this.weight_ih, wHh: this.weight_hh,
-      bIh: this.bias_ih, bHh: this.bias_hh, wHr: null, lengths: null, reverse: false,
+      kind: this.kind,
+      x: x3,
+      h0,
+      c0,
+      wIh: this.weight_ih,
+      wHh: this.weight_hh,
+      bIh: this.bias_ih,
+      bHh: this.bias_hh,
+      wHr: null,
+      lengths: null,
+      reverse: false,
     });
     const unbatch = (t: Tensor) => (batched ? t : t.squeeze(0));
     return { h: unbatch(result.h), c: result.c ? unbatch(result.c) : null };

@@ -129,7 +129,12 @@ function stepState(args: FusedLayerArgs, d: Dims): StepState {
 }
 
 /** A weight packed for this call, or taken from (and kept in) the caller's `packing`. */
-function pack(backend: Backend, args: FusedLayerArgs, which: PackedWeight, source: Parameters<Backend['packB']>[0]): PackedMatrix {
+function pack(
+  backend: Backend,
+  args: FusedLayerArgs,
+  which: PackedWeight,
+  source: Parameters<Backend['packB']>[0],
+): PackedMatrix {
   return args.packing ? args.packing.get(backend, which, source) : backend.packB(source);
 }
 
@@ -137,9 +142,14 @@ function pack(backend: Backend, args: FusedLayerArgs, which: PackedWeight, sourc
  * The weights packed for the forward GEMMs: W_ihᵀ `[I, GH]` (only when there are several GX
  * blocks), W_hhᵀ `[P, GH]`, W_hrᵀ `[H, P]`. Release with {@link releaseAll}.
  */
-function packForward(backend: Backend, args: FusedLayerArgs, d: Dims): { ih: PackedMatrix | null; hh: PackedMatrix; hr: PackedMatrix | null } {
+function packForward(
+  backend: Backend,
+  args: FusedLayerArgs,
+  d: Dims,
+): { ih: PackedMatrix | null; hh: PackedMatrix; hr: PackedMatrix | null } {
   const { T, I, H, P, GH, blockSteps } = d;
-  const ih = T > blockSteps ? pack(backend, args, 'ihT', { k: I, n: GH, b: args.wIh.data, ldb: I, transB: true }) : null;
+  const ih =
+    T > blockSteps ? pack(backend, args, 'ihT', { k: I, n: GH, b: args.wIh.data, ldb: I, transB: true }) : null;
   const hh = pack(backend, args, 'hhT', { k: P, n: GH, b: args.wHh.data, ldb: P, transB: true });
   const hr = args.wHr ? pack(backend, args, 'hrT', { k: H, n: P, b: args.wHr.data, ldb: H, transB: true }) : null;
   return { ih, hh, hr };
@@ -183,14 +193,46 @@ function releaseAll(args: FusedLayerArgs, packed: Record<string, PackedMatrix | 
  * (rows are independent, so blocks give the values of one GEMM over all steps; the kernel adds
  * the bias after the product).
  */
-function projectInputs(backend: Backend, args: FusedLayerArgs, d: Dims, packedIh: PackedMatrix | null, blockFirst: number, steps: number, gx: Float32Array): void {
+function projectInputs(
+  backend: Backend,
+  args: FusedLayerArgs,
+  d: Dims,
+  packedIh: PackedMatrix | null,
+  blockFirst: number,
+  steps: number,
+  gx: Float32Array,
+): void {
   const { B, I, GH } = d;
   const rows = steps * B;
   const bias = args.bIh?.data ?? null;
   if (packedIh) {
-    backend.gemmPacked({ m: rows, a: args.x.data, aOffset: blockFirst * B * I, lda: I, b: packedIh, c: gx, ldc: GH, beta: 0, bias });
+    backend.gemmPacked({
+      m: rows,
+      a: args.x.data,
+      aOffset: blockFirst * B * I,
+      lda: I,
+      b: packedIh,
+      c: gx,
+      ldc: GH,
+      beta: 0,
+      bias,
+    });
   } else {
-    backend.gemm({ m: rows, n: GH, k: I, a: args.x.data, aOffset: blockFirst * B * I, lda: I, b: args.wIh.data, ldb: I, transB: true, c: gx, ldc: GH, beta: 0, bias });
+    backend.gemm({
+      m: rows,
+      n: GH,
+      k: I,
+      a: args.x.data,
+      aOffset: blockFirst * B * I,
+      lda: I,
+      b: args.wIh.data,
+      ldb: I,
+      transB: true,
+      c: gx,
+      ldc: GH,
+      beta: 0,
+      bias,
+    });
   }
 }
 
@@ -198,10 +240,33 @@ function projectInputs(backend: Backend, args: FusedLayerArgs, d: Dims, packedIh
  * One step's math: GH = h·W_hhᵀ + b_hh, the cell's pointwise kernel (gates, new h and c; cache
  * at `cacheOffset`), the optional projection. Returns the new h `(B, P)` (not yet masked).
  */
-function cellStep(backend: Backend, args: FusedLayerArgs, d: Dims, s: StepState, packedHh: PackedMatrix, packedHr: PackedMatrix | null, gx: Float32Array, gxOffset: number, cache: Float32Array, cacheOffset: number): Float32Array {
+function cellStep(
+  backend: Backend,
+  args: FusedLayerArgs,
+  d: Dims,
+  s: StepState,
+  packedHh: PackedMatrix,
+  packedHr: PackedMatrix | null,
+  gx: Float32Array,
+  gxOffset: number,
+  cache: Float32Array,
+  cacheOffset: number,
+): Float32Array {
   const { B, H, P, GH } = d;
   backend.gemmPacked({ m: B, a: s.h, lda: P, b: packedHh, c: s.gh, ldc: GH, beta: 0, bias: args.bHh?.data ?? null });
-  backend.cellForward(args.kind, { rows: B, hidden: H, gx, gxOffset, gh: s.gh, hPrev: s.h, cPrev: s.c, hOut: s.hRaw, cOut: s.cNew, cache, cacheOffset });
+  backend.cellForward(args.kind, {
+    rows: B,
+    hidden: H,
+    gx,
+    gxOffset,
+    gh: s.gh,
+    hPrev: s.h,
+    cPrev: s.c,
+    hOut: s.hRaw,
+    cOut: s.cNew,
+    cache,
+    cacheOffset,
+  });
   if (!packedHr) return s.hRaw;
   backend.gemmPacked({ m: B, a: s.hRaw, lda: H, b: packedHr, c: s.hProj!, ldc: P, beta: 0 });
   return s.hProj!;
@@ -231,7 +296,25 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
       projectInputs(backend, args, d, packed.ih, blockFirst, steps, gx);
       if (blockKernel) {
         const { output, h, c, gh, hRaw, cNew } = s;
-        blockKernel(kind, { rows: B, hidden: d.H, tStart: timeAt(reverse, T, first), count: steps, reverse, blockFirst, gx, packedHh: packed.hh, bHh: args.bHh?.data ?? null, h, c, output, lengths, gh, hRaw, cNew, cache });
+        blockKernel(kind, {
+          rows: B,
+          hidden: d.H,
+          tStart: timeAt(reverse, T, first),
+          count: steps,
+          reverse,
+          blockFirst,
+          gx,
+          packedHh: packed.hh,
+          bHh: args.bHh?.data ?? null,
+          h,
+          c,
+          output,
+          lengths,
+          gh,
+          hRaw,
+          cNew,
+          cache,
+        });
         continue;
       }
       for (let i = first; i < first + steps; i++) {
@@ -283,7 +366,18 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
         const t = timeAt(reverse, T, i);
         saved.hPrev.set(s.h, t * B * P);
         if (s.c) saved.cPrev!.set(s.c, t * B * H);
-        const hNew = cellStep(backend, args, d, s, packed.hh, packed.hr, gx, (t - blockFirst) * B * GH, saved.cache, t * B * CW);
+        const hNew = cellStep(
+          backend,
+          args,
+          d,
+          s,
+          packed.hh,
+          packed.hr,
+          gx,
+          (t - blockFirst) * B * GH,
+          saved.cache,
+          t * B * CW,
+        );
         if (saved.hRaw) saved.hRaw.set(s.hRaw, t * B * H);
         maskStepForward(lengths, t, B, P, H, hNew, s.cNew, s.h, s.c, s.output);
       }
@@ -302,11 +396,19 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
  * at once: dx = dGX·W_ih `(T·B, I)`, dW_ih = dGXᵀ·x `(GH, I)`, dW_hh = dGHᵀ·h_prev `(GH, P)`,
  * db_ih, db_hh = column sums of dGX, dGH. Returns the gradients in the op's input order.
  */
-function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, saved: Saved, grads: Float32Array[]): (Float32Array | null)[] {
+function backwardThroughTime(
+  backend: Backend,
+  args: FusedLayerArgs,
+  d: Dims,
+  saved: Saved,
+  grads: Float32Array[],
+): (Float32Array | null)[] {
   const { T, B, I, H, P, GH, CW } = d;
   const { kind, x, wIh, wHh, bIh, bHh, wHr, lengths, reverse } = args;
   if (saved.released) {
-    throw new GradientError(`backward through a ${kind} layer a second time: its saved activations are freed by the first backward (as in PyTorch without retain_graph); run the forward again`);
+    throw new GradientError(
+      `backward through a ${kind} layer a second time: its saved activations are freed by the first backward (as in PyTorch without retain_graph); run the forward again`,
+    );
   }
   const gOut = grads[0]!;
   const dhCarry = Float32Array.from(grads[1]!);
@@ -328,19 +430,48 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
   const dWhr = wHr ? new Float32Array(P * H) : null;
 
   // W_hh ([GH, P]) and W_hr ([P, H]) as the B of the per-step GEMMs, prepared once.
-  const packed = { hh: pack(backend, args, 'hh', { k: GH, n: P, b: wHh.data, ldb: P }), hr: wHr ? pack(backend, args, 'hr', { k: P, n: H, b: wHr.data, ldb: H }) : null };
+  const packed = {
+    hh: pack(backend, args, 'hh', { k: GH, n: P, b: wHh.data, ldb: P }),
+    hr: wHr ? pack(backend, args, 'hr', { k: P, n: H, b: wHr.data, ldb: H }) : null,
+  };
   try {
     for (let s = T - 1; s >= 0; s--) {
       const t = timeAt(reverse, T, s);
       const all = maskStepBackward(lengths, t, B, P, H, dhCarry, dcCarry, gOut, dhT, dc);
       if (packed.hr) {
-        backend.gemm({ m: P, n: H, k: B, a: dhT, lda: P, transA: true, b: saved.hRaw!, bOffset: t * B * H, ldb: H, c: dWhr!, ldc: H, beta: 1 });
+        backend.gemm({
+          m: P,
+          n: H,
+          k: B,
+          a: dhT,
+          lda: P,
+          transA: true,
+          b: saved.hRaw!,
+          bOffset: t * B * H,
+          ldb: H,
+          c: dWhr!,
+          ldc: H,
+          beta: 1,
+        });
         backend.gemmPacked({ m: B, a: dhT, lda: P, b: packed.hr, c: dhRaw, ldc: H, beta: 0 });
       }
       backend.cellBackward(kind, {
-        rows: B, hidden: H, dh: dhRaw, dc, cache: saved.cache, cacheOffset: t * B * CW,
-        hPrev: saved.hPrev, hPrevOffset: t * B * P, cPrev: saved.cPrev, cPrevOffset: t * B * H,
-        dgx, dgxOffset: t * B * GH, dgh, dghOffset: t * B * GH, dhPrev: dhDirect, dcPrev,
+        rows: B,
+        hidden: H,
+        dh: dhRaw,
+        dc,
+        cache: saved.cache,
+        cacheOffset: t * B * CW,
+        hPrev: saved.hPrev,
+        hPrevOffset: t * B * P,
+        cPrev: saved.cPrev,
+        cPrevOffset: t * B * H,
+        dgx,
+        dgxOffset: t * B * GH,
+        dgh,
+        dghOffset: t * B * GH,
+        dhPrev: dhDirect,
+        dcPrev,
       });
       // dh_prev = dGH · W_hh (+ the GRU's direct path z * dh, in maskCarryBackward).
       backend.gemmPacked({ m: B, a: dgh, aOffset: t * B * GH, lda: GH, b: packed.hh, c: dhPrev, ldc: P, beta: 0 });
@@ -364,7 +495,19 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
   let dWhh: Float32Array | null = null;
   if (need(wHh)) {
     dWhh = new Float32Array(GH * P);
-    backend.gemm({ m: GH, n: P, k: T * B, a: dgh, lda: GH, transA: true, b: saved.hPrev, ldb: P, c: dWhh, ldc: P, beta: 0 });
+    backend.gemm({
+      m: GH,
+      n: P,
+      k: T * B,
+      a: dgh,
+      lda: GH,
+      transA: true,
+      b: saved.hPrev,
+      ldb: P,
+      c: dWhh,
+      ldc: P,
+      beta: 0,
+    });
   }
   const result: (Float32Array | null)[] = [dx, dhCarry, dWih, dWhh];
   if (args.c0) result.push(dcCarry);
@@ -390,7 +533,11 @@ function backwardThroughTime(backend: Backend, args: FusedLayerArgs, d: Dims, sa
  * inferenceBlock}'s arrays as they are, without Tensors or graph bookkeeping around them:
  * output `(T, B, P)`, h `(B, P)`, c `(B, H)` [LSTM].
  */
-export function recurrentInference(args: FusedLayerArgs): { output: Float32Array; h: Float32Array; c: Float32Array | null } {
+export function recurrentInference(args: FusedLayerArgs): {
+  output: Float32Array;
+  h: Float32Array;
+  c: Float32Array | null;
+} {
   const { output, h, c } = inferenceBlock(getBackend(), args, dimsOf(args));
   return { output, h, c };
 }
@@ -416,6 +563,8 @@ export function fusedRecurrentLayer(args: FusedLayerArgs): FusedLayerResult {
     { data: h, shape: [d.B, d.P] },
     ...(c ? [{ data: c, shape: [d.B, d.H] }] : []),
   ];
-  const results = multiOpResult(`${kind}Layer`, inputs, outputs, (grads) => backwardThroughTime(backend, args, d, run.saved!, grads));
+  const results = multiOpResult(`${kind}Layer`, inputs, outputs, (grads) =>
+    backwardThroughTime(backend, args, d, run.saved!, grads),
+  );
   return { output: results[0]!, h: results[1]!, c: c ? results[2]! : null };
 }

@@ -11,7 +11,14 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Shape } from '../../tensor/shape.js';
 import type { HiddenSizeOf, InputSizeOf, StepInput, StepStateShape } from '../../tensor/shape-types.js';
-import { RecurrentBase, type RecurrentForwardOptions, type RecurrentInput, type RecurrentOptionsFor, type RecurrentOutputFor, type RecurrentStateFor } from './base.js';
+import {
+  RecurrentBase,
+  type RecurrentForwardOptions,
+  type RecurrentInput,
+  type RecurrentOptionsFor,
+  type RecurrentOutputFor,
+  type RecurrentStateFor,
+} from './base.js';
 import type { PackedSequence } from '../../sequence/packed.js';
 import { type CellOptions, RecurrentCellBase } from './cell-base.js';
 import type { RecurrentOptions } from './options.js';
@@ -30,11 +37,17 @@ export class GRU<const O extends RecurrentOptions = RecurrentOptions> extends Re
    * `options.h` is h0; `options.lengths` gives each sequence's valid steps.
    * A PackedSequence in gives a PackedSequence out (PyTorch porting); its lengths come from the packing.
    */
-  forward<X extends Tensor | PackedSequence>(x: RecurrentInput<X, InputSizeOf<O>>, options?: RecurrentOptionsFor<X>): {
+  forward<X extends Tensor | PackedSequence>(
+    x: RecurrentInput<X, InputSizeOf<O>>,
+    options?: RecurrentOptionsFor<X>,
+  ): {
     output: RecurrentOutputFor<X, O>;
     h: RecurrentStateFor<X, O, HiddenSizeOf<O>>;
   };
-  forward(x: Tensor | PackedSequence, options?: RecurrentForwardOptions): { output: Tensor | PackedSequence; h: Tensor } {
+  forward(
+    x: Tensor | PackedSequence,
+    options?: RecurrentForwardOptions,
+  ): { output: Tensor | PackedSequence; h: Tensor } {
     const { output, h } = this.runAny(x, options);
     return { output, h };
   }

@@ -42,14 +42,21 @@ export function prepareInput(spec: StateSpec, x: Tensor, lengths: Lengths | unde
     throw new ShapeError({
       where,
       what: 'input rank',
-      expected: spec.batchFirst ? '3 (batch, time, features) or 2 (time, features)' : '3 (time, batch, features) or 2 (time, features)',
+      expected: spec.batchFirst
+        ? '3 (batch, time, features) or 2 (time, features)'
+        : '3 (time, batch, features) or 2 (time, features)',
       actual: `${x.rank} (shape [${x.shape.join(', ')}])`,
     });
   }
   const batched = x.rank === 3;
   const featureDim = x.rank - 1;
   if (x.shape[featureDim] !== spec.inputSize) {
-    throw new ShapeError({ where, what: `input dim ${featureDim} (features)`, expected: spec.inputSize, actual: x.shape[featureDim]! });
+    throw new ShapeError({
+      where,
+      what: `input dim ${featureDim} (features)`,
+      expected: spec.inputSize,
+      actual: x.shape[featureDim]!,
+    });
   }
   let bad = -1;
   const values = x.data;
@@ -69,12 +76,20 @@ export function prepareInput(spec: StateSpec, x: Tensor, lengths: Lengths | unde
       position.unshift(rest % x.shape[d]!);
       rest = Math.floor(rest / x.shape[d]!);
     }
-    const names = batched ? (spec.batchFirst ? ['batch', 'time', 'feature'] : ['time', 'batch', 'feature']) : ['time', 'feature'];
-    throw new ValueError(where, `input holds ${x.data[bad]} at [${position.join(', ')}] (${names.map((n, i) => `${n} ${position[i]}`).join(', ')}); inputs must be finite`);
+    const names = batched
+      ? spec.batchFirst
+        ? ['batch', 'time', 'feature']
+        : ['time', 'batch', 'feature']
+      : ['time', 'feature'];
+    throw new ValueError(
+      where,
+      `input holds ${x.data[bad]} at [${position.join(', ')}] (${names.map((n, i) => `${n} ${position[i]}`).join(', ')}); inputs must be finite`,
+    );
   }
   const timeDim = batched && spec.batchFirst ? 1 : 0;
   const time = x.shape[timeDim]!;
-  if (time === 0) throw new ShapeError({ where, what: `input dim ${timeDim} (time)`, expected: 'at least 1', actual: 0 });
+  if (time === 0)
+    throw new ShapeError({ where, what: `input dim ${timeDim} (time)`, expected: 'at least 1', actual: 0 });
   const batch = batched ? x.shape[spec.batchFirst ? 0 : 1]! : 1;
   let timeMajor: Tensor;
   if (!batched) timeMajor = x.unsqueeze(1);
@@ -83,12 +98,25 @@ export function prepareInput(spec: StateSpec, x: Tensor, lengths: Lengths | unde
 
   let lens: Int32Array | null = null;
   if (lengths !== undefined && lengths !== null) {
-    if (!batched) throw new ValueError(where, 'lengths need a batched (3-D) input; an unbatched sequence uses all its steps');
-    const isList = Array.isArray(lengths) || (ArrayBuffer.isView(lengths) && !(lengths instanceof DataView)) || (lengths instanceof Tensor && lengths.rank === 1);
-    if (!isList) throw new ValueError(where, `lengths must be an array or a 1-D tensor of ${batch} integers (one per sequence), got ${lengths instanceof Tensor ? `a tensor of shape [${lengths.shape.join(', ')}]` : typeof lengths}`);
+    if (!batched)
+      throw new ValueError(where, 'lengths need a batched (3-D) input; an unbatched sequence uses all its steps');
+    const isList =
+      Array.isArray(lengths) ||
+      (ArrayBuffer.isView(lengths) && !(lengths instanceof DataView)) ||
+      (lengths instanceof Tensor && lengths.rank === 1);
+    if (!isList)
+      throw new ValueError(
+        where,
+        `lengths must be an array or a 1-D tensor of ${batch} integers (one per sequence), got ${lengths instanceof Tensor ? `a tensor of shape [${lengths.shape.join(', ')}]` : typeof lengths}`,
+      );
     const values = lengths instanceof Tensor ? lengths.data : lengths;
     if (values.length !== batch) {
-      throw new ShapeError({ where, what: 'lengths count', expected: `${batch} (the batch size)`, actual: values.length });
+      throw new ShapeError({
+        where,
+        what: 'lengths count',
+        expected: `${batch} (the batch size)`,
+        actual: values.length,
+      });
     }
     lens = new Int32Array(batch);
     for (let b = 0; b < batch; b++) {
@@ -112,13 +140,21 @@ export function prepareState(spec: StateSpec, name: 'h0' | 'c0', state: Tensor, 
   const { where } = spec;
   const size = name === 'h0' ? spec.hSize : spec.cSize!;
   const expected = input.batched ? [spec.stateRows, input.batch, size] : [spec.stateRows, size];
-  const dims = input.batched ? ['layers*directions', 'batch', name === 'h0' ? 'hidden' : 'cell'] : ['layers*directions', name === 'h0' ? 'hidden' : 'cell'];
+  const dims = input.batched
+    ? ['layers*directions', 'batch', name === 'h0' ? 'hidden' : 'cell']
+    : ['layers*directions', name === 'h0' ? 'hidden' : 'cell'];
   if (!(state instanceof Tensor)) throw new ValueError(where, `${name} must be a Tensor`);
   if (state.rank !== expected.length) {
-    throw new ShapeError({ where, what: `${name} rank`, expected: `${expected.length} (${dims.join(', ')})`, actual: `${state.rank} (shape [${state.shape.join(', ')}])` });
+    throw new ShapeError({
+      where,
+      what: `${name} rank`,
+      expected: `${expected.length} (${dims.join(', ')})`,
+      actual: `${state.rank} (shape [${state.shape.join(', ')}])`,
+    });
   }
   expected.forEach((e, i) => {
-    if (state.shape[i] !== e) throw new ShapeError({ where, what: `${name} dim ${i} (${dims[i]})`, expected: e, actual: state.shape[i]! });
+    if (state.shape[i] !== e)
+      throw new ShapeError({ where, what: `${name} dim ${i} (${dims[i]})`, expected: e, actual: state.shape[i]! });
   });
   checkFinite(where, name, state);
   return input.batched ? state : state.unsqueeze(1);

@@ -9,8 +9,21 @@
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Shape } from '../../tensor/shape.js';
-import type { HiddenSizeOf, InputSizeOf, ProjectedSizeOf, StepInput, StepStateShape } from '../../tensor/shape-types.js';
-import { RecurrentBase, type RecurrentForwardOptions, type RecurrentInput, type RecurrentOptionsFor, type RecurrentOutputFor, type RecurrentStateFor } from './base.js';
+import type {
+  HiddenSizeOf,
+  InputSizeOf,
+  ProjectedSizeOf,
+  StepInput,
+  StepStateShape,
+} from '../../tensor/shape-types.js';
+import {
+  RecurrentBase,
+  type RecurrentForwardOptions,
+  type RecurrentInput,
+  type RecurrentOptionsFor,
+  type RecurrentOutputFor,
+  type RecurrentStateFor,
+} from './base.js';
 import type { PackedSequence } from '../../sequence/packed.js';
 import { type CellOptions, RecurrentCellBase } from './cell-base.js';
 import type { RecurrentOptions } from './options.js';
@@ -35,12 +48,18 @@ export class LSTM<const O extends LSTMOptions = LSTMOptions> extends RecurrentBa
    * `options.h`/`options.c` are h0/c0; `options.lengths` gives each sequence's valid steps.
    * A PackedSequence in gives a PackedSequence out (PyTorch porting); its lengths come from the packing.
    */
-  forward<X extends Tensor | PackedSequence>(x: RecurrentInput<X, InputSizeOf<O>>, options?: RecurrentOptionsFor<X>): {
+  forward<X extends Tensor | PackedSequence>(
+    x: RecurrentInput<X, InputSizeOf<O>>,
+    options?: RecurrentOptionsFor<X>,
+  ): {
     output: RecurrentOutputFor<X, O>;
     h: RecurrentStateFor<X, O, ProjectedSizeOf<O>>;
     c: RecurrentStateFor<X, O, HiddenSizeOf<O>>;
   };
-  forward(x: Tensor | PackedSequence, options?: RecurrentForwardOptions): { output: Tensor | PackedSequence; h: Tensor; c: Tensor } {
+  forward(
+    x: Tensor | PackedSequence,
+    options?: RecurrentForwardOptions,
+  ): { output: Tensor | PackedSequence; h: Tensor; c: Tensor } {
     const { output, h, c } = this.runAny(x, options);
     return { output, h, c: c! };
   }
@@ -55,7 +74,10 @@ export class LSTMCell<In extends number = number, H extends number = number> ext
     super('LSTMCell', 'lstm', options);
   }
 
-  forward<S extends Shape>(x: StepInput<S, In>, state?: { h: Tensor; c: Tensor }): { h: Tensor<StepStateShape<S, H>>; c: Tensor<StepStateShape<S, H>> };
+  forward<S extends Shape>(
+    x: StepInput<S, In>,
+    state?: { h: Tensor; c: Tensor },
+  ): { h: Tensor<StepStateShape<S, H>>; c: Tensor<StepStateShape<S, H>> };
   forward(x: Tensor, state?: { h: Tensor; c: Tensor }): { h: Tensor; c: Tensor } {
     const { h, c } = this.step(x, state?.h, state?.c);
     return { h, c: c! };

@@ -42,7 +42,8 @@ function positiveInteger(where: string, name: string, value: unknown): number {
 }
 
 export function resolveOptions(where: string, options: RecurrentOptions, projSize = 0): ResolvedRecurrentOptions {
-  if (options === null || typeof options !== 'object') throw new ValueError(where, 'options must be an object such as { inputSize: 10, hiddenSize: 20 }');
+  if (options === null || typeof options !== 'object')
+    throw new ValueError(where, 'options must be an object such as { inputSize: 10, hiddenSize: 20 }');
   const inputSize = positiveInteger(where, 'inputSize', options.inputSize);
   const hiddenSize = positiveInteger(where, 'hiddenSize', options.hiddenSize);
   const numLayers = positiveInteger(where, 'numLayers', options.numLayers ?? 1);
@@ -50,8 +51,10 @@ export function resolveOptions(where: string, options: RecurrentOptions, projSiz
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1)) {
     throw new ValueError(where, `dropout must be a number in [0, 1], got ${String(dropout)}`);
   }
-  if (!Number.isInteger(projSize) || projSize < 0) throw new ValueError(where, `projSize must be a non-negative integer, got ${projSize}`);
-  if (projSize >= hiddenSize) throw new ValueError(where, `projSize (${projSize}) must be smaller than hiddenSize (${hiddenSize})`);
+  if (!Number.isInteger(projSize) || projSize < 0)
+    throw new ValueError(where, `projSize must be a non-negative integer, got ${projSize}`);
+  if (projSize >= hiddenSize)
+    throw new ValueError(where, `projSize (${projSize}) must be smaller than hiddenSize (${hiddenSize})`);
   return {
     inputSize,
     hiddenSize,
@@ -65,6 +68,10 @@ export function resolveOptions(where: string, options: RecurrentOptions, projSiz
 }
 
 /** PyTorch's parameter name, e.g. `weight_hh_l1_reverse`. */
-export function parameterName(kind: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh' | 'weight_hr', layer: number, direction: number): string {
+export function parameterName(
+  kind: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh' | 'weight_hr',
+  layer: number,
+  direction: number,
+): string {
   return `${kind}_l${layer}${direction === 1 ? '_reverse' : ''}`;
 }

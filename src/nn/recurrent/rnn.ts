@@ -7,7 +7,14 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { Shape } from '../../tensor/shape.js';
 import type { HiddenSizeOf, InputSizeOf, StepInput, StepStateShape } from '../../tensor/shape-types.js';
 import { ValueError } from '../../errors.js';
-import { RecurrentBase, type RecurrentForwardOptions, type RecurrentInput, type RecurrentOptionsFor, type RecurrentOutputFor, type RecurrentStateFor } from './base.js';
+import {
+  RecurrentBase,
+  type RecurrentForwardOptions,
+  type RecurrentInput,
+  type RecurrentOptionsFor,
+  type RecurrentOutputFor,
+  type RecurrentStateFor,
+} from './base.js';
 import type { PackedSequence } from '../../sequence/packed.js';
 import { type CellOptions, RecurrentCellBase } from './cell-base.js';
 import type { RecurrentOptions } from './options.js';
@@ -20,7 +27,8 @@ export interface RNNOptions extends RecurrentOptions {
 }
 
 function checkNonlinearity(where: string, value: unknown): Nonlinearity {
-  if (value !== 'tanh' && value !== 'relu') throw new ValueError(where, `nonlinearity must be 'tanh' or 'relu', got ${String(value)}`);
+  if (value !== 'tanh' && value !== 'relu')
+    throw new ValueError(where, `nonlinearity must be 'tanh' or 'relu', got ${String(value)}`);
   return value;
 }
 
@@ -41,11 +49,17 @@ export class RNN<const O extends RNNOptions = RNNOptions> extends RecurrentBase 
    * `options.h` is h0; `options.lengths` gives each sequence's valid steps.
    * A PackedSequence in gives a PackedSequence out (PyTorch porting); its lengths come from the packing.
    */
-  forward<X extends Tensor | PackedSequence>(x: RecurrentInput<X, InputSizeOf<O>>, options?: RecurrentOptionsFor<X>): {
+  forward<X extends Tensor | PackedSequence>(
+    x: RecurrentInput<X, InputSizeOf<O>>,
+    options?: RecurrentOptionsFor<X>,
+  ): {
     output: RecurrentOutputFor<X, O>;
     h: RecurrentStateFor<X, O, HiddenSizeOf<O>>;
   };
-  forward(x: Tensor | PackedSequence, options?: RecurrentForwardOptions): { output: Tensor | PackedSequence; h: Tensor } {
+  forward(
+    x: Tensor | PackedSequence,
+    options?: RecurrentForwardOptions,
+  ): { output: Tensor | PackedSequence; h: Tensor } {
     const { output, h } = this.runAny(x, options);
     return { output, h };
   }

@@ -21,8 +21,16 @@ export function allActive(lengths: Int32Array | null, t: number): boolean {
  * the other rows keep h and c, and their output row stays zero.
  */
 export function maskStepForward(
-  lengths: Int32Array | null, t: number, B: number, P: number, H: number,
-  hNew: Float32Array, cNew: Float32Array | null, h: Float32Array, c: Float32Array | null, output: Float32Array,
+  lengths: Int32Array | null,
+  t: number,
+  B: number,
+  P: number,
+  H: number,
+  hNew: Float32Array,
+  cNew: Float32Array | null,
+  h: Float32Array,
+  c: Float32Array | null,
+  output: Float32Array,
 ): void {
   if (allActive(lengths, t)) {
     h.set(hNew);
@@ -45,8 +53,16 @@ export function maskStepForward(
  * not come from this step). Returns whether every row was active (for {@link maskCarryBackward}).
  */
 export function maskStepBackward(
-  lengths: Int32Array | null, t: number, B: number, P: number, H: number,
-  dhCarry: Float32Array, dcCarry: Float32Array | null, gOut: Float32Array, dhT: Float32Array, dc: Float32Array | null,
+  lengths: Int32Array | null,
+  t: number,
+  B: number,
+  P: number,
+  H: number,
+  dhCarry: Float32Array,
+  dcCarry: Float32Array | null,
+  gOut: Float32Array,
+  dhT: Float32Array,
+  dc: Float32Array | null,
 ): boolean {
   const outAt = t * B * P;
   if (allActive(lengths, t)) {
@@ -68,8 +84,17 @@ export function maskStepBackward(
  * `dcPrev`; ended rows pass `dhCarry`/`dcCarry` through unchanged (forward kept their state).
  */
 export function maskCarryBackward(
-  lengths: Int32Array | null, t: number, all: boolean, B: number, P: number, H: number,
-  dhPrev: Float32Array, dhDirect: Float32Array | null, dcPrev: Float32Array | null, dhCarry: Float32Array, dcCarry: Float32Array | null,
+  lengths: Int32Array | null,
+  t: number,
+  all: boolean,
+  B: number,
+  P: number,
+  H: number,
+  dhPrev: Float32Array,
+  dhDirect: Float32Array | null,
+  dcPrev: Float32Array | null,
+  dhCarry: Float32Array,
+  dcCarry: Float32Array | null,
 ): void {
   if (all) {
     if (dhDirect) for (let i = 0; i < B * P; i++) dhCarry[i] = dhPrev[i]! + dhDirect[i]!;

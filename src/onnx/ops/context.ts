@@ -8,7 +8,10 @@ export class Attributes {
   /** Decoded list and string values by name (a node's attributes never change; decoding strings costs a TextDecoder call). */
   private readonly decoded = new Map<string, unknown>();
 
-  constructor(list: readonly AttributeProto[], private readonly ctx: { formatError(message: string): FormatError }) {
+  constructor(
+    list: readonly AttributeProto[],
+    private readonly ctx: { formatError(message: string): FormatError },
+  ) {
     for (const a of list) this.byName.set(a.name ?? '', a);
   }
 
@@ -19,7 +22,8 @@ export class Attributes {
   private get(name: string, type: number, label: string): AttributeProto | undefined {
     const a = this.byName.get(name);
     if (a === undefined) return undefined;
-    if (a.type !== undefined && a.type !== type) throw this.ctx.formatError(`attribute '${name}' must be ${label} (attribute type ${type}), got type ${a.type}`);
+    if (a.type !== undefined && a.type !== type)
+      throw this.ctx.formatError(`attribute '${name}' must be ${label} (attribute type ${type}), got type ${a.type}`);
     return a;
   }
 
@@ -142,7 +146,11 @@ export class OpContext {
     return new ValueError(this.where, message);
   }
 
-  shapeError(what: string, expected: number | string | readonly number[], actual: number | string | readonly number[]): ShapeError {
+  shapeError(
+    what: string,
+    expected: number | string | readonly number[],
+    actual: number | string | readonly number[],
+  ): ShapeError {
     return new ShapeError({ where: this.where, what, expected, actual });
   }
 

@@ -4,8 +4,16 @@ import type { OpContext, OpImpl } from './context.js';
 import { broadcastIndex, broadcastShapes } from './util.js';
 
 /** Applies `fn` over the broadcast of `args`; the result has type `outType`. */
-function mapBroadcast(ctx: OpContext, args: readonly NDArray[], outType: ElemType, fn: (values: number[]) => number): NDArray {
-  const shape = broadcastShapes(ctx, args.map((a) => a.shape));
+function mapBroadcast(
+  ctx: OpContext,
+  args: readonly NDArray[],
+  outType: ElemType,
+  fn: (values: number[]) => number,
+): NDArray {
+  const shape = broadcastShapes(
+    ctx,
+    args.map((a) => a.shape),
+  );
   const out = makeArray(outType, shape);
   const maps = args.map((a) => broadcastIndex(a.shape, shape));
   const values = new Array<number>(args.length);
@@ -25,7 +33,8 @@ function mapBroadcast(ctx: OpContext, args: readonly NDArray[], outType: ElemTyp
 function sameTypes(ctx: OpContext, args: readonly NDArray[]): ElemType {
   const type = args[0]!.type;
   for (const a of args) {
-    if (a.type !== type) throw ctx.valueError(`inputs must have one element type, got ${args.map((x) => x.type).join(' and ')}`);
+    if (a.type !== type)
+      throw ctx.valueError(`inputs must have one element type, got ${args.map((x) => x.type).join(' and ')}`);
   }
   return type;
 }
@@ -50,7 +59,9 @@ function comparison(fn: (a: number, b: number) => boolean): OpImpl {
 }
 
 function logical(fn: (a: boolean, b: boolean) => boolean): OpImpl {
-  return (ctx) => [mapBroadcast(ctx, [ctx.input(0), ctx.input(1)], 'bool', (v) => (fn(v[0] !== 0, v[1] !== 0) ? 1 : 0))];
+  return (ctx) => [
+    mapBroadcast(ctx, [ctx.input(0), ctx.input(1)], 'bool', (v) => (fn(v[0] !== 0, v[1] !== 0) ? 1 : 0)),
+  ];
 }
 
 /** Element-wise unary op; floats only unless `anyType`. */
@@ -92,7 +103,22 @@ const softplus = (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log
 function erf(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? 1 - r : r - 1;
 }
 
@@ -101,7 +127,8 @@ function castTo(ctx: OpContext, x: NDArray, to: ElemType): NDArray {
   const src = x.data;
   const dst = out.data;
   if (to === 'bool') for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 && !Number.isNaN(src[i]) ? 1 : 0;
-  else if (to === 'int64') for (let i = 0; i < src.length; i++) dst[i] = Number.isFinite(src[i]!) ? Math.trunc(src[i]!) : 0;
+  else if (to === 'int64')
+    for (let i = 0; i < src.length; i++) dst[i] = Number.isFinite(src[i]!) ? Math.trunc(src[i]!) : 0;
   else if (isFloat(to)) dst.set(src);
   else for (let i = 0; i < src.length; i++) dst[i] = Math.trunc(src[i]!); // typed arrays wrap like C casts
   void ctx;
@@ -118,7 +145,7 @@ export const elementwiseOps: Record<string, OpImpl> = {
     return arithmetic((a, b) => {
       if (fmod) return a % b;
       const r = a % b;
-      return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+      return r !== 0 && r < 0 !== b < 0 ? r + b : r;
     })(ctx);
   },
   Pow: (ctx) => {
@@ -222,7 +249,9 @@ export const elementwiseOps: Record<string, OpImpl> = {
   Dropout: (ctx) => {
     // Inference: the identity, and a mask of ones.
     const x = ctx.input(0);
-    const mask = ctx.wants(1) ? { type: 'bool' as const, shape: [...x.shape], data: allocate('bool', x.data.length).fill(1) } : null;
+    const mask = ctx.wants(1)
+      ? { type: 'bool' as const, shape: [...x.shape], data: allocate('bool', x.data.length).fill(1) }
+      : null;
     return [x, mask];
   },
 };

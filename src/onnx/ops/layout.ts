@@ -5,7 +5,16 @@
  */
 import { arrayFrom, type ElemType, makeArray, type NDArray, sizeOfShape } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
-import { broadcastIndex, broadcastShapes, intList, movesNoData, normalizeAxis, scalar, stridesOf, transposeData } from './util.js';
+import {
+  broadcastIndex,
+  broadcastShapes,
+  intList,
+  movesNoData,
+  normalizeAxis,
+  scalar,
+  stridesOf,
+  transposeData,
+} from './util.js';
 
 const withShape = (a: NDArray, shape: number[]): NDArray => ({ type: a.type, shape, data: a.data });
 
@@ -13,27 +22,43 @@ function transpose(ctx: OpContext): NDArray[] {
   const x = ctx.input(0);
   const rank = x.shape.length;
   const perm = ctx.attrs.ints('perm') ?? x.shape.map((_, i) => rank - 1 - i);
-  if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) throw ctx.valueError(`perm [${perm.join(', ')}] is not a permutation of ${rank} dims`);
+  if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i))
+    throw ctx.valueError(`perm [${perm.join(', ')}] is not a permutation of ${rank} dims`);
   // Values are never written after they are made, so a transpose that keeps the data order shares it.
-  if (movesNoData(x.shape, perm)) return [withShape(x, perm.map((p) => x.shape[p]!))];
+  if (movesNoData(x.shape, perm))
+    return [
+      withShape(
+        x,
+        perm.map((p) => x.shape[p]!),
+      ),
+    ];
   return [transposeData(x, perm, (shape) => makeArray(x.type, shape))];
 }
 
 function reshape(ctx: OpContext): NDArray[] {
   const x = ctx.input(0);
-  const requested = ctx.opset < 5 ? ctx.attrs.ints('shape') ?? [] : intList(ctx.input(1, 'shape'));
+  const requested = ctx.opset < 5 ? (ctx.attrs.ints('shape') ?? []) : intList(ctx.input(1, 'shape'));
   const allowZero = ctx.attrs.int('allowzero', 0) === 1;
   const shape = requested.map((d, i) => (d === 0 && !allowZero ? x.shape[i]! : d));
-  if (shape.some((d) => d === undefined)) throw ctx.valueError(`shape [${requested.join(', ')}] copies a dim (0) that input [${x.shape.join(', ')}] does not have`);
+  if (shape.some((d) => d === undefined))
+    throw ctx.valueError(
+      `shape [${requested.join(', ')}] copies a dim (0) that input [${x.shape.join(', ')}] does not have`,
+    );
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw ctx.valueError(`shape [${requested.join(', ')}] has more than one -1`);
   const known = shape.filter((d) => d !== -1).reduce((p, q) => p * q, 1);
   if (unknown === 1) {
-    if (known === 0 || x.data.length % known !== 0) throw ctx.shapeError(`reshape of [${x.shape.join(', ')}] to [${requested.join(', ')}]`, 'a size that divides the element count', x.data.length);
+    if (known === 0 || x.data.length % known !== 0)
+      throw ctx.shapeError(
+        `reshape of [${x.shape.join(', ')}] to [${requested.join(', ')}]`,
+        'a size that divides the element count',
+        x.data.length,
+      );
     shape[shape.indexOf(-1)] = x.data.length / known;
   }
   if (shape.some((d) => d < 0)) throw ctx.valueError(`shape [${requested.join(', ')}] holds a negative size`);
-  if (sizeOfShape(shape) !== x.data.length) throw ctx.shapeError(`element count for shape [${shape.join(', ')}]`, sizeOfShape(shape), x.data.length);
+  if (sizeOfShape(shape) !== x.data.length)
+    throw ctx.shapeError(`element count for shape [${shape.join(', ')}]`, sizeOfShape(shape), x.data.length);
   return [withShape(x, shape)];
 }
 
@@ -42,7 +67,8 @@ function flatten(ctx: OpContext): NDArray[] {
   const rank = x.shape.length;
   let axis = ctx.attrs.int('axis', 1);
   if (axis < 0) axis += rank;
-  if (axis < 0 || axis > rank) throw ctx.valueError(`axis ${ctx.attrs.int('axis', 1)} is out of range for rank ${rank}`);
+  if (axis < 0 || axis > rank)
+    throw ctx.valueError(`axis ${ctx.attrs.int('axis', 1)} is out of range for rank ${rank}`);
   const outer = x.shape.slice(0, axis).reduce((p, q) => p * q, 1);
   return [withShape(x, [outer, x.data.length / Math.max(outer, 1) || 0])];
 }
@@ -58,10 +84,22 @@ function squeeze(ctx: OpContext): NDArray[] {
   const x = ctx.input(0);
   const rank = x.shape.length;
   const axes = axesOf(ctx, 1);
-  if (axes === null) return [withShape(x, x.shape.filter((d) => d !== 1))];
+  if (axes === null)
+    return [
+      withShape(
+        x,
+        x.shape.filter((d) => d !== 1),
+      ),
+    ];
   const set = new Set(axes.map((a) => normalizeAxis(ctx, a, rank, 'axes entry')));
-  for (const a of set) if (x.shape[a] !== 1) throw ctx.shapeError(`squeezed dim ${a} of [${x.shape.join(', ')}]`, 1, x.shape[a]!);
-  return [withShape(x, x.shape.filter((_, i) => !set.has(i)))];
+  for (const a of set)
+    if (x.shape[a] !== 1) throw ctx.shapeError(`squeezed dim ${a} of [${x.shape.join(', ')}]`, 1, x.shape[a]!);
+  return [
+    withShape(
+      x,
+      x.shape.filter((_, i) => !set.has(i)),
+    ),
+  ];
 }
 
 function unsqueeze(ctx: OpContext): NDArray[] {
@@ -86,9 +124,14 @@ function concat(ctx: OpContext): NDArray[] {
   if (axisAttr === undefined) throw ctx.formatError("needs the 'axis' attribute");
   const axis = normalizeAxis(ctx, axisAttr, rank);
   for (const p of parts) {
-    if (p.type !== first.type) throw ctx.valueError(`inputs must have one element type, got ${first.type} and ${p.type}`);
+    if (p.type !== first.type)
+      throw ctx.valueError(`inputs must have one element type, got ${first.type} and ${p.type}`);
     if (p.shape.length !== rank || p.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
-      throw ctx.shapeError(`input shape [${p.shape.join(', ')}] (all dims but ${axis} must match)`, first.shape, p.shape);
+      throw ctx.shapeError(
+        `input shape [${p.shape.join(', ')}] (all dims but ${axis} must match)`,
+        first.shape,
+        p.shape,
+      );
     }
   }
   const shape = [...first.shape];
@@ -114,13 +157,18 @@ function split(ctx: OpContext): NDArray[] {
   const len = x.shape[axis]!;
   const count = ctx.outputCount;
   const splitInput = ctx.opset >= 13 ? ctx.optional(1) : null;
-  let sizes = splitInput ? intList(splitInput) : ctx.attrs.ints('split') ?? null;
+  let sizes = splitInput ? intList(splitInput) : (ctx.attrs.ints('split') ?? null);
   if (!sizes) {
     const parts = ctx.attrs.int('num_outputs', count);
     const each = Math.ceil(len / parts);
     sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(each, len - i * each)));
   }
-  if (sizes.reduce((a, b) => a + b, 0) !== len) throw ctx.shapeError(`sum of split sizes [${sizes.join(', ')}]`, len, sizes.reduce((a, b) => a + b, 0));
+  if (sizes.reduce((a, b) => a + b, 0) !== len)
+    throw ctx.shapeError(
+      `sum of split sizes [${sizes.join(', ')}]`,
+      len,
+      sizes.reduce((a, b) => a + b, 0),
+    );
   const outer = x.shape.slice(0, axis).reduce((p, q) => p * q, 1);
   const inner = x.shape.slice(axis + 1).reduce((p, q) => p * q, 1);
   let start = 0;
@@ -128,7 +176,8 @@ function split(ctx: OpContext): NDArray[] {
     const shape = [...x.shape];
     shape[axis] = size;
     const out = makeArray(x.type, shape);
-    for (let o = 0; o < outer; o++) out.data.set(x.data.subarray((o * len + start) * inner, (o * len + start + size) * inner), o * size * inner);
+    for (let o = 0; o < outer; o++)
+      out.data.set(x.data.subarray((o * len + start) * inner, (o * len + start + size) * inner), o * size * inner);
     start += size;
     return out;
   });
@@ -218,7 +267,8 @@ function gather(ctx: OpContext): NDArray[] {
   for (let k = 0; k < n; k++) {
     let idx = Number(indices.data[k]);
     if (idx < 0) idx += dim;
-    if (!(idx >= 0 && idx < dim)) throw ctx.valueError(`index ${indices.data[k]} at flat position ${k} is out of range [${-dim}, ${dim})`);
+    if (!(idx >= 0 && idx < dim))
+      throw ctx.valueError(`index ${indices.data[k]} at flat position ${k} is out of range [${-dim}, ${dim})`);
   }
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < n; k++) {
@@ -247,7 +297,8 @@ function elementOffsets(ctx: OpContext, data: NDArray, indices: NDArray, axis: n
       if (d === axis) {
         let idx = Number(indices.data[flat]);
         if (idx < 0) idx += dim;
-        if (!(idx >= 0 && idx < dim)) throw ctx.valueError(`index ${indices.data[flat]} is out of range [${-dim}, ${dim})`);
+        if (!(idx >= 0 && idx < dim))
+          throw ctx.valueError(`index ${indices.data[flat]} is out of range [${-dim}, ${dim})`);
         at += idx * dataStrides[d]!;
       } else {
         at += coord * dataStrides[d]!;
@@ -281,11 +332,20 @@ function scatterElements(ctx: OpContext): NDArray[] {
     const o = offsets[i]!;
     const u = updates.data[i]!;
     switch (reduction) {
-      case 'add': out.data[o] = out.data[o]! + u; break;
-      case 'mul': out.data[o] = out.data[o]! * u; break;
-      case 'max': out.data[o] = Math.max(out.data[o]!, u); break;
-      case 'min': out.data[o] = Math.min(out.data[o]!, u); break;
-      default: out.data[o] = u;
+      case 'add':
+        out.data[o] = out.data[o]! + u;
+        break;
+      case 'mul':
+        out.data[o] = out.data[o]! * u;
+        break;
+      case 'max':
+        out.data[o] = Math.max(out.data[o]!, u);
+        break;
+      case 'min':
+        out.data[o] = Math.min(out.data[o]!, u);
+        break;
+      default:
+        out.data[o] = u;
     }
   }
   return [out];
@@ -345,12 +405,15 @@ function constant(ctx: OpContext): NDArray[] {
   if (i !== undefined) return [arrayFrom('int64', [], [i])];
   const is = a.ints('value_ints');
   if (is) return [arrayFrom('int64', [is.length], is)];
-  throw ctx.formatError(`only tensor, float(s) and int(s) constants are supported; attributes: ${a.names().join(', ') || 'none'}`);
+  throw ctx.formatError(
+    `only tensor, float(s) and int(s) constants are supported; attributes: ${a.names().join(', ') || 'none'}`,
+  );
 }
 
 function constantOfShape(ctx: OpContext): NDArray[] {
   const shape = intList(ctx.input(0, 'shape'));
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw ctx.valueError(`shape [${shape.join(', ')}] must hold non-negative integers`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0))
+    throw ctx.valueError(`shape [${shape.join(', ')}] must hold non-negative integers`);
   const value = ctx.attrs.tensor('value', ctx.file, ctx.where);
   const type: ElemType = value?.type ?? 'float32';
   const out = makeArray(type, shape);

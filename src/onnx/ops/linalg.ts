@@ -64,17 +64,24 @@ function gemm(ctx: OpContext): NDArray[] {
   const beta = ctx.attrs.float('beta', 1);
   const transA = ctx.attrs.int('transA', 0) === 1;
   const transB = ctx.attrs.int('transB', 0) === 1;
-  if (a.shape.length !== 2 || b.shape.length !== 2) throw ctx.shapeError('A and B ranks', 2, `${a.shape.length} and ${b.shape.length}`);
+  if (a.shape.length !== 2 || b.shape.length !== 2)
+    throw ctx.shapeError('A and B ranks', 2, `${a.shape.length} and ${b.shape.length}`);
   const [m, k] = transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const [k2, n] = transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
-  if (k !== k2) throw ctx.shapeError(`inner dims of A [${a.shape.join(', ')}]${transA ? 'ᵀ' : ''} and B [${b.shape.join(', ')}]${transB ? 'ᵀ' : ''}`, k, k2);
+  if (k !== k2)
+    throw ctx.shapeError(
+      `inner dims of A [${a.shape.join(', ')}]${transA ? 'ᵀ' : ''} and B [${b.shape.join(', ')}]${transB ? 'ᵀ' : ''}`,
+      k,
+      k2,
+    );
   const out = makeArray(a.type, [m, n]);
   let cAt: ((i: number, j: number) => number) | null = null;
   if (c && beta !== 0) {
     const cs = c.shape;
     const rows = cs.length === 2 ? cs[0]! : 1;
     const cols = cs.length >= 1 ? cs[cs.length - 1]! : 1;
-    if ((rows !== 1 && rows !== m) || (cols !== 1 && cols !== n) || cs.length > 2) throw ctx.shapeError('C shape (broadcast to [M, N])', [m, n], cs);
+    if ((rows !== 1 && rows !== m) || (cols !== 1 && cols !== n) || cs.length > 2)
+      throw ctx.shapeError('C shape (broadcast to [M, N])', [m, n], cs);
     cAt = (i, j) => c.data[(rows === 1 ? 0 : i) * cols + (cols === 1 ? 0 : j)]!;
   }
   for (let i = 0; i < m; i++) {
@@ -130,7 +137,11 @@ function softmax(log: boolean): OpImpl {
   };
 }
 
-type Reducer = { init: number; step: (acc: number, v: number) => number; finish?: (acc: number, count: number) => number };
+type Reducer = {
+  init: number;
+  step: (acc: number, v: number) => number;
+  finish?: (acc: number, count: number) => number;
+};
 
 const REDUCERS: Record<string, Reducer> = {
   ReduceSum: { init: 0, step: (a, v) => a + v },
@@ -178,7 +189,7 @@ function reduce(name: string): OpImpl {
     const x = ctx.input(0);
     const keep = ctx.attrs.int('keepdims', 1) === 1;
     const axesInput = ctx.optional(1);
-    let axes = axesInput ? intList(axesInput) : ctx.attrs.ints('axes') ?? [];
+    let axes = axesInput ? intList(axesInput) : (ctx.attrs.ints('axes') ?? []);
     if (axes.length === 0) {
       if (ctx.attrs.int('noop_with_empty_axes', 0) === 1) return [x];
       axes = x.shape.map((_, i) => i);

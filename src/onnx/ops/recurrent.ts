@@ -69,17 +69,28 @@ const ACTIVATION_PARAMS: Record<string, { alpha?: number; beta?: number }> = {
 
 function makeActivation(name: string, alpha: number, beta: number): Activation {
   switch (name) {
-    case 'relu': return (x) => (x > 0 ? x : 0);
-    case 'tanh': return Math.tanh;
-    case 'sigmoid': return sigmoid;
-    case 'affine': return (x) => alpha * x + beta;
-    case 'leakyrelu': return (x) => (x >= 0 ? x : alpha * x);
-    case 'thresholdedrelu': return (x) => (x > alpha ? x : 0);
-    case 'scaledtanh': return (x) => alpha * Math.tanh(beta * x);
-    case 'hardsigmoid': return (x) => Math.min(Math.max(alpha * x + beta, 0), 1);
-    case 'elu': return (x) => (x >= 0 ? x : alpha * (Math.exp(x) - 1));
-    case 'softsign': return (x) => x / (1 + Math.abs(x));
-    default: return (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))); // softplus
+    case 'relu':
+      return (x) => (x > 0 ? x : 0);
+    case 'tanh':
+      return Math.tanh;
+    case 'sigmoid':
+      return sigmoid;
+    case 'affine':
+      return (x) => alpha * x + beta;
+    case 'leakyrelu':
+      return (x) => (x >= 0 ? x : alpha * x);
+    case 'thresholdedrelu':
+      return (x) => (x > alpha ? x : 0);
+    case 'scaledtanh':
+      return (x) => alpha * Math.tanh(beta * x);
+    case 'hardsigmoid':
+      return (x) => Math.min(Math.max(alpha * x + beta, 0), 1);
+    case 'elu':
+      return (x) => (x >= 0 ? x : alpha * (Math.exp(x) - 1));
+    case 'softsign':
+      return (x) => x / (1 + Math.abs(x));
+    default:
+      return (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))); // softplus
   }
 }
 
@@ -102,7 +113,9 @@ function parseActivations(ctx: OpContext, family: CellFamily, directions: number
   if (names.length === 0) names = Array.from({ length: directions }, () => defaults).flat();
   else if (names.length === perDirection && directions === 2) names = [...names, ...names];
   if (names.length !== perDirection * directions) {
-    throw ctx.formatError(`activations lists ${names.length} functions, expected ${perDirection * directions} (${perDirection} per direction: ${defaults.join(', ')})`);
+    throw ctx.formatError(
+      `activations lists ${names.length} functions, expected ${perDirection * directions} (${perDirection} per direction: ${defaults.join(', ')})`,
+    );
   }
   const alphas = ctx.attrs.floats('activation_alpha') ?? [];
   const betas = ctx.attrs.floats('activation_beta') ?? [];
@@ -111,7 +124,10 @@ function parseActivations(ctx: OpContext, family: CellFamily, directions: number
   const specs = names.map((raw) => {
     const name = raw.toLowerCase();
     const params = ACTIVATION_PARAMS[name];
-    if (!params) throw ctx.formatError(`activation '${raw}' is not one of Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus`);
+    if (!params)
+      throw ctx.formatError(
+        `activation '${raw}' is not one of Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus`,
+      );
     const alpha = params.alpha === undefined ? 0 : a < alphas.length ? alphas[a++]! : params.alpha;
     const beta = params.beta === undefined ? 0 : b < betas.length ? betas[b++]! : params.beta;
     return { name, fn: makeActivation(name, alpha, beta) };
@@ -146,7 +162,8 @@ interface Setup {
 }
 
 function expectShape(ctx: OpContext, name: string, a: NDArray, expected: number[]): void {
-  if (a.shape.length !== expected.length || a.shape.some((d, i) => d !== expected[i])) throw ctx.shapeError(`${name} shape`, expected, a.shape);
+  if (a.shape.length !== expected.length || a.shape.some((d, i) => d !== expected[i]))
+    throw ctx.shapeError(`${name} shape`, expected, a.shape);
 }
 
 function float32(ctx: OpContext, name: string, a: NDArray): NDArray {
@@ -158,11 +175,17 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
   const layout = ctx.attrs.int('layout', 0);
   if (layout !== 0 && layout !== 1) throw ctx.formatError(`layout must be 0 or 1, got ${layout}`);
   const direction = ctx.attrs.string('direction', 'forward');
-  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw ctx.formatError(`direction must be forward, reverse or bidirectional, got '${direction}'`);
+  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional')
+    throw ctx.formatError(`direction must be forward, reverse or bidirectional, got '${direction}'`);
   const D = direction === 'bidirectional' ? 2 : 1;
   const G = FAMILIES[family].gates;
   let x = float32(ctx, 'X', ctx.input(0, 'X'));
-  if (x.shape.length !== 3) throw ctx.shapeError('X rank', layout === 0 ? '3 (seq_length, batch_size, input_size)' : '3 (batch_size, seq_length, input_size)', x.shape.length);
+  if (x.shape.length !== 3)
+    throw ctx.shapeError(
+      'X rank',
+      layout === 0 ? '3 (seq_length, batch_size, input_size)' : '3 (batch_size, seq_length, input_size)',
+      x.shape.length,
+    );
   // Layout 1, or a Transpose folded into the node at load: X is (batch, time, input).
   if (layout === 1 || ctx.folded?.batchFirstX) x = transposeData(x, [1, 0, 2], (shape) => makeArray('float32', shape));
   const [T, N, I] = x.shape as [number, number, number];
@@ -177,11 +200,13 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
   const seq = ctx.optional(4);
   const lens = new Int32Array(N).fill(T);
   if (seq) {
-    if (seq.type !== 'int32' && seq.type !== 'int64') throw ctx.valueError(`sequence_lens must be int32, got ${seq.type}`);
+    if (seq.type !== 'int32' && seq.type !== 'int64')
+      throw ctx.valueError(`sequence_lens must be int32, got ${seq.type}`);
     expectShape(ctx, 'sequence_lens', seq, [N]);
     for (let n = 0; n < N; n++) {
       const v = Number(seq.data[n]);
-      if (!Number.isInteger(v) || v < 0 || v > T) throw ctx.valueError(`sequence_lens[${n}] is ${v}, expected an integer in [0, ${T}] (seq_length = ${T})`);
+      if (!Number.isInteger(v) || v < 0 || v > T)
+        throw ctx.valueError(`sequence_lens[${n}] is ${v}, expected an integer in [0, ${T}] (seq_length = ${T})`);
       lens[n] = v;
     }
   }
@@ -204,12 +229,27 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
   const inputForget = family === 'lstm' && ctx.attrs.int('input_forget', 0) !== 0;
   const linearBeforeReset = family === 'gru' && ctx.attrs.int('linear_before_reset', 0) !== 0;
   const clipValue = ctx.attrs.float('clip');
-  if (clipValue !== undefined && !(clipValue >= 0)) throw ctx.formatError(`clip must be a non-negative threshold, got ${clipValue}`);
+  if (clipValue !== undefined && !(clipValue >= 0))
+    throw ctx.formatError(`clip must be a non-negative threshold, got ${clipValue}`);
   return {
-    family, T, N, I, H, D, G, layout,
+    family,
+    T,
+    N,
+    I,
+    H,
+    D,
+    G,
+    layout,
     batchFirstY: layout === 1 || Boolean(ctx.folded?.batchFirstY),
     directions: direction === 'bidirectional' ? ['forward', 'reverse'] : [direction],
-    x, w, r, b, lens, h0, c0, p,
+    x,
+    w,
+    r,
+    b,
+    lens,
+    h0,
+    c0,
+    p,
     clip: clipValue,
     activations: readActivations(ctx, family, D),
     linearBeforeReset,
@@ -262,7 +302,10 @@ interface FusedWeights {
  * once per model; an entry is used only while R and B are the arrays it was made from. Values are
  * never written after they are made, so the packed copies stay right.
  */
-const preparedWeights = new WeakMap<object, { r: object; b: object | null; directions: (FusedWeights | undefined)[] }>();
+const preparedWeights = new WeakMap<
+  object,
+  { r: object; b: object | null; directions: (FusedWeights | undefined)[] }
+>();
 
 function fusedWeights(s: Setup, d: number): FusedWeights {
   let entry = preparedWeights.get(s.w.data);
@@ -284,14 +327,18 @@ function runDirectionFused(s: Setup, d: number, kind: CellKind): DirectionResult
   const { T, N, I, H } = s;
   const { wIh, wHh, bIh, bHh, packing } = fusedWeights(s, d);
   // The kernel copies the initial state before it changes it: a view is enough here.
-  const state = (a: NDArray | null) => new Tensor(a ? (a.data as Float32Array).subarray(d * N * H, (d + 1) * N * H) : new Float32Array(N * H), [N, H]);
+  const state = (a: NDArray | null) =>
+    new Tensor(a ? (a.data as Float32Array).subarray(d * N * H, (d + 1) * N * H) : new Float32Array(N * H), [N, H]);
   const lengths = s.lens.every((v) => v === T) ? null : s.lens;
   const result = recurrentInference({
     kind,
     x: new Tensor(s.x.data as Float32Array, [T, N, I]),
     h0: state(s.h0),
     c0: FAMILIES[s.family].hasCell ? state(s.c0) : null,
-    wIh, wHh, bIh, bHh,
+    wIh,
+    wHh,
+    bIh,
+    bHh,
     wHr: null,
     lengths,
     reverse: s.directions[d] === 'reverse',
@@ -309,7 +356,11 @@ function runDirectionGeneral(s: Setup, d: number): DirectionResult {
   const Wb = s.b ? s.b.data.subarray(d * 2 * GH, d * 2 * GH + GH) : null;
   const Rb = s.b ? s.b.data.subarray(d * 2 * GH + GH, (d + 1) * 2 * GH) : null;
   const P = s.p ? s.p.data.subarray(d * 3 * H, (d + 1) * 3 * H) : null;
-  const [f, g, hAct] = s.activations[d]!.map((a) => a.fn) as [Activation, Activation | undefined, Activation | undefined];
+  const [f, g, hAct] = s.activations[d]!.map((a) => a.fn) as [
+    Activation,
+    Activation | undefined,
+    Activation | undefined,
+  ];
   const clip = s.clip;
   const cl = clip === undefined ? (v: number) => v : (v: number) => Math.min(Math.max(v, -clip), clip);
   const reverse = s.directions[d] === 'reverse';
@@ -426,7 +477,9 @@ function recurrent(family: CellFamily): OpImpl {
     const outputs: (NDArray | null)[] = [Y, Yh, hasCell ? Yc : null];
     if (s.batchFirstY) {
       // (N, T, D, H); with one batch row or one step the data order is the same (values are never written after they are made).
-      outputs[0] = movesNoData(Y.shape, [2, 0, 1, 3]) ? makeArray('float32', [N, T, D, H], Y.data) : transposeData(Y, [2, 0, 1, 3], make);
+      outputs[0] = movesNoData(Y.shape, [2, 0, 1, 3])
+        ? makeArray('float32', [N, T, D, H], Y.data)
+        : transposeData(Y, [2, 0, 1, 3], make);
       // A Squeeze + Transpose folded in at load: (N, T, H).
       if (s.layout === 0) outputs[0].shape = [N, T, H];
     }
@@ -438,4 +491,6 @@ function recurrent(family: CellFamily): OpImpl {
   };
 }
 
-export const recurrentOps: Record<string, OpImpl> = Object.fromEntries(CELL_FAMILIES.map((f) => [FAMILIES[f].onnxOp, recurrent(f)]));
+export const recurrentOps: Record<string, OpImpl> = Object.fromEntries(
+  CELL_FAMILIES.map((f) => [FAMILIES[f].onnxOp, recurrent(f)]),
+);

@@ -15,7 +15,8 @@ export function stridesOf(shape: readonly number[]): number[] {
 
 /** An axis in [-rank, rank) made non-negative. */
 export function normalizeAxis(ctx: OpContext, axis: number, rank: number, what = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw ctx.valueError(`${what} ${axis} is out of range for rank ${rank}`);
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank)
+    throw ctx.valueError(`${what} ${axis} is out of range for rank ${rank}`);
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -29,7 +30,12 @@ export function broadcastShapes(ctx: OpContext, shapes: readonly (readonly numbe
       const d = s[i]!;
       if (d === out[k]) continue;
       if (out[k] === 1) out[k] = d;
-      else if (d !== 1) throw ctx.shapeError(`broadcast of shapes ${shapes.map((x) => `[${x.join(', ')}]`).join(' and ')} at dim ${k}`, out[k]!, d);
+      else if (d !== 1)
+        throw ctx.shapeError(
+          `broadcast of shapes ${shapes.map((x) => `[${x.join(', ')}]`).join(' and ')} at dim ${k}`,
+          out[k]!,
+          d,
+        );
     }
   }
   return out;

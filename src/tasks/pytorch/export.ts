@@ -25,13 +25,21 @@ export interface PytorchExport {
 export function exportPytorch(modelDir: string, out: string): PytorchExport {
   const { config, task, model } = loadModelDirectory(modelDir);
   const pytorch = task.pytorch;
-  if ('unsupported' in pytorch) throw new FormatError(join(modelDir, 'config.json'), `task '${config.task}' cannot be exported to PyTorch: ${pytorch.unsupported}`);
+  if ('unsupported' in pytorch)
+    throw new FormatError(
+      join(modelDir, 'config.json'),
+      `task '${config.task}' cannot be exported to PyTorch: ${pytorch.unsupported}`,
+    );
   mkdirSync(out, { recursive: true });
   const artifacts = { task: config.task, modelConfig: pytorch.fullConfig(model), data: config.data };
   saveModelDirectory(out, model, artifacts, config.metrics ?? {});
   writeFileAtomic(join(out, 'model.py'), modelPy(config.task, pytorch.modelClass.source, pytorch.modelClass.name));
   writeFileAtomic(join(out, 'train.py'), trainPy(config.task, pytorch.trainSource));
-  return { task: config.task, dir: out, files: ['model.py', 'weights.safetensors', 'config.json', 'train.py'].map((f) => join(out, f)) };
+  return {
+    task: config.task,
+    dir: out,
+    files: ['model.py', 'weights.safetensors', 'config.json', 'train.py'].map((f) => join(out, f)),
+  };
 }
 
 /**
@@ -41,6 +49,11 @@ export function exportPytorch(modelDir: string, out: string): PytorchExport {
 export function importPytorch(dir: string, out: string): { task: string; dir: string } {
   const { config, model } = loadModelDirectory(dir);
   mkdirSync(out, { recursive: true });
-  saveModelDirectory(out, model, { task: config.task, modelConfig: config.modelConfig, data: config.data }, { importedFrom: 'pytorch' });
+  saveModelDirectory(
+    out,
+    model,
+    { task: config.task, modelConfig: config.modelConfig, data: config.data },
+    { importedFrom: 'pytorch' },
+  );
   return { task: config.task, dir: out };
 }

@@ -41,10 +41,18 @@ function binary(kind: BinaryKind, aIn: Tensor | number, bIn: Tensor | number): T
   const y = broadcastData(b, shape);
   const out = new Float32Array(n);
   switch (kind) {
-    case 'add': for (let i = 0; i < n; i++) out[i] = x[i]! + y[i]!; break;
-    case 'sub': for (let i = 0; i < n; i++) out[i] = x[i]! - y[i]!; break;
-    case 'mul': for (let i = 0; i < n; i++) out[i] = x[i]! * y[i]!; break;
-    case 'div': for (let i = 0; i < n; i++) out[i] = x[i]! / y[i]!; break;
+    case 'add':
+      for (let i = 0; i < n; i++) out[i] = x[i]! + y[i]!;
+      break;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[i] = x[i]! - y[i]!;
+      break;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[i] = x[i]! * y[i]!;
+      break;
+    case 'div':
+      for (let i = 0; i < n; i++) out[i] = x[i]! / y[i]!;
+      break;
   }
   return opResult(kind, [a, b], out, shape, (g) => {
     let ga: Float32Array | null = null;
@@ -61,10 +69,18 @@ function binary(kind: BinaryKind, aIn: Tensor | number, bIn: Tensor | number): T
     if (b.requiresGrad) {
       gb = new Float32Array(n);
       switch (kind) {
-        case 'add': gb.set(g); break;
-        case 'sub': for (let i = 0; i < n; i++) gb[i] = -g[i]!; break;
-        case 'mul': for (let i = 0; i < n; i++) gb[i] = g[i]! * x[i]!; break;
-        case 'div': for (let i = 0; i < n; i++) gb[i] = (-g[i]! * x[i]!) / (y[i]! * y[i]!); break;
+        case 'add':
+          gb.set(g);
+          break;
+        case 'sub':
+          for (let i = 0; i < n; i++) gb[i] = -g[i]!;
+          break;
+        case 'mul':
+          for (let i = 0; i < n; i++) gb[i] = g[i]! * x[i]!;
+          break;
+        case 'div':
+          for (let i = 0; i < n; i++) gb[i] = (-g[i]! * x[i]!) / (y[i]! * y[i]!);
+          break;
       }
       gb = sumToShape(gb, shape, b.shape);
     }
@@ -85,7 +101,12 @@ export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary('d
  * An element-wise function `y = f(x)` whose derivative is written from x and y.
  * `derivative(x, y)` returns dy/dx.
  */
-function unary(name: string, x: Tensor, f: (v: number) => number, derivative: (x: number, y: number) => number): Tensor {
+function unary(
+  name: string,
+  x: Tensor,
+  f: (v: number) => number,
+  derivative: (x: number, y: number) => number,
+): Tensor {
   const n = x.size;
   const src = x.data;
   const out = new Float32Array(n);
@@ -97,7 +118,13 @@ function unary(name: string, x: Tensor, f: (v: number) => number, derivative: (x
   });
 }
 
-export const neg = (x: Tensor): Tensor => unary('neg', x, (v) => -v, () => -1);
+export const neg = (x: Tensor): Tensor =>
+  unary(
+    'neg',
+    x,
+    (v) => -v,
+    () => -1,
+  );
 export const exp = (x: Tensor): Tensor => unary('exp', x, Math.exp, (_x, y) => y);
 /** Natural logarithm; log(0) is -Infinity as in PyTorch. */
 export const log = (x: Tensor): Tensor => unary('log', x, Math.log, (v) => 1 / v);
@@ -105,15 +132,36 @@ export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, Math.sqrt, (_x, y) =
 export const abs = (x: Tensor): Tensor => unary('abs', x, Math.abs, (v) => Math.sign(v));
 export const tanh = (x: Tensor): Tensor => unary('tanh', x, Math.tanh, (_x, y) => 1 - y * y);
 export const sigmoid = (x: Tensor): Tensor =>
-  unary('sigmoid', x, (v) => 1 / (1 + Math.exp(-v)), (_x, y) => y * (1 - y));
+  unary(
+    'sigmoid',
+    x,
+    (v) => 1 / (1 + Math.exp(-v)),
+    (_x, y) => y * (1 - y),
+  );
 /** max(x, 0); the gradient at 0 is 0, as in PyTorch. */
-export const relu = (x: Tensor): Tensor => unary('relu', x, (v) => (v > 0 ? v : 0), (v) => (v > 0 ? 1 : 0));
+export const relu = (x: Tensor): Tensor =>
+  unary(
+    'relu',
+    x,
+    (v) => (v > 0 ? v : 0),
+    (v) => (v > 0 ? 1 : 0),
+  );
 /** `x ** exponent` for a constant exponent. */
 export const pow = (x: Tensor, exponent: number): Tensor =>
-  unary('pow', x, (v) => Math.pow(v, exponent), (v) => exponent * Math.pow(v, exponent - 1));
+  unary(
+    'pow',
+    x,
+    (v) => Math.pow(v, exponent),
+    (v) => exponent * Math.pow(v, exponent - 1),
+  );
 /** Clamps into [min, max]; the gradient is 1 inside and 0 where clamped. */
 export const clamp = (x: Tensor, min = -Infinity, max = Infinity): Tensor =>
-  unary('clamp', x, (v) => Math.min(Math.max(v, min), max), (v) => (v >= min && v <= max ? 1 : 0));
+  unary(
+    'clamp',
+    x,
+    (v) => Math.min(Math.max(v, min), max),
+    (v) => (v >= min && v <= max ? 1 : 0),
+  );
 
 /**
  * Where `mask` (broadcast to x) is non-zero, replaces x's value by `value`. The gradient is
@@ -122,7 +170,12 @@ export const clamp = (x: Tensor, min = -Infinity, max = Infinity): Tensor =>
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   const shape = broadcastShapes(x.shape, mask.shape, 'maskedFill');
   if (!shapesEqual(shape, x.shape)) {
-    throw new ShapeError({ where: 'maskedFill', what: 'mask shape', expected: `broadcastable to ${x.shape.join('x')}`, actual: mask.shape });
+    throw new ShapeError({
+      where: 'maskedFill',
+      what: 'mask shape',
+      expected: `broadcastable to ${x.shape.join('x')}`,
+      actual: mask.shape,
+    });
   }
   const m = broadcastData(mask, shape);
   const out = Float32Array.from(x.data);
@@ -148,7 +201,9 @@ export function where(condition: Tensor, aIn: Tensor | number, bIn: Tensor | num
     const ga = a.requiresGrad ? new Float32Array(g.length) : null;
     const gb = b.requiresGrad ? new Float32Array(g.length) : null;
     for (let i = 0; i < g.length; i++) {
-      if (c[i] !== 0) { if (ga) ga[i] = g[i]!; } else if (gb) gb[i] = g[i]!;
+      if (c[i] !== 0) {
+        if (ga) ga[i] = g[i]!;
+      } else if (gb) gb[i] = g[i]!;
     }
     return [ga && sumToShape(ga, shape, a.shape), gb && sumToShape(gb, shape, b.shape)];
   });

@@ -3,7 +3,17 @@
  * Results are contiguous; `reshape` shares its input's data (a view, as in PyTorch).
  */
 import { ShapeError, ValueError } from '../../errors.js';
-import { broadcastIndexMap, broadcastShapes, formatShape, normalizeDim, type Shape, shapesEqual, sizeOf, splitAt, stridesOf } from '../shape.js';
+import {
+  broadcastIndexMap,
+  broadcastShapes,
+  formatShape,
+  normalizeDim,
+  type Shape,
+  shapesEqual,
+  sizeOf,
+  splitAt,
+  stridesOf,
+} from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sumToShape } from './elementwise.js';
 import { opResult } from './result.js';
@@ -18,7 +28,12 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   }
   const target = shape.map((d) => (d === -1 ? (knownSize === 0 ? 0 : x.size / knownSize) : d));
   if (sizeOf(target) !== x.size || target.some((d) => !Number.isInteger(d))) {
-    throw new ShapeError({ where: 'reshape', what: `element count of ${formatShape(shape)}`, expected: `${x.size} (from ${formatShape(x.shape)})`, actual: sizeOf(target) });
+    throw new ShapeError({
+      where: 'reshape',
+      what: `element count of ${formatShape(shape)}`,
+      expected: `${x.size} (from ${formatShape(x.shape)})`,
+      actual: sizeOf(target),
+    });
   }
   return opResult('reshape', [x], x.data, target, (g) => [g]);
 }
@@ -87,7 +102,8 @@ export function slice(x: Tensor, dim: number, start: number, end?: number): Tens
   }
   return opResult('slice', [x], out, shape, (g) => {
     const gx = new Float32Array(src.length);
-    for (let o = 0; o < outer; o++) gx.set(g.subarray(o * count * inner, (o + 1) * count * inner), (o * size + from) * inner);
+    for (let o = 0; o < outer; o++)
+      gx.set(g.subarray(o * count * inner, (o + 1) * count * inner), (o * size + from) * inner);
     return [gx];
   });
 }
@@ -100,7 +116,10 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   if (!Number.isInteger(i) || i < 0 || i >= size) {
     throw new ValueError('select', `index ${index} is out of range for dim ${d} of size ${size}`);
   }
-  return reshape(slice(x, d, i, i + 1), x.shape.filter((_, k) => k !== d));
+  return reshape(
+    slice(x, d, i, i + 1),
+    x.shape.filter((_, k) => k !== d),
+  );
 }
 
 /** Inserts a dim of size 1 at `dim`. */
@@ -113,18 +132,30 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 /** Removes `dim` if its size is 1 (all size-1 dims when `dim` is omitted). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
-  if (dim === undefined) return reshape(x, x.shape.filter((s) => s !== 1));
+  if (dim === undefined)
+    return reshape(
+      x,
+      x.shape.filter((s) => s !== 1),
+    );
   const d = normalizeDim(dim, x.shape.length, 'squeeze');
   if (x.shape[d] !== 1) return x;
-  return reshape(x, x.shape.filter((_, k) => k !== d));
+  return reshape(
+    x,
+    x.shape.filter((_, k) => k !== d),
+  );
 }
 
 /** Broadcasts `x` to `shape` (copying). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  const target = shape.map((s, i) => (s === -1 ? x.shape[i - (shape.length - x.shape.length)] ?? 1 : s));
+  const target = shape.map((s, i) => (s === -1 ? (x.shape[i - (shape.length - x.shape.length)] ?? 1) : s));
   const full = broadcastShapes(x.shape, target, 'expand');
   if (!shapesEqual(full, target)) {
-    throw new ShapeError({ where: 'expand', what: `shape ${formatShape(x.shape)}`, expected: `broadcastable to ${formatShape(target)}`, actual: x.shape });
+    throw new ShapeError({
+      where: 'expand',
+      what: `shape ${formatShape(x.shape)}`,
+      expected: `broadcastable to ${formatShape(target)}`,
+      actual: x.shape,
+    });
   }
   const map = broadcastIndexMap(x.shape, target);
   const out = new Float32Array(map.length);
@@ -139,7 +170,12 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = normalizeDim(dim, first.shape.length, 'concat');
   tensors.forEach((t, k) => {
     if (t.shape.length !== first.shape.length || t.shape.some((s, i) => i !== d && s !== first.shape[i])) {
-      throw new ShapeError({ where: 'concat', what: `shape of tensor ${k}`, expected: `${formatShape(first.shape)} except dim ${d}`, actual: t.shape });
+      throw new ShapeError({
+        where: 'concat',
+        what: `shape of tensor ${k}`,
+        expected: `${formatShape(first.shape)} except dim ${d}`,
+        actual: t.shape,
+      });
     }
   });
   const { outer, inner } = splitAt(first.shape, d);
@@ -161,7 +197,8 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
       offset += chunk;
       if (!t.requiresGrad) return null;
       const gt = new Float32Array(outer * chunk);
-      for (let o = 0; o < outer; o++) gt.set(g.subarray(o * total * inner + start, o * total * inner + start + chunk), o * chunk);
+      for (let o = 0; o < outer; o++)
+        gt.set(g.subarray(o * total * inner + start, o * total * inner + start + chunk), o * chunk);
       return gt;
     });
   });
@@ -177,7 +214,10 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeDim(dim, first.shape.length + 1, 'stack');
-  return concat(tensors.map((t) => unsqueeze(t, d)), d);
+  return concat(
+    tensors.map((t) => unsqueeze(t, d)),
+    d,
+  );
 }
 
 function checkIndex(i: number, size: number, where: string, position: string): void {
@@ -225,7 +265,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     throw new ShapeError({ where: 'gather', what: 'index rank', expected: rank, actual: index.shape.length });
   }
   index.shape.forEach((s, i) => {
-    if (i !== d && s > x.shape[i]!) throw new ShapeError({ where: 'gather', what: `index dim ${i}`, expected: `<= ${x.shape[i]}`, actual: s });
+    if (i !== d && s > x.shape[i]!)
+      throw new ShapeError({ where: 'gather', what: `index dim ${i}`, expected: `<= ${x.shape[i]}`, actual: s });
   });
   const xStrides = stridesOf(x.shape);
   const n = index.size;

@@ -48,7 +48,21 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const backend = getBackend();
   const out = new Float32Array(batches * m * n);
   for (let i = 0; i < batches; i++) {
-    backend.gemm({ m, n, k, a: a.data, aOffset: aMap[i]! * m * k, lda: k, b: b.data, bOffset: bMap[i]! * k * n, ldb: n, c: out, cOffset: i * m * n, ldc: n, beta: 0 });
+    backend.gemm({
+      m,
+      n,
+      k,
+      a: a.data,
+      aOffset: aMap[i]! * m * k,
+      lda: k,
+      b: b.data,
+      bOffset: bMap[i]! * k * n,
+      ldb: n,
+      c: out,
+      cOffset: i * m * n,
+      ldc: n,
+      beta: 0,
+    });
   }
   return opResult('matmul', [a, b], out, [...batchShape, m, n], (g) => {
     let ga: Float32Array | null = null;
@@ -57,13 +71,43 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       ga = new Float32Array(a.size);
       // dA[i] += dC[i] · B[i]ᵀ ; broadcast batches accumulate (beta = 1).
       for (let i = 0; i < batches; i++) {
-        backend.gemm({ m, n: k, k: n, a: g, aOffset: i * m * n, lda: n, b: b.data, bOffset: bMap[i]! * k * n, ldb: n, transB: true, c: ga, cOffset: aMap[i]! * m * k, ldc: k, beta: 1 });
+        backend.gemm({
+          m,
+          n: k,
+          k: n,
+          a: g,
+          aOffset: i * m * n,
+          lda: n,
+          b: b.data,
+          bOffset: bMap[i]! * k * n,
+          ldb: n,
+          transB: true,
+          c: ga,
+          cOffset: aMap[i]! * m * k,
+          ldc: k,
+          beta: 1,
+        });
       }
     }
     if (b.requiresGrad) {
       gb = new Float32Array(b.size);
       for (let i = 0; i < batches; i++) {
-        backend.gemm({ m: k, n, k: m, a: a.data, aOffset: aMap[i]! * m * k, lda: k, transA: true, b: g, bOffset: i * m * n, ldb: n, c: gb, cOffset: bMap[i]! * k * n, ldc: n, beta: 1 });
+        backend.gemm({
+          m: k,
+          n,
+          k: m,
+          a: a.data,
+          aOffset: aMap[i]! * m * k,
+          lda: k,
+          transA: true,
+          b: g,
+          bOffset: i * m * n,
+          ldb: n,
+          c: gb,
+          cOffset: bMap[i]! * k * n,
+          ldc: n,
+          beta: 1,
+        });
       }
     }
     return [ga, gb];

@@ -87,7 +87,11 @@ export function max(x: Tensor, dim: number, keepDim = false): Tensor {
       for (let k = 0; k < size; k++) {
         const idx = (o * size + k) * inner + i;
         const v = src[idx]!;
-        if (v > best || Number.isNaN(v)) { best = v; at = idx; if (Number.isNaN(v)) break; }
+        if (v > best || Number.isNaN(v)) {
+          best = v;
+          at = idx;
+          if (Number.isNaN(v)) break;
+        }
       }
       out[o * inner + i] = best;
       winner[o * inner + i] = at;
@@ -112,7 +116,10 @@ export function argmax(x: Tensor, dim: number): Int32Array {
       let at = 0;
       for (let k = 0; k < size; k++) {
         const v = x.data[(o * size + k) * inner + i]!;
-        if (v > best) { best = v; at = k; }
+        if (v > best) {
+          best = v;
+          at = k;
+        }
       }
       result[o * inner + i] = at;
     }

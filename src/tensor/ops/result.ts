@@ -27,7 +27,12 @@ export function multiOpResult(
   backward: (gradOutputs: Float32Array[]) => (Float32Array | null)[],
 ): Tensor[] {
   if (!needsGrad(inputs)) return outputs.map((o) => new Tensor(o.data, o.shape));
-  const node = new GradNode(name, inputs, outputs.map((o) => o.data.length), backward);
+  const node = new GradNode(
+    name,
+    inputs,
+    outputs.map((o) => o.data.length),
+    backward,
+  );
   return outputs.map((o, i) => new Tensor(o.data, o.shape, { gradNode: node, outputIndex: i }));
 }
 

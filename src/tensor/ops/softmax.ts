@@ -3,7 +3,12 @@ import { normalizeDim, splitAt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { opResult } from './result.js';
 
-function forEachLane(x: Tensor, dim: number, where: string, fn: (offset: number, stride: number, size: number) => void): void {
+function forEachLane(
+  x: Tensor,
+  dim: number,
+  where: string,
+  fn: (offset: number, stride: number, size: number) => void,
+): void {
   const d = normalizeDim(dim, x.shape.length, where);
   const { outer, size, inner } = splitAt(x.shape, d);
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) fn(o * size * inner + i, inner, size);

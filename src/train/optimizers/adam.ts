@@ -49,7 +49,8 @@ function resolve(where: string, o: AdamOptions, defaultWeightDecay: number): Res
     throw new ValueError(where, `option betas must be a pair [beta1, beta2], got ${JSON.stringify(betas)}`);
   }
   betas.forEach((b: unknown, i: number) => {
-    if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new ValueError(where, `option betas[${i}] must be in [0, 1), got ${String(b)}`);
+    if (typeof b !== 'number' || !(b >= 0 && b < 1))
+      throw new ValueError(where, `option betas[${i}] must be in [0, 1), got ${String(b)}`);
   });
   return {
     lr: checkNumber(where, 'lr', o.lr ?? 1e-3),
@@ -95,7 +96,16 @@ function adamScalars(o: ResolvedAdamOptions, decoupled: boolean): AdamScalars {
  * This is the reference kernel, for one parameter (the backends' fused `adamStep` must equal it
  * bit for bit). Scalars are float32 values; the arithmetic is float64 with the roundings shown.
  */
-export function adamKernel(k: AdamScalars, stepSize: number, bc2Sqrt: number, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null): void {
+export function adamKernel(
+  k: AdamScalars,
+  stepSize: number,
+  bc2Sqrt: number,
+  param: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vmax: Float32Array | null,
+): void {
   const n = param.length;
   const { beta1: b1, beta2: b2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay: wd, decay } = k;
   const l2 = !k.decoupled && wd !== 0;
@@ -117,12 +127,14 @@ export function adamKernel(k: AdamScalars, stepSize: number, bc2Sqrt: number, pa
 
 /** A parameter's state, created on its first step. */
 function adamState(o: ResolvedAdamOptions, n: number, state: ParamState | null): ParamState {
-  return state ?? {
-    step: 0,
-    expAvg: new Float32Array(n),
-    expAvgSq: new Float32Array(n),
-    ...(o.amsgrad && { maxExpAvgSq: new Float32Array(n) }),
-  };
+  return (
+    state ?? {
+      step: 0,
+      expAvg: new Float32Array(n),
+      expAvgSq: new Float32Array(n),
+      ...(o.amsgrad && { maxExpAvgSq: new Float32Array(n) }),
+    }
+  );
 }
 
 /**
@@ -130,7 +142,12 @@ function adamState(o: ResolvedAdamOptions, n: number, state: ParamState | null):
  * `adamStep` (native), one call for all of them; otherwise {@link adamKernel} per parameter.
  * Step counts are per parameter (a parameter without a gradient keeps its count).
  */
-function adamStepAll(o: ResolvedAdamOptions, decoupled: boolean, items: { index: number; param: Float32Array; grad: Float32Array }[], states: (ParamState | null)[]): void {
+function adamStepAll(
+  o: ResolvedAdamOptions,
+  decoupled: boolean,
+  items: { index: number; param: Float32Array; grad: Float32Array }[],
+  states: (ParamState | null)[],
+): void {
   if (items.length === 0) return;
   const k = adamScalars(o, decoupled);
   const [beta1, beta2] = o.betas;
@@ -140,7 +157,8 @@ function adamStepAll(o: ResolvedAdamOptions, decoupled: boolean, items: { index:
     const step = (s.step as number) + 1;
     s.step = step;
     return {
-      param, grad,
+      param,
+      grad,
       m: s.expAvg as Float32Array,
       v: s.expAvgSq as Float32Array,
       vmax: o.amsgrad ? (s.maxExpAvgSq as Float32Array) : null,

@@ -41,7 +41,10 @@ export interface OptimizerOptions {
 /** @internal Throws ValueError unless `value` is a finite number ≥ `min` (or > `min` when `open`). */
 export function checkNumber(where: string, option: string, value: unknown, min = 0, open = false): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || (open ? value <= min : value < min)) {
-    throw new ValueError(where, `option ${option} must be a finite number ${open ? '>' : '≥'} ${min}, got ${String(value)}`);
+    throw new ValueError(
+      where,
+      `option ${option} must be a finite number ${open ? '>' : '≥'} ${min}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -56,14 +59,18 @@ export function checkInteger(where: string, option: string, value: unknown, min:
 
 /** @internal Throws ValueError unless `value` is a boolean. */
 export function checkBoolean(where: string, option: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new ValueError(where, `option ${option} must be true or false, got ${String(value)}`);
+  if (typeof value !== 'boolean')
+    throw new ValueError(where, `option ${option} must be true or false, got ${String(value)}`);
   return value;
 }
 
 /** @internal Throws ValueError unless `value` is one of `choices`. */
 export function checkChoice<T extends string>(where: string, option: string, value: unknown, choices: readonly T[]): T {
   if (!choices.includes(value as T)) {
-    throw new ValueError(where, `option ${option} must be ${choices.map((c) => `'${c}'`).join(' or ')}, got ${JSON.stringify(value)}`);
+    throw new ValueError(
+      where,
+      `option ${option} must be ${choices.map((c) => `'${c}'`).join(' or ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return value as T;
 }
@@ -80,25 +87,50 @@ export function loadNumber(where: string, key: string, value: unknown): number {
   if (value === 'Infinity') return Infinity;
   if (value === '-Infinity') return -Infinity;
   if (value === 'NaN') return NaN;
-  throw new StateDictError(where, key, value === undefined ? 'missing' : 'shape', value === undefined ? 'is missing' : `is ${JSON.stringify(value)}, expected a number`);
+  throw new StateDictError(
+    where,
+    key,
+    value === undefined ? 'missing' : 'shape',
+    value === undefined ? 'is missing' : `is ${JSON.stringify(value)}, expected a number`,
+  );
 }
 
 /**
  * @internal Checks that a saved object has exactly the keys `expected` (StateDictError naming
  * the first missing or unexpected key).
  */
-export function checkKeys(where: string, prefix: string, value: unknown, expected: readonly string[]): Record<string, unknown> {
+export function checkKeys(
+  where: string,
+  prefix: string,
+  value: unknown,
+  expected: readonly string[],
+): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new StateDictError(where, prefix || '(root)', 'shape', `is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}, expected an object`);
+    throw new StateDictError(
+      where,
+      prefix || '(root)',
+      'shape',
+      `is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}, expected an object`,
+    );
   }
   const record = value as Record<string, unknown>;
   const missing = expected.filter((k) => !(k in record));
   if (missing.length > 0) {
-    throw new StateDictError(where, prefix + missing[0]!, 'missing', `is missing (expected keys: ${expected.join(', ')})`);
+    throw new StateDictError(
+      where,
+      prefix + missing[0]!,
+      'missing',
+      `is missing (expected keys: ${expected.join(', ')})`,
+    );
   }
   const unexpected = Object.keys(record).filter((k) => !expected.includes(k));
   if (unexpected.length > 0) {
-    throw new StateDictError(where, prefix + unexpected[0]!, 'unexpected', `is unexpected (expected keys: ${expected.join(', ')})`);
+    throw new StateDictError(
+      where,
+      prefix + unexpected[0]!,
+      'unexpected',
+      `is unexpected (expected keys: ${expected.join(', ')})`,
+    );
   }
   return record;
 }
@@ -115,7 +147,8 @@ export function loadFinite(where: string, key: string, value: unknown): number {
 /** @internal Reads a non-negative integer counter from a saved object. */
 export function loadCounter(where: string, key: string, value: unknown): number {
   const v = loadFinite(where, key, value);
-  if (!Number.isInteger(v) || v < 0) throw new StateDictError(where, key, 'shape', `is ${v}, expected a non-negative integer`);
+  if (!Number.isInteger(v) || v < 0)
+    throw new StateDictError(where, key, 'shape', `is ${v}, expected a non-negative integer`);
   return v;
 }
 
@@ -125,11 +158,18 @@ export function loadBuffer(where: string, key: string, value: unknown, size: num
     throw new StateDictError(where, key, 'shape', `is ${JSON.stringify(value)}, expected an array of ${size} numbers`);
   }
   const list = value as ArrayLike<unknown>;
-  if (list.length !== size) throw new StateDictError(where, key, 'shape', `has ${list.length} values, expected ${size} (one per parameter element)`);
+  if (list.length !== size)
+    throw new StateDictError(
+      where,
+      key,
+      'shape',
+      `has ${list.length} values, expected ${size} (one per parameter element)`,
+    );
   const out = new Float32Array(size);
   for (let i = 0; i < size; i++) {
     const v = list[i];
-    if (typeof v !== 'number') throw new StateDictError(where, key, 'shape', `holds ${JSON.stringify(v)} at index ${i}, expected a number`);
+    if (typeof v !== 'number')
+      throw new StateDictError(where, key, 'shape', `holds ${JSON.stringify(v)} at index ${i}, expected a number`);
     if (!Number.isFinite(v)) throw new StateDictError(where, key, 'non-finite', `holds ${v} at index ${i}`);
     out[i] = v;
   }
@@ -175,7 +215,11 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     const seen = new Set<Tensor>();
     list.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new ValueError(name, `parameter ${i} is not a Tensor`);
-      if (!p.isLeaf) throw new ValueError(name, `parameter ${i} is not a leaf tensor (it was computed by an op); optimize the tensors you created`);
+      if (!p.isLeaf)
+        throw new ValueError(
+          name,
+          `parameter ${i} is not a leaf tensor (it was computed by an op); optimize the tensors you created`,
+        );
       if (seen.has(p)) throw new ValueError(name, `parameter ${i} appears more than once`);
       seen.add(p);
     });
@@ -199,7 +243,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    * `.grad` is null are skipped and keep their state.
    */
   step(): void {
-    for (const { index, param, grad } of this.withGradients()) this.state[index] = this.updateParam(param, grad, this.state[index]!);
+    for (const { index, param, grad } of this.withGradients())
+      this.state[index] = this.updateParam(param, grad, this.state[index]!);
   }
 
   /** The parameters that have a gradient (checked to match their size), with their index. */
@@ -208,7 +253,12 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     this.params.forEach((p, i) => {
       if (p.grad === null) return;
       if (p.grad.size !== p.size) {
-        throw new ShapeError({ where: `${this.name}.step`, what: `gradient of parameter ${i}`, expected: p.shape, actual: p.grad.shape });
+        throw new ShapeError({
+          where: `${this.name}.step`,
+          what: `gradient of parameter ${i}`,
+          expected: p.shape,
+          actual: p.grad.shape,
+        });
       }
       out.push({ index: i, param: p.data, grad: p.grad.data });
     });
@@ -223,7 +273,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** A copy of the hyperparameters and per-parameter state (JSON-friendly; safe to keep). */
   stateDict(): OptimizerState {
     const options: Record<string, OptionValue> = {};
-    for (const [k, v] of Object.entries(this.options)) options[k] = Array.isArray(v) ? [...(v as number[])] : (v as number | boolean);
+    for (const [k, v] of Object.entries(this.options))
+      options[k] = Array.isArray(v) ? [...(v as number[])] : (v as number | boolean);
     const state = this.state.map((s) => {
       if (s === null) return null;
       const out: Record<string, number | number[]> = {};
@@ -244,13 +295,23 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     const where = `${this.name}.loadStateDict`;
     const root = checkKeys(where, '', saved, ['type', 'options', 'state']);
     if (root.type !== this.name) {
-      throw new StateDictError(where, 'type', 'unexpected', `is ${JSON.stringify(root.type)}, expected '${this.name}' (a state saved by another optimizer)`);
+      throw new StateDictError(
+        where,
+        'type',
+        'unexpected',
+        `is ${JSON.stringify(root.type)}, expected '${this.name}' (a state saved by another optimizer)`,
+      );
     }
     const rawOptions = checkKeys(where, 'options.', root.options, Object.keys(this.options));
     const options = this.resolveOptions(rawOptions as unknown as O);
     if (!Array.isArray(root.state)) throw new StateDictError(where, 'state', 'shape', 'is not an array');
     if (root.state.length !== this.params.length) {
-      throw new StateDictError(where, 'state', 'shape', `has ${root.state.length} entries, expected ${this.params.length} (one per parameter)`);
+      throw new StateDictError(
+        where,
+        'state',
+        'shape',
+        `has ${root.state.length} entries, expected ${this.params.length} (one per parameter)`,
+      );
     }
     const keys = this.stateKeys(options);
     const state = root.state.map((entry: unknown, i: number): ParamState | null => {

@@ -60,7 +60,10 @@ export class RMSprop extends Optimizer<Required<RMSpropOptions>> {
   }
 
   protected stateKeys(o: Required<RMSpropOptions>): { counters: string[]; buffers: string[] } {
-    return { counters: ['step'], buffers: ['squareAvg', ...(o.momentum > 0 ? ['momentumBuffer'] : []), ...(o.centered ? ['gradAvg'] : [])] };
+    return {
+      counters: ['step'],
+      buffers: ['squareAvg', ...(o.momentum > 0 ? ['momentumBuffer'] : []), ...(o.centered ? ['gradAvg'] : [])],
+    };
   }
 
   protected updateParam(param: Float32Array, grad: Float32Array, state: ParamState | null): ParamState {

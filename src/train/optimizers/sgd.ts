@@ -31,7 +31,10 @@ function resolve(o: SGDOptions): Required<SGDOptions> {
     maximize: checkBoolean(where, 'maximize', o.maximize ?? false),
   };
   if (r.nesterov && (r.momentum <= 0 || r.dampening !== 0)) {
-    throw new ValueError(where, `option nesterov needs momentum > 0 and dampening = 0 (got momentum ${r.momentum}, dampening ${r.dampening})`);
+    throw new ValueError(
+      where,
+      `option nesterov needs momentum > 0 and dampening = 0 (got momentum ${r.momentum}, dampening ${r.dampening})`,
+    );
   }
   return r;
 }

@@ -26,7 +26,14 @@ export type PageToLmWorker =
 
 export type LmWorkerToPage =
   | { type: 'backend'; name: string; note: string }
-  | { type: 'ready'; trainCharacters: number; heldOutCharacters: number; characters: number; parameters: number; description: string }
+  | {
+      type: 'ready';
+      trainCharacters: number;
+      heldOutCharacters: number;
+      characters: number;
+      parameters: number;
+      description: string;
+    }
   | { type: 'step'; step: number; epoch: number; bitsPerChar: number; milliseconds: number; characters: number }
   | { type: 'validation'; step: number; bitsPerChar: number }
   | { type: 'sample'; step: number; bitsPerChar: number | null; prompt: string; temperature: number; text: string }

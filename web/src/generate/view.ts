@@ -47,7 +47,11 @@ export function initGenerate(): void {
       seed: 0,
     };
   };
-  const readSample = (): SampleRequest => ({ prompt: prompt.value, temperature: Number(temperature.value), length: 240 });
+  const readSample = (): SampleRequest => ({
+    prompt: prompt.value,
+    temperature: Number(temperature.value),
+    length: 240,
+  });
   const showTemperature = () => (byId('lm-temperature-value').textContent = Number(temperature.value).toFixed(2));
 
   worker.addEventListener('message', (event: MessageEvent<LmWorkerToPage>) => {
@@ -78,9 +82,16 @@ export function initGenerate(): void {
         byId('lm-held-out').dataset['bits'] = m.bitsPerChar.toFixed(4);
         break;
       case 'sample': {
-        const item = html('li', { 'data-step': m.step },
-          html('span', { class: 'sample-meta' }, `step ${m.step}${m.bitsPerChar === null ? '' : `, held-out ${m.bitsPerChar.toFixed(2)} bits/char`}, temperature ${m.temperature.toFixed(2)}`),
-          html('pre', { class: 'sample-text' }, html('b', {}, m.prompt), m.text));
+        const item = html(
+          'li',
+          { 'data-step': m.step },
+          html(
+            'span',
+            { class: 'sample-meta' },
+            `step ${m.step}${m.bitsPerChar === null ? '' : `, held-out ${m.bitsPerChar.toFixed(2)} bits/char`}, temperature ${m.temperature.toFixed(2)}`,
+          ),
+          html('pre', { class: 'sample-text' }, html('b', {}, m.prompt), m.text),
+        );
         samples.prepend(item);
         while (samples.children.length > SAMPLES_SHOWN) samples.lastElementChild!.remove();
         break;

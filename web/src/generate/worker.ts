@@ -5,7 +5,17 @@
  * page's prompt and temperature, so the page shows the samples getting better as the loss falls.
  * Training runs in slices of about 40 ms so that sample requests and pauses are answered.
  */
-import { Adam, CarriedState, clipGradNorm, data, Generator, models, scoreStream, streamChunks, type TokenBatch } from '../../../src/browser.js';
+import {
+  Adam,
+  CarriedState,
+  clipGradNorm,
+  data,
+  Generator,
+  models,
+  scoreStream,
+  streamChunks,
+  type TokenBatch,
+} from '../../../src/browser.js';
 import { chooseBackend } from '../train/backend-choice.js';
 import { CORPUS } from './corpus.js';
 import type { LmConfig, LmWorkerToPage, PageToLmWorker, SampleRequest } from './protocol.js';
@@ -47,7 +57,15 @@ let lastValidation = 0;
 function createSession(config: LmConfig): Session {
   const text = CORPUS.slice(0, CORPUS.length - HELD_OUT);
   const tokenizer = data.TextTokenizer.build(text, 'chars');
-  const model = new models.LanguageModel({ vocabSize: tokenizer.size, embeddingDim: Math.min(64, config.hiddenSize), hiddenSize: config.hiddenSize, cell: config.cell }, new Generator(config.seed));
+  const model = new models.LanguageModel(
+    {
+      vocabSize: tokenizer.size,
+      embeddingDim: Math.min(64, config.hiddenSize),
+      hiddenSize: config.hiddenSize,
+      cell: config.cell,
+    },
+    new Generator(config.seed),
+  );
   model.codec = tokenizer;
   return {
     config,
@@ -79,7 +97,14 @@ function trainStep(s: Session): void {
   s.optimizer.step();
   s.step++;
   const bitsPerChar = loss.item() / Math.LN2;
-  post({ type: 'step', step: s.step, epoch: s.epoch + s.cursor / s.chunks.length, bitsPerChar, milliseconds: performance.now() - started, characters: chunk.targets.length });
+  post({
+    type: 'step',
+    step: s.step,
+    epoch: s.epoch + s.cursor / s.chunks.length,
+    bitsPerChar,
+    milliseconds: performance.now() - started,
+    characters: chunk.targets.length,
+  });
 }
 
 function validate(s: Session): void {
@@ -94,7 +119,14 @@ function sample(s: Session): void {
   generation.feed(request.prompt.length > 0 ? request.prompt : '\n');
   let text = '';
   for (let i = 0; i < request.length; i++) text += generation.step().text;
-  post({ type: 'sample', step: s.step, bitsPerChar: s.lastBits, prompt: request.prompt, temperature: request.temperature, text });
+  post({
+    type: 'sample',
+    step: s.step,
+    bitsPerChar: s.lastBits,
+    prompt: request.prompt,
+    temperature: request.temperature,
+    text,
+  });
 }
 
 const ticker = new MessageChannel();
@@ -136,8 +168,12 @@ async function handle(message: PageToLmWorker): Promise<void> {
         const s = createSession(message.config);
         session = s;
         post({
-          type: 'ready', trainCharacters: CORPUS.length - HELD_OUT, heldOutCharacters: HELD_OUT,
-          characters: s.tokenizer.size, parameters: s.model.parameterCount(), description: s.model.describe(),
+          type: 'ready',
+          trainCharacters: CORPUS.length - HELD_OUT,
+          heldOutCharacters: HELD_OUT,
+          characters: s.tokenizer.size,
+          parameters: s.model.parameterCount(),
+          description: s.model.describe(),
         });
         validate(s);
         sample(s);

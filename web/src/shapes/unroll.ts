@@ -9,7 +9,16 @@
  * layer is also run alone, with the full layer's weights, on the output of the layer below; the
  * page checks that these runs reproduce the full layer's output and h exactly.
  */
-import { explainRecurrent, type Explanation, Generator, models, nn, noGrad, randn, type Tensor } from '../../../src/browser.js';
+import {
+  explainRecurrent,
+  type Explanation,
+  Generator,
+  models,
+  nn,
+  noGrad,
+  randn,
+  type Tensor,
+} from '../../../src/browser.js';
 
 export type Api = 'pytorch' | 'keras';
 export type CellFamily = models.CellFamily;
@@ -76,7 +85,15 @@ export interface Unrolled {
   /** H_out: projSize || hiddenSize. */
   hOut: number;
   /** Shapes of the real tensors: whole tensors and one time step of them. */
-  shapes: { x: number[]; output: number[]; h: number[]; c: number[] | null; xStep: number[]; outputStep: number[]; stateStep: number[] };
+  shapes: {
+    x: number[];
+    output: number[];
+    h: number[];
+    c: number[] | null;
+    xStep: number[];
+    outputStep: number[];
+    stateStep: number[];
+  };
   layers: LayerRun[];
   /** Per sequence b, step t: whether every output feature is exactly 0 (padding). */
   outputZero: boolean[][];
@@ -109,13 +126,17 @@ function createLayer(spec: UnrollSpec, inputSize: number, numLayers: number): mo
     batchFirst: spec.batchFirst,
     generator: new Generator(WEIGHT_SEED),
   };
-  return spec.cell === 'lstm' ? new nn.LSTM({ ...options, projSize: spec.projSize }) : models.createRecurrent(spec.cell, options);
+  return spec.cell === 'lstm'
+    ? new nn.LSTM({ ...options, projSize: spec.projSize })
+    : models.createRecurrent(spec.cell, options);
 }
 
 /** Reads a (batch, time, features) or (time, batch, features) tensor by sequence and step. */
 function stepReader(t: Tensor, batchFirst: boolean): (b: number, step: number, feature: number) => number {
   const [, d1, F] = t.shape as [number, number, number];
-  return batchFirst ? (b, step, f) => t.data[(b * d1 + step) * F + f]! : (b, step, f) => t.data[(step * d1 + b) * F + f]!;
+  return batchFirst
+    ? (b, step, f) => t.data[(b * d1 + step) * F + f]!
+    : (b, step, f) => t.data[(step * d1 + b) * F + f]!;
 }
 
 function maxDifference(a: Tensor, b: Tensor): number {
@@ -130,7 +151,9 @@ export function unroll(spec: UnrollSpec): Unrolled {
   const keras = spec.api === 'keras';
   const D = spec.bidirectional ? 2 : 1;
   const hOut = spec.projSize || spec.hiddenSize;
-  const inputShape = spec.batchFirst ? [spec.batch, spec.time, spec.inputSize] : [spec.time, spec.batch, spec.inputSize];
+  const inputShape = spec.batchFirst
+    ? [spec.batch, spec.time, spec.inputSize]
+    : [spec.time, spec.batch, spec.inputSize];
 
   // The CLI's explanation: named outputs, and the claims it checked by running the layer.
   const explanation = explainRecurrent({
@@ -190,7 +213,8 @@ export function unroll(spec: UnrollSpec): Unrolled {
           let bestDifference = Infinity;
           for (let t = 0; t < spec.time; t++) {
             let m = 0;
-            for (let f = 0; f < hOut; f++) m = Math.max(m, Math.abs(readH(row, b, f) - read(b, t, direction * hOut + f)));
+            for (let f = 0; f < hOut; f++)
+              m = Math.max(m, Math.abs(readH(row, b, f) - read(b, t, direction * hOut + f)));
             if (m < bestDifference) {
               bestDifference = m;
               best = t;

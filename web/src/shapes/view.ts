@@ -24,7 +24,10 @@ export function defaultLengths(batch: number, time: number): number[] {
 }
 
 function parseLengths(text: string): number[] {
-  return text.split(/[\s,;]+/).filter((s) => s !== '').map(Number);
+  return text
+    .split(/[\s,;]+/)
+    .filter((s) => s !== '')
+    .map(Number);
 }
 
 export function initShapes(): void {
@@ -73,11 +76,23 @@ export function initShapes(): void {
   const drawSequencePicker = (u: Unrolled) => {
     sequences.replaceChildren(
       ...u.lengths.map((length, b) => {
-        const button = html('button', { type: 'button', role: 'radio', 'aria-checked': b === selected, 'data-sequence': b, class: b === selected ? 'selected' : '' },
+        const button = html(
+          'button',
+          {
+            type: 'button',
+            role: 'radio',
+            'aria-checked': b === selected,
+            'data-sequence': b,
+            class: b === selected ? 'selected' : '',
+          },
           html('span', { class: 'sequence-name' }, `[${b}]`),
-          html('span', { class: 'sequence-bar', 'aria-hidden': 'true' },
-            ...Array.from({ length: u.spec.time }, (_, t) => html('i', { class: t < length ? 'valid' : 'padded' }))),
-          html('span', { class: 'sequence-length' }, `${length}`));
+          html(
+            'span',
+            { class: 'sequence-bar', 'aria-hidden': 'true' },
+            ...Array.from({ length: u.spec.time }, (_, t) => html('i', { class: t < length ? 'valid' : 'padded' })),
+          ),
+          html('span', { class: 'sequence-length' }, `${length}`),
+        );
         button.addEventListener('click', () => {
           selected = b;
           render();
@@ -92,34 +107,96 @@ export function initShapes(): void {
     byId('layer-name').textContent = e.layer;
     const tensors = [e.input, ...e.outputs];
     byId('tensors').replaceChildren(
-      html('thead', {}, html('tr', {}, html('th', {}, 'tensor'), html('th', {}, 'shape'), html('th', {}, 'dimensions'))),
+      html(
+        'thead',
+        {},
+        html('tr', {}, html('th', {}, 'tensor'), html('th', {}, 'shape'), html('th', {}, 'dimensions')),
+      ),
       ...tensors.map((t) =>
-        html('tbody', { 'data-tensor': t.name, 'data-shape': t.shape.join(',') },
-          html('tr', {}, html('td', { class: 'name' }, t.name), html('td', { class: 'shape' }, formatShape(t.shape)), html('td', { class: 'dims' }, `(${t.dims.join(', ')})`)),
-          ...t.meaning.map((m) => html('tr', { class: 'meaning' }, html('td', { colspan: 3 }, m))))),
+        html(
+          'tbody',
+          { 'data-tensor': t.name, 'data-shape': t.shape.join(',') },
+          html(
+            'tr',
+            {},
+            html('td', { class: 'name' }, t.name),
+            html('td', { class: 'shape' }, formatShape(t.shape)),
+            html('td', { class: 'dims' }, `(${t.dims.join(', ')})`),
+          ),
+          ...t.meaning.map((m) => html('tr', { class: 'meaning' }, html('td', { colspan: 3 }, m))),
+        ),
+      ),
     );
     byId('checks').replaceChildren(
       ...u.checks.map((c) =>
-        html('li', { class: c.holds ? 'holds' : 'fails', 'data-holds': c.holds },
+        html(
+          'li',
+          { class: c.holds ? 'holds' : 'fails', 'data-holds': c.holds },
           html('span', { class: 'mark', 'aria-label': c.holds ? 'yes' : 'no' }, c.holds ? '✓' : '✗'),
-          html('span', {}, c.claim, c.reason ? html('span', { class: 'reason' }, ` — because ${c.reason}`) : null))),
+          html('span', {}, c.claim, c.reason ? html('span', { class: 'reason' }, ` — because ${c.reason}`) : null),
+        ),
+      ),
     );
     const D = u.directions;
-    const name = (row: number) => (u.spec.api === 'keras' ? (D === 1 ? 'state_h' : row === 0 ? 'forward_h' : 'backward_h') : `h[${row}]`);
+    const name = (row: number) =>
+      u.spec.api === 'keras' ? (D === 1 ? 'state_h' : row === 0 ? 'forward_h' : 'backward_h') : `h[${row}]`;
     byId('mapping').replaceChildren(
-      html('thead', {}, html('tr', {}, html('th', {}, 'row'), ...u.lengths.map((len, b) => html('th', { class: b === selected ? 'selected' : '' }, `[${b}] len ${len}`)))),
-      html('tbody', {},
+      html(
+        'thead',
+        {},
+        html(
+          'tr',
+          {},
+          html('th', {}, 'row'),
+          ...u.lengths.map((len, b) => html('th', { class: b === selected ? 'selected' : '' }, `[${b}] len ${len}`)),
+        ),
+      ),
+      html(
+        'tbody',
+        {},
         ...u.layers.flatMap((layer) =>
           layer.directions.map((run) =>
-            html('tr', { 'data-row': run.row },
-              html('th', {}, name(run.row), html('span', { class: 'row-meaning' }, ` layer ${run.layer}${D > 1 ? (run.direction ? ' ←' : ' →') : ''}`)),
+            html(
+              'tr',
+              { 'data-row': run.row },
+              html(
+                'th',
+                {},
+                name(run.row),
+                html(
+                  'span',
+                  { class: 'row-meaning' },
+                  ` layer ${run.layer}${D > 1 ? (run.direction ? ' ←' : ' →') : ''}`,
+                ),
+              ),
               ...run.finalStep.map((t, b) =>
-                html('td', { class: `${run.direction ? 'reverse' : 'forward'}${b === selected ? ' selected' : ''}`, 'data-sequence': b, 'data-step': t, title: `max |difference| ${run.difference[b]!.toExponential(1)}` },
-                  t >= 0 ? `t=${t}` : 'none')))))),
+                html(
+                  'td',
+                  {
+                    class: `${run.direction ? 'reverse' : 'forward'}${b === selected ? ' selected' : ''}`,
+                    'data-sequence': b,
+                    'data-step': t,
+                    title: `max |difference| ${run.difference[b]!.toExponential(1)}`,
+                  },
+                  t >= 0 ? `t=${t}` : 'none',
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
     );
     byId('parameter-count').textContent = `(${e.totalParameters.toLocaleString('en')})`;
     byId('parameters').replaceChildren(
-      ...e.parameters.map((p) => html('tr', {}, html('td', { class: 'name' }, p.name), html('td', { class: 'shape' }, formatShape(p.shape)), html('td', { class: 'count' }, p.count.toLocaleString('en')))),
+      ...e.parameters.map((p) =>
+        html(
+          'tr',
+          {},
+          html('td', { class: 'name' }, p.name),
+          html('td', { class: 'shape' }, formatShape(p.shape)),
+          html('td', { class: 'count' }, p.count.toLocaleString('en')),
+        ),
+      ),
     );
   };
 
@@ -129,8 +206,10 @@ export function initShapes(): void {
     // Tests wait for this counter to move after changing an option.
     document.body.dataset['shapesRenders'] = String(++renders);
     try {
-      if (spec.batch > MAX_BATCH) throw new RangeError(`the page draws at most ${MAX_BATCH} sequences (batch ${spec.batch})`);
-      if (spec.time > MAX_TIME) throw new RangeError(`the page draws at most ${MAX_TIME} time steps (time ${spec.time})`);
+      if (spec.batch > MAX_BATCH)
+        throw new RangeError(`the page draws at most ${MAX_BATCH} sequences (batch ${spec.batch})`);
+      if (spec.time > MAX_TIME)
+        throw new RangeError(`the page draws at most ${MAX_TIME} time steps (time ${spec.time})`);
       current = unroll(spec);
     } catch (e) {
       const err = e as Error;

@@ -28,7 +28,10 @@ export class LossChart {
   private validation: { step: number; loss: number }[] = [];
   private pending = 0;
 
-  constructor(private readonly container: HTMLElement, private readonly reference: { value: number; label: string }) {
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly reference: { value: number; label: string },
+  ) {
     this.draw();
   }
 
@@ -74,7 +77,8 @@ export class LossChart {
     const line = (values: number[]) => {
       const points: string[] = [];
       for (let i = 0; i < n; i += stride) points.push(`${x(this.steps[i]!).toFixed(1)},${y(values[i]!).toFixed(1)}`);
-      if (n > 0 && (n - 1) % stride !== 0) points.push(`${x(this.steps[n - 1]!).toFixed(1)},${y(values[n - 1]!).toFixed(1)}`);
+      if (n > 0 && (n - 1) % stride !== 0)
+        points.push(`${x(this.steps[n - 1]!).toFixed(1)},${y(values[n - 1]!).toFixed(1)}`);
       return points.join(' ');
     };
     const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
@@ -91,22 +95,55 @@ export class LossChart {
     });
     const grid = svg('g', { class: 'grid' });
     for (const v of ticks(maxLoss, 5)) {
-      grid.append(svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(v), y2: y(v) }), svg('text', { x: MARGIN.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, String(v)));
+      grid.append(
+        svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(v), y2: y(v) }),
+        svg('text', { x: MARGIN.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, String(v)),
+      );
     }
     for (const s of ticks(lastStep, 6)) {
-      grid.append(svg('line', { x1: x(s), x2: x(s), y1: MARGIN.top, y2: MARGIN.top + plotH, class: 'vertical' }), svg('text', { x: x(s), y: HEIGHT - 10, 'text-anchor': 'middle' }, String(s)));
+      grid.append(
+        svg('line', { x1: x(s), x2: x(s), y1: MARGIN.top, y2: MARGIN.top + plotH, class: 'vertical' }),
+        svg('text', { x: x(s), y: HEIGHT - 10, 'text-anchor': 'middle' }, String(s)),
+      );
     }
     grid.append(svg('text', { x: 4, y: HEIGHT - 10, class: 'axis-name' }, 'step'));
     root.append(grid);
     root.append(
-      svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(this.reference.value), y2: y(this.reference.value), class: 'reference' }),
-      svg('text', { x: WIDTH - MARGIN.right - 4, y: y(this.reference.value) - 5, 'text-anchor': 'end', class: 'reference-label' }, this.reference.label),
+      svg('line', {
+        x1: MARGIN.left,
+        x2: WIDTH - MARGIN.right,
+        y1: y(this.reference.value),
+        y2: y(this.reference.value),
+        class: 'reference',
+      }),
+      svg(
+        'text',
+        { x: WIDTH - MARGIN.right - 4, y: y(this.reference.value) - 5, 'text-anchor': 'end', class: 'reference-label' },
+        this.reference.label,
+      ),
     );
     if (n > 0) {
-      root.append(svg('polyline', { points: line(this.losses), class: 'raw' }), svg('polyline', { points: line(this.smoothed), class: 'smooth' }));
+      root.append(
+        svg('polyline', { points: line(this.losses), class: 'raw' }),
+        svg('polyline', { points: line(this.smoothed), class: 'smooth' }),
+      );
     }
-    for (const v of this.validation) root.append(svg('circle', { cx: x(v.step), cy: y(v.loss), r: 3.5, class: 'validation' }, svg('title', {}, `step ${v.step}: validation loss ${v.loss.toFixed(3)}`)));
-    if (n === 0) root.append(svg('text', { x: MARGIN.left + plotW / 2, y: MARGIN.top + plotH / 2, 'text-anchor': 'middle', class: 'empty' }, 'press Train'));
+    for (const v of this.validation)
+      root.append(
+        svg(
+          'circle',
+          { cx: x(v.step), cy: y(v.loss), r: 3.5, class: 'validation' },
+          svg('title', {}, `step ${v.step}: validation loss ${v.loss.toFixed(3)}`),
+        ),
+      );
+    if (n === 0)
+      root.append(
+        svg(
+          'text',
+          { x: MARGIN.left + plotW / 2, y: MARGIN.top + plotH / 2, 'text-anchor': 'middle', class: 'empty' },
+          'press Train',
+        ),
+      );
     this.container.replaceChildren(root);
   }
 }

@@ -3,7 +3,14 @@ import type { CellFamily } from '../shapes/unroll.js';
 
 /** The languages of data/language-id by their ISO 639-1 code. */
 export const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
-  de: 'German', en: 'English', es: 'Spanish', fr: 'French', it: 'Italian', nl: 'Dutch', pl: 'Polish', pt: 'Portuguese',
+  de: 'German',
+  en: 'English',
+  es: 'Spanish',
+  fr: 'French',
+  it: 'Italian',
+  nl: 'Dutch',
+  pl: 'Polish',
+  pt: 'Portuguese',
 };
 
 export interface TrainConfig {
@@ -31,7 +38,15 @@ export interface Probability {
 
 export type WorkerToPage =
   | { type: 'backend'; name: string; note: string }
-  | { type: 'ready'; labels: string[]; trainWords: number; validationWords: number; characters: number; parameters: number; description: string }
+  | {
+      type: 'ready';
+      labels: string[];
+      trainWords: number;
+      validationWords: number;
+      characters: number;
+      parameters: number;
+      description: string;
+    }
   | { type: 'step'; step: number; epoch: number; loss: number; milliseconds: number; words: number }
   | { type: 'validation'; step: number; loss: number; accuracy: number }
   | { type: 'prediction'; text: string; probabilities: Probability[] }

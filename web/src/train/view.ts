@@ -1,10 +1,25 @@
 /** The training view: the form, the worker, the live numbers, the chart and the predictions. */
 import { html } from '../svg.js';
 import { LossChart } from './chart.js';
-import { LANGUAGE_NAMES, type PageToWorker, type Probability, type TrainConfig, type WorkerToPage } from './protocol.js';
+import {
+  LANGUAGE_NAMES,
+  type PageToWorker,
+  type Probability,
+  type TrainConfig,
+  type WorkerToPage,
+} from './protocol.js';
 import type { CellFamily } from '../shapes/unroll.js';
 
-const EXAMPLES = ['zusammenarbeit', 'przepraszam', 'bibliothèque', 'mañana', 'gezellig', 'buongiorno', 'obrigado', 'thoughtful'];
+const EXAMPLES = [
+  'zusammenarbeit',
+  'przepraszam',
+  'bibliothèque',
+  'mañana',
+  'gezellig',
+  'buongiorno',
+  'obrigado',
+  'thoughtful',
+];
 const TIMING_WINDOW = 20;
 
 const byId = <T extends HTMLElement>(id: string): T => {
@@ -57,10 +72,17 @@ export function initTraining(): void {
       ...sorted.map((p, rank) => {
         const fill = html('i', {});
         fill.style.width = `${(p.probability * 100).toFixed(1)}%`;
-        return html('div', { class: `bar-row${rank === 0 ? ' best' : ''}`, 'data-label': p.label, 'data-probability': p.probability.toFixed(4) },
+        return html(
+          'div',
+          {
+            class: `bar-row${rank === 0 ? ' best' : ''}`,
+            'data-label': p.label,
+            'data-probability': p.probability.toFixed(4),
+          },
           html('span', { class: 'bar-name' }, `${LANGUAGE_NAMES[p.label] ?? p.label}`, html('code', {}, p.label)),
           html('span', { class: 'bar' }, fill),
-          html('span', { class: 'bar-value' }, `${(p.probability * 100).toFixed(1)}%`));
+          html('span', { class: 'bar-value' }, `${(p.probability * 100).toFixed(1)}%`),
+        );
       }),
     );
     probabilities.dataset['text'] = text;
@@ -76,7 +98,8 @@ export function initTraining(): void {
         if (m.note) byId('backend').append(html('span', { class: 'backend-note' }, ` (${m.note})`));
         break;
       case 'ready':
-        byId('data-note').textContent = `${m.description}: ${m.parameters.toLocaleString('en')} parameters; ${m.trainWords.toLocaleString('en')} training and ${m.validationWords} validation words, ${m.characters} characters in the vocabulary.`;
+        byId('data-note').textContent =
+          `${m.description}: ${m.parameters.toLocaleString('en')} parameters; ${m.trainWords.toLocaleString('en')} training and ${m.validationWords} validation words, ${m.characters} characters in the vocabulary.`;
         break;
       case 'step': {
         chart.addStep(m.step, m.loss);

@@ -4,7 +4,16 @@
  * Training runs in slices of about 40 ms so that predictions and pause requests are answered
  * while it trains.
  */
-import { Adam, clipGradNorm, crossEntropy, data, Generator, models, noGrad, type Tensor } from '../../../src/browser.js';
+import {
+  Adam,
+  clipGradNorm,
+  crossEntropy,
+  data,
+  Generator,
+  models,
+  noGrad,
+  type Tensor,
+} from '../../../src/browser.js';
 import { chooseBackend } from './backend-choice.js';
 import { LANGUAGES, wordsOf } from './language-data.js';
 import type { PageToWorker, Probability, TrainConfig, WorkerToPage } from './protocol.js';
@@ -51,7 +60,8 @@ let lastText = '';
 let lastPrediction = 0;
 let lastValidation = 0;
 
-const encode = (vocabulary: data.Vocabulary, text: string): number[] => vocabulary.encode([...text.normalize('NFC').toLowerCase()]);
+const encode = (vocabulary: data.Vocabulary, text: string): number[] =>
+  vocabulary.encode([...text.normalize('NFC').toLowerCase()]);
 
 function shuffled(count: number, generator: Generator): number[] {
   const order = Array.from({ length: count }, (_, i) => i);
@@ -67,18 +77,26 @@ function createSession(config: TrainConfig): Session {
     const words = wordsOf(label);
     const order = shuffled(words.length, generator);
     order.slice(0, VALIDATION_WORDS).forEach((i) => validationWords.push({ text: words[i]!, target }));
-    order.slice(VALIDATION_WORDS, VALIDATION_WORDS + config.wordsPerLanguage).forEach((i) => trainWords.push({ text: words[i]!, target }));
+    order
+      .slice(VALIDATION_WORDS, VALIDATION_WORDS + config.wordsPerLanguage)
+      .forEach((i) => trainWords.push({ text: words[i]!, target }));
   });
   const vocabulary = data.Vocabulary.build(trainWords.map((w) => [...w.text]));
-  const toExample = (w: { text: string; target: number }): Example => ({ ids: encode(vocabulary, w.text), target: w.target });
-  const model = new models.SequenceClassifier({
-    vocabSize: vocabulary.size,
-    embeddingDim: config.embeddingDim,
-    numClasses: LANGUAGES.length,
-    cell: config.cell,
-    hiddenSize: config.hiddenSize,
-    bidirectional: config.bidirectional,
-  }, generator);
+  const toExample = (w: { text: string; target: number }): Example => ({
+    ids: encode(vocabulary, w.text),
+    target: w.target,
+  });
+  const model = new models.SequenceClassifier(
+    {
+      vocabSize: vocabulary.size,
+      embeddingDim: config.embeddingDim,
+      numClasses: LANGUAGES.length,
+      cell: config.cell,
+      hiddenSize: config.hiddenSize,
+      bidirectional: config.bidirectional,
+    },
+    generator,
+  );
   const train = trainWords.map(toExample);
   return {
     config,
@@ -111,14 +129,24 @@ function trainStep(s: Session): void {
   s.cursor += batch.length;
   const started = performance.now();
   s.model.train();
-  const loss = crossEntropy(logitsOf(s, batch), batch.map((e) => e.target));
+  const loss = crossEntropy(
+    logitsOf(s, batch),
+    batch.map((e) => e.target),
+  );
   s.optimizer.zeroGrad();
   loss.backward();
   clipGradNorm(s.model.parameters(), CLIP_NORM);
   s.optimizer.step();
   const milliseconds = performance.now() - started;
   s.step++;
-  post({ type: 'step', step: s.step, epoch: s.epoch + s.cursor / s.order.length, loss: loss.item(), milliseconds, words: batch.length });
+  post({
+    type: 'step',
+    step: s.step,
+    epoch: s.epoch + s.cursor / s.order.length,
+    loss: loss.item(),
+    milliseconds,
+    words: batch.length,
+  });
 }
 
 function validate(s: Session): void {
@@ -128,7 +156,10 @@ function validate(s: Session): void {
     const logits = logitsOf(s, s.validation);
     const targets = s.validation.map((e) => e.target);
     const predicted = logits.argmax(1);
-    return { loss: crossEntropy(logits, targets).item(), accuracy: targets.filter((t, i) => predicted[i] === t).length / targets.length };
+    return {
+      loss: crossEntropy(logits, targets).item(),
+      accuracy: targets.filter((t, i) => predicted[i] === t).length / targets.length,
+    };
   });
   post({ type: 'validation', step: s.step, loss, accuracy });
 }
