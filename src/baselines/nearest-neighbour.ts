@@ -5,8 +5,8 @@
  * over tokens. Candidates come from an index of token trigrams (with boundaries): the
  * `candidates` training sources sharing the most trigrams are compared exactly.
  */
-/** Levenshtein distance between token sequences (unit costs). */
-export function editDistance(a: readonly string[], b: readonly string[]): number {
+/** Levenshtein distance between token sequences (unit costs); also the metrics' edit distance. */
+export function editDistance<T>(a: readonly T[], b: readonly T[]): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

@@ -1,17 +1,7 @@
 /** Evaluation helpers: edit distance, accuracy, mean absolute error. */
+import { editDistance } from '../baselines/nearest-neighbour.js';
 
-/** Levenshtein distance between two token sequences. */
-export function editDistance<T>(a: readonly T[], b: readonly T[]): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
+export { editDistance } from '../baselines/nearest-neighbour.js';
 
 /** Sum of edit distances over sum of reference lengths (e.g. the phoneme error rate). */
 export function tokenErrorRate<T>(
