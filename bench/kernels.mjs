@@ -8,7 +8,7 @@
  *                                          [--only gemm|lstm|gru] [--json out.json]
  *
  * `native1t` is the native backend restricted to one thread. Items:
- *   GEMM M x K x N with B prepacked (the shapes of /work/shared/KERNEL-NOTES.md), GFLOP/s;
+ *   GEMM M x K x N with B prepacked (the shapes of the project's kernel notes), GFLOP/s;
  *   LSTM forward (inference, no graph) and forward+backward (a training step: forward with graph,
  *   backward from a fixed gradient of the output), batch 64, 100 steps, input 128, hidden 256;
  *   GRU forward, same sizes.
