@@ -18,6 +18,7 @@ import { FormatError, tensor, ValueError } from '../../src/index.js';
 import { type NpyArray, npyToTensor, parseNpy, serializeNpy } from '../../src/io/npy.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { type OnnxFeed, type OnnxModel, parseOnnx } from '../../src/onnx/index.js';
+import { decodeModel, encodeModel } from '../../src/onnx/proto.js';
 import { arrayFrom } from '../../src/onnx/values.js';
 import { fixturePath } from '../helpers.js';
 import { fuzz } from './outcomes.js';
@@ -436,7 +437,6 @@ describe('fuzzed interop parsers', { timeout: 600_000 }, () => {
       lengths: parseNpy(readFileSync(fixturePath(`${torchDir}.in.lengths.npy`))),
     };
     const forged = forgedOnnxModel.map(encodeForged);
-    const parse = (bytes: Uint8Array) => parseOnnx(bytes, 'fuzz.onnx');
     const parseAndRun = (bytes: Uint8Array) => {
       const model = parseOnnx(bytes, 'fuzz.onnx');
       const feeds = feedsFor(model, inputs);
@@ -446,7 +446,26 @@ describe('fuzzed interop parsers', { timeout: 600_000 }, () => {
     // The valid model parses and runs.
     const probs = parseOnnx(valid, 'fuzz.onnx').run(inputs)['probs']!;
     assert.ok(probs.size > 0);
-    fuzz('ONNX', valid, parse, forged, 41, { errors: { other: ['FormatError'] } });
+    // What parses must survive a write and a read: the decoded protobuf, encoded again, decodes to
+    // the same message and parses to a model with the same inputs, outputs, opset and metadata.
+    const parseKeepingBytes = (bytes: Uint8Array) => ({ bytes, model: parseOnnx(bytes, 'fuzz.onnx') });
+    const roundTrip = (parsed: unknown) => {
+      const { bytes, model } = parsed as { bytes: Uint8Array; model: OnnxModel };
+      const message = decodeModel(bytes, 'fuzz.onnx');
+      const again = encodeModel(message);
+      // Written again after a read, the message gives the same bytes: nothing read was lost or altered.
+      assert.deepStrictEqual(
+        encodeModel(decodeModel(again, 'again.onnx')),
+        again,
+        'the message survives encode and decode',
+      );
+      const reparsed = parseOnnx(again, 'again.onnx');
+      assert.deepStrictEqual(
+        [reparsed.inputs, reparsed.outputs, reparsed.opset, reparsed.producer, reparsed.metadata],
+        [model.inputs, model.outputs, model.opset, model.producer, model.metadata],
+      );
+    };
+    fuzz('ONNX', valid, parseKeepingBytes, forged, 41, { errors: { other: ['FormatError'] }, roundTrip });
     // Running a graph that parsed checks its values: wrong shapes and values of inputs and attributes.
     fuzz('ONNX (parsed and run)', valid, parseAndRun, forged, 41, {
       errors: {
