@@ -19,6 +19,7 @@ import { LanguageModel, TiedHead } from '../models/language-model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type Dim, GraphBuilder } from './builder.js';
 import { EXPORT_OPSET, inEval, linearWeights, type OnnxExportResult, RecurrentEmitter } from './export.js';
+import { embeddingTable, layerSlices, stepOutputs } from './step-graph.js';
 import { int64s, makeArray } from './values.js';
 
 export interface LanguageModelOnnxOptions {
@@ -46,20 +47,15 @@ export function exportLanguageModelStep(
   for (const i of inputs) b.input(i.name, i.type, i.dims);
   const axes0 = b.constant('axes_0', int64s([0]));
   const weight: Tensor = model.embedding.weight;
-  const table = b.constant('embedding_weight', makeArray('float32', [...weight.shape], Float32Array.from(weight.data)));
+  const table = embeddingTable(b, weight, 'embedding_weight');
   const embedded = b.op('Gather', [table, 'token'], 'embedded', { axis: { i: 0 } }); // (N, E)
   const x = b.op('Unsqueeze', [embedded, axes0], 'embedded_step'); // (1, N, E)
-  const slices = (state: string) =>
-    L === 1
-      ? [state]
-      : Array.from({ length: L }, (_, l) =>
-          b.op(
-            'Slice',
-            [state, b.constant('start', int64s([l])), b.constant('end', int64s([l + 1])), axes0],
-            `${state}_l${l}`,
-          ),
-        );
-  const run = new RecurrentEmitter(b, model.rnn, 'rnn_').run(x, '', slices('h'), lstm ? slices('c') : null);
+  const run = new RecurrentEmitter(b, model.rnn, 'rnn_').run(
+    x,
+    '',
+    layerSlices(b, 'h', L, axes0),
+    lstm ? layerSlices(b, 'c', L, axes0) : null,
+  );
   const output = b.op('Squeeze', [run.y, axes0], 'rnn_output'); // (N, H)
   const head = model.head;
   const { w, bias } =
@@ -67,18 +63,7 @@ export function exportLanguageModelStep(
       ? { w: table, bias: b.constant('head_bias', makeArray('float32', [V], Float32Array.from(head.bias.data))) }
       : linearWeights(b, head, 'head', false);
   const logits = b.op('Gemm', [output, w, bias], 'head', { transB: { i: 1 } });
-  const outputs: OnnxExportResult['outputs'] = [
-    { name: 'logits', type: 'float32', dims: ['batch', V] },
-    { name: 'new_h', type: 'float32', dims: stateDims },
-  ];
-  b.output('logits', logits, 'float32', outputs[0]!.dims);
-  const concat = (states: string[], hint: string) =>
-    states.length === 1 ? states[0]! : b.op('Concat', states, hint, { axis: { i: 0 } });
-  b.output('new_h', concat(run.h, 'new_h_all'), 'float32', stateDims);
-  if (lstm) {
-    outputs.push({ name: 'new_c', type: 'float32', dims: stateDims });
-    b.output('new_c', concat(run.c, 'new_c_all'), 'float32', stateDims);
-  }
+  const outputs = stepOutputs(b, logits, V, run, stateDims, lstm);
   const bytes = b.encode({
     graphName: 'LanguageModelStep',
     opset: EXPORT_OPSET,

@@ -24,7 +24,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { type Dim, GraphBuilder } from './builder.js';
 import { EXPORT_OPSET, inEval, linearWeights, type OnnxValueSpec, RecurrentEmitter } from './export.js';
 import { DataType } from './proto.js';
-import { arrayFrom, int64s, makeArray } from './values.js';
+import { embeddingTable, layerSlices, stepOutputs } from './step-graph.js';
+import { arrayFrom, int64s } from './values.js';
 
 const WHERE = 'exportSeq2SeqOnnx';
 
@@ -56,10 +57,6 @@ function matmulLinear(b: GraphBuilder, x: string, module: Linearish, hint: strin
   const { w, bias } = linearWeights(b, module, hint, true);
   const product = b.op('MatMul', [x, w], `${hint}_matmul`);
   return bias ? b.op('Add', [product, bias], hint) : product;
-}
-
-function embeddingTable(b: GraphBuilder, weight: Tensor, hint: string): string {
-  return b.constant(hint, makeArray('float32', [...weight.shape], Float32Array.from(weight.data)));
 }
 
 function checkExamples(model: Seq2Seq, source: unknown, lengths: unknown): { source: Tensor; lengths: number[] } {
@@ -212,17 +209,12 @@ function buildDecoderStep(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqO
     input = b.op('Concat', [embedded, bahdanauContext], 'decoder_input', { axis: { i: 1 } }); // (N, E + M)
   }
   const x = b.op('Unsqueeze', [input, axes0], 'decoder_input_time_major'); // (1, N, I)
-  const slices = (state: string): string[] =>
-    L === 1
-      ? [state]
-      : Array.from({ length: L }, (_, l) =>
-          b.op(
-            'Slice',
-            [state, b.constant('start', int64s([l])), b.constant('end', int64s([l + 1])), axes0],
-            `${state}_l${l}`,
-          ),
-        );
-  const run = new RecurrentEmitter(b, model.decoder, 'decoder_').run(x, '', slices('h'), lstm ? slices('c') : null);
+  const run = new RecurrentEmitter(b, model.decoder, 'decoder_').run(
+    x,
+    '',
+    layerSlices(b, 'h', L, axes0),
+    lstm ? layerSlices(b, 'c', L, axes0) : null,
+  );
   const output = b.op('Squeeze', [run.y, axes0], 'decoder_output'); // (N, H)
   let features = output;
   if (c.attention === 'luong') {
@@ -235,18 +227,7 @@ function buildDecoderStep(model: Seq2Seq, options: Seq2SeqOnnxOptions): Seq2SeqO
     features = b.op('Concat', [output, bahdanauContext], 'head_input', { axis: { i: 1 } });
   }
   const logits = gemm(b, features, model.head, 'head');
-  const outputs: OnnxValueSpec[] = [
-    { name: 'logits', type: 'float32', dims: ['batch', c.targetVocabSize] },
-    { name: 'new_h', type: 'float32', dims: stateDims },
-  ];
-  b.output('logits', logits, 'float32', outputs[0]!.dims);
-  const concat = (states: string[], hint: string) =>
-    states.length === 1 ? states[0]! : b.op('Concat', states, hint, { axis: { i: 0 } });
-  b.output('new_h', concat(run.h, 'new_h_all'), 'float32', stateDims);
-  if (lstm) {
-    outputs.push({ name: 'new_c', type: 'float32', dims: stateDims });
-    b.output('new_c', concat(run.c, 'new_c_all'), 'float32', stateDims);
-  }
+  const outputs = stepOutputs(b, logits, c.targetVocabSize, run, stateDims, lstm);
   const bytes = b.encode({
     graphName: 'Seq2SeqDecoderStep',
     opset: EXPORT_OPSET,
