@@ -170,3 +170,27 @@ export function cellBackward(kind: i32, rows: i32, H: i32, dh: usize, dc: usize,
     }
   }
 }
+
+/**
+ * The pointwise part of one inference step of `recurrentSteps` (RecurrentStepsArgs), after the
+ * recurrent GEMM gave `gh`: the cell's forward (hRaw, cNew, cache: one step's scratch), then
+ * every row b still inside its sequence (`lengths` 0, or t < lengths[b], i32) copies its new
+ * state into h `[rows, H]`, c `[rows, H]` (LSTM) and its output row `out` `[rows, H]`; ended
+ * rows keep h and c and get a zero output row. The same values as cellForward followed by the
+ * driver's row masking (nn/recurrent/row-mask.ts).
+ */
+export function stepForward(kind: i32, rows: i32, H: i32, gx: usize, gh: usize, h: usize, c: usize, hRaw: usize, cNew: usize, cache: usize, out: usize, lengths: usize, t: i32): void {
+  cellForward(kind, rows, H, gx, gh, h, c, hRaw, cNew, cache);
+  const rowBytes = <usize>H << 2;
+  const lstm = kind == KIND_LSTM;
+  for (let b = 0; b < rows; b++) {
+    const at = <usize>b * rowBytes;
+    if (lengths != 0 && t >= load<i32>(lengths + (<usize>b << 2))) {
+      memory.fill(out + at, 0, rowBytes);
+      continue;
+    }
+    memory.copy(h + at, hRaw + at, rowBytes);
+    memory.copy(out + at, hRaw + at, rowBytes);
+    if (lstm) memory.copy(c + at, cNew + at, rowBytes);
+  }
+}

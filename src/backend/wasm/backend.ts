@@ -17,6 +17,7 @@ import {
   type GemmPackedArgs,
   type PackArgs,
   type PackedMatrix,
+  type RecurrentStepsArgs,
   cacheWidth,
   gateCount,
 } from '../backend.js';
@@ -96,6 +97,21 @@ interface KernelExports {
     dgh: number,
     dhPrev: number,
     dcPrev: number,
+  ): void;
+  stepForward(
+    kind: number,
+    rows: number,
+    H: number,
+    gx: number,
+    gh: number,
+    h: number,
+    c: number,
+    hRaw: number,
+    cNew: number,
+    cache: number,
+    out: number,
+    lengths: number,
+    t: number,
   ): void;
   KC: { value: unknown };
   NR: { value: unknown };
@@ -603,6 +619,81 @@ export class WasmBackend implements Backend {
     h.get(base + ghAt * 4, args.dgh, args.dghOffset, rows * W, 'dgh');
     h.get(base + dhpAt * 4, args.dhPrev, 0, rows * H, 'dhPrev');
     if (isLstm) h.get(base + dcpAt * 4, args.dcPrev!, 0, rows * H, 'dcPrev');
+  }
+
+  /**
+   * A block of inference steps (see RecurrentStepsArgs) with its state resident in wasm memory:
+   * gx `[count, rows, G·H]`, h, c and the block's outputs `[count, rows, H]` are copied in or out
+   * once per block instead of once per step. Per step the recurrent GEMM (`gemmKernel`, split over
+   * the helper threads as gemmPacked is) then `stepForward` (cell + row masking). The same kernels
+   * in the same order as the per-step calls, so the same values.
+   */
+  recurrentSteps(kind: CellKind, args: RecurrentStepsArgs): void {
+    const packed = args.packedHh;
+    if (!(packed instanceof WasmPacked) || packed.ptr === 0) {
+      throw new ValueError('recurrentSteps', 'the matrix was not packed by the wasm backend (or was released)');
+    }
+    const { rows: B, hidden: H, count, reverse, tStart, blockFirst, lengths } = args;
+    if (B === 0 || H === 0 || count === 0) return;
+    const GH = gateCount(kind) * H;
+    const CW = cacheWidth(kind, H);
+    if (packed.k !== H || packed.n !== GH) {
+      throw new ValueError('recurrentSteps', `packed W_hhᵀ is [${packed.k}, ${packed.n}], expected [${H}, ${GH}]`);
+    }
+    const tEnd = reverse ? tStart - count + 1 : tStart + count - 1;
+    if (Math.min(tStart, tEnd) !== blockFirst || Math.max(tStart, tEnd) >= blockFirst + count) {
+      throw new ValueError(
+        'recurrentSteps',
+        `steps ${tStart}..${tEnd} lie outside the gx block [${blockFirst}, ${blockFirst + count})`,
+      );
+    }
+    const isLstm = kind === 'lstm';
+    if (isLstm && (!args.c || !args.cNew)) throw new ValueError('recurrentSteps', 'LSTM needs c and cNew');
+    const bias = args.bHh;
+    const gxAt = alignFloats(bias ? GH : 0);
+    const ghAt = gxAt + alignFloats(count * B * GH);
+    const hAt = ghAt + alignFloats(B * GH);
+    const cAt = hAt + alignFloats(B * H);
+    const hrAt = cAt + alignFloats(isLstm ? B * H : 0);
+    const cnAt = hrAt + alignFloats(B * H);
+    const caAt = cnAt + alignFloats(isLstm ? B * H : 0);
+    const outAt = caAt + alignFloats(B * CW);
+    const lenAt = outAt + alignFloats(count * B * H);
+    const base = this.heap.scratch((lenAt + (lengths ? B : 0)) * 4);
+    const p = (at: number) => base + at * 4;
+    const hp = this.heap;
+    if (bias) hp.put(base, bias, 0, GH, 'bHh');
+    hp.put(p(gxAt), args.gx, 0, count * B * GH, 'gx');
+    hp.put(p(hAt), args.h, 0, B * H, 'h');
+    if (isLstm) hp.put(p(cAt), args.c!, 0, B * H, 'c');
+    if (lengths) {
+      if (lengths.length < B) throw new ValueError('recurrentSteps', `lengths has ${lengths.length} rows, batch is ${B}`);
+      new Int32Array(hp.f32.buffer, p(lenAt), B).set(lengths.subarray(0, B));
+    }
+    const code = CELL_KINDS[kind].code;
+    for (let i = 0; i < count; i++) {
+      const t = reverse ? tStart - i : tStart + i;
+      const local = t - blockFirst;
+      this.gemmKernel(B, GH, H, p(hAt), H, 0, packed.ptr, p(ghAt), GH, 0, bias ? base : 0);
+      this.k.stepForward(
+        code,
+        B,
+        H,
+        p(gxAt + local * B * GH),
+        p(ghAt),
+        p(hAt),
+        p(cAt),
+        p(hrAt),
+        p(cnAt),
+        p(caAt),
+        p(outAt + local * B * H),
+        lengths ? p(lenAt) : 0,
+        t,
+      );
+    }
+    hp.get(p(outAt), args.output, blockFirst * B * H, count * B * H, 'output');
+    hp.get(p(hAt), args.h, 0, B * H, 'h');
+    if (isLstm) hp.get(p(cAt), args.c!, 0, B * H, 'c');
   }
 
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
