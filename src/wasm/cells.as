@@ -11,7 +11,7 @@ import { KIND_LSTM, KIND_RNN_RELU, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from 
 // No static scratch (memory.data): with shared memory and worker threads, every instance would
 // share it. Partial vectors (cnt < 4 floats at the end of a row) go lane by lane instead.
 
-@inline function ld(p: usize, cnt: i32): v128 {
+@inline export function ld(p: usize, cnt: i32): v128 {
   if (cnt == 4) return v128.load(p);
   let v = f32x4.splat(0);
   v = f32x4.replace_lane(v, 0, load<f32>(p));
@@ -20,7 +20,7 @@ import { KIND_LSTM, KIND_RNN_RELU, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from 
   return v;
 }
 
-@inline function st(p: usize, v: v128, cnt: i32): void {
+@inline export function st(p: usize, v: v128, cnt: i32): void {
   if (cnt == 4) {
     v128.store(p, v);
     return;
@@ -30,7 +30,7 @@ import { KIND_LSTM, KIND_RNN_RELU, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from 
   if (cnt > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
-@inline function splat(x: f32): v128 {
+@inline export function splat(x: f32): v128 {
   return f32x4.splat(x);
 }
 
@@ -50,15 +50,15 @@ import { KIND_LSTM, KIND_RNN_RELU, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from 
   return f32x4.mul(p, e);
 }
 
-@inline function vsigmoid(x: v128): v128 {
+@inline export function vsigmoid(x: v128): v128 {
   return f32x4.div(splat(1.0), f32x4.add(splat(1.0), vexp(f32x4.neg(x))));
 }
 
-@inline function vtanh(x: v128): v128 {
+@inline export function vtanh(x: v128): v128 {
   return f32x4.sub(splat(1.0), f32x4.div(splat(2.0), f32x4.add(vexp(f32x4.add(x, x)), splat(1.0))));
 }
 
-@inline function at(p: usize, floats: i32): usize {
+@inline export function at(p: usize, floats: i32): usize {
   return p + (<usize>floats << 2);
 }
 

@@ -113,6 +113,26 @@ interface KernelExports {
     lengths: number,
     t: number,
   ): void;
+  stepScratchFloats(): number;
+  stepRowsPerBlock(P: number): number;
+  packGates(kind: number, P: number, H: number, src: number, dst: number): void;
+  stepPanels(
+    kind: number,
+    rows: number,
+    H: number,
+    h: number,
+    bp: number,
+    bias: number,
+    gx: number,
+    c: number,
+    hNext: number,
+    out: number,
+    lengths: number,
+    t: number,
+    u0: number,
+    u1: number,
+    scratch: number,
+  ): void;
   KC: { value: unknown };
   NR: { value: unknown };
 }
@@ -126,6 +146,8 @@ function extent(rows: number, cols: number, ld: number): number {
 }
 
 class WasmPacked implements PackedMatrix {
+  /** The gate-interleaved copy for stepPanels (made on first use, freed with this matrix). */
+  gates: { kind: CellKind; ptr: number } | null = null;
   constructor(
     readonly k: number,
     readonly n: number,
@@ -134,7 +156,9 @@ class WasmPacked implements PackedMatrix {
   ) {}
   release(): void {
     if (this.ptr) this.owner.heap.release(this.ptr);
+    if (this.gates) this.owner.heap.release(this.gates.ptr);
     this.ptr = 0;
+    this.gates = null;
   }
 }
 
@@ -189,14 +213,14 @@ export class WasmBackend implements Backend {
     this.heap = new WasmHeap(memory, this.k.heapBase());
     this.kc = this.k.KC.value as number;
     this.nr = this.k.NR.value as number;
-    this.abuf = this.heap.alloc(this.k.packScratchFloats() * 4);
+    this.abuf = this.heap.alloc(this.k.stepScratchFloats() * 4);
     if (threading && threading.helpers > 0) {
       this.threads = new GemmThreads(
         threading.module,
         memory,
         this.heap,
         threading.helpers,
-        this.k.packScratchFloats(),
+        this.k.stepScratchFloats(),
       );
     }
   }
@@ -654,6 +678,7 @@ export class WasmBackend implements Backend {
     const ghAt = gxAt + alignFloats(count * B * GH);
     const hAt = ghAt + alignFloats(B * GH);
     const cAt = hAt + alignFloats(B * H);
+    // hRaw: also the second h buffer of the fused path.
     const hrAt = cAt + alignFloats(isLstm ? B * H : 0);
     const cnAt = hrAt + alignFloats(B * H);
     const caAt = cnAt + alignFloats(isLstm ? B * H : 0);
@@ -671,6 +696,10 @@ export class WasmBackend implements Backend {
       new Int32Array(hp.f32.buffer, p(lenAt), B).set(lengths.subarray(0, B));
     }
     const code = CELL_KINDS[kind].code;
+    if (this.k.stepRowsPerBlock(H) >= 4) {
+      this.fusedSteps(kind, args, packed, base, { gxAt, hAt, cAt, hrAt, outAt, lenAt });
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const t = reverse ? tStart - i : tStart + i;
       const local = t - blockFirst;
@@ -694,6 +723,90 @@ export class WasmBackend implements Backend {
     hp.get(p(outAt), args.output, blockFirst * B * H, count * B * H, 'output');
     hp.get(p(hAt), args.h, 0, B * H, 'h');
     if (isLstm) hp.get(p(cAt), args.c!, 0, B * H, 'c');
+  }
+
+  /**
+   * recurrentSteps with the GEMM and the gates fused per group of 8 hidden units (stepPanels),
+   * the groups split between this thread and the ready helpers when the step is big enough; h
+   * alternates between two buffers (threads read the old h while others write the new one).
+   * Operands are already in wasm memory at the offsets (in floats from `base`) given.
+   */
+  private fusedSteps(
+    kind: CellKind,
+    args: RecurrentStepsArgs,
+    packed: WasmPacked,
+    base: number,
+    at: { gxAt: number; hAt: number; cAt: number; hrAt: number; outAt: number; lenAt: number },
+  ): void {
+    const { rows: B, hidden: H, count, reverse, tStart, blockFirst, lengths } = args;
+    const GH = gateCount(kind) * H;
+    const code = CELL_KINDS[kind].code;
+    if (!packed.gates || packed.gates.kind !== kind) {
+      if (packed.gates) this.heap.release(packed.gates.ptr);
+      const ptr = this.heap.alloc(H * Math.ceil(H / this.nr) * this.nr * gateCount(kind) * 4);
+      this.k.packGates(code, H, H, packed.ptr, ptr);
+      packed.gates = { kind, ptr };
+    }
+    const p = (f: number) => base + f * 4;
+    const groups = Math.ceil(H / this.nr);
+    const big = this.threads !== null && groups >= 2 && 2 * B * GH * H >= this.parallelMinFlops;
+    const helpers = big && this.backoff.allows() ? this.threads!.ready() : [];
+    const parts = Math.min(helpers.length + 1, groups);
+    const share = Math.ceil(groups / parts);
+    let h = p(at.hAt);
+    let hNext = p(at.hrAt);
+    for (let i = 0; i < count; i++) {
+      const t = reverse ? tStart - i : tStart + i;
+      const local = t - blockFirst;
+      const common = [
+        code,
+        B,
+        H,
+        h,
+        packed.gates.ptr,
+        args.bHh ? base : 0,
+        p(at.gxAt + local * B * GH),
+        p(at.cAt),
+        hNext,
+        p(at.outAt + local * B * H),
+        lengths ? p(at.lenAt) : 0,
+        t,
+      ];
+      const used = [];
+      for (let q = 1, u0 = share; q < parts && u0 < groups; q++, u0 += share) {
+        const helper = helpers[q - 1]!;
+        this.threads!.postStep(helper, [...common, u0, Math.min(groups, u0 + share)]);
+        used.push(helper);
+      }
+      const start = performance.now();
+      this.k.stepPanels(
+        code,
+        B,
+        H,
+        h,
+        packed.gates.ptr,
+        args.bHh ? base : 0,
+        p(at.gxAt + local * B * GH),
+        p(at.cAt),
+        hNext,
+        p(at.outAt + local * B * H),
+        lengths ? p(at.lenAt) : 0,
+        t,
+        0,
+        Math.min(share, groups),
+        this.abuf,
+      );
+      if (used.length > 0) {
+        const own = performance.now();
+        for (const helper of used) this.threads!.join(helper);
+        this.backoff.record(own - start, performance.now() - own);
+      }
+      [h, hNext] = [hNext, h];
+    }
+    const hp = this.heap;
+    hp.get(p(at.outAt), args.output, blockFirst * B * H, count * B * H, 'output');
+    hp.get(h, args.h, 0, B * H, 'h');
+    if (kind === 'lstm') hp.get(p(at.cAt), args.c!, 0, B * H, 'c');
   }
 
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
