@@ -10,7 +10,7 @@
 // values of the per-step calls (gemmPacked, cellForward, row masking).
 import { KC, MC, MR, NR, packA } from './gemm';
 import { tile1, tile2, tile3, tile4 } from './tiles';
-import { KIND_GRU, KIND_LSTM, KIND_RNN_TANH, gatesOf } from './kinds.generated';
+import { KIND_GRU, KIND_LSTM, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from './kinds.generated';
 import { ld, splat, st, vsigmoid, vtanh } from './cells';
 
 /** Floats of a thread's scratch for stepPanels: A packed (MC x KC) and one group's gh (MC x 32). */
@@ -61,9 +61,10 @@ export function packGates(kind: i32, P: i32, H: i32, src: usize, dst: usize): vo
  * `bias`: 0 or G·H floats), then the cell: new h into hNext `[rows, H]`, c `[rows, H]` updated
  * in place (LSTM), the output row `out` `[rows, H]`; rows with t >= lengths[b] (`lengths`: 0 or
  * rows i32) keep h (copied to hNext) and c and output zeros. gx is `[rows, G·H]` for this step.
- * `scratch`: stepScratchFloats() floats of this thread.
+ * `cache`: 0, or the step's `[rows, cacheBlocks·H]` block that cellForward writes (training; every
+ * row, as cellForward). `scratch`: stepScratchFloats() floats of this thread.
  */
-export function stepPanels(kind: i32, rows: i32, H: i32, h: usize, bp: usize, bias: usize, gx: usize, c: usize, hNext: usize, out: usize, lengths: usize, t: i32, u0: i32, u1: i32, scratch: usize): void {
+export function stepPanels(kind: i32, rows: i32, H: i32, h: usize, bp: usize, bias: usize, gx: usize, c: usize, hNext: usize, out: usize, lengths: usize, t: i32, u0: i32, u1: i32, cache: usize, scratch: usize): void {
   const G = gatesOf(kind);
   const P = H;
   const GH = G * H;
@@ -97,48 +98,74 @@ export function stepPanels(kind: i32, rows: i32, H: i32, h: usize, bp: usize, bi
           }
         }
       }
-      groupPointwise(kind, i0, mc, H, GH, u * NR, w, S, ldsBytes, gx, h, c, hNext, out, lengths, t);
+      groupPointwise(kind, i0, mc, H, GH, u * NR, w, S, ldsBytes, gx, h, c, hNext, out, lengths, t, cache);
     }
   }
 }
 
 // The cell for rows [i0, i0 + mc) and units [j0, j0 + w): gh from the group block S (row stride
 // ldsBytes, gate g at float g·8), the rest as cellForward (same expressions in the same order).
-function groupPointwise(kind: i32, i0: i32, mc: i32, H: i32, GH: i32, j0: i32, w: i32, S: usize, ldsBytes: usize, gx: usize, h: usize, c: usize, hNext: usize, out: usize, lengths: usize, t: i32): void {
+// Without a cache (inference) ended rows skip the math; with one, every row computes it (cellForward
+// writes every row's cache) and only the commit depends on the row's length.
+function groupPointwise(kind: i32, i0: i32, mc: i32, H: i32, GH: i32, j0: i32, w: i32, S: usize, ldsBytes: usize, gx: usize, h: usize, c: usize, hNext: usize, out: usize, lengths: usize, t: i32, cache: usize): void {
   const HB = <usize>H << 2;
+  const CWB = <usize>(cacheBlocksOf(kind) * H) << 2;
   for (let bl = 0; bl < mc; bl++) {
     const b = i0 + bl;
     const active = lengths == 0 || t < load<i32>(lengths + (<usize>b << 2));
     const y = S + <usize>bl * ldsBytes;
     const x = gx + (<usize>(b * GH + j0) << 2);
     const rowAt = (<usize>(b * H + j0) << 2);
+    const k = cache + <usize>b * CWB + (<usize>j0 << 2);
     for (let jj = 0; jj < w; jj += 4) {
       const cnt = min(4, w - jj);
       const o4 = <usize>jj << 2;
       const at = rowAt + o4;
-      if (!active) {
+      if (!active && cache == 0) {
         st(hNext + at, ld(h + at, cnt), cnt);
         st(out + at, splat(0), cnt);
         continue;
       }
       let hv: v128;
+      let cv = splat(0);
       if (kind == KIND_LSTM) {
         const i = vsigmoid(f32x4.add(ld(x + o4, cnt), ld(y + o4, cnt)));
         const f = vsigmoid(f32x4.add(ld(x + HB + o4, cnt), ld(y + 32 + o4, cnt)));
         const gg = vtanh(f32x4.add(ld(x + 2 * HB + o4, cnt), ld(y + 64 + o4, cnt)));
         const o = vsigmoid(f32x4.add(ld(x + 3 * HB + o4, cnt), ld(y + 96 + o4, cnt)));
-        const cv = f32x4.add(f32x4.mul(f, ld(c + at, cnt)), f32x4.mul(i, gg));
-        st(c + at, cv, cnt);
-        hv = f32x4.mul(o, vtanh(cv));
+        cv = f32x4.add(f32x4.mul(f, ld(c + at, cnt)), f32x4.mul(i, gg));
+        const tc = vtanh(cv);
+        hv = f32x4.mul(o, tc);
+        if (cache != 0) {
+          st(k + o4, i, cnt);
+          st(k + HB + o4, f, cnt);
+          st(k + 2 * HB + o4, gg, cnt);
+          st(k + 3 * HB + o4, o, cnt);
+          st(k + 4 * HB + o4, tc, cnt);
+        }
       } else if (kind == KIND_GRU) {
         const r = vsigmoid(f32x4.add(ld(x + o4, cnt), ld(y + o4, cnt)));
         const z = vsigmoid(f32x4.add(ld(x + HB + o4, cnt), ld(y + 32 + o4, cnt)));
-        const n = vtanh(f32x4.add(ld(x + 2 * HB + o4, cnt), f32x4.mul(r, ld(y + 64 + o4, cnt))));
+        const ghn = ld(y + 64 + o4, cnt);
+        const n = vtanh(f32x4.add(ld(x + 2 * HB + o4, cnt), f32x4.mul(r, ghn)));
         hv = f32x4.add(f32x4.mul(f32x4.sub(splat(1.0), z), n), f32x4.mul(z, ld(h + at, cnt)));
+        if (cache != 0) {
+          st(k + o4, r, cnt);
+          st(k + HB + o4, z, cnt);
+          st(k + 2 * HB + o4, n, cnt);
+          st(k + 3 * HB + o4, ghn, cnt);
+        }
       } else {
         const pre = f32x4.add(ld(x + o4, cnt), ld(y + o4, cnt));
         hv = kind == KIND_RNN_TANH ? vtanh(pre) : f32x4.pmax(pre, splat(0));
+        if (cache != 0) st(k + o4, hv, cnt);
       }
+      if (!active) {
+        st(hNext + at, ld(h + at, cnt), cnt);
+        st(out + at, splat(0), cnt);
+        continue;
+      }
+      if (kind == KIND_LSTM) st(c + at, cv, cnt);
       st(hNext + at, hv, cnt);
       st(out + at, hv, cnt);
     }

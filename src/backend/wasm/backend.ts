@@ -131,11 +131,21 @@ interface KernelExports {
     t: number,
     u0: number,
     u1: number,
+    cache: number,
     scratch: number,
   ): void;
   KC: { value: unknown };
   NR: { value: unknown };
 }
+
+/**
+ * recurrentSteps' optional `saved` (the training forward): before step t the state goes to
+ * `saved.h`/`saved.c` (`[time, rows, hidden]`, c for LSTM) and the cell's cache to `saved.cache`
+ * (`[time, rows, cacheWidth]`), as the per-step loop of the driver's forwardSaved keeps them.
+ */
+export type WasmStepsArgs = RecurrentStepsArgs & {
+  saved?: { h: Float32Array; c: Float32Array | null; cache: Float32Array } | null;
+};
 
 /** Floats of operand chunks copied in per kernel call, at most (16 MiB). */
 const CHUNK_FLOATS = 1 << 22;
@@ -652,7 +662,7 @@ export class WasmBackend implements Backend {
    * the helper threads as gemmPacked is) then `stepForward` (cell + row masking). The same kernels
    * in the same order as the per-step calls, so the same values.
    */
-  recurrentSteps(kind: CellKind, args: RecurrentStepsArgs): void {
+  recurrentSteps(kind: CellKind, args: WasmStepsArgs): void {
     const packed = args.packedHh;
     if (!(packed instanceof WasmPacked) || packed.ptr === 0) {
       throw new ValueError('recurrentSteps', 'the matrix was not packed by the wasm backend (or was released)');
@@ -684,7 +694,12 @@ export class WasmBackend implements Backend {
     const caAt = cnAt + alignFloats(isLstm ? B * H : 0);
     const outAt = caAt + alignFloats(B * CW);
     const lenAt = outAt + alignFloats(count * B * H);
-    const base = this.heap.scratch((lenAt + (lengths ? B : 0)) * 4);
+    // With `saved`: the block's saved h, c and cache, copied out at its end.
+    const saved = args.saved ?? null;
+    const shAt = lenAt + alignFloats(lengths ? B : 0);
+    const scAt = shAt + alignFloats(saved ? count * B * H : 0);
+    const skAt = scAt + alignFloats(saved && isLstm ? count * B * H : 0);
+    const base = this.heap.scratch((skAt + (saved ? count * B * CW : 0)) * 4);
     const p = (at: number) => base + at * 4;
     const hp = this.heap;
     if (bias) hp.put(base, bias, 0, GH, 'bHh');
@@ -696,13 +711,15 @@ export class WasmBackend implements Backend {
       new Int32Array(hp.f32.buffer, p(lenAt), B).set(lengths.subarray(0, B));
     }
     const code = CELL_KINDS[kind].code;
-    if (this.k.stepRowsPerBlock(H) >= 4) {
-      this.fusedSteps(kind, args, packed, base, { gxAt, hAt, cAt, hrAt, outAt, lenAt });
+    const at = { gxAt, hAt, cAt, hrAt, outAt, lenAt, shAt, scAt, skAt };
+    if (this.fuseSteps && this.k.stepRowsPerBlock(H) >= 4) {
+      this.fusedSteps(kind, args, packed, base, at);
       return;
     }
     for (let i = 0; i < count; i++) {
       const t = reverse ? tStart - i : tStart + i;
       const local = t - blockFirst;
+      if (saved) this.saveState(base, p(hAt), at, local, B, H, isLstm);
       this.gemmKernel(B, GH, H, p(hAt), H, 0, packed.ptr, p(ghAt), GH, 0, bias ? base : 0);
       this.k.stepForward(
         code,
@@ -714,15 +731,62 @@ export class WasmBackend implements Backend {
         p(cAt),
         p(hrAt),
         p(cnAt),
-        p(caAt),
+        saved ? p(skAt + local * B * CW) : p(caAt),
         p(outAt + local * B * H),
         lengths ? p(lenAt) : 0,
         t,
       );
     }
-    hp.get(p(outAt), args.output, blockFirst * B * H, count * B * H, 'output');
-    hp.get(p(hAt), args.h, 0, B * H, 'h');
-    if (isLstm) hp.get(p(cAt), args.c!, 0, B * H, 'c');
+    this.finishSteps(kind, args, base, at, p(hAt));
+  }
+
+  /**
+   * Whether recurrentSteps fuses the recurrent GEMM with the gates (stepPanels); when false, or
+   * when H is too large for it, each step is a gemm then stepForward. Tests switch it off to check
+   * the second path.
+   */
+  fuseSteps = true;
+
+  /** Saved h (at byte `hPtr`) and c of step `local` of the block: the state before the step. */
+  private saveState(
+    base: number,
+    hPtr: number,
+    at: { cAt: number; shAt: number; scAt: number },
+    local: number,
+    B: number,
+    H: number,
+    isLstm: boolean,
+  ): void {
+    const f = this.heap.f32;
+    const o = base >>> 2;
+    f.copyWithin(o + at.shAt + local * B * H, hPtr >>> 2, (hPtr >>> 2) + B * H);
+    if (isLstm) f.copyWithin(o + at.scAt + local * B * H, o + at.cAt, o + at.cAt + B * H);
+  }
+
+  /** Copies a block's results out: output steps, the final h (at byte `hPtr`) and c, what was saved. */
+  private finishSteps(
+    kind: CellKind,
+    args: WasmStepsArgs,
+    base: number,
+    at: { cAt: number; outAt: number; shAt: number; scAt: number; skAt: number },
+    hPtr: number,
+  ): void {
+    const { rows: B, hidden: H, count, blockFirst } = args;
+    const p = (f: number) => base + f * 4;
+    const hp = this.heap;
+    const isLstm = kind === 'lstm';
+    hp.get(p(at.outAt), args.output, blockFirst * B * H, count * B * H, 'output');
+    hp.get(hPtr, args.h, 0, B * H, 'h');
+    if (isLstm) hp.get(p(at.cAt), args.c!, 0, B * H, 'c');
+    const saved = args.saved;
+    if (!saved) return;
+    const CW = cacheWidth(kind, H);
+    hp.get(p(at.shAt), saved.h, blockFirst * B * H, count * B * H, 'saved.h');
+    if (isLstm) {
+      if (!saved.c) throw new ValueError('recurrentSteps', 'LSTM needs saved.c');
+      hp.get(p(at.scAt), saved.c, blockFirst * B * H, count * B * H, 'saved.c');
+    }
+    hp.get(p(at.skAt), saved.cache, blockFirst * B * CW, count * B * CW, 'saved.cache');
   }
 
   /**
@@ -733,10 +797,20 @@ export class WasmBackend implements Backend {
    */
   private fusedSteps(
     kind: CellKind,
-    args: RecurrentStepsArgs,
+    args: WasmStepsArgs,
     packed: WasmPacked,
     base: number,
-    at: { gxAt: number; hAt: number; cAt: number; hrAt: number; outAt: number; lenAt: number },
+    at: {
+      gxAt: number;
+      hAt: number;
+      cAt: number;
+      hrAt: number;
+      outAt: number;
+      lenAt: number;
+      shAt: number;
+      scAt: number;
+      skAt: number;
+    },
   ): void {
     const { rows: B, hidden: H, count, reverse, tStart, blockFirst, lengths } = args;
     const GH = gateCount(kind) * H;
@@ -753,11 +827,16 @@ export class WasmBackend implements Backend {
     const helpers = big && this.backoff.allows() ? this.threads!.ready() : [];
     const parts = Math.min(helpers.length + 1, groups);
     const share = Math.ceil(groups / parts);
+    const saved = args.saved ?? null;
+    const CW = cacheWidth(kind, H);
+    const isLstm = kind === 'lstm';
     let h = p(at.hAt);
     let hNext = p(at.hrAt);
     for (let i = 0; i < count; i++) {
       const t = reverse ? tStart - i : tStart + i;
       const local = t - blockFirst;
+      const cache = saved ? p(at.skAt + local * B * CW) : 0;
+      if (saved) this.saveState(base, h, at, local, B, H, isLstm);
       const common = [
         code,
         B,
@@ -775,7 +854,7 @@ export class WasmBackend implements Backend {
       const used = [];
       for (let q = 1, u0 = share; q < parts && u0 < groups; q++, u0 += share) {
         const helper = helpers[q - 1]!;
-        this.threads!.postStep(helper, [...common, u0, Math.min(groups, u0 + share)]);
+        this.threads!.postStep(helper, [...common, u0, Math.min(groups, u0 + share), cache]);
         used.push(helper);
       }
       const start = performance.now();
@@ -794,6 +873,7 @@ export class WasmBackend implements Backend {
         t,
         0,
         Math.min(share, groups),
+        cache,
         this.abuf,
       );
       if (used.length > 0) {
@@ -803,10 +883,7 @@ export class WasmBackend implements Backend {
       }
       [h, hNext] = [hNext, h];
     }
-    const hp = this.heap;
-    hp.get(p(at.outAt), args.output, blockFirst * B * H, count * B * H, 'output');
-    hp.get(h, args.h, 0, B * H, 'h');
-    if (kind === 'lstm') hp.get(p(at.cAt), args.c!, 0, B * H, 'c');
+    this.finishSteps(kind, args, base, at, h);
   }
 
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
