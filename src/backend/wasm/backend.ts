@@ -2,7 +2,9 @@
  * The `wasm` backend over the AssemblyScript kernels (src/wasm, built by scripts/build-wasm.mjs).
  *
  * Operands live in JS Float32Arrays, so every call copies what it reads into wasm memory and
- * what it writes back out (a few GB/s, small next to the arithmetic of a GEMM). Large GEMMs are
+ * what it writes back out (a few GB/s, small next to the arithmetic of a GEMM). `recurrentSteps`
+ * keeps a block's state, inputs and outputs in wasm memory for all its steps (one copy in and out
+ * per block) and fuses each step's recurrent GEMM with the gates (src/wasm/steps.as). Large GEMMs are
  * processed in row chunks (or K chunks when A is transposed) so the scratch memory stays bounded
  * (about 16 MiB) whatever the problem size. Packed matrices (packB) stay in wasm memory until
  * released.
