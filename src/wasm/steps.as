@@ -9,7 +9,7 @@
 // same point as by gemm/gemmPanels, and the pointwise math is cellForward's: the results are the
 // values of the per-step calls (gemmPacked, cellForward, row masking).
 import { KC, MC, MR, NR, packA } from './gemm';
-import { tile1, tile2, tile3, tile4 } from './tiles';
+import { tile1, tile1p3, tile1p4, tile2, tile3, tile4 } from './tiles';
 import { KIND_GRU, KIND_LSTM, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from './kinds.generated';
 import { ld, splat, st, vsigmoid, vtanh } from './cells';
 
@@ -79,6 +79,20 @@ export function stepPanels(kind: i32, rows: i32, H: i32, h: usize, bp: usize, bi
     }
     for (let u = u0; u < u1; u++) {
       const w = min(NR, H - u * NR);
+      if (mc == 1 && G >= 3) {
+        // One row (batch 1): all the group's gate panels in one pass (tile1's arithmetic).
+        for (let k0 = 0; k0 < P; k0 += KC) {
+          const kc = min(KC, P - k0);
+          const bpan = bp + (<usize>(k0 * panels * NR + u * G * kc * NR) << 2);
+          const bj: usize = k0 == 0 && bias ? bias + (<usize>(u * NR) << 2) : 0;
+          const ap = scratch + (<usize>k0 << 2);
+          const stride = <usize>(kc * NR) << 2;
+          if (G == 4) tile1p4(kc, ap, bpan, stride, S, w, k0 > 0 ? 1 : 0, bj, <usize>H << 2);
+          else tile1p3(kc, ap, bpan, stride, S, w, k0 > 0 ? 1 : 0, bj, <usize>H << 2);
+        }
+        groupPointwise(kind, i0, mc, H, GH, u * NR, w, S, ldsBytes, gx, h, c, hNext, out, lengths, t, cache);
+        continue;
+      }
       for (let g = 0; g < G; g++) {
         for (let k0 = 0; k0 < P; k0 += KC) {
           const kc = min(KC, P - k0);
@@ -170,4 +184,32 @@ function groupPointwise(kind: i32, i0: i32, mc: i32, H: i32, GH: i32, j0: i32, w
       st(out + at, hv, cnt);
     }
   }
+}
+
+/**
+ * `count` steps of stepPanels on this thread alone, all groups, in one call (t = tStart, tStart
+ * ± 1, …; step t's gx at gx + (t - blockFirst)·rows·G·H floats, its output row block likewise at
+ * `out`, its cache block at `cache` when not 0). h alternates between hA (the state at the start)
+ * and hB; with savedH (and savedC for LSTM) the state before step t is copied to its block there
+ * first. Returns 0 when the final h is in hA, 1 when in hB.
+ */
+export function stepBlock(kind: i32, rows: i32, H: i32, hA: usize, hB: usize, bp: usize, bias: usize, gx: usize, c: usize, out: usize, lengths: usize, tStart: i32, count: i32, reverse: i32, blockFirst: i32, cache: usize, savedH: usize, savedC: usize, scratch: usize): i32 {
+  const GH = gatesOf(kind) * H;
+  const CW = cacheBlocksOf(kind) * H;
+  const groups = (H + NR - 1) / NR;
+  const stateBytes = <usize>(rows * H) << 2;
+  let h = hA;
+  let hNext = hB;
+  for (let i = 0; i < count; i++) {
+    const t = reverse ? tStart - i : tStart + i;
+    const local = <usize>(t - blockFirst);
+    if (savedH) memory.copy(savedH + local * stateBytes, h, stateBytes);
+    if (savedC) memory.copy(savedC + local * stateBytes, c, stateBytes);
+    const k: usize = cache ? cache + ((local * <usize>(rows * CW)) << 2) : 0;
+    stepPanels(kind, rows, H, h, bp, bias, gx + ((local * <usize>(rows * GH)) << 2), c, hNext, out + local * stateBytes, lengths, t, 0, groups, k, scratch);
+    const swap = h;
+    h = hNext;
+    hNext = swap;
+  }
+  return h == hA ? 0 : 1;
 }

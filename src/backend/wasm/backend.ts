@@ -136,6 +136,27 @@ interface KernelExports {
     cache: number,
     scratch: number,
   ): void;
+  stepBlock(
+    kind: number,
+    rows: number,
+    H: number,
+    hA: number,
+    hB: number,
+    bp: number,
+    bias: number,
+    gx: number,
+    c: number,
+    out: number,
+    lengths: number,
+    tStart: number,
+    count: number,
+    reverse: number,
+    blockFirst: number,
+    cache: number,
+    savedH: number,
+    savedC: number,
+    scratch: number,
+  ): number;
   KC: { value: unknown };
   NR: { value: unknown };
 }
@@ -834,6 +855,32 @@ export class WasmBackend implements Backend {
     const isLstm = kind === 'lstm';
     let h = p(at.hAt);
     let hNext = p(at.hrAt);
+    if (helpers.length === 0) {
+      // One thread: the whole block in one call.
+      const inB = this.k.stepBlock(
+        code,
+        B,
+        H,
+        h,
+        hNext,
+        packed.gates.ptr,
+        args.bHh ? base : 0,
+        p(at.gxAt),
+        p(at.cAt),
+        p(at.outAt),
+        lengths ? p(at.lenAt) : 0,
+        tStart,
+        count,
+        reverse ? 1 : 0,
+        blockFirst,
+        saved ? p(at.skAt) : 0,
+        saved ? p(at.shAt) : 0,
+        saved && isLstm ? p(at.scAt) : 0,
+        this.abuf,
+      );
+      this.finishSteps(kind, args, base, at, inB ? hNext : h);
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const t = reverse ? tStart - i : tStart + i;
       const local = t - blockFirst;
