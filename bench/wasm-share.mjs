@@ -8,7 +8,9 @@
  * copying its operands in and out), and a training step (forward with graph, backward from a
  * fixed output gradient). Share = nominal FLOPs ÷ median time ÷ the GEMM peak's median.
  *
- *   npm run build && node bench/wasm-share.mjs [--runs 7] [--cells lstm,gru,rnn_tanh] [--shape 64,100,128,256]
+ *   npm run build && node bench/wasm-share.mjs [--runs 7] [--cells lstm,gru,rnn] [--shape 64,100,128,256]
+ *
+ * (rnn: tanh.) Gate counts come from the library's table of cell families (src/families.ts).
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -26,7 +28,7 @@ if (!lib) {
 const { values: opts } = parseArgs({
   options: {
     runs: { type: 'string', default: '7' },
-    cells: { type: 'string', default: 'lstm,gru,rnn_tanh' },
+    cells: { type: 'string', default: 'lstm,gru,rnn' },
     shape: { type: 'string', default: '64,100,128,256' },
   },
 });
@@ -35,7 +37,7 @@ const backend = r.setBackend('wasm');
 const threads = backend.startThreads();
 const [B, T, I, H] = opts.shape.split(',').map(Number);
 const runs = Math.max(3, Number(opts.runs));
-const GATES = { lstm: 4, gru: 3, rnn_tanh: 1 };
+const { FAMILIES } = await import(pathToFileURL(join(lib, 'families.js')).href);
 
 const m = 1024;
 const a = randomArray(m * m, 1);
@@ -44,7 +46,7 @@ const c = new Float32Array(m * m);
 const items = [{ name: 'GEMM 1024³', flops: 2 * m ** 3, run: () => backend.gemmPacked({ m, a, lda: m, b: packed, c, ldc: m, beta: 0 }) }];
 
 for (const cell of opts.cells.split(',')) {
-  const G = GATES[cell];
+  const G = FAMILIES[cell].gates;
   const common = { inputSize: I, hiddenSize: H, generator: new r.Generator(1) };
   const layer =
     cell === 'lstm' ? new r.nn.LSTM(common) : cell === 'gru' ? new r.nn.GRU(common) : new r.nn.RNN({ ...common, nonlinearity: 'tanh' });
