@@ -184,6 +184,9 @@ describe('serve: health, metrics, streaming', () => {
     assert.match(m.body, /^recurrent_request_duration_seconds_count\{route="\/predict"\} 2$/m);
     assert.match(m.body, /^recurrent_batch_size_sum 2$/m);
     assert.match(m.body, /^recurrent_inputs_total 2$/m);
+    // The process's own figures, which bench:serve reads to tell a blocked event loop from a busy machine.
+    assert.match(m.body, /^process_cpu_seconds_total \d/m);
+    assert.match(m.body, /^nodejs_eventloop_lag_p99_seconds \d/m);
     await app.close();
   });
 
