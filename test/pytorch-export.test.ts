@@ -414,4 +414,34 @@ describe('export --format pytorch: train.py reads text as the language model doe
       assert.deepEqual(JSON.parse(r.stdout), ours);
     });
   }
+
+  test('--batching windows trains on count x batch x bptt tokens; a file that is not UTF-8 fails naming it', () => {
+    const modelDir = languageModelDir();
+    const work = tempDir('recurrent-pt-windows-');
+    const exported = exportPytorch(modelDir, join(work, 'exported'));
+    const data = LM_TEXT.repeat(4);
+    writeFileSync(join(work, 'text.txt'), data);
+    const train = (file: string) =>
+      spawnSync(
+        python,
+        [join(exported.dir, 'train.py'), '--data', file, '--epochs', '1', '--out', join(work, 'out')].concat([
+          '--batching',
+          'windows',
+          '--bptt',
+          '6',
+          '--batch-size',
+          '3',
+        ]),
+        { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 120_000 },
+      );
+    const r = train(join(work, 'text.txt'));
+    assert.equal(r.status, 0, r.stderr);
+    const n = TextTokenizer.fromJSON(loadModelDirectory(modelDir).config.data['tokenizer']).encode(data).length;
+    const epoch = JSON.parse(r.stdout.trim().split('\n').pop()!) as { examples: number };
+    assert.equal(epoch.examples, Math.max(1, Math.floor(n / (3 * 6))) * 3 * 6);
+    writeFileSync(join(work, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    const bad = train(join(work, 'latin1.txt'));
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /latin1\.txt: is not valid UTF-8 text/);
+  });
 });
