@@ -16,7 +16,7 @@
  * Supported operators: see `supportedOperators()`; the recurrent ones in ops/recurrent.ts.
  */
 import { readFileSync } from 'node:fs';
-import { FormatError, RecurrentError, ShapeError, ValueError } from '../errors.js';
+import { FormatError, ShapeError, ValueError } from '../errors.js';
 import type { NpyArray } from '../io/npy.js';
 import { Tensor } from '../tensor/tensor.js';
 import { foldRecurrentLayouts, isShapeOperator } from './fold.js';
@@ -26,6 +26,7 @@ import { layoutOps } from './ops/layout.js';
 import { linalgOps } from './ops/linalg.js';
 import { recurrentOps } from './ops/recurrent.js';
 import { isOptionalSlot } from './optional-inputs.js';
+import { type PlanStep, RunPlan, type RunCounts } from './plan.js';
 import { decodeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js';
 import {
   allocationProblem,
@@ -83,37 +84,10 @@ function describeInfo(v: ValueInfoProto): OnnxValueInfo {
   };
 }
 
-interface PlannedNode {
-  info: NodeInfo;
-  impl: OpImpl;
+/** A step of the plan while the model loads (its slots are assigned last). */
+interface PlannedNode extends PlanStep {
   /** Values whose last reader is this node (freed after it runs). */
   frees: string[];
-  /** Slots (see OnnxModel.slotOf) of the node's inputs and outputs (-1 for an absent one) and of `frees`. */
-  inSlots: number[];
-  outSlots: number[];
-  freeSlots: number[];
-  /** Computed from constants and shapes alone: its last inputs and outputs, reused while the inputs repeat. */
-  memo: { inputs: (NDArray | null)[]; outputs: (NDArray | null)[] } | null;
-  memoizable: boolean;
-}
-
-/** Inputs of a memoizable node larger than this (elements) are not compared, and it runs. */
-const MEMO_MAX_ELEMENTS = 256;
-
-function sameValue(a: NDArray | null, b: NDArray | null): boolean {
-  if (a === b) return true;
-  if (
-    !a ||
-    !b ||
-    a.type !== b.type ||
-    a.shape.length !== b.shape.length ||
-    a.data.length !== b.data.length ||
-    a.data.length > MEMO_MAX_ELEMENTS
-  )
-    return false;
-  for (let i = 0; i < a.shape.length; i++) if (a.shape[i] !== b.shape[i]) return false;
-  for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) return false;
-  return true;
 }
 
 export class OnnxModel {
@@ -129,6 +103,10 @@ export class OnnxModel {
   /** Initializers, and the outputs of nodes computed when the model loaded. */
   private readonly initializers = new Map<string, NDArray>();
   private plan: PlannedNode[] = [];
+  /** The plan every run executes (built once, at the end of loading). */
+  private readonly runPlan: RunPlan;
+  /** Graph inputs of an integer type: sources of memoized nodes (see ./plan.ts). */
+  private readonly integerInputs = new Set<string>();
   /** The slot of every value name (assignSlots), and the constants at their slots. */
   private readonly slotOf = new Map<string, number>();
   private readonly constantSlots: (NDArray | null)[] = [];
@@ -175,6 +153,12 @@ export class OnnxModel {
     this.markMemoizable();
     this.computeFrees(outputNames);
     this.assignSlots();
+    this.runPlan = new RunPlan(this.plan, this.opset, this.file);
+  }
+
+  /** Nodes the last run executed, and nodes it skipped because their inputs repeated (memoized). */
+  get lastRunCounts(): RunCounts {
+    return { ...this.runPlan.lastRun };
   }
 
   /** Nodes whose inputs are all constants run now; their outputs join the constants. */
@@ -206,7 +190,8 @@ export class OnnxModel {
 
   /** Nodes computed from constants and the outputs of Shape / Size (and of such nodes) alone. */
   private markMemoizable(): void {
-    const fromShapes = new Set<string>();
+    for (const info of this.inputs) if (info.type && !isFloat(info.type)) this.integerInputs.add(info.name);
+    const fromShapes = new Set<string>(this.integerInputs);
     for (const step of this.plan) {
       const { node } = step.info;
       const names = (node.input ?? []).filter(Boolean);
@@ -215,6 +200,7 @@ export class OnnxModel {
         (names.some((n) => fromShapes.has(n)) && names.every((n) => fromShapes.has(n) || this.initializers.has(n)));
       if (!derived) continue;
       step.memoizable = !isShapeOperator(node.op_type ?? '');
+      step.shapeSource = !step.memoizable;
       for (const out of node.output ?? []) if (out) fromShapes.add(out);
     }
   }
@@ -342,8 +328,8 @@ export class OnnxModel {
         inSlots: [],
         outSlots: [],
         freeSlots: [],
-        memo: null,
         memoizable: false,
+        shapeSource: false,
       });
   }
 
@@ -448,7 +434,7 @@ export class OnnxModel {
     const shared = (buffer: ArrayBufferLike) =>
       this.constantBuffers!.has(buffer) ||
       feedBuffers.includes(buffer) ||
-      this.plan.some((step) => step.memo?.outputs.some((v) => v?.data.buffer === buffer));
+      this.runPlan.keeps(buffer);
     const result: Record<string, NpyArray> = {};
     for (const [k, v] of Object.entries(raw))
       result[k] =
@@ -485,32 +471,11 @@ export class OnnxModel {
           this.file,
           `required input '${info.name}' is missing (inputs: ${this.inputs.map((i) => (i.optional ? `${i.name} (optional)` : i.name)).join(', ')})`,
         );
-      values[this.slotOf.get(info.name)!] = this.prepareFeed(info, feed, bindings);
+      const slot = this.slotOf.get(info.name)!;
+      const value = this.prepareFeed(info, feed, bindings);
+      values[slot] = this.integerInputs.has(info.name) ? this.runPlan.canonicalFeed(slot, value) : value;
     }
-    for (const step of this.plan) {
-      const { inSlots, outSlots } = step;
-      const inputs = new Array<NDArray | null>(inSlots.length);
-      for (let k = 0; k < inSlots.length; k++) inputs[k] = inSlots[k]! < 0 ? null : (values[inSlots[k]!] ?? null);
-      let outputs: (NDArray | null)[];
-      const memo = step.memo;
-      if (memo && memo.inputs.length === inputs.length && memo.inputs.every((v, k) => sameValue(v, inputs[k]!))) {
-        outputs = memo.outputs;
-      } else {
-        try {
-          outputs = step.impl(new OpContext(step.info, step.info.index, inputs, this.opset, this.file));
-        } catch (error) {
-          if (error instanceof RecurrentError) throw error;
-          throw new ValueError(step.info.where, `failed: ${(error as Error).message}`);
-        }
-        if (step.memoizable)
-          step.memo = inputs.every((v) => !v || v.data.length <= MEMO_MAX_ELEMENTS) ? { inputs, outputs } : null;
-      }
-      for (let k = 0; k < outSlots.length; k++) {
-        const v = outputs[k];
-        if (outSlots[k]! >= 0 && v) values[outSlots[k]!] = v;
-      }
-      for (const k of step.freeSlots) values[k] = null;
-    }
+    this.runPlan.run(values);
     const result: Record<string, NDArray> = {};
     for (const o of this.outputs) {
       const v = values[this.slotOf.get(o.name)!];
