@@ -46,6 +46,12 @@ export function supportedOperators(): string[] {
   return Object.keys(OPS).sort();
 }
 
+/** Operators that compute a model's results (never memoized, see markMemoizable). */
+const NEVER_MEMOIZED = new Set(['RNN', 'LSTM', 'GRU', 'MatMul', 'Gemm']);
+
+/** Operators that only move or repeat values: they may read a float constant (a zero state) and be memoized. */
+const LAYOUT_ONLY = new Set(['Expand', 'Tile', 'Reshape', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Identity']);
+
 /** Oldest default-domain opset accepted (RNN/LSTM/GRU took their current form in opset 7). */
 const MIN_OPSET = 7;
 
@@ -188,18 +194,34 @@ export class OnnxModel {
     });
   }
 
-  /** Nodes computed from constants and the outputs of Shape / Size (and of such nodes) alone. */
+  /**
+   * Nodes computed from constants, the outputs of Shape / Size, integer graph inputs (lengths,
+   * token ids) and the outputs of such nodes alone: the shape and lengths plumbing around the
+   * recurrent nodes, memoized by the run plan. A node that reads a float constant (weights: an
+   * embedding's Gather, a MatMul), unless it only moves values (LAYOUT_ONLY: the Expand of a zero
+   * state), or a recurrent node is never memoized, nor is anything after it:
+   * the model's own computation runs in every run, as in any runtime, even when the inputs repeat.
+   */
   private markMemoizable(): void {
     for (const info of this.inputs) if (info.type && !isFloat(info.type)) this.integerInputs.add(info.name);
     const fromShapes = new Set<string>(this.integerInputs);
+    const floatConstant = (n: string) => {
+      const v = this.initializers.get(n);
+      return v !== undefined && isFloat(v.type);
+    };
     for (const step of this.plan) {
       const { node } = step.info;
+      const op = node.op_type ?? '';
       const names = (node.input ?? []).filter(Boolean);
       const derived =
-        isShapeOperator(node.op_type ?? '') ||
-        (names.some((n) => fromShapes.has(n)) && names.every((n) => fromShapes.has(n) || this.initializers.has(n)));
+        isShapeOperator(op) ||
+        (!NEVER_MEMOIZED.has(op) &&
+          names.some((n) => fromShapes.has(n)) &&
+          names.every(
+            (n) => fromShapes.has(n) || (this.initializers.has(n) && (!floatConstant(n) || LAYOUT_ONLY.has(op))),
+          ));
       if (!derived) continue;
-      step.memoizable = !isShapeOperator(node.op_type ?? '');
+      step.memoizable = !isShapeOperator(op);
       step.shapeSource = !step.memoizable;
       for (const out of node.output ?? []) if (out) fromShapes.add(out);
     }
@@ -341,7 +363,11 @@ export class OnnxModel {
   get operatorsPerRun(): string[] {
     return this.plan.map(({ info }) => {
       const f = info.folded;
-      const parts = f ? [f.batchFirstX && 'batch-first X', f.batchFirstY && 'batch-first Y'].filter(Boolean) : [];
+      const parts = f
+        ? [f.batchFirstX && 'batch-first X', f.batchFirstY && 'batch-first Y', f.mergedY && 'directions merged'].filter(
+            Boolean,
+          )
+        : [];
       return parts.length ? `${info.node.op_type} (${parts.join(', ')})` : (info.node.op_type ?? '');
     });
   }

@@ -38,7 +38,7 @@ import { WeightPacking } from '../../nn/recurrent/packing.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
-import { movesNoData, transposeData } from './util.js';
+import { transposeData } from './util.js';
 
 /** PyTorch gate block g comes from ONNX block onnxBlockOfTorch(family)[g] (the table's onnxOrder, inverted). */
 const onnxBlockOfTorch = (family: CellFamily) => inversePermutation(FAMILIES[family].onnxOrder);
@@ -146,6 +146,8 @@ interface Setup {
   layout: number;
   /** Y is written (batch, time, directions, hidden): layout 1, or a batch-first Y folded in at load. */
   batchFirstY: boolean;
+  /** Y is written (time, batch, directions·hidden), or (batch, ...) with batchFirstY: see FoldedLayout. */
+  mergedY: boolean;
   directions: ('forward' | 'reverse')[];
   x: NDArray; // (T, N, I), float32
   w: NDArray;
@@ -241,6 +243,7 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
     G,
     layout,
     batchFirstY: layout === 1 || Boolean(ctx.folded?.batchFirstY),
+    mergedY: Boolean(ctx.folded?.mergedY),
     directions: direction === 'bidirectional' ? ['forward', 'reverse'] : [direction],
     x,
     w,
@@ -446,6 +449,33 @@ export function useGeneralRecurrentPath(value: boolean): void {
   generalOnly = value;
 }
 
+/**
+ * The directions' outputs ys[d] (T, N, H) as one array in `order` (T, D, N, H), (T, N, D, H) or
+ * (N, T, D, H). With one direction, or one batch row, or one step, the order that needs no move
+ * gives back ys[0] itself (values are never written after they are made).
+ */
+function interleave(ys: readonly Float32Array[], T: number, N: number, H: number, order: 'TDNH' | 'TNDH' | 'NTDH'): Float32Array {
+  const D = ys.length;
+  if (D === 1 && (order !== 'NTDH' || N === 1 || T === 1)) return ys[0]!;
+  const out = new Float32Array(T * N * D * H);
+  for (let d = 0; d < D; d++) {
+    const y = ys[d]!;
+    // Where row (t, n) of direction d starts in `out`: t * tStride + n * nStride + d * H.
+    const tStride = order === 'NTDH' ? D * H : order === 'TNDH' ? N * D * H : D * N * H;
+    const nStride = order === 'NTDH' ? T * D * H : order === 'TNDH' ? D * H : H;
+    const dOffset = order === 'TDNH' ? d * N * H : d * H;
+    for (let t = 0; t < T; t++) {
+      for (let n = 0; n < N; n++) {
+        const from = (t * N + n) * H;
+        const to = t * tStride + n * nStride + dOffset;
+        if (H >= 32) out.set(y.subarray(from, from + H), to);
+        else for (let j = 0; j < H; j++) out[to + j] = y[from + j]!;
+      }
+    }
+  }
+  return out;
+}
+
 function recurrent(family: CellFamily): OpImpl {
   const hasCell = FAMILIES[family].hasCell;
   return (ctx) => {
@@ -456,33 +486,28 @@ function recurrent(family: CellFamily): OpImpl {
       return kind ? runDirectionFused(s, d, kind) : runDirectionGeneral(s, d);
     });
     const make = (shape: number[]) => makeArray('float32', shape);
-    let Y: NDArray;
-    let Yh: NDArray;
-    let Yc: NDArray;
-    if (D === 1) {
-      // One direction: the direction's arrays are already in the output's order.
-      Y = makeArray('float32', [T, 1, N, H], results[0]!.y);
-      Yh = makeArray('float32', [1, N, H], results[0]!.h);
-      Yc = makeArray('float32', [1, N, H], results[0]!.c ?? new Float32Array(N * H));
-    } else {
-      Y = make([T, D, N, H]);
-      Yh = make([D, N, H]);
-      Yc = make([D, N, H]);
+    const Yh = D === 1 ? makeArray('float32', [1, N, H], results[0]!.h) : make([D, N, H]);
+    const Yc = D === 1 ? makeArray('float32', [1, N, H], results[0]!.c ?? new Float32Array(N * H)) : make([D, N, H]);
+    if (D > 1) {
       results.forEach((r, d) => {
-        for (let t = 0; t < T; t++) Y.data.set(r.y.subarray(t * N * H, (t + 1) * N * H), (t * D + d) * N * H);
         Yh.data.set(r.h, d * N * H);
         if (r.c) Yc.data.set(r.c, d * N * H);
       });
     }
-    const outputs: (NDArray | null)[] = [Y, Yh, hasCell ? Yc : null];
-    if (s.batchFirstY) {
-      // (N, T, D, H); with one batch row or one step the data order is the same (values are never written after they are made).
-      outputs[0] = movesNoData(Y.shape, [2, 0, 1, 3])
-        ? makeArray('float32', [N, T, D, H], Y.data)
-        : transposeData(Y, [2, 0, 1, 3], make);
-      // A Squeeze + Transpose folded in at load: (N, T, H).
-      if (s.layout === 0) outputs[0].shape = [N, T, H];
+    // Y in its final layout, written in one pass from the directions' (T, N, H) arrays.
+    let Y: NDArray;
+    const ys = results.map((r) => r.y);
+    if (s.mergedY) {
+      // Transpose [0, 2, 1, 3] + Reshape [0, 0, -1] (+ Transpose [1, 0, 2]) folded in at load.
+      const shape = s.batchFirstY ? [N, T, D * H] : [T, N, D * H];
+      Y = makeArray('float32', shape, interleave(ys, T, N, H, s.batchFirstY ? 'NTDH' : 'TNDH'));
+    } else if (s.batchFirstY) {
+      // (N, T, D, H); a Squeeze + Transpose folded in at load: (N, T, H).
+      Y = makeArray('float32', s.layout === 0 ? [N, T, H] : [N, T, D, H], interleave(ys, T, N, H, 'NTDH'));
+    } else {
+      Y = makeArray('float32', [T, D, N, H], interleave(ys, T, N, H, 'TDNH'));
     }
+    const outputs: (NDArray | null)[] = [Y, Yh, hasCell ? Yc : null];
     if (s.layout === 1) {
       outputs[1] = transposeData(Yh, [1, 0, 2], make); // (N, D, H)
       if (hasCell) outputs[2] = transposeData(Yc, [1, 0, 2], make);
