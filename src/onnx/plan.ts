@@ -72,6 +72,8 @@ export class RunPlan {
   /** Per feed slot: the last canonical copy of a small integer feed. */
   private readonly lastFeeds = new Map<number, NDArray>();
   lastRun: RunCounts = { executed: 0, reused: 0 };
+  /** The buffers of the kept values (see keeps), or null after one changed. */
+  private kept: Set<ArrayBufferLike> | null = null;
 
   constructor(
     readonly steps: readonly PlanStep[],
@@ -101,14 +103,18 @@ export class RunPlan {
     if (last && sameValue(last, v)) return last;
     const copy: NDArray = { type: v.type, shape: [...v.shape], data: v.data.slice() };
     this.lastFeeds.set(slot, copy);
+    this.kept = null;
     return copy;
   }
 
   /** Whether `buffer` belongs to a value kept for later runs (a memo or a canonical feed). */
   keeps(buffer: ArrayBufferLike): boolean {
-    for (const c of this.compiled) if (c.memoOutputs?.some((v) => v?.data.buffer === buffer)) return true;
-    for (const v of this.lastFeeds.values()) if (v.data.buffer === buffer) return true;
-    return false;
+    if (this.kept === null) {
+      this.kept = new Set();
+      for (const c of this.compiled) for (const v of c.memoOutputs ?? []) if (v) this.kept.add(v.data.buffer);
+      for (const v of this.lastFeeds.values()) this.kept.add(v.data.buffer);
+    }
+    return this.kept.has(buffer);
   }
 
   /** Runs every step on `values` (indexed by slot; constants and feeds already in place). */
@@ -149,10 +155,14 @@ export class RunPlan {
           const last = c.memoOutputs?.[0];
           const now = outputs[0];
           if (last && now && now.data.length <= CANONICAL_MAX_ELEMENTS && sameValue(last, now)) outputs = c.memoOutputs!;
-          else c.memoOutputs = outputs;
+          else {
+            c.memoOutputs = outputs;
+            this.kept = null;
+          }
         } else if (step.memoizable) {
           c.memoInputs = inputs.slice();
           c.memoOutputs = outputs;
+          this.kept = null;
         }
       } else {
         reused++;

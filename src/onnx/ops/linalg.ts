@@ -35,6 +35,23 @@ function matmul(ctx: OpContext): NDArray[] {
     return at;
   };
   const row = new Float64Array(n);
+  const A = a.data;
+  const Bm = b.data;
+  const O = out.data;
+  if (bBatch.length === 0) {
+    // B is one matrix: every row of A, whatever its batch dims, is one row of the product.
+    const rows = batchSize * m;
+    for (let i = 0; i < rows; i++) {
+      row.fill(0);
+      for (let p = 0; p < k; p++) {
+        const av = A[i * k + p]!;
+        if (av === 0) continue;
+        const bRow = p * n;
+        for (let j = 0; j < n; j++) row[j]! += av * Bm[bRow + j]!;
+      }
+      for (let j = 0; j < n; j++) O[i * n + j] = row[j]!;
+    }
+  } else
   for (let t = 0; t < batchSize; t++) {
     const aAt = offsetIn(aBatch, t) * m * k;
     const bAt = offsetIn(bBatch, t) * k * n;
@@ -84,15 +101,17 @@ function gemm(ctx: OpContext): NDArray[] {
       throw ctx.shapeError('C shape (broadcast to [M, N])', [m, n], cs);
     cAt = (i, j) => c.data[(rows === 1 ? 0 : i) * cols + (cols === 1 ? 0 : j)]!;
   }
+  const A = a.data;
+  const Bm = b.data;
+  const O = out.data;
+  // Element strides of op(A) along (i, p) and of op(B) along (p, j).
+  const [ai, ap] = transA ? [1, m] : [k, 1];
+  const [bp, bj] = transB ? [1, k] : [n, 1];
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let p = 0; p < k; p++) {
-        const av = transA ? a.data[p * m + i]! : a.data[i * k + p]!;
-        const bv = transB ? b.data[j * k + p]! : b.data[p * n + j]!;
-        s += av * bv;
-      }
-      out.data[i * n + j] = alpha * s + (cAt ? beta * cAt(i, j) : 0);
+      for (let p = 0; p < k; p++) s += A[i * ai + p * ap]! * Bm[p * bp + j * bj]!;
+      O[i * n + j] = alpha * s + (cAt ? beta * cAt(i, j) : 0);
     }
   }
   return [out];

@@ -153,7 +153,8 @@ interface Setup {
   w: NDArray;
   r: NDArray;
   b: NDArray | null;
-  lens: Int32Array;
+  /** Valid steps per batch row, or null when every row has all T steps (no sequence_lens). */
+  lens: Int32Array | null;
   h0: NDArray | null; // (D, N, H)
   c0: NDArray | null;
   p: NDArray | null;
@@ -161,6 +162,8 @@ interface Setup {
   activations: ActivationSpec[][];
   linearBeforeReset: boolean;
   inputForget: boolean;
+  /** Per direction: the fused kernel the node's settings allow (see NodeSettings). */
+  kinds: (CellKind | null)[];
 }
 
 function expectShape(ctx: OpContext, name: string, a: NDArray, expected: number[]): void {
@@ -173,13 +176,63 @@ function float32(ctx: OpContext, name: string, a: NDArray): NDArray {
   return a;
 }
 
-function setup(ctx: OpContext, family: CellFamily): Setup {
+/** What a node's attributes say, checked and parsed once per node (they never change). */
+interface NodeSettings {
+  layout: number;
+  direction: string;
+  D: number;
+  hiddenSize: number | undefined;
+  clip: number | undefined;
+  inputForget: boolean;
+  linearBeforeReset: boolean;
+  activations: ActivationSpec[][];
+  /** Per direction: the fused kernel for the node's settings (lengths and peepholes are checked per run), or null. */
+  kinds: (CellKind | null)[];
+}
+
+const settingsOfNode = new WeakMap<object, NodeSettings>();
+
+function nodeSettings(ctx: OpContext, family: CellFamily): NodeSettings {
+  const known = settingsOfNode.get(ctx.attrs);
+  if (known) return known;
   const layout = ctx.attrs.int('layout', 0);
   if (layout !== 0 && layout !== 1) throw ctx.formatError(`layout must be 0 or 1, got ${layout}`);
   const direction = ctx.attrs.string('direction', 'forward');
   if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional')
     throw ctx.formatError(`direction must be forward, reverse or bidirectional, got '${direction}'`);
   const D = direction === 'bidirectional' ? 2 : 1;
+  const clip = ctx.attrs.float('clip');
+  if (clip !== undefined && !(clip >= 0)) throw ctx.formatError(`clip must be a non-negative threshold, got ${clip}`);
+  const settings: NodeSettings = {
+    layout,
+    direction,
+    D,
+    hiddenSize: ctx.attrs.int('hidden_size'),
+    clip,
+    inputForget: family === 'lstm' && ctx.attrs.int('input_forget', 0) !== 0,
+    linearBeforeReset: family === 'gru' && ctx.attrs.int('linear_before_reset', 0) !== 0,
+    activations: readActivations(ctx, family, D),
+    kinds: [],
+  };
+  settings.kinds = settings.activations.map((acts) => staticKind(family, settings, acts));
+  settingsOfNode.set(ctx.attrs, settings);
+  return settings;
+}
+
+/** The fused kernel for a direction's settings (before lengths and peepholes), or null. */
+function staticKind(family: CellFamily, n: NodeSettings, acts: ActivationSpec[]): CellKind | null {
+  if (n.clip !== undefined || n.inputForget) return null;
+  const names = acts.map((a) => a.name);
+  if (family === 'rnn') return names[0] === 'tanh' || names[0] === 'relu' ? kindOf('rnn', names[0]) : null;
+  const defaults = FAMILIES[family].onnxActivations.map((a) => a.toLowerCase());
+  if (names.some((a, i) => a !== defaults[i])) return null;
+  if (family === 'gru' && !n.linearBeforeReset) return null;
+  return kindOf(family);
+}
+
+function setup(ctx: OpContext, family: CellFamily): Setup {
+  const n = nodeSettings(ctx, family);
+  const { layout, D } = n;
   const G = FAMILIES[family].gates;
   let x = float32(ctx, 'X', ctx.input(0, 'X'));
   if (x.shape.length !== 3)
@@ -194,22 +247,23 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
   const w = float32(ctx, 'W', ctx.input(1, 'W'));
   const r = float32(ctx, 'R', ctx.input(2, 'R'));
   if (r.shape.length !== 3) throw ctx.shapeError('R rank', 3, r.shape.length);
-  const H = ctx.attrs.int('hidden_size') ?? r.shape[2]!;
+  const H = n.hiddenSize ?? r.shape[2]!;
   expectShape(ctx, 'W', w, [D, G * H, I]);
   expectShape(ctx, 'R', r, [D, G * H, H]);
   const b = ctx.optional(3);
   if (b) expectShape(ctx, 'B', float32(ctx, 'B', b), [D, 2 * G * H]);
   const seq = ctx.optional(4);
-  const lens = new Int32Array(N).fill(T);
+  let lens: Int32Array | null = null;
   if (seq) {
     if (seq.type !== 'int32' && seq.type !== 'int64')
       throw ctx.valueError(`sequence_lens must be int32, got ${seq.type}`);
     expectShape(ctx, 'sequence_lens', seq, [N]);
-    for (let n = 0; n < N; n++) {
-      const v = Number(seq.data[n]);
+    lens = new Int32Array(N);
+    for (let k = 0; k < N; k++) {
+      const v = Number(seq.data[k]);
       if (!Number.isInteger(v) || v < 0 || v > T)
-        throw ctx.valueError(`sequence_lens[${n}] is ${v}, expected an integer in [0, ${T}] (seq_length = ${T})`);
-      lens[n] = v;
+        throw ctx.valueError(`sequence_lens[${k}] is ${v}, expected an integer in [0, ${T}] (seq_length = ${T})`);
+      lens[k] = v;
     }
   }
   const state = (k: number, name: string): NDArray | null => {
@@ -228,11 +282,6 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
   const c0 = family === 'lstm' ? state(6, 'initial_c') : null;
   const p = family === 'lstm' ? ctx.optional(7) : null;
   if (p) expectShape(ctx, 'P', float32(ctx, 'P', p), [D, 3 * H]);
-  const inputForget = family === 'lstm' && ctx.attrs.int('input_forget', 0) !== 0;
-  const linearBeforeReset = family === 'gru' && ctx.attrs.int('linear_before_reset', 0) !== 0;
-  const clipValue = ctx.attrs.float('clip');
-  if (clipValue !== undefined && !(clipValue >= 0))
-    throw ctx.formatError(`clip must be a non-negative threshold, got ${clipValue}`);
   return {
     family,
     T,
@@ -244,7 +293,7 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
     layout,
     batchFirstY: layout === 1 || Boolean(ctx.folded?.batchFirstY),
     mergedY: Boolean(ctx.folded?.mergedY),
-    directions: direction === 'bidirectional' ? ['forward', 'reverse'] : [direction],
+    directions: n.direction === 'bidirectional' ? ['forward', 'reverse'] : [n.direction as 'forward' | 'reverse'],
     x,
     w,
     r,
@@ -253,24 +302,21 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
     h0,
     c0,
     p,
-    clip: clipValue,
-    activations: readActivations(ctx, family, D),
-    linearBeforeReset,
-    inputForget,
+    clip: n.clip,
+    activations: n.activations,
+    linearBeforeReset: n.linearBeforeReset,
+    inputForget: n.inputForget,
+    kinds: n.kinds,
   };
 }
 
 /** The fused kernel for this direction, or null when the general path is needed. */
 function fusedKind(s: Setup, d: number): CellKind | null {
-  if (s.clip !== undefined || s.inputForget) return null;
+  const kind = s.kinds[d] ?? null;
+  if (kind === null) return null;
   if (s.p && s.p.data.subarray(d * 3 * s.H, (d + 1) * 3 * s.H).some((v) => v !== 0)) return null;
-  if (s.lens.some((v) => v === 0)) return null;
-  const names = s.activations[d]!.map((a) => a.name);
-  if (s.family === 'rnn') return names[0] === 'tanh' || names[0] === 'relu' ? kindOf('rnn', names[0]) : null;
-  const defaults = FAMILIES[s.family].onnxActivations.map((n) => n.toLowerCase());
-  if (names.some((n, i) => n !== defaults[i])) return null;
-  if (s.family === 'gru' && !s.linearBeforeReset) return null;
-  return kindOf(s.family);
+  if (s.lens && s.lens.includes(0)) return null;
+  return kind;
 }
 
 /** Rows of direction d of W/R (or a bias half), reordered from ONNX's gate order to PyTorch's. */
@@ -332,7 +378,7 @@ function runDirectionFused(s: Setup, d: number, kind: CellKind): DirectionResult
   // The kernel copies the initial state before it changes it: a view is enough here.
   const state = (a: NDArray | null) =>
     new Tensor(a ? (a.data as Float32Array).subarray(d * N * H, (d + 1) * N * H) : new Float32Array(N * H), [N, H]);
-  const lengths = s.lens.every((v) => v === T) ? null : s.lens;
+  const lengths = s.lens === null || s.lens.every((v) => v === T) ? null : s.lens;
   const result = recurrentInference({
     kind,
     x: new Tensor(s.x.data as Float32Array, [T, N, I]),
@@ -381,7 +427,7 @@ function runDirectionGeneral(s: Setup, d: number): DirectionResult {
 
   for (let step = 0; step < T; step++) {
     for (let n = 0; n < N; n++) {
-      const len = s.lens[n]!;
+      const len = s.lens ? s.lens[n]! : T;
       if (step >= len) continue;
       const t = reverse ? len - 1 - step : step;
       const xt = (t * N + n) * I;
@@ -430,7 +476,7 @@ function runDirectionGeneral(s: Setup, d: number): DirectionResult {
       h.set(out, hp);
     }
   }
-  for (let n = 0; n < N; n++) {
+  for (let n = 0; n < N && s.lens; n++) {
     if (s.lens[n] === 0) {
       h.fill(0, n * H, (n + 1) * H);
       c.fill(0, n * H, (n + 1) * H);
