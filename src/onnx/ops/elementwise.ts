@@ -71,6 +71,15 @@ function arithmetic(fn: (a: number, b: number, integer: boolean) => number): OpI
       for (let i = 0, j = 0; i < size; i++, j = j + 1 === m ? 0 : j + 1) o[i] = fn(x[i]!, y[j]!, false);
       return [out];
     }
+    if (!integer && size > 0 && b.data.length === size && isTrailing(a.shape, shape)) {
+      const out = makeArray(type, shape);
+      const o = out.data;
+      const x = a.data;
+      const y = b.data;
+      const m = x.length;
+      for (let i = 0, j = 0; i < size; i++, j = j + 1 === m ? 0 : j + 1) o[i] = fn(x[j]!, y[i]!, false);
+      return [out];
+    }
     return [mapBroadcast(ctx, [a, b], type, (v) => fn(v[0]!, v[1]!, integer))];
   };
 }

@@ -38,7 +38,7 @@ import { WeightPacking } from '../../nn/recurrent/packing.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
-import { transposeData } from './util.js';
+import { copyView, transposeData } from './util.js';
 
 /** PyTorch gate block g comes from ONNX block onnxBlockOfTorch(family)[g] (the table's onnxOrder, inverted). */
 const onnxBlockOfTorch = (family: CellFamily) => inversePermutation(FAMILIES[family].onnxOrder);
@@ -503,9 +503,11 @@ export function useGeneralRecurrentPath(value: boolean): void {
 function interleave(ys: readonly Float32Array[], T: number, N: number, H: number, order: 'TDNH' | 'TNDH' | 'NTDH'): Float32Array {
   const D = ys.length;
   if (D === 1 && (order !== 'NTDH' || N === 1 || T === 1)) return ys[0]!;
-  const out = new Float32Array(T * N * D * H);
+  const result = new Float32Array(T * N * D * H);
+  const out = copyView(result).bits;
   for (let d = 0; d < D; d++) {
-    const y = ys[d]!;
+    const source = ys[d]!;
+    const y = copyView(source).bits;
     // Where row (t, n) of direction d starts in `out`: t * tStride + n * nStride + d * H.
     const tStride = order === 'NTDH' ? D * H : order === 'TNDH' ? N * D * H : D * N * H;
     const nStride = order === 'NTDH' ? T * D * H : order === 'TNDH' ? D * H : H;
@@ -514,12 +516,12 @@ function interleave(ys: readonly Float32Array[], T: number, N: number, H: number
       for (let n = 0; n < N; n++) {
         const from = (t * N + n) * H;
         const to = t * tStride + n * nStride + dOffset;
-        if (H >= 32) out.set(y.subarray(from, from + H), to);
+        if (H >= 32) result.set(source.subarray(from, from + H), to);
         else for (let j = 0; j < H; j++) out[to + j] = y[from + j]!;
       }
     }
   }
-  return out;
+  return result;
 }
 
 function recurrent(family: CellFamily): OpImpl {
