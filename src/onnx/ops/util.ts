@@ -75,16 +75,16 @@ export function movesNoData(shape: readonly number[], perm: readonly number[]): 
 }
 
 /**
- * The bytes of `data` as 32-bit integers, and how many of them make one element (2 for float64),
- * for element copies: V8's first (baseline) code boxes every float it loads, so a loop copying
- * floats allocates 16 bytes per element and brings the garbage collector; integers up to 2^31
- * are not boxed. The copy is bit for bit (NaN payloads and -0 included).
+ * The bytes of `data` as 16-bit integers, and how many of them make one element (2 for float32,
+ * 4 for float64), for element copies: V8's first (baseline) code boxes every float it loads, and
+ * every integer beyond the small-integer range, so a loop copying floats allocates 16 bytes per
+ * element and brings the garbage collector; 16-bit integers are never boxed. The copy is bit for
+ * bit (NaN payloads and -0 included).
  */
 export function copyView(data: ArrayData): { bits: ArrayData; width: number } {
-  if (data instanceof Float32Array) return { bits: new Int32Array(data.buffer, data.byteOffset, data.length), width: 1 };
-  if (data instanceof Float64Array)
-    return { bits: new Int32Array(data.buffer, data.byteOffset, 2 * data.length), width: 2 };
-  return { bits: data, width: 1 };
+  const bytes = data.BYTES_PER_ELEMENT;
+  if (bytes === 1) return { bits: data, width: 1 };
+  return { bits: new Uint16Array(data.buffer, data.byteOffset, (data.length * bytes) / 2), width: bytes / 2 };
 }
 
 /**
