@@ -517,7 +517,7 @@ function interleave(ys: readonly Float32Array[], T: number, N: number, H: number
         const from = (t * N + n) * H;
         const to = t * tStride + n * nStride + dOffset;
         if (H >= 32) result.set(source.subarray(from, from + H), to);
-        else for (let j = 0; j < 2 * H; j++) out[2 * to + j] = y[2 * from + j]!; // 16-bit halves
+        else for (let j = 0; j < H; j++) out[to + j] = y[from + j]!;
       }
     }
   }

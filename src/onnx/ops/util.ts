@@ -75,16 +75,16 @@ export function movesNoData(shape: readonly number[], perm: readonly number[]): 
 }
 
 /**
- * The bytes of `data` as 16-bit integers, and how many of them make one element (2 for float32,
- * 4 for float64), for element copies: V8's first (baseline) code boxes every float it loads, and
- * every integer beyond the small-integer range, so a loop copying floats allocates 16 bytes per
- * element and brings the garbage collector; 16-bit integers are never boxed. The copy is bit for
- * bit (NaN payloads and -0 included).
+ * The bytes of `data` as 32-bit integers, and how many of them make one element (2 for float64),
+ * for element copies: V8's first (baseline) code boxes every float it loads, so a loop copying
+ * floats allocates 16 bytes per element and brings the garbage collector; 32-bit integers are
+ * small integers in Node's V8 (no pointer compression) and never boxed. The copy is bit for bit
+ * (NaN payloads and -0 included). Arrays of 1- and 2-byte elements are returned as they are.
  */
 export function copyView(data: ArrayData): { bits: ArrayData; width: number } {
   const bytes = data.BYTES_PER_ELEMENT;
-  if (bytes === 1) return { bits: data, width: 1 };
-  return { bits: new Uint16Array(data.buffer, data.byteOffset, (data.length * bytes) / 2), width: bytes / 2 };
+  if (bytes < 4) return { bits: data, width: 1 };
+  return { bits: new Int32Array(data.buffer, data.byteOffset, (data.length * bytes) / 4), width: bytes / 4 };
 }
 
 /**
