@@ -56,7 +56,9 @@ function feedsAt(name: string, B: number | null, shift = 0): Record<string, NpyA
 }
 
 const bits = (v: NpyArray) =>
-  v.data instanceof Float32Array ? Array.from(new Uint32Array(v.data.buffer, v.data.byteOffset, v.data.length)) : Array.from(v.data as ArrayLike<number | bigint>, String);
+  v.data instanceof Float32Array
+    ? Array.from(new Uint32Array(v.data.buffer, v.data.byteOffset, v.data.length))
+    : Array.from(v.data as ArrayLike<number | bigint>, String);
 
 /** Whether a fresh model runs these feeds (exports that fix their batch refuse other batches, as ONNX Runtime does). */
 function runsFresh(file: string, feeds: Record<string, NpyArray>): Record<string, NpyArray> | null {
@@ -129,7 +131,10 @@ describe('ONNX run plan', () => {
     assert.equal(second.executed + second.reused, model.operatorsPerRun.length);
     // Other lengths (the same x): everything that depends on them runs again.
     const lengths = feeds['lengths']!.data as BigInt64Array;
-    const other = { ...feeds, lengths: { ...feeds['lengths']!, data: BigInt64Array.from(lengths, (v) => (v > 1n ? v - 1n : v)) } as NpyArray };
+    const other = {
+      ...feeds,
+      lengths: { ...feeds['lengths']!, data: BigInt64Array.from(lengths, (v) => (v > 1n ? v - 1n : v)) } as NpyArray,
+    };
     const got = model.runArrays(other);
     const fresh = loadOnnx(interop(c.file)).runArrays(other);
     assert.ok(model.lastRunCounts.reused < second.reused, 'fewer nodes reused with new lengths');
@@ -138,7 +143,8 @@ describe('ONNX run plan', () => {
     lengths[0] = 3n;
     const again = model.runArrays(feeds);
     const freshAgain = loadOnnx(interop(c.file)).runArrays(feeds);
-    for (const k of Object.keys(freshAgain)) assert.deepEqual(bits(again[k]!), bits(freshAgain[k]!), `${k} after an in-place change`);
+    for (const k of Object.keys(freshAgain))
+      assert.deepEqual(bits(again[k]!), bits(freshAgain[k]!), `${k} after an in-place change`);
   });
 
   test("the model's own computation runs in every run, even with the same token ids", () => {
@@ -154,12 +160,19 @@ describe('ONNX run plan', () => {
   });
 
   test('a bidirectional layer writes its output in the final layout: the same values as the unfolded graph', () => {
-    for (const name of ['lstm_nobias_bidir_batchfirst_h0c0_opset14', 'lstm_2layer_bidir_h0c0', 'gru_2layer_bidir_batchfirst']) {
+    for (const name of [
+      'lstm_nobias_bidir_batchfirst_h0c0_opset14',
+      'lstm_2layer_bidir_h0c0',
+      'gru_2layer_bidir_batchfirst',
+    ]) {
       const c = manifest.torch[name]!;
       const folded = loadOnnx(interop(c.file));
       const ops = folded.operatorsPerRun;
       assert.ok(!ops.includes('Transpose') && !ops.includes('Reshape'), `${name}: ${ops.join(', ')}`);
-      assert.ok(ops.some((op) => op.includes('directions merged')), `${name}: ${ops.join(', ')}`);
+      assert.ok(
+        ops.some((op) => op.includes('directions merged')),
+        `${name}: ${ops.join(', ')}`,
+      );
       const proto = decodeModel(new Uint8Array(readFileSync(interop(c.file))), c.file);
       const graph = proto.graph!;
       const declared = new Set((graph.output ?? []).map((o) => o.name));
@@ -188,7 +201,8 @@ describe('ONNX run plan', () => {
     const out = new Uint32Array(t.data.buffer);
     for (let a = 0; a < 2; a++)
       for (let b = 0; b < 3; b++)
-        for (let c = 0; c < 2; c++) assert.equal(out[(b * 2 + a) * 2 + c], raw[(a * 3 + b) * 2 + c], `[${a},${b},${c}]`);
+        for (let c = 0; c < 2; c++)
+          assert.equal(out[(b * 2 + a) * 2 + c], raw[(a * 3 + b) * 2 + c], `[${a},${b},${c}]`);
     const f64 = makeArray('float64', [2, 3]);
     f64.data.set([0.1, -0, 1e300, Math.PI, -2.5, 7]);
     const t64 = transposeData(f64, [1, 0], (shape) => makeArray('float64', shape));

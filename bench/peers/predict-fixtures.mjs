@@ -51,7 +51,9 @@ function run(args, { json = false } = {}) {
   const lines = r.stdout.split('\n');
   const line = json ? lines.find((l) => l.startsWith('{')) : lines.find((l) => l.startsWith(MARKER));
   if (r.status !== 0 || !line)
-    throw new Error(`${args.slice(0, 2).join(' ')} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().slice(-400)}`);
+    throw new Error(
+      `${args.slice(0, 2).join(' ')} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().slice(-400)}`,
+    );
   const result = JSON.parse(json ? line : line.slice(MARKER.length));
   if (result.error) throw new Error(result.error);
   return { ...result, wallMs };
@@ -97,7 +99,8 @@ async function ortChild() {
   }
   mkdirSync(spec.out, { recursive: true });
   for (const [name, t] of Object.entries(outputs))
-    if (t.type === 'float32') saveNpy(join(spec.out, `${name}.npy`), { dtype: 'float32', shape: [...t.dims], data: t.data });
+    if (t.type === 'float32')
+      saveNpy(join(spec.out, `${name}.npy`), { dtype: 'float32', shape: [...t.dims], data: t.data });
   return { times };
 }
 
@@ -171,7 +174,17 @@ async function parent() {
           rmSync(outOrt, { recursive: true, force: true });
           const inputArgs = Object.entries(inputs).flatMap(([n, f]) => ['--input', `${n}=${f}`]);
           const cli = run(
-            [join(lib, 'cli', 'main.js'), 'predict', onnxFile, ...inputArgs, '--out', outOurs, '--repeat', String(REPEAT), '--json'],
+            [
+              join(lib, 'cli', 'main.js'),
+              'predict',
+              onnxFile,
+              ...inputArgs,
+              '--out',
+              outOurs,
+              '--repeat',
+              String(REPEAT),
+              '--json',
+            ],
             { json: true },
           );
           ours.push(cli.timing.medianMs);

@@ -50,7 +50,17 @@ export function supportedOperators(): string[] {
 const NEVER_MEMOIZED = new Set(['RNN', 'LSTM', 'GRU', 'MatMul', 'Gemm']);
 
 /** Operators that only move or repeat values: they may read a float constant (a zero state) and be memoized. */
-const LAYOUT_ONLY = new Set(['Expand', 'Tile', 'Reshape', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Identity']);
+const LAYOUT_ONLY = new Set([
+  'Expand',
+  'Tile',
+  'Reshape',
+  'Unsqueeze',
+  'Squeeze',
+  'Concat',
+  'Slice',
+  'Cast',
+  'Identity',
+]);
 
 /** Oldest default-domain opset accepted (RNN/LSTM/GRU took their current form in opset 7). */
 const MIN_OPSET = 7;
@@ -458,9 +468,7 @@ export class OnnxModel {
     this.constantBuffers ??= new Set([...this.initializers.values()].map((v) => v.data.buffer));
     const feedBuffers = Object.values(feeds).map((feed) => (ArrayBuffer.isView(feed) ? feed.buffer : feed.data.buffer));
     const shared = (buffer: ArrayBufferLike) =>
-      this.constantBuffers!.has(buffer) ||
-      feedBuffers.includes(buffer) ||
-      this.runPlan.keeps(buffer);
+      this.constantBuffers!.has(buffer) || feedBuffers.includes(buffer) || this.runPlan.keeps(buffer);
     const result: Record<string, NpyArray> = {};
     for (const [k, v] of Object.entries(raw))
       result[k] =

@@ -154,7 +154,8 @@ export class RunPlan {
         if (step.shapeSource) {
           const last = c.memoOutputs?.[0];
           const now = outputs[0];
-          if (last && now && now.data.length <= CANONICAL_MAX_ELEMENTS && sameValue(last, now)) outputs = c.memoOutputs!;
+          if (last && now && now.data.length <= CANONICAL_MAX_ELEMENTS && sameValue(last, now))
+            outputs = c.memoOutputs!;
           else {
             c.memoOutputs = outputs;
             this.kept = null;

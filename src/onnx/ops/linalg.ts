@@ -9,7 +9,15 @@ import { broadcastShapes, intList, normalizeAxis, scalar, stridesOf } from './ut
  * the loops inside a large function would stay in baseline code (boxing every float) for the
  * few runs of a command.
  */
-function matmulRows(A: ArrayData, Bm: ArrayData, O: ArrayData, row: Float64Array, rows: number, k: number, n: number): void {
+function matmulRows(
+  A: ArrayData,
+  Bm: ArrayData,
+  O: ArrayData,
+  row: Float64Array,
+  rows: number,
+  k: number,
+  n: number,
+): void {
   for (let i = 0; i < rows; i++) {
     row.fill(0);
     for (let p = 0; p < k; p++) {
@@ -86,21 +94,21 @@ function matmul(ctx: OpContext): NDArray[] {
     // B is one matrix: every row of A, whatever its batch dims, is one row of the product.
     matmulRows(A, Bm, O, row, batchSize * m, k, n);
   } else
-  for (let t = 0; t < batchSize; t++) {
-    const aAt = offsetIn(aBatch, t) * m * k;
-    const bAt = offsetIn(bBatch, t) * k * n;
-    const oAt = t * m * n;
-    for (let i = 0; i < m; i++) {
-      row.fill(0);
-      for (let p = 0; p < k; p++) {
-        const av = a.data[aAt + i * k + p]!;
-        if (av === 0) continue;
-        const bRow = bAt + p * n;
-        for (let j = 0; j < n; j++) row[j]! += av * b.data[bRow + j]!;
+    for (let t = 0; t < batchSize; t++) {
+      const aAt = offsetIn(aBatch, t) * m * k;
+      const bAt = offsetIn(bBatch, t) * k * n;
+      const oAt = t * m * n;
+      for (let i = 0; i < m; i++) {
+        row.fill(0);
+        for (let p = 0; p < k; p++) {
+          const av = a.data[aAt + i * k + p]!;
+          if (av === 0) continue;
+          const bRow = bAt + p * n;
+          for (let j = 0; j < n; j++) row[j]! += av * b.data[bRow + j]!;
+        }
+        for (let j = 0; j < n; j++) out.data[oAt + i * n + j] = row[j]!;
       }
-      for (let j = 0; j < n; j++) out.data[oAt + i * n + j] = row[j]!;
     }
-  }
   let shape = outShape;
   if (aVector) shape = [...shape.slice(0, -2), shape[shape.length - 1]!];
   if (bVector) shape = shape.slice(0, -1);

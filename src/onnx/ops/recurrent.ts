@@ -500,7 +500,13 @@ export function useGeneralRecurrentPath(value: boolean): void {
  * (N, T, D, H). With one direction, or one batch row, or one step, the order that needs no move
  * gives back ys[0] itself (values are never written after they are made).
  */
-function interleave(ys: readonly Float32Array[], T: number, N: number, H: number, order: 'TDNH' | 'TNDH' | 'NTDH'): Float32Array {
+function interleave(
+  ys: readonly Float32Array[],
+  T: number,
+  N: number,
+  H: number,
+  order: 'TDNH' | 'TNDH' | 'NTDH',
+): Float32Array {
   const D = ys.length;
   if (D === 1 && (order !== 'NTDH' || N === 1 || T === 1)) return ys[0]!;
   const result = new Float32Array(T * N * D * H);
