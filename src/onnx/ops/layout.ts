@@ -278,7 +278,8 @@ function gather(ctx: OpContext): NDArray[] {
     const w = inner * width;
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < n; k++) {
-        let idx = Number(indices.data[k]);
+        // A small integer (checked above): offsets computed from it are never boxed.
+        let idx = Number(indices.data[k]) | 0;
         if (idx < 0) idx += dim;
         const at = (o * dim + idx) * w;
         const flat = (o * n + k) * w;
