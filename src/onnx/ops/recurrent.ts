@@ -38,7 +38,7 @@ import { WeightPacking } from '../../nn/recurrent/packing.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
-import { copyView, transposeData } from './util.js';
+import { copyRuns, copyView, transposeData } from './util.js';
 
 /** PyTorch gate block g comes from ONNX block onnxBlockOfTorch(family)[g] (the table's onnxOrder, inverted). */
 const onnxBlockOfTorch = (family: CellFamily) => inversePermutation(FAMILIES[family].onnxOrder);
@@ -511,22 +511,11 @@ function interleave(
   if (D === 1 && (order !== 'NTDH' || N === 1 || T === 1)) return ys[0]!;
   const result = new Float32Array(T * N * D * H);
   const out = copyView(result).bits;
-  for (let d = 0; d < D; d++) {
-    const source = ys[d]!;
-    const y = copyView(source).bits;
-    // Where row (t, n) of direction d starts in `out`: t * tStride + n * nStride + d * H.
-    const tStride = order === 'NTDH' ? D * H : order === 'TNDH' ? N * D * H : D * N * H;
-    const nStride = order === 'NTDH' ? T * D * H : order === 'TNDH' ? D * H : H;
-    const dOffset = order === 'TDNH' ? d * N * H : d * H;
-    for (let t = 0; t < T; t++) {
-      for (let n = 0; n < N; n++) {
-        const from = (t * N + n) * H;
-        const to = t * tStride + n * nStride + dOffset;
-        if (H >= 32) result.set(source.subarray(from, from + H), to);
-        else for (let j = 0; j < H; j++) out[to + j] = y[from + j]!;
-      }
-    }
-  }
+  // Where row (t, n) of direction d starts in `out`: t * tStride + n * nStride + d * dStride.
+  const tStride = order === 'NTDH' ? D * H : order === 'TNDH' ? N * D * H : D * N * H;
+  const nStride = order === 'NTDH' ? T * D * H : order === 'TNDH' ? D * H : H;
+  const dStride = order === 'TDNH' ? N * H : H;
+  for (let d = 0; d < D; d++) copyRuns(out, d * dStride, tStride, nStride, copyView(ys[d]!).bits, 0, N * H, H, T, N, H);
   return result;
 }
 

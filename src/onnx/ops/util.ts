@@ -88,6 +88,35 @@ export function copyView(data: ArrayData): { bits: ArrayData; width: number } {
 }
 
 /**
+ * Copies n0 × n1 runs of `w` elements: run (i, j) from `from` at fromStart + i·from0 + j·from1
+ * to `to` at toStart + i·to0 + j·to1 (offsets in elements of the arrays given, e.g. copyView's).
+ * Long runs are block copies. A small function of its own: V8 optimizes it soon after it gets hot, where the same loops
+ * inside a larger function would stay in baseline code for the few runs of a command.
+ */
+export function copyRuns(
+  to: ArrayData,
+  toStart: number,
+  to0: number,
+  to1: number,
+  from: ArrayData,
+  fromStart: number,
+  from0: number,
+  from1: number,
+  n0: number,
+  n1: number,
+  w: number,
+): void {
+  for (let i = 0; i < n0; i++) {
+    for (let j = 0; j < n1; j++) {
+      const a = fromStart + i * from0 + j * from1;
+      const b = toStart + i * to0 + j * to1;
+      if (w >= 64) to.set(from.subarray(a, a + w) as never, b);
+      else for (let q = 0; q < w; q++) to[b + q] = from[a + q]!;
+    }
+  }
+}
+
+/**
  * Permutes the dims of `a` (a copy, row-major). Dims of size 1 move no data: when the other dims
  * keep their order the copy is one block copy; otherwise the trailing dims that stay in place
  * are copied as contiguous runs.
@@ -117,16 +146,8 @@ export function transposeData<T extends NDArray>(a: T, perm: readonly number[], 
       // Two moving dims (a swap such as [1, 0, 2]): two plain loops.
       const s0 = inStrides[perm[0]!]! * width;
       const s1 = inStrides[perm[1]!]! * width;
-      const n0 = outShape[0]!;
       const n1 = outShape[1]!;
-      let flat = 0;
-      for (let i = 0; i < n0; i++) {
-        for (let j = 0; j < n1; j++) {
-          const at = i * s0 + j * s1;
-          for (let q = 0; q < w; q++) to[flat + q] = from[at + q]!;
-          flat += w;
-        }
-      }
+      copyRuns(to, 0, n1 * w, w, from, 0, s0, s1, outShape[0]!, n1, w);
       return out;
     }
     const strides = perm.slice(0, r).map((p) => inStrides[p]! * width);
