@@ -143,7 +143,7 @@ export function transposeData<T extends NDArray>(a: T, perm: readonly number[], 
     const to = copyView(dst).bits;
     const w = inner * width;
     if (r === 2) {
-      // Two moving dims (a swap such as [1, 0, 2]): two plain loops.
+      // Two moving dims (the swap perm of a batch-first layout): one copyRuns call.
       const s0 = inStrides[perm[0]!]! * width;
       const s1 = inStrides[perm[1]!]! * width;
       const n1 = outShape[1]!;
