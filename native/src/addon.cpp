@@ -18,6 +18,7 @@
 
 #include "kernels.h"
 #include "pool.h"
+#include "steps.h"
 
 namespace rn {
 namespace {
@@ -178,7 +179,14 @@ void run_gemm(const GemmProblem& p) {
   }
   // About four chunks per thread, so a thread that starts late or is interrupted just takes fewer.
   const int want = threads * 4;
-  ChunkedGemm job{&p, tiles >= panels, 0, 0};
+  // Split by rows or by column panels, whichever streams fewer floats from outside the core's
+  // caches: each row chunk reads all of B, each panel chunk all of A. (A 64-row step GEMM with
+  // few panels, e.g. the backward's dh = dGH·W_hh, reads W_hh once per row chunk when split by
+  // rows, eight times over.)
+  const double a_floats = (double)p.m * p.k, b_floats = (double)p.k * panels * t->nr;
+  const double row_chunks = std::min<double>(want, tiles), panel_chunks = std::min<double>(want, panels);
+  const double by_rows_cost = row_chunks * b_floats + a_floats, by_panels_cost = panel_chunks * a_floats + b_floats;
+  ChunkedGemm job{&p, by_rows_cost <= by_panels_cost, 0, 0};
   GemmProblem q = p;
   if (job.by_rows) {
     const int rows = (p.m + want - 1) / want;
@@ -372,20 +380,24 @@ Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
 // ------------------------------------------------------------ a block of recurrent steps
 
 // recurrentSteps(kind, rows, hidden, tStart, count, reverse, blockFirst, gx, packedHh, bHh, h, c,
-//                output, lengths, gh, hRaw, cNew, cache)
+//                output, lengths, gh, hRaw, cNew[, savedH, savedC, cacheAll])
 //
 // The mirror of the TypeScript inference block (inferenceBlock in src/nn/recurrent/fused.ts: its
 // per-step cellStep + maskStepForward loop), which calls this where the backend has it; a change to
 // one must be made to the other.
 //
-// Inference only (nothing kept for backward, no LSTM projection): `count` time steps of one
+// Without the last three arguments, inference (nothing kept for backward);
+// with them, the training forward (forwardSaved): before step t, h and c go to savedH/savedC at
+// t·rows·hidden and the cell's cache to cacheAll at t·rows·cacheWidth (each (T, rows, ...)).
+// No LSTM projection. `count` time steps of one
 // layer and direction in one call, t = tStart, tStart +- 1, ... For each: gh = h·W_hhᵀ + b_hh
 // (packedHh: W_hhᵀ packed, [hidden, G·hidden]); the cell's pointwise step from
 // gx[(t - blockFirst)·rows·G·hidden ...] and gh into hRaw/cNew; then every row still inside its
 // sequence (t < lengths[row], or all rows when lengths is null) copies them into h, c and
 // output[t]. The same kernels in the same order as the per-step calls from JS, so the results
-// are bit-identical; what this saves is two calls into the addon per step, and the JS between
-// them, which dominate small batches (see bench/RESULTS.md, the (1, 100, 32, 64) profile).
+// are bit-identical; what this saves is two calls into the addon per step and the JS between
+// them, which dominate small batches, and the cell runs on every thread (steps.cpp splits a
+// step by column blocks: each block's gate panels, then the cell on them).
 Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   Args A(info);
   const long kind = A.integer(0, "kind"), B = A.integer(1, "rows"), H = A.integer(2, "hidden");
@@ -393,7 +405,7 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   const bool reverse = A.boolean(5);
   const long blockFirst = A.integer(6, "blockFirst");
   if (!A.failed && kind >= CELL_KIND_COUNT) A.fail("kind must be 0.." + std::to_string(CELL_KIND_COUNT - 1));
-  size_t lgx, lb, lh, lc, lout, lgh, lhr, lcn, lca;
+  size_t lgx, lb, lh, lc, lout, lgh, lhr, lcn;
   float* gx = A.floats(7, "gx", &lgx);
   const PackedHeader* ph = packed_arg(A, 8, "packedHh");
   if (!ph) return info.Env().Undefined();
@@ -420,7 +432,6 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   float* gh = A.floats(14, "gh", &lgh);
   float* hRaw = A.floats(15, "hRaw", &lhr);
   float* cNew = A.floats(16, "cNew", &lcn, true);
-  float* cache = A.floats(17, "cache", &lca);
   if (A.failed) return info.Env().Undefined();
   const long tLast = reverse ? tStart - (count - 1) : tStart + (count - 1);
   const long tMin = std::min(tStart, tLast), tMax = std::max(tStart, tLast);
@@ -431,7 +442,6 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   A.fits("h", lh, 0, B, H, H);
   A.fits("gh", lgh, 0, B, W, W);
   A.fits("hRaw", lhr, 0, B, H, H);
-  A.fits("cache", lca, 0, B, CW, CW);
   if (kind == CELL_LSTM) {
     if (!c || !cNew) A.fail("LSTM needs c and cNew");
     A.fits("c", lc, 0, B, H, H);
@@ -439,22 +449,94 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   }
   if (A.failed || B == 0 || H == 0) return info.Env().Undefined();
   const float* packed = packed_data(const_cast<PackedHeader*>(ph));
-  const bool lstm = kind == CELL_LSTM;
-  for (long s = 0; s < count; s++) {
-    const long t = reverse ? tStart - s : tStart + s;
-    GemmProblem p{(int)B, (int)W, (int)H, h, H, false, nullptr, 0, false, packed, gh, W, false, bHh};
-    run_gemm(p);
-    CellForward a{(int)kind, (int)B, (int)H, gx + (t - blockFirst) * B * W, gh, h, lstm ? c : nullptr, hRaw,
-                  lstm ? cNew : nullptr, cache};
-    g_table->cell_forward(a);
-    float* out = output + t * B * H;
-    for (long b = 0; b < B; b++) {
-      if (lengths && t >= lengths[b]) continue;  // ended: keeps its state, output stays zero
-      std::memcpy(h + b * H, hRaw + b * H, H * sizeof(float));
-      std::memcpy(out + b * H, hRaw + b * H, H * sizeof(float));
-      if (lstm) std::memcpy(c + b * H, cNew + b * H, H * sizeof(float));
+  StepsForward sf{(int)kind, (int)B, (int)H, tStart, count, reverse, blockFirst, gx, packed, bHh, h, c, output, lengths,
+                  gh, hRaw, cNew, nullptr, nullptr, nullptr, g_parallel_flops};
+  if (info.Length() > 17 && !info[17].IsNull() && !info[17].IsUndefined()) {
+    size_t lsh, lsc, lcaAll;
+    sf.savedH = A.floats(17, "savedH", &lsh);
+    sf.savedC = A.floats(18, "savedC", &lsc, true);
+    sf.cacheAll = A.floats(19, "cacheAll", &lcaAll);
+    if (count > 0) {
+      A.fits("savedH", lsh, tMax * B * H, B, H, H);
+      A.fits("cacheAll", lcaAll, tMax * B * CW, B, CW, CW);
+      if (kind == CELL_LSTM) {
+        if (!sf.savedC) A.fail("LSTM needs savedC");
+        A.fits("savedC", lsc, tMax * B * H, B, H, H);
+      }
+    }
+    if (A.failed) return info.Env().Undefined();
+  }
+  forward_steps(*g_table, run_gemm, sf);
+  return info.Env().Undefined();
+}
+
+// recurrentBackward(kind, rows, hidden, T, reverse, lengths, packedHh, gOut, dhCarry, dcCarry,
+//                   cacheAll, savedH, savedC, dgx, dgh, dhT, dc, dhDirect, dcPrev, dhPrev)
+//
+// The mirror of backwardThroughTime's per-step loop (src/nn/recurrent/fused.ts; a change to one
+// must be made to the other), without an LSTM projection: for every step in the opposite order
+// of the forward (`reverse` is the forward's direction), maskStepBackward, the cell's backward
+// kernel into dgx/dgh at t, dh_prev = dgh_t·W_hh (packedHh: W_hh packed, [G·hidden, hidden]),
+// maskCarryBackward. dhCarry/dcCarry come in as the gradients of the final state and leave as
+// those of the initial state. dgh may be the same array as dgx (no direct h path: RNN, LSTM).
+// dhT, dc, dhDirect, dcPrev, dhPrev: scratch of (rows, hidden) each.
+Napi::Value RecurrentBackwardFn(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long kind = A.integer(0, "kind"), B = A.integer(1, "rows"), H = A.integer(2, "hidden");
+  const long T = A.integer(3, "T");
+  const bool reverse = A.boolean(4);
+  if (!A.failed && kind >= CELL_KIND_COUNT) A.fail("kind must be 0.." + std::to_string(CELL_KIND_COUNT - 1));
+  const int32_t* lengths = nullptr;
+  if (!A.failed && info.Length() > 5 && !info[5].IsNull() && !info[5].IsUndefined()) {
+    if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      A.fail("lengths must be an Int32Array or null");
+    } else {
+      Napi::Int32Array l = info[5].As<Napi::Int32Array>();
+      if ((long)l.ElementLength() != B) A.fail("lengths must have one entry per row");
+      lengths = l.Data();
     }
   }
+  const PackedHeader* ph = packed_arg(A, 6, "packedHh");
+  if (!ph) return info.Env().Undefined();
+  const long W = gates_of((int)kind) * H, CW = cache_width_of((int)kind, (int)H);
+  if (ph->k != W || ph->n != H) {
+    A.fail("packedHh must be W_hh, [gates*hidden, hidden] = [" + std::to_string(W) + ", " + std::to_string(H) +
+           "], but it is [" + std::to_string(ph->k) + ", " + std::to_string(ph->n) + "]");
+  }
+  const bool lstm = kind == CELL_LSTM;
+  size_t lg, ldh, ldc, lca, lsh, lsc, ldgx, ldgh, l1, l2, l3, l4, l5;
+  float* gOut = A.floats(7, "gOut", &lg);
+  float* dhCarry = A.floats(8, "dhCarry", &ldh);
+  float* dcCarry = A.floats(9, "dcCarry", &ldc, true);
+  float* cacheAll = A.floats(10, "cacheAll", &lca);
+  float* savedH = A.floats(11, "savedH", &lsh);
+  float* savedC = A.floats(12, "savedC", &lsc, true);
+  float* dgx = A.floats(13, "dgx", &ldgx);
+  float* dgh = A.floats(14, "dgh", &ldgh);
+  float* dhT = A.floats(15, "dhT", &l1);
+  float* dc = A.floats(16, "dc", &l2, true);
+  float* dhDirect = A.floats(17, "dhDirect", &l3);
+  float* dcPrev = A.floats(18, "dcPrev", &l4, true);
+  float* dhPrev = A.floats(19, "dhPrev", &l5);
+  if (A.failed) return info.Env().Undefined();
+  A.fits("gOut", lg, 0, T * B, H, H);
+  A.fits("cacheAll", lca, 0, T * B, CW, CW);
+  A.fits("savedH", lsh, 0, T * B, H, H);
+  A.fits("dgx", ldgx, 0, T * B, W, W);
+  A.fits("dgh", ldgh, 0, T * B, W, W);
+  for (auto [what, len] : {std::pair<const char*, size_t>{"dhCarry", ldh}, {"dhT", l1}, {"dhDirect", l3}, {"dhPrev", l5}})
+    A.fits(what, len, 0, B, H, H);
+  if (lstm) {
+    if (!dcCarry || !savedC || !dc || !dcPrev) A.fail("LSTM needs dcCarry, savedC, dc and dcPrev");
+    A.fits("savedC", lsc, 0, T * B, H, H);
+    for (auto [what, len] : {std::pair<const char*, size_t>{"dcCarry", ldc}, {"dc", l2}, {"dcPrev", l4}})
+      A.fits(what, len, 0, B, H, H);
+  }
+  if (A.failed || B == 0 || H == 0 || T == 0) return info.Env().Undefined();
+  StepsBackward sb{(int)kind, (int)B, (int)H, T, reverse, lengths, packed_data(const_cast<PackedHeader*>(ph)), gOut,
+                   dhCarry, lstm ? dcCarry : nullptr, cacheAll, savedH, lstm ? savedC : nullptr, dgx, dgh, dhT,
+                   lstm ? dc : nullptr, dhDirect, lstm ? dcPrev : nullptr, dhPrev};
+  backward_steps(*g_table, run_gemm, sb);
   return info.Env().Undefined();
 }
 
@@ -687,6 +769,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cellForward", Napi::Function::New(env, CellForwardFn, "cellForward"));
   exports.Set("cellBackward", Napi::Function::New(env, CellBackwardFn, "cellBackward"));
   exports.Set("recurrentSteps", Napi::Function::New(env, RecurrentStepsFn, "recurrentSteps"));
+  exports.Set("recurrentBackward", Napi::Function::New(env, RecurrentBackwardFn, "recurrentBackward"));
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));

@@ -2,10 +2,12 @@
  * One recurrent layer in one direction over a whole sequence, as ONE autograd op with a
  * hand-written backward through time (as cuDNN does). The time-step driver lives here once;
  * the per-step math comes from the backend's kernels (GEMM and the cell's pointwise step).
- * Three functions, in this order below: `inferenceBlock` (no graph: nothing saved; the native
- * addon's `recurrentSteps` mirrors its loop), `forwardSaved` (the same steps, keeping what
- * backward needs) and, beside it, `backwardThroughTime`; `row-mask.ts` holds the length masking
- * of a step, forward and backward. G = gate blocks of the kind (src/families.ts).
+ * Three functions, in this order below: `inferenceBlock` (no graph: nothing saved),
+ * `forwardSaved` (the same steps, keeping what backward needs) and, beside it,
+ * `backwardThroughTime`; `row-mask.ts` holds the length masking of a step, forward and backward.
+ * The native addon mirrors their per-step loops in C++ (`recurrentSteps` for both forwards,
+ * `recurrentBackward` for the backward; native/src/steps.cpp), one call per block of steps.
+ * G = gate blocks of the kind (src/families.ts).
  *
  * Layouts (row-major, time-major):
  *   x       (time, batch, inputSize)        h0, hN  (batch, P)      c0, cN (batch, H)   [LSTM]
@@ -272,6 +274,14 @@ function cellStep(
   return s.hProj!;
 }
 
+/**
+ * The backend's block kernel for the forward steps (`recurrentSteps`, mirroring the per-step loops
+ * of {@link inferenceBlock} and {@link forwardSaved}), where it has one; not with a projection.
+ */
+function blockKernelOf(backend: Backend, args: FusedLayerArgs): Backend['recurrentSteps'] | null {
+  return !args.wHr && backend.recurrentSteps ? backend.recurrentSteps.bind(backend) : null;
+}
+
 /** Time index of the s-th step processed (from the end when reverse). */
 const timeAt = (reverse: boolean, T: number, s: number) => (reverse ? T - 1 - s : s);
 
@@ -286,9 +296,9 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
   const { kind, lengths, reverse } = args;
   const s = stepState(args, d);
   const gx = scratch(args, 'gx', blockSteps * B * GH);
-  const cache = scratch(args, 'cache', B * CW);
+  const blockKernel = blockKernelOf(backend, args);
+  const cache = blockKernel ? null : scratch(args, 'cache', B * CW);
   const packed = packForward(backend, args, d);
-  const blockKernel = !args.wHr && backend.recurrentSteps ? backend.recurrentSteps.bind(backend) : null;
   try {
     for (let first = 0; first < T; first += blockSteps) {
       const steps = Math.min(blockSteps, T - first);
@@ -313,13 +323,12 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
           gh,
           hRaw,
           cNew,
-          cache,
         });
         continue;
       }
       for (let i = first; i < first + steps; i++) {
         const t = timeAt(reverse, T, i);
-        const hNew = cellStep(backend, args, d, s, packed.hh, packed.hr, gx, (t - blockFirst) * B * GH, cache, 0);
+        const hNew = cellStep(backend, args, d, s, packed.hh, packed.hr, gx, (t - blockFirst) * B * GH, cache!, 0);
         maskStepForward(lengths, t, B, d.P, d.H, hNew, s.cNew, s.h, s.c, s.output);
       }
     }
@@ -357,11 +366,35 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
   };
   const gx = scratch(args, 'gx', blockSteps * B * GH);
   const packed = packForward(backend, args, d);
+  const blockKernel = blockKernelOf(backend, args);
   try {
     for (let first = 0; first < T; first += blockSteps) {
       const steps = Math.min(blockSteps, T - first);
       const blockFirst = reverse ? T - first - steps : first;
       projectInputs(backend, args, d, packed.ih, blockFirst, steps, gx);
+      if (blockKernel) {
+        const { output, h, c, gh, hRaw, cNew } = s;
+        blockKernel(args.kind, {
+          rows: B,
+          hidden: H,
+          tStart: timeAt(reverse, T, first),
+          count: steps,
+          reverse,
+          blockFirst,
+          gx,
+          packedHh: packed.hh,
+          bHh: args.bHh?.data ?? null,
+          h,
+          c,
+          output,
+          lengths,
+          gh,
+          hRaw,
+          cNew,
+          saved: { h: saved.hPrev, c: saved.cPrev, cache: saved.cache },
+        });
+        continue;
+      }
       for (let i = first; i < first + steps; i++) {
         const t = timeAt(reverse, T, i);
         saved.hPrev.set(s.h, t * B * P);
@@ -434,8 +467,27 @@ function backwardThroughTime(
     hh: pack(backend, args, 'hh', { k: GH, n: P, b: wHh.data, ldb: P }),
     hr: wHr ? pack(backend, args, 'hr', { k: P, n: H, b: wHr.data, ldb: H }) : null,
   };
+  // The backend's mirror of the loop below in one call, where it has one (not with a projection).
+  const stepsKernel = !wHr && backend.recurrentBackward ? backend.recurrentBackward.bind(backend) : null;
   try {
-    for (let s = T - 1; s >= 0; s--) {
+    if (stepsKernel) {
+      stepsKernel(kind, {
+        rows: B,
+        hidden: H,
+        time: T,
+        reverse,
+        lengths,
+        packedHh: packed.hh,
+        gOut,
+        dhCarry,
+        dcCarry,
+        saved: { h: saved.hPrev, c: saved.cPrev, cache: saved.cache },
+        dgx,
+        dgh,
+        scratch: { dhT, dc, dhDirect, dcPrev, dhPrev },
+      });
+    }
+    for (let s = stepsKernel ? -1 : T - 1; s >= 0; s--) {
       const t = timeAt(reverse, T, s);
       const all = maskStepBackward(lengths, t, B, P, H, dhCarry, dcCarry, gOut, dhT, dc);
       if (packed.hr) {
