@@ -704,6 +704,29 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ------------------------------------------------------------ input checks
+
+// firstNonFinite(values) -> the index of the first NaN or infinity in a Float32Array, or -1.
+// Blocks of 256 values are tested without branches (the exponent bits all ones), so the loop
+// vectorizes; only a block with a hit is searched element by element.
+Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
+  Args A(info);
+  size_t n;
+  const float* v = A.floats(0, "values", &n);
+  if (A.failed) return info.Env().Undefined();
+  const uint32_t* bits = reinterpret_cast<const uint32_t*>(v);
+  constexpr uint32_t kExp = 0x7f800000u;
+  for (size_t i0 = 0; i0 < n; i0 += 256) {
+    const size_t i1 = std::min(n, i0 + 256);
+    uint32_t hit = 0;
+    for (size_t i = i0; i < i1; ++i) hit |= (bits[i] & kExp) == kExp;
+    if (!hit) continue;
+    for (size_t i = i0; i < i1; ++i)
+      if ((bits[i] & kExp) == kExp) return Napi::Number::New(info.Env(), (double)i);
+  }
+  return Napi::Number::New(info.Env(), -1);
+}
+
 // ------------------------------------------------------------ configuration
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -772,6 +795,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recurrentBackward", Napi::Function::New(env, RecurrentBackwardFn, "recurrentBackward"));
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
+  exports.Set("firstNonFinite", Napi::Function::New(env, FirstNonFinite, "firstNonFinite"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("configure", Napi::Function::New(env, Configure, "configure"));

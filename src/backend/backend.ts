@@ -250,6 +250,8 @@ export interface Backend {
   recurrentBackward?(kind: CellKind, args: RecurrentBackwardArgs): void;
   /** Optional: the Adam / AdamW update of all parameters in one call (see AdamStepArgs). */
   adamStep?(args: AdamStepArgs): void;
+  /** Optional: the index of the first NaN or ±Infinity in `values`, or -1 (input checks). */
+  firstNonFinite?(values: Float32Array): number;
 }
 
 export type BackendName = 'reference' | 'wasm' | 'native';

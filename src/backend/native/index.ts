@@ -97,6 +97,7 @@ export interface NativeAddon {
   ): void;
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
   adamStep(arrays: Float32Array[], perParam: Float64Array, scalars: Float64Array, flags: number): void;
+  firstNonFinite(values: Float32Array): number;
   recurrentSteps(
     kind: number,
     rows: number,
@@ -368,6 +369,9 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
         Float64Array.of(a.beta1, a.beta2, a.oneMinusBeta1, a.oneMinusBeta2, a.eps, a.weightDecay, a.decay),
         flags,
       );
+    },
+    firstNonFinite(values: Float32Array): number {
+      return addon.firstNonFinite(values);
     },
     /** The mirror of `inferenceBlock`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */
     recurrentSteps(kind: CellKind, a: RecurrentStepsArgs): void {
