@@ -122,12 +122,15 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
       dgx: new Float32Array(T * B * W),
       dgh: new Float32Array(T * B * W),
       scratch: { dhT: bh(), dc: bh(), dhDirect: bh(), dcPrev: bh(), dhPrev: bh() },
+      dbIh: new Float32Array(W),
+      dbHh: null,
     };
     backend.recurrentBackward!('lstm', args);
     assert.throws(() => backend.recurrentBackward!('lstm', { ...args, time: 4 }), /does not fit/);
     assert.throws(() => backend.recurrentBackward!('lstm', { ...args, dcCarry: null }), /LSTM needs/);
     assert.throws(() => backend.recurrentBackward!('lstm', { ...args, lengths: new Int32Array(3) } as never), /one entry per row/);
     assert.throws(() => backend.recurrentBackward!('gru', args), /packedHh must be W_hh/);
+    assert.throws(() => backend.recurrentBackward!('lstm', { ...args, dbHh: new Float32Array(W - 1) }), /dbHh does not fit/);
     assert.throws(
       () => backend.recurrentBackward!('lstm', { ...args, scratch: { ...args.scratch, dhPrev: new Float32Array(B * H - 1) } }),
       /dhPrev does not fit/,

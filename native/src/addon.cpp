@@ -471,7 +471,7 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
 }
 
 // recurrentBackward(kind, rows, hidden, T, reverse, lengths, packedHh, gOut, dhCarry, dcCarry,
-//                   cacheAll, savedH, savedC, dgx, dgh, dhT, dc, dhDirect, dcPrev, dhPrev)
+//                   cacheAll, savedH, savedC, dgx, dgh, dhT, dc, dhDirect, dcPrev, dhPrev, dbIh, dbHh)
 //
 // The mirror of backwardThroughTime's per-step loop (src/nn/recurrent/fused.ts; a change to one
 // must be made to the other), without an LSTM projection: for every step in the opposite order
@@ -479,7 +479,9 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
 // kernel into dgx/dgh at t, dh_prev = dgh_t·W_hh (packedHh: W_hh packed, [G·hidden, hidden]),
 // maskCarryBackward. dhCarry/dcCarry come in as the gradients of the final state and leave as
 // those of the initial state. dgh may be the same array as dgx (no direct h path: RNN, LSTM).
-// dhT, dc, dhDirect, dcPrev, dhPrev: scratch of (rows, hidden) each.
+// dhT, dc, dhDirect, dcPrev, dhPrev: scratch of (rows, hidden) each. dbIh, dbHh (G·hidden, or
+// null): bias gradients, to which every step adds the column sums of its rows of dgx (dgh), in
+// the order the steps are processed.
 Napi::Value RecurrentBackwardFn(const Napi::CallbackInfo& info) {
   Args A(info);
   const long kind = A.integer(0, "kind"), B = A.integer(1, "rows"), H = A.integer(2, "hidden");
@@ -518,7 +520,12 @@ Napi::Value RecurrentBackwardFn(const Napi::CallbackInfo& info) {
   float* dhDirect = A.floats(17, "dhDirect", &l3);
   float* dcPrev = A.floats(18, "dcPrev", &l4, true);
   float* dhPrev = A.floats(19, "dhPrev", &l5);
+  size_t ldbi, ldbh;
+  float* dbIh = A.floats(20, "dbIh", &ldbi, true);
+  float* dbHh = A.floats(21, "dbHh", &ldbh, true);
   if (A.failed) return info.Env().Undefined();
+  if (dbIh) A.fits("dbIh", ldbi, 0, 1, W, W);
+  if (dbHh) A.fits("dbHh", ldbh, 0, 1, W, W);
   A.fits("gOut", lg, 0, T * B, H, H);
   A.fits("cacheAll", lca, 0, T * B, CW, CW);
   A.fits("savedH", lsh, 0, T * B, H, H);
@@ -535,7 +542,9 @@ Napi::Value RecurrentBackwardFn(const Napi::CallbackInfo& info) {
   if (A.failed || B == 0 || H == 0 || T == 0) return info.Env().Undefined();
   StepsBackward sb{(int)kind, (int)B, (int)H, T, reverse, lengths, packed_data(const_cast<PackedHeader*>(ph)), gOut,
                    dhCarry, lstm ? dcCarry : nullptr, cacheAll, savedH, lstm ? savedC : nullptr, dgx, dgh, dhT,
-                   lstm ? dc : nullptr, dhDirect, lstm ? dcPrev : nullptr, dhPrev};
+                   lstm ? dc : nullptr, dhDirect, lstm ? dcPrev : nullptr, dhPrev, dbIh, dbHh, nullptr};
+  std::vector<float> sums(dbIh || dbHh ? W : 0);
+  sb.sums = sums.data();
   backward_steps(*g_table, run_gemm, sb);
   return info.Env().Undefined();
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "pool.h"
 
@@ -164,6 +165,12 @@ void backward_steps(const KernelTable& k, GemmRunner gemm, const StepsBackward& 
     }
     // dh_prev = dGH_t · W_hh
     gemm(GemmProblem{B, H, W, a.dgh + t * B * (long)W, W, false, nullptr, 0, false, a.packedHh, a.dhPrev, H, false, nullptr});
+    // Bias gradients: this step's column sums, added in step order (db += Σ_rows dg_t).
+    for (auto [db, dg] : {std::pair<float*, const float*>{a.dbIh, a.dgx}, {a.dbHh, a.dgh}}) {
+      if (!db) continue;
+      k.column_sums(dg + t * B * (long)W, B, W, 0, W, a.sums);
+      for (int j = 0; j < W; ++j) db[j] = db[j] + a.sums[j];
+    }
     tAfter = t;
   }
   if (tAfter >= 0) carry_rows(a, tAfter, 0, B);

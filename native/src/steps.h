@@ -63,10 +63,15 @@ struct StepsBackward {
   float* dhDirect;
   float* dcPrev;
   float* dhPrev;
+  // Bias gradients, (W) each or null: per step, the column sums of dgx_t (dgh_t) over its rows
+  // are added in, so the step's rows are summed while they are in cache.
+  float* dbIh;
+  float* dbHh;
+  float* sums;  // (W) scratch, when either is given
 };
 
 // Per step in reverse: the masked dh/dc into the step, the cell's backward (dgx, dgh at t),
-// dh_prev = dgh_t·W_hh, and the masked carry to the previous step.
+// dh_prev = dgh_t·W_hh, the bias sums, and the masked carry to the previous step.
 void backward_steps(const KernelTable& t, GemmRunner gemm, const StepsBackward& a);
 
 }  // namespace rn

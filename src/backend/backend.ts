@@ -173,9 +173,10 @@ export interface RecurrentStepsArgs {
  * `packedHh` = W_hh packed (`[G·hidden, hidden]`), then `maskCarryBackward`. `dhCarry`/`dcCarry`
  * (`[rows, hidden]`) come in as the gradients of the final state and leave as those of the initial
  * state. `gOut` is the gradient of the output (`[time, rows, hidden]`); `saved` what the forward
- * kept. `scratch` holds five `[rows, hidden]` arrays (dc and dcPrev null except for LSTM). It must
- * give exactly what the per-step calls give: it mirrors `backwardThroughTime`'s loop in
- * nn/recurrent/fused.ts.
+ * kept. `scratch` holds five `[rows, hidden]` arrays (dc and dcPrev null except for LSTM).
+ * `dbIh`/`dbHh` (`[G·hidden]`, or null): bias gradients, to which each step adds the column sums
+ * of its rows of dgx (dgh), in the order the steps are processed. It must give exactly what the
+ * per-step calls give: it mirrors `backwardThroughTime`'s loop in nn/recurrent/fused.ts.
  */
 export interface RecurrentBackwardArgs {
   rows: number;
@@ -197,6 +198,8 @@ export interface RecurrentBackwardArgs {
     dcPrev: Float32Array | null;
     dhPrev: Float32Array;
   };
+  dbIh: Float32Array | null;
+  dbHh: Float32Array | null;
 }
 
 /**

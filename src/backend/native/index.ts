@@ -141,6 +141,8 @@ export interface NativeAddon {
     dhDirect: Float32Array,
     dcPrev: Float32Array | null,
     dhPrev: Float32Array,
+    dbIh: Float32Array | null,
+    dbHh: Float32Array | null,
   ): void;
   info(): NativeInfo;
   /** Switches the kernel set ('avx512' | 'avx2' | 'generic'); false when not supported here. */
@@ -425,6 +427,8 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
         a.scratch.dhDirect,
         a.scratch.dcPrev,
         a.scratch.dhPrev,
+        a.dbIh,
+        a.dbHh,
       );
     },
   };

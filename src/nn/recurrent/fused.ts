@@ -30,8 +30,8 @@
  * Kernels: the weights used at every step (W_hhᵀ, W_hrᵀ forward; W_hh, W_hr backward; W_ih when
  * there are several projection blocks) are packed once per call with backend.packB and released
  * at the end, or kept across calls in the caller's `packing` (packing.ts); biases are added by the GEMM kernels (after the product, as before); bias gradients
- * are backend.columnSums. With the reference backend every value is bit-for-bit what the plain
- * loops gave (same operations in the same order).
+ * are per step backend.columnSums of the step's rows, added up in the order the steps are
+ * processed (while those rows are in cache).
  */
 import { type Backend, type PackedMatrix, getBackend } from '../../backend/backend.js';
 import { CELL_KINDS, type CellKind, FAMILIES, cacheWidth } from '../../families.js';
@@ -467,6 +467,18 @@ function backwardThroughTime(
     hh: pack(backend, args, 'hh', { k: GH, n: P, b: wHh.data, ldb: P }),
     hr: wHr ? pack(backend, args, 'hr', { k: P, n: H, b: wHr.data, ldb: H }) : null,
   };
+  // Bias gradients: per step, the column sums of that step's rows of dGX (dGH), added in step
+  // order while the rows are in cache (one pass over all steps' rows at the end read 2·T·B·GH
+  // floats back from memory). dGH's equal dGX's when the family has no direct h path.
+  const need = (t: Tensor) => t.requiresGrad;
+  const dbIh = bIh && need(bIh) ? new Float32Array(GH) : null;
+  const dbHhOwn = bHh && need(bHh) && dgh !== dgx ? new Float32Array(GH) : null;
+  const stepSums = (bIh && need(bIh)) || (bHh && need(bHh)) ? new Float32Array(GH) : null;
+  const addStepSums = (db: Float32Array | null, dg: Float32Array, t: number) => {
+    if (!db) return;
+    backend.columnSums(dg.subarray(t * B * GH, (t + 1) * B * GH), B, GH, stepSums!);
+    for (let j = 0; j < GH; j++) db[j] = db[j]! + stepSums![j]!;
+  };
   // The backend's mirror of the loop below in one call, where it has one (not with a projection).
   const stepsKernel = !wHr && backend.recurrentBackward ? backend.recurrentBackward.bind(backend) : null;
   try {
@@ -485,6 +497,8 @@ function backwardThroughTime(
         dgx,
         dgh,
         scratch: { dhT, dc, dhDirect, dcPrev, dhPrev },
+        dbIh,
+        dbHh: dbHhOwn,
       });
     }
     for (let s = stepsKernel ? -1 : T - 1; s >= 0; s--) {
@@ -527,13 +541,14 @@ function backwardThroughTime(
       });
       // dh_prev = dGH · W_hh (+ the GRU's direct path z * dh, in maskCarryBackward).
       backend.gemmPacked({ m: B, a: dgh, aOffset: t * B * GH, lda: GH, b: packed.hh, c: dhPrev, ldc: P, beta: 0 });
+      addStepSums(dbIh, dgx, t);
+      addStepSums(dbHhOwn, dgh, t);
       maskCarryBackward(lengths, t, all, B, P, H, dhPrev, direct ? dhDirect : null, dcPrev, dhCarry, dcCarry);
     }
   } finally {
     releaseAll(args, packed);
   }
 
-  const need = (t: Tensor) => t.requiresGrad;
   let dx: Float32Array | null = null;
   if (need(x)) {
     dx = new Float32Array(T * B * I);
@@ -563,13 +578,15 @@ function backwardThroughTime(
   }
   const result: (Float32Array | null)[] = [dx, dhCarry, dWih, dWhh];
   if (args.c0) result.push(dcCarry);
-  const columnSums = (src: Float32Array) => {
-    const out = new Float32Array(GH);
-    backend.columnSums(src, T * B, GH, out);
-    return out;
-  };
-  const dbIh = bIh && need(bIh) ? columnSums(dgx) : null;
-  const dbHh = bHh && need(bHh) ? (dgh === dgx && dbIh ? Float32Array.from(dbIh) : columnSums(dgh)) : null;
+  let dbHh = dbHhOwn;
+  if (bHh && need(bHh) && dgh === dgx) {
+    if (dbIh) {
+      dbHh = Float32Array.from(dbIh);
+    } else {
+      dbHh = new Float32Array(GH);
+      for (let s = T - 1; s >= 0; s--) addStepSums(dbHh, dgx, timeAt(reverse, T, s));
+    }
+  }
   if (bIh) result.push(dbIh);
   if (bHh) result.push(dbHh);
   if (wHr) result.push(dWhr);
