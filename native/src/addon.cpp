@@ -713,6 +713,55 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ------------------------------------------------------------ element-wise loss gradient
+
+// pointwiseLossBackward(kind, delta, x, y, g, g0, scale, gi): gi[i] = f'(x[i] - y[i]) · (g[i], or
+// g0 when g is null) · scale, kind 0 mse (f' = 2d), 1 l1 (sign d, 0 at 0), 2 huber (d clamped
+// to [-delta, delta]); every operation in double precision in the order of the TypeScript loop
+// (pointwiseBackward in src/train/losses.ts), so the values are the same, bit for bit.
+template <int KIND>
+void loss_backward(long n, double delta, const float* x, const float* y, const float* g, double g0, double scale,
+                   float* gi) {
+  for (long i = 0; i < n; i++) {
+    const double d = (double)x[i] - (double)y[i];
+    double slope;
+    if (KIND == 0) {
+      slope = 2 * d;
+    } else if (KIND == 1) {
+      slope = d > 0 ? 1.0 : d < 0 ? -1.0 : d;
+    } else {
+      slope = d < -delta ? -delta : d > delta ? delta : d;
+    }
+    gi[i] = (float)(slope * (g ? (double)g[i] : g0) * scale);
+  }
+}
+
+Napi::Value PointwiseLossBackward(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long kind = A.integer(0, "kind");
+  double delta = 0, g0 = 0, scale = 0;
+  if (!A.failed && (info.Length() < 8 || !info[1].IsNumber() || !info[5].IsNumber() || !info[6].IsNumber()))
+    A.fail("delta, g0 and scale must be numbers");
+  if (!A.failed) {
+    delta = info[1].As<Napi::Number>().DoubleValue();
+    g0 = info[5].As<Napi::Number>().DoubleValue();
+    scale = info[6].As<Napi::Number>().DoubleValue();
+  }
+  if (!A.failed && kind > 2) A.fail("kind must be 0 (mse), 1 (l1) or 2 (huber)");
+  size_t lx, ly, lg, lgi;
+  const float* x = A.floats(2, "x", &lx);
+  const float* y = A.floats(3, "y", &ly);
+  const float* g = A.floats(4, "g", &lg, true);
+  float* gi = A.floats(7, "gi", &lgi);
+  if (!A.failed && (ly != lx || lgi != lx || (g && lg != lx))) A.fail("x, y, g and gi must have the same length");
+  if (A.failed) return info.Env().Undefined();
+  const long n = (long)lx;
+  if (kind == 0) loss_backward<0>(n, delta, x, y, g, g0, scale, gi);
+  else if (kind == 1) loss_backward<1>(n, delta, x, y, g, g0, scale, gi);
+  else loss_backward<2>(n, delta, x, y, g, g0, scale, gi);
+  return info.Env().Undefined();
+}
+
 // ------------------------------------------------------------ input checks
 
 // firstNonFinite(values) -> the index of the first NaN or infinity in a Float32Array, or -1.
@@ -805,6 +854,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("firstNonFinite", Napi::Function::New(env, FirstNonFinite, "firstNonFinite"));
+  exports.Set("pointwiseLossBackward", Napi::Function::New(env, PointwiseLossBackward, "pointwiseLossBackward"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("configure", Napi::Function::New(env, Configure, "configure"));

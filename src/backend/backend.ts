@@ -253,6 +253,21 @@ export interface Backend {
   recurrentBackward?(kind: CellKind, args: RecurrentBackwardArgs): void;
   /** Optional: the Adam / AdamW update of all parameters in one call (see AdamStepArgs). */
   adamStep?(args: AdamStepArgs): void;
+  /**
+   * Optional: the gradient of an element-wise loss, `gi[i] = f'(x[i] - y[i]) · (g[i] or g0) ·
+   * scale` (mse: f' = 2d; l1: sign d; huber: d clamped to ±delta), exactly as `pointwiseBackward`
+   * in train/losses.ts computes it (double precision, the same order).
+   */
+  pointwiseLossBackward?(
+    kind: 'mse' | 'l1' | 'huber',
+    delta: number,
+    x: Float32Array,
+    y: Float32Array,
+    g: Float32Array | null,
+    g0: number,
+    scale: number,
+    gi: Float32Array,
+  ): void;
   /** Optional: the index of the first NaN or ±Infinity in `values`, or -1 (input checks). */
   firstNonFinite?(values: Float32Array): number;
 }

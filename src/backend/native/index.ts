@@ -98,6 +98,16 @@ export interface NativeAddon {
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
   adamStep(arrays: Float32Array[], perParam: Float64Array, scalars: Float64Array, flags: number): void;
   firstNonFinite(values: Float32Array): number;
+  pointwiseLossBackward(
+    kind: number,
+    delta: number,
+    x: Float32Array,
+    y: Float32Array,
+    g: Float32Array | null,
+    g0: number,
+    scale: number,
+    gi: Float32Array,
+  ): void;
   recurrentSteps(
     kind: number,
     rows: number,
@@ -371,6 +381,9 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
         Float64Array.of(a.beta1, a.beta2, a.oneMinusBeta1, a.oneMinusBeta2, a.eps, a.weightDecay, a.decay),
         flags,
       );
+    },
+    pointwiseLossBackward(kind, delta, x, y, g, g0, scale, gi): void {
+      addon.pointwiseLossBackward(kind === 'mse' ? 0 : kind === 'l1' ? 1 : 2, delta, x, y, g, g0, scale, gi);
     },
     firstNonFinite(values: Float32Array): number {
       return addon.firstNonFinite(values);
