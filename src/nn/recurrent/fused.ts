@@ -179,9 +179,22 @@ const backwardScratch = {
   },
 };
 
+/**
+ * Scratch of one call without a `packing`, by name: reused by the next call asking for the same
+ * name and length (calls run one at a time, and no scratch outlives its call). A fresh typed
+ * array costs tens of microseconds, as much as a batch-1 layer's whole step loop.
+ */
+const callScratch = new Map<string, Float32Array>();
+
 /** A scratch buffer of this call (kept in the caller's `packing` for the next call, when there is one). */
 function scratch(args: FusedLayerArgs, name: string, length: number): Float32Array {
-  return args.packing ? args.packing.scratch(name, length) : new Float32Array(length);
+  if (args.packing) return args.packing.scratch(name, length);
+  let b = callScratch.get(name);
+  if (!b || b.length !== length) {
+    b = new Float32Array(length);
+    callScratch.set(name, b);
+  }
+  return b;
 }
 
 /** Frees the matrices packed for this call (those kept in the caller's `packing` stay). */
