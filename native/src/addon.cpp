@@ -738,7 +738,7 @@ void loss_backward(long n, double delta, const float* x, const float* y, const f
 
 Napi::Value PointwiseLossBackward(const Napi::CallbackInfo& info) {
   Args A(info);
-  const long kind = A.integer(0, "kind");
+  const long lossKind = A.integer(0, "kind");
   double delta = 0, g0 = 0, scale = 0;
   if (!A.failed && (info.Length() < 8 || !info[1].IsNumber() || !info[5].IsNumber() || !info[6].IsNumber()))
     A.fail("delta, g0 and scale must be numbers");
@@ -747,7 +747,7 @@ Napi::Value PointwiseLossBackward(const Napi::CallbackInfo& info) {
     g0 = info[5].As<Napi::Number>().DoubleValue();
     scale = info[6].As<Napi::Number>().DoubleValue();
   }
-  if (!A.failed && kind > 2) A.fail("kind must be 0 (mse), 1 (l1) or 2 (huber)");
+  if (!A.failed && lossKind > 2) A.fail("kind must be 0 (mse), 1 (l1) or 2 (huber)");
   size_t lx, ly, lg, lgi;
   const float* x = A.floats(2, "x", &lx);
   const float* y = A.floats(3, "y", &ly);
@@ -756,8 +756,8 @@ Napi::Value PointwiseLossBackward(const Napi::CallbackInfo& info) {
   if (!A.failed && (ly != lx || lgi != lx || (g && lg != lx))) A.fail("x, y, g and gi must have the same length");
   if (A.failed) return info.Env().Undefined();
   const long n = (long)lx;
-  if (kind == 0) loss_backward<0>(n, delta, x, y, g, g0, scale, gi);
-  else if (kind == 1) loss_backward<1>(n, delta, x, y, g, g0, scale, gi);
+  if (lossKind == 0) loss_backward<0>(n, delta, x, y, g, g0, scale, gi);
+  else if (lossKind == 1) loss_backward<1>(n, delta, x, y, g, g0, scale, gi);
   else loss_backward<2>(n, delta, x, y, g, g0, scale, gi);
   return info.Env().Undefined();
 }
