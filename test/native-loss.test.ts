@@ -15,7 +15,18 @@ const n = 1031;
 function inputs(): { x: Float32Array; y: Float32Array } {
   const x = randn([n], { generator: new Generator(8) }).data.slice();
   const y = randn([n], { generator: new Generator(9) }).data.slice();
-  const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3e38, -3e38, 1e-45, 1.5, -1.5];
+  const special = [
+    0,
+    -0,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    3e38,
+    -3e38,
+    1e-45,
+    1.5,
+    -1.5,
+  ];
   special.forEach((v, i) => {
     x[2 * i] = v;
     y[2 * i] = i % 2 ? -0 : 0;
@@ -40,7 +51,11 @@ function gradients(loss: Loss, reduction: 'mean' | 'sum' | 'none'): Float32Array
   a.requiresGrad = true;
   b.requiresGrad = true;
   const out = loss(a, b, { reduction });
-  if (reduction === 'none') out.mul(randn([n], { generator: new Generator(10) })).sum().backward();
+  if (reduction === 'none')
+    out
+      .mul(randn([n], { generator: new Generator(10) }))
+      .sum()
+      .backward();
   else out.backward();
   return [a.grad!.data, b.grad!.data];
 }

@@ -32,7 +32,15 @@ const SHAPES: Shape[] = [
   { module: 'RNN', T: 5, B: 3, I: 4, H: 33 },
   { module: 'LSTM', T: 7, B: 9, I: 6, H: 64, bidirectional: true, lengths: [7, 3, 5, 7, 1, 6, 7, 2, 4] },
   { module: 'GRU', T: 7, B: 9, I: 6, H: 96, bidirectional: true, lengths: [7, 3, 5, 7, 1, 6, 7, 2, 4] },
-  { module: 'RNN', T: 4, B: 17, I: 3, H: 128, bidirectional: true, lengths: [4, 1, 2, 3, 4, 4, 2, 1, 3, 4, 4, 1, 2, 3, 4, 2, 3] },
+  {
+    module: 'RNN',
+    T: 4,
+    B: 17,
+    I: 3,
+    H: 128,
+    bidirectional: true,
+    lengths: [4, 1, 2, 3, 4, 4, 2, 1, 3, 4, 4, 1, 2, 3, 4, 2, 3],
+  },
   { module: 'LSTM', T: 3, B: 40, I: 8, H: 128 },
 ];
 
@@ -41,7 +49,12 @@ const name = (s: Shape) =>
 
 /** Output, states and every gradient of one forward + backward (and an inference forward). */
 function run(s: Shape): Record<string, Float32Array> {
-  const common = { inputSize: s.I, hiddenSize: s.H, bidirectional: s.bidirectional ?? false, generator: new Generator(3) };
+  const common = {
+    inputSize: s.I,
+    hiddenSize: s.H,
+    bidirectional: s.bidirectional ?? false,
+    generator: new Generator(3),
+  };
   const module =
     s.module === 'LSTM' ? new nn.LSTM(common) : s.module === 'GRU' ? new nn.GRU(common) : new nn.RNN(common);
   const gen = new Generator(11);
@@ -95,7 +108,10 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
         const perStep = runPerStep(backend, s);
         assert.deepEqual(Object.keys(fused).sort(), Object.keys(perStep).sort());
         for (const key of Object.keys(perStep)) {
-          assert.ok(perStep[key]!.some((v) => v !== 0), `${key} is not all zeros`);
+          assert.ok(
+            perStep[key]!.some((v) => v !== 0),
+            `${key} is not all zeros`,
+          );
           assert.deepEqual(fused[key], perStep[key], `${name(s)}: ${key}`);
         }
       });
@@ -128,11 +144,21 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
     backend.recurrentBackward!('lstm', args);
     assert.throws(() => backend.recurrentBackward!('lstm', { ...args, time: 4 }), /does not fit/);
     assert.throws(() => backend.recurrentBackward!('lstm', { ...args, dcCarry: null }), /LSTM needs/);
-    assert.throws(() => backend.recurrentBackward!('lstm', { ...args, lengths: new Int32Array(3) } as never), /one entry per row/);
-    assert.throws(() => backend.recurrentBackward!('gru', args), /packedHh must be W_hh/);
-    assert.throws(() => backend.recurrentBackward!('lstm', { ...args, dbHh: new Float32Array(W - 1) }), /dbHh does not fit/);
     assert.throws(
-      () => backend.recurrentBackward!('lstm', { ...args, scratch: { ...args.scratch, dhPrev: new Float32Array(B * H - 1) } }),
+      () => backend.recurrentBackward!('lstm', { ...args, lengths: new Int32Array(3) } as never),
+      /one entry per row/,
+    );
+    assert.throws(() => backend.recurrentBackward!('gru', args), /packedHh must be W_hh/);
+    assert.throws(
+      () => backend.recurrentBackward!('lstm', { ...args, dbHh: new Float32Array(W - 1) }),
+      /dbHh does not fit/,
+    );
+    assert.throws(
+      () =>
+        backend.recurrentBackward!('lstm', {
+          ...args,
+          scratch: { ...args.scratch, dhPrev: new Float32Array(B * H - 1) },
+        }),
       /dhPrev does not fit/,
     );
     packedHh.release();
