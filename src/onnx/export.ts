@@ -30,6 +30,8 @@ import { ValueError } from '../errors.js';
 import { FAMILIES, type FamilySpec } from '../families.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { Forecaster } from '../models/forecaster.js';
+import { LanguageModel } from '../models/language-model.js';
+import { Seq2Seq } from '../models/seq2seq.js';
 import { SequenceClassifier } from '../models/classifier.js';
 import { SequenceTagger } from '../models/tagger.js';
 import type { RecurrentLayer } from '../models/recurrent-layer.js';
@@ -64,7 +66,7 @@ export interface OnnxExportOptions {
    * Traced export (any module but the six above): each input's dims, a number for a fixed size
    * or a name for a size that may change at run time. Default: for a Keras-style model its
    * declared input shapes (`null` dims become 'batch', 'time', 'dimK'); otherwise dim 0 is
-   * 'batch', dim 1 'time' and the others fixed.
+   * 'batch', dim 1 'time' for a 3-D input or for 2-D integer ids, and the others fixed.
    */
   inputDims?: readonly (readonly Dim[])[];
 }
@@ -510,6 +512,11 @@ export function exportOnnxModel(
   else if (module instanceof SequenceClassifier) built = exportClassifier(module, example, options);
   else if (module instanceof SequenceTagger) built = exportTagger(module, example, options);
   else if (module instanceof Forecaster) built = exportForecaster(module, example, options);
+  else if (module instanceof Seq2Seq || module instanceof LanguageModel)
+    throw new ValueError(
+      WHERE,
+      `cannot export ${module.describe()} as one graph: its decoding loop stays outside ONNX; use ${module instanceof Seq2Seq ? 'exportSeq2SeqOnnx' : 'exportLanguageModelOnnx'} (an encoder / step graph)`,
+    );
   else {
     const examples = Array.isArray(exampleInput) ? [...(exampleInput as readonly Tensor[])] : [exampleInput as Tensor];
     built = { ...exportTraced(module, examples, options.inputDims), name: sanitizeGraphName(module) };

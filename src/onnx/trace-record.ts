@@ -103,8 +103,10 @@ export function record(module: Module, inputs: readonly Tensor[]): Recording {
 
 /** The symbolic dims of each input: `inputDims` if given, else from the module (see OnnxExportOptions). */
 export function inputDimensions(module: Module, inputs: readonly Tensor[], given?: readonly (readonly Dim[])[]): Dim[][] {
-  const auto = (k: number, size: number): Dim => (k === 0 ? 'batch' : k === 1 ? 'time' : size);
   return inputs.map((x, i) => {
+    // (batch, time, ...); a 2-D input is (batch, time) ids when it holds integers, else (batch, features).
+    const timed = x.rank >= 3 || (x.rank === 2 && x.data.every((v) => Number.isInteger(v)));
+    const auto = (k: number, size: number): Dim => (k === 0 ? 'batch' : k === 1 && timed ? 'time' : size);
     const spec = given?.[i];
     if (spec) {
       if (spec.length !== x.rank || spec.some((d, k) => typeof d === 'number' && d !== x.shape[k]))
