@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import ort from 'onnxruntime-node';
-import { concat, ExportError, Generator, layers, nn, noGrad, randn, Tensor } from '../src/index.js';
+import { concat, ExportError, Generator, layers, nn, noGrad, randn, Tensor, tensor } from '../src/index.js';
 import { exportOnnxModel, type OnnxExportOptions, parseOnnx } from '../src/onnx/index.js';
 import { assertClose } from './helpers.js';
 
@@ -266,5 +266,18 @@ describe('traced ONNX export', () => {
       () => exportOnnxModel(model, randn([2, 5, 3], { generator: g })),
       (e: unknown) => e instanceof ExportError && e.modulePath === 'model.slow_gru' && e.op === 'recurrent',
     );
+
+    // A mask (here from maskZero) is refused at the layer that reads it, padded example or not.
+    layers.clearSession();
+    const masked = layers.sequential([
+      layers.input({ shape: [null] }),
+      layers.embedding({ inputDim: 9, outputDim: 4, maskZero: true, generator: g }),
+      layers.lstm({ units: 3, name: 'masked_lstm', generator: g }),
+    ]);
+    for (const example of [tensor([[1, 2, 0]]), tensor([[1, 2, 3]])])
+      assert.throws(
+        () => exportOnnxModel(masked, example),
+        (e: unknown) => e instanceof ExportError && e.modulePath === 'model.masked_lstm' && e.op === 'mask',
+      );
   });
 });

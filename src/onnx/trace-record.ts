@@ -7,9 +7,11 @@
  * dimension (batch by 1, time by 2, a third name by 3, ...). Sizes that differ between the two
  * records follow the input; sizes that agree are fixed. trace-emit.ts reads both.
  */
-import { ValueError } from '../errors.js';
+import { ExportError, ValueError } from '../errors.js';
 import { Layer } from '../layers/layer.js';
 import { Model } from '../layers/model.js';
+import { GlobalAveragePooling1D, GlobalMaxPooling1D } from '../layers/pooling.js';
+import { Bidirectional } from '../layers/wrappers.js';
 import { RecurrentLayer as KerasRecurrentLayer } from '../layers/recurrent/base.js';
 import { Embedding } from '../nn/embedding.js';
 import type { Module } from '../nn/module.js';
@@ -79,7 +81,13 @@ export function record(module: Module, inputs: readonly Tensor[]): Recording {
     const original = target[key];
     if (typeof original !== 'function' || Object.prototype.hasOwnProperty.call(m, key)) continue;
     const run = original as (...args: unknown[]) => unknown;
+    const readsMask =
+      m instanceof KerasRecurrentLayer ||
+      m instanceof Bidirectional ||
+      m instanceof GlobalAveragePooling1D ||
+      m instanceof GlobalMaxPooling1D;
     target[key] = function (this: Module, ...args: unknown[]): unknown {
+      if (readsMask && hasMask(args[1])) throw maskError(path);
       stack.push(path);
       try {
         if (m instanceof Embedding) return traceAsOne('embedding', [m.weight, args[0]], () => run.apply(this, args));
@@ -99,6 +107,19 @@ export function record(module: Module, inputs: readonly Tensor[]): Recording {
   } finally {
     for (const [m, key] of patched) delete (m as unknown as Record<string, unknown>)[key];
   }
+}
+
+function hasMask(context: unknown): boolean {
+  const mask = (context as { mask?: unknown } | undefined)?.mask;
+  return Array.isArray(mask) ? mask.some((m) => m) : Boolean(mask);
+}
+
+function maskError(path: string): ExportError {
+  return new ExportError(
+    modulePath(path),
+    'mask',
+    'it reads a mask (from masking() or an embedding with maskZero); masks depend on the values of the input and are not traced (export without the mask, or with nn.RNN/LSTM/GRU and { lengths: true })',
+  );
 }
 
 /** The symbolic dims of each input: `inputDims` if given, else from the module (see OnnxExportOptions). */
