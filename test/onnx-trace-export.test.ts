@@ -153,6 +153,25 @@ describe('traced ONNX export', () => {
     );
   });
 
+  test('Keras-style functional with two inputs (input_0, input_1), each through its own recurrent layer', async () => {
+    const g = new Generator(17);
+    layers.clearSession();
+    const words = layers.input({ shape: [null, 5] });
+    const marks = layers.input({ shape: [null, 2] });
+    const a = layers.gru({ units: 4, returnSequences: true, generator: g }).apply(words);
+    const b = layers.simpleRNN({ units: 3, returnSequences: true, generator: g }).apply(marks);
+    const y = layers.timeDistributed(layers.dense({ units: 2, generator: g })).apply(new Concatenate().apply([a, b]));
+    const model = layers.model({ inputs: [words, marks], outputs: y });
+    const { inputs } = await check('two inputs', model, (n, t) => [
+      randn([n, t, 5], { generator: g }),
+      randn([n, t, 2], { generator: g }),
+    ]);
+    assert.deepEqual(
+      inputs.map((i) => i.name),
+      ['input_0', 'input_1'],
+    );
+  });
+
   test('custom Module: GRU + Linear with a residual add, last step and softmax (two outputs)', async () => {
     const g = new Generator(14);
     const { outputs } = await check('residual', new ResidualGru(g), (b, t) => [randn([b, t, 6], { generator: g })]);
