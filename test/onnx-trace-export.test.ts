@@ -286,6 +286,17 @@ describe('traced ONNX export', () => {
       (e: unknown) => e instanceof ExportError && e.modulePath === 'model.slow_gru' && e.op === 'recurrent',
     );
 
+    // A stateful layer would need state inputs (and tracing would advance its state).
+    layers.clearSession();
+    const stateful = layers.sequential([
+      layers.input({ shape: [null, 3], batchSize: 2 }),
+      layers.lstm({ units: 4, stateful: true, name: 'carry', generator: g }),
+    ]);
+    assert.throws(
+      () => exportOnnxModel(stateful, randn([2, 5, 3], { generator: g })),
+      (e: unknown) => e instanceof ExportError && e.modulePath === 'model.carry' && /stateful/.test(e.message),
+    );
+
     // A mask (here from maskZero) is refused at the layer that reads it, padded example or not.
     layers.clearSession();
     const masked = layers.sequential([

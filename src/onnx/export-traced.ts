@@ -34,6 +34,13 @@ export function exportTraced(
   const dims = inputDimensions(module, examples, inputDims);
   const steps = growth(dims);
   const grown = examples.map((x, i) => grow(x, dims[i]!, steps));
+  for (const [path, m] of module.namedModules())
+    if (m instanceof KerasRecurrentLayer && m.stateful)
+      throw new ExportError(
+        modulePath(path),
+        'recurrent',
+        `${m.describe()} is stateful: its state carries over between calls, which one ONNX graph without state inputs cannot do (and tracing would advance it)`,
+      );
   const first = inEval(module, () => record(module, examples));
   for (const [path, m] of module.namedModules())
     if (m instanceof KerasRecurrentLayer && m.lastPath === 'loop')
