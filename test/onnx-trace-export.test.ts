@@ -181,10 +181,21 @@ describe('traced ONNX export', () => {
   test('custom Module: Embedding -> 2-layer bidirectional LSTM -> mean over time -> Linear; time-major RNN stack', async () => {
     const g = new Generator(15);
     class Encoder extends nn.Module {
-      readonly embed = this.registerModule('embed', new nn.Embedding({ numEmbeddings: 30, embeddingDim: 8, generator: g }));
+      readonly embed = this.registerModule(
+        'embed',
+        new nn.Embedding({ numEmbeddings: 30, embeddingDim: 8, generator: g }),
+      );
       readonly rnn = this.registerModule(
         'rnn',
-        new nn.LSTM({ inputSize: 8, hiddenSize: 6, numLayers: 2, bidirectional: true, batchFirst: true, dropout: 0.2, generator: g }),
+        new nn.LSTM({
+          inputSize: 8,
+          hiddenSize: 6,
+          numLayers: 2,
+          bidirectional: true,
+          batchFirst: true,
+          dropout: 0.2,
+          generator: g,
+        }),
       );
       readonly drop = this.registerModule('drop', new nn.Dropout({ p: 0.5 }));
       readonly head = this.registerModule('head', new nn.Linear({ inFeatures: 12, outFeatures: 4, generator: g }));
@@ -200,7 +211,14 @@ describe('traced ONNX export', () => {
     class TimeMajor extends nn.Module {
       readonly rnn = this.registerModule(
         'rnn',
-        new nn.RNN({ inputSize: 3, hiddenSize: 5, numLayers: 3, nonlinearity: 'relu', bidirectional: true, generator: g }),
+        new nn.RNN({
+          inputSize: 3,
+          hiddenSize: 5,
+          numLayers: 3,
+          nonlinearity: 'relu',
+          bidirectional: true,
+          generator: g,
+        }),
       );
       forward(x: Tensor): { output: Tensor; h: Tensor } {
         const { output, h } = this.rnn.forward(x);
@@ -209,7 +227,11 @@ describe('traced ONNX export', () => {
     }
     const module = new TimeMajor();
     module.eval();
-    const { bytes, inputs: tmInputs, outputs } = exportOnnxModel(module, randn([5, 2, 3], { generator: g }), {
+    const {
+      bytes,
+      inputs: tmInputs,
+      outputs,
+    } = exportOnnxModel(module, randn([5, 2, 3], { generator: g }), {
       inputDims: [['time', 'batch', 3]],
     });
     assert.deepEqual(tmInputs[0]!.dims, ['time', 'batch', 3]);
@@ -246,7 +268,10 @@ describe('traced ONNX export', () => {
       }
     }
     class Outer extends nn.Module {
-      readonly encoder = this.registerModule('encoder', new nn.GRU({ inputSize: 3, hiddenSize: 4, batchFirst: true, generator: g }));
+      readonly encoder = this.registerModule(
+        'encoder',
+        new nn.GRU({ inputSize: 3, hiddenSize: 4, batchFirst: true, generator: g }),
+      );
       readonly pick = this.registerModule('pick', new PickArgmax());
       forward(x: Tensor): Tensor {
         return this.pick.forward(this.encoder.forward(x).h.select(0, 0));
@@ -260,19 +285,29 @@ describe('traced ONNX export', () => {
 
     // An LSTM with a projection, two levels down.
     class Wrapper extends nn.Module {
-      readonly inner = this.registerModule('inner', new (class Inner extends nn.Module {
-        readonly lstm = this.registerModule('lstm', new nn.LSTM({ inputSize: 3, hiddenSize: 6, projSize: 2, batchFirst: true, generator: g }));
-        forward(x: Tensor): Tensor {
-          return this.lstm.forward(x).output;
-        }
-      })());
+      readonly inner = this.registerModule(
+        'inner',
+        new (class Inner extends nn.Module {
+          readonly lstm = this.registerModule(
+            'lstm',
+            new nn.LSTM({ inputSize: 3, hiddenSize: 6, projSize: 2, batchFirst: true, generator: g }),
+          );
+          forward(x: Tensor): Tensor {
+            return this.lstm.forward(x).output;
+          }
+        })(),
+      );
       forward(x: Tensor): Tensor {
         return (this.inner as unknown as { forward(x: Tensor): Tensor }).forward(x);
       }
     }
     assert.throws(
       () => exportOnnxModel(new Wrapper(), randn([2, 5, 3], { generator: g })),
-      (e: unknown) => e instanceof ExportError && e.modulePath === 'model.inner.lstm' && e.op === 'recurrent' && /projection/.test(e.message),
+      (e: unknown) =>
+        e instanceof ExportError &&
+        e.modulePath === 'model.inner.lstm' &&
+        e.op === 'recurrent' &&
+        /projection/.test(e.message),
     );
 
     // A Keras-style layer that runs its per-step loop (hardSigmoid gates) is refused by name.

@@ -116,7 +116,12 @@ class OpContext {
   }
 
   /** A 1-D int64 shape tensor for `shapeA` (first recording) / `shapeB`; see resolveShape. */
-  shapeVector(x: Tensor | null, shapeA: readonly number[], shapeB: readonly number[], mode: 'reshape' | 'expand'): string {
+  shapeVector(
+    x: Tensor | null,
+    shapeA: readonly number[],
+    shapeB: readonly number[],
+    mode: 'reshape' | 'expand',
+  ): string {
     const pieces: (number | string)[] = [];
     let free = -1;
     const xB = x ? (this.g.twins.get(x) ?? null) : null;
@@ -138,9 +143,7 @@ class OpContext {
     });
     const numbers = pieces.every((p) => typeof p === 'number');
     if (numbers) return this.g.b.constant(`${this.hint}_shape`, int64s(pieces as number[]));
-    const parts = pieces.map((p) =>
-      typeof p === 'number' ? this.g.b.constant(`${this.hint}_dim`, int64s([p])) : p,
-    );
+    const parts = pieces.map((p) => (typeof p === 'number' ? this.g.b.constant(`${this.hint}_dim`, int64s([p])) : p));
     return this.g.b.op('Concat', parts, `${this.hint}_shape`, { axis: { i: 0 } });
   }
 
@@ -361,9 +364,7 @@ const EMITTERS: Record<string, Emitter> = {
     const [dim] = c.arg<number | undefined>(1);
     if (c.a.result === x) return c.define(x, xB, c.valueArg(0));
     const axes =
-      dim === undefined
-        ? x.shape.flatMap((s, k) => (s === 1 && xB.shape[k] === 1 ? [k] : []))
-        : [norm(dim, x.rank)];
+      dim === undefined ? x.shape.flatMap((s, k) => (s === 1 && xB.shape[k] === 1 ? [k] : [])) : [norm(dim, x.rank)];
     if (dim === undefined && x.shape.some((s, k) => (s === 1) !== (xB.shape[k] === 1)))
       c.fail('it squeezes every size-1 dim, and a dim that follows the input has size 1 here; pass the dim');
     c.emit('Squeeze', [c.valueArg(0), c.g.b.constant('axes', int64s(axes))]);
@@ -423,7 +424,8 @@ const EMITTERS: Record<string, Emitter> = {
   dropout: (c) => {
     const [training] = c.arg<boolean>(2);
     const [x, xB] = c.arg<Tensor>(0);
-    if (training && c.a.result !== x) c.fail('it ran in training mode; dropout is exported as the identity of eval mode');
+    if (training && c.a.result !== x)
+      c.fail('it ran in training mode; dropout is exported as the identity of eval mode');
     c.define(c.a.result as Tensor, c.bOp.result as Tensor, c.value(x, xB));
   },
   recurrent: recurrentEmitter,
@@ -499,7 +501,10 @@ export class TraceEmitter {
         const uses = tensorsIn(op.args).includes(t);
         const asIds = (op.op === 'embedding' && op.args[1] === t) || (op.op === 'indexSelect' && op.args[2] === t.data);
         return asIds || !uses;
-      }) && first.ops.some((op) => (op.op === 'embedding' && op.args[1] === t) || (op.op === 'indexSelect' && op.args[2] === t.data));
+      }) &&
+      first.ops.some(
+        (op) => (op.op === 'embedding' && op.args[1] === t) || (op.op === 'indexSelect' && op.args[2] === t.data),
+      );
     const graphInputs = first.inputs.map((t, i) => {
       const { name, dims } = inputs[i]!;
       const type: ElemType = idOnly(t) ? 'int64' : 'float32';
@@ -525,7 +530,11 @@ export class TraceEmitter {
       let value = this.values.get(tensor);
       if (value === undefined) {
         if (twin.shape.some((s, k) => s !== tensor.shape[k]))
-          throw new ExportError('model', 'output', `output '${name}' does not come from the inputs, and its shape follows them`);
+          throw new ExportError(
+            'model',
+            'output',
+            `output '${name}' does not come from the inputs, and its shape follows them`,
+          );
         value = this.constantOf(tensor, name);
       }
       const dims = tensor.shape.map((s, k): Dim => {

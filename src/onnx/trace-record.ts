@@ -123,7 +123,11 @@ function maskError(path: string): ExportError {
 }
 
 /** The symbolic dims of each input: `inputDims` if given, else from the module (see OnnxExportOptions). */
-export function inputDimensions(module: Module, inputs: readonly Tensor[], given?: readonly (readonly Dim[])[]): Dim[][] {
+export function inputDimensions(
+  module: Module,
+  inputs: readonly Tensor[],
+  given?: readonly (readonly Dim[])[],
+): Dim[][] {
   return inputs.map((x, i) => {
     // (batch, time, ...); a 2-D input is (batch, time) ids when it holds integers, else (batch, features).
     const timed = x.rank >= 3 || (x.rank === 2 && x.data.every((v) => Number.isInteger(v)));
