@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import ort from 'onnxruntime-node';
-import { concat, ExportError, Generator, layers, nn, noGrad, randn, Tensor, tensor } from '../src/index.js';
+import { concat, ExportError, Generator, layers, nn, noGrad, randn, Tensor, tensor, ValueError } from '../src/index.js';
 import { exportOnnxModel, type OnnxExportOptions, parseOnnx } from '../src/onnx/index.js';
 import { assertClose } from './helpers.js';
 
@@ -319,6 +319,12 @@ describe('traced ONNX export', () => {
     assert.throws(
       () => exportOnnxModel(model, randn([2, 5, 3], { generator: g })),
       (e: unknown) => e instanceof ExportError && e.modulePath === 'model.slow_gru' && e.op === 'recurrent',
+    );
+
+    // inputDims must fit the example.
+    assert.throws(
+      () => exportOnnxModel(new Outer(), randn([2, 5, 3], { generator: g }), { inputDims: [['batch', 'time', 4]] }),
+      (e: unknown) => e instanceof ValueError && /inputDims\[0\] is \[batch, time, 4\]/.test(e.message),
     );
 
     // A stateful layer would need state inputs (and tracing would advance its state).
