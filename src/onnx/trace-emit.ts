@@ -115,7 +115,11 @@ class OpContext {
     this.define(this.a.result as Tensor, this.bOp.result as Tensor, name);
   }
 
-  /** A 1-D int64 shape tensor for `shapeA` (first recording) / `shapeB`; see resolveShape. */
+  /**
+   * A 1-D int64 target shape for Reshape / Expand: `shapeA` in the first recording, `shapeB` in
+   * the second. A size that grows is copied from `x` (0 for Reshape, 1 for Expand), else taken
+   * from a value with the same sizes (`findDim`), else (Reshape, once) inferred with -1.
+   */
   shapeVector(
     x: Tensor | null,
     shapeA: readonly number[],
