@@ -345,6 +345,7 @@ export const classifyTask: TaskDefinition<SequenceClassifier, SequenceClassifier
   name: 'classify',
   description: 'text -> label (embedded: word -> language)',
   // Chosen on the demo's validation loss: lr 0.01 plateaued at 0.77 (h64 and h128); h128 with lr 0.003 reached 0.64 in 3 epochs.
+  // On the common words (the demo now), GRU 256, 2 layers and bidirectional GRU 64 did no better (data/language-id/README.md).
   defaults: {
     epochs: 4,
     hiddenSize: 128,
