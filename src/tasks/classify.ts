@@ -308,7 +308,8 @@ export function macroF1(counts: number[][]): number {
  * The demo's words: the most frequent words of each language (common.tsv, 3,400 to 5,300 a
  * language), without the held-out everyday words. The dictionary sample of loadLanguageId (rare
  * inflected forms) is left out: without it the GRU did better on the validation split's
- * frequent words (rank <= 1,000: 77.5% against 74.9%) in less time (data/language-id/README.md).
+ * frequent words (rank <= 1,000: 77.5% in 6 epochs, against 74.9% with it in 4) in less CPU time
+ * (data/language-id/README.md). `npm start` trains for 6 epochs.
  */
 function embeddedWords(): ClassifyExample[] {
   const held = new Set(loadEverydayWords().map((e) => e.text));
