@@ -10,17 +10,23 @@
  * Rules: NFC, lowercase; German entries with capitals (nouns) are lowercased, other entries with
  * capitals (names) are dropped; letters only (no digits, apostrophes, hyphens), 2 to 20 of them;
  * the first PER_LANGUAGE such words of each list. A word in several lists goes to the language
- * where it ranks best (ties: dropped), so every word has one answer. The held-out everyday words
+ * where it ranks best, and is dropped when another list ranks it within MARGIN (5) times that
+ * rank, so every word has one clear answer (common-words-rules.mjs). MARGIN=1 in the environment
+ * rebuilds the earlier rule (only ties dropped). The held-out everyday words
  * (data/language-id/everyday.tsv) are never included.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rankWords, resolveLanguages } from './common-words-rules.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'data', 'language-id', 'common.tsv');
 const PER_LANGUAGE = 6000;
+// A word also in another list within MARGIN times its best rank is dropped (chosen on the demo's
+// validation words: see data/language-id/README.md).
+const MARGIN = Number(process.env.MARGIN ?? 5);
 const LISTS = {
   de: 'german',
   en: 'english',
@@ -41,30 +47,12 @@ const everyday = new Set(
     .map((l) => l.split('\t')[0]),
 );
 
-const best = new Map(); // word -> { lang, rank } | null (tie)
-for (const [lang, name] of Object.entries(LISTS)) {
-  let rank = 0;
-  const seen = new Set();
-  for (const raw of readFileSync(join(resources, `${name}.txt`), 'utf8').split(/\r?\n/)) {
-    let word = raw.trim().normalize('NFC');
-    if (word !== word.toLowerCase()) {
-      if (lang !== 'de') continue;
-      word = word.toLowerCase();
-    }
-    if (!/^\p{L}{2,20}$/u.test(word) || seen.has(word)) continue;
-    seen.add(word);
-    rank++;
-    if (rank > PER_LANGUAGE) break;
-    const other = best.get(word);
-    if (other === undefined) best.set(word, { lang, rank });
-    else if (other !== null && rank < other.rank) best.set(word, { lang, rank });
-    else if (other !== null && rank === other.rank) best.set(word, null);
-  }
-}
-const rows = [...best]
-  .filter(([word, v]) => v !== null && !everyday.has(word))
-  .sort((a, b) => a[1].lang.localeCompare(b[1].lang) || a[1].rank - b[1].rank)
-  .map(([word, v]) => `${word}\t${v.lang}`);
+const lists = Object.fromEntries(
+  Object.entries(LISTS).map(([lang, name]) => [lang, readFileSync(join(resources, `${name}.txt`), 'utf8').split(/\r?\n/)]),
+);
+const rows = resolveLanguages(rankWords(lists), { perLanguage: PER_LANGUAGE, margin: MARGIN, exclude: everyday }).map(
+  (v) => `${v.word}\t${v.lang}`,
+);
 const text = `text\tlabel\n${rows.join('\n')}\n`;
 if (process.argv.includes('--check')) {
   if (!existsSync(OUT) || readFileSync(OUT, 'utf8') !== text) {
