@@ -41,6 +41,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const aBatch = a.shape.slice(0, -2);
   const bBatch = b.shape.slice(0, -2);
+  if (aBatch.length > 0 && bBatch.length === 0) {
+    // (..., M, K) · (K, N): the batch dims fold into M, so one product (and one per gradient)
+    // replaces a small one per batch entry (Linear on (batch, time, features) is this case).
+    const folded = matmul(reshape(a, [sizeOf(aBatch) * m, k]), b);
+    return reshape(folded, [...aBatch, m, n]);
+  }
   const batchShape = broadcastShapes(aBatch, bBatch, 'matmul');
   const batches = sizeOf(batchShape);
   const aMap = broadcastIndexMap(aBatch, batchShape);
