@@ -6,12 +6,14 @@
  * each server setting starts `recurrent serve` in a child process (its own core) and fires
  * batch-1 requests ({"inputs": ["<one word>"]}) from this process for --seconds, after a 1 s
  * warm-up, with each number of concurrent connections in --connections. Settings: dynamic batching (--max-batch 32, --max-wait-ms 2) and --max-batch 1.
- * Prints req/s, latency percentiles and the mean batch size read back from GET /metrics.
+ * Prints req/s, latency percentiles and the mean batch size read back from GET /metrics, each
+ * beside the 1-minute load average at its start and end (the machine may be shared: a p99 read
+ * under a load above the core count measures the neighbours too), then a summary table.
  */
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -88,11 +90,19 @@ function load(url, duration, connections) {
   });
 }
 
-async function meanBatch(url) {
+/**
+ * The server's own figures from GET /metrics: the mean batch size so far, its CPU seconds so far,
+ * and the 99th percentile of its event loop's delay since the previous read (ms).
+ */
+async function serverFigures(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const sum = Number(/^recurrent_batch_size_sum (\S+)/m.exec(text)?.[1]);
-  const count = Number(/^recurrent_batch_size_count (\S+)/m.exec(text)?.[1]);
-  return count > 0 ? sum / count : 0;
+  const value = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]);
+  const count = value('recurrent_batch_size_count');
+  return {
+    meanBatch: count > 0 ? value('recurrent_batch_size_sum') / count : 0,
+    cpuSeconds: value('process_cpu_seconds_total'),
+    loopDelayP99: value('nodejs_eventloop_lag_p99_seconds') * 1000,
+  };
 }
 
 const settings = [
@@ -106,7 +116,11 @@ try {
       const { child, url } = await startServer(setting.flags);
       try {
         await load(url, 1, connections);
+        const loadBefore = loadavg()[0];
+        const before = await serverFigures(url); // also restarts the event-loop delay percentiles
         const r = await load(url, seconds, connections);
+        const loadAfter = loadavg()[0];
+        const server = await serverFigures(url);
         const row = {
           setting: setting.name,
           connections,
@@ -119,17 +133,29 @@ try {
           errors: r.errors,
           non2xx: r.non2xx,
           timeouts: r.timeouts,
-          meanBatch: await meanBatch(url),
+          meanBatch: server.meanBatch,
+          serverCpu: (server.cpuSeconds - before.cpuSeconds) / seconds,
+          serverLoopDelayP99: server.loopDelayP99,
+          load1: [loadBefore, loadAfter],
+          cores: cpus().length,
         };
         results.push(row);
         console.log(
-          `${connections} connections, ${row.setting}: ${row.rps.toFixed(0)} req/s, latency p50 ${row.p50} ms, p90 ${row.p90} ms, p99 ${row.p99} ms, mean batch ${row.meanBatch.toFixed(2)}, errors ${row.errors}, non-2xx ${row.non2xx}`,
+          `${connections} connections, ${row.setting}: ${row.rps.toFixed(0)} req/s, latency p50 ${row.p50} ms, p90 ${row.p90} ms, p99 ${row.p99} ms, mean batch ${row.meanBatch.toFixed(2)}, server CPU ${(row.serverCpu * 100).toFixed(0)}% of a core, server event-loop delay p99 ${row.serverLoopDelayP99.toFixed(1)} ms, errors ${row.errors}, non-2xx ${row.non2xx}, load ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)} on ${row.cores} cores`,
         );
       } finally {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
       }
     }
+  console.log(
+    '\n| connections | setting | req/s | p50 ms | p99 ms | mean batch | server CPU | server loop delay p99 ms | load (1 min) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of results)
+    console.log(
+      `| ${r.connections} | ${r.setting} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.meanBatch.toFixed(2)} | ${(r.serverCpu * 100).toFixed(0)}% | ${r.serverLoopDelayP99.toFixed(1)} | ${r.load1.map((l) => l.toFixed(1)).join(' -> ')} |`,
+    );
   for (let i = 0; i < results.length; i += 2) {
     const [batched, single] = [results[i], results[i + 1]];
     console.log(

@@ -4,9 +4,11 @@
  * `recurrent train` writes.
  */
 import { join } from 'node:path';
+import { TextTokenizer, type TokenLevel } from '../src/data/text-tokenizer.js';
 import { Vocabulary } from '../src/data/vocabulary.js';
 import { SequenceClassifier } from '../src/models/classifier.js';
 import { Forecaster } from '../src/models/forecaster.js';
+import { LanguageModel } from '../src/models/language-model.js';
 import { Seq2Seq, type Seq2SeqConfig } from '../src/models/seq2seq.js';
 import type { CellFamily } from '../src/families.js';
 import { SequenceTagger } from '../src/models/tagger.js';
@@ -115,6 +117,36 @@ export function seq2seqModelDir(o: ModelDirOptions & { attention?: Seq2SeqConfig
     task: 'seq2seq',
     modelConfig: config,
     data: { sourceVocabulary: source.toJSON(), targetVocabulary: target.toJSON(), maxLength: 8 },
+  });
+  return dir;
+}
+
+/** The text the language model directories' tokenizers are built from. */
+export const LM_TEXT =
+  'In the beginning God created the heaven and the earth.\nAnd the earth was without form, and void; ' +
+  'and darkness was upon the face of the deep. And God said, Let there be light: and there was light.\n' +
+  "And God saw the light, that it was good (and he didn't stop). Café, naïve; o'clock!\n";
+
+/** A language model over LM_TEXT's characters or words; `tieWeights` ties the output layer to the embedding. */
+export function languageModelDir(
+  o: ModelDirOptions & { tokens?: TokenLevel; tieWeights?: boolean; dropout?: number } = {},
+): string {
+  const dir = join(tempDir('recurrent-md-'), 'generate');
+  const tokenizer = TextTokenizer.build(LM_TEXT, o.tokens ?? 'chars');
+  const hiddenSize = o.hiddenSize ?? 12;
+  const config = {
+    vocabSize: tokenizer.size,
+    embeddingDim: o.tieWeights ? hiddenSize : 8,
+    cell: o.cell ?? 'lstm',
+    hiddenSize,
+    numLayers: o.numLayers ?? 1,
+    dropout: o.dropout ?? 0,
+    tieWeights: o.tieWeights ?? false,
+  };
+  saveModelDirectory(dir, new LanguageModel(config, new Generator(o.seed ?? 5)), {
+    task: 'generate',
+    modelConfig: config,
+    data: { tokenizer: tokenizer.toJSON(), bptt: 8, batching: 'streams' },
   });
   return dir;
 }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import semver from 'semver';
 import ts from 'typescript';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -91,6 +92,25 @@ function writeAppProject(dir: string, tgz: string): void {
 
 let tarball = '';
 let packed: { path: string }[] = [];
+/** What `npm install` of the tarball printed on stderr. */
+let installLog = '';
+
+/** The package.json of every package under `modules`, nested ones included. */
+function installedManifests(modules: string): { name: string; version: string; engines?: { node?: string } }[] {
+  if (!existsSync(modules)) return [];
+  const found: { name: string; version: string; engines?: { node?: string } }[] = [];
+  for (const entry of readdirSync(modules)) {
+    if (entry.startsWith('.')) continue;
+    const dirs = entry.startsWith('@') ? readdirSync(join(modules, entry)).map((e) => join(entry, e)) : [entry];
+    for (const d of dirs) {
+      const manifest = join(modules, d, 'package.json');
+      if (!existsSync(manifest)) continue;
+      found.push(JSON.parse(readFileSync(manifest, 'utf8')));
+      found.push(...installedManifests(join(modules, d, 'node_modules')));
+    }
+  }
+  return found;
+}
 
 describe('the packed package, installed offline into a fresh project', () => {
   before(() => {
@@ -104,9 +124,35 @@ describe('the packed package, installed offline into a fresh project', () => {
     packed = info[0]!.files;
     mkdirSync(app);
     writeAppProject(app, tarball);
-    sh('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app });
+    installLog = sh('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
+      cwd: app,
+    }).stderr;
   });
   after(() => rmSync(work, { recursive: true, force: true }));
+
+  test('npm install prints no warning, and every installed package supports the Node versions we support', () => {
+    assert.doesNotMatch(installLog, /npm warn/i, `npm install warned:\n${installLog}`);
+    // npm warns EBADENGINE for a package whose engines exclude the running Node; check the whole
+    // range we declare (not only this Node): e.g. cookie@2 (through fastify's light-my-request@6.8)
+    // wants Node >= 22, and package.json pins light-my-request ~6.6.0 (cookie@1) for that reason.
+    const ours = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines
+      .node;
+    const lowest = semver.minVersion(ours)!.version;
+    const manifests = installedManifests(join(app, 'node_modules'));
+    assert.ok(
+      manifests.some((m) => m.name === 'fastify'),
+      'the tree holds the runtime dependencies',
+    );
+    for (const m of manifests) {
+      const wants = m.engines?.node;
+      if (wants === undefined) continue;
+      for (const node of [lowest, process.versions.node])
+        assert.ok(
+          semver.satisfies(node, wants),
+          `${m.name}@${m.version} wants Node ${wants}; we support ${ours} (${node})`,
+        );
+    }
+  });
 
   test('the tarball: LICENSE, no prepare script, self-contained source maps, README links that resolve', () => {
     const files = new Set(packed.map((f) => f.path));

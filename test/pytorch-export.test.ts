@@ -3,7 +3,9 @@
  * under /usr/bin/python3) on the exported model.py/weights gives our outputs; `torchrun
  * --nproc_per_node=2` (gloo, CPU) trains one epoch with train.py; `recurrent import` of the
  * result gives PyTorch's outputs; export + import with no training predicts exactly as before.
- * Every task: classify, tag, seq2seq (teacher-forced forward; all three attention kinds), forecast.
+ * Every task: classify, tag, seq2seq (teacher-forced forward; all three attention kinds), forecast,
+ * generate (next-token logits over two pieces with the state carried; chars and tied words; train.py
+ * tokenises as we do).
  * Skipped when torch cannot be imported, unless RECURRENT_REQUIRE_TORCH=1 (CI), where it fails.
  */
 import assert from 'node:assert/strict';
@@ -19,9 +21,19 @@ import { loadModelDirectory, loadPredictor } from '../src/tasks/model-dir.js';
 import { exportPytorch } from '../src/tasks/pytorch/export.js';
 import { noGrad } from '../src/tensor/autograd.js';
 import { Generator } from '../src/tensor/random.js';
+import { concat } from '../src/tensor/ops/layout.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import type { Module } from '../src/nn/module.js';
-import { classifyModelDir, forecastModelDir, seq2seqModelDir, tagModelDir } from './model-dirs.js';
+import { TextTokenizer } from '../src/data/text-tokenizer.js';
+import type { RecurrentState } from '../src/models/recurrent-layer.js';
+import {
+  classifyModelDir,
+  forecastModelDir,
+  languageModelDir,
+  LM_TEXT,
+  seq2seqModelDir,
+  tagModelDir,
+} from './model-dirs.js';
 import { tempDir } from './temp-dir.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -44,6 +56,10 @@ request = json.load(open(sys.argv[2]))
 with torch.no_grad():
     if request["kind"] == "seq2seq":
         out = model(torch.tensor(request["source"], dtype=torch.int64), torch.tensor(request["lengths"], dtype=torch.int64), torch.tensor(request["target"], dtype=torch.int64))
+    elif request["kind"] == "lm":
+        first, state = model(torch.tensor(request["pieces"][0], dtype=torch.int64))
+        second, _ = model(torch.tensor(request["pieces"][1], dtype=torch.int64), state)
+        out = torch.cat([first, second], 1)
     elif request["kind"] == "tokens":
         out = model(torch.tensor(request["x"], dtype=torch.int64), torch.tensor(request["lengths"], dtype=torch.int64))
     else:
@@ -58,6 +74,13 @@ interface Case {
   inputs: (g: Generator) => { ours: (m: Module) => Tensor; request: unknown };
   data: string;
   dataFile: string;
+  /** What train.py's epoch should report as examples under 2 processes of batch 4 (when checked). */
+  examples?: (modelDir: string, data: string) => number;
+  /**
+   * No dropout and batches that split evenly: 2 processes x batch 4 must train the same weights as
+   * 1 process x batch 8 (DDP averages the two halves' gradients).
+   */
+  sameAsOneProcess?: boolean;
 }
 
 const tokenInputs = (vocabSize: number) => (g: Generator) => {
@@ -93,6 +116,31 @@ const seq2seqInputs = (g: Generator) => {
     request: { kind: 'seq2seq', source, lengths, target },
   };
 };
+
+/** Two pieces of (3, 5) and (3, 4) token ids: logits (3, 9, V), the second piece starting from the first's state. */
+const lmInputs = (vocabSize: number) => (g: Generator) => {
+  const piece = (time: number) =>
+    Array.from({ length: 3 }, () => Array.from({ length: time }, () => Math.floor(g.random() * vocabSize)));
+  const pieces = [piece(5), piece(4)];
+  return {
+    ours: (m: Module) => {
+      const lm = m as unknown as {
+        forward(x: Tensor, s: RecurrentState | null): { logits: Tensor; state: RecurrentState };
+      };
+      const first = lm.forward(new Tensor(Float32Array.from(pieces[0]!.flat()), [3, 5]), null);
+      const second = lm.forward(new Tensor(Float32Array.from(pieces[1]!.flat()), [3, 4]), first.state);
+      return concat([first.logits, second.logits], 1);
+    },
+    request: { kind: 'lm', pieces },
+  };
+};
+
+/** Tokens predicted in one epoch over 2 processes x 4 streams: 8 streams of floor(n / 8) tokens, each predicting all but its first. */
+function lmTrainedTokens(modelDir: string, data: string): number {
+  const { config } = loadModelDirectory(modelDir);
+  const n = TextTokenizer.fromJSON(config.data['tokenizer']).encode(data).length;
+  return 8 * (Math.floor(n / 8) - 1);
+}
 
 const CASES: Case[] = [
   {
@@ -150,6 +198,23 @@ const CASES: Case[] = [
       'date,value\n' +
       Array.from({ length: 80 }, (_, i) => `${i},${(10 + i / 8 + Math.sin((i * Math.PI) / 2)).toFixed(3)}`).join('\n') +
       '\n',
+  },
+  {
+    name: 'generate (2-layer LSTM over characters)',
+    dir: () => languageModelDir({ cell: 'lstm', numLayers: 2, dropout: 0.1 }),
+    inputs: (g) => lmInputs(TextTokenizer.build(LM_TEXT, 'chars').size)(g),
+    dataFile: 'text.txt',
+    data: LM_TEXT.repeat(3),
+    examples: lmTrainedTokens,
+  },
+  {
+    name: 'generate (GRU over words, tied weights)',
+    dir: () => languageModelDir({ cell: 'gru', tokens: 'words', tieWeights: true }),
+    inputs: (g) => lmInputs(TextTokenizer.build(LM_TEXT, 'words').size)(g),
+    dataFile: 'text.txt',
+    data: `${LM_TEXT}And the evening and the morning were the first day.\n`.repeat(4),
+    examples: lmTrainedTokens,
+    sameAsOneProcess: true,
   },
 ];
 
@@ -233,6 +298,7 @@ describe('export --format pytorch / import --format pytorch', { skip }, () => {
       assert.equal(epoch.epoch, 1);
       assert.equal(epoch.processes, 2);
       assert.ok(Number.isFinite(epoch.loss), t.stdout);
+      if (c.examples) assert.equal(epoch.examples, c.examples(modelDir, c.data), 'tokens trained on');
       const before = loadSafetensors(join(exported, 'weights.safetensors'));
       const after = loadSafetensors(join(trained, 'weights.safetensors'));
       assert.deepEqual(Object.keys(after).sort(), Object.keys(before).sort());
@@ -240,6 +306,26 @@ describe('export --format pytorch / import --format pytorch', { skip }, () => {
         Object.keys(before).some((k) => before[k]!.data.some((v, i) => v !== after[k]!.data[i])),
         'training changed the weights',
       );
+
+      if (c.sameAsOneProcess) {
+        const single = join(work, 'single');
+        const s = spawnSync(
+          python,
+          [join(exported, 'train.py'), '--data', join(work, c.dataFile), '--epochs', '1', '--out', single].concat([
+            '--batch-size',
+            '8',
+            '--lr',
+            '0.05',
+          ]),
+          { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 120_000 },
+        );
+        assert.equal(s.status, 0, s.stderr);
+        const alone = loadSafetensors(join(single, 'weights.safetensors'));
+        for (const k of Object.keys(after)) {
+          const worst = after[k]!.data.reduce((m, v, i) => Math.max(m, Math.abs(v - alone[k]!.data[i]!)), 0);
+          assert.ok(worst < 1e-5, `${k}: 2 processes x 4 streams differ from 1 x 8 by ${worst}`);
+        }
+      }
 
       const imported = join(work, 'imported');
       const i = run(['import', '--format', 'pytorch', trained, '--out', imported]);
@@ -270,8 +356,16 @@ describe('export then import with no training', () => {
       tag: ['eleve', 'naive'],
       forecast: ['1 2 3 4 5 6 7 8 9 10 11'],
       seq2seq: ['hello', 'danke'],
+      generate: ['And God said', ''],
     };
-    for (const original of [classifyModelDir({ numLayers: 2 }), tagModelDir(), forecastModelDir(), seq2seqModelDir()]) {
+    for (const original of [
+      classifyModelDir({ numLayers: 2 }),
+      tagModelDir(),
+      forecastModelDir(),
+      seq2seqModelDir(),
+      languageModelDir({ numLayers: 2 }),
+      languageModelDir({ cell: 'gru', tokens: 'words', tieWeights: true }),
+    ]) {
       const work = tempDir('recurrent-pt-rt-');
       const exported = exportPytorch(original, join(work, 'exported'));
       const e = run(['import', '--format', 'pytorch', exported.dir, '--out', join(work, 'back')]);
@@ -289,13 +383,8 @@ describe('export then import with no training', () => {
   });
 
   test('every registered task has a PyTorch part; a folder with a missing weight fails naming it', () => {
-    // The language model's PyTorch part (model.py, train.py over streams) is not written yet: it says so.
-    const notYet = new Set(['generate']);
-    for (const [name, task] of Object.entries(TASKS)) {
-      if (notYet.has(name))
-        assert.ok('unsupported' in task.pytorch && /not written yet/.test(task.pytorch.unsupported), name);
-      else assert.ok(!('unsupported' in task.pytorch), `${name}: ${JSON.stringify(task.pytorch)}`);
-    }
+    for (const [name, task] of Object.entries(TASKS))
+      assert.ok(!('unsupported' in task.pytorch), `${name}: ${JSON.stringify(task.pytorch)}`);
     const work = tempDir('recurrent-pt-bad-');
     const exported = exportPytorch(classifyModelDir(), join(work, 'exported'));
     const weights = loadSafetensors(join(exported.dir, 'weights.safetensors'));
@@ -304,5 +393,55 @@ describe('export then import with no training', () => {
     const r = run(['import', '--format', 'pytorch', exported.dir, '--out', join(work, 'back')]);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /head\.bias/);
+  });
+});
+
+describe('export --format pytorch: train.py reads text as the language model does', { skip }, () => {
+  // Characters the two languages could split differently: NFD accents (NFC folds them), CRLF and a
+  // lone CR, apostrophes inside words (straight and curly), punctuation, digits, an astral emoji,
+  // unknown words known lower-cased or capitalised, and unknown characters.
+  const text =
+    "And GOD said,\r\nLet there be LIGHT: and there was light.\rCafe\u0301 na\u00efve o\u2019clock don't 42 \u{1F600} (heaven) zebra!\n";
+  for (const tokens of ['chars', 'words'] as const) {
+    test(`${tokens}: encode_text gives our token ids`, () => {
+      const exported = exportPytorch(languageModelDir({ tokens }), join(tempDir('recurrent-pt-text-'), 'exported'));
+      const script = `import json, sys\nsys.path.insert(0, sys.argv[1])\nimport train\nconfig = json.load(open(sys.argv[1] + "/config.json"))\nprint(json.dumps(train.encode_text(sys.stdin.buffer.read().decode("utf-8"), config)))`;
+      const r = spawnSync(python, ['-c', script, exported.dir], { input: text, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const { config } = loadModelDirectory(exported.dir);
+      const ours = TextTokenizer.fromJSON(config.data['tokenizer']).encode(text);
+      assert.ok(ours.some((id) => id === 0) && ours.some((id) => id > 0), 'the text has known and unknown tokens');
+      assert.deepEqual(JSON.parse(r.stdout), ours);
+    });
+  }
+
+  test('--batching windows trains on count x batch x bptt tokens; a file that is not UTF-8 fails naming it', () => {
+    const modelDir = languageModelDir();
+    const work = tempDir('recurrent-pt-windows-');
+    const exported = exportPytorch(modelDir, join(work, 'exported'));
+    const data = LM_TEXT.repeat(4);
+    writeFileSync(join(work, 'text.txt'), data);
+    const train = (file: string) =>
+      spawnSync(
+        python,
+        [join(exported.dir, 'train.py'), '--data', file, '--epochs', '1', '--out', join(work, 'out')].concat([
+          '--batching',
+          'windows',
+          '--bptt',
+          '6',
+          '--batch-size',
+          '3',
+        ]),
+        { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 120_000 },
+      );
+    const r = train(join(work, 'text.txt'));
+    assert.equal(r.status, 0, r.stderr);
+    const n = TextTokenizer.fromJSON(loadModelDirectory(modelDir).config.data['tokenizer']).encode(data).length;
+    const epoch = JSON.parse(r.stdout.trim().split('\n').pop()!) as { examples: number };
+    assert.equal(epoch.examples, Math.max(1, Math.floor(n / (3 * 6))) * 3 * 6);
+    writeFileSync(join(work, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    const bad = train(join(work, 'latin1.txt'));
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /latin1\.txt: is not valid UTF-8 text/);
   });
 });

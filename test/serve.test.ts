@@ -184,6 +184,9 @@ describe('serve: health, metrics, streaming', () => {
     assert.match(m.body, /^recurrent_request_duration_seconds_count\{route="\/predict"\} 2$/m);
     assert.match(m.body, /^recurrent_batch_size_sum 2$/m);
     assert.match(m.body, /^recurrent_inputs_total 2$/m);
+    // The process's own figures, which bench:serve reads to tell a blocked event loop from a busy machine.
+    assert.match(m.body, /^process_cpu_seconds_total \d/m);
+    assert.match(m.body, /^nodejs_eventloop_lag_p99_seconds \d/m);
     await app.close();
   });
 
@@ -296,7 +299,7 @@ describe('serve: slow clients and draining', () => {
   test('SIGTERM under load: every answer is a correct 200 or a 503, the process exits 0 after draining', async () => {
     const dir = classifyModelDir();
     const expected = new Map(WORDS.map((w) => [w, loadPredictor(dir).predict([w])[0]]));
-    const child = spawn(process.execPath, [cli, 'serve', dir, '--port', '0', '--max-wait-ms', '5'], {
+    const child = spawn(process.execPath, [cli, 'serve', dir, '--port', '0', '--max-wait-ms', '5', '--threads', '2'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -304,6 +307,8 @@ describe('serve: slow clients and draining', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     while (!/at http:/.test(stdout)) await new Promise((resolve) => setTimeout(resolve, 20));
     const url = /at (http:\/\/[\d.:]+)/.exec(stdout)![1]!;
+    // The start line names the kernels: with the native addon, the --threads given (default 1).
+    assert.match(stdout, /max wait 5 ms, (native backend, 2 kernel threads|wasm backend|reference backend)\)/);
     const outcomes = { ok: 0, wrong: 0, draining: 0, refused: 0, otherError: [] as string[] };
     let stop = false;
     const client = async (k: number) => {
@@ -359,6 +364,11 @@ describe('recurrent serve (CLI)', () => {
     });
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /--max-batch must be an integer >= 1, got '0'/);
+    const threads = spawnSync(process.execPath, [cli, 'serve', classifyModelDir(), '--threads', '0'], {
+      encoding: 'utf8',
+    });
+    assert.notEqual(threads.status, 0);
+    assert.match(threads.stderr, /--threads must be an integer >= 1, got '0'/);
     const missing = spawnSync(process.execPath, [cli, 'serve', tempDir('recurrent-serve-empty-'), '--port', '0'], {
       encoding: 'utf8',
       timeout: 20_000,

@@ -43,18 +43,28 @@ export function resolveEncoderConfig(where: string, c: SequenceEncoderConfig): R
   };
 }
 
-/** Token ids (batch, time) through the embedding, or features (batch, time, inputSize) checked. */
-export function embedOrCheck(where: string, embedding: Embedding | null, inputSize: number, x: Tensor): Tensor {
+/**
+ * Token ids (batch, time) through the embedding, or features (batch, time, inputSize) checked.
+ * With `timeMajor`, the result is (time, batch, E or inputSize): ids are transposed before the
+ * embedding (a copy of batch x time ids, not of the embedded vectors).
+ */
+export function embedOrCheck(
+  where: string,
+  embedding: Embedding | null,
+  inputSize: number,
+  x: Tensor,
+  timeMajor = false,
+): Tensor {
   if (embedding) {
     if (x.rank !== 2)
       throw new ShapeError({ where, what: 'token input rank', expected: '2 (batch, time)', actual: x.rank });
-    return embedding.forward(x);
+    return embedding.forward(timeMajor ? x.transpose(0, 1) : x);
   }
   if (x.rank !== 3)
     throw new ShapeError({ where, what: 'input rank', expected: '3 (batch, time, features)', actual: x.rank });
   if (x.shape[2] !== inputSize)
     throw new ShapeError({ where, what: 'input dim 2 (features)', expected: inputSize, actual: x.shape[2]! });
-  return x;
+  return timeMajor ? x.transpose(0, 1) : x;
 }
 
 /** The last layer's final state of every direction: h (numLayers*D, batch, H) -> (batch, D*H). */

@@ -1,9 +1,12 @@
 /**
  * The server's Prometheus metrics (prom-client, on a registry of its own so that two servers in
  * one process do not share counters): requests by route and status, request latency, the size
- * of every batch the model ran, inputs predicted, and the queue depth.
+ * of every batch the model ran, inputs predicted, and the queue depth. Also prom-client's default
+ * process metrics (CPU seconds, memory, GC, and the event loop's delay: nodejs_eventloop_lag_p99_seconds
+ * covers the time since the previous scrape), so that a slow percentile seen by clients can be
+ * told apart from a blocked event loop (`npm run bench:serve` reads both).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export class ServeMetrics {
   readonly registry = new Registry();
@@ -41,6 +44,10 @@ export class ServeMetrics {
     help: '1 while the server drains after SIGTERM',
     registers: [this.registry],
   });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** The Prometheus text exposition. */
   text(): Promise<string> {

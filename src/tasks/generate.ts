@@ -12,6 +12,7 @@ import { ValueError } from '../errors.js';
 import { LanguageModel, type LanguageModelConfig } from '../models/language-model.js';
 import { KneserNey, unigramScore } from '../models/ngram.js';
 import { exportLanguageModelOnnx } from '../onnx/export-language-model.js';
+import { GENERATE_TRAIN_PY, LANGUAGE_MODEL_PY } from './pytorch/language-model-py.js';
 import type { Generator } from '../tensor/random.js';
 import { scoreStream, type StreamScore, streamScore } from '../train/lm-score.js';
 import { CarriedState, randomWindows, streamChunks, type TokenBatch } from '../train/streams.js';
@@ -253,8 +254,9 @@ export const generateTask: TaskDefinition<LanguageModel, LanguageModelConfig> = 
   buildModel: (config) => new LanguageModel(config),
   predictor: generatePredictor,
   pytorch: {
-    unsupported:
-      'the PyTorch export of a language model (model.py with its optionally tied output layer, train.py over parallel streams with carried state) is not written yet',
+    modelClass: { name: 'LanguageModel', source: LANGUAGE_MODEL_PY },
+    trainSource: GENERATE_TRAIN_PY,
+    fullConfig: (model) => ({ ...model.config }),
   },
   onnx: {
     graphs: ['model.onnx'],

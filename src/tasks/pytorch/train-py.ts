@@ -1,10 +1,15 @@
 /**
  * The text of the exported `train.py`: reads a data file in the formats `recurrent train --data`
- * reads (CSV/TSV with a header, JSONL), encodes it with the saved vocabulary, labels or scaling
- * of config.json (the task's part: `make_dataset` and `loss_of`, from its registry entry), and
- * trains with DistributedDataParallel when started by torchrun (WORLD_SIZE > 1), else in one
- * process. Rank 0 writes weights.safetensors, config.json and model.py into --out, which
- * `recurrent import --format pytorch` reads.
+ * reads (CSV/TSV with a header, JSONL; plain text for the language model), encodes it with the
+ * saved vocabulary, labels or scaling of config.json (the task's part: `make_dataset` and
+ * `loss_of`, from its registry entry), and trains with DistributedDataParallel when started by
+ * torchrun (WORLD_SIZE > 1), else in one process. Rank 0 writes weights.safetensors, config.json
+ * and model.py into --out, which `recurrent import --format pytorch` reads.
+ *
+ * The header defines defaults that a task part may redefine (it comes after them):
+ * `read_data(path)` (records of a CSV/TSV/JSONL file), `add_arguments(parser)` (none),
+ * `make_batches(dataset, args, config, rank, world)` (a shuffled DataLoader, a DistributedSampler
+ * share per process) and `count_of(batch)` (the examples in a batch, for the mean loss).
  */
 
 const HEADER = `"""Continue training the exported {{task}} model in PyTorch, on one process or many (DDP).
@@ -12,7 +17,7 @@ const HEADER = `"""Continue training the exported {{task}} model in PyTorch, on 
     python3 train.py --data FILE --epochs N --out DIR
     torchrun --nproc_per_node=2 train.py --data FILE --epochs N --out DIR --backend gloo
 
-FILE is .csv, .tsv or .jsonl with the columns \`recurrent train --data\` reads for {{task}}.
+FILE is what \`recurrent train --task {{task}} --data\` reads (CSV, TSV or JSONL; plain text for generate).
 It is encoded with what config.json saved (vocabulary, labels or tags, scaling), never re-fitted,
 so the trained weights mean the same to \`recurrent\`. Rank 0 writes DIR/weights.safetensors,
 DIR/config.json and DIR/model.py; then \`recurrent import --format pytorch DIR --out MODEL_DIR\`.
@@ -83,6 +88,33 @@ class Vocabulary:
             else:
                 raise DataFileError(path, line, f"token '{token}' is not in the saved vocabulary")
         return ids
+
+
+def read_data(path):
+    """What make_dataset reads: the records of the data file (a task part may redefine this)."""
+    return read_records(path)
+
+
+def add_arguments(parser):
+    """The task's own command-line options (a task part may redefine this)."""
+
+
+def make_batches(dataset, args, config, rank, world):
+    """epoch -> the batches of this process: shuffled, each process its DistributedSampler share under torchrun."""
+    sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=args.seed) if world > 1 else None
+    loader = DataLoader(dataset, batch_size=args.batch_size, sampler=sampler, shuffle=sampler is None)
+
+    def epoch_batches(epoch):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        return loader
+
+    return epoch_batches
+
+
+def count_of(batch):
+    """How many examples a batch holds (weights its mean loss in the epoch's mean)."""
+    return len(batch[0])
 
 
 def pad(rows, value):
@@ -205,7 +237,7 @@ const MAIN = `
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\\n")[0])
-    parser.add_argument("--data", required=True, help="training data (.csv, .tsv, .jsonl)")
+    parser.add_argument("--data", required=True, help="training data (what recurrent train --data reads for this task)")
     parser.add_argument("--epochs", type=int, required=True)
     parser.add_argument("--out", required=True, help="folder for weights.safetensors, config.json, model.py")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (default 0.001)")
@@ -213,6 +245,7 @@ def main():
     parser.add_argument("--clip", type=float, default=1.0, help="gradient norm clip, 0 for none (default 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--backend", default="gloo", help="torch.distributed backend under torchrun: gloo (CPU) or nccl (GPUs)")
+    add_arguments(parser)
     args = parser.parse_args()
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -232,28 +265,26 @@ def main():
     model.load_state_dict(load_safetensors(os.path.join(HERE, "weights.safetensors")), strict=True)
     model.to(device)
     try:
-        dataset = make_dataset(read_records(args.data), config, args.data)
+        dataset = make_dataset(read_data(args.data), config, args.data)
+        epoch_batches = make_batches(dataset, args, config, rank, world)
     except DataFileError as error:
         sys.exit(f"error: {error}")
-    sampler = DistributedSampler(dataset, shuffle=True, seed=args.seed) if distributed else None
-    loader = DataLoader(dataset, batch_size=args.batch_size, sampler=sampler, shuffle=sampler is None)
     net = DistributedDataParallel(model) if distributed else model
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
 
     for epoch in range(args.epochs):
-        if sampler is not None:
-            sampler.set_epoch(epoch)
         net.train()
         total = torch.zeros(2, dtype=torch.float64)  # (loss sum, examples)
-        for batch in loader:
-            batch = [t.to(device) for t in batch]
+        for batch in epoch_batches(epoch):
+            batch = [t.to(device) if torch.is_tensor(t) else t for t in batch]
             optimizer.zero_grad()
             loss = loss_of(net, batch)
             loss.backward()
             if args.clip > 0:
                 torch.nn.utils.clip_grad_norm_(net.parameters(), args.clip)
             optimizer.step()
-            total += torch.tensor([loss.item() * len(batch[0]), len(batch[0])], dtype=torch.float64)
+            count = count_of(batch)
+            total += torch.tensor([loss.item() * count, count], dtype=torch.float64)
         if distributed:
             dist.all_reduce(total)
         if rank == 0:
