@@ -44,9 +44,12 @@ describe('matmulTransposed', () => {
   });
 
   test('mismatched inner dims and a 1-D b are shape errors naming the op', () => {
-    assert.throws(() => matmulTransposed(randn([3, 4]), randn([5, 3])), (e: unknown) => {
-      return e instanceof ShapeError && /matmulTransposed/.test(e.message);
-    });
+    assert.throws(
+      () => matmulTransposed(randn([3, 4]), randn([5, 3])),
+      (e: unknown) => {
+        return e instanceof ShapeError && /matmulTransposed/.test(e.message);
+      },
+    );
     assert.throws(() => matmulTransposed(randn([3, 4]), randn([4])), ShapeError);
   });
 });

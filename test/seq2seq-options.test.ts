@@ -70,7 +70,19 @@ describe('seq2seq --attention and --beam-width', () => {
       ['--beam-width', '0'],
       ['--beam-width', '1.5'],
     ] as const) {
-      const r = run(['train', '--task', 'seq2seq', '--data', data, '--epochs', '1', flag, value, '--out', join(dir, 'bad')]);
+      const r = run([
+        'train',
+        '--task',
+        'seq2seq',
+        '--data',
+        data,
+        '--epochs',
+        '1',
+        flag,
+        value,
+        '--out',
+        join(dir, 'bad'),
+      ]);
       assert.notEqual(r.status, 0, `${flag} ${value} was accepted`);
       assert.match(r.stderr, new RegExp(`${flag}.*${value.replace('.', '\\.')}`), r.stderr);
     }

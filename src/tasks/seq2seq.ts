@@ -62,7 +62,8 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
     description: 'beam width of the decoding in evaluation and predict (default: 1 in evaluation, 4 in predict)',
     parse: (value) => {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new ValueError('train', `--beam-width must be an integer >= 1, got '${value}'`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new ValueError('train', `--beam-width must be an integer >= 1, got '${value}'`);
       return n;
     },
   },
@@ -240,7 +241,10 @@ function seq2seqPredictor(model: Seq2Seq, artifacts: TaskArtifacts): Predictor {
   if (!isTokens(saved.source) || !isTokens(saved.target))
     throw new ValueError('config.json', "data.tokens must be { source, target }, each 'chars' or 'words'");
   const lowercase = artifacts.data['lowercase'] !== false;
-  const beamWidth = artifacts.data['beamWidth'] === undefined ? 4 : savedValue<number>(artifacts, 'beamWidth', isPositiveInteger, 'a positive integer');
+  const beamWidth =
+    artifacts.data['beamWidth'] === undefined
+      ? 4
+      : savedValue<number>(artifacts, 'beamWidth', isPositiveInteger, 'a positive integer');
   const predict = (inputs: string[]) =>
     decodeAll(
       model,
