@@ -10,7 +10,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { trainTask } from '../src/index.js';
+import { Generator, trainTask } from '../src/index.js';
+import type { DecodeOptions, Seq2Seq } from '../src/models/seq2seq.js';
+import { prepareSeq2Seq, seq2seqTask } from '../src/tasks/seq2seq.js';
 import { tempDir } from './temp-dir.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -86,6 +88,57 @@ describe('seq2seq --attention and --beam-width', () => {
       assert.notEqual(r.status, 0, `${flag} ${value} was accepted`);
       assert.match(r.stderr, new RegExp(`${flag}.*${value.replace('.', '\\.')}`), r.stderr);
     }
+  });
+});
+
+describe('seq2seq --beam-width reaches the decoder', () => {
+  const pairs = Array.from({ length: 12 }, (_, i) => ({ source: `${i}+1`, target: [...String(i + 1)] }));
+  const settings = {
+    cell: 'gru' as const,
+    hiddenSize: 8,
+    numLayers: 1,
+    bidirectional: false,
+    dropout: 0,
+    batchSize: 4,
+    maxTrainExamples: 0,
+  };
+  const reading = { source: 'chars' as const, target: 'chars' as const, lowercase: false };
+  /** The beam widths the model's decode was called with while `f` ran. */
+  function widthsUsed(model: Seq2Seq, f: () => void): (number | undefined)[] {
+    const widths: (number | undefined)[] = [];
+    const decode = model.decode.bind(model);
+    model.decode = (s, l, o?: DecodeOptions) => {
+      widths.push(o?.beamWidth);
+      return decode(s, l, o);
+    };
+    f();
+    return widths;
+  }
+
+  test('evaluation decodes with the given width, greedily without one; predict with the saved width', () => {
+    const splits = { train: pairs.slice(0, 8), validation: pairs.slice(8, 10), test: pairs.slice(10) };
+    const prepare = (beamWidth?: number) =>
+      prepareSeq2Seq(splits, settings, new Generator(1), reading, undefined, {
+        attention: 'luong',
+        ...(beamWidth !== undefined && { beamWidth }),
+      });
+    const wide = prepare(3);
+    assert.deepEqual([...new Set(widthsUsed(wide.model as Seq2Seq, () => wide.evaluate()))], [3]);
+    const greedy = prepare();
+    assert.deepEqual([...new Set(widthsUsed(greedy.model as Seq2Seq, () => greedy.evaluate()))], [1]);
+    const artifacts = wide.artifacts();
+    assert.equal(artifacts.data['beamWidth'], 3);
+    const predictor = seq2seqTask.predictor(wide.model as never, artifacts);
+    assert.deepEqual(
+      widthsUsed(wide.model as Seq2Seq, () => void predictor.predict(['3+1'])),
+      [3],
+    );
+    const { beamWidth: _, ...unsaved } = artifacts.data;
+    const defaulted = seq2seqTask.predictor(greedy.model as never, { ...artifacts, data: unsaved });
+    assert.deepEqual(
+      widthsUsed(greedy.model as Seq2Seq, () => void defaulted.predict(['3+1'])),
+      [4],
+    );
   });
 });
 
