@@ -38,6 +38,7 @@ export {
   DataError,
   FormatError,
   TrainingError,
+  ExportError,
   type ShapeErrorDetails,
   type StateDictProblem,
 } from './errors.js';

@@ -100,6 +100,22 @@ export class FormatError extends RecurrentError {
   }
 }
 
+/**
+ * `exportOnnx` met something in a model's forward pass that has no ONNX form. `modulePath` is
+ * the dotted path of the module that ran it (`model` for the root, `model.encoder.2`), `op` the
+ * tensor op (`argmax`, `recurrent`, ...). Message: `exportOnnx: model.encoder.2: op 'argmax' ...`.
+ */
+export class ExportError extends RecurrentError {
+  override name = 'ExportError';
+  readonly modulePath: string;
+  readonly op: string;
+  constructor(modulePath: string, op: string, reason: string) {
+    super(`exportOnnx: ${modulePath}: op '${op}' cannot be exported: ${reason}`);
+    this.modulePath = modulePath;
+    this.op = op;
+  }
+}
+
 /** Training could not go on (a NaN loss, an exploding gradient). The last good checkpoint is kept. */
 export class TrainingError extends RecurrentError {
   override name = 'TrainingError';

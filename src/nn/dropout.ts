@@ -7,9 +7,10 @@ import { opResult } from '../tensor/ops/result.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { traced } from '../tensor/trace.js';
 
 /** Functional dropout; `training` false returns x unchanged. */
-export function dropout(x: Tensor, p: number, training: boolean, generator: Generator = defaultGenerator): Tensor {
+export const dropout = traced('dropout', function dropout(x: Tensor, p: number, training: boolean, generator: Generator = defaultGenerator): Tensor {
   if (!(p >= 0 && p <= 1)) throw new ValueError('dropout', `p must be in [0, 1], got ${p}`);
   if (!training || p === 0) return x;
   const scale = p === 1 ? 0 : 1 / (1 - p);
@@ -22,7 +23,7 @@ export function dropout(x: Tensor, p: number, training: boolean, generator: Gene
     for (let i = 0; i < gx.length; i++) gx[i] = g[i]! * mask[i]!;
     return [gx];
   });
-}
+});
 
 export interface DropoutOptions {
   /** Probability of zeroing an element (default 0.5). */

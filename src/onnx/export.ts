@@ -30,6 +30,8 @@ import { ValueError } from '../errors.js';
 import { FAMILIES, type FamilySpec } from '../families.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { Forecaster } from '../models/forecaster.js';
+import { LanguageModel } from '../models/language-model.js';
+import { Seq2Seq } from '../models/seq2seq.js';
 import { SequenceClassifier } from '../models/classifier.js';
 import { SequenceTagger } from '../models/tagger.js';
 import type { RecurrentLayer } from '../models/recurrent-layer.js';
@@ -41,6 +43,7 @@ import { RNN } from '../nn/recurrent/rnn.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type Dim, GraphBuilder } from './builder.js';
+import { exportTraced } from './export-traced.js';
 import { DataType } from './proto.js';
 import { arrayFrom, type ElemType, int64s, makeArray, type NDArray } from './values.js';
 
@@ -59,6 +62,13 @@ export interface OnnxExportOptions {
   metadata?: Record<string, string>;
   /** The model's doc_string (default: a description of the module). */
   docString?: string;
+  /**
+   * Traced export (any module but the six above): each input's dims, a number for a fixed size
+   * or a name for a size that may change at run time. Default: for a Keras-style model its
+   * declared input shapes (`null` dims become 'batch', 'time', 'dimK'); otherwise dim 0 is
+   * 'batch', dim 1 'time' for a 3-D input or for 2-D integer ids, and the others fixed.
+   */
+  inputDims?: readonly (readonly Dim[])[];
 }
 
 export interface OnnxValueSpec {
@@ -83,7 +93,7 @@ function family(layer: RecurrentBase): FamilySpec {
 }
 
 /** Reorders gate blocks of `rows` rows (each `cols` wide) and writes them at `out[at...]`. */
-function writeGates(
+export function writeGates(
   src: Float32Array,
   hidden: number,
   cols: number,
@@ -475,30 +485,42 @@ function exportForecaster(model: Forecaster, example: Tensor, options: OnnxExpor
 }
 
 /**
- * Builds the ONNX model of `module` (nn.RNN / nn.LSTM / nn.GRU, SequenceClassifier,
- * SequenceTagger or Forecaster). `exampleInput` is run through the module first (eval mode,
- * no gradients), so a wrong input fails with the module's own message. Returns the bytes and
- * the input/output names, types and dimensions.
+ * Builds the ONNX model of `module`. nn.RNN / nn.LSTM / nn.GRU, SequenceClassifier,
+ * SequenceTagger and Forecaster have their own graphs (with `lengths` and `initialState`
+ * inputs); any other module (a Keras-style sequential or functional model or layer, or an nn
+ * Module built from supported layers and tensor ops) is exported by tracing its forward pass
+ * (export-traced.ts), with one example tensor per forward argument. An op without an ONNX form
+ * fails with an ExportError naming the module path and the op. `exampleInput` is run through
+ * the module first (eval mode, no gradients), so a wrong input fails with the module's own
+ * message. Returns the bytes and the input/output names, types and dimensions.
  */
 export function exportOnnxModel(
   module: Module,
-  exampleInput: Tensor,
+  exampleInput: Tensor | readonly Tensor[],
   options: OnnxExportOptions = {},
 ): OnnxExportResult {
   const isLayer = module instanceof RNN || module instanceof LSTM || module instanceof GRU;
+  const ready = module instanceof SequenceClassifier || module instanceof SequenceTagger || module instanceof Forecaster;
   if (!isLayer && options.initialState)
     throw new ValueError(WHERE, 'the initialState option is for nn.RNN / nn.LSTM / nn.GRU only');
+  if (!isLayer && !ready && options.lengths)
+    throw new ValueError(WHERE, `the lengths option is not available for traced export (${module.describe()})`);
+  const example = exampleInput as Tensor;
   let built: Built;
   if (module instanceof RNN || module instanceof LSTM || module instanceof GRU)
-    built = exportRecurrent(module, exampleInput, options);
-  else if (module instanceof SequenceClassifier) built = exportClassifier(module, exampleInput, options);
-  else if (module instanceof SequenceTagger) built = exportTagger(module, exampleInput, options);
-  else if (module instanceof Forecaster) built = exportForecaster(module, exampleInput, options);
-  else
+    built = exportRecurrent(module, example, options);
+  else if (module instanceof SequenceClassifier) built = exportClassifier(module, example, options);
+  else if (module instanceof SequenceTagger) built = exportTagger(module, example, options);
+  else if (module instanceof Forecaster) built = exportForecaster(module, example, options);
+  else if (module instanceof Seq2Seq || module instanceof LanguageModel)
     throw new ValueError(
       WHERE,
-      `cannot export ${module.describe()}: supported are nn.RNN, nn.LSTM, nn.GRU, SequenceClassifier, SequenceTagger and Forecaster`,
+      `cannot export ${module.describe()} as one graph: its decoding loop stays outside ONNX; use ${module instanceof Seq2Seq ? 'exportSeq2SeqOnnx' : 'exportLanguageModelOnnx'} (an encoder / step graph)`,
     );
+  else {
+    const examples = Array.isArray(exampleInput) ? [...(exampleInput as readonly Tensor[])] : [exampleInput as Tensor];
+    built = { ...exportTraced(module, examples, options.inputDims), name: sanitizeGraphName(module) };
+  }
   const bytes = built.builder.encode({
     graphName: built.name,
     opset: EXPORT_OPSET,
@@ -508,10 +530,14 @@ export function exportOnnxModel(
   return { bytes, inputs: built.inputs, outputs: built.outputs };
 }
 
+function sanitizeGraphName(module: Module): string {
+  return module.constructor.name || 'Module';
+}
+
 /** Exports `module` to an ONNX file (written atomically); see `exportOnnxModel`. */
 export function exportOnnx(
   module: Module,
-  exampleInput: Tensor,
+  exampleInput: Tensor | readonly Tensor[],
   file: string,
   options: OnnxExportOptions = {},
 ): Omit<OnnxExportResult, 'bytes'> & { bytes: number } {

@@ -39,6 +39,7 @@ import { multiOpResult } from '../../tensor/ops/result.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { PackedWeight, WeightPacking } from './packing.js';
 import { maskCarryBackward, maskStepBackward, maskStepForward } from './row-mask.js';
+import { traced } from '../../tensor/trace.js';
 
 export interface FusedLayerArgs {
   kind: CellKind;
@@ -546,7 +547,7 @@ export function recurrentInference(args: FusedLayerArgs): {
  * The fused op: {@link inferenceBlock} without a graph (noGrad, or no input requiring grad),
  * else {@link forwardSaved} with {@link backwardThroughTime} as the op's backward.
  */
-export function fusedRecurrentLayer(args: FusedLayerArgs): FusedLayerResult {
+export const fusedRecurrentLayer = traced('recurrent', function fusedRecurrentLayer(args: FusedLayerArgs): FusedLayerResult {
   const { kind, h0, c0, wIh, wHh, bIh, bHh, wHr } = args;
   const backend = getBackend();
   const d = dimsOf(args);
@@ -567,4 +568,4 @@ export function fusedRecurrentLayer(args: FusedLayerArgs): FusedLayerResult {
     backwardThroughTime(backend, args, d, run.saved!, grads),
   );
   return { output: results[0]!, h: results[1]!, c: c ? results[2]! : null };
-}
+});

@@ -6,6 +6,7 @@ import { ShapeError } from '../../errors.js';
 import { broadcastIndexMap, broadcastShapes, type Shape, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { opResult } from './result.js';
+import { traced } from '../trace.js';
 
 /** Sums a gradient of shape `outShape` down to `inShape` (the reverse of broadcasting). */
 export function sumToShape(grad: Float32Array, outShape: Shape, inShape: Shape): Float32Array {
@@ -89,13 +90,13 @@ function binary(kind: BinaryKind, aIn: Tensor | number, bIn: Tensor | number): T
 }
 
 /** `a + b` with broadcasting. */
-export const add = (a: Tensor | number, b: Tensor | number): Tensor => binary('add', a, b);
+export const add = traced('add', (a: Tensor | number, b: Tensor | number): Tensor => binary('add', a, b));
 /** `a - b` with broadcasting. */
-export const sub = (a: Tensor | number, b: Tensor | number): Tensor => binary('sub', a, b);
+export const sub = traced('sub', (a: Tensor | number, b: Tensor | number): Tensor => binary('sub', a, b));
 /** `a * b` with broadcasting. */
-export const mul = (a: Tensor | number, b: Tensor | number): Tensor => binary('mul', a, b);
+export const mul = traced('mul', (a: Tensor | number, b: Tensor | number): Tensor => binary('mul', a, b));
 /** `a / b` with broadcasting. */
-export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary('div', a, b);
+export const div = traced('div', (a: Tensor | number, b: Tensor | number): Tensor => binary('div', a, b));
 
 /**
  * An element-wise function `y = f(x)` whose derivative is written from x and y.
@@ -118,56 +119,56 @@ function unary(
   });
 }
 
-export const neg = (x: Tensor): Tensor =>
+export const neg = traced('neg', (x: Tensor): Tensor =>
   unary(
     'neg',
     x,
     (v) => -v,
     () => -1,
-  );
-export const exp = (x: Tensor): Tensor => unary('exp', x, Math.exp, (_x, y) => y);
+  ));
+export const exp = traced('exp', (x: Tensor): Tensor => unary('exp', x, Math.exp, (_x, y) => y));
 /** Natural logarithm; log(0) is -Infinity as in PyTorch. */
-export const log = (x: Tensor): Tensor => unary('log', x, Math.log, (v) => 1 / v);
-export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, Math.sqrt, (_x, y) => 0.5 / y);
-export const abs = (x: Tensor): Tensor => unary('abs', x, Math.abs, (v) => Math.sign(v));
-export const tanh = (x: Tensor): Tensor => unary('tanh', x, Math.tanh, (_x, y) => 1 - y * y);
-export const sigmoid = (x: Tensor): Tensor =>
+export const log = traced('log', (x: Tensor): Tensor => unary('log', x, Math.log, (v) => 1 / v));
+export const sqrt = traced('sqrt', (x: Tensor): Tensor => unary('sqrt', x, Math.sqrt, (_x, y) => 0.5 / y));
+export const abs = traced('abs', (x: Tensor): Tensor => unary('abs', x, Math.abs, (v) => Math.sign(v)));
+export const tanh = traced('tanh', (x: Tensor): Tensor => unary('tanh', x, Math.tanh, (_x, y) => 1 - y * y));
+export const sigmoid = traced('sigmoid', (x: Tensor): Tensor =>
   unary(
     'sigmoid',
     x,
     (v) => 1 / (1 + Math.exp(-v)),
     (_x, y) => y * (1 - y),
-  );
+  ));
 /** max(x, 0); the gradient at 0 is 0, as in PyTorch. */
-export const relu = (x: Tensor): Tensor =>
+export const relu = traced('relu', (x: Tensor): Tensor =>
   unary(
     'relu',
     x,
     (v) => (v > 0 ? v : 0),
     (v) => (v > 0 ? 1 : 0),
-  );
+  ));
 /** `x ** exponent` for a constant exponent. */
-export const pow = (x: Tensor, exponent: number): Tensor =>
+export const pow = traced('pow', (x: Tensor, exponent: number): Tensor =>
   unary(
     'pow',
     x,
     (v) => Math.pow(v, exponent),
     (v) => exponent * Math.pow(v, exponent - 1),
-  );
+  ));
 /** Clamps into [min, max]; the gradient is 1 inside and 0 where clamped. */
-export const clamp = (x: Tensor, min = -Infinity, max = Infinity): Tensor =>
+export const clamp = traced('clamp', (x: Tensor, min = -Infinity, max = Infinity): Tensor =>
   unary(
     'clamp',
     x,
     (v) => Math.min(Math.max(v, min), max),
     (v) => (v >= min && v <= max ? 1 : 0),
-  );
+  ));
 
 /**
  * Where `mask` (broadcast to x) is non-zero, replaces x's value by `value`. The gradient is
  * zero at filled positions.
  */
-export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+export const maskedFill = traced('maskedFill', function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   const shape = broadcastShapes(x.shape, mask.shape, 'maskedFill');
   if (!shapesEqual(shape, x.shape)) {
     throw new ShapeError({
@@ -185,10 +186,10 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
     for (let i = 0; i < gx.length; i++) if (m[i] !== 0) gx[i] = 0;
     return [gx];
   });
-}
+});
 
 /** Element-wise choice: `a` where `condition` is non-zero, else `b` (all broadcast). */
-export function where(condition: Tensor, aIn: Tensor | number, bIn: Tensor | number): Tensor {
+export const where = traced('where', function where(condition: Tensor, aIn: Tensor | number, bIn: Tensor | number): Tensor {
   const a = asTensor(aIn);
   const b = asTensor(bIn);
   const shape = broadcastShapes(broadcastShapes(condition.shape, a.shape, 'where'), b.shape, 'where');
@@ -207,4 +208,4 @@ export function where(condition: Tensor, aIn: Tensor | number, bIn: Tensor | num
     }
     return [ga && sumToShape(ga, shape, a.shape), gb && sumToShape(gb, shape, b.shape)];
   });
-}
+});

@@ -17,9 +17,10 @@ import {
 import { Tensor } from '../tensor.js';
 import { sumToShape } from './elementwise.js';
 import { opResult } from './result.js';
+import { traced } from '../trace.js';
 
 /** Same data, new shape; one dim may be -1 and is inferred. */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+export const reshape = traced('reshape', function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const known = shape.filter((d) => d !== -1);
   const inferred = shape.length - known.length;
   const knownSize = sizeOf(known);
@@ -36,10 +37,10 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     });
   }
   return opResult('reshape', [x], x.data, target, (g) => [g]);
-}
+});
 
 /** Reorders dims: output dim i is input dim `dims[i]`. */
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
+export const permute = traced('permute', function permute(x: Tensor, dims: readonly number[]): Tensor {
   const rank = x.shape.length;
   const order = dims.map((d) => normalizeDim(d, rank, 'permute'));
   if (order.length !== rank || new Set(order).size !== rank) {
@@ -73,10 +74,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     for (let i = 0; i < n; i++) gx[map[i]!] = g[i]!;
     return [gx];
   });
-}
+});
 
 /** Swaps two dims. */
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+export const transpose = traced('transpose', function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const rank = x.shape.length;
   const a = normalizeDim(dim0, rank, 'transpose');
   const b = normalizeDim(dim1, rank, 'transpose');
@@ -85,10 +86,10 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   order[a] = b;
   order[b] = a;
   return permute(x, order);
-}
+});
 
 /** Elements `start <= i < end` along `dim` (negative indices count from the end). */
-export function slice(x: Tensor, dim: number, start: number, end?: number): Tensor {
+export const slice = traced('slice', function slice(x: Tensor, dim: number, start: number, end?: number): Tensor {
   const d = normalizeDim(dim, x.shape.length, 'slice');
   const size = x.shape[d]!;
   const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
@@ -108,10 +109,10 @@ export function slice(x: Tensor, dim: number, start: number, end?: number): Tens
       gx.set(g.subarray(o * count * inner, (o + 1) * count * inner), (o * size + from) * inner);
     return [gx];
   });
-}
+});
 
 /** The sub-tensor at `index` along `dim`, with that dim removed. */
-export function select(x: Tensor, dim: number, index: number): Tensor {
+export const select = traced('select', function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim(dim, x.shape.length, 'select');
   const size = x.shape[d]!;
   const i = index < 0 ? index + size : index;
@@ -122,18 +123,18 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
     slice(x, d, i, i + 1),
     x.shape.filter((_, k) => k !== d),
   );
-}
+});
 
 /** Inserts a dim of size 1 at `dim`. */
-export function unsqueeze(x: Tensor, dim: number): Tensor {
+export const unsqueeze = traced('unsqueeze', function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, x.shape.length + 1, 'unsqueeze');
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
   return reshape(x, shape);
-}
+});
 
 /** Removes `dim` if its size is 1 (all size-1 dims when `dim` is omitted). */
-export function squeeze(x: Tensor, dim?: number): Tensor {
+export const squeeze = traced('squeeze', function squeeze(x: Tensor, dim?: number): Tensor {
   if (dim === undefined)
     return reshape(
       x,
@@ -145,10 +146,10 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
     x,
     x.shape.filter((_, k) => k !== d),
   );
-}
+});
 
 /** Broadcasts `x` to `shape` (copying). */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
+export const expand = traced('expand', function expand(x: Tensor, shape: readonly number[]): Tensor {
   const target = shape.map((s, i) => (s === -1 ? (x.shape[i - (shape.length - x.shape.length)] ?? 1) : s));
   const full = broadcastShapes(x.shape, target, 'expand');
   if (!shapesEqual(full, target)) {
@@ -163,10 +164,10 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const out = new Float32Array(map.length);
   for (let i = 0; i < map.length; i++) out[i] = x.data[map[i]!]!;
   return opResult('expand', [x], out, target, (g) => [sumToShape(g, target, x.shape)]);
-}
+});
 
 /** Joins tensors along an existing dim; all other dims must match. */
-export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
+export const concat = traced('concat', function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError('concat', 'needs at least one tensor');
   const first = tensors[0]!;
   const d = normalizeDim(dim, first.shape.length, 'concat');
@@ -204,10 +205,10 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
       return gt;
     });
   });
-}
+});
 
 /** Stacks same-shaped tensors along a new dim. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+export const stack = traced('stack', function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError('stack', 'needs at least one tensor');
   const first = tensors[0]!;
   tensors.forEach((t, k) => {
@@ -220,7 +221,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     tensors.map((t) => unsqueeze(t, d)),
     d,
   );
-}
+});
 
 function checkIndex(i: number, size: number, where: string, position: string): void {
   if (!Number.isInteger(i) || i < 0 || i >= size) {
@@ -229,7 +230,7 @@ function checkIndex(i: number, size: number, where: string, position: string): v
 }
 
 /** Picks entries `indices` along `dim` (like `torch.index_select`); gradients scatter-add back. */
-export function indexSelect(x: Tensor, dim: number, indices: ArrayLike<number>): Tensor {
+export const indexSelect = traced('indexSelect', function indexSelect(x: Tensor, dim: number, indices: ArrayLike<number>): Tensor {
   const d = normalizeDim(dim, x.shape.length, 'indexSelect');
   const { outer, size, inner } = splitAt(x.shape, d);
   const count = indices.length;
@@ -254,13 +255,13 @@ export function indexSelect(x: Tensor, dim: number, indices: ArrayLike<number>):
     }
     return [gx];
   });
-}
+});
 
 /**
  * `out[...i, j, k...] = x[...i, index[...i, j, k...], k...]` along `dim` (like `torch.gather`).
  * `index` holds integers and has x's rank; its size may be smaller in every dim.
  */
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+export const gather = traced('gather', function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const rank = x.shape.length;
   const d = normalizeDim(dim, rank, 'gather');
   if (index.shape.length !== rank) {
@@ -293,4 +294,4 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     for (let i = 0; i < n; i++) gx[map[i]!]! += g[i]!;
     return [gx];
   });
-}
+});

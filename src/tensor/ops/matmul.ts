@@ -12,8 +12,9 @@ import { broadcastShapes, broadcastIndexMap, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { opResult } from './result.js';
 import { reshape } from './layout.js';
+import { traced } from '../trace.js';
 
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export const matmul = traced('matmul', function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.shape.length === 0 || b.shape.length === 0) {
     throw new ShapeError({ where: 'matmul', what: 'operand rank', expected: '>= 1', actual: 0 });
   }
@@ -168,4 +169,4 @@ function product(a: Tensor, b: Tensor, transB: boolean): Tensor {
     }
     return [ga, gb];
   });
-}
+});

@@ -2,6 +2,7 @@
 import { normalizeDim, type Shape, sizeOf, splitAt, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { opResult } from './result.js';
+import { traced } from '../trace.js';
 
 /** Normalised, sorted, de-duplicated dims; `undefined` means all dims. */
 function reduceDims(x: Tensor, dims: number | readonly number[] | undefined, where: string): number[] {
@@ -36,7 +37,7 @@ function outShape(keptShape: readonly number[], dims: readonly number[], keepDim
 }
 
 /** Sum over `dims` (all dims when omitted). `keepDim` keeps reduced dims with size 1. */
-export function sum(x: Tensor, dims?: number | readonly number[], keepDim = false): Tensor {
+export const sum = traced('sum', function sum(x: Tensor, dims?: number | readonly number[], keepDim = false): Tensor {
   const reduced = reduceDims(x, dims, 'sum');
   if (reduced.length === x.shape.length) return sumAll(x, keepDim);
   const { map, keptShape } = reductionMap(x.shape, reduced);
@@ -51,7 +52,7 @@ export function sum(x: Tensor, dims?: number | readonly number[], keepDim = fals
     for (let i = 0; i < gx.length; i++) gx[i] = g[map[i]!]!;
     return [gx];
   });
-}
+});
 
 /** Sum of every element: a plain loop, no index map (the common case of a loss). */
 function sumAll(x: Tensor, keepDim: boolean): Tensor {
@@ -63,18 +64,18 @@ function sumAll(x: Tensor, keepDim: boolean): Tensor {
 }
 
 /** Mean over `dims` (all dims when omitted). */
-export function mean(x: Tensor, dims?: number | readonly number[], keepDim = false): Tensor {
+export const mean = traced('mean', function mean(x: Tensor, dims?: number | readonly number[], keepDim = false): Tensor {
   const reduced = reduceDims(x, dims, 'mean');
   let count = 1;
   for (const d of reduced) count *= x.shape[d]!;
   return sum(x, reduced, keepDim).mul(1 / count);
-}
+});
 
 /**
  * Maximum over one dim. Returns the values; the gradient goes to the first maximal element,
  * as PyTorch's `max(dim)` does. `argmax` gives the indices.
  */
-export function max(x: Tensor, dim: number, keepDim = false): Tensor {
+export const max = traced('max', function max(x: Tensor, dim: number, keepDim = false): Tensor {
   const d = normalizeDim(dim, x.shape.length, 'max');
   const { outer, size, inner } = splitAt(x.shape, d);
   const out = new Float32Array(outer * inner);
@@ -103,10 +104,10 @@ export function max(x: Tensor, dim: number, keepDim = false): Tensor {
     for (let i = 0; i < g.length; i++) gx[winner[i]!]! += g[i]!;
     return [gx];
   });
-}
+});
 
 /** Indices of the maximum along `dim` (no gradient), as a plain Int32Array in output order. */
-export function argmax(x: Tensor, dim: number): Int32Array {
+export const argmax = traced('argmax', function argmax(x: Tensor, dim: number): Int32Array {
   const d = normalizeDim(dim, x.shape.length, 'argmax');
   const { outer, size, inner } = splitAt(x.shape, d);
   const result = new Int32Array(outer * inner);
@@ -125,4 +126,4 @@ export function argmax(x: Tensor, dim: number): Int32Array {
     }
   }
   return result;
-}
+});

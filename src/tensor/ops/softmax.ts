@@ -2,6 +2,7 @@
 import { normalizeDim, splitAt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { opResult } from './result.js';
+import { traced } from '../trace.js';
 
 function forEachLane(
   x: Tensor,
@@ -15,7 +16,7 @@ function forEachLane(
 }
 
 /** `softmax(x)_i = exp(x_i) / sum_j exp(x_j)` along `dim`. Gradient: `y * (g - sum(g * y))`. */
-export function softmax(x: Tensor, dim = -1): Tensor {
+export const softmax = traced('softmax', function softmax(x: Tensor, dim = -1): Tensor {
   const src = x.data;
   const out = new Float32Array(src.length);
   forEachLane(x, dim, 'softmax', (off, stride, size) => {
@@ -41,10 +42,10 @@ export function softmax(x: Tensor, dim = -1): Tensor {
     });
     return [gx];
   });
-}
+});
 
 /** `logSoftmax(x)_i = x_i - log(sum_j exp(x_j))` along `dim`. Gradient: `g - softmax * sum(g)`. */
-export function logSoftmax(x: Tensor, dim = -1): Tensor {
+export const logSoftmax = traced('logSoftmax', function logSoftmax(x: Tensor, dim = -1): Tensor {
   const src = x.data;
   const out = new Float32Array(src.length);
   forEachLane(x, dim, 'logSoftmax', (off, stride, size) => {
@@ -67,4 +68,4 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
     });
     return [gx];
   });
-}
+});
