@@ -11,8 +11,8 @@ import { ShapeError } from '../../errors.js';
 import { broadcastShapes, broadcastIndexMap, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { opResult } from './result.js';
-import { reshape } from './layout.js';
-import { traced } from '../trace.js';
+import { reshape, transpose } from './layout.js';
+import { traced, tracing } from '../trace.js';
 
 export const matmul = traced('matmul', function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.shape.length === 0 || b.shape.length === 0) {
@@ -31,13 +31,15 @@ export const matmul = traced('matmul', function matmul(a: Tensor, b: Tensor): Te
     return reshape(r, r.shape.slice(0, -1));
   }
   return product(a, b, false);
-}
+});
 
 /**
  * a (..., M, K) or (K), b (..., N, K) -> (..., M, N) or (..., N): `matmul(a, b.transpose(-1, -2))`
  * with the same broadcasting, read from b as it is stored.
  */
 export function matmulTransposed(a: Tensor, b: Tensor): Tensor {
+  // A trace (ONNX export) records what this computes, as the ops it knows: Transpose, MatMul.
+  if (tracing()) return matmul(a, transpose(b, -2, -1));
   if (a.shape.length === 0 || b.shape.length < 2) {
     throw new ShapeError({
       where: 'matmulTransposed',
@@ -169,4 +171,4 @@ function product(a: Tensor, b: Tensor, transB: boolean): Tensor {
     }
     return [ga, gb];
   });
-});
+}
