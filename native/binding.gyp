@@ -14,7 +14,7 @@
   "targets": [
     {
       "target_name": "recurrent_native",
-      "sources": ["src/addon.cpp", "src/pool.cpp", "src/kernels_generic.cpp"],
+      "sources": ["src/addon.cpp", "src/pool.cpp", "src/steps.cpp", "src/kernels_generic.cpp"],
       "conditions": [
         ["target_arch=='x64'", {
           "defines": ["RN_HAVE_X86_TABLES"],

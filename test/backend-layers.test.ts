@@ -398,7 +398,6 @@ describe('native: a block of inference steps in one call (recurrentSteps) equals
       gh: new Float32Array(2 * 4 * H),
       hRaw: new Float32Array(2 * H),
       cNew: new Float32Array(2 * H),
-      cache: new Float32Array(2 * 5 * H),
     };
     backend.recurrentSteps!('lstm', args);
     assert.throws(() => backend.recurrentSteps!('lstm', { ...args, count: 4 }), /gx does not fit|output does not fit/);

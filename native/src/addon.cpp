@@ -18,6 +18,7 @@
 
 #include "kernels.h"
 #include "pool.h"
+#include "steps.h"
 
 namespace rn {
 namespace {
@@ -178,7 +179,14 @@ void run_gemm(const GemmProblem& p) {
   }
   // About four chunks per thread, so a thread that starts late or is interrupted just takes fewer.
   const int want = threads * 4;
-  ChunkedGemm job{&p, tiles >= panels, 0, 0};
+  // Split by rows or by column panels, whichever streams fewer floats from outside the core's
+  // caches: each row chunk reads all of B, each panel chunk all of A. (A 64-row step GEMM with
+  // few panels, e.g. the backward's dh = dGH·W_hh, reads W_hh once per row chunk when split by
+  // rows, eight times over.)
+  const double a_floats = (double)p.m * p.k, b_floats = (double)p.k * panels * t->nr;
+  const double row_chunks = std::min<double>(want, tiles), panel_chunks = std::min<double>(want, panels);
+  const double by_rows_cost = row_chunks * b_floats + a_floats, by_panels_cost = panel_chunks * a_floats + b_floats;
+  ChunkedGemm job{&p, by_rows_cost <= by_panels_cost, 0, 0};
   GemmProblem q = p;
   if (job.by_rows) {
     const int rows = (p.m + want - 1) / want;
@@ -372,20 +380,24 @@ Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
 // ------------------------------------------------------------ a block of recurrent steps
 
 // recurrentSteps(kind, rows, hidden, tStart, count, reverse, blockFirst, gx, packedHh, bHh, h, c,
-//                output, lengths, gh, hRaw, cNew, cache)
+//                output, lengths, gh, hRaw, cNew[, savedH, savedC, cacheAll])
 //
 // The mirror of the TypeScript inference block (inferenceBlock in src/nn/recurrent/fused.ts: its
 // per-step cellStep + maskStepForward loop), which calls this where the backend has it; a change to
 // one must be made to the other.
 //
-// Inference only (nothing kept for backward, no LSTM projection): `count` time steps of one
+// Without the last three arguments, inference (nothing kept for backward);
+// with them, the training forward (forwardSaved): before step t, h and c go to savedH/savedC at
+// t·rows·hidden and the cell's cache to cacheAll at t·rows·cacheWidth (each (T, rows, ...)).
+// No LSTM projection. `count` time steps of one
 // layer and direction in one call, t = tStart, tStart +- 1, ... For each: gh = h·W_hhᵀ + b_hh
 // (packedHh: W_hhᵀ packed, [hidden, G·hidden]); the cell's pointwise step from
 // gx[(t - blockFirst)·rows·G·hidden ...] and gh into hRaw/cNew; then every row still inside its
 // sequence (t < lengths[row], or all rows when lengths is null) copies them into h, c and
 // output[t]. The same kernels in the same order as the per-step calls from JS, so the results
-// are bit-identical; what this saves is two calls into the addon per step, and the JS between
-// them, which dominate small batches (see bench/RESULTS.md, the (1, 100, 32, 64) profile).
+// are bit-identical; what this saves is two calls into the addon per step and the JS between
+// them, which dominate small batches, and the cell runs on every thread (steps.cpp splits a
+// step by column blocks: each block's gate panels, then the cell on them).
 Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   Args A(info);
   const long kind = A.integer(0, "kind"), B = A.integer(1, "rows"), H = A.integer(2, "hidden");
@@ -393,7 +405,7 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   const bool reverse = A.boolean(5);
   const long blockFirst = A.integer(6, "blockFirst");
   if (!A.failed && kind >= CELL_KIND_COUNT) A.fail("kind must be 0.." + std::to_string(CELL_KIND_COUNT - 1));
-  size_t lgx, lb, lh, lc, lout, lgh, lhr, lcn, lca;
+  size_t lgx, lb, lh, lc, lout, lgh, lhr, lcn;
   float* gx = A.floats(7, "gx", &lgx);
   const PackedHeader* ph = packed_arg(A, 8, "packedHh");
   if (!ph) return info.Env().Undefined();
@@ -420,7 +432,6 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   float* gh = A.floats(14, "gh", &lgh);
   float* hRaw = A.floats(15, "hRaw", &lhr);
   float* cNew = A.floats(16, "cNew", &lcn, true);
-  float* cache = A.floats(17, "cache", &lca);
   if (A.failed) return info.Env().Undefined();
   const long tLast = reverse ? tStart - (count - 1) : tStart + (count - 1);
   const long tMin = std::min(tStart, tLast), tMax = std::max(tStart, tLast);
@@ -431,7 +442,6 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   A.fits("h", lh, 0, B, H, H);
   A.fits("gh", lgh, 0, B, W, W);
   A.fits("hRaw", lhr, 0, B, H, H);
-  A.fits("cache", lca, 0, B, CW, CW);
   if (kind == CELL_LSTM) {
     if (!c || !cNew) A.fail("LSTM needs c and cNew");
     A.fits("c", lc, 0, B, H, H);
@@ -439,22 +449,103 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   }
   if (A.failed || B == 0 || H == 0) return info.Env().Undefined();
   const float* packed = packed_data(const_cast<PackedHeader*>(ph));
-  const bool lstm = kind == CELL_LSTM;
-  for (long s = 0; s < count; s++) {
-    const long t = reverse ? tStart - s : tStart + s;
-    GemmProblem p{(int)B, (int)W, (int)H, h, H, false, nullptr, 0, false, packed, gh, W, false, bHh};
-    run_gemm(p);
-    CellForward a{(int)kind, (int)B, (int)H, gx + (t - blockFirst) * B * W, gh, h, lstm ? c : nullptr, hRaw,
-                  lstm ? cNew : nullptr, cache};
-    g_table->cell_forward(a);
-    float* out = output + t * B * H;
-    for (long b = 0; b < B; b++) {
-      if (lengths && t >= lengths[b]) continue;  // ended: keeps its state, output stays zero
-      std::memcpy(h + b * H, hRaw + b * H, H * sizeof(float));
-      std::memcpy(out + b * H, hRaw + b * H, H * sizeof(float));
-      if (lstm) std::memcpy(c + b * H, cNew + b * H, H * sizeof(float));
+  StepsForward sf{(int)kind, (int)B, (int)H, tStart, count, reverse, blockFirst, gx, packed, bHh, h, c, output, lengths,
+                  gh, hRaw, cNew, nullptr, nullptr, nullptr, g_parallel_flops};
+  if (info.Length() > 17 && !info[17].IsNull() && !info[17].IsUndefined()) {
+    size_t lsh, lsc, lcaAll;
+    sf.savedH = A.floats(17, "savedH", &lsh);
+    sf.savedC = A.floats(18, "savedC", &lsc, true);
+    sf.cacheAll = A.floats(19, "cacheAll", &lcaAll);
+    if (count > 0) {
+      A.fits("savedH", lsh, tMax * B * H, B, H, H);
+      A.fits("cacheAll", lcaAll, tMax * B * CW, B, CW, CW);
+      if (kind == CELL_LSTM) {
+        if (!sf.savedC) A.fail("LSTM needs savedC");
+        A.fits("savedC", lsc, tMax * B * H, B, H, H);
+      }
+    }
+    if (A.failed) return info.Env().Undefined();
+  }
+  forward_steps(*g_table, run_gemm, sf);
+  return info.Env().Undefined();
+}
+
+// recurrentBackward(kind, rows, hidden, T, reverse, lengths, packedHh, gOut, dhCarry, dcCarry,
+//                   cacheAll, savedH, savedC, dgx, dgh, dhT, dc, dhDirect, dcPrev, dhPrev, dbIh, dbHh)
+//
+// The mirror of backwardThroughTime's per-step loop (src/nn/recurrent/fused.ts; a change to one
+// must be made to the other), without an LSTM projection: for every step in the opposite order
+// of the forward (`reverse` is the forward's direction), maskStepBackward, the cell's backward
+// kernel into dgx/dgh at t, dh_prev = dgh_t·W_hh (packedHh: W_hh packed, [G·hidden, hidden]),
+// maskCarryBackward. dhCarry/dcCarry come in as the gradients of the final state and leave as
+// those of the initial state. dgh may be the same array as dgx (no direct h path: RNN, LSTM).
+// dhT, dc, dhDirect, dcPrev, dhPrev: scratch of (rows, hidden) each. dbIh, dbHh (G·hidden, or
+// null): bias gradients, to which every step adds the column sums of its rows of dgx (dgh), in
+// the order the steps are processed.
+Napi::Value RecurrentBackwardFn(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long kind = A.integer(0, "kind"), B = A.integer(1, "rows"), H = A.integer(2, "hidden");
+  const long T = A.integer(3, "T");
+  const bool reverse = A.boolean(4);
+  if (!A.failed && kind >= CELL_KIND_COUNT) A.fail("kind must be 0.." + std::to_string(CELL_KIND_COUNT - 1));
+  const int32_t* lengths = nullptr;
+  if (!A.failed && info.Length() > 5 && !info[5].IsNull() && !info[5].IsUndefined()) {
+    if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      A.fail("lengths must be an Int32Array or null");
+    } else {
+      Napi::Int32Array l = info[5].As<Napi::Int32Array>();
+      if ((long)l.ElementLength() != B) A.fail("lengths must have one entry per row");
+      lengths = l.Data();
     }
   }
+  const PackedHeader* ph = packed_arg(A, 6, "packedHh");
+  if (!ph) return info.Env().Undefined();
+  const long W = gates_of((int)kind) * H, CW = cache_width_of((int)kind, (int)H);
+  if (ph->k != W || ph->n != H) {
+    A.fail("packedHh must be W_hh, [gates*hidden, hidden] = [" + std::to_string(W) + ", " + std::to_string(H) +
+           "], but it is [" + std::to_string(ph->k) + ", " + std::to_string(ph->n) + "]");
+  }
+  const bool lstm = kind == CELL_LSTM;
+  size_t lg, ldh, ldc, lca, lsh, lsc, ldgx, ldgh, l1, l2, l3, l4, l5;
+  float* gOut = A.floats(7, "gOut", &lg);
+  float* dhCarry = A.floats(8, "dhCarry", &ldh);
+  float* dcCarry = A.floats(9, "dcCarry", &ldc, true);
+  float* cacheAll = A.floats(10, "cacheAll", &lca);
+  float* savedH = A.floats(11, "savedH", &lsh);
+  float* savedC = A.floats(12, "savedC", &lsc, true);
+  float* dgx = A.floats(13, "dgx", &ldgx);
+  float* dgh = A.floats(14, "dgh", &ldgh);
+  float* dhT = A.floats(15, "dhT", &l1);
+  float* dc = A.floats(16, "dc", &l2, true);
+  float* dhDirect = A.floats(17, "dhDirect", &l3);
+  float* dcPrev = A.floats(18, "dcPrev", &l4, true);
+  float* dhPrev = A.floats(19, "dhPrev", &l5);
+  size_t ldbi, ldbh;
+  float* dbIh = A.floats(20, "dbIh", &ldbi, true);
+  float* dbHh = A.floats(21, "dbHh", &ldbh, true);
+  if (A.failed) return info.Env().Undefined();
+  if (dbIh) A.fits("dbIh", ldbi, 0, 1, W, W);
+  if (dbHh) A.fits("dbHh", ldbh, 0, 1, W, W);
+  A.fits("gOut", lg, 0, T * B, H, H);
+  A.fits("cacheAll", lca, 0, T * B, CW, CW);
+  A.fits("savedH", lsh, 0, T * B, H, H);
+  A.fits("dgx", ldgx, 0, T * B, W, W);
+  A.fits("dgh", ldgh, 0, T * B, W, W);
+  for (auto [what, len] : {std::pair<const char*, size_t>{"dhCarry", ldh}, {"dhT", l1}, {"dhDirect", l3}, {"dhPrev", l5}})
+    A.fits(what, len, 0, B, H, H);
+  if (lstm) {
+    if (!dcCarry || !savedC || !dc || !dcPrev) A.fail("LSTM needs dcCarry, savedC, dc and dcPrev");
+    A.fits("savedC", lsc, 0, T * B, H, H);
+    for (auto [what, len] : {std::pair<const char*, size_t>{"dcCarry", ldc}, {"dc", l2}, {"dcPrev", l4}})
+      A.fits(what, len, 0, B, H, H);
+  }
+  if (A.failed || B == 0 || H == 0 || T == 0) return info.Env().Undefined();
+  StepsBackward sb{(int)kind, (int)B, (int)H, T, reverse, lengths, packed_data(const_cast<PackedHeader*>(ph)), gOut,
+                   dhCarry, lstm ? dcCarry : nullptr, cacheAll, savedH, lstm ? savedC : nullptr, dgx, dgh, dhT,
+                   lstm ? dc : nullptr, dhDirect, lstm ? dcPrev : nullptr, dhPrev, dbIh, dbHh, nullptr};
+  std::vector<float> sums(dbIh || dbHh ? W : 0);
+  sb.sums = sums.data();
+  backward_steps(*g_table, run_gemm, sb);
   return info.Env().Undefined();
 }
 
@@ -622,6 +713,78 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ------------------------------------------------------------ element-wise loss gradient
+
+// pointwiseLossBackward(kind, delta, x, y, g, g0, scale, gi): gi[i] = f'(x[i] - y[i]) · (g[i], or
+// g0 when g is null) · scale, kind 0 mse (f' = 2d), 1 l1 (sign d, 0 at 0), 2 huber (d clamped
+// to [-delta, delta]); every operation in double precision in the order of the TypeScript loop
+// (pointwiseBackward in src/train/losses.ts), so the values are the same, bit for bit.
+template <int KIND>
+void loss_backward(long n, double delta, const float* x, const float* y, const float* g, double g0, double scale,
+                   float* gi) {
+  for (long i = 0; i < n; i++) {
+    const double d = (double)x[i] - (double)y[i];
+    double slope;
+    if (KIND == 0) {
+      slope = 2 * d;
+    } else if (KIND == 1) {
+      slope = d > 0 ? 1.0 : d < 0 ? -1.0 : d;
+    } else {
+      slope = d < -delta ? -delta : d > delta ? delta : d;
+    }
+    gi[i] = (float)(slope * (g ? (double)g[i] : g0) * scale);
+  }
+}
+
+Napi::Value PointwiseLossBackward(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long lossKind = A.integer(0, "kind");
+  double delta = 0, g0 = 0, scale = 0;
+  if (!A.failed && (info.Length() < 8 || !info[1].IsNumber() || !info[5].IsNumber() || !info[6].IsNumber()))
+    A.fail("delta, g0 and scale must be numbers");
+  if (!A.failed) {
+    delta = info[1].As<Napi::Number>().DoubleValue();
+    g0 = info[5].As<Napi::Number>().DoubleValue();
+    scale = info[6].As<Napi::Number>().DoubleValue();
+  }
+  if (!A.failed && lossKind > 2) A.fail("kind must be 0 (mse), 1 (l1) or 2 (huber)");
+  size_t lx, ly, lg, lgi;
+  const float* x = A.floats(2, "x", &lx);
+  const float* y = A.floats(3, "y", &ly);
+  const float* g = A.floats(4, "g", &lg, true);
+  float* gi = A.floats(7, "gi", &lgi);
+  if (!A.failed && (ly != lx || lgi != lx || (g && lg != lx))) A.fail("x, y, g and gi must have the same length");
+  if (A.failed) return info.Env().Undefined();
+  const long n = (long)lx;
+  if (lossKind == 0) loss_backward<0>(n, delta, x, y, g, g0, scale, gi);
+  else if (lossKind == 1) loss_backward<1>(n, delta, x, y, g, g0, scale, gi);
+  else loss_backward<2>(n, delta, x, y, g, g0, scale, gi);
+  return info.Env().Undefined();
+}
+
+// ------------------------------------------------------------ input checks
+
+// firstNonFinite(values) -> the index of the first NaN or infinity in a Float32Array, or -1.
+// Blocks of 256 values are tested without branches (the exponent bits all ones), so the loop
+// vectorizes; only a block with a hit is searched element by element.
+Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
+  Args A(info);
+  size_t n;
+  const float* v = A.floats(0, "values", &n);
+  if (A.failed) return info.Env().Undefined();
+  const uint32_t* bits = reinterpret_cast<const uint32_t*>(v);
+  constexpr uint32_t kExp = 0x7f800000u;
+  for (size_t i0 = 0; i0 < n; i0 += 256) {
+    const size_t i1 = std::min(n, i0 + 256);
+    uint32_t hit = 0;
+    for (size_t i = i0; i < i1; ++i) hit |= (bits[i] & kExp) == kExp;
+    if (!hit) continue;
+    for (size_t i = i0; i < i1; ++i)
+      if ((bits[i] & kExp) == kExp) return Napi::Number::New(info.Env(), (double)i);
+  }
+  return Napi::Number::New(info.Env(), -1);
+}
+
 // ------------------------------------------------------------ configuration
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -687,8 +850,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cellForward", Napi::Function::New(env, CellForwardFn, "cellForward"));
   exports.Set("cellBackward", Napi::Function::New(env, CellBackwardFn, "cellBackward"));
   exports.Set("recurrentSteps", Napi::Function::New(env, RecurrentStepsFn, "recurrentSteps"));
+  exports.Set("recurrentBackward", Napi::Function::New(env, RecurrentBackwardFn, "recurrentBackward"));
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
+  exports.Set("firstNonFinite", Napi::Function::New(env, FirstNonFinite, "firstNonFinite"));
+  exports.Set("pointwiseLossBackward", Napi::Function::New(env, PointwiseLossBackward, "pointwiseLossBackward"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("configure", Napi::Function::New(env, Configure, "configure"));

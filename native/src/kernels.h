@@ -34,7 +34,9 @@ struct CellForward {
   const float* cPrev;
   float* hOut;
   float* cOut;
-  float* cache;
+  float* cache;  // null: not kept (inference)
+  // Columns [col0, col1) of the hidden dimension only (col1 < 0: to H); rows keep their strides.
+  int col0 = 0, col1 = -1;
 };
 
 struct CellBackward {
@@ -48,6 +50,8 @@ struct CellBackward {
   float* dgh;
   float* dhPrev;
   float* dcPrev;
+  // Rows [row0, row1) only (row1 < 0: to rows).
+  int row0 = 0, row1 = -1;
 };
 
 struct KernelTable {

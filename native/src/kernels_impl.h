@@ -180,6 +180,36 @@ static inline void micro(int kc, const float* __restrict ap, long ars, long aps,
   }
 }
 
+// One row of C against NP full panels at once: NP*NV independent accumulators instead of NV, so
+// a one-row GEMM (batch 1) is not bound by the latency of one chain of FMAs. Each element sums the
+// same products in the same order as micro<1>, so the values are the same.
+template <int NP>
+static inline void micro_row(int kc, const float* __restrict ap, long aps, const float* __restrict bp, long bstride,
+                             float* __restrict c, bool accumulate, const float* __restrict bias) {
+  vf acc[NP][NV];
+#pragma GCC unroll 8
+  for (int q = 0; q < NP; ++q)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[q][v] = vf{};
+  for (int p = 0; p < kc; ++p) {
+    const vf av = splat(ap[p * aps]);
+#pragma GCC unroll 8
+    for (int q = 0; q < NP; ++q)
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[q][v] += av * loadu(bp + q * bstride + (long)p * NR + v * VW);
+  }
+#pragma GCC unroll 8
+  for (int q = 0; q < NP; ++q)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) {
+      float* cq = c + q * NR + v * VW;
+      vf x = acc[q][v];
+      if (bias) x += loadu(bias + q * NR + v * VW);
+      if (accumulate) x += loadu(cq);
+      storeu(cq, x);
+    }
+}
+
 typedef void (*MicroFn)(int, const float*, long, long, const float*, float*, long, int, bool, const float*);
 // micro<R> for R = 1..8, index R-1 (only R <= MR is used).
 static const MicroFn kMicro[8] = {&micro<1>, &micro<2>, &micro<3>, &micro<4>,
@@ -238,7 +268,16 @@ static void gemm_part(const GemmProblem& P, int i0, int i1, int q0, int q1) {
         const int mc = std::min(MC, i1 - ib);
         const float* asrc = P.transA ? P.a + (long)k0 * P.lda + ib : P.a + (long)ib * P.lda + k0;
         if (packA) pack_a(mc, kc, asrc, P.lda, P.transA, abuf);
-        for (int q = qc0; q < qc1; ++q) {
+        int q = qc0;
+        if (mc == 1) {
+          const float* a1 = packA ? abuf : asrc;
+          const long aps = packA ? 1 : P.transA ? P.lda : 1;
+          for (; q + 4 <= qc1 && (q + 4) * NR <= n; q += 4) {
+            micro_row<4>(kc, a1, aps, bblk + (long)(q - qc0) * kc * NR, (long)kc * NR, P.c + (long)ib * P.ldc + q * NR,
+                         acc, bias ? bias + q * NR : nullptr);
+          }
+        }
+        for (; q < qc1; ++q) {
           const float* bp = bblk + (long)(q - qc0) * kc * NR;
           const int jc = q * NR;
           const int ncols = std::min(NR, n - jc);
@@ -284,13 +323,27 @@ static inline vf vexp(vf x) {
   e = e << 23;
   return p * (vf)e;
 }
-static inline vf vsigmoid(vf x) { return splat(1.f) / (splat(1.f) + vexp(-x)); }
-static inline vf vtanh(vf x) { return splat(1.f) - splat(2.f) / (vexp(x + x) + splat(1.f)); }
+// 1/d: the hardware estimate refined by one Newton step where there is one (rcp14: 2^-14, after
+// the step about 1 ulp; a division costs 10-20 cycles per vector, five times per LSTM element).
+static inline vf vrecip(vf d) {
+#if RN_VB == 64 && defined(__AVX512F__)
+  const vf r = (vf)_mm512_maskz_rcp14_ps((__mmask16)0xffff, (__m512)d);
+  return r * (splat(2.f) - d * r);
+#elif RN_VB == 32 && defined(__AVX__)
+  const vf r = (vf)_mm256_rcp_ps((__m256)d);
+  return r * (splat(2.f) - d * r);
+#else
+  return splat(1.f) / d;
+#endif
+}
+static inline vf vsigmoid(vf x) { return vrecip(splat(1.f) + vexp(-x)); }
+static inline vf vtanh(vf x) { return splat(1.f) - splat(2.f) * vrecip(vexp(x + x) + splat(1.f)); }
 
-// Loop over [0, H) in vectors; the last partial vector goes through load_n/store_n.
-#define RN_LOOP_H(H, ...)                                                                \
+// Loop over [J0, H) in vectors; the last partial vector goes through load_n/store_n.
+#define RN_LOOP_H(H, ...) RN_LOOP_RANGE(0, H, __VA_ARGS__)
+#define RN_LOOP_RANGE(J0, H, ...)                                                        \
   do {                                                                                   \
-    int j_ = 0;                                                                          \
+    int j_ = (J0);                                                                       \
     for (; j_ + VW <= (H); j_ += VW) {                                                   \
       const int j = j_;                                                                  \
       auto LD = [&](const float* p) { return loadu(p + j); };                            \
@@ -306,33 +359,36 @@ static inline vf vtanh(vf x) { return splat(1.f) - splat(2.f) / (vexp(x + x) + s
     }                                                                                    \
   } while (0)
 
-static void cell_forward(const CellForward& A) {
+// KEEP: write the cache backward reads (training); inference skips those stores.
+template <bool KEEP>
+static void cell_forward_cols(const CellForward& A) {
   const int H = A.hidden;
   const int G = gates_of(A.kind);
   const int W = G * H;
   const int CW = cache_width_of(A.kind, H);
+  const int J0 = A.col0, J1 = A.col1 < 0 ? H : A.col1;
   for (int b = 0; b < A.rows; ++b) {
     const float* gx = A.gx + (long)b * W;
     const float* gh = A.gh + (long)b * W;
-    float* cache = A.cache + (long)b * CW;
+    float* cache = KEEP ? A.cache + (long)b * CW : nullptr;
     float* hOut = A.hOut + (long)b * H;
     if (A.kind == CELL_RNN_TANH) {
-      RN_LOOP_H(H, {
+      RN_LOOP_RANGE(J0, J1, {
         const vf h = vtanh(LD(gx) + LD(gh));
         ST(hOut, h);
-        ST(cache, h);
+        if (KEEP) ST(cache, h);
       });
     } else if (A.kind == CELL_RNN_RELU) {
-      RN_LOOP_H(H, {
+      RN_LOOP_RANGE(J0, J1, {
         const vf pre = LD(gx) + LD(gh);
         const vf h = pre > vf{} ? pre : vf{};
         ST(hOut, h);
-        ST(cache, h);
+        if (KEEP) ST(cache, h);
       });
     } else if (A.kind == CELL_LSTM) {
       const float* cPrev = A.cPrev + (long)b * H;
       float* cOut = A.cOut + (long)b * H;
-      RN_LOOP_H(H, {
+      RN_LOOP_RANGE(J0, J1, {
         const vf i = vsigmoid(LD(gx) + LD(gh));
         const vf f = vsigmoid(LD(gx + H) + LD(gh + H));
         const vf g = vtanh(LD(gx + 2 * H) + LD(gh + 2 * H));
@@ -341,26 +397,38 @@ static void cell_forward(const CellForward& A) {
         const vf tc = vtanh(c);
         ST(cOut, c);
         ST(hOut, o * tc);
-        ST(cache, i);
-        ST(cache + H, f);
-        ST(cache + 2 * H, g);
-        ST(cache + 3 * H, o);
-        ST(cache + 4 * H, tc);
+        if (KEEP) {
+          ST(cache, i);
+          ST(cache + H, f);
+          ST(cache + 2 * H, g);
+          ST(cache + 3 * H, o);
+          ST(cache + 4 * H, tc);
+        }
       });
     } else {
       const float* hPrev = A.hPrev + (long)b * H;
-      RN_LOOP_H(H, {
+      RN_LOOP_RANGE(J0, J1, {
         const vf r = vsigmoid(LD(gx) + LD(gh));
         const vf z = vsigmoid(LD(gx + H) + LD(gh + H));
         const vf ghn = LD(gh + 2 * H);
         const vf n = vtanh(LD(gx + 2 * H) + r * ghn);
         ST(hOut, (splat(1.f) - z) * n + z * LD(hPrev));
-        ST(cache, r);
-        ST(cache + H, z);
-        ST(cache + 2 * H, n);
-        ST(cache + 3 * H, ghn);
+        if (KEEP) {
+          ST(cache, r);
+          ST(cache + H, z);
+          ST(cache + 2 * H, n);
+          ST(cache + 3 * H, ghn);
+        }
       });
     }
+  }
+}
+
+static void cell_forward(const CellForward& A) {
+  if (A.cache) {
+    cell_forward_cols<true>(A);
+  } else {
+    cell_forward_cols<false>(A);
   }
 }
 
@@ -370,7 +438,8 @@ static void cell_backward(const CellBackward& A) {
   const int W = G * H;
   const int CW = cache_width_of(A.kind, H);
   const vf one = splat(1.f);
-  for (int b = 0; b < A.rows; ++b) {
+  const int R1 = A.row1 < 0 ? A.rows : A.row1;
+  for (int b = A.row0; b < R1; ++b) {
     const float* cache = A.cache + (long)b * CW;
     const float* dh = A.dh + (long)b * H;
     float* dgx = A.dgx + (long)b * W;

@@ -133,15 +133,17 @@ export interface CellBackwardArgs {
 }
 
 /**
- * A block of recurrent steps in one call (inference only; no LSTM projection, so P = hidden):
- * `count` steps t = tStart, tStart ± 1, … (minus when `reverse`). For each: `gh = h · W_hhᵀ +
- * b_hh` with `packedHh` = W_hhᵀ packed (`[hidden, G·hidden]`), the cell's pointwise step from
- * `gx` (`[steps of the block, rows, G·hidden]`, step t at `(t - blockFirst)·rows·G·hidden`) and
- * `gh`, then every row with `t < lengths[row]` (all rows when lengths is null) copies its new
- * state into `h` (`[rows, hidden]`), `c` (LSTM) and `output[t]` (`[time, rows, hidden]`). `gh`,
- * `hRaw`, `cNew` and `cache` are scratch of one step. It must give exactly what the per-step
- * calls (gemmPacked, cellForward, the copies) give: it mirrors the per-step loop of
- * `inferenceBlock` in nn/recurrent/fused.ts (cellStep, then maskStepForward).
+ * A block of recurrent steps in one call (no LSTM projection, so P = hidden): `count` steps
+ * t = tStart, tStart ± 1, … (minus when `reverse`). For each: `gh = h · W_hhᵀ + b_hh` with
+ * `packedHh` = W_hhᵀ packed (`[hidden, G·hidden]`), the cell's pointwise step from `gx`
+ * (`[steps of the block, rows, G·hidden]`, step t at `(t - blockFirst)·rows·G·hidden`) and `gh`,
+ * then every row with `t < lengths[row]` (all rows when lengths is null) copies its new state
+ * into `h` (`[rows, hidden]`), `c` (LSTM) and `output[t]` (`[time, rows, hidden]`). `gh`, `hRaw`
+ * and `cNew` are scratch of one step. With `saved` (training), before step t the state goes to
+ * `saved.h`/`saved.c` (`[time, rows, hidden]`) and the cell's cache to `saved.cache`
+ * (`[time, rows, cacheWidth]`). It must give exactly what the per-step calls (gemmPacked,
+ * cellForward, the copies) give: it mirrors the per-step loops of `inferenceBlock` and
+ * `forwardSaved` in nn/recurrent/fused.ts (cellStep, then maskStepForward).
  */
 export interface RecurrentStepsArgs {
   rows: number;
@@ -160,7 +162,44 @@ export interface RecurrentStepsArgs {
   gh: Float32Array;
   hRaw: Float32Array;
   cNew: Float32Array | null;
-  cache: Float32Array;
+  saved?: { h: Float32Array; c: Float32Array | null; cache: Float32Array } | null;
+}
+
+/**
+ * The backward's per-step loop in one call (no LSTM projection, so P = hidden): for every step
+ * in the opposite order of the forward (`reverse` is the forward's direction) over `time` steps,
+ * `maskStepBackward`, the cell's backward kernel into `dgx`/`dgh` at t (`[time, rows, G·hidden]`;
+ * `dgh` may be `dgx` itself for families without a direct h path), `dhPrev = dgh_t · W_hh` with
+ * `packedHh` = W_hh packed (`[G·hidden, hidden]`), then `maskCarryBackward`. `dhCarry`/`dcCarry`
+ * (`[rows, hidden]`) come in as the gradients of the final state and leave as those of the initial
+ * state. `gOut` is the gradient of the output (`[time, rows, hidden]`); `saved` what the forward
+ * kept. `scratch` holds five `[rows, hidden]` arrays (dc and dcPrev null except for LSTM).
+ * `dbIh`/`dbHh` (`[G·hidden]`, or null): bias gradients, to which each step adds the column sums
+ * of its rows of dgx (dgh), in the order the steps are processed. It must give exactly what the
+ * per-step calls give: it mirrors `backwardThroughTime`'s loop in nn/recurrent/fused.ts.
+ */
+export interface RecurrentBackwardArgs {
+  rows: number;
+  hidden: number;
+  time: number;
+  reverse: boolean;
+  lengths: Int32Array | null;
+  packedHh: PackedMatrix;
+  gOut: Float32Array;
+  dhCarry: Float32Array;
+  dcCarry: Float32Array | null;
+  saved: { h: Float32Array; c: Float32Array | null; cache: Float32Array };
+  dgx: Float32Array;
+  dgh: Float32Array;
+  scratch: {
+    dhT: Float32Array;
+    dc: Float32Array | null;
+    dhDirect: Float32Array;
+    dcPrev: Float32Array | null;
+    dhPrev: Float32Array;
+  };
+  dbIh: Float32Array | null;
+  dbHh: Float32Array | null;
 }
 
 /**
@@ -210,8 +249,27 @@ export interface Backend {
    * kernels themselves at small batches (the native addon: two N-API calls per step).
    */
   recurrentSteps?(kind: CellKind, args: RecurrentStepsArgs): void;
+  /** Optional: the backward's per-step loop in one call (see RecurrentBackwardArgs). */
+  recurrentBackward?(kind: CellKind, args: RecurrentBackwardArgs): void;
   /** Optional: the Adam / AdamW update of all parameters in one call (see AdamStepArgs). */
   adamStep?(args: AdamStepArgs): void;
+  /**
+   * Optional: the gradient of an element-wise loss, `gi[i] = f'(x[i] - y[i]) · (g[i] or g0) ·
+   * scale` (mse: f' = 2d; l1: sign d; huber: d clamped to ±delta), exactly as `pointwiseBackward`
+   * in train/losses.ts computes it (double precision, the same order).
+   */
+  pointwiseLossBackward?(
+    kind: 'mse' | 'l1' | 'huber',
+    delta: number,
+    x: Float32Array,
+    y: Float32Array,
+    g: Float32Array | null,
+    g0: number,
+    scale: number,
+    gi: Float32Array,
+  ): void;
+  /** Optional: the index of the first NaN or ±Infinity in `values`, or -1 (input checks). */
+  firstNonFinite?(values: Float32Array): number;
 }
 
 export type BackendName = 'reference' | 'wasm' | 'native';

@@ -10,6 +10,7 @@
  *   divided by the number of non-ignored targets, or by the sum of their class weights when a
  *   `weight` is given. An empty or fully ignored batch gives NaN, as in PyTorch.
  */
+import { getBackend } from '../backend/backend.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { opResult } from '../tensor/ops/result.js';
 import { logSoftmax } from '../tensor/ops/softmax.js';
@@ -351,7 +352,11 @@ function pointwiseForward(
   return total;
 }
 
-/** `gi[i] = f'(x[i] - y[i]) · (g[i] or g0) · scale` (g null: the reduced loss's gradient g0). */
+/**
+ * `gi[i] = f'(x[i] - y[i]) · (g[i] or g0) · scale` (g null: the reduced loss's gradient g0); the
+ * backend's kernel where it has one (the same operations, bit for bit; the loss gradient of a
+ * sequence model covers every output value).
+ */
 function pointwiseBackward(
   kind: PointwiseKind,
   delta: number,
@@ -362,6 +367,11 @@ function pointwiseBackward(
   scale: number,
   gi: Float32Array,
 ): void {
+  const backend = getBackend();
+  if (backend.pointwiseLossBackward) {
+    backend.pointwiseLossBackward(kind, delta, x, y, g, g0, scale, gi);
+    return;
+  }
   const n = x.length;
   for (let i = 0; i < n; i++) {
     const d = x[i]! - y[i]!;

@@ -19,6 +19,7 @@ import {
   type GemmPackedArgs,
   type PackArgs,
   type PackedMatrix,
+  type RecurrentBackwardArgs,
   type RecurrentStepsArgs,
   registerBackend,
 } from '../backend.js';
@@ -96,6 +97,17 @@ export interface NativeAddon {
   ): void;
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
   adamStep(arrays: Float32Array[], perParam: Float64Array, scalars: Float64Array, flags: number): void;
+  firstNonFinite(values: Float32Array): number;
+  pointwiseLossBackward(
+    kind: number,
+    delta: number,
+    x: Float32Array,
+    y: Float32Array,
+    g: Float32Array | null,
+    g0: number,
+    scale: number,
+    gi: Float32Array,
+  ): void;
   recurrentSteps(
     kind: number,
     rows: number,
@@ -114,7 +126,33 @@ export interface NativeAddon {
     gh: Float32Array,
     hRaw: Float32Array,
     cNew: Float32Array | null,
-    cache: Float32Array,
+    savedH?: Float32Array | null,
+    savedC?: Float32Array | null,
+    cacheAll?: Float32Array | null,
+  ): void;
+  recurrentBackward(
+    kind: number,
+    rows: number,
+    hidden: number,
+    time: number,
+    reverse: boolean,
+    lengths: Int32Array | null,
+    packedHh: ArrayBuffer,
+    gOut: Float32Array,
+    dhCarry: Float32Array,
+    dcCarry: Float32Array | null,
+    cacheAll: Float32Array,
+    savedH: Float32Array,
+    savedC: Float32Array | null,
+    dgx: Float32Array,
+    dgh: Float32Array,
+    dhT: Float32Array,
+    dc: Float32Array | null,
+    dhDirect: Float32Array,
+    dcPrev: Float32Array | null,
+    dhPrev: Float32Array,
+    dbIh: Float32Array | null,
+    dbHh: Float32Array | null,
   ): void;
   info(): NativeInfo;
   /** Switches the kernel set ('avx512' | 'avx2' | 'generic'); false when not supported here. */
@@ -344,6 +382,12 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
         flags,
       );
     },
+    pointwiseLossBackward(kind, delta, x, y, g, g0, scale, gi): void {
+      addon.pointwiseLossBackward(kind === 'mse' ? 0 : kind === 'l1' ? 1 : 2, delta, x, y, g, g0, scale, gi);
+    },
+    firstNonFinite(values: Float32Array): number {
+      return addon.firstNonFinite(values);
+    },
     /** The mirror of `inferenceBlock`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */
     recurrentSteps(kind: CellKind, a: RecurrentStepsArgs): void {
       if (!(a.packedHh instanceof NativePacked))
@@ -366,7 +410,38 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
         a.gh,
         a.hRaw,
         a.cNew,
-        a.cache,
+        a.saved?.h ?? null,
+        a.saved?.c ?? null,
+        a.saved?.cache ?? null,
+      );
+    },
+    /** The mirror of `backwardThroughTime`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */
+    recurrentBackward(kind: CellKind, a: RecurrentBackwardArgs): void {
+      if (!(a.packedHh instanceof NativePacked))
+        throw new ValueError('recurrentBackward', 'the matrix was not packed by the native backend');
+      addon.recurrentBackward(
+        CELL_KINDS[kind].code,
+        a.rows,
+        a.hidden,
+        a.time,
+        a.reverse,
+        a.lengths,
+        a.packedHh.buffer,
+        a.gOut,
+        a.dhCarry,
+        a.dcCarry,
+        a.saved.cache,
+        a.saved.h,
+        a.saved.c,
+        a.dgx,
+        a.dgh,
+        a.scratch.dhT,
+        a.scratch.dc,
+        a.scratch.dhDirect,
+        a.scratch.dcPrev,
+        a.scratch.dhPrev,
+        a.dbIh,
+        a.dbHh,
       );
     },
   };

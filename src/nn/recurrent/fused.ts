@@ -2,10 +2,12 @@
  * One recurrent layer in one direction over a whole sequence, as ONE autograd op with a
  * hand-written backward through time (as cuDNN does). The time-step driver lives here once;
  * the per-step math comes from the backend's kernels (GEMM and the cell's pointwise step).
- * Three functions, in this order below: `inferenceBlock` (no graph: nothing saved; the native
- * addon's `recurrentSteps` mirrors its loop), `forwardSaved` (the same steps, keeping what
- * backward needs) and, beside it, `backwardThroughTime`; `row-mask.ts` holds the length masking
- * of a step, forward and backward. G = gate blocks of the kind (src/families.ts).
+ * Three functions, in this order below: `inferenceBlock` (no graph: nothing saved),
+ * `forwardSaved` (the same steps, keeping what backward needs) and, beside it,
+ * `backwardThroughTime`; `row-mask.ts` holds the length masking of a step, forward and backward.
+ * The native addon mirrors their per-step loops in C++ (`recurrentSteps` for both forwards,
+ * `recurrentBackward` for the backward; native/src/steps.cpp), one call per block of steps.
+ * G = gate blocks of the kind (src/families.ts).
  *
  * Layouts (row-major, time-major):
  *   x       (time, batch, inputSize)        h0, hN  (batch, P)      c0, cN (batch, H)   [LSTM]
@@ -28,8 +30,8 @@
  * Kernels: the weights used at every step (W_hhᵀ, W_hrᵀ forward; W_hh, W_hr backward; W_ih when
  * there are several projection blocks) are packed once per call with backend.packB and released
  * at the end, or kept across calls in the caller's `packing` (packing.ts); biases are added by the GEMM kernels (after the product, as before); bias gradients
- * are backend.columnSums. With the reference backend every value is bit-for-bit what the plain
- * loops gave (same operations in the same order).
+ * are per step backend.columnSums of the step's rows, added up in the order the steps are
+ * processed (while those rows are in cache).
  */
 import { type Backend, type PackedMatrix, getBackend } from '../../backend/backend.js';
 import { CELL_KINDS, type CellKind, FAMILIES, cacheWidth } from '../../families.js';
@@ -178,9 +180,22 @@ const backwardScratch = {
   },
 };
 
+/**
+ * Scratch of one call without a `packing`, by name: reused by the next call asking for the same
+ * name and length (calls run one at a time, and no scratch outlives its call). A fresh typed
+ * array costs tens of microseconds, as much as a batch-1 layer's whole step loop.
+ */
+const callScratch = new Map<string, Float32Array>();
+
 /** A scratch buffer of this call (kept in the caller's `packing` for the next call, when there is one). */
 function scratch(args: FusedLayerArgs, name: string, length: number): Float32Array {
-  return args.packing ? args.packing.scratch(name, length) : new Float32Array(length);
+  if (args.packing) return args.packing.scratch(name, length);
+  let b = callScratch.get(name);
+  if (!b || b.length !== length) {
+    b = new Float32Array(length);
+    callScratch.set(name, b);
+  }
+  return b;
 }
 
 /** Frees the matrices packed for this call (those kept in the caller's `packing` stay). */
@@ -273,6 +288,14 @@ function cellStep(
   return s.hProj!;
 }
 
+/**
+ * The backend's block kernel for the forward steps (`recurrentSteps`, mirroring the per-step loops
+ * of {@link inferenceBlock} and {@link forwardSaved}), where it has one; not with a projection.
+ */
+function blockKernelOf(backend: Backend, args: FusedLayerArgs): Backend['recurrentSteps'] | null {
+  return !args.wHr && backend.recurrentSteps ? backend.recurrentSteps.bind(backend) : null;
+}
+
 /** Time index of the s-th step processed (from the end when reverse). */
 const timeAt = (reverse: boolean, T: number, s: number) => (reverse ? T - 1 - s : s);
 
@@ -287,9 +310,9 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
   const { kind, lengths, reverse } = args;
   const s = stepState(args, d);
   const gx = scratch(args, 'gx', blockSteps * B * GH);
-  const cache = scratch(args, 'cache', B * CW);
+  const blockKernel = blockKernelOf(backend, args);
+  const cache = blockKernel ? null : scratch(args, 'cache', B * CW);
   const packed = packForward(backend, args, d);
-  const blockKernel = !args.wHr && backend.recurrentSteps ? backend.recurrentSteps.bind(backend) : null;
   try {
     for (let first = 0; first < T; first += blockSteps) {
       const steps = Math.min(blockSteps, T - first);
@@ -314,13 +337,12 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
           gh,
           hRaw,
           cNew,
-          cache,
         });
         continue;
       }
       for (let i = first; i < first + steps; i++) {
         const t = timeAt(reverse, T, i);
-        const hNew = cellStep(backend, args, d, s, packed.hh, packed.hr, gx, (t - blockFirst) * B * GH, cache, 0);
+        const hNew = cellStep(backend, args, d, s, packed.hh, packed.hr, gx, (t - blockFirst) * B * GH, cache!, 0);
         maskStepForward(lengths, t, B, d.P, d.H, hNew, s.cNew, s.h, s.c, s.output);
       }
     }
@@ -358,11 +380,35 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
   };
   const gx = scratch(args, 'gx', blockSteps * B * GH);
   const packed = packForward(backend, args, d);
+  const blockKernel = blockKernelOf(backend, args);
   try {
     for (let first = 0; first < T; first += blockSteps) {
       const steps = Math.min(blockSteps, T - first);
       const blockFirst = reverse ? T - first - steps : first;
       projectInputs(backend, args, d, packed.ih, blockFirst, steps, gx);
+      if (blockKernel) {
+        const { output, h, c, gh, hRaw, cNew } = s;
+        blockKernel(args.kind, {
+          rows: B,
+          hidden: H,
+          tStart: timeAt(reverse, T, first),
+          count: steps,
+          reverse,
+          blockFirst,
+          gx,
+          packedHh: packed.hh,
+          bHh: args.bHh?.data ?? null,
+          h,
+          c,
+          output,
+          lengths,
+          gh,
+          hRaw,
+          cNew,
+          saved: { h: saved.hPrev, c: saved.cPrev, cache: saved.cache },
+        });
+        continue;
+      }
       for (let i = first; i < first + steps; i++) {
         const t = timeAt(reverse, T, i);
         saved.hPrev.set(s.h, t * B * P);
@@ -435,8 +481,41 @@ function backwardThroughTime(
     hh: pack(backend, args, 'hh', { k: GH, n: P, b: wHh.data, ldb: P }),
     hr: wHr ? pack(backend, args, 'hr', { k: P, n: H, b: wHr.data, ldb: H }) : null,
   };
+  // Bias gradients: per step, the column sums of that step's rows of dGX (dGH), added in step
+  // order while the rows are in cache (one pass over all steps' rows at the end read 2·T·B·GH
+  // floats back from memory). dGH's equal dGX's when the family has no direct h path.
+  const need = (t: Tensor) => t.requiresGrad;
+  const dbIh = bIh && need(bIh) ? new Float32Array(GH) : null;
+  const dbHhOwn = bHh && need(bHh) && dgh !== dgx ? new Float32Array(GH) : null;
+  const stepSums = (bIh && need(bIh)) || (bHh && need(bHh)) ? new Float32Array(GH) : null;
+  const addStepSums = (db: Float32Array | null, dg: Float32Array, t: number) => {
+    if (!db) return;
+    backend.columnSums(dg.subarray(t * B * GH, (t + 1) * B * GH), B, GH, stepSums!);
+    for (let j = 0; j < GH; j++) db[j] = db[j]! + stepSums![j]!;
+  };
+  // The backend's mirror of the loop below in one call, where it has one (not with a projection).
+  const stepsKernel = !wHr && backend.recurrentBackward ? backend.recurrentBackward.bind(backend) : null;
   try {
-    for (let s = T - 1; s >= 0; s--) {
+    if (stepsKernel) {
+      stepsKernel(kind, {
+        rows: B,
+        hidden: H,
+        time: T,
+        reverse,
+        lengths,
+        packedHh: packed.hh,
+        gOut,
+        dhCarry,
+        dcCarry,
+        saved: { h: saved.hPrev, c: saved.cPrev, cache: saved.cache },
+        dgx,
+        dgh,
+        scratch: { dhT, dc, dhDirect, dcPrev, dhPrev },
+        dbIh,
+        dbHh: dbHhOwn,
+      });
+    }
+    for (let s = stepsKernel ? -1 : T - 1; s >= 0; s--) {
       const t = timeAt(reverse, T, s);
       const all = maskStepBackward(lengths, t, B, P, H, dhCarry, dcCarry, gOut, dhT, dc);
       if (packed.hr) {
@@ -476,13 +555,14 @@ function backwardThroughTime(
       });
       // dh_prev = dGH · W_hh (+ the GRU's direct path z * dh, in maskCarryBackward).
       backend.gemmPacked({ m: B, a: dgh, aOffset: t * B * GH, lda: GH, b: packed.hh, c: dhPrev, ldc: P, beta: 0 });
+      addStepSums(dbIh, dgx, t);
+      addStepSums(dbHhOwn, dgh, t);
       maskCarryBackward(lengths, t, all, B, P, H, dhPrev, direct ? dhDirect : null, dcPrev, dhCarry, dcCarry);
     }
   } finally {
     releaseAll(args, packed);
   }
 
-  const need = (t: Tensor) => t.requiresGrad;
   let dx: Float32Array | null = null;
   if (need(x)) {
     dx = new Float32Array(T * B * I);
@@ -512,13 +592,15 @@ function backwardThroughTime(
   }
   const result: (Float32Array | null)[] = [dx, dhCarry, dWih, dWhh];
   if (args.c0) result.push(dcCarry);
-  const columnSums = (src: Float32Array) => {
-    const out = new Float32Array(GH);
-    backend.columnSums(src, T * B, GH, out);
-    return out;
-  };
-  const dbIh = bIh && need(bIh) ? columnSums(dgx) : null;
-  const dbHh = bHh && need(bHh) ? (dgh === dgx && dbIh ? Float32Array.from(dbIh) : columnSums(dgh)) : null;
+  let dbHh = dbHhOwn;
+  if (bHh && need(bHh) && dgh === dgx) {
+    if (dbIh) {
+      dbHh = Float32Array.from(dbIh);
+    } else {
+      dbHh = new Float32Array(GH);
+      for (let s = T - 1; s >= 0; s--) addStepSums(dbHh, dgx, timeAt(reverse, T, s));
+    }
+  }
   if (bIh) result.push(dbIh);
   if (bHh) result.push(dbHh);
   if (wHr) result.push(dWhr);

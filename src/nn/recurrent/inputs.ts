@@ -2,6 +2,7 @@
  * Checks a recurrent layer's input, initial states and lengths, and brings them to the layout
  * the driver uses: time-major `(time, batch, features)` and per-row lengths.
  */
+import { getBackend } from '../../backend/backend.js';
 import { ShapeError, ValueError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -30,8 +31,23 @@ export interface PreparedInput {
 /** Lengths as accepted by forward: an array, typed array or a 1-D tensor of integers. */
 export type Lengths = readonly number[] | Int32Array | Tensor;
 
+/**
+ * The index of the first NaN or ±Infinity in `values`, or -1: the backend's kernel where it has
+ * one (the check reads every input value at every forward: about 1 ms for 800 k values in a JS
+ * loop, a tenth of that in the native addon), else a plain loop.
+ */
+function firstNonFinite(values: Float32Array): number {
+  const backend = getBackend();
+  if (backend.firstNonFinite) return backend.firstNonFinite(values);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v !== 0) return i;
+  }
+  return -1;
+}
+
 function checkFinite(where: string, name: string, t: Tensor): void {
-  const bad = t.data.findIndex((v) => !Number.isFinite(v));
+  const bad = firstNonFinite(t.data);
   if (bad >= 0) throw new ValueError(where, `${name} holds ${t.data[bad]} at flat index ${bad}; values must be finite`);
 }
 
@@ -58,16 +74,7 @@ export function prepareInput(spec: StateSpec, x: Tensor, lengths: Lengths | unde
       actual: x.shape[featureDim]!,
     });
   }
-  let bad = -1;
-  const values = x.data;
-  // A plain loop: a findIndex callback over a large input costs milliseconds here.
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v - v !== 0) {
-      bad = i;
-      break;
-    }
-  }
+  const bad = firstNonFinite(x.data);
   if (bad >= 0) {
     // Name the position by dimension so the user can find the bad value in their data.
     const position: number[] = [];

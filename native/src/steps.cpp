@@ -1,0 +1,179 @@
+// The per-step loops of a recurrent layer (see steps.h).
+#include "steps.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "pool.h"
+
+namespace rn {
+namespace {
+
+inline bool active(const int32_t* lengths, long t, long b) { return !lengths || t < lengths[b]; }
+
+// ------------------------------------------------------------ forward
+
+struct ForwardStep {
+  const StepsForward* a;
+  const KernelTable* k;
+  GemmProblem gp;  // gh = h·W_hhᵀ + b_hh
+  long t;
+  const float* h;  // h before the step
+  float* hn;       // h after it
+  const float* gx;
+  float* cache;  // this step's cache, or null
+  int cols;      // hidden columns per chunk (a multiple of the panel width when split)
+  bool split;    // each chunk computes its own gate panels; else gh was computed beforehand
+};
+
+// Columns [j0, j1) of one step: the G gate panels of those columns (when split), the cell on
+// them, then the masked state update and output.
+void forward_chunk(void* ctx, int chunk) {
+  const ForwardStep& s = *static_cast<ForwardStep*>(ctx);
+  const StepsForward& a = *s.a;
+  const int B = a.rows, H = a.hidden, G = gates_of(a.kind), NR = s.k->nr;
+  const int j0 = chunk * s.cols, j1 = std::min(H, j0 + s.cols);
+  if (s.split) {
+    for (int g = 0; g < G; ++g) s.k->gemm_part(s.gp, 0, B, (g * H + j0) / NR, (g * H + j1) / NR);
+  }
+  const bool lstm = a.kind == CELL_LSTM;
+  const size_t bytes = sizeof(float) * (size_t)(j1 - j0);
+  if (a.savedH) {
+    for (int b = 0; b < B; ++b) {
+      std::memcpy(a.savedH + (s.t * B + b) * (long)H + j0, s.h + (long)b * H + j0, bytes);
+      if (lstm) std::memcpy(a.savedC + (s.t * B + b) * (long)H + j0, a.c + (long)b * H + j0, bytes);
+    }
+  }
+  CellForward cf{a.kind, B, H, s.gx, a.gh, s.h, lstm ? a.c : nullptr, s.hn, lstm ? a.cNew : nullptr, s.cache, j0, j1};
+  s.k->cell_forward(cf);
+  float* out = a.output + s.t * B * (long)H;
+  for (int b = 0; b < B; ++b) {
+    const long o = (long)b * H + j0;
+    if (!active(a.lengths, s.t, b)) {
+      std::memcpy(s.hn + o, s.h + o, bytes);  // ended: keeps its state, output stays zero
+      continue;
+    }
+    std::memcpy(out + o, s.hn + o, bytes);
+    if (lstm) std::memcpy(a.c + o, a.cNew + o, bytes);
+  }
+}
+
+}  // namespace
+
+void forward_steps(const KernelTable& k, GemmRunner gemm, const StepsForward& a) {
+  const int B = a.rows, H = a.hidden, G = gates_of(a.kind), W = G * H, NR = k.nr;
+  const int CW = cache_width_of(a.kind, H);
+  const int threads = pool_threads();
+  const double flops = 2.0 * B * W * (double)H;
+  // Split by column blocks when the gates fall on panel boundaries and the step is worth it.
+  const bool split = threads > 1 && H % NR == 0 && flops >= a.parallelFlops;
+  const int panels = H / NR;
+  int chunks = 1, cols = H;
+  if (split) {
+    chunks = std::min(panels, 4 * threads);
+    cols = (panels + chunks - 1) / chunks * NR;
+    chunks = (H + cols - 1) / cols;
+  }
+  float* h = a.h;
+  float* hn = a.hNext;
+  for (long s = 0; s < a.count; ++s) {
+    const long t = a.reverse ? a.tStart - s : a.tStart + s;
+    ForwardStep st{&a, &k, GemmProblem{B, W, H, h, H, false, nullptr, 0, false, a.packed, a.gh, W, false, a.bHh}, t, h, hn,
+                   a.gx + (t - a.blockFirst) * B * (long)W, a.cacheAll ? a.cacheAll + t * B * (long)CW : nullptr, cols,
+                   split && chunks > 1};
+    if (st.split) {
+      parallel_chunks(chunks, forward_chunk, &st);
+    } else {
+      gemm(st.gp);
+      forward_chunk(&st, 0);
+    }
+    std::swap(h, hn);
+  }
+  if (h != a.h) std::memcpy(a.h, h, sizeof(float) * (size_t)B * H);
+}
+
+// ------------------------------------------------------------ backward
+
+namespace {
+
+struct BackwardStep {
+  const StepsBackward* a;
+  const KernelTable* k;
+  long t;       // this step
+  long tAfter;  // the step processed just before (t + 1 forward in time), or -1: carry from it first
+  int rowsPerChunk;
+};
+
+// dh_carry, dc_carry of active rows from the previous backward step's dh_prev (+ the direct path)
+// and dc_prev; rows that had ended at that step pass theirs through.
+void carry_rows(const StepsBackward& a, long t, int r0, int r1) {
+  const int H = a.hidden;
+  const bool direct = a.dgh != a.dgx;
+  for (int b = r0; b < r1; ++b) {
+    if (!active(a.lengths, t, b)) continue;
+    const long o = (long)b * H;
+    if (direct) {
+      for (int j = 0; j < H; ++j) a.dhCarry[o + j] = a.dhPrev[o + j] + a.dhDirect[o + j];
+    } else {
+      for (int j = 0; j < H; ++j) a.dhCarry[o + j] = a.dhPrev[o + j] + 0.f;
+    }
+    if (a.dcCarry) std::memcpy(a.dcCarry + o, a.dcPrev + o, sizeof(float) * H);
+  }
+}
+
+void backward_chunk(void* ctx, int chunk) {
+  const BackwardStep& s = *static_cast<BackwardStep*>(ctx);
+  const StepsBackward& a = *s.a;
+  const int B = a.rows, H = a.hidden, W = gates_of(a.kind) * H, CW = cache_width_of(a.kind, H);
+  const int r0 = chunk * s.rowsPerChunk, r1 = std::min(B, r0 + s.rowsPerChunk);
+  if (s.tAfter >= 0) carry_rows(a, s.tAfter, r0, r1);
+  const float* g = a.gOut + s.t * B * (long)H;
+  for (int b = r0; b < r1; ++b) {
+    const long o = (long)b * H;
+    if (active(a.lengths, s.t, b)) {
+      for (int j = 0; j < H; ++j) a.dhT[o + j] = a.dhCarry[o + j] + g[o + j];
+      if (a.dc) std::memcpy(a.dc + o, a.dcCarry + o, sizeof(float) * H);
+    } else {
+      std::memset(a.dhT + o, 0, sizeof(float) * H);
+      if (a.dc) std::memset(a.dc + o, 0, sizeof(float) * H);
+    }
+  }
+  const long BT = s.t * B;
+  CellBackward cb{a.kind, B, H, a.dhT, a.dc, a.cacheAll + BT * CW, a.savedH + BT * H, a.savedC ? a.savedC + BT * H : nullptr,
+                  a.dgx + BT * W, a.dgh + BT * W, a.dhDirect, a.dcPrev, r0, r1};
+  s.k->cell_backward(cb);
+}
+
+}  // namespace
+
+void backward_steps(const KernelTable& k, GemmRunner gemm, const StepsBackward& a) {
+  const int B = a.rows, H = a.hidden, W = gates_of(a.kind) * H;
+  const int threads = pool_threads();
+  // Rows are independent in the pointwise part: split them when there is enough of it.
+  int per = B;
+  if (threads > 1 && (long)B * W >= 8192 && B >= 2) per = std::max(1, (B + 4 * threads - 1) / (4 * threads));
+  const int chunks = (B + per - 1) / per;
+  long tAfter = -1;
+  for (long s = a.T - 1; s >= 0; --s) {
+    const long t = a.reverse ? a.T - 1 - s : s;
+    BackwardStep st{&a, &k, t, tAfter, per};
+    if (chunks > 1) {
+      parallel_chunks(chunks, backward_chunk, &st, false);
+    } else {
+      backward_chunk(&st, 0);
+    }
+    // dh_prev = dGH_t · W_hh
+    gemm(GemmProblem{B, H, W, a.dgh + t * B * (long)W, W, false, nullptr, 0, false, a.packedHh, a.dhPrev, H, false, nullptr});
+    // Bias gradients: this step's column sums, added in step order (db += Σ_rows dg_t).
+    for (auto [db, dg] : {std::pair<float*, const float*>{a.dbIh, a.dgx}, {a.dbHh, a.dgh}}) {
+      if (!db) continue;
+      k.column_sums(dg + t * B * (long)W, B, W, 0, W, a.sums);
+      for (int j = 0; j < W; ++j) db[j] = db[j] + a.sums[j];
+    }
+    tAfter = t;
+  }
+  if (tAfter >= 0) carry_rows(a, tAfter, 0, B);
+}
+
+}  // namespace rn

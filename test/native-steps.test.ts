@@ -1,0 +1,167 @@
+/**
+ * The native addon's whole-loop kernels (native/src/steps.cpp) against the per-step calls they
+ * mirror (src/nn/recurrent/fused.ts): `recurrentSteps` for the inference and training forwards
+ * and `recurrentBackward` for the backward's per-step loop must give bit-identical outputs,
+ * states and gradients. Shapes cover batch 1, odd hidden sizes (gates not on panel boundaries),
+ * lengths (rows ending early), both directions, and hidden sizes that are whole panels, run
+ * with the addon's parallel threshold at 0 so that every step is split across the pool's threads
+ * by column blocks (forward) and row blocks (backward) as large layers are.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import type { Backend } from '../src/backend/backend.js';
+import type { NativeAddon } from '../src/backend/native/index.js';
+import { Generator, nn, noGrad, randn, type Tensor } from '../src/index.js';
+import { backendCases, useBackend } from './backend-helpers.js';
+
+interface Shape {
+  module: 'RNN' | 'LSTM' | 'GRU';
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  bidirectional?: boolean;
+  lengths?: number[];
+}
+
+const SHAPES: Shape[] = [
+  { module: 'LSTM', T: 6, B: 1, I: 5, H: 64 },
+  { module: 'GRU', T: 6, B: 1, I: 5, H: 64 },
+  { module: 'LSTM', T: 5, B: 3, I: 4, H: 33 },
+  { module: 'GRU', T: 5, B: 3, I: 4, H: 33 },
+  { module: 'RNN', T: 5, B: 3, I: 4, H: 33 },
+  { module: 'LSTM', T: 7, B: 9, I: 6, H: 64, bidirectional: true, lengths: [7, 3, 5, 7, 1, 6, 7, 2, 4] },
+  { module: 'GRU', T: 7, B: 9, I: 6, H: 96, bidirectional: true, lengths: [7, 3, 5, 7, 1, 6, 7, 2, 4] },
+  {
+    module: 'RNN',
+    T: 4,
+    B: 17,
+    I: 3,
+    H: 128,
+    bidirectional: true,
+    lengths: [4, 1, 2, 3, 4, 4, 2, 1, 3, 4, 4, 1, 2, 3, 4, 2, 3],
+  },
+  { module: 'LSTM', T: 3, B: 40, I: 8, H: 128 },
+];
+
+const name = (s: Shape) =>
+  `${s.module} T=${s.T} B=${s.B} H=${s.H}${s.bidirectional ? ' bidirectional' : ''}${s.lengths ? ' lengths' : ''}`;
+
+/** Output, states and every gradient of one forward + backward (and an inference forward). */
+function run(s: Shape): Record<string, Float32Array> {
+  const common = {
+    inputSize: s.I,
+    hiddenSize: s.H,
+    bidirectional: s.bidirectional ?? false,
+    generator: new Generator(3),
+  };
+  const module =
+    s.module === 'LSTM' ? new nn.LSTM(common) : s.module === 'GRU' ? new nn.GRU(common) : new nn.RNN(common);
+  const gen = new Generator(11);
+  const x = randn([s.T, s.B, s.I], { generator: gen, requiresGrad: true });
+  const options = s.lengths ? { lengths: s.lengths } : {};
+  const inference = noGrad(() => module.forward(x, options)) as { output: Tensor; h: Tensor };
+  const r = module.forward(x, options) as { output: Tensor; h: Tensor; c?: Tensor };
+  let loss = r.output.mul(randn(r.output.shape, { generator: gen })).sum();
+  loss = loss.add(r.h.mul(randn(r.h.shape, { generator: gen })).sum());
+  if (r.c) loss = loss.add(r.c.mul(randn(r.c.shape, { generator: gen })).sum());
+  loss.backward();
+  const out: Record<string, Float32Array> = {
+    'inference output': inference.output.data,
+    'inference h': inference.h.data,
+    output: r.output.data,
+    h: r.h.data,
+    'grad x': x.grad!.data,
+  };
+  if (r.c) out['c'] = r.c.data;
+  for (const [n, p] of module.namedParameters()) out[`grad ${n}`] = p.grad!.data;
+  return out;
+}
+
+/** The same run with the whole-loop kernels hidden, so the driver makes the per-step calls. */
+function runPerStep(backend: Backend, s: Shape): Record<string, Float32Array> {
+  const { recurrentSteps, recurrentBackward } = backend;
+  backend.recurrentSteps = undefined;
+  backend.recurrentBackward = undefined;
+  try {
+    return run(s);
+  } finally {
+    backend.recurrentSteps = recurrentSteps;
+    backend.recurrentBackward = recurrentBackward;
+  }
+}
+
+describe('native whole-loop kernels equal the per-step calls, bit for bit', () => {
+  const native = backendCases().find((c) => c.name === 'native')!;
+  let addon: NativeAddon | null = null;
+  let defaultFlops = 0;
+  after(() => addon?.configure({ parallelFlops: defaultFlops }));
+  for (const split of [false, true]) {
+    for (const s of SHAPES) {
+      test(`${name(s)}${split ? ', every step split across threads' : ''}`, { skip: native.skip }, () => {
+        const backend = useBackend(native);
+        addon = (backend as Backend & { addon: NativeAddon }).addon;
+        defaultFlops ||= addon.info().parallelFlops;
+        addon.configure({ parallelFlops: split ? 0 : defaultFlops });
+        assert.ok(backend.recurrentSteps && backend.recurrentBackward, 'the native backend has both kernels');
+        const fused = run(s);
+        const perStep = runPerStep(backend, s);
+        assert.deepEqual(Object.keys(fused).sort(), Object.keys(perStep).sort());
+        for (const key of Object.keys(perStep)) {
+          assert.ok(
+            perStep[key]!.some((v) => v !== 0),
+            `${key} is not all zeros`,
+          );
+          assert.deepEqual(fused[key], perStep[key], `${name(s)}: ${key}`);
+        }
+      });
+    }
+  }
+
+  test('recurrentBackward: bad arguments throw instead of touching memory', { skip: native.skip }, () => {
+    const backend = useBackend(native);
+    const [B, H, T] = [2, 4, 3];
+    const W = 4 * H;
+    const packedHh = backend.packB({ k: W, n: H, b: new Float32Array(W * H), ldb: H });
+    const bh = () => new Float32Array(B * H);
+    const args = {
+      rows: B,
+      hidden: H,
+      time: T,
+      reverse: false,
+      lengths: null,
+      packedHh,
+      gOut: new Float32Array(T * B * H),
+      dhCarry: bh(),
+      dcCarry: bh(),
+      saved: { h: new Float32Array(T * B * H), c: new Float32Array(T * B * H), cache: new Float32Array(T * B * 5 * H) },
+      dgx: new Float32Array(T * B * W),
+      dgh: new Float32Array(T * B * W),
+      scratch: { dhT: bh(), dc: bh(), dhDirect: bh(), dcPrev: bh(), dhPrev: bh() },
+      dbIh: new Float32Array(W),
+      dbHh: null,
+    };
+    backend.recurrentBackward!('lstm', args);
+    assert.throws(() => backend.recurrentBackward!('lstm', { ...args, time: 4 }), /does not fit/);
+    assert.throws(() => backend.recurrentBackward!('lstm', { ...args, dcCarry: null }), /LSTM needs/);
+    assert.throws(
+      () => backend.recurrentBackward!('lstm', { ...args, lengths: new Int32Array(3) } as never),
+      /one entry per row/,
+    );
+    assert.throws(() => backend.recurrentBackward!('gru', args), /packedHh must be W_hh/);
+    assert.throws(
+      () => backend.recurrentBackward!('lstm', { ...args, dbHh: new Float32Array(W - 1) }),
+      /dbHh does not fit/,
+    );
+    assert.throws(
+      () =>
+        backend.recurrentBackward!('lstm', {
+          ...args,
+          scratch: { ...args.scratch, dhPrev: new Float32Array(B * H - 1) },
+        }),
+      /dhPrev does not fit/,
+    );
+    packedHh.release();
+    assert.throws(() => backend.recurrentBackward!('lstm', args), /packB/);
+  });
+});
