@@ -103,6 +103,14 @@ const PEERS = [
     extra: {},
     modes: ['forward'],
   },
+  {
+    id: 'ort-web',
+    label: 'ORT-web',
+    long: 'onnxruntime-web (wasm backend, SIMD, threads) in Node.js, our ONNX export',
+    script: 'peers/ort-web.mjs',
+    extra: {},
+    modes: ['forward'],
+  },
   { id: 'torch', label: 'PyTorch', long: 'PyTorch (Debian python3-torch, system Python)', python: true, modes: MODES },
   {
     id: 'tfjs-wasm',
@@ -313,6 +321,9 @@ for (const g of gemmRuns) {
   );
 }
 const peak = gemm.native?.gflops ?? null;
+/** The wasm GEMM peak of this run (default threads): what the wasm items are measured against. */
+const wasmPeak = gemm.wasm?.gflops ?? null;
+const WASM_PEERS = new Set(['wasm', 'ort-web', 'tfjs-wasm']);
 
 // ---------------------------------------------------------------------------------------------
 // The main matrix
@@ -346,7 +357,7 @@ async function exportFor(cell, shape) {
  * runs are pooled. A burst of noise from the VM's host then hits one round of every peer rather
  * than all of one peer's runs. Slow peers run once.
  */
-const FAST = new Set(['native', 'wasm', 'ort', 'torch']);
+const FAST = new Set(['native', 'wasm', 'ort', 'ort-web', 'torch']);
 const ROUNDS = opts.quick ? 1 : 3;
 
 function pool(rounds) {
@@ -367,7 +378,7 @@ function pool(rounds) {
 
 async function runOnce(peer, spec, cell, shape, withCheck) {
   if (peer.python) return torchChild(spec);
-  if (peer.id === 'ort') {
+  if (peer.id === 'ort' || peer.id === 'ort-web') {
     const exp = await exportFor(cell, shape);
     if (exp.error) return { error: `ONNX export failed: ${exp.error}` };
     return nodeChild(peer.script, {
@@ -670,7 +681,8 @@ const say = (s = '') => out.push(s);
 const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
 const nativeInfo = [...results.values()].find((r) => r.info?.backend === 'native' && r.info?.isa)?.info;
 const wasmInfo = [...results.values()].find((r) => r.info?.backend === 'wasm' && r.info?.variant)?.info;
-const ortInfo = [...results.values()].find((r) => r.info?.version && r.maxAbsDiff !== undefined)?.info;
+const ortInfo = [...results.entries()].find(([k, r]) => k.startsWith('ort|') && r.info?.version)?.[1]?.info;
+const ortWebInfo = [...results.entries()].find(([k, r]) => k.startsWith('ort-web|') && r.info?.version)?.[1]?.info;
 const tfjsWasmInfo = [...results.entries()].find(([k, r]) => k.startsWith('tfjs-wasm|') && !r.error)?.[1]?.info;
 const brainInfo = [...results.entries()].find(([k, r]) => k.startsWith('brain|') && !r.error)?.[1]?.info;
 const ob = torchInfo.info?.blas?.openblas;
@@ -705,6 +717,12 @@ add(
 );
 add('reference', ownVersion, '1', 'the oracle');
 add('ort', ortInfo?.version ?? '?', `${ortInfo?.threads ?? '?'} intra-op`, 'graph optimization: all');
+add(
+  'ort-web',
+  ortWebInfo?.version ?? '?',
+  `${ortWebInfo?.threads ?? '?'} (env.wasm.numThreads)`,
+  `installed package's .wasm; ${ortWebInfo?.osThreads ?? '?'} OS threads in its process after the runs`,
+);
 add(
   'torch',
   torchInfo.info?.version ?? 'n/a',
@@ -752,6 +770,7 @@ const RATIOS = {
   forward: [
     ['native/ORT', (c, s) => ratio(ms('native', c, 'forward', s), ms('ort', c, 'forward', s))],
     ['wasm/ORT', (c, s) => ratio(ms('wasm', c, 'forward', s), ms('ort', c, 'forward', s))],
+    ['wasm/ORT-web', (c, s) => ratio(ms('wasm', c, 'forward', s), ms('ort-web', c, 'forward', s))],
     ['native/PyTorch', (c, s) => ratio(ms('native', c, 'forward', s), ms('torch', c, 'forward', s))],
     ['tfjs-wasm ÷ wasm', (c, s) => ratio(ms('tfjs-wasm', c, 'forward', s), ms('wasm', c, 'forward', s))],
   ],
@@ -785,9 +804,10 @@ for (const mode of MODES) {
   say();
 }
 
-say('## Achieved GFLOP/s (% of the native GEMM peak)');
+say('## Achieved GFLOP/s (% of the native GEMM peak; `w`: of the wasm GEMM peak)');
 say();
 say(
+  `Peers that run WebAssembly (wasm, ORT-web, tfjs-wasm) are given as a share of our wasm GEMM's peak in this run (${fmtG(wasmPeak)} GFLOP/s, default threads), marked \`w\`; the others as a share of the native GEMM peak. ` +
   'Nominal matrix FLOPs of the layer ÷ median time. Forward: 2·T·B·G·H·(I+H) (G = 4 LSTM, 3 GRU, 1 RNN). Training step: forward plus backward without the input gradient, 2·T·B·G·H·(2I+3H). Pointwise work, loss and optimizer are not counted (the same count for every peer).',
 );
 say();
@@ -805,7 +825,10 @@ for (const mode of MODES) {
           const r = get(p.id, cell, mode, shape);
           if (!r) return cellText(p.id, cell, mode, shape);
           const g = f / r.median / 1e6;
-          return peak ? `${fmtG(g)} (${((100 * g) / peak).toFixed(0)} %)` : fmtG(g);
+          // Peers running WebAssembly are measured against our wasm GEMM peak (marked w).
+          const own = WASM_PEERS.has(p.id) ? wasmPeak : peak;
+          const mark = WASM_PEERS.has(p.id) ? ' w' : '';
+          return own ? `${fmtG(g)} (${((100 * g) / own).toFixed(0)} %${mark})` : fmtG(g);
         }),
       ]);
     }
@@ -1111,9 +1134,37 @@ if (!opts.quick && CELLS.includes('lstm')) {
       wTf('lstm', 'train'),
     );
   }
+  // The wasm backend against its own GEMM peak (same run) and against onnxruntime-web.
+  const wShare = (c, mode, s) => {
+    const t = ms('wasm', c, mode, s);
+    return t && wasmPeak ? flopsOf(c, mode, s) / t / 1e6 / wasmPeak : null;
+  };
+  const wWeb = (c, s) => ratio(ms('wasm', c, 'forward', s), ms('ort-web', c, 'forward', s));
+  for (const cell of CELLS) {
+    const L = CELL_LABEL[cell];
+    for (const mode of MODES) {
+      const t = ms('wasm', cell, mode, big);
+      target(
+        `${L}: wasm ${mode === 'forward' ? 'inference' : 'training step'} (64,100,128,256), share of the wasm GEMM peak`,
+        wShare(cell, mode, big),
+        '≥',
+        0.7,
+        t ? `${fmtG(flopsOf(cell, mode, big) / t / 1e6)} of ${fmtG(wasmPeak)} GFLOP/s; wasm ${fmtMs(t)}${roundsOf('wasm', cell, mode, big)} ms` : '',
+      );
+    }
+    for (const s of [big, small])
+      target(
+        `${L}: wasm inference ${shapeText(s)} vs onnxruntime-web`,
+        wWeb(cell, s),
+        '≤',
+        1.0,
+        pair('wasm', 'ort-web', cell, 'forward', s),
+      );
+  }
   say('## Targets');
   say();
   say(
+    'Shares of the wasm GEMM peak are written as fractions (0.70× = 70 %). ' +
     'GRU and RNN "at least as close to their peers as LSTM": met when the ratio meets the target itself or is no worse than LSTM\'s ratio in this run.',
   );
   say();

@@ -28,6 +28,41 @@ const outFile = join(root, 'src/backend/wasm/kernels.generated.ts');
 const force = process.argv.includes('--force');
 const strict = process.argv.includes('--strict');
 
+/**
+ * One row against N panels at once (the fused recurrent step at batch 1, one panel per gate):
+ * panel q at bp + q·bpStride, its 8 results at c + 32·q, its bias at bias + q·biasStride. Each
+ * element is accumulated exactly as tile1 does it (same operations, same order), with 2N
+ * independent accumulators instead of 2, so the FMA latency is hidden.
+ */
+function tileRowPanels(panels, fma) {
+  const lines = [];
+  lines.push(
+    `export function tile1p${panels}(kc: i32, ap: usize, bp: usize, bpStride: usize, c: usize, ncols: i32, acc: i32, bias: usize, biasStride: usize): void {`,
+  );
+  const acc = [];
+  for (let q = 0; q < panels; q++) acc.push(`c${q}_0`, `c${q}_1`);
+  lines.push(`  let ${acc.map((a) => `${a} = f32x4.splat(0)`).join(', ')};`);
+  for (let q = 1; q < panels; q++) lines.push(`  const bq${q} = bpStride * ${q};`);
+  lines.push('  for (let p = 0; p < kc; p++) {');
+  lines.push('    const a0 = v128.load32_splat(ap);');
+  for (let q = 0; q < panels; q++) {
+    const at = q === 0 ? 'bp' : `bp + bq${q}`;
+    lines.push(`    c${q}_0 = ${fma('a0', `v128.load(${at})`, `c${q}_0`)};`);
+    lines.push(`    c${q}_1 = ${fma('a0', `v128.load(${at}, 16)`, `c${q}_1`)};`);
+  }
+  lines.push('    ap += 4;');
+  lines.push('    bp += 32;');
+  lines.push('  }');
+  for (let q = 0; q < panels; q++) {
+    const bias = q === 0 ? 'bias' : `bias ? bias + biasStride * ${q} : 0`;
+    lines.push(
+      `  if (ncols == 8) storeRow(c + ${32 * q}, c${q}_0, c${q}_1, acc, ${bias}); else storeEdge(c + ${32 * q}, c${q}_0, c${q}_1, ncols, acc, ${bias});`,
+    );
+  }
+  lines.push('}');
+  return lines.join('\n');
+}
+
 /** Microkernel C[R x 8] += A-tile[R x kc] · B-panel[kc x 8]: 2R v128 accumulators. */
 function tile(rows, fma) {
   const acc = [];
@@ -110,6 +145,8 @@ function storeEdge(cr: usize, x0: v128, x1: v128, ncols: i32, acc: i32, bias: us
 }
 
 ${[4, 3, 2, 1].map((r) => tile(r, fma)).join('\n\n')}
+
+${[3, 4].map((n) => tileRowPanels(n, fma)).join('\n\n')}
 `;
 }
 

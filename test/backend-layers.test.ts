@@ -125,6 +125,45 @@ const CONFIGS: LayerConfig[] = [
     initialState: true,
   },
   {
+    name: 'LSTM batch 1, odd hidden size',
+    module: 'LSTM',
+    inputSize: 3,
+    hiddenSize: 13,
+    numLayers: 1,
+    bidirectional: true,
+    batchFirst: false,
+    time: 9,
+    batch: 1,
+    initialState: true,
+  },
+  {
+    name: 'GRU batch 1, odd hidden size, lengths',
+    module: 'GRU',
+    inputSize: 5,
+    hiddenSize: 9,
+    numLayers: 2,
+    bidirectional: false,
+    batchFirst: true,
+    time: 7,
+    batch: 1,
+    lengths: [5],
+    initialState: false,
+  },
+  {
+    name: 'RNN batch 17, odd hidden size, lengths',
+    module: 'RNN',
+    nonlinearity: 'tanh',
+    inputSize: 6,
+    hiddenSize: 21,
+    numLayers: 1,
+    bidirectional: true,
+    batchFirst: false,
+    time: 8,
+    batch: 17,
+    lengths: [8, 1, 3, 8, 5, 2, 7, 8, 4, 6, 8, 8, 1, 2, 3, 4, 5],
+    initialState: true,
+  },
+  {
     name: 'GRU 2 layers bidirectional lengths',
     module: 'GRU',
     inputSize: 3,
@@ -343,12 +382,13 @@ describe('backend layers against reference', () => {
   }
 });
 
-describe('native: a block of inference steps in one call (recurrentSteps) equals the per-step calls', () => {
-  const native = backendCases().find((c) => c.name === 'native')!;
+for (const name of ['native', 'wasm'] as const) {
+  describe(`${name}: a block of inference steps in one call (recurrentSteps) equals the per-step calls`, () => {
+  const bcase = backendCases().find((c) => c.name === name)!;
   for (const c of CONFIGS) {
-    test(c.name, { skip: native.skip }, () => {
-      const backend = useBackend(native);
-      assert.ok(backend.recurrentSteps, 'the native backend has recurrentSteps');
+    test(c.name, { skip: bcase.skip }, () => {
+      const backend = useBackend(bcase);
+      assert.ok(backend.recurrentSteps, `the ${name} backend has recurrentSteps`);
       const run = () => {
         const module = build(c, 42);
         const gen = new Generator(7);
@@ -377,6 +417,11 @@ describe('native: a block of inference steps in one call (recurrentSteps) equals
       }
     });
   }
+  });
+}
+
+describe('native: recurrentSteps argument checks', () => {
+  const native = backendCases().find((c) => c.name === 'native')!;
   test('bad arguments throw instead of touching memory', { skip: native.skip }, () => {
     const backend = useBackend(native);
     const H = 4;
@@ -410,6 +455,45 @@ describe('native: a block of inference steps in one call (recurrentSteps) equals
     assert.throws(() => backend.recurrentSteps!('gru', args), /W_hh transposed/);
     packedHh.release();
     assert.throws(() => backend.recurrentSteps!('lstm', args), /packB/);
+  });
+});
+
+describe('wasm: recurrentSteps argument checks', () => {
+  const wasm = backendCases().find((c) => c.name === 'wasm')!;
+  test('bad arguments throw instead of touching memory', { skip: wasm.skip }, () => {
+    const backend = useBackend(wasm);
+    const H = 4;
+    const packedHh = backend.packB({ k: H, n: 4 * H, b: new Float32Array(16 * H), ldb: H, transB: true });
+    const args = {
+      rows: 2,
+      hidden: H,
+      tStart: 0,
+      count: 3,
+      reverse: false,
+      blockFirst: 0,
+      gx: new Float32Array(3 * 2 * 4 * H),
+      packedHh,
+      bHh: null,
+      h: new Float32Array(2 * H),
+      c: new Float32Array(2 * H),
+      output: new Float32Array(3 * 2 * H),
+      lengths: null,
+      gh: new Float32Array(2 * 4 * H),
+      hRaw: new Float32Array(2 * H),
+      cNew: new Float32Array(2 * H),
+      cache: new Float32Array(2 * 5 * H),
+    };
+    backend.recurrentSteps!('lstm', args);
+    assert.throws(() => backend.recurrentSteps!('lstm', { ...args, count: 4 }), /gx needs elements/);
+    assert.throws(
+      () => backend.recurrentSteps!('lstm', { ...args, tStart: 2, reverse: true, count: 4 }),
+      /outside the gx block/,
+    );
+    assert.throws(() => backend.recurrentSteps!('lstm', { ...args, lengths: new Int32Array(1) }), /lengths has 1 rows/);
+    assert.throws(() => backend.recurrentSteps!('lstm', { ...args, c: null }), /LSTM needs c/);
+    assert.throws(() => backend.recurrentSteps!('gru', args), /expected \[4, 12\]/);
+    packedHh.release();
+    assert.throws(() => backend.recurrentSteps!('lstm', args), /not packed by the wasm backend/);
   });
 });
 

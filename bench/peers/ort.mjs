@@ -46,7 +46,8 @@ await runChild(async () => {
   const outName = session.outputNames[0];
   let maxAbsDiff = null;
   if (spec.expectedFile) {
-    const expected = new Float32Array(readFileSync(spec.expectedFile).buffer.slice(0));
+    const raw = readFileSync(spec.expectedFile); // small files share Node's buffer pool: slice its own bytes
+    const expected = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
     const got = (await session.run(feeds))[outName].data;
     if (got.length !== expected.length) throw new Error(`output has ${got.length} values, ours ${expected.length}`);
     maxAbsDiff = 0;

@@ -8,6 +8,13 @@
  * The Transpose before the node is folded into it when the node is its only reader (the node
  * then reads X batch-first), and Squeeze + Transpose after it when each is its value's only
  * reader and the node has one direction (the node then writes Y as (batch, time, hidden)).
+ * A bidirectional layer (or any whose Y is not squeezed) exports as
+ *
+ *   Y (time, directions, batch, hidden) -> Transpose [0, 2, 1, 3] -> Reshape [0, 0, -1]
+ *     -> (time, batch, directions·hidden) [-> Transpose [1, 0, 2] -> (batch, time, directions·hidden)]
+ *
+ * and Transpose + Reshape (and the last Transpose when there is one) are folded into the node
+ * the same way: it then writes Y in the final layout, one pass instead of two or three copies.
  * Neither intermediate value may be a graph output. Each fold is independent; anything else
  * keeps its nodes. The recurrent operator reads the flags from `OpContext.folded`.
  */
@@ -25,10 +32,20 @@ interface Step {
   info: NodeInfo;
 }
 
-function isSwapOfFirstTwo(info: NodeInfo): boolean {
+function isTranspose(info: NodeInfo, expected: readonly number[]): boolean {
   if (info.node.op_type !== 'Transpose') return false;
   const perm = safe(() => info.attrs.ints('perm'));
-  return perm !== undefined && perm.length === 3 && perm[0] === 1 && perm[1] === 0 && perm[2] === 2;
+  return perm !== undefined && perm.length === expected.length && perm.every((p, i) => p === expected[i]);
+}
+
+const isSwapOfFirstTwo = (info: NodeInfo) => isTranspose(info, [1, 0, 2]);
+
+/** A Reshape to [0, 0, -1] (keep the first two dims, merge the rest), from a constant shape. */
+function isMergeOfLastDims(info: NodeInfo, constants: ReadonlyMap<string, NDArray>): boolean {
+  if (info.node.op_type !== 'Reshape' || safe(() => info.attrs.int('allowzero', 0)) !== 0) return false;
+  const shapeName = info.node.input?.[1];
+  const shape = shapeName ? constants.get(shapeName)?.data : undefined;
+  return shape !== undefined && shape.length === 3 && shape[0] === 0 && shape[1] === 0 && shape[2] === -1;
 }
 
 /** A Squeeze of axis 1 (or -3) only, of a rank-4 value. */
@@ -104,7 +121,23 @@ export function foldRecurrentLayouts<S extends Step>(
         folded.batchFirstY = true;
       }
     }
-    if (!folded.batchFirstX && !folded.batchFirstY) return;
+    const swap = folded.batchFirstY ? null : soleReader(outputs[0]);
+    if (swap !== null && isTranspose(steps[swap]!.info, [0, 2, 1, 3])) {
+      const reshape = soleReader(steps[swap]!.info.node.output?.[0]);
+      if (reshape !== null && isMergeOfLastDims(steps[reshape]!.info, constants)) {
+        outputs[0] = steps[reshape]!.info.node.output![0]!;
+        dropped.add(swap);
+        dropped.add(reshape);
+        folded.mergedY = true;
+        const transposeOut = soleReader(outputs[0]);
+        if (transposeOut !== null && isSwapOfFirstTwo(steps[transposeOut]!.info)) {
+          outputs[0] = steps[transposeOut]!.info.node.output![0]!;
+          dropped.add(transposeOut);
+          folded.batchFirstY = true;
+        }
+      }
+    }
+    if (!folded.batchFirstX && !folded.batchFirstY && !folded.mergedY) return;
     result[i] = remake(
       step,
       new NodeInfo({ ...node, input: inputs, output: outputs }, step.info.index, step.info.file, folded),

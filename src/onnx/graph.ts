@@ -16,7 +16,7 @@
  * Supported operators: see `supportedOperators()`; the recurrent ones in ops/recurrent.ts.
  */
 import { readFileSync } from 'node:fs';
-import { FormatError, RecurrentError, ShapeError, ValueError } from '../errors.js';
+import { FormatError, ShapeError, ValueError } from '../errors.js';
 import type { NpyArray } from '../io/npy.js';
 import { Tensor } from '../tensor/tensor.js';
 import { foldRecurrentLayouts, isShapeOperator } from './fold.js';
@@ -26,6 +26,7 @@ import { layoutOps } from './ops/layout.js';
 import { linalgOps } from './ops/linalg.js';
 import { recurrentOps } from './ops/recurrent.js';
 import { isOptionalSlot } from './optional-inputs.js';
+import { type PlanStep, RunPlan, type RunCounts } from './plan.js';
 import { decodeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js';
 import {
   allocationProblem,
@@ -44,6 +45,22 @@ const OPS: Record<string, OpImpl> = { ...elementwiseOps, ...linalgOps, ...layout
 export function supportedOperators(): string[] {
   return Object.keys(OPS).sort();
 }
+
+/** Operators that compute a model's results (never memoized, see markMemoizable). */
+const NEVER_MEMOIZED = new Set(['RNN', 'LSTM', 'GRU', 'MatMul', 'Gemm']);
+
+/** Operators that only move or repeat values: they may read a float constant (a zero state) and be memoized. */
+const LAYOUT_ONLY = new Set([
+  'Expand',
+  'Tile',
+  'Reshape',
+  'Unsqueeze',
+  'Squeeze',
+  'Concat',
+  'Slice',
+  'Cast',
+  'Identity',
+]);
 
 /** Oldest default-domain opset accepted (RNN/LSTM/GRU took their current form in opset 7). */
 const MIN_OPSET = 7;
@@ -83,37 +100,10 @@ function describeInfo(v: ValueInfoProto): OnnxValueInfo {
   };
 }
 
-interface PlannedNode {
-  info: NodeInfo;
-  impl: OpImpl;
+/** A step of the plan while the model loads (its slots are assigned last). */
+interface PlannedNode extends PlanStep {
   /** Values whose last reader is this node (freed after it runs). */
   frees: string[];
-  /** Slots (see OnnxModel.slotOf) of the node's inputs and outputs (-1 for an absent one) and of `frees`. */
-  inSlots: number[];
-  outSlots: number[];
-  freeSlots: number[];
-  /** Computed from constants and shapes alone: its last inputs and outputs, reused while the inputs repeat. */
-  memo: { inputs: (NDArray | null)[]; outputs: (NDArray | null)[] } | null;
-  memoizable: boolean;
-}
-
-/** Inputs of a memoizable node larger than this (elements) are not compared, and it runs. */
-const MEMO_MAX_ELEMENTS = 256;
-
-function sameValue(a: NDArray | null, b: NDArray | null): boolean {
-  if (a === b) return true;
-  if (
-    !a ||
-    !b ||
-    a.type !== b.type ||
-    a.shape.length !== b.shape.length ||
-    a.data.length !== b.data.length ||
-    a.data.length > MEMO_MAX_ELEMENTS
-  )
-    return false;
-  for (let i = 0; i < a.shape.length; i++) if (a.shape[i] !== b.shape[i]) return false;
-  for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) return false;
-  return true;
 }
 
 export class OnnxModel {
@@ -129,6 +119,10 @@ export class OnnxModel {
   /** Initializers, and the outputs of nodes computed when the model loaded. */
   private readonly initializers = new Map<string, NDArray>();
   private plan: PlannedNode[] = [];
+  /** The plan every run executes (built once, at the end of loading). */
+  private readonly runPlan: RunPlan;
+  /** Graph inputs of an integer type: sources of memoized nodes (see ./plan.ts). */
+  private readonly integerInputs = new Set<string>();
   /** The slot of every value name (assignSlots), and the constants at their slots. */
   private readonly slotOf = new Map<string, number>();
   private readonly constantSlots: (NDArray | null)[] = [];
@@ -175,6 +169,12 @@ export class OnnxModel {
     this.markMemoizable();
     this.computeFrees(outputNames);
     this.assignSlots();
+    this.runPlan = new RunPlan(this.plan, this.opset, this.file);
+  }
+
+  /** Nodes the last run executed, and nodes it skipped because their inputs repeated (memoized). */
+  get lastRunCounts(): RunCounts {
+    return { ...this.runPlan.lastRun };
   }
 
   /** Nodes whose inputs are all constants run now; their outputs join the constants. */
@@ -204,17 +204,35 @@ export class OnnxModel {
     });
   }
 
-  /** Nodes computed from constants and the outputs of Shape / Size (and of such nodes) alone. */
+  /**
+   * Nodes computed from constants, the outputs of Shape / Size, integer graph inputs (lengths,
+   * token ids) and the outputs of such nodes alone: the shape and lengths plumbing around the
+   * recurrent nodes, memoized by the run plan. A node that reads a float constant (weights: an
+   * embedding's Gather, a MatMul), unless it only moves values (LAYOUT_ONLY: the Expand of a zero
+   * state), or a recurrent node is never memoized, nor is anything after it:
+   * the model's own computation runs in every run, as in any runtime, even when the inputs repeat.
+   */
   private markMemoizable(): void {
-    const fromShapes = new Set<string>();
+    for (const info of this.inputs) if (info.type && !isFloat(info.type)) this.integerInputs.add(info.name);
+    const fromShapes = new Set<string>(this.integerInputs);
+    const floatConstant = (n: string) => {
+      const v = this.initializers.get(n);
+      return v !== undefined && isFloat(v.type);
+    };
     for (const step of this.plan) {
       const { node } = step.info;
+      const op = node.op_type ?? '';
       const names = (node.input ?? []).filter(Boolean);
       const derived =
-        isShapeOperator(node.op_type ?? '') ||
-        (names.some((n) => fromShapes.has(n)) && names.every((n) => fromShapes.has(n) || this.initializers.has(n)));
+        isShapeOperator(op) ||
+        (!NEVER_MEMOIZED.has(op) &&
+          names.some((n) => fromShapes.has(n)) &&
+          names.every(
+            (n) => fromShapes.has(n) || (this.initializers.has(n) && (!floatConstant(n) || LAYOUT_ONLY.has(op))),
+          ));
       if (!derived) continue;
-      step.memoizable = !isShapeOperator(node.op_type ?? '');
+      step.memoizable = !isShapeOperator(op);
+      step.shapeSource = !step.memoizable;
       for (const out of node.output ?? []) if (out) fromShapes.add(out);
     }
   }
@@ -342,8 +360,8 @@ export class OnnxModel {
         inSlots: [],
         outSlots: [],
         freeSlots: [],
-        memo: null,
         memoizable: false,
+        shapeSource: false,
       });
   }
 
@@ -355,7 +373,11 @@ export class OnnxModel {
   get operatorsPerRun(): string[] {
     return this.plan.map(({ info }) => {
       const f = info.folded;
-      const parts = f ? [f.batchFirstX && 'batch-first X', f.batchFirstY && 'batch-first Y'].filter(Boolean) : [];
+      const parts = f
+        ? [f.batchFirstX && 'batch-first X', f.batchFirstY && 'batch-first Y', f.mergedY && 'directions merged'].filter(
+            Boolean,
+          )
+        : [];
       return parts.length ? `${info.node.op_type} (${parts.join(', ')})` : (info.node.op_type ?? '');
     });
   }
@@ -446,9 +468,7 @@ export class OnnxModel {
     this.constantBuffers ??= new Set([...this.initializers.values()].map((v) => v.data.buffer));
     const feedBuffers = Object.values(feeds).map((feed) => (ArrayBuffer.isView(feed) ? feed.buffer : feed.data.buffer));
     const shared = (buffer: ArrayBufferLike) =>
-      this.constantBuffers!.has(buffer) ||
-      feedBuffers.includes(buffer) ||
-      this.plan.some((step) => step.memo?.outputs.some((v) => v?.data.buffer === buffer));
+      this.constantBuffers!.has(buffer) || feedBuffers.includes(buffer) || this.runPlan.keeps(buffer);
     const result: Record<string, NpyArray> = {};
     for (const [k, v] of Object.entries(raw))
       result[k] =
@@ -485,32 +505,11 @@ export class OnnxModel {
           this.file,
           `required input '${info.name}' is missing (inputs: ${this.inputs.map((i) => (i.optional ? `${i.name} (optional)` : i.name)).join(', ')})`,
         );
-      values[this.slotOf.get(info.name)!] = this.prepareFeed(info, feed, bindings);
+      const slot = this.slotOf.get(info.name)!;
+      const value = this.prepareFeed(info, feed, bindings);
+      values[slot] = this.integerInputs.has(info.name) ? this.runPlan.canonicalFeed(slot, value) : value;
     }
-    for (const step of this.plan) {
-      const { inSlots, outSlots } = step;
-      const inputs = new Array<NDArray | null>(inSlots.length);
-      for (let k = 0; k < inSlots.length; k++) inputs[k] = inSlots[k]! < 0 ? null : (values[inSlots[k]!] ?? null);
-      let outputs: (NDArray | null)[];
-      const memo = step.memo;
-      if (memo && memo.inputs.length === inputs.length && memo.inputs.every((v, k) => sameValue(v, inputs[k]!))) {
-        outputs = memo.outputs;
-      } else {
-        try {
-          outputs = step.impl(new OpContext(step.info, step.info.index, inputs, this.opset, this.file));
-        } catch (error) {
-          if (error instanceof RecurrentError) throw error;
-          throw new ValueError(step.info.where, `failed: ${(error as Error).message}`);
-        }
-        if (step.memoizable)
-          step.memo = inputs.every((v) => !v || v.data.length <= MEMO_MAX_ELEMENTS) ? { inputs, outputs } : null;
-      }
-      for (let k = 0; k < outSlots.length; k++) {
-        const v = outputs[k];
-        if (outSlots[k]! >= 0 && v) values[outSlots[k]!] = v;
-      }
-      for (const k of step.freeSlots) values[k] = null;
-    }
+    this.runPlan.run(values);
     const result: Record<string, NDArray> = {};
     for (const o of this.outputs) {
       const v = values[this.slotOf.get(o.name)!];

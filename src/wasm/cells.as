@@ -11,7 +11,7 @@ import { KIND_LSTM, KIND_RNN_RELU, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from 
 // No static scratch (memory.data): with shared memory and worker threads, every instance would
 // share it. Partial vectors (cnt < 4 floats at the end of a row) go lane by lane instead.
 
-@inline function ld(p: usize, cnt: i32): v128 {
+@inline export function ld(p: usize, cnt: i32): v128 {
   if (cnt == 4) return v128.load(p);
   let v = f32x4.splat(0);
   v = f32x4.replace_lane(v, 0, load<f32>(p));
@@ -20,7 +20,7 @@ import { KIND_LSTM, KIND_RNN_RELU, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from 
   return v;
 }
 
-@inline function st(p: usize, v: v128, cnt: i32): void {
+@inline export function st(p: usize, v: v128, cnt: i32): void {
   if (cnt == 4) {
     v128.store(p, v);
     return;
@@ -30,7 +30,7 @@ import { KIND_LSTM, KIND_RNN_RELU, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from 
   if (cnt > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
-@inline function splat(x: f32): v128 {
+@inline export function splat(x: f32): v128 {
   return f32x4.splat(x);
 }
 
@@ -50,15 +50,15 @@ import { KIND_LSTM, KIND_RNN_RELU, KIND_RNN_TANH, cacheBlocksOf, gatesOf } from 
   return f32x4.mul(p, e);
 }
 
-@inline function vsigmoid(x: v128): v128 {
+@inline export function vsigmoid(x: v128): v128 {
   return f32x4.div(splat(1.0), f32x4.add(splat(1.0), vexp(f32x4.neg(x))));
 }
 
-@inline function vtanh(x: v128): v128 {
+@inline export function vtanh(x: v128): v128 {
   return f32x4.sub(splat(1.0), f32x4.div(splat(2.0), f32x4.add(vexp(f32x4.add(x, x)), splat(1.0))));
 }
 
-@inline function at(p: usize, floats: i32): usize {
+@inline export function at(p: usize, floats: i32): usize {
   return p + (<usize>floats << 2);
 }
 
@@ -168,5 +168,29 @@ export function cellBackward(kind: i32, rows: i32, H: i32, dh: usize, dc: usize,
         st(at(dhPrev, s + j), f32x4.mul(d, z), cnt);
       }
     }
+  }
+}
+
+/**
+ * The pointwise part of one inference step of `recurrentSteps` (RecurrentStepsArgs), after the
+ * recurrent GEMM gave `gh`: the cell's forward (hRaw, cNew, cache: one step's scratch), then
+ * every row b still inside its sequence (`lengths` 0, or t < lengths[b], i32) copies its new
+ * state into h `[rows, H]`, c `[rows, H]` (LSTM) and its output row `out` `[rows, H]`; ended
+ * rows keep h and c and get a zero output row. The same values as cellForward followed by the
+ * driver's row masking (nn/recurrent/row-mask.ts).
+ */
+export function stepForward(kind: i32, rows: i32, H: i32, gx: usize, gh: usize, h: usize, c: usize, hRaw: usize, cNew: usize, cache: usize, out: usize, lengths: usize, t: i32): void {
+  cellForward(kind, rows, H, gx, gh, h, c, hRaw, cNew, cache);
+  const rowBytes = <usize>H << 2;
+  const lstm = kind == KIND_LSTM;
+  for (let b = 0; b < rows; b++) {
+    const at = <usize>b * rowBytes;
+    if (lengths != 0 && t >= load<i32>(lengths + (<usize>b << 2))) {
+      memory.fill(out + at, 0, rowBytes);
+      continue;
+    }
+    memory.copy(h + at, hRaw + at, rowBytes);
+    memory.copy(out + at, hRaw + at, rowBytes);
+    if (lstm) memory.copy(c + at, cNew + at, rowBytes);
   }
 }

@@ -66,7 +66,7 @@ export function packB(k: i32, n: i32, b: usize, ldb: i32, transB: i32, dst: usiz
 }
 
 // Rows [0, rows) and K-range [0, kc) of op(A) starting at `a` into tiles of MR rows.
-function packA(rows: i32, kc: i32, a: usize, lda: i32, transA: i32, dst: usize): void {
+export function packA(rows: i32, kc: i32, a: usize, lda: i32, transA: i32, dst: usize): void {
   for (let i0 = 0; i0 < rows; i0 += MR) {
     const r = min(MR, rows - i0);
     if (!transA) {

@@ -1,3 +1,4 @@
 // Entry of the WebAssembly kernels module (see scripts/build-wasm.mjs).
 export * from './gemm';
 export * from './cells';
+export * from './steps';

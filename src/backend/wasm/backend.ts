@@ -2,7 +2,9 @@
  * The `wasm` backend over the AssemblyScript kernels (src/wasm, built by scripts/build-wasm.mjs).
  *
  * Operands live in JS Float32Arrays, so every call copies what it reads into wasm memory and
- * what it writes back out (a few GB/s, small next to the arithmetic of a GEMM). Large GEMMs are
+ * what it writes back out (a few GB/s, small next to the arithmetic of a GEMM). `recurrentSteps`
+ * keeps a block's state, inputs and outputs in wasm memory for all its steps (one copy in and out
+ * per block) and fuses each step's recurrent GEMM with the gates (src/wasm/steps.as). Large GEMMs are
  * processed in row chunks (or K chunks when A is transposed) so the scratch memory stays bounded
  * (about 16 MiB) whatever the problem size. Packed matrices (packB) stay in wasm memory until
  * released.
@@ -17,6 +19,7 @@ import {
   type GemmPackedArgs,
   type PackArgs,
   type PackedMatrix,
+  type RecurrentStepsArgs,
   cacheWidth,
   gateCount,
 } from '../backend.js';
@@ -97,9 +100,75 @@ interface KernelExports {
     dhPrev: number,
     dcPrev: number,
   ): void;
+  stepForward(
+    kind: number,
+    rows: number,
+    H: number,
+    gx: number,
+    gh: number,
+    h: number,
+    c: number,
+    hRaw: number,
+    cNew: number,
+    cache: number,
+    out: number,
+    lengths: number,
+    t: number,
+  ): void;
+  stepScratchFloats(): number;
+  stepRowsPerBlock(P: number): number;
+  packGates(kind: number, P: number, H: number, src: number, dst: number): void;
+  stepPanels(
+    kind: number,
+    rows: number,
+    H: number,
+    h: number,
+    bp: number,
+    bias: number,
+    gx: number,
+    c: number,
+    hNext: number,
+    out: number,
+    lengths: number,
+    t: number,
+    u0: number,
+    u1: number,
+    cache: number,
+    scratch: number,
+  ): void;
+  stepBlock(
+    kind: number,
+    rows: number,
+    H: number,
+    hA: number,
+    hB: number,
+    bp: number,
+    bias: number,
+    gx: number,
+    c: number,
+    out: number,
+    lengths: number,
+    tStart: number,
+    count: number,
+    reverse: number,
+    blockFirst: number,
+    cache: number,
+    savedH: number,
+    savedC: number,
+    scratch: number,
+  ): number;
   KC: { value: unknown };
   NR: { value: unknown };
 }
+
+/**
+ * recurrentSteps' optional `saved` (the training forward): before step t the state goes to
+ * `saved.h`/`saved.c` (`[time, rows, hidden]`, c for LSTM) and the cell's cache to `saved.cache`
+ * (`[time, rows, cacheWidth]`), as the per-step loop of the driver's forwardSaved keeps them.
+ */
+export type WasmStepsArgs = RecurrentStepsArgs & {
+  saved?: { h: Float32Array; c: Float32Array | null; cache: Float32Array } | null;
+};
 
 /** Floats of operand chunks copied in per kernel call, at most (16 MiB). */
 const CHUNK_FLOATS = 1 << 22;
@@ -110,6 +179,8 @@ function extent(rows: number, cols: number, ld: number): number {
 }
 
 class WasmPacked implements PackedMatrix {
+  /** The gate-interleaved copy for stepPanels (made on first use, freed with this matrix). */
+  gates: { kind: CellKind; ptr: number } | null = null;
   constructor(
     readonly k: number,
     readonly n: number,
@@ -118,7 +189,9 @@ class WasmPacked implements PackedMatrix {
   ) {}
   release(): void {
     if (this.ptr) this.owner.heap.release(this.ptr);
+    if (this.gates) this.owner.heap.release(this.gates.ptr);
     this.ptr = 0;
+    this.gates = null;
   }
 }
 
@@ -173,14 +246,14 @@ export class WasmBackend implements Backend {
     this.heap = new WasmHeap(memory, this.k.heapBase());
     this.kc = this.k.KC.value as number;
     this.nr = this.k.NR.value as number;
-    this.abuf = this.heap.alloc(this.k.packScratchFloats() * 4);
+    this.abuf = this.heap.alloc(this.k.stepScratchFloats() * 4);
     if (threading && threading.helpers > 0) {
       this.threads = new GemmThreads(
         threading.module,
         memory,
         this.heap,
         threading.helpers,
-        this.k.packScratchFloats(),
+        this.k.stepScratchFloats(),
       );
     }
   }
@@ -603,6 +676,263 @@ export class WasmBackend implements Backend {
     h.get(base + ghAt * 4, args.dgh, args.dghOffset, rows * W, 'dgh');
     h.get(base + dhpAt * 4, args.dhPrev, 0, rows * H, 'dhPrev');
     if (isLstm) h.get(base + dcpAt * 4, args.dcPrev!, 0, rows * H, 'dcPrev');
+  }
+
+  /**
+   * A block of inference steps (see RecurrentStepsArgs) with its state resident in wasm memory:
+   * gx `[count, rows, G·H]`, h, c and the block's outputs `[count, rows, H]` are copied in or out
+   * once per block instead of once per step. Per step the recurrent GEMM (`gemmKernel`, split over
+   * the helper threads as gemmPacked is) then `stepForward` (cell + row masking). The same kernels
+   * in the same order as the per-step calls, so the same values.
+   */
+  recurrentSteps(kind: CellKind, args: WasmStepsArgs): void {
+    const packed = args.packedHh;
+    if (!(packed instanceof WasmPacked) || packed.ptr === 0) {
+      throw new ValueError('recurrentSteps', 'the matrix was not packed by the wasm backend (or was released)');
+    }
+    const { rows: B, hidden: H, count, reverse, tStart, blockFirst, lengths } = args;
+    if (B === 0 || H === 0 || count === 0) return;
+    const GH = gateCount(kind) * H;
+    const CW = cacheWidth(kind, H);
+    if (packed.k !== H || packed.n !== GH) {
+      throw new ValueError('recurrentSteps', `packed W_hhᵀ is [${packed.k}, ${packed.n}], expected [${H}, ${GH}]`);
+    }
+    const tEnd = reverse ? tStart - count + 1 : tStart + count - 1;
+    if (Math.min(tStart, tEnd) !== blockFirst || Math.max(tStart, tEnd) >= blockFirst + count) {
+      throw new ValueError(
+        'recurrentSteps',
+        `steps ${tStart}..${tEnd} lie outside the gx block [${blockFirst}, ${blockFirst + count})`,
+      );
+    }
+    const isLstm = kind === 'lstm';
+    if (isLstm && (!args.c || !args.cNew)) throw new ValueError('recurrentSteps', 'LSTM needs c and cNew');
+    const bias = args.bHh;
+    const gxAt = alignFloats(bias ? GH : 0);
+    const ghAt = gxAt + alignFloats(count * B * GH);
+    const hAt = ghAt + alignFloats(B * GH);
+    const cAt = hAt + alignFloats(B * H);
+    // hRaw: also the second h buffer of the fused path.
+    const hrAt = cAt + alignFloats(isLstm ? B * H : 0);
+    const cnAt = hrAt + alignFloats(B * H);
+    const caAt = cnAt + alignFloats(isLstm ? B * H : 0);
+    const outAt = caAt + alignFloats(B * CW);
+    const lenAt = outAt + alignFloats(count * B * H);
+    // With `saved`: the block's saved h, c and cache, copied out at its end.
+    const saved = args.saved ?? null;
+    const shAt = lenAt + alignFloats(lengths ? B : 0);
+    const scAt = shAt + alignFloats(saved ? count * B * H : 0);
+    const skAt = scAt + alignFloats(saved && isLstm ? count * B * H : 0);
+    const base = this.heap.scratch((skAt + (saved ? count * B * CW : 0)) * 4);
+    const p = (at: number) => base + at * 4;
+    const hp = this.heap;
+    if (bias) hp.put(base, bias, 0, GH, 'bHh');
+    hp.put(p(gxAt), args.gx, 0, count * B * GH, 'gx');
+    hp.put(p(hAt), args.h, 0, B * H, 'h');
+    if (isLstm) hp.put(p(cAt), args.c!, 0, B * H, 'c');
+    if (lengths) {
+      if (lengths.length < B) throw new ValueError('recurrentSteps', `lengths has ${lengths.length} rows, batch is ${B}`);
+      new Int32Array(hp.f32.buffer, p(lenAt), B).set(lengths.subarray(0, B));
+    }
+    const code = CELL_KINDS[kind].code;
+    const at = { gxAt, hAt, cAt, hrAt, outAt, lenAt, shAt, scAt, skAt };
+    if (this.fuseSteps && this.k.stepRowsPerBlock(H) >= 4) {
+      this.fusedSteps(kind, args, packed, base, at);
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      const t = reverse ? tStart - i : tStart + i;
+      const local = t - blockFirst;
+      if (saved) this.saveState(base, p(hAt), at, local, B, H, isLstm);
+      this.gemmKernel(B, GH, H, p(hAt), H, 0, packed.ptr, p(ghAt), GH, 0, bias ? base : 0);
+      this.k.stepForward(
+        code,
+        B,
+        H,
+        p(gxAt + local * B * GH),
+        p(ghAt),
+        p(hAt),
+        p(cAt),
+        p(hrAt),
+        p(cnAt),
+        saved ? p(skAt + local * B * CW) : p(caAt),
+        p(outAt + local * B * H),
+        lengths ? p(lenAt) : 0,
+        t,
+      );
+    }
+    this.finishSteps(kind, args, base, at, p(hAt));
+  }
+
+  /**
+   * Whether recurrentSteps fuses the recurrent GEMM with the gates (stepPanels); when false, or
+   * when H is too large for it, each step is a gemm then stepForward. Tests switch it off to check
+   * the second path.
+   */
+  fuseSteps = true;
+
+  /** Saved h (at byte `hPtr`) and c of step `local` of the block: the state before the step. */
+  private saveState(
+    base: number,
+    hPtr: number,
+    at: { cAt: number; shAt: number; scAt: number },
+    local: number,
+    B: number,
+    H: number,
+    isLstm: boolean,
+  ): void {
+    const f = this.heap.f32;
+    const o = base >>> 2;
+    f.copyWithin(o + at.shAt + local * B * H, hPtr >>> 2, (hPtr >>> 2) + B * H);
+    if (isLstm) f.copyWithin(o + at.scAt + local * B * H, o + at.cAt, o + at.cAt + B * H);
+  }
+
+  /** Copies a block's results out: output steps, the final h (at byte `hPtr`) and c, what was saved. */
+  private finishSteps(
+    kind: CellKind,
+    args: WasmStepsArgs,
+    base: number,
+    at: { cAt: number; outAt: number; shAt: number; scAt: number; skAt: number },
+    hPtr: number,
+  ): void {
+    const { rows: B, hidden: H, count, blockFirst } = args;
+    const p = (f: number) => base + f * 4;
+    const hp = this.heap;
+    const isLstm = kind === 'lstm';
+    hp.get(p(at.outAt), args.output, blockFirst * B * H, count * B * H, 'output');
+    hp.get(hPtr, args.h, 0, B * H, 'h');
+    if (isLstm) hp.get(p(at.cAt), args.c!, 0, B * H, 'c');
+    const saved = args.saved;
+    if (!saved) return;
+    const CW = cacheWidth(kind, H);
+    hp.get(p(at.shAt), saved.h, blockFirst * B * H, count * B * H, 'saved.h');
+    if (isLstm) {
+      if (!saved.c) throw new ValueError('recurrentSteps', 'LSTM needs saved.c');
+      hp.get(p(at.scAt), saved.c, blockFirst * B * H, count * B * H, 'saved.c');
+    }
+    hp.get(p(at.skAt), saved.cache, blockFirst * B * CW, count * B * CW, 'saved.cache');
+  }
+
+  /**
+   * recurrentSteps with the GEMM and the gates fused per group of 8 hidden units (stepPanels),
+   * the groups split between this thread and the ready helpers when the step is big enough; h
+   * alternates between two buffers (threads read the old h while others write the new one).
+   * Operands are already in wasm memory at the offsets (in floats from `base`) given.
+   */
+  private fusedSteps(
+    kind: CellKind,
+    args: WasmStepsArgs,
+    packed: WasmPacked,
+    base: number,
+    at: {
+      gxAt: number;
+      hAt: number;
+      cAt: number;
+      hrAt: number;
+      outAt: number;
+      lenAt: number;
+      shAt: number;
+      scAt: number;
+      skAt: number;
+    },
+  ): void {
+    const { rows: B, hidden: H, count, reverse, tStart, blockFirst, lengths } = args;
+    const GH = gateCount(kind) * H;
+    const code = CELL_KINDS[kind].code;
+    if (!packed.gates || packed.gates.kind !== kind) {
+      if (packed.gates) this.heap.release(packed.gates.ptr);
+      const ptr = this.heap.alloc(H * Math.ceil(H / this.nr) * this.nr * gateCount(kind) * 4);
+      this.k.packGates(code, H, H, packed.ptr, ptr);
+      packed.gates = { kind, ptr };
+    }
+    const p = (f: number) => base + f * 4;
+    const groups = Math.ceil(H / this.nr);
+    const big = this.threads !== null && groups >= 2 && 2 * B * GH * H >= this.parallelMinFlops;
+    const helpers = big && this.backoff.allows() ? this.threads!.ready() : [];
+    const parts = Math.min(helpers.length + 1, groups);
+    const share = Math.ceil(groups / parts);
+    const saved = args.saved ?? null;
+    const CW = cacheWidth(kind, H);
+    const isLstm = kind === 'lstm';
+    let h = p(at.hAt);
+    let hNext = p(at.hrAt);
+    if (helpers.length === 0) {
+      // One thread: the whole block in one call.
+      const inB = this.k.stepBlock(
+        code,
+        B,
+        H,
+        h,
+        hNext,
+        packed.gates.ptr,
+        args.bHh ? base : 0,
+        p(at.gxAt),
+        p(at.cAt),
+        p(at.outAt),
+        lengths ? p(at.lenAt) : 0,
+        tStart,
+        count,
+        reverse ? 1 : 0,
+        blockFirst,
+        saved ? p(at.skAt) : 0,
+        saved ? p(at.shAt) : 0,
+        saved && isLstm ? p(at.scAt) : 0,
+        this.abuf,
+      );
+      this.finishSteps(kind, args, base, at, inB ? hNext : h);
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      const t = reverse ? tStart - i : tStart + i;
+      const local = t - blockFirst;
+      const cache = saved ? p(at.skAt + local * B * CW) : 0;
+      if (saved) this.saveState(base, h, at, local, B, H, isLstm);
+      const common = [
+        code,
+        B,
+        H,
+        h,
+        packed.gates.ptr,
+        args.bHh ? base : 0,
+        p(at.gxAt + local * B * GH),
+        p(at.cAt),
+        hNext,
+        p(at.outAt + local * B * H),
+        lengths ? p(at.lenAt) : 0,
+        t,
+      ];
+      const used = [];
+      for (let q = 1, u0 = share; q < parts && u0 < groups; q++, u0 += share) {
+        const helper = helpers[q - 1]!;
+        this.threads!.postStep(helper, [...common, u0, Math.min(groups, u0 + share), cache]);
+        used.push(helper);
+      }
+      const start = performance.now();
+      this.k.stepPanels(
+        code,
+        B,
+        H,
+        h,
+        packed.gates.ptr,
+        args.bHh ? base : 0,
+        p(at.gxAt + local * B * GH),
+        p(at.cAt),
+        hNext,
+        p(at.outAt + local * B * H),
+        lengths ? p(at.lenAt) : 0,
+        t,
+        0,
+        Math.min(share, groups),
+        cache,
+        this.abuf,
+      );
+      if (used.length > 0) {
+        const own = performance.now();
+        for (const helper of used) this.threads!.join(helper);
+        this.backoff.record(own - start, performance.now() - own);
+      }
+      [h, hNext] = [hNext, h];
+    }
+    this.finishSteps(kind, args, base, at, h);
   }
 
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {

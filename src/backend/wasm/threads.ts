@@ -23,23 +23,27 @@
 import type { WasmHeap, WasmMemory } from './heap.js';
 
 /** Int32 slots of one control block (128 bytes: cache lines of its own). */
-const SLOT = { seq: 0, done: 1, stop: 2, ready: 3, args: 4 } as const;
+const SLOT = { seq: 0, done: 1, stop: 2, ready: 3, fn: 4, args: 5 } as const;
 const CONTROL_INTS = 32;
 /**
- * The gemmPanels kernel's arguments: m, n, k, a, lda, transA, bp, c, ldc, accumulate, bias,
- * abuf, q0, q1.
+ * The kernels a helper runs, by the code in the `fn` slot: 0 gemmPanels (m, n, k, a, lda,
+ * transA, bp, c, ldc, accumulate, bias, abuf, q0, q1), 1 stepPanels (see src/wasm/steps.as; the
+ * helper's scratch is its last argument).
  */
-const ARG_COUNT = 14;
+const KERNELS = ['gemmPanels', 'stepPanels'] as const;
+/** Argument slots (the most any kernel takes). */
+const ARG_COUNT = 16;
 
 /**
  * The helper's program, run as a classic script (Node's `eval` worker or a browser Blob
  * worker). Kept as source text so that no separate file has to be found or bundled.
  */
 const WORKER_SOURCE = `'use strict';
-const SEQ = ${SLOT.seq}, DONE = ${SLOT.done}, STOP = ${SLOT.stop}, READY = ${SLOT.ready}, ARGS = ${SLOT.args};
+const SEQ = ${SLOT.seq}, DONE = ${SLOT.done}, STOP = ${SLOT.stop}, READY = ${SLOT.ready}, FN = ${SLOT.fn}, ARGS = ${SLOT.args};
 function start(message) {
   const { module, memory, control, spinMs } = message;
-  const gemmPanels = new WebAssembly.Instance(module, { env: { memory } }).exports.gemmPanels;
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const kernels = ${JSON.stringify(KERNELS)}.map((name) => exports[name]);
   const ctrl = new Int32Array(memory.buffer, control, ${CONTROL_INTS});
   const a = (i) => ctrl[ARGS + i] >>> 0;
   Atomics.store(ctrl, READY, 1);
@@ -59,7 +63,7 @@ function start(message) {
     }
     if (Atomics.load(ctrl, STOP)) return;
     seen = seq;
-    gemmPanels(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13));
+    kernels[ctrl[FN]](a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13), a(14), a(15));
     Atomics.store(ctrl, DONE, seq);
     Atomics.notify(ctrl, DONE);
   }
@@ -250,8 +254,7 @@ export class GemmThreads {
 
   /** Hands `job` to `helper` (which must be ready and idle). */
   post(helper: GemmHelper, job: GemmJob): void {
-    const { ctrl } = helper;
-    const args = [
+    this.postKernel(helper, 0, [
       job.m,
       job.n,
       job.k,
@@ -266,8 +269,22 @@ export class GemmThreads {
       helper.abuf,
       job.q0,
       job.q1,
-    ];
-    for (let i = 0; i < ARG_COUNT; i++) ctrl[SLOT.args + i] = args[i]! | 0;
+    ]);
+  }
+
+  /**
+   * Hands a stepPanels call to `helper` (ready and idle): `args` are its arguments up to the
+   * scratch pointer, which is the helper's own.
+   */
+  postStep(helper: GemmHelper, args: number[]): void {
+    this.postKernel(helper, 1, [...args, helper.abuf]);
+  }
+
+  private postKernel(helper: GemmHelper, fn: number, args: number[]): void {
+    const { ctrl } = helper;
+    if (args.length > ARG_COUNT) throw new RangeError(`wasm helper: ${args.length} arguments, at most ${ARG_COUNT}`);
+    ctrl[SLOT.fn] = fn;
+    for (let i = 0; i < args.length; i++) ctrl[SLOT.args + i] = args[i]! | 0;
     helper.seq = (helper.seq + 1) | 0;
     Atomics.store(ctrl, SLOT.seq, helper.seq);
     Atomics.notify(ctrl, SLOT.seq, 1);

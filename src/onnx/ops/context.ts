@@ -81,12 +81,16 @@ export class Attributes {
 
 /**
  * Layout changes folded into a recurrent node when the graph loads (see ../fold.ts): its X is
- * read batch-first (batch, time, input) instead of through a Transpose, and its Y is written as
- * (batch, time, hidden) instead of through Squeeze + Transpose.
+ * read batch-first (batch, time, input) instead of through a Transpose; its Y is written as
+ * (batch, time, hidden) instead of through Squeeze + Transpose (one direction, `batchFirstY`);
+ * or, `mergedY`, as (time, batch, directions·hidden) instead of through Transpose [0, 2, 1, 3] +
+ * Reshape [0, 0, -1], and with `batchFirstY` as well as (batch, time, directions·hidden) instead
+ * of through a further Transpose [1, 0, 2] (PyTorch's bidirectional layers).
  */
 export interface FoldedLayout {
   batchFirstX: boolean;
   batchFirstY: boolean;
+  mergedY?: boolean;
 }
 
 /** What stays the same for a node from run to run: its label and its parsed attributes. */

@@ -1,5 +1,5 @@
 /** Element-wise operators: arithmetic and comparisons with broadcasting, activations, Cast, Clip, Where. */
-import { allocate, elemTypeOf, type ElemType, isFloat, makeArray, type NDArray } from '../values.js';
+import { allocate, elemTypeOf, type ElemType, isFloat, makeArray, type NDArray, sizeOfShape } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
 import { broadcastIndex, broadcastShapes } from './util.js';
 
@@ -39,12 +39,47 @@ function sameTypes(ctx: OpContext, args: readonly NDArray[]): ElemType {
   return type;
 }
 
+/**
+ * Whether `inner` broadcasts into `outer` as its trailing dims (leading dims missing or 1): then
+ * element i of the broadcast is element i % inner.length.
+ */
+function isTrailing(inner: readonly number[], outer: readonly number[]): boolean {
+  const skip = outer.length - inner.length;
+  if (skip < 0) return false;
+  let k = 0;
+  while (k < inner.length && inner[k] === 1 && outer[skip + k] !== 1) k++;
+  for (; k < inner.length; k++) if (inner[k] !== outer[skip + k]) return false;
+  return true;
+}
+
 function arithmetic(fn: (a: number, b: number, integer: boolean) => number): OpImpl {
   return (ctx) => {
     const a = ctx.input(0);
     const b = ctx.input(1);
     const type = sameTypes(ctx, [a, b]);
     const integer = !isFloat(type);
+    // One operand full size, the other its trailing dims (a bias added to every row): the same
+    // values as mapBroadcast's, without index maps.
+    const shape = broadcastShapes(ctx, [a.shape, b.shape]);
+    const size = sizeOfShape(shape);
+    if (!integer && size > 0 && a.data.length === size && isTrailing(b.shape, shape)) {
+      const out = makeArray(type, shape);
+      const o = out.data;
+      const x = a.data;
+      const y = b.data;
+      const m = y.length;
+      for (let i = 0, j = 0; i < size; i++, j = j + 1 === m ? 0 : j + 1) o[i] = fn(x[i]!, y[j]!, false);
+      return [out];
+    }
+    if (!integer && size > 0 && b.data.length === size && isTrailing(a.shape, shape)) {
+      const out = makeArray(type, shape);
+      const o = out.data;
+      const x = a.data;
+      const y = b.data;
+      const m = x.length;
+      for (let i = 0, j = 0; i < size; i++, j = j + 1 === m ? 0 : j + 1) o[i] = fn(x[j]!, y[i]!, false);
+      return [out];
+    }
     return [mapBroadcast(ctx, [a, b], type, (v) => fn(v[0]!, v[1]!, integer))];
   };
 }

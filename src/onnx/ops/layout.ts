@@ -7,6 +7,7 @@ import { arrayFrom, type ElemType, makeArray, type NDArray, sizeOfShape } from '
 import type { OpContext, OpImpl } from './context.js';
 import {
   broadcastIndex,
+  copyView,
   broadcastShapes,
   intList,
   movesNoData,
@@ -269,6 +270,23 @@ function gather(ctx: OpContext): NDArray[] {
     if (idx < 0) idx += dim;
     if (!(idx >= 0 && idx < dim))
       throw ctx.valueError(`index ${indices.data[k]} at flat position ${k} is out of range [${-dim}, ${dim})`);
+  }
+  if (inner < 16) {
+    // Short rows (an embedding's): element copies through integer views (see copyView).
+    const { bits: from, width } = copyView(x.data);
+    const to = copyView(out.data).bits;
+    const w = inner * width;
+    for (let o = 0; o < outer; o++) {
+      for (let k = 0; k < n; k++) {
+        // A small integer (checked above): offsets computed from it are never boxed.
+        let idx = Number(indices.data[k]) | 0;
+        if (idx < 0) idx += dim;
+        const at = (o * dim + idx) * w;
+        const flat = (o * n + k) * w;
+        for (let q = 0; q < w; q++) to[flat + q] = from[at + q]!;
+      }
+    }
+    return [out];
   }
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < n; k++) {

@@ -1,7 +1,59 @@
 /** MatMul, Gemm, Softmax/LogSoftmax, reductions, ArgMax/ArgMin and TopK. */
-import { isFloat, makeArray, type NDArray } from '../values.js';
+import { type ArrayData, isFloat, makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
 import { broadcastShapes, intList, normalizeAxis, scalar, stridesOf } from './util.js';
+
+/**
+ * O (rows, n) = A (rows, k) · B (k, n), each row summed in float64 over p in order (a zero of A
+ * skips its row of B). A small function of its own: V8 optimizes it soon after it gets hot, where
+ * the loops inside a large function would stay in baseline code (boxing every float) for the
+ * few runs of a command.
+ */
+function matmulRows(
+  A: ArrayData,
+  Bm: ArrayData,
+  O: ArrayData,
+  row: Float64Array,
+  rows: number,
+  k: number,
+  n: number,
+): void {
+  for (let i = 0; i < rows; i++) {
+    row.fill(0);
+    for (let p = 0; p < k; p++) {
+      const av = A[i * k + p]!;
+      if (av === 0) continue;
+      const bRow = p * n;
+      for (let j = 0; j < n; j++) row[j]! += av * Bm[bRow + j]!;
+    }
+    for (let j = 0; j < n; j++) O[i * n + j] = row[j]!;
+  }
+}
+
+/**
+ * O[i, j] = alpha · Σ_p A[i·ai + p·ap] · B[p·bp + j·bj] (p in order) + beta · C[i·ci + j·cj]
+ * (+ 0 without C). Small, for the same reason as matmulRows.
+ */
+function gemmKernel(
+  A: ArrayData,
+  Bm: ArrayData,
+  C: ArrayData | null,
+  O: ArrayData,
+  dims: { m: number; n: number; k: number },
+  strides: { ai: number; ap: number; bp: number; bj: number; ci: number; cj: number },
+  alpha: number,
+  beta: number,
+): void {
+  const { m, n, k } = dims;
+  const { ai, ap, bp, bj, ci, cj } = strides;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += A[i * ai + p * ap]! * Bm[p * bp + j * bj]!;
+      O[i * n + j] = alpha * s + (C ? beta * C[i * ci + j * cj]! : 0);
+    }
+  }
+}
 
 function matmul(ctx: OpContext): NDArray[] {
   let a = ctx.input(0);
@@ -35,21 +87,28 @@ function matmul(ctx: OpContext): NDArray[] {
     return at;
   };
   const row = new Float64Array(n);
-  for (let t = 0; t < batchSize; t++) {
-    const aAt = offsetIn(aBatch, t) * m * k;
-    const bAt = offsetIn(bBatch, t) * k * n;
-    const oAt = t * m * n;
-    for (let i = 0; i < m; i++) {
-      row.fill(0);
-      for (let p = 0; p < k; p++) {
-        const av = a.data[aAt + i * k + p]!;
-        if (av === 0) continue;
-        const bRow = bAt + p * n;
-        for (let j = 0; j < n; j++) row[j]! += av * b.data[bRow + j]!;
+  const A = a.data;
+  const Bm = b.data;
+  const O = out.data;
+  if (bBatch.length === 0) {
+    // B is one matrix: every row of A, whatever its batch dims, is one row of the product.
+    matmulRows(A, Bm, O, row, batchSize * m, k, n);
+  } else
+    for (let t = 0; t < batchSize; t++) {
+      const aAt = offsetIn(aBatch, t) * m * k;
+      const bAt = offsetIn(bBatch, t) * k * n;
+      const oAt = t * m * n;
+      for (let i = 0; i < m; i++) {
+        row.fill(0);
+        for (let p = 0; p < k; p++) {
+          const av = a.data[aAt + i * k + p]!;
+          if (av === 0) continue;
+          const bRow = bAt + p * n;
+          for (let j = 0; j < n; j++) row[j]! += av * b.data[bRow + j]!;
+        }
+        for (let j = 0; j < n; j++) out.data[oAt + i * n + j] = row[j]!;
       }
-      for (let j = 0; j < n; j++) out.data[oAt + i * n + j] = row[j]!;
     }
-  }
   let shape = outShape;
   if (aVector) shape = [...shape.slice(0, -2), shape[shape.length - 1]!];
   if (bVector) shape = shape.slice(0, -1);
@@ -75,26 +134,23 @@ function gemm(ctx: OpContext): NDArray[] {
       k2,
     );
   const out = makeArray(a.type, [m, n]);
-  let cAt: ((i: number, j: number) => number) | null = null;
+  let C: ArrayData | null = null;
+  let ci = 0;
+  let cj = 0;
   if (c && beta !== 0) {
     const cs = c.shape;
     const rows = cs.length === 2 ? cs[0]! : 1;
     const cols = cs.length >= 1 ? cs[cs.length - 1]! : 1;
     if ((rows !== 1 && rows !== m) || (cols !== 1 && cols !== n) || cs.length > 2)
       throw ctx.shapeError('C shape (broadcast to [M, N])', [m, n], cs);
-    cAt = (i, j) => c.data[(rows === 1 ? 0 : i) * cols + (cols === 1 ? 0 : j)]!;
+    C = c.data;
+    ci = rows === 1 ? 0 : cols;
+    cj = cols === 1 ? 0 : 1;
   }
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) {
-        const av = transA ? a.data[p * m + i]! : a.data[i * k + p]!;
-        const bv = transB ? b.data[j * k + p]! : b.data[p * n + j]!;
-        s += av * bv;
-      }
-      out.data[i * n + j] = alpha * s + (cAt ? beta * cAt(i, j) : 0);
-    }
-  }
+  // Element strides of op(A) along (i, p) and of op(B) along (p, j).
+  const [ai, ap] = transA ? [1, m] : [k, 1];
+  const [bp, bj] = transB ? [1, k] : [n, 1];
+  gemmKernel(a.data, b.data, C, out.data, { m, n, k }, { ai, ap, bp, bj, ci, cj }, alpha, beta);
   return [out];
 }
 

@@ -38,7 +38,7 @@ import { WeightPacking } from '../../nn/recurrent/packing.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
-import { movesNoData, transposeData } from './util.js';
+import { copyRuns, copyView, transposeData } from './util.js';
 
 /** PyTorch gate block g comes from ONNX block onnxBlockOfTorch(family)[g] (the table's onnxOrder, inverted). */
 const onnxBlockOfTorch = (family: CellFamily) => inversePermutation(FAMILIES[family].onnxOrder);
@@ -146,12 +146,15 @@ interface Setup {
   layout: number;
   /** Y is written (batch, time, directions, hidden): layout 1, or a batch-first Y folded in at load. */
   batchFirstY: boolean;
+  /** Y is written (time, batch, directions·hidden), or (batch, ...) with batchFirstY: see FoldedLayout. */
+  mergedY: boolean;
   directions: ('forward' | 'reverse')[];
   x: NDArray; // (T, N, I), float32
   w: NDArray;
   r: NDArray;
   b: NDArray | null;
-  lens: Int32Array;
+  /** Valid steps per batch row, or null when every row has all T steps (no sequence_lens). */
+  lens: Int32Array | null;
   h0: NDArray | null; // (D, N, H)
   c0: NDArray | null;
   p: NDArray | null;
@@ -159,6 +162,8 @@ interface Setup {
   activations: ActivationSpec[][];
   linearBeforeReset: boolean;
   inputForget: boolean;
+  /** Per direction: the fused kernel the node's settings allow (see NodeSettings). */
+  kinds: (CellKind | null)[];
 }
 
 function expectShape(ctx: OpContext, name: string, a: NDArray, expected: number[]): void {
@@ -171,13 +176,63 @@ function float32(ctx: OpContext, name: string, a: NDArray): NDArray {
   return a;
 }
 
-function setup(ctx: OpContext, family: CellFamily): Setup {
+/** What a node's attributes say, checked and parsed once per node (they never change). */
+interface NodeSettings {
+  layout: number;
+  direction: string;
+  D: number;
+  hiddenSize: number | undefined;
+  clip: number | undefined;
+  inputForget: boolean;
+  linearBeforeReset: boolean;
+  activations: ActivationSpec[][];
+  /** Per direction: the fused kernel for the node's settings (lengths and peepholes are checked per run), or null. */
+  kinds: (CellKind | null)[];
+}
+
+const settingsOfNode = new WeakMap<object, NodeSettings>();
+
+function nodeSettings(ctx: OpContext, family: CellFamily): NodeSettings {
+  const known = settingsOfNode.get(ctx.attrs);
+  if (known) return known;
   const layout = ctx.attrs.int('layout', 0);
   if (layout !== 0 && layout !== 1) throw ctx.formatError(`layout must be 0 or 1, got ${layout}`);
   const direction = ctx.attrs.string('direction', 'forward');
   if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional')
     throw ctx.formatError(`direction must be forward, reverse or bidirectional, got '${direction}'`);
   const D = direction === 'bidirectional' ? 2 : 1;
+  const clip = ctx.attrs.float('clip');
+  if (clip !== undefined && !(clip >= 0)) throw ctx.formatError(`clip must be a non-negative threshold, got ${clip}`);
+  const settings: NodeSettings = {
+    layout,
+    direction,
+    D,
+    hiddenSize: ctx.attrs.int('hidden_size'),
+    clip,
+    inputForget: family === 'lstm' && ctx.attrs.int('input_forget', 0) !== 0,
+    linearBeforeReset: family === 'gru' && ctx.attrs.int('linear_before_reset', 0) !== 0,
+    activations: readActivations(ctx, family, D),
+    kinds: [],
+  };
+  settings.kinds = settings.activations.map((acts) => staticKind(family, settings, acts));
+  settingsOfNode.set(ctx.attrs, settings);
+  return settings;
+}
+
+/** The fused kernel for a direction's settings (before lengths and peepholes), or null. */
+function staticKind(family: CellFamily, n: NodeSettings, acts: ActivationSpec[]): CellKind | null {
+  if (n.clip !== undefined || n.inputForget) return null;
+  const names = acts.map((a) => a.name);
+  if (family === 'rnn') return names[0] === 'tanh' || names[0] === 'relu' ? kindOf('rnn', names[0]) : null;
+  const defaults = FAMILIES[family].onnxActivations.map((a) => a.toLowerCase());
+  if (names.some((a, i) => a !== defaults[i])) return null;
+  if (family === 'gru' && !n.linearBeforeReset) return null;
+  return kindOf(family);
+}
+
+function setup(ctx: OpContext, family: CellFamily): Setup {
+  const n = nodeSettings(ctx, family);
+  const { layout, D } = n;
   const G = FAMILIES[family].gates;
   let x = float32(ctx, 'X', ctx.input(0, 'X'));
   if (x.shape.length !== 3)
@@ -192,22 +247,23 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
   const w = float32(ctx, 'W', ctx.input(1, 'W'));
   const r = float32(ctx, 'R', ctx.input(2, 'R'));
   if (r.shape.length !== 3) throw ctx.shapeError('R rank', 3, r.shape.length);
-  const H = ctx.attrs.int('hidden_size') ?? r.shape[2]!;
+  const H = n.hiddenSize ?? r.shape[2]!;
   expectShape(ctx, 'W', w, [D, G * H, I]);
   expectShape(ctx, 'R', r, [D, G * H, H]);
   const b = ctx.optional(3);
   if (b) expectShape(ctx, 'B', float32(ctx, 'B', b), [D, 2 * G * H]);
   const seq = ctx.optional(4);
-  const lens = new Int32Array(N).fill(T);
+  let lens: Int32Array | null = null;
   if (seq) {
     if (seq.type !== 'int32' && seq.type !== 'int64')
       throw ctx.valueError(`sequence_lens must be int32, got ${seq.type}`);
     expectShape(ctx, 'sequence_lens', seq, [N]);
-    for (let n = 0; n < N; n++) {
-      const v = Number(seq.data[n]);
+    lens = new Int32Array(N);
+    for (let k = 0; k < N; k++) {
+      const v = Number(seq.data[k]);
       if (!Number.isInteger(v) || v < 0 || v > T)
-        throw ctx.valueError(`sequence_lens[${n}] is ${v}, expected an integer in [0, ${T}] (seq_length = ${T})`);
-      lens[n] = v;
+        throw ctx.valueError(`sequence_lens[${k}] is ${v}, expected an integer in [0, ${T}] (seq_length = ${T})`);
+      lens[k] = v;
     }
   }
   const state = (k: number, name: string): NDArray | null => {
@@ -226,11 +282,6 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
   const c0 = family === 'lstm' ? state(6, 'initial_c') : null;
   const p = family === 'lstm' ? ctx.optional(7) : null;
   if (p) expectShape(ctx, 'P', float32(ctx, 'P', p), [D, 3 * H]);
-  const inputForget = family === 'lstm' && ctx.attrs.int('input_forget', 0) !== 0;
-  const linearBeforeReset = family === 'gru' && ctx.attrs.int('linear_before_reset', 0) !== 0;
-  const clipValue = ctx.attrs.float('clip');
-  if (clipValue !== undefined && !(clipValue >= 0))
-    throw ctx.formatError(`clip must be a non-negative threshold, got ${clipValue}`);
   return {
     family,
     T,
@@ -241,7 +292,8 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
     G,
     layout,
     batchFirstY: layout === 1 || Boolean(ctx.folded?.batchFirstY),
-    directions: direction === 'bidirectional' ? ['forward', 'reverse'] : [direction],
+    mergedY: Boolean(ctx.folded?.mergedY),
+    directions: n.direction === 'bidirectional' ? ['forward', 'reverse'] : [n.direction as 'forward' | 'reverse'],
     x,
     w,
     r,
@@ -250,24 +302,21 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
     h0,
     c0,
     p,
-    clip: clipValue,
-    activations: readActivations(ctx, family, D),
-    linearBeforeReset,
-    inputForget,
+    clip: n.clip,
+    activations: n.activations,
+    linearBeforeReset: n.linearBeforeReset,
+    inputForget: n.inputForget,
+    kinds: n.kinds,
   };
 }
 
 /** The fused kernel for this direction, or null when the general path is needed. */
 function fusedKind(s: Setup, d: number): CellKind | null {
-  if (s.clip !== undefined || s.inputForget) return null;
+  const kind = s.kinds[d] ?? null;
+  if (kind === null) return null;
   if (s.p && s.p.data.subarray(d * 3 * s.H, (d + 1) * 3 * s.H).some((v) => v !== 0)) return null;
-  if (s.lens.some((v) => v === 0)) return null;
-  const names = s.activations[d]!.map((a) => a.name);
-  if (s.family === 'rnn') return names[0] === 'tanh' || names[0] === 'relu' ? kindOf('rnn', names[0]) : null;
-  const defaults = FAMILIES[s.family].onnxActivations.map((n) => n.toLowerCase());
-  if (names.some((n, i) => n !== defaults[i])) return null;
-  if (s.family === 'gru' && !s.linearBeforeReset) return null;
-  return kindOf(s.family);
+  if (s.lens && s.lens.includes(0)) return null;
+  return kind;
 }
 
 /** Rows of direction d of W/R (or a bias half), reordered from ONNX's gate order to PyTorch's. */
@@ -329,7 +378,7 @@ function runDirectionFused(s: Setup, d: number, kind: CellKind): DirectionResult
   // The kernel copies the initial state before it changes it: a view is enough here.
   const state = (a: NDArray | null) =>
     new Tensor(a ? (a.data as Float32Array).subarray(d * N * H, (d + 1) * N * H) : new Float32Array(N * H), [N, H]);
-  const lengths = s.lens.every((v) => v === T) ? null : s.lens;
+  const lengths = s.lens === null || s.lens.every((v) => v === T) ? null : s.lens;
   const result = recurrentInference({
     kind,
     x: new Tensor(s.x.data as Float32Array, [T, N, I]),
@@ -378,7 +427,7 @@ function runDirectionGeneral(s: Setup, d: number): DirectionResult {
 
   for (let step = 0; step < T; step++) {
     for (let n = 0; n < N; n++) {
-      const len = s.lens[n]!;
+      const len = s.lens ? s.lens[n]! : T;
       if (step >= len) continue;
       const t = reverse ? len - 1 - step : step;
       const xt = (t * N + n) * I;
@@ -427,7 +476,7 @@ function runDirectionGeneral(s: Setup, d: number): DirectionResult {
       h.set(out, hp);
     }
   }
-  for (let n = 0; n < N; n++) {
+  for (let n = 0; n < N && s.lens; n++) {
     if (s.lens[n] === 0) {
       h.fill(0, n * H, (n + 1) * H);
       c.fill(0, n * H, (n + 1) * H);
@@ -446,6 +495,30 @@ export function useGeneralRecurrentPath(value: boolean): void {
   generalOnly = value;
 }
 
+/**
+ * The directions' outputs ys[d] (T, N, H) as one array in `order` (T, D, N, H), (T, N, D, H) or
+ * (N, T, D, H). With one direction, or one batch row, or one step, the order that needs no move
+ * gives back ys[0] itself (values are never written after they are made).
+ */
+function interleave(
+  ys: readonly Float32Array[],
+  T: number,
+  N: number,
+  H: number,
+  order: 'TDNH' | 'TNDH' | 'NTDH',
+): Float32Array {
+  const D = ys.length;
+  if (D === 1 && (order !== 'NTDH' || N === 1 || T === 1)) return ys[0]!;
+  const result = new Float32Array(T * N * D * H);
+  const out = copyView(result).bits;
+  // Where row (t, n) of direction d starts in `out`: t * tStride + n * nStride + d * dStride.
+  const tStride = order === 'NTDH' ? D * H : order === 'TNDH' ? N * D * H : D * N * H;
+  const nStride = order === 'NTDH' ? T * D * H : order === 'TNDH' ? D * H : H;
+  const dStride = order === 'TDNH' ? N * H : H;
+  for (let d = 0; d < D; d++) copyRuns(out, d * dStride, tStride, nStride, copyView(ys[d]!).bits, 0, N * H, H, T, N, H);
+  return result;
+}
+
 function recurrent(family: CellFamily): OpImpl {
   const hasCell = FAMILIES[family].hasCell;
   return (ctx) => {
@@ -456,33 +529,28 @@ function recurrent(family: CellFamily): OpImpl {
       return kind ? runDirectionFused(s, d, kind) : runDirectionGeneral(s, d);
     });
     const make = (shape: number[]) => makeArray('float32', shape);
-    let Y: NDArray;
-    let Yh: NDArray;
-    let Yc: NDArray;
-    if (D === 1) {
-      // One direction: the direction's arrays are already in the output's order.
-      Y = makeArray('float32', [T, 1, N, H], results[0]!.y);
-      Yh = makeArray('float32', [1, N, H], results[0]!.h);
-      Yc = makeArray('float32', [1, N, H], results[0]!.c ?? new Float32Array(N * H));
-    } else {
-      Y = make([T, D, N, H]);
-      Yh = make([D, N, H]);
-      Yc = make([D, N, H]);
+    const Yh = D === 1 ? makeArray('float32', [1, N, H], results[0]!.h) : make([D, N, H]);
+    const Yc = D === 1 ? makeArray('float32', [1, N, H], results[0]!.c ?? new Float32Array(N * H)) : make([D, N, H]);
+    if (D > 1) {
       results.forEach((r, d) => {
-        for (let t = 0; t < T; t++) Y.data.set(r.y.subarray(t * N * H, (t + 1) * N * H), (t * D + d) * N * H);
         Yh.data.set(r.h, d * N * H);
         if (r.c) Yc.data.set(r.c, d * N * H);
       });
     }
-    const outputs: (NDArray | null)[] = [Y, Yh, hasCell ? Yc : null];
-    if (s.batchFirstY) {
-      // (N, T, D, H); with one batch row or one step the data order is the same (values are never written after they are made).
-      outputs[0] = movesNoData(Y.shape, [2, 0, 1, 3])
-        ? makeArray('float32', [N, T, D, H], Y.data)
-        : transposeData(Y, [2, 0, 1, 3], make);
-      // A Squeeze + Transpose folded in at load: (N, T, H).
-      if (s.layout === 0) outputs[0].shape = [N, T, H];
+    // Y in its final layout, written in one pass from the directions' (T, N, H) arrays.
+    let Y: NDArray;
+    const ys = results.map((r) => r.y);
+    if (s.mergedY) {
+      // Transpose [0, 2, 1, 3] + Reshape [0, 0, -1] (+ Transpose [1, 0, 2]) folded in at load.
+      const shape = s.batchFirstY ? [N, T, D * H] : [T, N, D * H];
+      Y = makeArray('float32', shape, interleave(ys, T, N, H, s.batchFirstY ? 'NTDH' : 'TNDH'));
+    } else if (s.batchFirstY) {
+      // (N, T, D, H); a Squeeze + Transpose folded in at load: (N, T, H).
+      Y = makeArray('float32', s.layout === 0 ? [N, T, H] : [N, T, D, H], interleave(ys, T, N, H, 'NTDH'));
+    } else {
+      Y = makeArray('float32', [T, D, N, H], interleave(ys, T, N, H, 'TDNH'));
     }
+    const outputs: (NDArray | null)[] = [Y, Yh, hasCell ? Yc : null];
     if (s.layout === 1) {
       outputs[1] = transposeData(Yh, [1, 0, 2], make); // (N, D, H)
       if (hasCell) outputs[2] = transposeData(Yc, [1, 0, 2], make);

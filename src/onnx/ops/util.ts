@@ -1,7 +1,7 @@
 /** Shape arithmetic shared by the operators: axes, strides, broadcasting. */
 import { broadcastIndexMap } from '../../tensor/shape.js';
 import type { OpContext } from './context.js';
-import type { NDArray } from '../values.js';
+import type { ArrayData, NDArray } from '../values.js';
 
 export function stridesOf(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
@@ -75,6 +75,48 @@ export function movesNoData(shape: readonly number[], perm: readonly number[]): 
 }
 
 /**
+ * The bytes of `data` as 32-bit integers, and how many of them make one element (2 for float64),
+ * for element copies: V8's first (baseline) code boxes every float it loads, so a loop copying
+ * floats allocates 16 bytes per element and brings the garbage collector; 32-bit integers are
+ * small integers in Node's V8 (no pointer compression) and never boxed. The copy is bit for bit
+ * (NaN payloads and -0 included). Arrays of 1- and 2-byte elements are returned as they are.
+ */
+export function copyView(data: ArrayData): { bits: ArrayData; width: number } {
+  const bytes = data.BYTES_PER_ELEMENT;
+  if (bytes < 4) return { bits: data, width: 1 };
+  return { bits: new Int32Array(data.buffer, data.byteOffset, (data.length * bytes) / 4), width: bytes / 4 };
+}
+
+/**
+ * Copies n0 × n1 runs of `w` elements: run (i, j) from `from` at fromStart + i·from0 + j·from1
+ * to `to` at toStart + i·to0 + j·to1 (offsets in elements of the arrays given, e.g. copyView's).
+ * Long runs are block copies. A small function of its own: V8 optimizes it soon after it gets hot, where the same loops
+ * inside a larger function would stay in baseline code for the few runs of a command.
+ */
+export function copyRuns(
+  to: ArrayData,
+  toStart: number,
+  to0: number,
+  to1: number,
+  from: ArrayData,
+  fromStart: number,
+  from0: number,
+  from1: number,
+  n0: number,
+  n1: number,
+  w: number,
+): void {
+  for (let i = 0; i < n0; i++) {
+    for (let j = 0; j < n1; j++) {
+      const a = fromStart + i * from0 + j * from1;
+      const b = toStart + i * to0 + j * to1;
+      if (w >= 64) to.set(from.subarray(a, a + w) as never, b);
+      else for (let q = 0; q < w; q++) to[b + q] = from[a + q]!;
+    }
+  }
+}
+
+/**
  * Permutes the dims of `a` (a copy, row-major). Dims of size 1 move no data: when the other dims
  * keep their order the copy is one block copy; otherwise the trailing dims that stay in place
  * are copied as contiguous runs.
@@ -94,17 +136,43 @@ export function transposeData<T extends NDArray>(a: T, perm: readonly number[], 
   let inner = 1;
   while (r > 0 && perm[r - 1] === r - 1) inner *= a.shape[--r]!;
   const inStrides = stridesOf(a.shape);
+  const runs = dst.length / inner;
+  if (inner < 64) {
+    // Element copies through integer views (see copyView), strides in those units.
+    const { bits: from, width } = copyView(src);
+    const to = copyView(dst).bits;
+    const w = inner * width;
+    if (r === 2) {
+      // Two moving dims (the swap perm of a batch-first layout): one copyRuns call.
+      const s0 = inStrides[perm[0]!]! * width;
+      const s1 = inStrides[perm[1]!]! * width;
+      const n1 = outShape[1]!;
+      copyRuns(to, 0, n1 * w, w, from, 0, s0, s1, outShape[0]!, n1, w);
+      return out;
+    }
+    const strides = perm.slice(0, r).map((p) => inStrides[p]! * width);
+    const counter = new Array<number>(r).fill(0);
+    let at = 0;
+    let flat = 0;
+    for (let o = 0; o < runs; o++) {
+      for (let q = 0; q < w; q++) to[flat + q] = from[at + q]!;
+      flat += w;
+      for (let k = r - 1; k >= 0; k--) {
+        counter[k]!++;
+        at += strides[k]!;
+        if (counter[k]! < outShape[k]!) break;
+        at -= strides[k]! * counter[k]!;
+        counter[k] = 0;
+      }
+    }
+    return out;
+  }
   const strides = perm.slice(0, r).map((p) => inStrides[p]!);
   const counter = new Array<number>(r).fill(0);
-  const runs = dst.length / inner;
   let at = 0;
   let flat = 0;
   for (let o = 0; o < runs; o++) {
-    if (inner >= 64) {
-      dst.set(src.subarray(at, at + inner) as never, flat);
-    } else {
-      for (let j = 0; j < inner; j++) dst[flat + j] = src[at + j]!;
-    }
+    dst.set(src.subarray(at, at + inner) as never, flat);
     flat += inner;
     for (let k = r - 1; k >= 0; k--) {
       counter[k]!++;
