@@ -8,6 +8,7 @@
  */
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
+import { matmulTransposed } from '../tensor/ops/matmul.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -72,7 +73,7 @@ export class Attention extends Module {
     const source = memory.keys.shape[1]!;
     let scores: Tensor;
     if (this.kind === 'luong') {
-      scores = queries.matmul(memory.keys.transpose(1, 2)); // (batch, steps, source)
+      scores = matmulTransposed(queries, memory.keys); // (batch, steps, source)
     } else {
       const q = this.queryProjection!.forward(queries).unsqueeze(2); // (batch, steps, 1, H)
       const k = memory.keys.unsqueeze(1); // (batch, 1, source, H)

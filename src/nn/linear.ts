@@ -9,6 +9,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import type { Generator } from '../tensor/random.js';
 import type { Shape } from '../tensor/shape.js';
 import type { FeatureInput, WithLastDim } from '../tensor/shape-types.js';
+import { matmulTransposed } from '../tensor/ops/matmul.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { uniformParameter } from './init.js';
 import { Module } from './module.js';
@@ -73,7 +74,7 @@ export class Linear<In extends number = number, Out extends number = number> ext
         actual: last ?? 'a scalar',
       });
     }
-    const y = x.matmul(this.weight.transpose(0, 1));
+    const y = matmulTransposed(x, this.weight);
     return this.bias ? y.add(this.bias) : y;
   }
 }

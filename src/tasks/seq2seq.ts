@@ -13,6 +13,7 @@ import { isTokens, joinTokens, tokenize, type Tokens } from '../data/tokens.js';
 import { trainNearestNeighbour } from '../baselines/nearest-neighbour.js';
 import { loadExamples, readingOptions } from './own-data.js';
 import { Vocabulary } from '../data/vocabulary.js';
+import { ATTENTION_KINDS, type AttentionKind } from '../models/attention.js';
 import { Seq2Seq, type Seq2SeqConfig } from '../models/seq2seq.js';
 import { exportSeq2SeqOnnx } from '../onnx/export-seq2seq.js';
 import type { Generator } from '../tensor/random.js';
@@ -32,8 +33,41 @@ import {
   savedValue,
   type TaskArtifacts,
   type TaskDefinition,
+  type TaskOption,
   type TaskSettings,
 } from './task.js';
+
+/** The seq2seq task's own settings (its command-line options). */
+export interface Seq2SeqOptions {
+  /** Decoder attention over the encoder outputs (default 'luong'). */
+  attention: AttentionKind;
+  /** Beam width of the decoding that evaluation and predict use (default: greedy evaluation, predict 4). */
+  beamWidth?: number;
+}
+
+const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
+  {
+    flag: 'attention',
+    key: 'attention',
+    description: `decoder attention: ${ATTENTION_KINDS.join(' | ')} (default luong)`,
+    parse: (value) => {
+      if (!(ATTENTION_KINDS as readonly string[]).includes(value))
+        throw new ValueError('train', `--attention must be one of ${ATTENTION_KINDS.join(', ')}, got '${value}'`);
+      return value;
+    },
+  },
+  {
+    flag: 'beam-width',
+    key: 'beamWidth',
+    description: 'beam width of the decoding in evaluation and predict (default: 1 in evaluation, 4 in predict)',
+    parse: (value) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1)
+        throw new ValueError('train', `--beam-width must be an integer >= 1, got '${value}'`);
+      return n;
+    },
+  },
+];
 
 export interface Seq2SeqExample {
   source: string;
@@ -100,6 +134,7 @@ export function prepareSeq2Seq(
   generator: Generator,
   reading: Seq2SeqReading = { source: 'chars', target: 'words', lowercase: true },
   reread?: (file: string) => Seq2SeqExample[],
+  options: Seq2SeqOptions = { attention: 'luong' },
 ): PreparedTask<Batch> {
   const train = settings.maxTrainExamples > 0 ? splits.train.slice(0, settings.maxTrainExamples) : splits.train;
   const sourceVocab = Vocabulary.build(train.map((e) => tokenize(e.source, reading.source)));
@@ -114,7 +149,7 @@ export function prepareSeq2Seq(
     numLayers: settings.numLayers,
     cell: settings.cell,
     bidirectionalEncoder: settings.bidirectional,
-    attention: 'luong',
+    attention: options.attention,
     dropout: settings.dropout,
     bosId: bos,
     eosId: eos,
@@ -149,6 +184,7 @@ export function prepareSeq2Seq(
       test.map((e) => e.source),
       maxLength,
       reading.source,
+      options.beamWidth ?? 1,
     );
     const naive = test.map((e) => neighbour(tokenize(e.source, reading.source)));
     const refs = test.map((e) => e.target);
@@ -186,12 +222,13 @@ export function prepareSeq2Seq(
         maxLength,
         tokens: { source: reading.source, target: reading.target },
         lowercase: reading.lowercase,
+        ...(options.beamWidth !== undefined && { beamWidth: options.beamWidth }),
       },
     }),
   };
 }
 
-/** Wraps a rebuilt Seq2Seq model; predicts space-separated target tokens (beam search of width 4). */
+/** Wraps a rebuilt Seq2Seq model; predicts space-separated target tokens (beam search of the saved width, else 4). */
 function seq2seqPredictor(model: Seq2Seq, artifacts: TaskArtifacts): Predictor {
   const sourceVocab = Vocabulary.fromJSON(artifacts.data['sourceVocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const targetVocab = Vocabulary.fromJSON(artifacts.data['targetVocabulary'] as ReturnType<Vocabulary['toJSON']>);
@@ -204,6 +241,10 @@ function seq2seqPredictor(model: Seq2Seq, artifacts: TaskArtifacts): Predictor {
   if (!isTokens(saved.source) || !isTokens(saved.target))
     throw new ValueError('config.json', "data.tokens must be { source, target }, each 'chars' or 'words'");
   const lowercase = artifacts.data['lowercase'] !== false;
+  const beamWidth =
+    artifacts.data['beamWidth'] === undefined
+      ? 4
+      : savedValue<number>(artifacts, 'beamWidth', isPositiveInteger, 'a positive integer');
   const predict = (inputs: string[]) =>
     decodeAll(
       model,
@@ -212,7 +253,7 @@ function seq2seqPredictor(model: Seq2Seq, artifacts: TaskArtifacts): Predictor {
       inputs.map((s) => (lowercase ? s.trim().toLowerCase() : s.trim())),
       maxLength,
       saved.source as Tokens,
-      4,
+      beamWidth,
     ).map((t) => joinTokens(t, saved.target as Tokens));
   return { task: 'seq2seq', predict, format: formatPerLine(predict) };
 }
@@ -229,7 +270,7 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
     maxTrainExamples: 12000,
     cell: 'gru',
   },
-  options: [],
+  options: SEQ2SEQ_OPTIONS,
   sampleInputs: ['speech', 'table'],
   load: (input, settings, generator) => {
     const loaded = loadExamples('seq2seq', input, generator, () =>
@@ -241,6 +282,10 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       lowercase: input.data === undefined,
     };
     const options = readingOptions(input.dataOptions);
+    const own: Seq2SeqOptions = {
+      attention: (input.options['attention'] as AttentionKind | undefined) ?? 'luong',
+      ...(typeof input.options['beamWidth'] === 'number' && { beamWidth: input.options['beamWidth'] }),
+    };
     return prepareSeq2Seq(
       loaded.splits,
       settings,
@@ -249,6 +294,7 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       (file) =>
         readOwnData(file, 'seq2seq', { ...options, tokens: { source: reading.source, target: reading.target } })
           .examples,
+      own,
     );
   },
   buildModel: (config) => new Seq2Seq(config),

@@ -38,6 +38,11 @@ export function traced<F extends (...args: never[]) => unknown>(op: string, fn: 
   return wrapper as F;
 }
 
+/** Whether an op called now would be reported to a trace listener (an outermost op while tracing). */
+export function tracing(): boolean {
+  return listener !== null && depth === 0;
+}
+
 /** Runs `f` with `l` receiving the op events (not re-entrant: one trace at a time). */
 export function withTraceListener<T>(l: TraceListener, f: () => T): T {
   if (listener !== null) throw new Error('withTraceListener: a trace is already running');

@@ -50,13 +50,15 @@ export const permute = traced('permute', function permute(x: Tensor, dims: reado
   const inStrides = stridesOf(x.shape);
   const strides = order.map((d) => inStrides[d]!);
   const n = x.size;
-  // map[outFlat] = inFlat
+  // map[outFlat] = inFlat, a row (the last output dim) at a time; the outer dims count like an odometer.
   const map = new Int32Array(n);
+  const last = rank > 0 ? shape[rank - 1]! : 1;
+  const lastStride = rank > 0 ? strides[rank - 1]! : 0;
   const index = new Array<number>(rank).fill(0);
   let offset = 0;
-  for (let flat = 0; flat < n; flat++) {
-    map[flat] = offset;
-    for (let d = rank - 1; d >= 0; d--) {
+  for (let flat = 0; flat < n; flat += last) {
+    for (let j = 0, o = offset; j < last; j++, o += lastStride) map[flat + j] = o;
+    for (let d = rank - 2; d >= 0; d--) {
       index[d]!++;
       offset += strides[d]!;
       if (index[d]! < shape[d]!) break;
