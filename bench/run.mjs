@@ -808,7 +808,7 @@ say('## Achieved GFLOP/s (% of the native GEMM peak; `w`: of the wasm GEMM peak)
 say();
 say(
   `Peers that run WebAssembly (wasm, ORT-web, tfjs-wasm) are given as a share of our wasm GEMM's peak in this run (${fmtG(wasmPeak)} GFLOP/s, default threads), marked \`w\`; the others as a share of the native GEMM peak. ` +
-  'Nominal matrix FLOPs of the layer ÷ median time. Forward: 2·T·B·G·H·(I+H) (G = 4 LSTM, 3 GRU, 1 RNN). Training step: forward plus backward without the input gradient, 2·T·B·G·H·(2I+3H). Pointwise work, loss and optimizer are not counted (the same count for every peer).',
+    'Nominal matrix FLOPs of the layer ÷ median time. Forward: 2·T·B·G·H·(I+H) (G = 4 LSTM, 3 GRU, 1 RNN). Training step: forward plus backward without the input gradient, 2·T·B·G·H·(2I+3H). Pointwise work, loss and optimizer are not counted (the same count for every peer).',
 );
 say();
 for (const mode of MODES) {
@@ -1149,7 +1149,9 @@ if (!opts.quick && CELLS.includes('lstm')) {
         wShare(cell, mode, big),
         '≥',
         0.7,
-        t ? `${fmtG(flopsOf(cell, mode, big) / t / 1e6)} of ${fmtG(wasmPeak)} GFLOP/s; wasm ${fmtMs(t)}${roundsOf('wasm', cell, mode, big)} ms` : '',
+        t
+          ? `${fmtG(flopsOf(cell, mode, big) / t / 1e6)} of ${fmtG(wasmPeak)} GFLOP/s; wasm ${fmtMs(t)}${roundsOf('wasm', cell, mode, big)} ms`
+          : '',
       );
     }
     for (const s of [big, small])
@@ -1165,7 +1167,7 @@ if (!opts.quick && CELLS.includes('lstm')) {
   say();
   say(
     'Shares of the wasm GEMM peak are written as fractions (0.70× = 70 %). ' +
-    'GRU and RNN "at least as close to their peers as LSTM": met when the ratio meets the target itself or is no worse than LSTM\'s ratio in this run.',
+      'GRU and RNN "at least as close to their peers as LSTM": met when the ratio meets the target itself or is no worse than LSTM\'s ratio in this run.',
   );
   say();
   say(table(['target', 'measured', 'needed', 'verdict'], targetRows, 4));

@@ -100,7 +100,9 @@ function child(cmd, args, env = process.env) {
     proc.on('close', () => {
       clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith(MARKER));
-      resolve(line ? JSON.parse(line.slice(MARKER.length)) : { error: (err || out).trim().split('\n').slice(-3).join(' | ') });
+      resolve(
+        line ? JSON.parse(line.slice(MARKER.length)) : { error: (err || out).trim().split('\n').slice(-3).join(' | ') },
+      );
     });
   });
 }
@@ -123,7 +125,8 @@ try {
       JSON.stringify({ splitFile: file, backend: opts.backend }),
     ]);
     rows.push({ round: r, torch, ours });
-    const show = (x) => (x.error ? `FAILED: ${x.error}` : `acc ${x.accuracy.toFixed(4)}, ${x.steps} steps, ${x.epochs} epochs`);
+    const show = (x) =>
+      x.error ? `FAILED: ${x.error}` : `acc ${x.accuracy.toFixed(4)}, ${x.steps} steps, ${x.epochs} epochs`;
     console.error(`round ${r + 1}/${rounds}: PyTorch ${show(torch)}; recurrent ${show(ours)}`);
   }
 } finally {

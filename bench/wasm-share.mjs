@@ -43,13 +43,23 @@ const m = 1024;
 const a = randomArray(m * m, 1);
 const packed = backend.packB({ k: m, n: m, b: randomArray(m * m, 2), ldb: m });
 const c = new Float32Array(m * m);
-const items = [{ name: 'GEMM 1024³', flops: 2 * m ** 3, run: () => backend.gemmPacked({ m, a, lda: m, b: packed, c, ldc: m, beta: 0 }) }];
+const items = [
+  {
+    name: 'GEMM 1024³',
+    flops: 2 * m ** 3,
+    run: () => backend.gemmPacked({ m, a, lda: m, b: packed, c, ldc: m, beta: 0 }),
+  },
+];
 
 for (const cell of opts.cells.split(',')) {
   const G = FAMILIES[cell].gates;
   const common = { inputSize: I, hiddenSize: H, generator: new r.Generator(1) };
   const layer =
-    cell === 'lstm' ? new r.nn.LSTM(common) : cell === 'gru' ? new r.nn.GRU(common) : new r.nn.RNN({ ...common, nonlinearity: 'tanh' });
+    cell === 'lstm'
+      ? new r.nn.LSTM(common)
+      : cell === 'gru'
+        ? new r.nn.GRU(common)
+        : new r.nn.RNN({ ...common, nonlinearity: 'tanh' });
   const x = r.tensor(randomArray(T * B * I, 3), [T, B, I]);
   const gOut = r.tensor(randomArray(T * B * H, 4), [T, B, H]);
   const fwd = 2 * T * B * G * H * (I + H);
@@ -99,6 +109,8 @@ console.log('|---|---:|---:|---:|---:|');
 items.forEach((it, i) => {
   const ms = median(times[i]);
   const g = it.flops / ms / 1e6;
-  console.log(`| ${it.name} | ${ms.toFixed(1)} | ${Math.min(...times[i]).toFixed(1)} | ${g.toFixed(1)} | ${((100 * g) / peak).toFixed(0)} % |`);
+  console.log(
+    `| ${it.name} | ${ms.toFixed(1)} | ${Math.min(...times[i]).toFixed(1)} | ${g.toFixed(1)} | ${((100 * g) / peak).toFixed(0)} % |`,
+  );
 });
 backend.close();

@@ -384,39 +384,39 @@ describe('backend layers against reference', () => {
 
 for (const name of ['native', 'wasm'] as const) {
   describe(`${name}: a block of inference steps in one call (recurrentSteps) equals the per-step calls`, () => {
-  const bcase = backendCases().find((c) => c.name === name)!;
-  for (const c of CONFIGS) {
-    test(c.name, { skip: bcase.skip }, () => {
-      const backend = useBackend(bcase);
-      assert.ok(backend.recurrentSteps, `the ${name} backend has recurrentSteps`);
-      const run = () => {
-        const module = build(c, 42);
-        const gen = new Generator(7);
-        const dirs = c.bidirectional ? 2 : 1;
-        const x = randn(c.batchFirst ? [c.batch, c.time, c.inputSize] : [c.time, c.batch, c.inputSize], {
-          generator: gen,
-        });
-        const h0 = c.initialState
-          ? randn([c.numLayers * dirs, c.batch, c.projSize || c.hiddenSize], { generator: gen })
-          : undefined;
-        const c0 =
-          c.initialState && c.module === 'LSTM'
-            ? randn([c.numLayers * dirs, c.batch, c.hiddenSize], { generator: gen })
+    const bcase = backendCases().find((c) => c.name === name)!;
+    for (const c of CONFIGS) {
+      test(c.name, { skip: bcase.skip }, () => {
+        const backend = useBackend(bcase);
+        assert.ok(backend.recurrentSteps, `the ${name} backend has recurrentSteps`);
+        const run = () => {
+          const module = build(c, 42);
+          const gen = new Generator(7);
+          const dirs = c.bidirectional ? 2 : 1;
+          const x = randn(c.batchFirst ? [c.batch, c.time, c.inputSize] : [c.time, c.batch, c.inputSize], {
+            generator: gen,
+          });
+          const h0 = c.initialState
+            ? randn([c.numLayers * dirs, c.batch, c.projSize || c.hiddenSize], { generator: gen })
             : undefined;
-        const options = { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) };
-        const r = noGrad(() => module.forward(x, options)) as { output: Tensor; h: Tensor; c?: Tensor };
-        return [r.output.data, r.h.data, r.c?.data ?? null];
-      };
-      const blocks = run();
-      const saved = backend.recurrentSteps;
-      backend.recurrentSteps = undefined;
-      try {
-        assert.deepEqual(blocks, run(), `${c.name}: block kernel vs per-step calls`);
-      } finally {
-        backend.recurrentSteps = saved;
-      }
-    });
-  }
+          const c0 =
+            c.initialState && c.module === 'LSTM'
+              ? randn([c.numLayers * dirs, c.batch, c.hiddenSize], { generator: gen })
+              : undefined;
+          const options = { ...(h0 && { h: h0 }), ...(c0 && { c: c0 }), ...(c.lengths && { lengths: c.lengths }) };
+          const r = noGrad(() => module.forward(x, options)) as { output: Tensor; h: Tensor; c?: Tensor };
+          return [r.output.data, r.h.data, r.c?.data ?? null];
+        };
+        const blocks = run();
+        const saved = backend.recurrentSteps;
+        backend.recurrentSteps = undefined;
+        try {
+          assert.deepEqual(blocks, run(), `${c.name}: block kernel vs per-step calls`);
+        } finally {
+          backend.recurrentSteps = saved;
+        }
+      });
+    }
   });
 }
 

@@ -26,7 +26,15 @@ interface Case {
 const CASES: Case[] = [
   { kind: 'lstm', B: 1, H: 13, T: 5, reverse: false, lengths: null, bias: true },
   { kind: 'lstm', B: 3, H: 16, T: 6, reverse: true, lengths: [6, 2, 4], bias: true },
-  { kind: 'lstm', B: 17, H: 21, T: 4, reverse: false, lengths: [4, 1, 3, 4, 2, 4, 4, 1, 2, 3, 4, 4, 4, 1, 2, 3, 4], bias: false },
+  {
+    kind: 'lstm',
+    B: 17,
+    H: 21,
+    T: 4,
+    reverse: false,
+    lengths: [4, 1, 3, 4, 2, 4, 4, 1, 2, 3, 4, 4, 4, 1, 2, 3, 4],
+    bias: false,
+  },
   { kind: 'gru', B: 1, H: 9, T: 5, reverse: true, lengths: [3], bias: true },
   { kind: 'gru', B: 5, H: 24, T: 4, reverse: false, lengths: [4, 4, 1, 3, 2], bias: true },
   { kind: 'rnn_tanh', B: 2, H: 7, T: 5, reverse: false, lengths: [5, 3], bias: true },

@@ -50,5 +50,11 @@ await runChild(async () => {
   try {
     osThreads = readdirSync('/proc/self/task').length;
   } catch {}
-  return { times, warmupRuns, baselineRssMiB, maxAbsDiff, info: { version, threads: ort.env.wasm.numThreads, osThreads } };
+  return {
+    times,
+    warmupRuns,
+    baselineRssMiB,
+    maxAbsDiff,
+    info: { version, threads: ort.env.wasm.numThreads, osThreads },
+  };
 });

@@ -48,7 +48,10 @@ const everyday = new Set(
 );
 
 const lists = Object.fromEntries(
-  Object.entries(LISTS).map(([lang, name]) => [lang, readFileSync(join(resources, `${name}.txt`), 'utf8').split(/\r?\n/)]),
+  Object.entries(LISTS).map(([lang, name]) => [
+    lang,
+    readFileSync(join(resources, `${name}.txt`), 'utf8').split(/\r?\n/),
+  ]),
 );
 const rows = resolveLanguages(rankWords(lists), { perLanguage: PER_LANGUAGE, margin: MARGIN, exclude: everyday }).map(
   (v) => `${v.word}\t${v.lang}`,

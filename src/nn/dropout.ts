@@ -10,20 +10,23 @@ import { Module } from './module.js';
 import { traced } from '../tensor/trace.js';
 
 /** Functional dropout; `training` false returns x unchanged. */
-export const dropout = traced('dropout', function dropout(x: Tensor, p: number, training: boolean, generator: Generator = defaultGenerator): Tensor {
-  if (!(p >= 0 && p <= 1)) throw new ValueError('dropout', `p must be in [0, 1], got ${p}`);
-  if (!training || p === 0) return x;
-  const scale = p === 1 ? 0 : 1 / (1 - p);
-  const mask = new Float32Array(x.size);
-  for (let i = 0; i < mask.length; i++) mask[i] = generator.random() < p ? 0 : scale;
-  const out = new Float32Array(x.size);
-  for (let i = 0; i < out.length; i++) out[i] = x.data[i]! * mask[i]!;
-  return opResult('dropout', [x], out, x.shape, (g) => {
-    const gx = new Float32Array(g.length);
-    for (let i = 0; i < gx.length; i++) gx[i] = g[i]! * mask[i]!;
-    return [gx];
-  });
-});
+export const dropout = traced(
+  'dropout',
+  function dropout(x: Tensor, p: number, training: boolean, generator: Generator = defaultGenerator): Tensor {
+    if (!(p >= 0 && p <= 1)) throw new ValueError('dropout', `p must be in [0, 1], got ${p}`);
+    if (!training || p === 0) return x;
+    const scale = p === 1 ? 0 : 1 / (1 - p);
+    const mask = new Float32Array(x.size);
+    for (let i = 0; i < mask.length; i++) mask[i] = generator.random() < p ? 0 : scale;
+    const out = new Float32Array(x.size);
+    for (let i = 0; i < out.length; i++) out[i] = x.data[i]! * mask[i]!;
+    return opResult('dropout', [x], out, x.shape, (g) => {
+      const gx = new Float32Array(g.length);
+      for (let i = 0; i < gx.length; i++) gx[i] = g[i]! * mask[i]!;
+      return [gx];
+    });
+  },
+);
 
 export interface DropoutOptions {
   /** Probability of zeroing an element (default 0.5). */

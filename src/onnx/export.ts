@@ -500,7 +500,8 @@ export function exportOnnxModel(
   options: OnnxExportOptions = {},
 ): OnnxExportResult {
   const isLayer = module instanceof RNN || module instanceof LSTM || module instanceof GRU;
-  const ready = module instanceof SequenceClassifier || module instanceof SequenceTagger || module instanceof Forecaster;
+  const ready =
+    module instanceof SequenceClassifier || module instanceof SequenceTagger || module instanceof Forecaster;
   if (!isLayer && options.initialState)
     throw new ValueError(WHERE, 'the initialState option is for nn.RNN / nn.LSTM / nn.GRU only');
   if (!isLayer && !ready && options.lengths)

@@ -730,7 +730,8 @@ export class WasmBackend implements Backend {
     hp.put(p(hAt), args.h, 0, B * H, 'h');
     if (isLstm) hp.put(p(cAt), args.c!, 0, B * H, 'c');
     if (lengths) {
-      if (lengths.length < B) throw new ValueError('recurrentSteps', `lengths has ${lengths.length} rows, batch is ${B}`);
+      if (lengths.length < B)
+        throw new ValueError('recurrentSteps', `lengths has ${lengths.length} rows, batch is ${B}`);
       new Int32Array(hp.f32.buffer, p(lenAt), B).set(lengths.subarray(0, B));
     }
     const code = CELL_KINDS[kind].code;

@@ -629,25 +629,28 @@ export function recurrentInference(args: FusedLayerArgs): {
  * The fused op: {@link inferenceBlock} without a graph (noGrad, or no input requiring grad),
  * else {@link forwardSaved} with {@link backwardThroughTime} as the op's backward.
  */
-export const fusedRecurrentLayer = traced('recurrent', function fusedRecurrentLayer(args: FusedLayerArgs): FusedLayerResult {
-  const { kind, h0, c0, wIh, wHh, bIh, bHh, wHr } = args;
-  const backend = getBackend();
-  const d = dimsOf(args);
-  const inputs: Tensor[] = [args.x, h0, wIh, wHh];
-  if (c0) inputs.push(c0);
-  if (bIh) inputs.push(bIh);
-  if (bHh) inputs.push(bHh);
-  if (wHr) inputs.push(wHr);
-  const record = needsGrad(inputs);
-  const run = record ? forwardSaved(backend, args, d) : { s: inferenceBlock(backend, args, d), saved: null };
-  const { output, h, c } = run.s;
-  const outputs = [
-    { data: output, shape: [d.T, d.B, d.P] },
-    { data: h, shape: [d.B, d.P] },
-    ...(c ? [{ data: c, shape: [d.B, d.H] }] : []),
-  ];
-  const results = multiOpResult(`${kind}Layer`, inputs, outputs, (grads) =>
-    backwardThroughTime(backend, args, d, run.saved!, grads),
-  );
-  return { output: results[0]!, h: results[1]!, c: c ? results[2]! : null };
-});
+export const fusedRecurrentLayer = traced(
+  'recurrent',
+  function fusedRecurrentLayer(args: FusedLayerArgs): FusedLayerResult {
+    const { kind, h0, c0, wIh, wHh, bIh, bHh, wHr } = args;
+    const backend = getBackend();
+    const d = dimsOf(args);
+    const inputs: Tensor[] = [args.x, h0, wIh, wHh];
+    if (c0) inputs.push(c0);
+    if (bIh) inputs.push(bIh);
+    if (bHh) inputs.push(bHh);
+    if (wHr) inputs.push(wHr);
+    const record = needsGrad(inputs);
+    const run = record ? forwardSaved(backend, args, d) : { s: inferenceBlock(backend, args, d), saved: null };
+    const { output, h, c } = run.s;
+    const outputs = [
+      { data: output, shape: [d.T, d.B, d.P] },
+      { data: h, shape: [d.B, d.P] },
+      ...(c ? [{ data: c, shape: [d.B, d.H] }] : []),
+    ];
+    const results = multiOpResult(`${kind}Layer`, inputs, outputs, (grads) =>
+      backwardThroughTime(backend, args, d, run.saved!, grads),
+    );
+    return { output: results[0]!, h: results[1]!, c: c ? results[2]! : null };
+  },
+);

@@ -119,50 +119,65 @@ function unary(
   });
 }
 
-export const neg = traced('neg', (x: Tensor): Tensor =>
-  unary(
-    'neg',
-    x,
-    (v) => -v,
-    () => -1,
-  ));
+export const neg = traced(
+  'neg',
+  (x: Tensor): Tensor =>
+    unary(
+      'neg',
+      x,
+      (v) => -v,
+      () => -1,
+    ),
+);
 export const exp = traced('exp', (x: Tensor): Tensor => unary('exp', x, Math.exp, (_x, y) => y));
 /** Natural logarithm; log(0) is -Infinity as in PyTorch. */
 export const log = traced('log', (x: Tensor): Tensor => unary('log', x, Math.log, (v) => 1 / v));
 export const sqrt = traced('sqrt', (x: Tensor): Tensor => unary('sqrt', x, Math.sqrt, (_x, y) => 0.5 / y));
 export const abs = traced('abs', (x: Tensor): Tensor => unary('abs', x, Math.abs, (v) => Math.sign(v)));
 export const tanh = traced('tanh', (x: Tensor): Tensor => unary('tanh', x, Math.tanh, (_x, y) => 1 - y * y));
-export const sigmoid = traced('sigmoid', (x: Tensor): Tensor =>
-  unary(
-    'sigmoid',
-    x,
-    (v) => 1 / (1 + Math.exp(-v)),
-    (_x, y) => y * (1 - y),
-  ));
+export const sigmoid = traced(
+  'sigmoid',
+  (x: Tensor): Tensor =>
+    unary(
+      'sigmoid',
+      x,
+      (v) => 1 / (1 + Math.exp(-v)),
+      (_x, y) => y * (1 - y),
+    ),
+);
 /** max(x, 0); the gradient at 0 is 0, as in PyTorch. */
-export const relu = traced('relu', (x: Tensor): Tensor =>
-  unary(
-    'relu',
-    x,
-    (v) => (v > 0 ? v : 0),
-    (v) => (v > 0 ? 1 : 0),
-  ));
+export const relu = traced(
+  'relu',
+  (x: Tensor): Tensor =>
+    unary(
+      'relu',
+      x,
+      (v) => (v > 0 ? v : 0),
+      (v) => (v > 0 ? 1 : 0),
+    ),
+);
 /** `x ** exponent` for a constant exponent. */
-export const pow = traced('pow', (x: Tensor, exponent: number): Tensor =>
-  unary(
-    'pow',
-    x,
-    (v) => Math.pow(v, exponent),
-    (v) => exponent * Math.pow(v, exponent - 1),
-  ));
+export const pow = traced(
+  'pow',
+  (x: Tensor, exponent: number): Tensor =>
+    unary(
+      'pow',
+      x,
+      (v) => Math.pow(v, exponent),
+      (v) => exponent * Math.pow(v, exponent - 1),
+    ),
+);
 /** Clamps into [min, max]; the gradient is 1 inside and 0 where clamped. */
-export const clamp = traced('clamp', (x: Tensor, min = -Infinity, max = Infinity): Tensor =>
-  unary(
-    'clamp',
-    x,
-    (v) => Math.min(Math.max(v, min), max),
-    (v) => (v >= min && v <= max ? 1 : 0),
-  ));
+export const clamp = traced(
+  'clamp',
+  (x: Tensor, min = -Infinity, max = Infinity): Tensor =>
+    unary(
+      'clamp',
+      x,
+      (v) => Math.min(Math.max(v, min), max),
+      (v) => (v >= min && v <= max ? 1 : 0),
+    ),
+);
 
 /**
  * Where `mask` (broadcast to x) is non-zero, replaces x's value by `value`. The gradient is
@@ -189,23 +204,26 @@ export const maskedFill = traced('maskedFill', function maskedFill(x: Tensor, ma
 });
 
 /** Element-wise choice: `a` where `condition` is non-zero, else `b` (all broadcast). */
-export const where = traced('where', function where(condition: Tensor, aIn: Tensor | number, bIn: Tensor | number): Tensor {
-  const a = asTensor(aIn);
-  const b = asTensor(bIn);
-  const shape = broadcastShapes(broadcastShapes(condition.shape, a.shape, 'where'), b.shape, 'where');
-  const c = broadcastData(condition, shape);
-  const x = broadcastData(a, shape);
-  const y = broadcastData(b, shape);
-  const out = new Float32Array(c.length);
-  for (let i = 0; i < out.length; i++) out[i] = c[i] !== 0 ? x[i]! : y[i]!;
-  return opResult('where', [a, b], out, shape, (g) => {
-    const ga = a.requiresGrad ? new Float32Array(g.length) : null;
-    const gb = b.requiresGrad ? new Float32Array(g.length) : null;
-    for (let i = 0; i < g.length; i++) {
-      if (c[i] !== 0) {
-        if (ga) ga[i] = g[i]!;
-      } else if (gb) gb[i] = g[i]!;
-    }
-    return [ga && sumToShape(ga, shape, a.shape), gb && sumToShape(gb, shape, b.shape)];
-  });
-});
+export const where = traced(
+  'where',
+  function where(condition: Tensor, aIn: Tensor | number, bIn: Tensor | number): Tensor {
+    const a = asTensor(aIn);
+    const b = asTensor(bIn);
+    const shape = broadcastShapes(broadcastShapes(condition.shape, a.shape, 'where'), b.shape, 'where');
+    const c = broadcastData(condition, shape);
+    const x = broadcastData(a, shape);
+    const y = broadcastData(b, shape);
+    const out = new Float32Array(c.length);
+    for (let i = 0; i < out.length; i++) out[i] = c[i] !== 0 ? x[i]! : y[i]!;
+    return opResult('where', [a, b], out, shape, (g) => {
+      const ga = a.requiresGrad ? new Float32Array(g.length) : null;
+      const gb = b.requiresGrad ? new Float32Array(g.length) : null;
+      for (let i = 0; i < g.length; i++) {
+        if (c[i] !== 0) {
+          if (ga) ga[i] = g[i]!;
+        } else if (gb) gb[i] = g[i]!;
+      }
+      return [ga && sumToShape(ga, shape, a.shape), gb && sumToShape(gb, shape, b.shape)];
+    });
+  },
+);

@@ -230,32 +230,35 @@ function checkIndex(i: number, size: number, where: string, position: string): v
 }
 
 /** Picks entries `indices` along `dim` (like `torch.index_select`); gradients scatter-add back. */
-export const indexSelect = traced('indexSelect', function indexSelect(x: Tensor, dim: number, indices: ArrayLike<number>): Tensor {
-  const d = normalizeDim(dim, x.shape.length, 'indexSelect');
-  const { outer, size, inner } = splitAt(x.shape, d);
-  const count = indices.length;
-  for (let k = 0; k < count; k++) checkIndex(indices[k]!, size, 'indexSelect', `position ${k}`);
-  const shape = x.shape.map((s, i) => (i === d ? count : s));
-  const src = x.data;
-  const out = new Float32Array(outer * count * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let k = 0; k < count; k++) {
-      const from = (o * size + indices[k]!) * inner;
-      out.set(src.subarray(from, from + inner), (o * count + k) * inner);
-    }
-  }
-  return opResult('indexSelect', [x], out, shape, (g) => {
-    const gx = new Float32Array(src.length);
+export const indexSelect = traced(
+  'indexSelect',
+  function indexSelect(x: Tensor, dim: number, indices: ArrayLike<number>): Tensor {
+    const d = normalizeDim(dim, x.shape.length, 'indexSelect');
+    const { outer, size, inner } = splitAt(x.shape, d);
+    const count = indices.length;
+    for (let k = 0; k < count; k++) checkIndex(indices[k]!, size, 'indexSelect', `position ${k}`);
+    const shape = x.shape.map((s, i) => (i === d ? count : s));
+    const src = x.data;
+    const out = new Float32Array(outer * count * inner);
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < count; k++) {
-        const to = (o * size + indices[k]!) * inner;
-        const from = (o * count + k) * inner;
-        for (let j = 0; j < inner; j++) gx[to + j]! += g[from + j]!;
+        const from = (o * size + indices[k]!) * inner;
+        out.set(src.subarray(from, from + inner), (o * count + k) * inner);
       }
     }
-    return [gx];
-  });
-});
+    return opResult('indexSelect', [x], out, shape, (g) => {
+      const gx = new Float32Array(src.length);
+      for (let o = 0; o < outer; o++) {
+        for (let k = 0; k < count; k++) {
+          const to = (o * size + indices[k]!) * inner;
+          const from = (o * count + k) * inner;
+          for (let j = 0; j < inner; j++) gx[to + j]! += g[from + j]!;
+        }
+      }
+      return [gx];
+    });
+  },
+);
 
 /**
  * `out[...i, j, k...] = x[...i, index[...i, j, k...], k...]` along `dim` (like `torch.gather`).

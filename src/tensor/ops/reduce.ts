@@ -64,12 +64,15 @@ function sumAll(x: Tensor, keepDim: boolean): Tensor {
 }
 
 /** Mean over `dims` (all dims when omitted). */
-export const mean = traced('mean', function mean(x: Tensor, dims?: number | readonly number[], keepDim = false): Tensor {
-  const reduced = reduceDims(x, dims, 'mean');
-  let count = 1;
-  for (const d of reduced) count *= x.shape[d]!;
-  return sum(x, reduced, keepDim).mul(1 / count);
-});
+export const mean = traced(
+  'mean',
+  function mean(x: Tensor, dims?: number | readonly number[], keepDim = false): Tensor {
+    const reduced = reduceDims(x, dims, 'mean');
+    let count = 1;
+    for (const d of reduced) count *= x.shape[d]!;
+    return sum(x, reduced, keepDim).mul(1 / count);
+  },
+);
 
 /**
  * Maximum over one dim. Returns the values; the gradient goes to the first maximal element,
