@@ -161,15 +161,6 @@ interface KernelExports {
   NR: { value: unknown };
 }
 
-/**
- * recurrentSteps' optional `saved` (the training forward): before step t the state goes to
- * `saved.h`/`saved.c` (`[time, rows, hidden]`, c for LSTM) and the cell's cache to `saved.cache`
- * (`[time, rows, cacheWidth]`), as the per-step loop of the driver's forwardSaved keeps them.
- */
-export type WasmStepsArgs = RecurrentStepsArgs & {
-  saved?: { h: Float32Array; c: Float32Array | null; cache: Float32Array } | null;
-};
-
 /** Floats of operand chunks copied in per kernel call, at most (16 MiB). */
 const CHUNK_FLOATS = 1 << 22;
 
@@ -685,7 +676,7 @@ export class WasmBackend implements Backend {
    * the helper threads as gemmPacked is) then `stepForward` (cell + row masking). The same kernels
    * in the same order as the per-step calls, so the same values.
    */
-  recurrentSteps(kind: CellKind, args: WasmStepsArgs): void {
+  recurrentSteps(kind: CellKind, args: RecurrentStepsArgs): void {
     const packed = args.packedHh;
     if (!(packed instanceof WasmPacked) || packed.ptr === 0) {
       throw new ValueError('recurrentSteps', 'the matrix was not packed by the wasm backend (or was released)');
@@ -790,7 +781,7 @@ export class WasmBackend implements Backend {
   /** Copies a block's results out: output steps, the final h (at byte `hPtr`) and c, what was saved. */
   private finishSteps(
     kind: CellKind,
-    args: WasmStepsArgs,
+    args: RecurrentStepsArgs,
     base: number,
     at: { cAt: number; outAt: number; shAt: number; scAt: number; skAt: number },
     hPtr: number,
@@ -821,7 +812,7 @@ export class WasmBackend implements Backend {
    */
   private fusedSteps(
     kind: CellKind,
-    args: WasmStepsArgs,
+    args: RecurrentStepsArgs,
     packed: WasmPacked,
     base: number,
     at: {
