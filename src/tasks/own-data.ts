@@ -45,8 +45,36 @@ function shares(options: DataOptions): SplitShares {
 }
 
 /** Cuts `items` by `s` (fractions of the whole), with the seeded shuffle of splitDataset. */
-function cut<T>(items: readonly T[] | UserData[ExampleTask], s: SplitShares, generator: Generator): Splits<T> {
-  return cutItems(items as readonly T[], s, generator);
+function cut<T>(
+  items: readonly T[] | UserData[ExampleTask],
+  s: SplitShares,
+  generator: Generator,
+  group?: (item: T) => string,
+): Splits<T> {
+  return group ? cutGrouped(items as readonly T[], group, s, generator) : cutItems(items as readonly T[], s, generator);
+}
+
+/**
+ * Cuts `items` by `s` keeping the items of one `group` key together: the groups (in order of
+ * first appearance) are cut by the shares, counted in groups, then flattened, each group's items
+ * in their file order. With no key repeated, this is the plain cut (the same shuffle).
+ */
+export function cutGrouped<T>(
+  items: readonly T[],
+  group: (item: T) => string,
+  s: SplitShares,
+  generator: Generator,
+): Splits<T> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = group(item);
+    const members = groups.get(key);
+    if (members) members.push(item);
+    else groups.set(key, [item]);
+  }
+  if (groups.size === items.length) return cutItems(items, s, generator);
+  const parts = cutItems([...groups.values()], s, generator);
+  return { train: parts.train.flat(), validation: parts.validation.flat(), test: parts.test.flat() };
 }
 
 function cutItems<T>(items: readonly T[], s: SplitShares, generator: Generator): Splits<T> {
@@ -66,6 +94,8 @@ function cutItems<T>(items: readonly T[], s: SplitShares, generator: Generator):
 /**
  * The task's examples: from `input.data` (and the --valid/--test files) when given, else
  * `embedded()`; split, checked, with notices (split sizes, warnings) sent to `input.onNotice`.
+ * With `group`, the examples of one group key (seq2seq: the source, so every pronunciation of
+ * a word) all land in the same part (cutGrouped).
  */
 export function loadExamples<K extends ExampleTask>(
   task: K,
@@ -73,6 +103,7 @@ export function loadExamples<K extends ExampleTask>(
   generator: Generator,
   embedded: () => UserData[K],
   label?: (e: UserData[K][number]) => string,
+  group?: (e: UserData[K][number]) => string,
 ): LoadedExamples<K> {
   const options = input.dataOptions ?? {};
   const notice = input.onNotice ?? (() => {});
@@ -80,7 +111,12 @@ export function loadExamples<K extends ExampleTask>(
     if (options.valid !== undefined || options.test !== undefined)
       notice('--valid/--test are used with --data only: the embedded set is split as usual');
     return {
-      splits: cut(embedded(), options.split !== undefined ? parseSplit(options.split) : DEFAULT_SPLIT, generator),
+      splits: cut(
+        embedded(),
+        options.split !== undefined ? parseSplit(options.split) : DEFAULT_SPLIT,
+        generator,
+        group as ((item: UserData[K][number]) => string) | undefined,
+      ),
       numeric: null,
       tokens: {},
     };
@@ -97,8 +133,9 @@ export function loadExamples<K extends ExampleTask>(
     items: readonly T[],
     valid: readonly T[] | undefined,
     test: readonly T[] | undefined,
+    by?: (item: T) => string,
   ): Splits<T> => {
-    const parts = cut(items, s, generator);
+    const parts = cut(items, s, generator, by);
     return {
       train: parts.train,
       validation: valid ? [...valid] : parts.validation,
@@ -129,6 +166,7 @@ export function loadExamples<K extends ExampleTask>(
     main.examples as readonly E[],
     validFile?.examples as readonly E[] | undefined,
     testFile?.examples as readonly E[] | undefined,
+    group as ((item: E) => string) | undefined,
   );
   notice(describe(splits));
   const key = (e: UserData[K][number]) => JSON.stringify('text' in e ? e.text : 'input' in e ? e.input : e.source);

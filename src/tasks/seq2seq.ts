@@ -6,6 +6,11 @@
  * (whole sequences right), token error rate and sequence error rate; for letters -> phonemes
  * (g2p) also the phoneme and word error rates (PER = token error rate, WER = sequence error
  * rate), against the nearest training source by edit distance.
+ *
+ * Rows that share a source (a word's alternate pronunciations) are one item with several
+ * references: the split keeps them in one part, and scoring decodes each source once and counts
+ * it right if it equals any of its references, its token errors against the nearest one
+ * (multiReferenceErrors), as g2p-seq2seq and Phonetisaurus score CMUdict.
  */
 import { loadG2P } from '../data/datasets.js';
 import { readOwnData } from '../data/user-data.js';
@@ -20,7 +25,7 @@ import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
 import { indexBatches, meanLoss, padIds } from './batching.js';
-import { tokenErrorRate } from './metrics.js';
+import { multiReferenceErrors } from './metrics.js';
 import { ValueError } from '../errors.js';
 import { SEQ2SEQ_PY } from './pytorch/model-py.js';
 import { SEQ2SEQ_TRAIN_PY } from './pytorch/train-py.js';
@@ -43,6 +48,8 @@ export interface Seq2SeqOptions {
   attention: AttentionKind;
   /** Beam width of the decoding that evaluation and predict use (default: greedy evaluation, predict 4). */
   beamWidth?: number;
+  /** Rows of a repeated source used in training (default 'all'); scoring always uses every row. */
+  alternates?: Alternates;
 }
 
 const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
@@ -67,6 +74,17 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
       return n;
     },
   },
+  {
+    flag: 'alternates',
+    key: 'alternates',
+    description:
+      'rows that repeat a source (alternate pronunciations): all train the model, or only the first (all | first, default all); evaluation scores against all of them',
+    parse: (value) => {
+      if (!(ALTERNATES as readonly string[]).includes(value))
+        throw new ValueError('train', `--alternates must be one of ${ALTERNATES.join(', ')}, got '${value}'`);
+      return value;
+    },
+  },
 ];
 
 export interface Seq2SeqExample {
@@ -82,8 +100,41 @@ interface Batch {
   targetOutput: number[];
 }
 
-/** Most test examples decoded for the metrics (decoding is step by step). */
+/** Most test sources (words) decoded for the metrics (decoding is step by step). */
 const MAX_EVALUATED = 1500;
+
+/**
+ * Validation rows whose loss is computed each round (the first ones of the shuffled validation
+ * part, whole sources): a fixed subset, enough to rank checkpoints, at a fraction of the cost.
+ */
+export const VALIDATION_ROUND_ROWS = 2000;
+
+/** Which rows of a repeated source train the model: all of them, or the first in the file only. */
+export const ALTERNATES = ['all', 'first'] as const;
+export type Alternates = (typeof ALTERNATES)[number];
+
+/** One source with every reference of its rows, in file order. */
+export interface MultiReferenceItem {
+  source: string;
+  references: string[][];
+}
+
+/** Groups examples by source (first appearance order), gathering their targets as references. */
+export function groupBySource(examples: readonly Seq2SeqExample[]): MultiReferenceItem[] {
+  const items = new Map<string, MultiReferenceItem>();
+  for (const e of examples) {
+    const item = items.get(e.source);
+    if (item) item.references.push(e.target);
+    else items.set(e.source, { source: e.source, references: [e.target] });
+  }
+  return [...items.values()];
+}
+
+/** The first row of each source, in order. */
+function firstOfEachSource(examples: readonly Seq2SeqExample[]): Seq2SeqExample[] {
+  const seen = new Set<string>();
+  return examples.filter((e) => !seen.has(e.source) && seen.add(e.source));
+}
 
 function decodeAll(
   model: Seq2Seq,
@@ -110,16 +161,17 @@ export interface Seq2SeqReading {
   lowercase: boolean;
 }
 
-/** Exact match, token and sequence error rates; for letters -> symbols (g2p) also PER and WER. */
+/**
+ * Exact match, token and sequence error rates, each item scored against all its references
+ * (right if it equals any; token errors against the nearest, multiReferenceErrors); for
+ * letters -> symbols (g2p) also PER and WER (the same figures under their G2P names).
+ */
 export function seq2seqMetrics(
   predicted: readonly (readonly string[])[],
-  references: readonly (readonly string[])[],
+  references: readonly (readonly (readonly string[])[])[],
   g2p: boolean,
 ): Record<string, number> {
-  const wrong =
-    predicted.filter((p, i) => p.join('\u0000') !== references[i]!.join('\u0000')).length /
-    Math.max(predicted.length, 1);
-  const ter = tokenErrorRate(predicted, references);
+  const { sequenceErrorRate: wrong, tokenErrorRate: ter } = multiReferenceErrors(predicted, references);
   return {
     exactMatch: 1 - wrong,
     tokenErrorRate: ter,
@@ -136,7 +188,8 @@ export function prepareSeq2Seq(
   reread?: (file: string) => Seq2SeqExample[],
   options: Seq2SeqOptions = { attention: 'luong' },
 ): PreparedTask<Batch> {
-  const train = settings.maxTrainExamples > 0 ? splits.train.slice(0, settings.maxTrainExamples) : splits.train;
+  const rows = options.alternates === 'first' ? firstOfEachSource(splits.train) : splits.train;
+  const train = settings.maxTrainExamples > 0 ? rows.slice(0, settings.maxTrainExamples) : rows;
   const sourceVocab = Vocabulary.build(train.map((e) => tokenize(e.source, reading.source)));
   const targetVocab = Vocabulary.build(train.map((e) => e.target));
   const bos = targetVocab.indexOf('<bos>');
@@ -171,12 +224,15 @@ export function prepareSeq2Seq(
     return crossEntropy(logits.reshape([-1, targetVocab.size]), batch.targetOutput, { ignoreIndex: 0 });
   };
   const encodedTrain = train.map(encode);
+  const validationRows = splits.validation.slice(0, VALIDATION_ROUND_ROWS).map(encode);
   const neighbour = trainNearestNeighbour(
     train.map((e) => ({ source: tokenize(e.source, reading.source), target: e.target })),
   );
   const g2p = reading.source === 'chars' && reading.target === 'words';
   const show = (tokens: readonly string[]) => joinTokens(tokens, reading.target);
-  const evaluateOn = (test: Seq2SeqExample[]): Evaluation => {
+  /** Scores the first `limit` sources of `examples` (all rows of a source as its references). */
+  const evaluateOn = (examples: readonly Seq2SeqExample[], limit = Number.POSITIVE_INFINITY): Evaluation => {
+    const test = groupBySource(examples).slice(0, limit);
     const predicted = decodeAll(
       model,
       sourceVocab,
@@ -187,7 +243,7 @@ export function prepareSeq2Seq(
       options.beamWidth ?? 1,
     );
     const naive = test.map((e) => neighbour(tokenize(e.source, reading.source)));
-    const refs = test.map((e) => e.target);
+    const refs = test.map((e) => e.references);
     return {
       metrics: seq2seqMetrics(predicted, refs, g2p),
       baseline: seq2seqMetrics(naive, refs, g2p),
@@ -196,9 +252,11 @@ export function prepareSeq2Seq(
       plots: [
         {
           kind: 'table',
-          title: `Sample decodes (of ${test.length} test examples)`,
-          columns: ['source', 'expected', 'predicted', 'baseline'],
-          rows: test.slice(0, 20).map((e, i) => [e.source, show(e.target), show(predicted[i]!), show(naive[i]!)]),
+          title: `Sample decodes (of ${test.length} test sources)`,
+          columns: ['source', 'expected (any of)', 'predicted', 'baseline'],
+          rows: test
+            .slice(0, 20)
+            .map((e, i) => [e.source, e.references.map(show).join(' | '), show(predicted[i]!), show(naive[i]!)]),
         },
       ],
     };
@@ -210,8 +268,8 @@ export function prepareSeq2Seq(
     trainBatches: (g) =>
       indexBatches(encodedTrain.length, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
     loss: batchLoss,
-    validate: () => meanLoss(splits.validation.map(encode), toBatch, batchLoss),
-    evaluate: () => evaluateOn(splits.test.slice(0, MAX_EVALUATED)),
+    validate: () => meanLoss(validationRows, toBatch, batchLoss),
+    evaluate: () => evaluateOn(splits.test, MAX_EVALUATED),
     ...(reread && { evaluateFile: (file: string) => evaluateOn(reread(file)) }),
     artifacts: (): TaskArtifacts => ({
       task: 'seq2seq',
@@ -273,8 +331,13 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
   options: SEQ2SEQ_OPTIONS,
   sampleInputs: ['speech', 'table'],
   load: (input, settings, generator) => {
-    const loaded = loadExamples('seq2seq', input, generator, () =>
-      loadG2P().map((e) => ({ source: e.word, target: e.phonemes })),
+    const loaded = loadExamples(
+      'seq2seq',
+      input,
+      generator,
+      () => loadG2P().map((e) => ({ source: e.word, target: e.phonemes })),
+      undefined,
+      (e) => e.source,
     );
     const reading: Seq2SeqReading = {
       source: loaded.tokens.source ?? 'chars',
@@ -285,6 +348,7 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
     const own: Seq2SeqOptions = {
       attention: (input.options['attention'] as AttentionKind | undefined) ?? 'luong',
       ...(typeof input.options['beamWidth'] === 'number' && { beamWidth: input.options['beamWidth'] }),
+      ...(input.options['alternates'] !== undefined && { alternates: input.options['alternates'] as Alternates }),
     };
     return prepareSeq2Seq(
       loaded.splits,
