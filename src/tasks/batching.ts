@@ -12,6 +12,26 @@ export function indexBatches(count: number, batchSize: number, generator?: Gener
   return out;
 }
 
+/** Batches of a window: how many batches' worth of shuffled rows are sorted by length together. */
+export const BUCKET_WINDOW_BATCHES = 50;
+
+/**
+ * Like indexBatches, but each batch holds rows of similar `lengths[i]` (less padding): the
+ * shuffled order is cut into windows of `BUCKET_WINDOW_BATCHES` batches, each window sorted by
+ * length (stable) and chunked into batches, and the batches' order shuffled again. Every index
+ * appears once; the same generator state gives the same batches.
+ */
+export function lengthBucketedBatches(lengths: readonly number[], batchSize: number, generator: Generator): number[][] {
+  const order = generator.shuffle(Array.from({ length: lengths.length }, (_, i) => i));
+  const window = batchSize * BUCKET_WINDOW_BATCHES;
+  const out: number[][] = [];
+  for (let w = 0; w < order.length; w += window) {
+    const rows = order.slice(w, w + window).sort((a, b) => lengths[a]! - lengths[b]!);
+    for (let i = 0; i < rows.length; i += batchSize) out.push(rows.slice(i, i + batchSize));
+  }
+  return generator.shuffle(out);
+}
+
 /** Pads id sequences (each of length >= 1) to (batch, maxLength) with `padValue`. */
 export function padIds(sequences: readonly (readonly number[])[], padValue = 0): { ids: Tensor; lengths: number[] } {
   const lengths = sequences.map((s) => Math.max(1, s.length));
