@@ -232,6 +232,44 @@ describe('numeric sequences and multi-column series', () => {
     assert.deepEqual(longTag.numeric!.examples, [{ sequence: [[1], [9]], tags: ['lo', 'hi'] }]);
   });
 
+  test('a spreadsheet export: ;-separated .csv with CRLF, columns named otherwise mapped by --columns ID,STEP,LABEL', () => {
+    const text = 'sample id;t;acc x;acc y;activity\r\ns1;0;0.5;1;walk\r\ns1;1;0.25;2;walk\r\ns2;0;3;4;run\r\n';
+    const notices: string[] = [];
+    const data = parseOwnData(text, 'classify', {
+      file: 'activity.csv',
+      columns: ['sample id', 't', 'activity'],
+      onNotice: (m) => notices.push(m),
+    });
+    assert.deepEqual(data.numeric, {
+      features: ['acc x', 'acc y'],
+      examples: [
+        {
+          sequence: [
+            [0.5, 1],
+            [0.25, 2],
+          ],
+          label: 'walk',
+        },
+        { sequence: [[3, 4]], label: 'run' },
+      ],
+    });
+    assert.ok(notices.some((m) => /read as ";"-separated/.test(m)));
+    // A comma file whose text holds one semicolon per line stays comma-separated.
+    const text2 = parseOwnData('text,label\n"a; b",x\n"c; d",y\n', 'classify', { file: 't.csv' });
+    assert.deepEqual(
+      text2.examples.map((e) => e.text),
+      ['a; b', 'c; d'],
+    );
+    // Decimal commas get a hint, not a silent misreading.
+    assert.throws(
+      () =>
+        parseOwnData('id;step;x;label\na;1;0,5;p\n', 'classify', {
+          file: 'l.csv',
+        }),
+      /'x' is "0,5", expected a finite number \(write decimal points/,
+    );
+  });
+
   test('numeric errors name the line: ragged features, mixed labels of one id, repeated step, tags/steps mismatch', () => {
     assert.throws(
       () => parseOwnData('{"sequence": [[1, 2], [3]], "label": "a"}\n', 'classify', { file: 's.jsonl' }),

@@ -26,7 +26,7 @@ import {
   type TableOptions,
 } from './delimited.js';
 import { isNumericTable, numericExamples, type NumericData } from './numeric.js';
-import { isDecimal, SNIFFED_DELIMITERS, type SniffedFormat, sniffFormat } from './sniff.js';
+import { type Delimiter, isDecimal, SNIFFED_DELIMITERS, type SniffedFormat, sniffFormat } from './sniff.js';
 import type { TimeSeries } from './split.js';
 import { chooseTokens, type TokenMode, type Tokens, tokenize } from './tokens.js';
 
@@ -159,7 +159,11 @@ function readTable(
   options: ParseUserDataOptions,
   notice: (m: string) => void,
 ): DataTable {
-  const required = TASK_COLUMNS[task];
+  // Three --columns for classify/tag name a long numeric file's id, step and label (tag) columns.
+  const required =
+    (task === 'classify' || task === 'tag') && options.columns?.length === 3
+      ? ['id', 'step', task === 'classify' ? 'label' : 'tag']
+      : TASK_COLUMNS[task];
   const extension = knownExtension(file);
   const base: TableOptions = {
     ...(options.header !== undefined && { header: options.header }),
@@ -173,7 +177,11 @@ function readTable(
   if (options.format !== undefined || extension !== undefined) {
     const format = formatOf(file, options.format);
     if (format === 'jsonl') return parseTable(text, 'jsonl', file, jsonlKeys(text, task), base);
-    return parseTable(text, format, file, task === 'forecast' || looksNumericLong(text) ? [] : required, base);
+    const delimiter = format === 'csv' && options.format === undefined ? csvDelimiter(text, file, notice) : undefined;
+    return parseTable(text, format, file, task === 'forecast' || looksNumericLong(text, options) ? [] : required, {
+      ...base,
+      ...(delimiter !== undefined && { delimiter }),
+    });
   }
   if (text.replace(/^\uFEFF/, '').trim() === '') throw new DataError(file, null, `the file is empty`);
   let sniffed: SniffedFormat;
@@ -196,11 +204,43 @@ function readTable(
   if (sniffed.format === 'jsonl') return parseTable(text, 'jsonl', file, jsonlKeys(text, task), base);
   const name = sniffed.delimiter === '\t' ? 'tab' : JSON.stringify(sniffed.delimiter);
   notice(`${file}: read as ${name}-separated (from its content)`);
-  return parseTable(text, sniffed.format, file, task === 'forecast' || looksNumericLong(text) ? [] : required, {
-    ...base,
-    delimiter: sniffed.delimiter,
-    quotes: sniffed.delimiter !== '\t',
-  });
+  return parseTable(
+    text,
+    sniffed.format,
+    file,
+    task === 'forecast' || looksNumericLong(text, options) ? [] : required,
+    {
+      ...base,
+      delimiter: sniffed.delimiter,
+      quotes: sniffed.delimiter !== '\t',
+    },
+  );
+}
+
+/**
+ * The delimiter of a `.csv` file: a comma, unless the content is plainly separated by something
+ * else (spreadsheets in many locales write `;`-separated .csv files, often with decimal commas):
+ * then the sniffed delimiter, with a notice. Undefined keeps the comma.
+ */
+function csvDelimiter(text: string, file: string, notice: (m: string) => void): Delimiter | undefined {
+  let sniffed: SniffedFormat;
+  try {
+    sniffed = sniffFormat(text, file);
+  } catch {
+    return undefined;
+  }
+  if (sniffed.format === 'jsonl' || sniffed.delimiter === ',') return undefined;
+  // Only where it splits every line into more fields than the comma does.
+  const { delimiter } = sniffed;
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 50);
+  if (!lines.every((l) => l.split(delimiter).length > l.split(',').length)) return undefined;
+  const name = sniffed.delimiter === '\t' ? 'tab' : JSON.stringify(sniffed.delimiter);
+  notice(`${file}: read as ${name}-separated (from its content, though the file is named .csv)`);
+  return sniffed.delimiter;
 }
 
 /** The keys a JSONL file must have: the task's, or `sequence` and the label/tags for numeric sequences. */
@@ -216,7 +256,8 @@ function jsonlKeys(text: string, task: TaskKind): readonly string[] {
 }
 
 /** A long-format numeric file starts with a header naming `id` and `step`. */
-function looksNumericLong(text: string): boolean {
+function looksNumericLong(text: string, options: ParseUserDataOptions): boolean {
+  if (options.columns !== undefined) return false; // --columns maps the roles itself
   const first = text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/, 1)[0]!
