@@ -174,6 +174,22 @@ describe('headerless files and token auto-detection', () => {
     assert.throws(() => chooseTokens([], 'bytes' as 'auto'), ValueError);
   });
 
+  test('a headerless classify file with the label first is an error that says which columns to take', () => {
+    const rows = Array.from({ length: 40 }, (_, k) => `${k % 2 ? 'pos' : 'neg'}\tthe film number ${k} was fine`);
+    assert.throws(
+      () => parseOwnData(`${rows.join('\n')}\n`, 'classify', { file: 'reviews.tsv' }),
+      (e: unknown) =>
+        e instanceof DataError &&
+        /has 40 distinct values in 40 rows, and column 1 only 2/.test(e.message) &&
+        /--columns 2,1/.test(e.message),
+    );
+    const swapped = parseOwnData(`${rows.join('\n')}\n`, 'classify', { file: 'reviews.tsv', columns: ['2', '1'] });
+    assert.deepEqual(swapped.examples[1], { text: 'the film number 1 was fine', label: 'pos' });
+    // Text first, as the format says: read by position.
+    const straight = rows.map((r) => r.split('\t').reverse().join('\t'));
+    assert.equal(parseOwnData(`${straight.join('\n')}\n`, 'classify', { file: 'r.tsv' }).examples.length, 40);
+  });
+
   test('an unknown extension with no delimiter is still an error naming the file', () => {
     assert.throws(
       () => readOwnData(write('x.dat', 'lonely\nwords\n'), 'classify'),

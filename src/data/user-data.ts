@@ -286,6 +286,20 @@ function tokenNotice(
   );
 }
 
+const distinct = (values: readonly string[]): number => new Set(values).size;
+
+/**
+ * Whether a headerless classify file has its label first: the first column repeats a few values
+ * (at most a tenth of the rows, and at most 100), the second hardly repeats (over half distinct).
+ */
+function labelsComeFirst(examples: readonly { text: string; label: string }[]): boolean {
+  const n = examples.length;
+  if (n < 20) return false;
+  const first = distinct(examples.map((e) => e.text));
+  const second = distinct(examples.map((e) => e.label));
+  return first <= Math.min(100, n / 10) && second > n / 2;
+}
+
 const PARSERS: { [K in TaskKind]: Parser<K> } = {
   classify(table, file, options, notice) {
     if (isNumericTable(table)) return { examples: [], numeric: numericExamples(table, 'label', file), tokens: {} };
@@ -293,6 +307,12 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
       text: nonEmpty(r, 'text', stringField(r, 'text', file), file),
       label: nonEmpty(r, 'label', scalarField(r, 'label', file).trim(), file),
     }));
+    if (table.columns[0] === '1' && options.columns === undefined && labelsComeFirst(examples))
+      throw new DataError(
+        file,
+        null,
+        `column 2, taken as the label, has ${distinct(examples.map((e) => e.label))} distinct values in ${examples.length} rows, and column 1 only ${distinct(examples.map((e) => e.text))}: the labels look like column 1; use --columns 2,1 (text, label) or a header row`,
+      );
     const input = chooseTokens(
       examples.map((e) => e.text),
       options.tokens?.input ?? 'auto',
