@@ -332,6 +332,23 @@ describe('numeric sequences and multi-column series', () => {
     assert.throws(() => standardize([[1]], stats), /step 0 has 1 features, expected 2/);
   });
 
+  test('forecast: a Date column by any common name; a column with a blank cell is left out with a notice naming the line', () => {
+    const rows = ['Date,Temp,Humidity %,Sales'];
+    for (let d = 1; d <= 9; d++) rows.push(`2024-01-0${d},${10 + d},${d === 4 ? '' : 50 - d},${100 + d}`);
+    const notices: string[] = [];
+    const data = parseOwnData(`${rows.join('\n')}\n`, 'forecast', {
+      file: 'shop.csv',
+      target: 'Sales',
+      onNotice: (m) => notices.push(m),
+    });
+    assert.equal(data.examples.dates![0], '2024-01-01');
+    assert.deepEqual(Object.keys(data.examples.covariates!), ['Temp']);
+    assert.ok(
+      notices.some((m) => /column 'Humidity %' left out: line 5 has ""/.test(m)),
+      notices.join('\n'),
+    );
+  });
+
   test('forecast: --target picks the column, the other numeric columns become covariates', () => {
     const text = 'date,temp,wind,rain\nd1,1,10,0\nd2,2,20,1\nd3,3,30,0\n';
     const chosen = parseOwnData(text, 'forecast', { file: 'w.csv', target: 'wind' });

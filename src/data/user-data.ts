@@ -286,6 +286,9 @@ function tokenNotice(
   );
 }
 
+/** Column names read as a forecast file's dates (case-insensitive). */
+const DATE_COLUMNS = new Set(['date', 'time', 'timestamp', 'datetime', 'day', 'month', 'period', 'ds']);
+
 const distinct = (values: readonly string[]): number => new Set(values).size;
 
 /**
@@ -371,10 +374,21 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
     return { examples, numeric: null, tokens: { source, target } };
   },
   forecast(table, file, options, notice) {
-    const hasDates = table.columns.includes('date');
+    const dateColumn = table.columns.find((c) => DATE_COLUMNS.has(c.toLowerCase()));
+    const hasDates = dateColumn !== undefined;
     const numericColumns = table.columns.filter(
-      (c) => c !== 'date' && table.records.every((r) => isNumberValue(r.values[c])),
+      (c) => c !== dateColumn && table.records.every((r) => isNumberValue(r.values[c])),
     );
+    // Columns numeric but for a few cells: say which cell keeps each out.
+    for (const c of table.columns) {
+      if (c === dateColumn || c === options.target || numericColumns.includes(c)) continue;
+      const numeric = table.records.filter((r) => isNumberValue(r.values[c])).length;
+      const bad = table.records.find((r) => !isNumberValue(r.values[c]));
+      if (bad && numeric >= table.records.length / 2)
+        notice(
+          `forecast: column '${c}' left out: line ${bad.line} has ${JSON.stringify(bad.values[c])}, not a number (${table.records.length - numeric} such cell${table.records.length - numeric === 1 ? '' : 's'})`,
+        );
+    }
     let target = options.target;
     if (target === undefined) {
       if (table.columns.includes('value') || numericColumns.length === 0) target = 'value';
@@ -395,9 +409,10 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
     }
     const dates: string[] = [];
     const values = table.records.map((r) => {
-      if (hasDates) {
-        if (!('date' in r.values)) throw new DataError(file, r.line, `missing key 'date' (other lines have one)`);
-        dates.push(nonEmpty(r, 'date', scalarField(r, 'date', file).trim(), file));
+      if (dateColumn !== undefined) {
+        if (!(dateColumn in r.values))
+          throw new DataError(file, r.line, `missing key '${dateColumn}' (other lines have one)`);
+        dates.push(nonEmpty(r, dateColumn, scalarField(r, dateColumn, file).trim(), file));
       }
       return numberField(r, target, file);
     });
