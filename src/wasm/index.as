@@ -2,3 +2,4 @@
 export * from './gemm';
 export * from './cells';
 export * from './steps';
+export * from './backward';

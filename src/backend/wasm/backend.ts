@@ -19,6 +19,7 @@ import {
   type GemmPackedArgs,
   type PackArgs,
   type PackedMatrix,
+  type RecurrentBackwardArgs,
   type RecurrentStepsArgs,
   cacheWidth,
   gateCount,
@@ -157,6 +158,69 @@ interface KernelExports {
     savedC: number,
     scratch: number,
   ): number;
+  backwardCarry(
+    rows: number,
+    H: number,
+    tAfter: number,
+    lengths: number,
+    direct: number,
+    dhPrev: number,
+    dhDirect: number,
+    dcPrev: number,
+    dhCarry: number,
+    dcCarry: number,
+  ): void;
+  backwardPointwise(
+    kind: number,
+    rows: number,
+    H: number,
+    t: number,
+    tAfter: number,
+    lengths: number,
+    gOutT: number,
+    dhCarry: number,
+    dcCarry: number,
+    dhT: number,
+    dc: number,
+    cacheT: number,
+    savedHT: number,
+    savedCT: number,
+    dgxT: number,
+    dghT: number,
+    dhDirect: number,
+    dcPrev: number,
+    dhPrev: number,
+  ): void;
+  backwardBiasSums(rows: number, GH: number, dgxT: number, dghT: number, dbIh: number, dbHh: number, sums: number): void;
+  backwardBlock(
+    kind: number,
+    rows: number,
+    H: number,
+    tStart: number,
+    count: number,
+    dir: number,
+    blockFirst: number,
+    tAfter: number,
+    lengths: number,
+    gOut: number,
+    dhCarry: number,
+    dcCarry: number,
+    dhT: number,
+    dc: number,
+    cache: number,
+    savedH: number,
+    savedC: number,
+    dgx: number,
+    dgh: number,
+    dhDirect: number,
+    dcPrev: number,
+    dhPrev: number,
+    packedHh: number,
+    dbIh: number,
+    dbHh: number,
+    sums: number,
+    abuf: number,
+  ): void;
   KC: { value: unknown };
   NR: { value: unknown };
 }
@@ -927,6 +991,168 @@ export class WasmBackend implements Backend {
     this.finishSteps(kind, args, base, at, h);
   }
 
+  /**
+   * The backward's per-step loop (see RecurrentBackwardArgs) with its operands resident in wasm
+   * memory: the carries, the step scratch and the bias gradients for the whole loop, the saved
+   * state, output gradient, dgx and dgh `[count, rows, G·H]` a block of steps at a time (one copy
+   * in or out per block, the block sized to `chunkFloats`). One thread: each block in one call
+   * (backwardBlock). With helper threads and a step GEMM worth splitting (batch ≥ 16 at the
+   * usual sizes): per step the pointwise part, then dh_prev = dgh_t·W_hh split over the threads
+   * (gemmKernel), then the bias sums. The same kernels in the same order as the per-step calls
+   * (backwardThroughTime's loop), so the same values.
+   */
+  recurrentBackward(kind: CellKind, args: RecurrentBackwardArgs): void {
+    const packed = args.packedHh;
+    if (!(packed instanceof WasmPacked) || packed.ptr === 0) {
+      throw new ValueError('recurrentBackward', 'the matrix was not packed by the wasm backend (or was released)');
+    }
+    const { rows: B, hidden: H, time: T, reverse, lengths, saved } = args;
+    if (B === 0 || H === 0 || T === 0) return;
+    const GH = gateCount(kind) * H;
+    const CW = cacheWidth(kind, H);
+    if (packed.k !== GH || packed.n !== H) {
+      throw new ValueError('recurrentBackward', `packed W_hh is [${packed.k}, ${packed.n}], expected [${GH}, ${H}]`);
+    }
+    const isLstm = kind === 'lstm';
+    if (isLstm && (!args.dcCarry || !saved.c || !args.scratch.dc || !args.scratch.dcPrev)) {
+      throw new ValueError('recurrentBackward', 'LSTM needs dcCarry, saved.c, scratch.dc and scratch.dcPrev');
+    }
+    if (lengths && lengths.length < B) {
+      throw new ValueError('recurrentBackward', `lengths has ${lengths.length} rows, batch is ${B}`);
+    }
+    const shared = args.dgh === args.dgx;
+    const BH = B * H;
+    // Steps per block: what one step brings in (gOut, saved h/c, cache) and takes out (dgx, dgh).
+    const perStep = BH * (isLstm ? 3 : 2) + B * CW + B * GH * (shared ? 1 : 2);
+    const block = Math.max(1, Math.min(T, Math.floor(this.chunkFloats / perStep)));
+    // Resident for the whole loop, then one block's arrays.
+    const lay = new Layout();
+    const dhCarryAt = lay.take(BH);
+    const dcCarryAt = lay.take(isLstm ? BH : 0);
+    const dhTAt = lay.take(BH);
+    const dcAt = lay.take(isLstm ? BH : 0);
+    const dhDirectAt = lay.take(BH);
+    const dcPrevAt = lay.take(isLstm ? BH : 0);
+    const dhPrevAt = lay.take(BH);
+    const lenAt = lay.take(lengths ? B : 0);
+    const dbIhAt = lay.take(args.dbIh ? GH : 0);
+    const dbHhAt = lay.take(args.dbHh ? GH : 0);
+    const sumsAt = lay.take(GH);
+    const gOutAt = lay.take(block * BH);
+    const cacheAt = lay.take(block * B * CW);
+    const shAt = lay.take(block * BH);
+    const scAt = lay.take(isLstm ? block * BH : 0);
+    const dgxAt = lay.take(block * B * GH);
+    const dghAt = shared ? dgxAt : lay.take(block * B * GH);
+    const base = this.heap.scratch(lay.floats * 4);
+    const p = (at: number) => base + at * 4;
+    const hp = this.heap;
+    hp.put(p(dhCarryAt), args.dhCarry, 0, BH, 'dhCarry');
+    if (isLstm) hp.put(p(dcCarryAt), args.dcCarry!, 0, BH, 'dcCarry');
+    if (lengths) new Int32Array(hp.f32.buffer, p(lenAt), B).set(lengths.subarray(0, B));
+    if (args.dbIh) hp.put(p(dbIhAt), args.dbIh, 0, GH, 'dbIh');
+    if (args.dbHh) hp.put(p(dbHhAt), args.dbHh, 0, GH, 'dbHh');
+    const code = CELL_KINDS[kind].code;
+    const lenPtr = lengths ? p(lenAt) : 0;
+    const dc = isLstm ? p(dcAt) : 0;
+    const dcCarry = isLstm ? p(dcCarryAt) : 0;
+    const dcPrev = isLstm ? p(dcPrevAt) : 0;
+    // Split the step GEMM (m = B, n = H, k = GH) when gemmKernel would.
+    const split = this.threads !== null && B >= 16 && 2 * B * H * GH >= this.parallelMinFlops;
+    let tAfter = -1;
+    for (let done = 0; done < T; done += block) {
+      const count = Math.min(block, T - done);
+      // Steps in processing order: t = T-1 … 0 forward, 0 … T-1 for a reversed layer.
+      const tStart = reverse ? done : T - 1 - done;
+      const dir = reverse ? 1 : -1;
+      const first = reverse ? tStart : tStart - count + 1;
+      hp.put(p(gOutAt), args.gOut, first * BH, count * BH, 'gOut');
+      hp.put(p(cacheAt), saved.cache, first * B * CW, count * B * CW, 'saved.cache');
+      hp.put(p(shAt), saved.h, first * BH, count * BH, 'saved.h');
+      if (isLstm) hp.put(p(scAt), saved.c!, first * BH, count * BH, 'saved.c');
+      if (!split) {
+        this.k.backwardBlock(
+          code,
+          B,
+          H,
+          tStart,
+          count,
+          dir,
+          first,
+          tAfter,
+          lenPtr,
+          p(gOutAt),
+          p(dhCarryAt),
+          dcCarry,
+          p(dhTAt),
+          dc,
+          p(cacheAt),
+          p(shAt),
+          isLstm ? p(scAt) : 0,
+          p(dgxAt),
+          p(dghAt),
+          p(dhDirectAt),
+          dcPrev,
+          p(dhPrevAt),
+          packed.ptr,
+          args.dbIh ? p(dbIhAt) : 0,
+          args.dbHh ? p(dbHhAt) : 0,
+          p(sumsAt),
+          this.abuf,
+        );
+        tAfter = tStart + (count - 1) * dir;
+      } else {
+        for (let i = 0; i < count; i++) {
+          const t = tStart + i * dir;
+          const local = t - first;
+          const dgxT = p(dgxAt + local * B * GH);
+          const dghT = p(dghAt + local * B * GH);
+          this.k.backwardPointwise(
+            code,
+            B,
+            H,
+            t,
+            tAfter,
+            lenPtr,
+            p(gOutAt + local * BH),
+            p(dhCarryAt),
+            dcCarry,
+            p(dhTAt),
+            dc,
+            p(cacheAt + local * B * CW),
+            p(shAt + local * BH),
+            isLstm ? p(scAt + local * BH) : 0,
+            dgxT,
+            dghT,
+            p(dhDirectAt),
+            dcPrev,
+            p(dhPrevAt),
+          );
+          this.gemmKernel(B, H, GH, dghT, GH, 0, packed.ptr, p(dhPrevAt), H, 0, 0);
+          if (args.dbIh || args.dbHh) {
+            this.k.backwardBiasSums(
+              B,
+              GH,
+              dgxT,
+              dghT,
+              args.dbIh ? p(dbIhAt) : 0,
+              args.dbHh ? p(dbHhAt) : 0,
+              p(sumsAt),
+            );
+          }
+          tAfter = t;
+        }
+      }
+      hp.get(p(dgxAt), args.dgx, first * B * GH, count * B * GH, 'dgx');
+      if (!shared) hp.get(p(dghAt), args.dgh, first * B * GH, count * B * GH, 'dgh');
+    }
+    this.k.backwardCarry(B, H, tAfter, lenPtr, shared ? 0 : 1, p(dhPrevAt), p(dhDirectAt), dcPrev, p(dhCarryAt), dcCarry);
+    hp.get(p(dhCarryAt), args.dhCarry, 0, BH, 'dhCarry');
+    if (isLstm) hp.get(p(dcCarryAt), args.dcCarry!, 0, BH, 'dcCarry');
+    if (args.dbIh) hp.get(p(dbIhAt), args.dbIh, 0, GH, 'dbIh');
+    if (args.dbHh) hp.get(p(dbHhAt), args.dbHh, 0, GH, 'dbHh');
+  }
+
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
     if (width === 0) return;
     if (rows === 0) {
@@ -973,6 +1199,17 @@ class SplitBackoff {
       this.late = 0;
       this.paused = SplitBackoff.PAUSE_CALLS;
     }
+  }
+}
+
+/** Consecutive regions of a scratch area, in floats, each starting on 64 bytes. */
+class Layout {
+  floats = 0;
+  /** The offset (floats) of a new region of `n` floats. */
+  take(n: number): number {
+    const at = this.floats;
+    this.floats += alignFloats(n);
+    return at;
   }
 }
 
