@@ -26,7 +26,7 @@ import {
 } from '../backend.js';
 import { CELL_KINDS } from '../../families.js';
 import { WasmHeap, type WasmMemory } from './heap.js';
-import { GemmThreads } from './threads.js';
+import { type GemmHelper, GemmThreads } from './threads.js';
 
 /** The exports of the kernels module (see src/wasm/*.as). Pointers are byte addresses. */
 interface KernelExports {
@@ -221,6 +221,8 @@ interface KernelExports {
     sums: number,
     abuf: number,
   ): void;
+  backwardStepPart(ctx: number, t: number, tAfter: number, phase: number, part: number, parts: number, abuf: number): void;
+  BACKWARD_CONTEXT_INTS: { value: unknown };
   KC: { value: unknown };
   NR: { value: unknown };
 }
@@ -997,8 +999,9 @@ export class WasmBackend implements Backend {
    * state, output gradient, dgx and dgh `[count, rows, G·H]` a block of steps at a time (one copy
    * in or out per block, the block sized to `chunkFloats`). One thread: each block in one call
    * (backwardBlock). With helper threads and a step GEMM worth splitting (batch ≥ 16 at the
-   * usual sizes): per step the pointwise part, then dh_prev = dgh_t·W_hh split over the threads
-   * (gemmKernel), then the bias sums. The same kernels in the same order as the per-step calls
+   * usual sizes): per step two phases split over the threads (backwardStepPart): the carry,
+   * masking and cell backward by rows, then dh_prev = dgh_t·W_hh by panels of dh_prev and the
+   * bias sums by columns. The same kernels in the same order as the per-step calls
    * (backwardThroughTime's loop), so the same values.
    */
   recurrentBackward(kind: CellKind, args: RecurrentBackwardArgs): void {
@@ -1038,6 +1041,7 @@ export class WasmBackend implements Backend {
     const dbIhAt = lay.take(args.dbIh ? GH : 0);
     const dbHhAt = lay.take(args.dbHh ? GH : 0);
     const sumsAt = lay.take(GH);
+    const ctxAt = lay.take(this.k.BACKWARD_CONTEXT_INTS.value as number);
     const gOutAt = lay.take(block * BH);
     const cacheAt = lay.take(block * B * CW);
     const shAt = lay.take(block * BH);
@@ -1059,6 +1063,7 @@ export class WasmBackend implements Backend {
     const dcPrev = isLstm ? p(dcPrevAt) : 0;
     // Split the step GEMM (m = B, n = H, k = GH) when gemmKernel would.
     const split = this.threads !== null && B >= 16 && 2 * B * H * GH >= this.parallelMinFlops;
+    const helpers = split && this.backoff.allows() ? this.threads!.ready() : [];
     let tAfter = -1;
     for (let done = 0; done < T; done += block) {
       const count = Math.min(block, T - done);
@@ -1070,7 +1075,7 @@ export class WasmBackend implements Backend {
       hp.put(p(cacheAt), saved.cache, first * B * CW, count * B * CW, 'saved.cache');
       hp.put(p(shAt), saved.h, first * BH, count * BH, 'saved.h');
       if (isLstm) hp.put(p(scAt), saved.c!, first * BH, count * BH, 'saved.c');
-      if (!split) {
+      if (helpers.length === 0) {
         this.k.backwardBlock(
           code,
           B,
@@ -1102,44 +1107,35 @@ export class WasmBackend implements Backend {
         );
         tAfter = tStart + (count - 1) * dir;
       } else {
+        const ctx = new Int32Array(hp.f32.buffer, p(ctxAt), this.k.BACKWARD_CONTEXT_INTS.value as number);
+        ctx.set([
+          code,
+          B,
+          H,
+          lenPtr,
+          p(dhCarryAt),
+          dcCarry,
+          p(dhTAt),
+          dc,
+          p(dhDirectAt),
+          dcPrev,
+          p(dhPrevAt),
+          packed.ptr,
+          args.dbIh ? p(dbIhAt) : 0,
+          args.dbHh ? p(dbHhAt) : 0,
+          p(sumsAt),
+          p(gOutAt),
+          p(cacheAt),
+          p(shAt),
+          isLstm ? p(scAt) : 0,
+          p(dgxAt),
+          p(dghAt),
+          first,
+        ]);
         for (let i = 0; i < count; i++) {
           const t = tStart + i * dir;
-          const local = t - first;
-          const dgxT = p(dgxAt + local * B * GH);
-          const dghT = p(dghAt + local * B * GH);
-          this.k.backwardPointwise(
-            code,
-            B,
-            H,
-            t,
-            tAfter,
-            lenPtr,
-            p(gOutAt + local * BH),
-            p(dhCarryAt),
-            dcCarry,
-            p(dhTAt),
-            dc,
-            p(cacheAt + local * B * CW),
-            p(shAt + local * BH),
-            isLstm ? p(scAt + local * BH) : 0,
-            dgxT,
-            dghT,
-            p(dhDirectAt),
-            dcPrev,
-            p(dhPrevAt),
-          );
-          this.gemmKernel(B, H, GH, dghT, GH, 0, packed.ptr, p(dhPrevAt), H, 0, 0);
-          if (args.dbIh || args.dbHh) {
-            this.k.backwardBiasSums(
-              B,
-              GH,
-              dgxT,
-              dghT,
-              args.dbIh ? p(dbIhAt) : 0,
-              args.dbHh ? p(dbHhAt) : 0,
-              p(sumsAt),
-            );
-          }
+          // Phase 0 by rows (carry, masking, cell), then phase 1 by columns (dh_prev, bias sums).
+          for (const phase of [0, 1]) this.backwardPhase(p(ctxAt), t, tAfter, phase, helpers);
           tAfter = t;
         }
       }
@@ -1151,6 +1147,17 @@ export class WasmBackend implements Backend {
     if (isLstm) hp.get(p(dcCarryAt), args.dcCarry!, 0, BH, 'dcCarry');
     if (args.dbIh) hp.get(p(dbIhAt), args.dbIh, 0, GH, 'dbIh');
     if (args.dbHh) hp.get(p(dbHhAt), args.dbHh, 0, GH, 'dbHh');
+  }
+
+  /** One phase of backward step t (backwardStepPart) split over this thread and `helpers`. */
+  private backwardPhase(ctx: number, t: number, tAfter: number, phase: number, helpers: GemmHelper[]): void {
+    const parts = helpers.length + 1;
+    for (let q = 1; q < parts; q++) this.threads!.postBackward(helpers[q - 1]!, [ctx, t, tAfter, phase, q, parts]);
+    const start = performance.now();
+    this.k.backwardStepPart(ctx, t, tAfter, phase, 0, parts, this.abuf);
+    const own = performance.now();
+    for (const helper of helpers) this.threads!.join(helper);
+    this.backoff.record(own - start, performance.now() - own);
   }
 
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
