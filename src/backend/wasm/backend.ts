@@ -1063,7 +1063,7 @@ export class WasmBackend implements Backend {
     const dcPrev = isLstm ? p(dcPrevAt) : 0;
     // Split the step GEMM (m = B, n = H, k = GH) when gemmKernel would.
     const split = this.threads !== null && B >= 16 && 2 * B * H * GH >= this.parallelMinFlops;
-    const helpers = split && this.backoff.allows() ? this.threads!.ready() : [];
+    const helpers = split ? this.threads!.ready() : [];
     let tAfter = -1;
     for (let done = 0; done < T; done += block) {
       const count = Math.min(block, T - done);
@@ -1135,7 +1135,9 @@ export class WasmBackend implements Backend {
         for (let i = 0; i < count; i++) {
           const t = tStart + i * dir;
           // Phase 0 by rows (carry, masking, cell), then phase 1 by columns (dh_prev, bias sums).
-          for (const phase of [0, 1]) this.backwardPhase(p(ctxAt), t, tAfter, phase, helpers);
+          // (On one thread for a while when the helpers keep finishing late: SplitBackoff.)
+          const now = this.backoff.allows() ? helpers : [];
+          for (const phase of [0, 1]) this.backwardPhase(p(ctxAt), t, tAfter, phase, now);
           tAfter = t;
         }
       }
@@ -1152,6 +1154,10 @@ export class WasmBackend implements Backend {
   /** One phase of backward step t (backwardStepPart) split over this thread and `helpers`. */
   private backwardPhase(ctx: number, t: number, tAfter: number, phase: number, helpers: GemmHelper[]): void {
     const parts = helpers.length + 1;
+    if (parts === 1) {
+      this.k.backwardStepPart(ctx, t, tAfter, phase, 0, 1, this.abuf);
+      return;
+    }
     for (let q = 1; q < parts; q++) this.threads!.postBackward(helpers[q - 1]!, [ctx, t, tAfter, phase, q, parts]);
     const start = performance.now();
     this.k.backwardStepPart(ctx, t, tAfter, phase, 0, parts, this.abuf);
