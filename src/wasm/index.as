@@ -3,3 +3,4 @@ export * from './gemm';
 export * from './cells';
 export * from './steps';
 export * from './backward';
+export * from './same';

@@ -223,6 +223,7 @@ interface KernelExports {
   ): void;
   backwardStepPart(ctx: number, t: number, tAfter: number, phase: number, part: number, parts: number, abuf: number): void;
   BACKWARD_CONTEXT_INTS: { value: unknown };
+  sameFloats(a: number, b: number, n: number): number;
   KC: { value: unknown };
   NR: { value: unknown };
 }
@@ -236,21 +237,62 @@ function extent(rows: number, cols: number, ld: number): number {
 }
 
 class WasmPacked implements PackedMatrix {
-  /** The gate-interleaved copy for stepPanels (made on first use, freed with this matrix). */
-  gates: { kind: CellKind; ptr: number } | null = null;
+  private ownGates: { kind: CellKind; ptr: number } | null = null;
+  /**
+   * @param entry set when the packed data belongs to the backend's pack cache (PackCache): this
+   * matrix is then one of its users, and release() only ends that use.
+   */
   constructor(
     readonly k: number,
     readonly n: number,
     public ptr: number,
     private readonly owner: WasmBackend,
-  ) {}
+    private entry: PackEntry | null = null,
+  ) {
+    if (entry) entry.users++;
+  }
+  /** The gate-interleaved copy for stepPanels (made on first use, freed with the packed data). */
+  get gates(): { kind: CellKind; ptr: number } | null {
+    return this.entry ? this.entry.gates : this.ownGates;
+  }
+  set gates(g: { kind: CellKind; ptr: number } | null) {
+    if (this.entry) this.entry.gates = g;
+    else this.ownGates = g;
+  }
   release(): void {
+    if (this.entry) {
+      if (this.ptr) this.entry.users--;
+      this.ptr = 0;
+      return;
+    }
     if (this.ptr) this.owner.heap.release(this.ptr);
-    if (this.gates) this.owner.heap.release(this.gates.ptr);
+    if (this.ownGates) this.owner.heap.release(this.ownGates.ptr);
     this.ptr = 0;
-    this.gates = null;
+    this.ownGates = null;
   }
 }
+
+/** A packed small matrix kept by the backend, with a copy of the source it was packed from. */
+interface PackEntry {
+  k: number;
+  n: number;
+  ldb: number;
+  transB: boolean;
+  /** Floats of the source copied (its extent). */
+  floats: number;
+  /** The source's floats (byte address). */
+  source: number;
+  /** The packed data (byte address). */
+  packed: number;
+  gates: { kind: CellKind; ptr: number } | null;
+  /** Live WasmPacked matrices using it (it is only evicted at 0). */
+  users: number;
+}
+
+/** Matrices of at most this many floats are kept in the pack cache. */
+const PACK_CACHE_MAX_FLOATS = 1 << 17;
+/** Entries of the pack cache at most (least recently used evicted first). */
+const PACK_CACHE_ENTRIES = 8;
 
 export interface WasmBackendInfo {
   /** 'relaxed' (FMA tiles) or 'simd'. */
@@ -383,6 +425,10 @@ export class WasmBackend implements Backend {
     const { k, n, b, ldb } = args;
     const bOff = args.bOffset ?? 0;
     const transB = args.transB ?? false;
+    const floats = transB ? extent(n, k, ldb) : extent(k, n, ldb);
+    if (this.packCache && k > 0 && n > 0 && k * n <= PACK_CACHE_MAX_FLOATS && floats <= this.chunkFloats) {
+      return this.packCached(k, n, b, bOff, ldb, transB, floats);
+    }
     const ptr = this.heap.alloc(Math.max(1, this.k.packedFloats(k, n)) * 4);
     const packed = new WasmPacked(k, n, ptr, this);
     if (k === 0 || n === 0) return packed;
@@ -407,6 +453,58 @@ export class WasmBackend implements Backend {
       }
     }
     return packed;
+  }
+
+  /**
+   * Small weights (at most PACK_CACHE_MAX_FLOATS) are packed once and kept while their bits stay
+   * the same: the layer driver packs W_ih and W_hh (and the fused steps their gate-interleaved
+   * copy) on every call, which at batch 1 costs as much as a fifth of an inference. Each call
+   * still copies the source into wasm memory and compares it, bit for bit, with the copy the
+   * entry was packed from; a weight changed in place (an optimizer step) is packed again.
+   */
+  packCache = true;
+  /** Times packB found its source in the pack cache (for tests). */
+  packCacheHits = 0;
+  private readonly packEntries: PackEntry[] = [];
+
+  private packCached(
+    k: number,
+    n: number,
+    b: Float32Array,
+    bOff: number,
+    ldb: number,
+    transB: boolean,
+    floats: number,
+  ): PackedMatrix {
+    const src = this.heap.scratch(floats * 4);
+    this.heap.put(src, b, bOff, floats, 'B');
+    const list = this.packEntries;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (e.k !== k || e.n !== n || e.ldb !== ldb || e.transB !== transB) continue;
+      if (!this.k.sameFloats(e.source, src, floats)) continue;
+      this.packCacheHits++;
+      list.splice(i, 1);
+      list.unshift(e);
+      return new WasmPacked(k, n, e.packed, this, e);
+    }
+    const packed = this.heap.alloc(Math.max(1, this.k.packedFloats(k, n)) * 4);
+    this.k.packB(k, n, src, ldb, transB ? 1 : 0, packed, Math.ceil(n / this.nr), 0);
+    // Evict the least recently used entries nobody uses, keeping room for this one.
+    for (let i = list.length - 1; i >= 0 && list.length >= PACK_CACHE_ENTRIES; i--) {
+      const e = list[i]!;
+      if (e.users > 0) continue;
+      this.heap.release(e.source);
+      this.heap.release(e.packed);
+      if (e.gates) this.heap.release(e.gates.ptr);
+      list.splice(i, 1);
+    }
+    if (list.length >= PACK_CACHE_ENTRIES) return new WasmPacked(k, n, packed, this);
+    const source = this.heap.alloc(floats * 4);
+    this.heap.f32.copyWithin(source >>> 2, src >>> 2, (src >>> 2) + floats);
+    const entry: PackEntry = { k, n, ldb, transB, floats, source, packed, gates: null, users: 0 };
+    list.unshift(entry);
+    return new WasmPacked(k, n, packed, this, entry);
   }
 
   gemmPacked(args: GemmPackedArgs): void {
