@@ -42,6 +42,19 @@ const SHAPES: Shape[] = [
     lengths: [4, 1, 2, 3, 4, 4, 2, 1, 3, 4, 4, 1, 2, 3, 4, 2, 3],
   },
   { module: 'LSTM', T: 3, B: 40, I: 8, H: 128 },
+  // Split by row ranges through every step (a register tile of rows per thread), odd hidden sizes.
+  {
+    module: 'LSTM',
+    T: 6,
+    B: 16,
+    I: 5,
+    H: 45,
+    bidirectional: true,
+    lengths: [6, 1, 3, 6, 2, 5, 6, 4, 6, 1, 6, 3, 5, 6, 2, 6],
+  },
+  { module: 'GRU', T: 5, B: 24, I: 7, H: 50 },
+  // W_hh too large for a row split: split by columns, every step.
+  { module: 'LSTM', T: 3, B: 20, I: 4, H: 384 },
 ];
 
 const name = (s: Shape) =>
@@ -117,6 +130,36 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
       });
     }
   }
+
+  test('forward steps: one pool job per call when split by rows, one per step when split by columns', {
+    skip: native.skip,
+  }, (t) => {
+    const backend = useBackend(native);
+    addon = (backend as Backend & { addon: NativeAddon }).addon;
+    defaultFlops ||= addon.info().parallelFlops;
+    const { threads, mr } = addon.info();
+    if (threads < 2) {
+      t.skip('one thread: nothing is split');
+      return;
+    }
+    addon.configure({ parallelFlops: 0 });
+    const jobs = () => {
+      const p = addon!.info().pool!;
+      return p.parallelJobs + p.backoffJobs;
+    };
+    const jobsOf = (B: number, H: number, T: number) => {
+      const W = 4 * H;
+      const packed = addon!.packB(H, W, new Float32Array(H * W).fill(0.01), 0, W, false);
+      const bh = () => new Float32Array(B * H);
+      const before = jobs();
+      addon!.recurrentSteps(2, B, H, 0, T, false, 0, new Float32Array(T * B * W).fill(0.1), packed, null, bh(), bh(),
+        new Float32Array(T * B * H), null, new Float32Array(B * W), bh(), bh());
+      return jobs() - before;
+    };
+    assert.equal(jobsOf(threads * mr, 64, 5), 1, 'a register tile of rows per thread: one job through every step');
+    assert.equal(jobsOf(mr, 64, 5), 5, 'fewer rows than a tile per thread: each step split by columns');
+    assert.equal(jobsOf(threads * mr, 384, 5), 5, 'W_hh larger than the L2 budget: each step split by columns');
+  });
 
   test('recurrentBackward: bad arguments throw instead of touching memory', { skip: native.skip }, () => {
     const backend = useBackend(native);

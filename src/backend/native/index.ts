@@ -171,6 +171,8 @@ export interface NativeInfo {
   mr: number;
   nr: number;
   kc: number;
+  /** The worker pool's counters since the addon loaded (jobs split over threads, jobs run alone while backing off). */
+  pool?: { parallelJobs: number; backoffJobs: number; backoffs: number; callerChunks: number; workerChunks: number };
 }
 
 const ADDON_FILE = 'native/build/Release/recurrent_native.node';
