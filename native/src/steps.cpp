@@ -27,6 +27,15 @@ struct ForwardStep {
   bool split;    // each chunk computes its own gate panels; else gh was computed beforehand
 };
 
+// gx at step t = x_t·W_ihᵀ + b_ih for rows [r0, r1) and panels [q0, q1) (when the call projects).
+void project_step(const KernelTable& k, const StepsForward& a, long t, int r0, int r1, int q0, int q1) {
+  if (!a.x) return;
+  const int B = a.rows, W = gates_of(a.kind) * a.hidden, I = a.inputSize;
+  float* gx = const_cast<float*>(a.gx) + (t - a.blockFirst) * B * (long)W;
+  k.gemm_part(GemmProblem{B, W, I, a.x + t * B * (long)I, I, false, nullptr, 0, false, a.packedIh, gx, W, false, a.bIh}, r0,
+              r1, q0, q1);
+}
+
 // Rows [r0, r1) x hidden columns [j0, j1) of one step, after their gate pre-activations are in
 // gh: the states kept for backward (training), the cell, then the masked state update and output.
 void finish_block(const ForwardStep& s, int r0, int r1, int j0, int j1) {
@@ -74,7 +83,10 @@ void forward_chunk(void* ctx, int chunk) {
   const int B = a.rows, H = a.hidden, G = gates_of(a.kind), NR = s.k->nr;
   const int j0 = chunk * s.cols, j1 = std::min(H, j0 + s.cols);
   if (s.split) {
-    for (int g = 0; g < G; ++g) s.k->gemm_part(s.gp, 0, B, (g * H + j0) / NR, (g * H + j1) / NR);
+    for (int g = 0; g < G; ++g) {
+      project_step(*s.k, a, s.t, 0, B, (g * H + j0) / NR, (g * H + j1) / NR);
+      s.k->gemm_part(s.gp, 0, B, (g * H + j0) / NR, (g * H + j1) / NR);
+    }
   }
   finish_block(s, 0, B, j0, j1);
 }
@@ -104,6 +116,7 @@ void forward_rows(void* ctx, int chunk) {
     ForwardStep st{&a, &k, GemmProblem{B, W, H, h, H, false, nullptr, 0, false, a.packed, a.gh, W, false, a.bHh}, t, h, hn,
                    a.gx + (t - a.blockFirst) * B * (long)W, a.cacheAll ? a.cacheAll + t * B * (long)CW : nullptr, H,
                    false};
+    project_step(k, a, t, r0, r1, 0, panels);
     k.gemm_part(st.gp, r0, r1, 0, panels);
     finish_block(st, r0, r1, 0, H);
     std::swap(h, hn);
@@ -150,6 +163,10 @@ void forward_steps(const KernelTable& k, GemmRunner gemm, const StepsForward& a)
     if (st.split) {
       parallel_chunks(chunks, forward_chunk, &st);
     } else {
+      if (a.x) {
+        gemm(GemmProblem{B, W, a.inputSize, a.x + t * B * (long)a.inputSize, a.inputSize, false, nullptr, 0, false,
+                         a.packedIh, const_cast<float*>(st.gx), W, false, a.bIh});
+      }
       gemm(st.gp);
       forward_chunk(&st, 0);
     }

@@ -35,6 +35,14 @@ struct StepsForward {
   float* savedC;
   float* cacheAll;
   double parallelFlops;  // a step's GEMM below this many flops runs on one thread
+  // Optional (x null: gx holds the projections already): the input projection done here, step by
+  // step and by the thread that runs the step's rows, so gx is written and read while in that
+  // core's cache: gx at t = x_t·W_ihᵀ + b_ih, x (T, B, I), packedIh W_ihᵀ packed [I, W], bIh [W]
+  // or null; gx is then overwritten.
+  const float* x = nullptr;
+  int inputSize = 0;
+  const float* packedIh = nullptr;
+  const float* bIh = nullptr;
 };
 
 // `count` steps t = tStart, tStart ± 1, ...: gh = h·W_hhᵀ + b_hh, the cell, then rows with

@@ -129,6 +129,10 @@ export interface NativeAddon {
     savedH?: Float32Array | null,
     savedC?: Float32Array | null,
     cacheAll?: Float32Array | null,
+    x?: Float32Array | null,
+    inputSize?: number,
+    packedIh?: ArrayBuffer,
+    bIh?: Float32Array | null,
   ): void;
   recurrentBackward(
     kind: number,
