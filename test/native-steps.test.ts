@@ -170,9 +170,10 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
     const gen = new Generator(5);
     const rand = (n: number) => randn([n], { generator: gen }).data;
     const cases = [
-      { kind: 2, B: 16, I: 5, H: 45, T: 6, reverse: true, lengths: [6, 1, 3, 6, 2, 5, 6, 4, 6, 1, 6, 3, 5, 6, 2, 6] },
+      { kind: 2, B: 16, I: 5, H: 45, T: 6, reverse: true, lengths: [6, 1, 3, 6, 2, 5, 6, 4, 6, 1, 6, 3, 5, 6, 2, 6], flops: 0 },
       { kind: 2, B: 4, I: 7, H: 64, T: 5, reverse: false, lengths: null, flops: 0 },
-      { kind: 3, B: 24, I: 3, H: 50, T: 4, reverse: false, lengths: null },
+      { kind: 3, B: 24, I: 3, H: 50, T: 4, reverse: false, lengths: null, flops: 0 },
+      { kind: 2, B: 24, I: 3, H: 40, T: 4, reverse: false, lengths: null },
       { kind: 0, B: 3, I: 4, H: 33, T: 5, reverse: true, lengths: [5, 2, 4] },
       { kind: 2, B: 1, I: 6, H: 20, T: 3, reverse: false, lengths: null },
     ];
