@@ -155,13 +155,14 @@ describe('evaluate on a file with repeated sources', () => {
       epochs: 2,
       hiddenSize: 16,
       out,
-        taskOptions: { beamWidth: 1, alternates: 'first' },
+        taskOptions: { beamWidth: 1, alternates: 'first', lengthBuckets: true },
       },
       { onStart: (info) => (summary = info.summary) },
     );
     // Trained on the first row of each source only.
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     assert.equal(config.run.taskOptions.alternates, 'first');
+    assert.equal(config.run.taskOptions.lengthBuckets, true);
     assert.match(summary, new RegExp(`^${Math.round(words.length * 0.8)} train /`));
     const held = words.slice(0, 40);
     const single = lettersFile('single.tsv', held, false);

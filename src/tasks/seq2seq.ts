@@ -24,7 +24,7 @@ import { exportSeq2SeqOnnx } from '../onnx/export-seq2seq.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
-import { lengthBucketedBatches, meanLoss, padIds } from './batching.js';
+import { indexBatches, lengthBucketedBatches, meanLoss, padIds } from './batching.js';
 import { multiReferenceErrors } from './metrics.js';
 import { ValueError } from '../errors.js';
 import { SEQ2SEQ_PY } from './pytorch/model-py.js';
@@ -50,6 +50,8 @@ export interface Seq2SeqOptions {
   beamWidth?: number;
   /** Rows of a repeated source used in training (default 'all'); scoring always uses every row. */
   alternates?: Alternates;
+  /** Training batches of similar lengths (lengthBucketedBatches) instead of shuffled ones (default false). */
+  lengthBuckets?: boolean;
 }
 
 const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
@@ -83,6 +85,18 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
       if (!(ALTERNATES as readonly string[]).includes(value))
         throw new ValueError('train', `--alternates must be one of ${ALTERNATES.join(', ')}, got '${value}'`);
       return value;
+    },
+  },
+  {
+    flag: 'length-buckets',
+    key: 'lengthBuckets',
+    description:
+      'training batches of similar lengths, less padding (yes | no, default no; on a small set with a high learning rate it learned worse)',
+    parse: (value) => {
+      // 'true'/'false': the parsed value, as saved with a run and read back on --resume.
+      if (!['yes', 'no', 'true', 'false'].includes(value))
+        throw new ValueError('train', `--length-buckets must be yes or no, got '${value}'`);
+      return value === 'yes' || value === 'true';
     },
   },
 ];
@@ -266,9 +280,12 @@ export function prepareSeq2Seq(
     name: 'seq2seq',
     model,
     summary: `${train.length} train / ${splits.validation.length} validation / ${splits.test.length} test pairs, ${sourceVocab.size} source and ${targetVocab.size} target tokens`,
-    // Batches of similar source lengths: a random batch of CMUdict words was padded to 1.85 times its letters.
+    // With length buckets, batches of similar lengths: a random batch of CMUdict words was padded to 1.85 times its letters.
     trainBatches: (g) =>
-      lengthBucketedBatches(trainLengths, settings.batchSize, g).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
+      (options.lengthBuckets
+        ? lengthBucketedBatches(trainLengths, settings.batchSize, g)
+        : indexBatches(encodedTrain.length, settings.batchSize, g)
+      ).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
     loss: batchLoss,
     validate: () => meanLoss(validationRows, toBatch, batchLoss),
     evaluate: () => evaluateOn(splits.test, MAX_EVALUATED),
@@ -351,6 +368,7 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       attention: (input.options['attention'] as AttentionKind | undefined) ?? 'luong',
       ...(typeof input.options['beamWidth'] === 'number' && { beamWidth: input.options['beamWidth'] }),
       ...(input.options['alternates'] !== undefined && { alternates: input.options['alternates'] as Alternates }),
+      ...(input.options['lengthBuckets'] === true && { lengthBuckets: true }),
     };
     return prepareSeq2Seq(
       loaded.splits,
