@@ -1,7 +1,7 @@
 /**
  * The layers on the native backend with `recurrentSteps` projecting each step's inputs itself
- * (`recurrentStepsProject`, src/nn/recurrent/fused.ts) against the same layers with the flag off
- * (the projection GEMM per block of steps, then `recurrentSteps` reading gx): outputs, states and
+ * (`recurrentStepsProjectRows`, src/nn/recurrent/fused.ts; here set to 1 so that every batch
+ * size projects) against the same layers with it unset (the projection GEMM per block of steps, then `recurrentSteps` reading gx): outputs, states and
  * every gradient must be bit-identical, for inference and training, LSTM/GRU/RNN, batch 1, 16 and
  * 64, lengths, both directions, T over several GX blocks (1024 rows a block, so 16 steps at
  * B = 64, 64 at B = 16, 1024 at B = 1), with the addon's default parallel threshold and with 0
@@ -79,13 +79,13 @@ function run(s: Shape): Record<string, Float32Array> {
 }
 
 /**
- * `run` with the backend's `recurrentStepsProject` set to `project`, counting the block kernel's
+ * `run` with the backend's `recurrentStepsProjectRows` set to 1 (`project`) or unset, counting the block kernel's
  * calls that were given `project` and the GEMM calls made from JS (the block projections).
  */
 function runWith(backend: Backend, s: Shape, project: boolean) {
-  const { recurrentSteps, recurrentStepsProject, gemm } = backend;
+  const { recurrentSteps, recurrentStepsProjectRows, gemm } = backend;
   const counts = { projecting: 0, plain: 0, gemm: 0 };
-  backend.recurrentStepsProject = project;
+  backend.recurrentStepsProjectRows = project ? 1 : undefined;
   backend.recurrentSteps = (kind: CellKind, a: RecurrentStepsArgs) => {
     if (a.project) counts.projecting++;
     else counts.plain++;
@@ -99,7 +99,7 @@ function runWith(backend: Backend, s: Shape, project: boolean) {
     return { values: run(s), counts };
   } finally {
     backend.recurrentSteps = recurrentSteps;
-    backend.recurrentStepsProject = recurrentStepsProject;
+    backend.recurrentStepsProjectRows = recurrentStepsProjectRows;
     backend.gemm = gemm;
   }
 }
@@ -116,7 +116,6 @@ describe('native layers: recurrentSteps projecting the inputs equals the block p
         addon = (backend as Backend & { addon: NativeAddon }).addon;
         defaultFlops ||= addon.info().parallelFlops;
         addon.configure({ parallelFlops: split ? 0 : defaultFlops });
-        assert.equal(backend.recurrentStepsProject, true, 'the native backend declares that its block kernel projects');
         const projecting = runWith(backend, s, true);
         const blockGemm = runWith(backend, s, false);
         // The paths taken: every block call projects (no JS GEMM in the forwards; the backward's
@@ -138,4 +137,24 @@ describe('native layers: recurrentSteps projecting the inputs equals the block p
       });
     }
   }
+
+  test('the native backend projects from a register tile of rows up (8), not at batch 1', { skip: native.skip }, () => {
+    const backend = useBackend(native);
+    assert.equal(backend.recurrentStepsProjectRows, 8);
+    const { recurrentSteps } = backend;
+    const projecting: boolean[] = [];
+    backend.recurrentSteps = (kind: CellKind, a: RecurrentStepsArgs) => {
+      projecting.push(Boolean(a.project));
+      recurrentSteps!.call(backend, kind, a);
+    };
+    try {
+      for (const B of [1, 7, 8, 16]) {
+        const lstm = new nn.LSTM({ inputSize: 3, hiddenSize: 8, generator: new Generator(1) });
+        noGrad(() => lstm.forward(randn([4, B, 3], { generator: new Generator(2) })));
+      }
+    } finally {
+      backend.recurrentSteps = recurrentSteps;
+    }
+    assert.deepEqual(projecting, [false, false, true, true]);
+  });
 });

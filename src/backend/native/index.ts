@@ -394,8 +394,12 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
     firstNonFinite(values: Float32Array): number {
       return addon.firstNonFinite(values);
     },
-    /** `recurrentSteps` computes each step's input projection itself when given `project`. */
-    recurrentStepsProject: true,
+    /**
+     * `recurrentSteps` computes each step's input projection itself when given `project`; below a
+     * register tile of rows (8 with AVX-512) one block GEMM over all the block's steps is faster
+     * (bench/RESULTS.md, 2026-12-03 branch lstmproj: 1.14–1.19× the CPU time at 1 and 2 rows).
+     */
+    recurrentStepsProjectRows: 8,
     /**
      * The mirror of the per-step loops of `inferenceBlock` and `forwardSaved`
      * (src/nn/recurrent/fused.ts), in one addon call.

@@ -7,7 +7,7 @@
  * `backwardThroughTime`; `row-mask.ts` holds the length masking of a step, forward and backward.
  * The native addon mirrors their per-step loops in C++ (`recurrentSteps` for both forwards,
  * `recurrentBackward` for the backward; native/src/steps.cpp), one call per block of steps; its
- * `recurrentSteps` also computes each step's GX itself (`recurrentStepsProject`), on the thread
+ * `recurrentSteps` also computes each step's GX itself (`recurrentStepsProjectRows`), on the thread
  * that then reads it, with the same values as the block GEMM.
  * G = gate blocks of the kind (src/families.ts).
  *
@@ -297,16 +297,18 @@ function cellStep(
 /**
  * The backend's block kernel for the forward steps (`recurrentSteps`, mirroring the per-step loops
  * of {@link inferenceBlock} and {@link forwardSaved}), where it has one; not with a projection.
- * `projects`: the kernel computes each step's GX itself (`recurrentStepsProject`), from x and the
- * packed W_ihᵀ, instead of reading a block that {@link projectInputs} wrote (the backward reads
- * no GX, so training may use it too).
+ * `projects`: the kernel computes each step's GX itself (a backend with `recurrentStepsProjectRows`
+ * at most B), from x and the packed W_ihᵀ, instead of reading a block that {@link projectInputs}
+ * wrote (the backward reads no GX, so training may use it too).
  */
 function blockKernelOf(
   backend: Backend,
   args: FusedLayerArgs,
+  d: Dims,
 ): { run: NonNullable<Backend['recurrentSteps']>; projects: boolean } | null {
   if (args.wHr || !backend.recurrentSteps) return null;
-  return { run: backend.recurrentSteps.bind(backend), projects: backend.recurrentStepsProject === true };
+  const minRows = backend.recurrentStepsProjectRows;
+  return { run: backend.recurrentSteps.bind(backend), projects: minRows !== undefined && d.B >= minRows };
 }
 
 /**
@@ -359,7 +361,7 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
   const { kind, lengths, reverse } = args;
   const s = stepState(args, d);
   const gx = scratch(args, 'gx', blockSteps * B * GH);
-  const blockKernel = blockKernelOf(backend, args);
+  const blockKernel = blockKernelOf(backend, args, d);
   const cache = blockKernel ? null : scratch(args, 'cache', B * CW);
   const projects = blockKernel?.projects ?? false;
   const packed = packForward(backend, args, d, projects);
@@ -411,7 +413,7 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
     released: false,
   };
   const gx = scratch(args, 'gx', blockSteps * B * GH);
-  const blockKernel = blockKernelOf(backend, args);
+  const blockKernel = blockKernelOf(backend, args, d);
   const projects = blockKernel?.projects ?? false;
   const packed = packForward(backend, args, d, projects);
   try {
