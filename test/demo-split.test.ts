@@ -26,6 +26,17 @@ describe('demo split', () => {
     assert.ok(kept.train.length > splits.train.length);
   });
 
+  test('keepInTraining with copies adds each kept training item copies - 1 more times', () => {
+    const splits = { train: [1, 50, 2], validation: [3, 60], test: [70, 4] };
+    const kept = keepInTraining(splits, (i) => i < 10, 3);
+    assert.deepEqual(kept.validation, [60]);
+    assert.deepEqual(kept.test, [70]);
+    const count = (v: number) => kept.train.filter((i) => i === v).length;
+    for (const v of [1, 2, 3, 4]) assert.equal(count(v), 3, `${v}`);
+    assert.equal(count(50), 1);
+    assert.throws(() => keepInTraining(splits, () => true, 0), /copies is 0/);
+  });
+
   test('firstPerLabel takes the first n of each label in file order', () => {
     const rows = [
       { text: 'ich', label: 'de' },
