@@ -29,6 +29,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MARKER, median } from './peers/common.mjs';
+import { describeTorchBlas, torchBlasEnv } from './peers/torch-env.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, '..');
@@ -177,15 +178,21 @@ process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));
 
-/** PyTorch gets the environment without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (see RESULTS.md). */
+/**
+ * PyTorch gets the environment without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, with the CPU's
+ * kernel set named where OpenBLAS's autodetection falls back to a generic one (peers/torch-env.mjs).
+ */
 const OPENBLAS_OVERRIDES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
 const envOverrides = Object.fromEntries(
   OPENBLAS_OVERRIDES.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
 );
-function torchEnv(keepOpenblasEnv = false) {
-  const env = { ...process.env };
-  if (!keepOpenblasEnv) for (const k of OPENBLAS_OVERRIDES) delete env[k];
-  return env;
+const torchBlas = torchBlasEnv(opts.python);
+/** 'torch': the bench's PyTorch environment; 'machine': this machine's as is; 'autodetect': overrides removed only. */
+function torchEnv(kind = 'torch') {
+  if (kind === 'machine') return { ...process.env };
+  if (kind === 'autodetect')
+    return Object.fromEntries(Object.entries(process.env).filter(([k]) => !OPENBLAS_OVERRIDES.includes(k)));
+  return torchBlas.env;
 }
 
 /**
@@ -235,8 +242,8 @@ function child(cmd, args, { env = process.env, timeoutMs = 300_000 } = {}) {
 
 const nodeChild = (script, spec, nodeArgs = [], extra = {}) =>
   child(process.execPath, [...nodeArgs, join(benchDir, script), JSON.stringify(spec)], extra);
-const torchChild = (spec, keepOpenblasEnv = false) =>
-  child(opts.python, [join(benchDir, 'torch_bench.py'), JSON.stringify(spec)], { env: torchEnv(keepOpenblasEnv) });
+const torchChild = (spec, envKind = 'torch') =>
+  child(opts.python, [join(benchDir, 'torch_bench.py'), JSON.stringify(spec)], { env: torchEnv(envKind) });
 
 function summarize(result) {
   if (result.error || !result.times) return result;
@@ -275,7 +282,7 @@ log(
 const torchInfo = await torchChild({ mode: 'info' });
 const torchAvailable = torchInfo.error ? { ok: false, reason: torchInfo.error } : { ok: true };
 let torchInfoEnv = null;
-if (torchAvailable.ok && Object.keys(envOverrides).length) torchInfoEnv = await torchChild({ mode: 'info' }, true);
+if (torchAvailable.ok && Object.keys(envOverrides).length) torchInfoEnv = await torchChild({ mode: 'info' }, 'machine');
 log(
   torchAvailable.ok
     ? `PyTorch ${torchInfo.info.version}: BLAS ${torchInfo.info.blas?.openblas ? `${torchInfo.info.blas.openblas.config} (core ${torchInfo.info.blas.openblas.core}, ${torchInfo.info.blas.openblas.threads} threads)` : JSON.stringify(torchInfo.info.blas)}; torch.mm 2048³ ${fmtG(torchInfo.info.gemm2048GFlops)} GFLOP/s`
@@ -452,7 +459,18 @@ async function runProfiles(cell, mode, shape) {
 
 // PyTorch in other configurations, for context (LSTM, big shape), right after PyTorch's own item.
 const torchContext = [
-  { id: 'threads2', label: 'torch.set_num_threads(2)', spec: { threads: 2 }, keepEnv: false, results: {} },
+  { id: 'threads2', label: 'torch.set_num_threads(2)', spec: { threads: 2 }, envKind: 'torch', results: {} },
+  ...(torchBlas.chosen
+    ? [
+        {
+          id: 'autodetect',
+          label: `OpenBLAS left to its autodetection (${torchBlas.autodetected} kernels)`,
+          spec: {},
+          envKind: 'autodetect',
+          results: {},
+        },
+      ]
+    : []),
   ...(Object.keys(envOverrides).length
     ? [
         {
@@ -461,7 +479,7 @@ const torchContext = [
             .map(([k, v]) => `${k}=${v}`)
             .join(' ')} kept`,
           spec: {},
-          keepEnv: true,
+          envKind: 'machine',
           results: {},
         },
       ]
@@ -477,7 +495,7 @@ async function runTorchContext(cell, mode, shape) {
   )
     return;
   for (const c of torchContext) {
-    const r = summarize(await torchChild({ cell, mode, ...shape, ...c.spec }, c.keepEnv));
+    const r = summarize(await torchChild({ cell, mode, ...shape, ...c.spec }, c.envKind));
     c.results[mode] = r;
     log(`  PyTorch, ${c.label} (context): ${r.error ? r.error : `${fmtMs(r.median)} ms`}`);
   }
@@ -728,7 +746,7 @@ add(
   torchInfo.info?.version ?? 'n/a',
   torchAvailable.ok ? `${torchInfo.info.threads} intra-op + OpenBLAS ${ob?.threads ?? '?'}` : '–',
   torchAvailable.ok
-    ? `BLAS: ${ob ? `OpenBLAS (${ob.core} kernels)` : 'see notes'}; OPENBLAS_CORETYPE/L2_SIZE unset`
+    ? `BLAS: ${ob ? `OpenBLAS (${ob.core} kernels)` : 'see notes'}; ${describeTorchBlas(torchBlas)}`
     : torchAvailable.reason,
 );
 add(
@@ -1390,13 +1408,13 @@ if (analysis.length) {
 const notes = [];
 if (torchAvailable.ok) {
   notes.push(
-    `PyTorch ${torchInfo.info.version} from Debian (\`/usr/bin/python3\`), one process per item. BLAS: ${torchInfo.info.buildBlas ? `built with ${torchInfo.info.buildBlas.replace(/^- Build settings: /, '')}, i.e. the system libblas.so.3, ` : ''}which resolves through update-alternatives to ${torchInfo.info.blas?.libraries?.join(', ') ?? '?'}${ob ? `; OpenBLAS reports "${ob.config}", core ${ob.core}, ${ob.threads} threads` : ''}. torch.mm 2048³ ran at ${fmtG(torchInfo.info.gemm2048GFlops)} GFLOP/s. The environment's ${
+    `PyTorch ${torchInfo.info.version} from Debian (\`/usr/bin/python3\`), one process per item. BLAS: ${torchInfo.info.buildBlas ? `built with ${torchInfo.info.buildBlas.replace(/^- Build settings: /, '')}, i.e. the system libblas.so.3, ` : ''}which resolves through update-alternatives to ${torchInfo.info.blas?.libraries?.join(', ') ?? '?'}${ob ? `; OpenBLAS reports "${ob.config}", core ${ob.core}, ${ob.threads} threads` : ''}. torch.mm 2048³ ran at ${fmtG(torchInfo.info.gemm2048GFlops)} GFLOP/s. ${
       Object.keys(envOverrides).length
-        ? Object.entries(envOverrides)
+        ? `The environment's ${Object.entries(envOverrides)
             .map(([k, v]) => `${k}=${v}`)
-            .join(', ')
-        : 'OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (not set here)'
-    } ${Object.keys(envOverrides).length ? 'are' : ''} removed for the PyTorch processes only${torchInfoEnv && !torchInfoEnv.error ? ` (kept, OpenBLAS uses ${torchInfoEnv.info.blas?.openblas?.core ?? '?'} kernels and torch.mm runs at ${fmtG(torchInfoEnv.info.gemm2048GFlops)} GFLOP/s)` : ''}. torch's intra-op threads are left at its default here (${torchInfo.info.threads}); OpenBLAS runs its own ${ob?.threads ?? '?'} threads inside every matrix product. Other PyTorch configurations, measured right after PyTorch's LSTM (64,100,128,256) items for context: ${torchContext.map((c) => `${c.label}: inference ${fmtMs(c.results.forward?.median)} ms, training step ${fmtMs(c.results.train?.median)} ms`).join('; ')} (the table's configuration: ${fmtMs(ms('torch', 'lstm', 'forward', big))} and ${fmtMs(ms('torch', 'lstm', 'train', big))} ms).`,
+            .join(', ')} are removed for the PyTorch processes only`
+        : 'The environment sets neither OPENBLAS_CORETYPE nor OPENBLAS_L2_SIZE'
+    } (${describeTorchBlas(torchBlas)})${torchInfoEnv && !torchInfoEnv.error ? ` (kept, OpenBLAS uses ${torchInfoEnv.info.blas?.openblas?.core ?? '?'} kernels and torch.mm runs at ${fmtG(torchInfoEnv.info.gemm2048GFlops)} GFLOP/s)` : ''}. torch's intra-op threads are left at its default here (${torchInfo.info.threads}); OpenBLAS runs its own ${ob?.threads ?? '?'} threads inside every matrix product. Other PyTorch configurations, measured right after PyTorch's LSTM (64,100,128,256) items for context: ${torchContext.map((c) => `${c.label}: inference ${fmtMs(c.results.forward?.median)} ms, training step ${fmtMs(c.results.train?.median)} ms`).join('; ')} (the table's configuration: ${fmtMs(ms('torch', 'lstm', 'forward', big))} and ${fmtMs(ms('torch', 'lstm', 'train', big))} ms).`,
   );
 } else {
   notes.push(`PyTorch skipped: \`${opts.python}\` could not import torch (${torchAvailable.reason}).`);

@@ -27,6 +27,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MARKER, median } from './peers/common.mjs';
+import { describeTorchBlas, torchBlasEnv } from './peers/torch-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -107,10 +108,10 @@ function child(cmd, args, env = process.env) {
   });
 }
 
-// PyTorch runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, as in bench/run.mjs.
-const torchEnv = { ...process.env };
-delete torchEnv.OPENBLAS_CORETYPE;
-delete torchEnv.OPENBLAS_L2_SIZE;
+// PyTorch's BLAS environment, as in bench/run.mjs.
+const torchBlas = torchBlasEnv(opts.python);
+const torchEnv = torchBlas.env;
+console.error(`PyTorch: ${describeTorchBlas(torchBlas)}`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'recurrent-ttq-'));
 const load0 = loadavg();

@@ -174,6 +174,22 @@ describe('headerless files and token auto-detection', () => {
     assert.throws(() => chooseTokens([], 'bytes' as 'auto'), ValueError);
   });
 
+  test('a headerless classify file with the label first is an error that says which columns to take', () => {
+    const rows = Array.from({ length: 40 }, (_, k) => `${k % 2 ? 'pos' : 'neg'}\tthe film number ${k} was fine`);
+    assert.throws(
+      () => parseOwnData(`${rows.join('\n')}\n`, 'classify', { file: 'reviews.tsv' }),
+      (e: unknown) =>
+        e instanceof DataError &&
+        /has 40 distinct values in 40 rows, and column 1 only 2/.test(e.message) &&
+        /--columns 2,1/.test(e.message),
+    );
+    const swapped = parseOwnData(`${rows.join('\n')}\n`, 'classify', { file: 'reviews.tsv', columns: ['2', '1'] });
+    assert.deepEqual(swapped.examples[1], { text: 'the film number 1 was fine', label: 'pos' });
+    // Text first, as the format says: read by position.
+    const straight = rows.map((r) => r.split('\t').reverse().join('\t'));
+    assert.equal(parseOwnData(`${straight.join('\n')}\n`, 'classify', { file: 'r.tsv' }).examples.length, 40);
+  });
+
   test('an unknown extension with no delimiter is still an error naming the file', () => {
     assert.throws(
       () => readOwnData(write('x.dat', 'lonely\nwords\n'), 'classify'),
@@ -232,6 +248,44 @@ describe('numeric sequences and multi-column series', () => {
     assert.deepEqual(longTag.numeric!.examples, [{ sequence: [[1], [9]], tags: ['lo', 'hi'] }]);
   });
 
+  test('a spreadsheet export: ;-separated .csv with CRLF, columns named otherwise mapped by --columns ID,STEP,LABEL', () => {
+    const text = 'sample id;t;acc x;acc y;activity\r\ns1;0;0.5;1;walk\r\ns1;1;0.25;2;walk\r\ns2;0;3;4;run\r\n';
+    const notices: string[] = [];
+    const data = parseOwnData(text, 'classify', {
+      file: 'activity.csv',
+      columns: ['sample id', 't', 'activity'],
+      onNotice: (m) => notices.push(m),
+    });
+    assert.deepEqual(data.numeric, {
+      features: ['acc x', 'acc y'],
+      examples: [
+        {
+          sequence: [
+            [0.5, 1],
+            [0.25, 2],
+          ],
+          label: 'walk',
+        },
+        { sequence: [[3, 4]], label: 'run' },
+      ],
+    });
+    assert.ok(notices.some((m) => /read as ";"-separated/.test(m)));
+    // A comma file whose text holds one semicolon per line stays comma-separated.
+    const text2 = parseOwnData('text,label\n"a; b",x\n"c; d",y\n', 'classify', { file: 't.csv' });
+    assert.deepEqual(
+      text2.examples.map((e) => e.text),
+      ['a; b', 'c; d'],
+    );
+    // Decimal commas get a hint, not a silent misreading.
+    assert.throws(
+      () =>
+        parseOwnData('id;step;x;label\na;1;0,5;p\n', 'classify', {
+          file: 'l.csv',
+        }),
+      /'x' is "0,5", expected a finite number \(write decimal points/,
+    );
+  });
+
   test('numeric errors name the line: ragged features, mixed labels of one id, repeated step, tags/steps mismatch', () => {
     assert.throws(
       () => parseOwnData('{"sequence": [[1, 2], [3]], "label": "a"}\n', 'classify', { file: 's.jsonl' }),
@@ -276,6 +330,23 @@ describe('numeric sequences and multi-column series', () => {
     ).map((s) => s[0]!);
     assert.ok(Math.abs(z.reduce((a, b) => a + b, 0)) < 1e-12);
     assert.throws(() => standardize([[1]], stats), /step 0 has 1 features, expected 2/);
+  });
+
+  test('forecast: a Date column by any common name; a column with a blank cell is left out with a notice naming the line', () => {
+    const rows = ['Date,Temp,Humidity %,Sales'];
+    for (let d = 1; d <= 9; d++) rows.push(`2024-01-0${d},${10 + d},${d === 4 ? '' : 50 - d},${100 + d}`);
+    const notices: string[] = [];
+    const data = parseOwnData(`${rows.join('\n')}\n`, 'forecast', {
+      file: 'shop.csv',
+      target: 'Sales',
+      onNotice: (m) => notices.push(m),
+    });
+    assert.equal(data.examples.dates![0], '2024-01-01');
+    assert.deepEqual(Object.keys(data.examples.covariates!), ['Temp']);
+    assert.ok(
+      notices.some((m) => /column 'Humidity %' left out: line 5 has ""/.test(m)),
+      notices.join('\n'),
+    );
   });
 
   test('forecast: --target picks the column, the other numeric columns become covariates', () => {

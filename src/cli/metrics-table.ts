@@ -16,8 +16,9 @@ export function formatMetrics(title: string, evaluation: Evaluation): string {
     );
   }
   const { name, higherIsBetter } = evaluation.primary;
+  const tied = evaluation.metrics[name] === evaluation.baseline[name];
   lines.push(
-    `  ${beatsBaseline(evaluation) ? 'beats' : 'does NOT beat'} the ${evaluation.baselineName} baseline on ${name} (${higherIsBetter ? 'higher' : 'lower'} is better)`,
+    `  ${beatsBaseline(evaluation) ? 'beats' : tied ? 'ties with' : 'does NOT beat'} the ${evaluation.baselineName} baseline on ${name} (${higherIsBetter ? 'higher' : 'lower'} is better)`,
   );
   return lines.join('\n');
 }

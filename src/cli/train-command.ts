@@ -27,7 +27,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--columns <names>',
-      "the file's columns for the task's, in order (names or 1-based positions), e.g. question,answer or 1,2",
+      "the file's columns for the task's, in order (names or 1-based positions), e.g. question,answer or 1,2; for numeric classify/tag in long format: ID,STEP,LABEL (the other numeric columns are the features)",
       list,
     )
     .option('--header', 'the first row names the columns (detected by default)')

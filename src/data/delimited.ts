@@ -274,7 +274,11 @@ function parseDelimitedTable(
     for (const [role, k] of roleColumn) values[role] = fields[k];
     return { line, values };
   });
-  return { columns, records };
+  if (explicit === undefined) return { columns, records };
+  // Columns chosen by --columns go by their role's name from here on (an id/step/label long file
+  // whose columns are called otherwise is then read as one).
+  const roleOf = new Map([...roleColumn].map(([role, k]) => [k, role]));
+  return { columns: columns.map((c, k) => roleOf.get(k) ?? c), records };
 }
 
 function parseJsonl(text: string, file: string, required: readonly string[], rename?: readonly string[]): DataTable {

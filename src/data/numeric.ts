@@ -138,7 +138,12 @@ function number(r: DataRecord, column: string, file: string): number {
   const v = r.values[column];
   if (finite(v)) return v;
   if (typeof v === 'string' && isDecimal(v)) return Number(v.trim());
-  throw new DataError(file, r.line, `'${column}' is ${JSON.stringify(v)}, expected a finite number`);
+  const decimalComma = typeof v === 'string' && /^\s*[+-]?\d*,\d+\s*$/.test(v);
+  throw new DataError(
+    file,
+    r.line,
+    `'${column}' is ${JSON.stringify(v)}, expected a finite number${decimalComma ? ' (write decimal points, not decimal commas)' : ''}`,
+  );
 }
 
 /** Per-feature mean and standard deviation, fitted on training sequences; saved in the model directory. */

@@ -26,7 +26,7 @@ import {
   type TableOptions,
 } from './delimited.js';
 import { isNumericTable, numericExamples, type NumericData } from './numeric.js';
-import { isDecimal, SNIFFED_DELIMITERS, type SniffedFormat, sniffFormat } from './sniff.js';
+import { type Delimiter, isDecimal, SNIFFED_DELIMITERS, type SniffedFormat, sniffFormat } from './sniff.js';
 import type { TimeSeries } from './split.js';
 import { chooseTokens, type TokenMode, type Tokens, tokenize } from './tokens.js';
 
@@ -159,7 +159,11 @@ function readTable(
   options: ParseUserDataOptions,
   notice: (m: string) => void,
 ): DataTable {
-  const required = TASK_COLUMNS[task];
+  // Three --columns for classify/tag name a long numeric file's id, step and label (tag) columns.
+  const required =
+    (task === 'classify' || task === 'tag') && options.columns?.length === 3
+      ? ['id', 'step', task === 'classify' ? 'label' : 'tag']
+      : TASK_COLUMNS[task];
   const extension = knownExtension(file);
   const base: TableOptions = {
     ...(options.header !== undefined && { header: options.header }),
@@ -173,7 +177,11 @@ function readTable(
   if (options.format !== undefined || extension !== undefined) {
     const format = formatOf(file, options.format);
     if (format === 'jsonl') return parseTable(text, 'jsonl', file, jsonlKeys(text, task), base);
-    return parseTable(text, format, file, task === 'forecast' || looksNumericLong(text) ? [] : required, base);
+    const delimiter = format === 'csv' && options.format === undefined ? csvDelimiter(text, file, notice) : undefined;
+    return parseTable(text, format, file, task === 'forecast' || looksNumericLong(text, options) ? [] : required, {
+      ...base,
+      ...(delimiter !== undefined && { delimiter }),
+    });
   }
   if (text.replace(/^\uFEFF/, '').trim() === '') throw new DataError(file, null, `the file is empty`);
   let sniffed: SniffedFormat;
@@ -196,11 +204,43 @@ function readTable(
   if (sniffed.format === 'jsonl') return parseTable(text, 'jsonl', file, jsonlKeys(text, task), base);
   const name = sniffed.delimiter === '\t' ? 'tab' : JSON.stringify(sniffed.delimiter);
   notice(`${file}: read as ${name}-separated (from its content)`);
-  return parseTable(text, sniffed.format, file, task === 'forecast' || looksNumericLong(text) ? [] : required, {
-    ...base,
-    delimiter: sniffed.delimiter,
-    quotes: sniffed.delimiter !== '\t',
-  });
+  return parseTable(
+    text,
+    sniffed.format,
+    file,
+    task === 'forecast' || looksNumericLong(text, options) ? [] : required,
+    {
+      ...base,
+      delimiter: sniffed.delimiter,
+      quotes: sniffed.delimiter !== '\t',
+    },
+  );
+}
+
+/**
+ * The delimiter of a `.csv` file: a comma, unless the content is plainly separated by something
+ * else (spreadsheets in many locales write `;`-separated .csv files, often with decimal commas):
+ * then the sniffed delimiter, with a notice. Undefined keeps the comma.
+ */
+function csvDelimiter(text: string, file: string, notice: (m: string) => void): Delimiter | undefined {
+  let sniffed: SniffedFormat;
+  try {
+    sniffed = sniffFormat(text, file);
+  } catch {
+    return undefined;
+  }
+  if (sniffed.format === 'jsonl' || sniffed.delimiter === ',') return undefined;
+  // Only where it splits every line into more fields than the comma does.
+  const { delimiter } = sniffed;
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 50);
+  if (!lines.every((l) => l.split(delimiter).length > l.split(',').length)) return undefined;
+  const name = sniffed.delimiter === '\t' ? 'tab' : JSON.stringify(sniffed.delimiter);
+  notice(`${file}: read as ${name}-separated (from its content, though the file is named .csv)`);
+  return sniffed.delimiter;
 }
 
 /** The keys a JSONL file must have: the task's, or `sequence` and the label/tags for numeric sequences. */
@@ -216,7 +256,8 @@ function jsonlKeys(text: string, task: TaskKind): readonly string[] {
 }
 
 /** A long-format numeric file starts with a header naming `id` and `step`. */
-function looksNumericLong(text: string): boolean {
+function looksNumericLong(text: string, options: ParseUserDataOptions): boolean {
+  if (options.columns !== undefined) return false; // --columns maps the roles itself
   const first = text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/, 1)[0]!
@@ -245,6 +286,23 @@ function tokenNotice(
   );
 }
 
+/** Column names read as a forecast file's dates (case-insensitive). */
+const DATE_COLUMNS = new Set(['date', 'time', 'timestamp', 'datetime', 'day', 'month', 'period', 'ds']);
+
+const distinct = (values: readonly string[]): number => new Set(values).size;
+
+/**
+ * Whether a headerless classify file has its label first: the first column repeats a few values
+ * (at most a tenth of the rows, and at most 100), the second hardly repeats (over half distinct).
+ */
+function labelsComeFirst(examples: readonly { text: string; label: string }[]): boolean {
+  const n = examples.length;
+  if (n < 20) return false;
+  const first = distinct(examples.map((e) => e.text));
+  const second = distinct(examples.map((e) => e.label));
+  return first <= Math.min(100, n / 10) && second > n / 2;
+}
+
 const PARSERS: { [K in TaskKind]: Parser<K> } = {
   classify(table, file, options, notice) {
     if (isNumericTable(table)) return { examples: [], numeric: numericExamples(table, 'label', file), tokens: {} };
@@ -252,6 +310,12 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
       text: nonEmpty(r, 'text', stringField(r, 'text', file), file),
       label: nonEmpty(r, 'label', scalarField(r, 'label', file).trim(), file),
     }));
+    if (table.columns[0] === '1' && options.columns === undefined && labelsComeFirst(examples))
+      throw new DataError(
+        file,
+        null,
+        `column 2, taken as the label, has ${distinct(examples.map((e) => e.label))} distinct values in ${examples.length} rows, and column 1 only ${distinct(examples.map((e) => e.text))}: the labels look like column 1; use --columns 2,1 (text, label) or a header row`,
+      );
     const input = chooseTokens(
       examples.map((e) => e.text),
       options.tokens?.input ?? 'auto',
@@ -310,10 +374,21 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
     return { examples, numeric: null, tokens: { source, target } };
   },
   forecast(table, file, options, notice) {
-    const hasDates = table.columns.includes('date');
+    const dateColumn = table.columns.find((c) => DATE_COLUMNS.has(c.toLowerCase()));
+    const hasDates = dateColumn !== undefined;
     const numericColumns = table.columns.filter(
-      (c) => c !== 'date' && table.records.every((r) => isNumberValue(r.values[c])),
+      (c) => c !== dateColumn && table.records.every((r) => isNumberValue(r.values[c])),
     );
+    // Columns numeric but for a few cells: say which cell keeps each out.
+    for (const c of table.columns) {
+      if (c === dateColumn || c === options.target || numericColumns.includes(c)) continue;
+      const numeric = table.records.filter((r) => isNumberValue(r.values[c])).length;
+      const bad = table.records.find((r) => !isNumberValue(r.values[c]));
+      if (bad && numeric >= table.records.length / 2)
+        notice(
+          `forecast: column '${c}' left out: line ${bad.line} has ${JSON.stringify(bad.values[c])}, not a number (${table.records.length - numeric} such cell${table.records.length - numeric === 1 ? '' : 's'})`,
+        );
+    }
     let target = options.target;
     if (target === undefined) {
       if (table.columns.includes('value') || numericColumns.length === 0) target = 'value';
@@ -334,9 +409,10 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
     }
     const dates: string[] = [];
     const values = table.records.map((r) => {
-      if (hasDates) {
-        if (!('date' in r.values)) throw new DataError(file, r.line, `missing key 'date' (other lines have one)`);
-        dates.push(nonEmpty(r, 'date', scalarField(r, 'date', file).trim(), file));
+      if (dateColumn !== undefined) {
+        if (!(dateColumn in r.values))
+          throw new DataError(file, r.line, `missing key '${dateColumn}' (other lines have one)`);
+        dates.push(nonEmpty(r, dateColumn, scalarField(r, dateColumn, file).trim(), file));
       }
       return numberField(r, target, file);
     });

@@ -12,6 +12,7 @@
  * forecast), against exponential smoothing (ETS), with the seasonal naive forecast beside it.
  */
 import { loadCO2 } from '../data/datasets.js';
+import { seasonFromDates } from '../data/season.js';
 import { readOwnData } from '../data/user-data.js';
 import { fitEts } from '../baselines/ets.js';
 import { readingOptions } from './own-data.js';
@@ -394,7 +395,7 @@ const FORECAST_OPTIONS: readonly TaskOption[] = [
   {
     flag: 'season',
     key: 'season',
-    description: 'season length of the differences and the baseline (default 12)',
+    description: 'season length of the differences and the baseline (default: from ISO dates, daily 7, monthly 12, ...; else 12)',
     parse: positive('season'),
   },
 ];
@@ -431,6 +432,13 @@ export const forecastTask: TaskDefinition<Forecaster, ForecasterConfig> = {
     for (const key of ['inputLength', 'testLength', 'season'] as const) {
       const value = input.options[key];
       if (typeof value === 'number') options[key] = value;
+    }
+    if (options.season === undefined && series.dates !== null && input.data) {
+      const found = seasonFromDates(series.dates);
+      if (found) {
+        options.season = found.season;
+        input.onNotice?.(`forecast: season ${found.season} (${found.unit} dates; --season to choose)`);
+      }
     }
     const covariates = (series as Series).covariates;
     return prepareForecast(
