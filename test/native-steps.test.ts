@@ -42,6 +42,19 @@ const SHAPES: Shape[] = [
     lengths: [4, 1, 2, 3, 4, 4, 2, 1, 3, 4, 4, 1, 2, 3, 4, 2, 3],
   },
   { module: 'LSTM', T: 3, B: 40, I: 8, H: 128 },
+  // Split by row ranges through every step (a register tile of rows per thread), odd hidden sizes.
+  {
+    module: 'LSTM',
+    T: 6,
+    B: 16,
+    I: 5,
+    H: 45,
+    bidirectional: true,
+    lengths: [6, 1, 3, 6, 2, 5, 6, 4, 6, 1, 6, 3, 5, 6, 2, 6],
+  },
+  { module: 'GRU', T: 5, B: 24, I: 7, H: 50 },
+  // W_hh too large for a row split: split by columns, every step.
+  { module: 'LSTM', T: 3, B: 20, I: 4, H: 384 },
 ];
 
 const name = (s: Shape) =>
@@ -117,6 +130,92 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
       });
     }
   }
+
+  test('forward steps: one pool job per call when split by rows, one per step when split by columns', {
+    skip: native.skip,
+  }, (t) => {
+    const backend = useBackend(native);
+    addon = (backend as Backend & { addon: NativeAddon }).addon;
+    defaultFlops ||= addon.info().parallelFlops;
+    const { threads, mr } = addon.info();
+    if (threads < 2) {
+      t.skip('one thread: nothing is split');
+      return;
+    }
+    addon.configure({ parallelFlops: 0 });
+    const jobs = () => {
+      const p = addon!.info().pool!;
+      return p.parallelJobs + p.backoffJobs;
+    };
+    const jobsOf = (B: number, H: number, T: number) => {
+      const W = 4 * H;
+      const packed = addon!.packB(H, W, new Float32Array(H * W).fill(0.01), 0, W, false);
+      const bh = () => new Float32Array(B * H);
+      const before = jobs();
+      addon!.recurrentSteps(2, B, H, 0, T, false, 0, new Float32Array(T * B * W).fill(0.1), packed, null, bh(), bh(),
+        new Float32Array(T * B * H), null, new Float32Array(B * W), bh(), bh());
+      return jobs() - before;
+    };
+    assert.equal(jobsOf(threads * mr, 64, 5), 1, 'a register tile of rows per thread: one job through every step');
+    assert.equal(jobsOf(mr, 64, 5), 5, 'fewer rows than a tile per thread: each step split by columns');
+    assert.equal(jobsOf(threads * mr, 384, 5), 5, 'W_hh larger than the L2 budget: each step split by columns');
+  });
+
+  test('recurrentSteps projecting its own gx equals the projection GEMM then the steps, bit for bit', {
+    skip: native.skip,
+  }, () => {
+    const backend = useBackend(native);
+    addon = (backend as Backend & { addon: NativeAddon }).addon;
+    defaultFlops ||= addon.info().parallelFlops;
+    const gen = new Generator(5);
+    const rand = (n: number) => randn([n], { generator: gen }).data;
+    const cases = [
+      { kind: 2, B: 16, I: 5, H: 45, T: 6, reverse: true, lengths: [6, 1, 3, 6, 2, 5, 6, 4, 6, 1, 6, 3, 5, 6, 2, 6], flops: 0 },
+      { kind: 2, B: 4, I: 7, H: 64, T: 5, reverse: false, lengths: null, flops: 0 },
+      { kind: 3, B: 24, I: 3, H: 50, T: 4, reverse: false, lengths: null, flops: 0 },
+      { kind: 2, B: 24, I: 3, H: 40, T: 4, reverse: false, lengths: null },
+      { kind: 0, B: 3, I: 4, H: 33, T: 5, reverse: true, lengths: [5, 2, 4] },
+      { kind: 2, B: 1, I: 6, H: 20, T: 3, reverse: false, lengths: null },
+    ];
+    for (const c of cases) {
+      addon.configure({ parallelFlops: c.flops ?? defaultFlops });
+      const G = c.kind === 2 ? 4 : c.kind === 3 ? 3 : 1;
+      const { B, I, H, T } = c;
+      const W = G * H;
+      const x = rand(T * B * I);
+      const packedIh = addon.packB(I, W, rand(I * W), 0, W, false);
+      const packedHh = addon.packB(H, W, rand(H * W), 0, W, false);
+      const [bIh, bHh, h0, c0] = [rand(W), rand(W), rand(B * H), rand(B * H)];
+      const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
+      const run = (project: boolean) => {
+        const [h, cs, output, gx] = [h0.slice(), c0.slice(), new Float32Array(T * B * H), new Float32Array(T * B * W)];
+        const scratch = [new Float32Array(B * W), new Float32Array(B * H), new Float32Array(B * H)] as const;
+        const tStart = c.reverse ? T - 1 : 0;
+        if (project) {
+          addon!.recurrentSteps(c.kind, B, H, tStart, T, c.reverse, 0, gx, packedHh, bHh, h, cs, output, lengths,
+            ...scratch, null, null, null, x, I, packedIh, bIh);
+        } else {
+          addon!.gemmPacked(T * B, x, 0, I, false, packedIh, gx, 0, W, 0, bIh, 0);
+          addon!.recurrentSteps(c.kind, B, H, tStart, T, c.reverse, 0, gx, packedHh, bHh, h, cs, output, lengths,
+            ...scratch);
+        }
+        return { h, c: cs, output, gx };
+      };
+      const separate = run(false), projected = run(true);
+      for (const key of ['output', 'h', 'c', 'gx'] as const) {
+        assert.ok(separate[key].some((v) => v !== 0), `${key} is not all zeros`);
+        assert.deepEqual(projected[key], separate[key], `kind ${c.kind} B=${B} H=${H}: ${key}`);
+      }
+      const scratch = () => [new Float32Array(B * W), new Float32Array(B * H), new Float32Array(B * H)] as const;
+      const args = (over: { x?: Float32Array; packedIh?: ArrayBuffer }) => () =>
+        addon!.recurrentSteps(c.kind, B, H, 0, T, false, 0, new Float32Array(T * B * W), packedHh, bHh, h0.slice(),
+          c0.slice(), new Float32Array(T * B * H), null, ...scratch(), null, null, null, over.x ?? x, I,
+          over.packedIh ?? packedIh, bIh);
+      assert.throws(args({ x: x.subarray(1) }), /x does not fit/);
+      assert.throws(args({ packedIh: packedHh }), /packedIh must be W_ih transposed/);
+    }
+    addon.configure({ parallelFlops: defaultFlops });
+  });
 
   test('recurrentBackward: bad arguments throw instead of touching memory', { skip: native.skip }, () => {
     const backend = useBackend(native);

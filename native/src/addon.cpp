@@ -380,7 +380,7 @@ Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
 // ------------------------------------------------------------ a block of recurrent steps
 
 // recurrentSteps(kind, rows, hidden, tStart, count, reverse, blockFirst, gx, packedHh, bHh, h, c,
-//                output, lengths, gh, hRaw, cNew[, savedH, savedC, cacheAll])
+//                output, lengths, gh, hRaw, cNew[, savedH, savedC, cacheAll[, x, inputSize, packedIh, bIh]])
 //
 // The mirror of the TypeScript inference block (inferenceBlock in src/nn/recurrent/fused.ts: its
 // per-step cellStep + maskStepForward loop), which calls this where the backend has it; a change to
@@ -389,6 +389,9 @@ Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
 // Without the last three arguments, inference (nothing kept for backward);
 // with them, the training forward (forwardSaved): before step t, h and c go to savedH/savedC at
 // t·rows·hidden and the cell's cache to cacheAll at t·rows·cacheWidth (each (T, rows, ...)).
+// With x (the layer's input, (T, rows, inputSize)), packedIh (W_ihᵀ packed, [inputSize, G·hidden])
+// and bIh (or null), each step first computes its own gx = x_t·W_ihᵀ + b_ih into the gx block (the
+// same values as one projection GEMM over the block; savedH.. may then be null for inference).
 // No LSTM projection. `count` time steps of one
 // layer and direction in one call, t = tStart, tStart +- 1, ... For each: gh = h·W_hhᵀ + b_hh
 // (packedHh: W_hhᵀ packed, [hidden, G·hidden]); the cell's pointwise step from
@@ -465,6 +468,23 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
       }
     }
     if (A.failed) return info.Env().Undefined();
+  }
+  if (info.Length() > 20 && !info[20].IsNull() && !info[20].IsUndefined()) {
+    size_t lx, lbi;
+    sf.x = A.floats(20, "x", &lx);
+    const long I = A.integer(21, "inputSize");
+    const PackedHeader* pi = packed_arg(A, 22, "packedIh");
+    sf.bIh = A.floats(23, "bIh", &lbi, true);
+    if (A.failed || !pi) return info.Env().Undefined();
+    if (pi->k != I || pi->n != W) {
+      A.fail("packedIh must be W_ih transposed, [inputSize, gates*hidden] = [" + std::to_string(I) + ", " +
+             std::to_string(W) + "], but it is [" + std::to_string(pi->k) + ", " + std::to_string(pi->n) + "]");
+    }
+    if (count > 0) A.fits("x", lx, tMax * B * I, B, I, I);
+    if (sf.bIh) A.fits("bIh", lbi, 0, 1, W, W);
+    if (A.failed) return info.Env().Undefined();
+    sf.inputSize = (int)I;
+    sf.packedIh = packed_data(const_cast<PackedHeader*>(pi));
   }
   forward_steps(*g_table, run_gemm, sf);
   return info.Env().Undefined();

@@ -301,15 +301,37 @@ static void gemm_part(const GemmProblem& P, int i0, int i1, int q0, int q1) {
 
 // ---------------------------------------------------------------- pointwise math
 
-static inline vf vmin(vf a, vf b) { return a < b ? a : b; }
-static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+// a < b ? a : b (and a > b ? a : b): the x86 min/max instructions have exactly this meaning, NaN
+// included, in one instruction where the vector extensions' select takes a compare and a blend.
+static inline vf vmin(vf a, vf b) {
+#if RN_VB == 64 && defined(__AVX512F__)
+  return (vf)_mm512_min_ps((__m512)a, (__m512)b);
+#elif RN_VB == 32 && defined(__AVX__)
+  return (vf)_mm256_min_ps((__m256)a, (__m256)b);
+#else
+  return a < b ? a : b;
+#endif
+}
+static inline vf vmax(vf a, vf b) {
+#if RN_VB == 64 && defined(__AVX512F__)
+  return (vf)_mm512_max_ps((__m512)a, (__m512)b);
+#elif RN_VB == 32 && defined(__AVX__)
+  return (vf)_mm256_max_ps((__m256)a, (__m256)b);
+#else
+  return a > b ? a : b;
+#endif
+}
 
 // exp(x) for x clamped to [-87, 88]: x = n ln2 + r, |r| <= ln2/2, exp(r) by a degree-7 polynomial.
 static inline vf vexp(vf x) {
   x = vmin(vmax(x, splat(-87.f)), splat(88.f));
   const vf t = x * splat(1.44269504088896341f);
+#if RN_VB == 64 && defined(__AVX512F__)
+  const vf n = (vf)_mm512_roundscale_ps((__m512)t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#else
   const vf magic = splat(12582912.f);  // 1.5 * 2^23: adding and subtracting rounds to an integer
   const vf n = (t + magic) - magic;
+#endif
   vf r = x - n * splat(0.693359375f);
   r = r - n * splat(-2.12194440e-4f);
   vf p = splat(1.9875691500e-4f);
@@ -319,6 +341,10 @@ static inline vf vexp(vf x) {
   p = p * r + splat(1.6666665459e-1f);
   p = p * r + splat(5.0000001201e-1f);
   p = p * (r * r) + r + splat(1.f);
+#if RN_VB == 64 && defined(__AVX512F__)
+  // p * 2^n in one instruction; exact as the product with 2^n built from its exponent bits below.
+  return (vf)_mm512_scalef_ps((__m512)p, (__m512)n);
+#endif
   vi e = __builtin_convertvector(n, vi) + 127;
   e = e << 23;
   return p * (vf)e;

@@ -27,28 +27,45 @@ struct ForwardStep {
   bool split;    // each chunk computes its own gate panels; else gh was computed beforehand
 };
 
-// Columns [j0, j1) of one step: the G gate panels of those columns (when split), the cell on
-// them, then the masked state update and output.
-void forward_chunk(void* ctx, int chunk) {
-  const ForwardStep& s = *static_cast<ForwardStep*>(ctx);
+// gx at step t = x_t·W_ihᵀ + b_ih for rows [r0, r1) and panels [q0, q1) (when the call projects).
+void project_step(const KernelTable& k, const StepsForward& a, long t, int r0, int r1, int q0, int q1) {
+  if (!a.x) return;
+  const int B = a.rows, W = gates_of(a.kind) * a.hidden, I = a.inputSize;
+  float* gx = const_cast<float*>(a.gx) + (t - a.blockFirst) * B * (long)W;
+  k.gemm_part(GemmProblem{B, W, I, a.x + t * B * (long)I, I, false, nullptr, 0, false, a.packedIh, gx, W, false, a.bIh}, r0,
+              r1, q0, q1);
+}
+
+// Rows [r0, r1) x hidden columns [j0, j1) of one step, after their gate pre-activations are in
+// gh: the states kept for backward (training), the cell, then the masked state update and output.
+void finish_block(const ForwardStep& s, int r0, int r1, int j0, int j1) {
   const StepsForward& a = *s.a;
-  const int B = a.rows, H = a.hidden, G = gates_of(a.kind), NR = s.k->nr;
-  const int j0 = chunk * s.cols, j1 = std::min(H, j0 + s.cols);
-  if (s.split) {
-    for (int g = 0; g < G; ++g) s.k->gemm_part(s.gp, 0, B, (g * H + j0) / NR, (g * H + j1) / NR);
-  }
+  const int H = a.hidden, B = a.rows, W = gates_of(a.kind) * H, CW = cache_width_of(a.kind, H);
   const bool lstm = a.kind == CELL_LSTM;
   const size_t bytes = sizeof(float) * (size_t)(j1 - j0);
   if (a.savedH) {
-    for (int b = 0; b < B; ++b) {
+    for (int b = r0; b < r1; ++b) {
       std::memcpy(a.savedH + (s.t * B + b) * (long)H + j0, s.h + (long)b * H + j0, bytes);
       if (lstm) std::memcpy(a.savedC + (s.t * B + b) * (long)H + j0, a.c + (long)b * H + j0, bytes);
     }
   }
-  CellForward cf{a.kind, B, H, s.gx, a.gh, s.h, lstm ? a.c : nullptr, s.hn, lstm ? a.cNew : nullptr, s.cache, j0, j1};
+  // The cell keeps every row stride, so a row range is the same call on offset pointers.
+  const long oH = (long)r0 * H, oW = (long)r0 * W;
+  CellForward cf{a.kind,
+                 r1 - r0,
+                 H,
+                 s.gx + oW,
+                 a.gh + oW,
+                 s.h + oH,
+                 lstm ? a.c + oH : nullptr,
+                 s.hn + oH,
+                 lstm ? a.cNew + oH : nullptr,
+                 s.cache ? s.cache + (long)r0 * CW : nullptr,
+                 j0,
+                 j1};
   s.k->cell_forward(cf);
   float* out = a.output + s.t * B * (long)H;
-  for (int b = 0; b < B; ++b) {
+  for (int b = r0; b < r1; ++b) {
     const long o = (long)b * H + j0;
     if (!active(a.lengths, s.t, b)) {
       std::memcpy(s.hn + o, s.h + o, bytes);  // ended: keeps its state, output stays zero
@@ -59,6 +76,58 @@ void forward_chunk(void* ctx, int chunk) {
   }
 }
 
+// Columns [j0, j1) of one step: the G gate panels of those columns (when split), then the rest.
+void forward_chunk(void* ctx, int chunk) {
+  const ForwardStep& s = *static_cast<ForwardStep*>(ctx);
+  const StepsForward& a = *s.a;
+  const int B = a.rows, H = a.hidden, G = gates_of(a.kind), NR = s.k->nr;
+  const int j0 = chunk * s.cols, j1 = std::min(H, j0 + s.cols);
+  if (s.split) {
+    for (int g = 0; g < G; ++g) {
+      project_step(*s.k, a, s.t, 0, B, (g * H + j0) / NR, (g * H + j1) / NR);
+      s.k->gemm_part(s.gp, 0, B, (g * H + j0) / NR, (g * H + j1) / NR);
+    }
+  }
+  finish_block(s, 0, B, j0, j1);
+}
+
+struct RowSplit {
+  const StepsForward* a;
+  const KernelTable* k;
+  int per;  // rows per chunk
+};
+
+// Rows [r0, r1) through every step of the call: their rows of the step's GEMM (all panels), the
+// cell and the update. Rows are independent, so the thread that owns a row range needs nothing
+// from the others and there is no barrier between steps. Each element of gh is the same sum in
+// the same order as in the other paths (the microkernels compute every element alike whatever
+// the row tile), so the results are bit-identical.
+void forward_rows(void* ctx, int chunk) {
+  const RowSplit& rs = *static_cast<RowSplit*>(ctx);
+  const StepsForward& a = *rs.a;
+  const KernelTable& k = *rs.k;
+  const int B = a.rows, H = a.hidden, W = gates_of(a.kind) * H, CW = cache_width_of(a.kind, H);
+  const int r0 = chunk * rs.per, r1 = std::min(B, r0 + rs.per);
+  const int panels = (W + k.nr - 1) / k.nr;
+  float* h = a.h;
+  float* hn = a.hNext;
+  for (long s = 0; s < a.count; ++s) {
+    const long t = a.reverse ? a.tStart - s : a.tStart + s;
+    ForwardStep st{&a, &k, GemmProblem{B, W, H, h, H, false, nullptr, 0, false, a.packed, a.gh, W, false, a.bHh}, t, h, hn,
+                   a.gx + (t - a.blockFirst) * B * (long)W, a.cacheAll ? a.cacheAll + t * B * (long)CW : nullptr, H,
+                   false};
+    project_step(k, a, t, r0, r1, 0, panels);
+    k.gemm_part(st.gp, r0, r1, 0, panels);
+    finish_block(st, r0, r1, 0, H);
+    std::swap(h, hn);
+  }
+  if (h != a.h) std::memcpy(a.h + (long)r0 * H, h + (long)r0 * H, sizeof(float) * (size_t)(r1 - r0) * H);
+}
+
+// A thread's share of the step GEMM streams all of W_hh each step when split by rows: do that
+// while W_hh stays in a core's L2 (2 MiB on the machines measured; leave room for gx and states).
+constexpr double kRowSplitMaxWeightBytes = 1.5 * 1024 * 1024;
+
 }  // namespace
 
 void forward_steps(const KernelTable& k, GemmRunner gemm, const StepsForward& a) {
@@ -68,6 +137,15 @@ void forward_steps(const KernelTable& k, GemmRunner gemm, const StepsForward& a)
   const double flops = 2.0 * B * W * (double)H;
   // Split by column blocks when the gates fall on panel boundaries and the step is worth it.
   const bool split = threads > 1 && H % NR == 0 && flops >= a.parallelFlops;
+  // Enough rows for every thread to fill register tiles, and a whole call worth starting the
+  // pool for (one job for all steps): each thread takes a row range through every step.
+  const int per = (B + threads - 1) / std::max(threads, 1);
+  if (threads > 1 && per >= k.mr && flops * (double)a.count >= a.parallelFlops &&
+      sizeof(float) * (double)H * W <= kRowSplitMaxWeightBytes) {
+    RowSplit rs{&a, &k, per};
+    parallel_chunks((B + per - 1) / per, forward_rows, &rs);
+    return;
+  }
   const int panels = H / NR;
   int chunks = 1, cols = H;
   if (split) {
@@ -85,6 +163,10 @@ void forward_steps(const KernelTable& k, GemmRunner gemm, const StepsForward& a)
     if (st.split) {
       parallel_chunks(chunks, forward_chunk, &st);
     } else {
+      if (a.x) {
+        gemm(GemmProblem{B, W, a.inputSize, a.x + t * B * (long)a.inputSize, a.inputSize, false, nullptr, 0, false,
+                         a.packedIh, const_cast<float*>(st.gx), W, false, a.bIh});
+      }
       gemm(st.gp);
       forward_chunk(&st, 0);
     }

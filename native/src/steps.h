@@ -34,13 +34,23 @@ struct StepsForward {
   float* savedH;
   float* savedC;
   float* cacheAll;
-  double parallelFlops;  // a step's GEMM below this many flops runs on one thread
+  double parallelFlops;  // split by rows: the whole call's step GEMMs; by columns: one step's (below: one thread)
+  // Optional (x null: gx holds the projections already): the input projection done here, step by
+  // step and by the thread that runs the step's rows, so gx is written and read while in that
+  // core's cache: gx at t = x_t·W_ihᵀ + b_ih, x (T, B, I), packedIh W_ihᵀ packed [I, W], bIh [W]
+  // or null; gx is then overwritten.
+  const float* x = nullptr;
+  int inputSize = 0;
+  const float* packedIh = nullptr;
+  const float* bIh = nullptr;
 };
 
 // `count` steps t = tStart, tStart ± 1, ...: gh = h·W_hhᵀ + b_hh, the cell, then rows with
-// t < lengths[row] (all rows when lengths is null) take the new state and write output[t]. The
-// step's GEMM and cell are split over the pool by column blocks of the hidden dimension (the G
-// gate panels of a block, then the cell on them), so the pointwise work runs on every thread.
+// t < lengths[row] (all rows when lengths is null) take the new state and write output[t]. With a
+// register tile of rows per thread and W_hh small enough to stay in each core's L2, the pool's
+// threads each take a row range through every step (one job, no barrier between steps); otherwise
+// each step's GEMM and cell are split by column blocks of the hidden dimension (the G gate panels
+// of a block, then the cell on them), so the pointwise work runs on every thread.
 void forward_steps(const KernelTable& t, GemmRunner gemm, const StepsForward& a);
 
 struct StepsBackward {

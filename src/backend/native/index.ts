@@ -129,6 +129,10 @@ export interface NativeAddon {
     savedH?: Float32Array | null,
     savedC?: Float32Array | null,
     cacheAll?: Float32Array | null,
+    x?: Float32Array | null,
+    inputSize?: number,
+    packedIh?: ArrayBuffer,
+    bIh?: Float32Array | null,
   ): void;
   recurrentBackward(
     kind: number,
@@ -171,6 +175,8 @@ export interface NativeInfo {
   mr: number;
   nr: number;
   kc: number;
+  /** The worker pool's counters since the addon loaded (jobs split over threads, jobs run alone while backing off). */
+  pool?: { parallelJobs: number; backoffJobs: number; backoffs: number; callerChunks: number; workerChunks: number };
 }
 
 const ADDON_FILE = 'native/build/Release/recurrent_native.node';
