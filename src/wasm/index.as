@@ -2,3 +2,5 @@
 export * from './gemm';
 export * from './cells';
 export * from './steps';
+export * from './backward';
+export * from './same';

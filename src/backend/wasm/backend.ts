@@ -19,13 +19,14 @@ import {
   type GemmPackedArgs,
   type PackArgs,
   type PackedMatrix,
+  type RecurrentBackwardArgs,
   type RecurrentStepsArgs,
   cacheWidth,
   gateCount,
 } from '../backend.js';
 import { CELL_KINDS } from '../../families.js';
 import { WasmHeap, type WasmMemory } from './heap.js';
-import { GemmThreads } from './threads.js';
+import { type GemmHelper, GemmThreads } from './threads.js';
 
 /** The exports of the kernels module (see src/wasm/*.as). Pointers are byte addresses. */
 interface KernelExports {
@@ -157,6 +158,72 @@ interface KernelExports {
     savedC: number,
     scratch: number,
   ): number;
+  backwardCarry(
+    rows: number,
+    H: number,
+    tAfter: number,
+    lengths: number,
+    direct: number,
+    dhPrev: number,
+    dhDirect: number,
+    dcPrev: number,
+    dhCarry: number,
+    dcCarry: number,
+  ): void;
+  backwardPointwise(
+    kind: number,
+    rows: number,
+    H: number,
+    t: number,
+    tAfter: number,
+    lengths: number,
+    gOutT: number,
+    dhCarry: number,
+    dcCarry: number,
+    dhT: number,
+    dc: number,
+    cacheT: number,
+    savedHT: number,
+    savedCT: number,
+    dgxT: number,
+    dghT: number,
+    dhDirect: number,
+    dcPrev: number,
+    dhPrev: number,
+  ): void;
+  backwardBiasSums(rows: number, GH: number, dgxT: number, dghT: number, dbIh: number, dbHh: number, sums: number): void;
+  backwardBlock(
+    kind: number,
+    rows: number,
+    H: number,
+    tStart: number,
+    count: number,
+    dir: number,
+    blockFirst: number,
+    tAfter: number,
+    lengths: number,
+    gOut: number,
+    dhCarry: number,
+    dcCarry: number,
+    dhT: number,
+    dc: number,
+    cache: number,
+    savedH: number,
+    savedC: number,
+    dgx: number,
+    dgh: number,
+    dhDirect: number,
+    dcPrev: number,
+    dhPrev: number,
+    packedHh: number,
+    dbIh: number,
+    dbHh: number,
+    sums: number,
+    abuf: number,
+  ): void;
+  backwardStepPart(ctx: number, t: number, tAfter: number, phase: number, part: number, parts: number, abuf: number): void;
+  BACKWARD_CONTEXT_INTS: { value: unknown };
+  sameFloats(a: number, b: number, n: number): number;
   KC: { value: unknown };
   NR: { value: unknown };
 }
@@ -170,21 +237,66 @@ function extent(rows: number, cols: number, ld: number): number {
 }
 
 class WasmPacked implements PackedMatrix {
-  /** The gate-interleaved copy for stepPanels (made on first use, freed with this matrix). */
-  gates: { kind: CellKind; ptr: number } | null = null;
+  private ownGates: { kind: CellKind; ptr: number } | null = null;
+  /**
+   * @param entry set when the packed data belongs to the backend's pack cache (PackCache): this
+   * matrix is then one of its users, and release() only ends that use.
+   */
   constructor(
     readonly k: number,
     readonly n: number,
     public ptr: number,
     private readonly owner: WasmBackend,
-  ) {}
+    private entry: PackEntry | null = null,
+  ) {
+    if (entry) entry.users++;
+  }
+  /** The gate-interleaved copy for stepPanels (made on first use, freed with the packed data). */
+  get gates(): { kind: CellKind; ptr: number } | null {
+    return this.entry ? this.entry.gates : this.ownGates;
+  }
+  set gates(g: { kind: CellKind; ptr: number } | null) {
+    if (this.entry) this.entry.gates = g;
+    else this.ownGates = g;
+  }
   release(): void {
+    if (this.entry) {
+      if (this.ptr) this.entry.users--;
+      this.ptr = 0;
+      return;
+    }
     if (this.ptr) this.owner.heap.release(this.ptr);
-    if (this.gates) this.owner.heap.release(this.gates.ptr);
+    if (this.ownGates) this.owner.heap.release(this.ownGates.ptr);
     this.ptr = 0;
-    this.gates = null;
+    this.ownGates = null;
   }
 }
+
+/** A packed small matrix kept by the backend, with a copy of the source it was packed from. */
+interface PackEntry {
+  k: number;
+  n: number;
+  ldb: number;
+  transB: boolean;
+  /** Floats of the source copied (its extent). */
+  floats: number;
+  /** The source's floats (byte address). */
+  source: number;
+  /** The packed data (byte address). */
+  packed: number;
+  gates: { kind: CellKind; ptr: number } | null;
+  /** Live WasmPacked matrices using it (it is only evicted at 0). */
+  users: number;
+}
+
+/**
+ * Matrices of at most this many floats are kept in the pack cache (the weights of small layers,
+ * e.g. hidden 64: there packing is a fifth of a batch-1 inference; at (32, 50, 64, 128) caching
+ * W_hh (64 Ki floats) measured 5–7 % slower, so larger ones are packed every call).
+ */
+const PACK_CACHE_MAX_FLOATS = 1 << 14;
+/** Entries of the pack cache at most (least recently used evicted first). */
+const PACK_CACHE_ENTRIES = 8;
 
 export interface WasmBackendInfo {
   /** 'relaxed' (FMA tiles) or 'simd'. */
@@ -317,6 +429,10 @@ export class WasmBackend implements Backend {
     const { k, n, b, ldb } = args;
     const bOff = args.bOffset ?? 0;
     const transB = args.transB ?? false;
+    const floats = transB ? extent(n, k, ldb) : extent(k, n, ldb);
+    if (this.packCache && k > 0 && n > 0 && k * n <= PACK_CACHE_MAX_FLOATS && floats <= this.chunkFloats) {
+      return this.packCached(k, n, b, bOff, ldb, transB, floats);
+    }
     const ptr = this.heap.alloc(Math.max(1, this.k.packedFloats(k, n)) * 4);
     const packed = new WasmPacked(k, n, ptr, this);
     if (k === 0 || n === 0) return packed;
@@ -341,6 +457,58 @@ export class WasmBackend implements Backend {
       }
     }
     return packed;
+  }
+
+  /**
+   * Small weights (at most PACK_CACHE_MAX_FLOATS floats) are packed once and kept while their bits stay
+   * the same: the layer driver packs W_ih and W_hh (and the fused steps their gate-interleaved
+   * copy) on every call, which at batch 1 costs as much as a fifth of an inference. Each call
+   * still copies the source into wasm memory and compares it, bit for bit, with the copy the
+   * entry was packed from; a weight changed in place (an optimizer step) is packed again.
+   */
+  packCache = true;
+  /** Times packB found its source in the pack cache (for tests). */
+  packCacheHits = 0;
+  private readonly packEntries: PackEntry[] = [];
+
+  private packCached(
+    k: number,
+    n: number,
+    b: Float32Array,
+    bOff: number,
+    ldb: number,
+    transB: boolean,
+    floats: number,
+  ): PackedMatrix {
+    const src = this.heap.scratch(floats * 4);
+    this.heap.put(src, b, bOff, floats, 'B');
+    const list = this.packEntries;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (e.k !== k || e.n !== n || e.ldb !== ldb || e.transB !== transB) continue;
+      if (!this.k.sameFloats(e.source, src, floats)) continue;
+      this.packCacheHits++;
+      list.splice(i, 1);
+      list.unshift(e);
+      return new WasmPacked(k, n, e.packed, this, e);
+    }
+    const packed = this.heap.alloc(Math.max(1, this.k.packedFloats(k, n)) * 4);
+    this.k.packB(k, n, src, ldb, transB ? 1 : 0, packed, Math.ceil(n / this.nr), 0);
+    // Evict the least recently used entries nobody uses, keeping room for this one.
+    for (let i = list.length - 1; i >= 0 && list.length >= PACK_CACHE_ENTRIES; i--) {
+      const e = list[i]!;
+      if (e.users > 0) continue;
+      this.heap.release(e.source);
+      this.heap.release(e.packed);
+      if (e.gates) this.heap.release(e.gates.ptr);
+      list.splice(i, 1);
+    }
+    if (list.length >= PACK_CACHE_ENTRIES) return new WasmPacked(k, n, packed, this);
+    const source = this.heap.alloc(floats * 4);
+    this.heap.f32.copyWithin(source >>> 2, src >>> 2, (src >>> 2) + floats);
+    const entry: PackEntry = { k, n, ldb, transB, floats, source, packed, gates: null, users: 0 };
+    list.unshift(entry);
+    return new WasmPacked(k, n, packed, this, entry);
   }
 
   gemmPacked(args: GemmPackedArgs): void {
@@ -927,6 +1095,179 @@ export class WasmBackend implements Backend {
     this.finishSteps(kind, args, base, at, h);
   }
 
+  /**
+   * The backward's per-step loop (see RecurrentBackwardArgs) with its operands resident in wasm
+   * memory: the carries, the step scratch and the bias gradients for the whole loop, the saved
+   * state, output gradient, dgx and dgh `[count, rows, G·H]` a block of steps at a time (one copy
+   * in or out per block, the block sized to `chunkFloats`). One thread: each block in one call
+   * (backwardBlock). With helper threads and a step GEMM worth splitting (batch ≥ 16 at the
+   * usual sizes): per step two phases split over the threads (backwardStepPart): the carry,
+   * masking and cell backward by rows, then dh_prev = dgh_t·W_hh by panels of dh_prev and the
+   * bias sums by columns. The same kernels in the same order as the per-step calls
+   * (backwardThroughTime's loop), so the same values.
+   */
+  recurrentBackward(kind: CellKind, args: RecurrentBackwardArgs): void {
+    const packed = args.packedHh;
+    if (!(packed instanceof WasmPacked) || packed.ptr === 0) {
+      throw new ValueError('recurrentBackward', 'the matrix was not packed by the wasm backend (or was released)');
+    }
+    const { rows: B, hidden: H, time: T, reverse, lengths, saved } = args;
+    if (B === 0 || H === 0 || T === 0) return;
+    const GH = gateCount(kind) * H;
+    const CW = cacheWidth(kind, H);
+    if (packed.k !== GH || packed.n !== H) {
+      throw new ValueError('recurrentBackward', `packed W_hh is [${packed.k}, ${packed.n}], expected [${GH}, ${H}]`);
+    }
+    const isLstm = kind === 'lstm';
+    if (isLstm && (!args.dcCarry || !saved.c || !args.scratch.dc || !args.scratch.dcPrev)) {
+      throw new ValueError('recurrentBackward', 'LSTM needs dcCarry, saved.c, scratch.dc and scratch.dcPrev');
+    }
+    if (lengths && lengths.length < B) {
+      throw new ValueError('recurrentBackward', `lengths has ${lengths.length} rows, batch is ${B}`);
+    }
+    const shared = args.dgh === args.dgx;
+    const BH = B * H;
+    // Steps per block: what one step brings in (gOut, saved h/c, cache) and takes out (dgx, dgh).
+    const perStep = BH * (isLstm ? 3 : 2) + B * CW + B * GH * (shared ? 1 : 2);
+    const block = Math.max(1, Math.min(T, Math.floor(this.chunkFloats / perStep)));
+    // Resident for the whole loop, then one block's arrays.
+    const lay = new Layout();
+    const dhCarryAt = lay.take(BH);
+    const dcCarryAt = lay.take(isLstm ? BH : 0);
+    const dhTAt = lay.take(BH);
+    const dcAt = lay.take(isLstm ? BH : 0);
+    const dhDirectAt = lay.take(BH);
+    const dcPrevAt = lay.take(isLstm ? BH : 0);
+    const dhPrevAt = lay.take(BH);
+    const lenAt = lay.take(lengths ? B : 0);
+    const dbIhAt = lay.take(args.dbIh ? GH : 0);
+    const dbHhAt = lay.take(args.dbHh ? GH : 0);
+    const sumsAt = lay.take(GH);
+    const ctxAt = lay.take(this.k.BACKWARD_CONTEXT_INTS.value as number);
+    const gOutAt = lay.take(block * BH);
+    const cacheAt = lay.take(block * B * CW);
+    const shAt = lay.take(block * BH);
+    const scAt = lay.take(isLstm ? block * BH : 0);
+    const dgxAt = lay.take(block * B * GH);
+    const dghAt = shared ? dgxAt : lay.take(block * B * GH);
+    const base = this.heap.scratch(lay.floats * 4);
+    const p = (at: number) => base + at * 4;
+    const hp = this.heap;
+    hp.put(p(dhCarryAt), args.dhCarry, 0, BH, 'dhCarry');
+    if (isLstm) hp.put(p(dcCarryAt), args.dcCarry!, 0, BH, 'dcCarry');
+    if (lengths) new Int32Array(hp.f32.buffer, p(lenAt), B).set(lengths.subarray(0, B));
+    if (args.dbIh) hp.put(p(dbIhAt), args.dbIh, 0, GH, 'dbIh');
+    if (args.dbHh) hp.put(p(dbHhAt), args.dbHh, 0, GH, 'dbHh');
+    const code = CELL_KINDS[kind].code;
+    const lenPtr = lengths ? p(lenAt) : 0;
+    const dc = isLstm ? p(dcAt) : 0;
+    const dcCarry = isLstm ? p(dcCarryAt) : 0;
+    const dcPrev = isLstm ? p(dcPrevAt) : 0;
+    // Split the step GEMM (m = B, n = H, k = GH) when gemmKernel would.
+    const split = this.threads !== null && B >= 16 && 2 * B * H * GH >= this.parallelMinFlops;
+    const helpers = split ? this.threads!.ready() : [];
+    let tAfter = -1;
+    for (let done = 0; done < T; done += block) {
+      const count = Math.min(block, T - done);
+      // Steps in processing order: t = T-1 … 0 forward, 0 … T-1 for a reversed layer.
+      const tStart = reverse ? done : T - 1 - done;
+      const dir = reverse ? 1 : -1;
+      const first = reverse ? tStart : tStart - count + 1;
+      hp.put(p(gOutAt), args.gOut, first * BH, count * BH, 'gOut');
+      hp.put(p(cacheAt), saved.cache, first * B * CW, count * B * CW, 'saved.cache');
+      hp.put(p(shAt), saved.h, first * BH, count * BH, 'saved.h');
+      if (isLstm) hp.put(p(scAt), saved.c!, first * BH, count * BH, 'saved.c');
+      if (helpers.length === 0) {
+        this.k.backwardBlock(
+          code,
+          B,
+          H,
+          tStart,
+          count,
+          dir,
+          first,
+          tAfter,
+          lenPtr,
+          p(gOutAt),
+          p(dhCarryAt),
+          dcCarry,
+          p(dhTAt),
+          dc,
+          p(cacheAt),
+          p(shAt),
+          isLstm ? p(scAt) : 0,
+          p(dgxAt),
+          p(dghAt),
+          p(dhDirectAt),
+          dcPrev,
+          p(dhPrevAt),
+          packed.ptr,
+          args.dbIh ? p(dbIhAt) : 0,
+          args.dbHh ? p(dbHhAt) : 0,
+          p(sumsAt),
+          this.abuf,
+        );
+        tAfter = tStart + (count - 1) * dir;
+      } else {
+        const ctx = new Int32Array(hp.f32.buffer, p(ctxAt), this.k.BACKWARD_CONTEXT_INTS.value as number);
+        ctx.set([
+          code,
+          B,
+          H,
+          lenPtr,
+          p(dhCarryAt),
+          dcCarry,
+          p(dhTAt),
+          dc,
+          p(dhDirectAt),
+          dcPrev,
+          p(dhPrevAt),
+          packed.ptr,
+          args.dbIh ? p(dbIhAt) : 0,
+          args.dbHh ? p(dbHhAt) : 0,
+          p(sumsAt),
+          p(gOutAt),
+          p(cacheAt),
+          p(shAt),
+          isLstm ? p(scAt) : 0,
+          p(dgxAt),
+          p(dghAt),
+          first,
+        ]);
+        for (let i = 0; i < count; i++) {
+          const t = tStart + i * dir;
+          // Phase 0 by rows (carry, masking, cell), then phase 1 by columns (dh_prev, bias sums).
+          // (On one thread for a while when the helpers keep finishing late: SplitBackoff.)
+          const now = this.backoff.allows() ? helpers : [];
+          for (const phase of [0, 1]) this.backwardPhase(p(ctxAt), t, tAfter, phase, now);
+          tAfter = t;
+        }
+      }
+      hp.get(p(dgxAt), args.dgx, first * B * GH, count * B * GH, 'dgx');
+      if (!shared) hp.get(p(dghAt), args.dgh, first * B * GH, count * B * GH, 'dgh');
+    }
+    this.k.backwardCarry(B, H, tAfter, lenPtr, shared ? 0 : 1, p(dhPrevAt), p(dhDirectAt), dcPrev, p(dhCarryAt), dcCarry);
+    hp.get(p(dhCarryAt), args.dhCarry, 0, BH, 'dhCarry');
+    if (isLstm) hp.get(p(dcCarryAt), args.dcCarry!, 0, BH, 'dcCarry');
+    if (args.dbIh) hp.get(p(dbIhAt), args.dbIh, 0, GH, 'dbIh');
+    if (args.dbHh) hp.get(p(dbHhAt), args.dbHh, 0, GH, 'dbHh');
+  }
+
+  /** One phase of backward step t (backwardStepPart) split over this thread and `helpers`. */
+  private backwardPhase(ctx: number, t: number, tAfter: number, phase: number, helpers: GemmHelper[]): void {
+    const parts = helpers.length + 1;
+    if (parts === 1) {
+      this.k.backwardStepPart(ctx, t, tAfter, phase, 0, 1, this.abuf);
+      return;
+    }
+    for (let q = 1; q < parts; q++) this.threads!.postBackward(helpers[q - 1]!, [ctx, t, tAfter, phase, q, parts]);
+    const start = performance.now();
+    this.k.backwardStepPart(ctx, t, tAfter, phase, 0, parts, this.abuf);
+    const own = performance.now();
+    for (const helper of helpers) this.threads!.join(helper);
+    this.backoff.record(own - start, performance.now() - own);
+  }
+
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void {
     if (width === 0) return;
     if (rows === 0) {
@@ -973,6 +1314,17 @@ class SplitBackoff {
       this.late = 0;
       this.paused = SplitBackoff.PAUSE_CALLS;
     }
+  }
+}
+
+/** Consecutive regions of a scratch area, in floats, each starting on 64 bytes. */
+class Layout {
+  floats = 0;
+  /** The offset (floats) of a new region of `n` floats. */
+  take(n: number): number {
+    const at = this.floats;
+    this.floats += alignFloats(n);
+    return at;
   }
 }
 

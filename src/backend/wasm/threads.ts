@@ -28,9 +28,9 @@ const CONTROL_INTS = 32;
 /**
  * The kernels a helper runs, by the code in the `fn` slot: 0 gemmPanels (m, n, k, a, lda,
  * transA, bp, c, ldc, accumulate, bias, abuf, q0, q1), 1 stepPanels (see src/wasm/steps.as; the
- * helper's scratch is its last argument).
+ * helper's scratch is its last argument), 2 backwardStepPart (src/wasm/backward.as; likewise).
  */
-const KERNELS = ['gemmPanels', 'stepPanels'] as const;
+const KERNELS = ['gemmPanels', 'stepPanels', 'backwardStepPart'] as const;
 /** Argument slots (the most any kernel takes). */
 const ARG_COUNT = 16;
 
@@ -278,6 +278,14 @@ export class GemmThreads {
    */
   postStep(helper: GemmHelper, args: number[]): void {
     this.postKernel(helper, 1, [...args, helper.abuf]);
+  }
+
+  /**
+   * Hands a backwardStepPart call to `helper` (ready and idle): `args` are its arguments up to
+   * the scratch pointer, which is the helper's own.
+   */
+  postBackward(helper: GemmHelper, args: number[]): void {
+    this.postKernel(helper, 2, [...args, helper.abuf]);
   }
 
   private postKernel(helper: GemmHelper, fn: number, args: number[]): void {

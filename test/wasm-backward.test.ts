@@ -1,0 +1,176 @@
+/**
+ * The wasm backend's backward loop (recurrentBackward: src/wasm/backward.as, the per-step loop of
+ * backwardThroughTime in wasm, a block of steps per call) against the per-step calls it mirrors
+ * (cellBackward, gemmPacked, columnSums and the row masking in JS): bit-identical gradients, on
+ * one thread (each block in one call), with the step GEMM split over the helper threads, and
+ * with blocks of a few steps (small chunks). Against the reference backend: within tolerance
+ * (the wasm kernels use a polynomial exp and FMA tiles, so values differ in the last bits).
+ * Shapes cover batch 1, odd hidden sizes (partial groups and vectors), lengths (rows ending
+ * early) and both directions.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { WasmBackend } from '../src/backend/wasm/index.js';
+import { Generator, nn, randn, type Tensor } from '../src/index.js';
+import { assertAllClose, backendCases, requireWasmThreads, useBackend } from './backend-helpers.js';
+
+interface Shape {
+  module: 'RNN' | 'LSTM' | 'GRU';
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  bidirectional?: boolean;
+  lengths?: number[];
+}
+
+const SHAPES: Shape[] = [
+  { module: 'LSTM', T: 6, B: 1, I: 5, H: 13 },
+  { module: 'GRU', T: 6, B: 1, I: 5, H: 9 },
+  { module: 'RNN', T: 5, B: 3, I: 4, H: 7 },
+  { module: 'LSTM', T: 7, B: 9, I: 6, H: 21, bidirectional: true, lengths: [7, 3, 5, 7, 1, 6, 7, 2, 4] },
+  { module: 'GRU', T: 7, B: 9, I: 6, H: 24, bidirectional: true, lengths: [7, 3, 5, 7, 1, 6, 7, 2, 4] },
+  {
+    module: 'RNN',
+    T: 4,
+    B: 17,
+    I: 3,
+    H: 33,
+    bidirectional: true,
+    lengths: [4, 1, 2, 3, 4, 4, 2, 1, 3, 4, 4, 1, 2, 3, 4, 2, 3],
+  },
+  { module: 'LSTM', T: 3, B: 20, I: 8, H: 40 },
+  { module: 'GRU', T: 3, B: 16, I: 8, H: 32 },
+];
+
+const name = (s: Shape) =>
+  `${s.module} T=${s.T} B=${s.B} H=${s.H}${s.bidirectional ? ' bidirectional' : ''}${s.lengths ? ' lengths' : ''}`;
+
+/** Output, states and every gradient of one forward + backward. */
+function run(s: Shape): Record<string, Float32Array> {
+  const common = {
+    inputSize: s.I,
+    hiddenSize: s.H,
+    bidirectional: s.bidirectional ?? false,
+    generator: new Generator(3),
+  };
+  const module =
+    s.module === 'LSTM' ? new nn.LSTM(common) : s.module === 'GRU' ? new nn.GRU(common) : new nn.RNN(common);
+  const gen = new Generator(11);
+  const x = randn([s.T, s.B, s.I], { generator: gen, requiresGrad: true });
+  const r = module.forward(x, s.lengths ? { lengths: s.lengths } : {}) as { output: Tensor; h: Tensor; c?: Tensor };
+  let loss = r.output.mul(randn(r.output.shape, { generator: gen })).sum();
+  loss = loss.add(r.h.mul(randn(r.h.shape, { generator: gen })).sum());
+  if (r.c) loss = loss.add(r.c.mul(randn(r.c.shape, { generator: gen })).sum());
+  loss.backward();
+  const out: Record<string, Float32Array> = { output: r.output.data, h: r.h.data, 'grad x': x.grad!.data };
+  if (r.c) out['c'] = r.c.data;
+  for (const [n, p] of module.namedParameters()) out[`grad ${n}`] = p.grad!.data;
+  return out;
+}
+
+/** The same run with recurrentBackward hidden, so the driver makes the per-step calls. */
+function runPerStep(backend: WasmBackend, s: Shape): Record<string, Float32Array> {
+  const own = backend.recurrentBackward;
+  (backend as { recurrentBackward?: unknown }).recurrentBackward = undefined;
+  try {
+    return run(s);
+  } finally {
+    backend.recurrentBackward = own;
+  }
+}
+
+function assertSame(got: Record<string, Float32Array>, want: Record<string, Float32Array>, label: string): void {
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort());
+  for (const key of Object.keys(want)) {
+    assert.ok(
+      want[key]!.some((v) => v !== 0),
+      `${label}: ${key} is not all zeros`,
+    );
+    assert.deepEqual(got[key], want[key], `${label}: ${key}`);
+  }
+}
+
+const wasm = backendCases().find((c) => c.name === 'wasm')!;
+const reference = backendCases().find((c) => c.name === 'reference')!;
+
+describe('wasm recurrentBackward equals the per-step calls, bit for bit', () => {
+  for (const s of SHAPES) {
+    test(`${name(s)}: one thread, whole loop and blocks of a few steps`, { skip: wasm.skip }, () => {
+      const backend = useBackend(wasm) as WasmBackend;
+      const { parallelMinFlops, chunkFloats } = backend;
+      try {
+        backend.parallelMinFlops = Infinity;
+        assertSame(run(s), runPerStep(backend, s), `${name(s)}, one block`);
+        // About two steps of this shape per block: several blocks, the last one partial.
+        const perStep = { LSTM: 16, GRU: 12, RNN: 4 }[s.module];
+        backend.chunkFloats = 2 * s.B * s.H * perStep + 1;
+        assertSame(run(s), runPerStep(backend, s), `${name(s)}, small blocks`);
+      } finally {
+        backend.parallelMinFlops = parallelMinFlops;
+        backend.chunkFloats = chunkFloats;
+      }
+    });
+  }
+  test('with helper threads: every step GEMM split across threads, the same values', { skip: wasm.skip }, (t) => {
+    const backend = useBackend(wasm) as WasmBackend;
+    if (requireWasmThreads(backend, t) < 2) return;
+    const { parallelMinFlops } = backend;
+    try {
+      for (const s of SHAPES.filter((x) => x.B >= 16)) {
+        backend.parallelMinFlops = Infinity;
+        const want = runPerStep(backend, s);
+        backend.parallelMinFlops = 0;
+        assertSame(run(s), want, `${name(s)}, split`);
+      }
+    } finally {
+      backend.parallelMinFlops = parallelMinFlops;
+    }
+  });
+});
+
+describe('wasm recurrentBackward against the reference backend (tolerance: polynomial exp, FMA)', () => {
+  for (const s of SHAPES) {
+    test(name(s), { skip: wasm.skip ?? reference.skip }, () => {
+      useBackend(wasm);
+      const got = run(s);
+      useBackend(reference);
+      const want = run(s);
+      for (const key of Object.keys(want)) assertAllClose(got[key]!, want[key]!, `${name(s)}: ${key}`, 1e-4, 1e-4);
+    });
+  }
+});
+
+describe('wasm recurrentBackward: bad arguments throw', () => {
+  test('a packed matrix of the wrong shape, a released one, short arrays', { skip: wasm.skip }, () => {
+    const backend = useBackend(wasm) as WasmBackend;
+    const [B, H, T] = [2, 4, 3];
+    const W = 4 * H;
+    const packedHh = backend.packB({ k: W, n: H, b: new Float32Array(W * H), ldb: H });
+    const bh = () => new Float32Array(B * H);
+    const args = {
+      rows: B,
+      hidden: H,
+      time: T,
+      reverse: false,
+      lengths: null,
+      packedHh,
+      gOut: new Float32Array(T * B * H),
+      dhCarry: bh(),
+      dcCarry: bh(),
+      saved: { h: new Float32Array(T * B * H), c: new Float32Array(T * B * H), cache: new Float32Array(T * B * 5 * H) },
+      dgx: new Float32Array(T * B * W),
+      dgh: new Float32Array(T * B * W),
+      scratch: { dhT: bh(), dc: bh(), dhDirect: bh(), dcPrev: bh(), dhPrev: bh() },
+      dbIh: new Float32Array(W),
+      dbHh: null,
+    };
+    backend.recurrentBackward('lstm', args);
+    assert.throws(() => backend.recurrentBackward('lstm', { ...args, time: 4 }), /gOut/);
+    assert.throws(() => backend.recurrentBackward('lstm', { ...args, dcCarry: null }), /LSTM needs/);
+    assert.throws(() => backend.recurrentBackward('lstm', { ...args, lengths: new Int32Array(1) }), /lengths has 1 rows/);
+    assert.throws(() => backend.recurrentBackward('gru', args), /packed W_hh is \[16, 4\], expected \[12, 4\]/);
+    packedHh.release();
+    assert.throws(() => backend.recurrentBackward('lstm', args), /packed by the wasm backend/);
+  });
+});
