@@ -30,8 +30,8 @@
  * zero gradients and pass dh/dc through unchanged.
  *
  * Kernels: the weights used at every step (W_hhᵀ, W_hrᵀ forward; W_hh, W_hr backward; W_ih when
- * there are several projection blocks or the block kernel projects) are packed once per call with backend.packB and released
- * at the end, or kept across calls in the caller's `packing` (packing.ts); biases are added by the GEMM kernels (after the product, as before); bias gradients
+ * there are several projection blocks or the block kernel projects) are packed once per call
+ * with backend.packB and released at the end, or kept across calls in the caller's `packing` (packing.ts); biases are added by the GEMM kernels (after the product, as before); bias gradients
  * are per step backend.columnSums of the step's rows, added up in the order the steps are
  * processed (while those rows are in cache).
  */
