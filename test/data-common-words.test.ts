@@ -18,7 +18,7 @@ interface Rules {
   rankWords(lists: Record<string, string[]>): Ranks;
   resolveLanguages(
     ranks: Ranks,
-    options: { perLanguage: number; margin: number; exclude?: Set<string> },
+    options: { perLanguage: number; margin: number; favoured?: string; favour?: number; exclude?: Set<string> },
   ): { word: string; lang: string; rank: number }[];
 }
 const rules = (): Promise<Rules> =>
@@ -64,6 +64,33 @@ describe('common words: rules', () => {
     assert.deepEqual(words(2), ['ich:de', 'die:de', 'the:en']);
   });
 
+  test('the favoured language (English) keeps a word unless another list ranks it far better', async () => {
+    const { resolveLanguages } = await rules();
+    // ranks as the lists have them (hello: English web text 2,394, Polish subtitles 3,867)
+    const ranks: Ranks = new Map<string, Record<string, number>>([
+      ['hello', { en: 2394, pl: 3867, fr: 5555 }],
+      ['okay', { de: 160, en: 4459, it: 253, pl: 681 }],
+      ['sorry', { de: 1403, en: 2237, nl: 196 }],
+      ['hey', { de: 118, en: 2821, es: 320 }],
+      ['ich', { de: 1, en: 900, pl: 75 }],
+      ['far', { en: 5000, nl: 20 }],
+    ]);
+    const words = (favour: number, margin: number) =>
+      resolveLanguages(ranks, { perLanguage: 6000, margin, favoured: 'en', favour }).map(
+        (v) => `${v.word}:${v.lang}:${v.rank}`,
+      );
+    // without favour, hello is a near tie and is dropped
+    assert.deepEqual(words(1, 3), ['ich:de:1', 'far:nl:20', 'sorry:nl:196']);
+    // favour 10: hello is English (its own rank is kept); okay, sorry and hey stay without an answer;
+    // a word that another list ranks 250 times better (far) keeps that list
+    assert.deepEqual(words(10, 3), ['ich:de:1', 'hello:en:2394', 'far:nl:20']);
+    // the rank limit applies to the word's own rank, not the favoured one
+    assert.deepEqual(
+      resolveLanguages(ranks, { perLanguage: 2000, margin: 3, favoured: 'en', favour: 10 }).map((v) => v.word),
+      ['ich', 'far'],
+    );
+  });
+
   test('rows come by language, then rank', async () => {
     const { resolveLanguages } = await rules();
     const ranks: Ranks = new Map<string, Record<string, number>>([
@@ -90,8 +117,14 @@ describe('common words: the committed file', () => {
     }
     const labels = new Set(common.map((e) => e.label));
     assert.deepEqual([...labels].sort(), [...loadLanguageId().labels].sort());
-    // words that several lists rank close together are not there
-    for (const word of ['okay', 'die', 'de', 'la', 'jack']) assert.ok(!seen.has(word), word);
+    // words that several lists rank close together are not there (English words of the subtitle
+    // lists among them), and English keeps `hello` (en 2,394, pl 3,867)
+    for (const word of ['okay', 'yeah', 'sorry', 'hey', 'de', 'la', 'jack']) assert.ok(!seen.has(word), word);
+    const labelOf = new Map(common.map((e) => [e.text, e.label]));
+    assert.equal(labelOf.get('hello'), 'en');
+    assert.equal(labelOf.get('ich'), 'de');
+    // French comes from subtitles (the news list had neither): greetings are there
+    for (const word of ['bonjour', 'salut', 'bonsoir']) assert.equal(labelOf.get(word), 'fr', word);
   });
 
   test('a rebuild from the package gives the committed file', () => {

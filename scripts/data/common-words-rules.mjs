@@ -38,19 +38,29 @@ export function rankWords(lists) {
 }
 
 /**
- * One language per word: the list where it ranks best, kept only if that rank is within
- * `perLanguage` and no other list ranks it within `margin` times that rank (`margin` 1: only
- * ties are dropped). With margin 5, `okay` (de 160, it 253), `die` (de 7, nl 22) and names found
- * in many lists (`jack`) are dropped, `ich` (de 1, pl 75) stays German. Words in `exclude` are
- * left out. Returns { word, lang, rank }[], by language, then rank.
+ * One language per word. Each list's rank of the word is compared, the `favoured` language's rank
+ * first divided by `favour` (English: its list is web text, while the other lists are subtitles,
+ * which carry many English words, so an English word keeps English unless another list ranks it
+ * more than `favour` times better). The word goes to the best such rank; it is kept only if its
+ * own rank there is within `perLanguage` and no other list's compared rank is within `margin`
+ * times the best (`margin` 1: only ties are dropped). Words in `exclude` are left out. Returns
+ * { word, lang, rank }[], by language, then rank.
+ *
+ * With favour 1 and margin 5 (the earlier rule), `okay` (de 160, it 253), `die` (de 7, nl 22) and
+ * `hello` (en 2,394, pl 3,867) are dropped; `ich` (de 1, pl 75) stays German.
  */
-export function resolveLanguages(ranks, { perLanguage, margin, exclude = new Set() }) {
+export function resolveLanguages(ranks, { perLanguage, margin, favoured = null, favour = 1, exclude = new Set() }) {
   const kept = [];
   for (const [word, byLang] of ranks) {
-    const [first, second] = Object.entries(byLang).sort((a, b) => a[1] - b[1]);
-    if (first[1] > perLanguage || exclude.has(word)) continue;
+    if (exclude.has(word)) continue;
+    const compared = Object.entries(byLang)
+      .map(([lang, rank]) => [lang, lang === favoured ? rank / favour : rank])
+      .sort((a, b) => a[1] - b[1]);
+    const [first, second] = compared;
+    const rank = byLang[first[0]];
+    if (rank > perLanguage) continue;
     if (second !== undefined && second[1] <= margin * first[1]) continue;
-    kept.push({ word, lang: first[0], rank: first[1] });
+    kept.push({ word, lang: first[0], rank });
   }
   return kept.sort((a, b) => (a.lang < b.lang ? -1 : a.lang > b.lang ? 1 : a.rank - b.rank));
 }

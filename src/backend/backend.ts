@@ -163,6 +163,13 @@ export interface RecurrentStepsArgs {
   hRaw: Float32Array;
   cNew: Float32Array | null;
   saved?: { h: Float32Array; c: Float32Array | null; cache: Float32Array } | null;
+  /**
+   * Only for a backend with `recurrentStepsProjectRows`: each step first computes its own gx at t,
+   * `x_t · W_ihᵀ + b_ih`, into `gx` (overwritten) from `x` (`[time, rows, inputSize]`), `packedIh`
+   * = W_ihᵀ packed (`[inputSize, G·hidden]`) and `bIh` (`[G·hidden]` or null): the same values as
+   * one projection GEMM over the block, computed where they are then read (in that core's cache).
+   */
+  project?: { x: Float32Array; inputSize: number; packedIh: PackedMatrix; bIh: Float32Array | null } | null;
 }
 
 /**
@@ -249,6 +256,12 @@ export interface Backend {
    * kernels themselves at small batches (the native addon: two N-API calls per step).
    */
   recurrentSteps?(kind: CellKind, args: RecurrentStepsArgs): void;
+  /**
+   * Optional: `recurrentSteps` takes `project` (RecurrentStepsArgs) and computes the input
+   * projections itself, which pays from this many rows (batch) up; the driver then passes x and
+   * the packed W_ihᵀ instead of gx. Absent: never.
+   */
+  recurrentStepsProjectRows?: number;
   /** Optional: the backward's per-step loop in one call (see RecurrentBackwardArgs). */
   recurrentBackward?(kind: CellKind, args: RecurrentBackwardArgs): void;
   /** Optional: the Adam / AdamW update of all parameters in one call (see AdamStepArgs). */

@@ -13,6 +13,7 @@ export {
 export {
   splitDataset,
   timeSplit,
+  keepInTraining,
   type SplitOptions,
   type Splits,
   type TimeSplitOptions,

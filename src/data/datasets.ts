@@ -107,9 +107,9 @@ export function loadLanguageId(): LanguageIdDataset {
 
 /**
  * The most frequent words of each of the 8 languages (data/language-id/common.tsv, 3,400 to
- * 5,300 a language from frequency-ranked lists; each word labelled with the language where it
- * ranks best, words that another list ranks nearly as high left out). The default classify demo
- * trains on these alone.
+ * 5,800 a language from frequency-ranked lists, in rank order within each language; each word
+ * labelled with the language where it ranks best (English favoured), words that another list
+ * ranks nearly as high left out). The default classify demo trains on these alone.
  */
 export function loadCommonWords(): ClassifyExample[] {
   const { path, text } = readData('language-id/common.tsv');
@@ -117,8 +117,8 @@ export function loadCommonWords(): ClassifyExample[] {
 }
 
 /**
- * Everyday words held out from every training set (data/language-id/everyday.tsv: 20 a language,
- * written by hand: greetings, family, home, weather, ...): the demo's check on words people type.
+ * Everyday words held out from every training set (data/language-id/everyday.tsv: 19 or 20 a
+ * language, 156 in all, written by hand: greetings, family, home, weather, ...): the demo's check on words people type.
  */
 export function loadEverydayWords(): ClassifyExample[] {
   const { path, text } = readData('language-id/everyday.tsv');

@@ -131,3 +131,23 @@ export function timeSplit(series: TimeSeries | readonly number[], options: TimeS
     test: part(testStart - context, n),
   };
 }
+
+/**
+ * `splits` with every validation and test item for which `keep` is true moved to the training
+ * part, e.g. the most frequent words of a demo, which it must know rather than be tested on; with
+ * `copies` > 1, every kept item of the training part (moved or already there) is added
+ * `copies - 1` more times at its end (a weight). The other items stay where they were.
+ */
+export function keepInTraining<T>(splits: Splits<T>, keep: (item: T) => boolean, copies = 1): Splits<T> {
+  if (!Number.isInteger(copies) || copies < 1)
+    throw new ValueError('keepInTraining', `copies is ${copies}, expected an integer >= 1`);
+  const moved = [...splits.validation, ...splits.test].filter(keep);
+  const train = [...splits.train, ...moved];
+  const kept = train.filter(keep);
+  for (let i = 1; i < copies; i++) train.push(...kept);
+  return {
+    train,
+    validation: splits.validation.filter((e) => !keep(e)),
+    test: splits.test.filter((e) => !keep(e)),
+  };
+}

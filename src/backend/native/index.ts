@@ -394,9 +394,19 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
     firstNonFinite(values: Float32Array): number {
       return addon.firstNonFinite(values);
     },
-    /** The mirror of `inferenceBlock`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */
+    /**
+     * `recurrentSteps` computes each step's input projection itself when given `project`; below a
+     * register tile of rows (8 with AVX-512) one block GEMM over all the block's steps is faster
+     * (bench/RESULTS.md, 2026-12-03 branch lstmproj: 1.14–1.19× the CPU time at 1 and 2 rows).
+     */
+    recurrentStepsProjectRows: 8,
+    /**
+     * The mirror of the per-step loops of `inferenceBlock` and `forwardSaved`
+     * (src/nn/recurrent/fused.ts), in one addon call.
+     */
     recurrentSteps(kind: CellKind, a: RecurrentStepsArgs): void {
-      if (!(a.packedHh instanceof NativePacked))
+      const p = a.project ?? null;
+      if (!(a.packedHh instanceof NativePacked) || (p && !(p.packedIh instanceof NativePacked)))
         throw new ValueError('recurrentSteps', 'the matrix was not packed by the native backend');
       addon.recurrentSteps(
         CELL_KINDS[kind].code,
@@ -419,6 +429,10 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
         a.saved?.h ?? null,
         a.saved?.c ?? null,
         a.saved?.cache ?? null,
+        p?.x ?? null,
+        p?.inputSize ?? 0,
+        p ? (p.packedIh as NativePacked).buffer : undefined,
+        p?.bIh ?? null,
       );
     },
     /** The mirror of `backwardThroughTime`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */

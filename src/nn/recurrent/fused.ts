@@ -6,7 +6,9 @@
  * `forwardSaved` (the same steps, keeping what backward needs) and, beside it,
  * `backwardThroughTime`; `row-mask.ts` holds the length masking of a step, forward and backward.
  * The native addon mirrors their per-step loops in C++ (`recurrentSteps` for both forwards,
- * `recurrentBackward` for the backward; native/src/steps.cpp), one call per block of steps.
+ * `recurrentBackward` for the backward; native/src/steps.cpp), one call per block of steps; its
+ * `recurrentSteps` also computes each step's GX itself (`recurrentStepsProjectRows`), on the thread
+ * that then reads it, with the same values as the block GEMM.
  * G = gate blocks of the kind (src/families.ts).
  *
  * Layouts (row-major, time-major):
@@ -28,12 +30,12 @@
  * zero gradients and pass dh/dc through unchanged.
  *
  * Kernels: the weights used at every step (W_hhᵀ, W_hrᵀ forward; W_hh, W_hr backward; W_ih when
- * there are several projection blocks) are packed once per call with backend.packB and released
- * at the end, or kept across calls in the caller's `packing` (packing.ts); biases are added by the GEMM kernels (after the product, as before); bias gradients
+ * there are several projection blocks or the block kernel projects) are packed once per call
+ * with backend.packB and released at the end, or kept across calls in the caller's `packing` (packing.ts); biases are added by the GEMM kernels (after the product, as before); bias gradients
  * are per step backend.columnSums of the step's rows, added up in the order the steps are
  * processed (while those rows are in cache).
  */
-import { type Backend, type PackedMatrix, getBackend } from '../../backend/backend.js';
+import { type Backend, type PackedMatrix, type RecurrentStepsArgs, getBackend } from '../../backend/backend.js';
 import { CELL_KINDS, type CellKind, FAMILIES, cacheWidth } from '../../families.js';
 import { GradientError } from '../../errors.js';
 import { needsGrad } from '../../tensor/autograd.js';
@@ -143,16 +145,20 @@ function pack(
 
 /**
  * The weights packed for the forward GEMMs: W_ihᵀ `[I, GH]` (only when there are several GX
- * blocks), W_hhᵀ `[P, GH]`, W_hrᵀ `[H, P]`. Release with {@link releaseAll}.
+ * blocks, or `projecting`: the block kernel projects the inputs), W_hhᵀ `[P, GH]`, W_hrᵀ `[H, P]`.
+ * Release with {@link releaseAll}.
  */
 function packForward(
   backend: Backend,
   args: FusedLayerArgs,
   d: Dims,
+  projecting: boolean,
 ): { ih: PackedMatrix | null; hh: PackedMatrix; hr: PackedMatrix | null } {
   const { T, I, H, P, GH, blockSteps } = d;
   const ih =
-    T > blockSteps ? pack(backend, args, 'ihT', { k: I, n: GH, b: args.wIh.data, ldb: I, transB: true }) : null;
+    T > blockSteps || projecting
+      ? pack(backend, args, 'ihT', { k: I, n: GH, b: args.wIh.data, ldb: I, transB: true })
+      : null;
   const hh = pack(backend, args, 'hhT', { k: P, n: GH, b: args.wHh.data, ldb: P, transB: true });
   const hr = args.wHr ? pack(backend, args, 'hrT', { k: H, n: P, b: args.wHr.data, ldb: H, transB: true }) : null;
   return { ih, hh, hr };
@@ -291,9 +297,54 @@ function cellStep(
 /**
  * The backend's block kernel for the forward steps (`recurrentSteps`, mirroring the per-step loops
  * of {@link inferenceBlock} and {@link forwardSaved}), where it has one; not with a projection.
+ * `projects`: the kernel computes each step's GX itself (a backend with `recurrentStepsProjectRows`
+ * at most B), from x and the packed W_ihᵀ, instead of reading a block that {@link projectInputs}
+ * wrote (the backward reads no GX, so training may use it too).
  */
-function blockKernelOf(backend: Backend, args: FusedLayerArgs): Backend['recurrentSteps'] | null {
-  return !args.wHr && backend.recurrentSteps ? backend.recurrentSteps.bind(backend) : null;
+function blockKernelOf(
+  backend: Backend,
+  args: FusedLayerArgs,
+  d: Dims,
+): { run: NonNullable<Backend['recurrentSteps']>; projects: boolean } | null {
+  if (args.wHr || !backend.recurrentSteps) return null;
+  const minRows = backend.recurrentStepsProjectRows;
+  return { run: backend.recurrentSteps.bind(backend), projects: minRows !== undefined && d.B >= minRows };
+}
+
+/**
+ * The block kernel's arguments for `steps` steps from the s-th processed (`first`), whose GX block
+ * starts at time `blockFirst`; with `project` the kernel fills gx itself.
+ */
+function blockArgs(
+  args: FusedLayerArgs,
+  d: Dims,
+  s: StepState,
+  packed: { ih: PackedMatrix | null; hh: PackedMatrix },
+  gx: Float32Array,
+  first: number,
+  steps: number,
+  blockFirst: number,
+  project: boolean,
+): RecurrentStepsArgs {
+  return {
+    rows: d.B,
+    hidden: d.H,
+    tStart: timeAt(args.reverse, d.T, first),
+    count: steps,
+    reverse: args.reverse,
+    blockFirst,
+    gx,
+    packedHh: packed.hh,
+    bHh: args.bHh?.data ?? null,
+    h: s.h,
+    c: s.c,
+    output: s.output,
+    lengths: args.lengths,
+    gh: s.gh,
+    hRaw: s.hRaw,
+    cNew: s.cNew,
+    project: project ? { x: args.x.data, inputSize: d.I, packedIh: packed.ih!, bIh: args.bIh?.data ?? null } : null,
+  };
 }
 
 /** Time index of the s-th step processed (from the end when reverse). */
@@ -310,34 +361,17 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
   const { kind, lengths, reverse } = args;
   const s = stepState(args, d);
   const gx = scratch(args, 'gx', blockSteps * B * GH);
-  const blockKernel = blockKernelOf(backend, args);
+  const blockKernel = blockKernelOf(backend, args, d);
   const cache = blockKernel ? null : scratch(args, 'cache', B * CW);
-  const packed = packForward(backend, args, d);
+  const projects = blockKernel?.projects ?? false;
+  const packed = packForward(backend, args, d, projects);
   try {
     for (let first = 0; first < T; first += blockSteps) {
       const steps = Math.min(blockSteps, T - first);
       const blockFirst = reverse ? T - first - steps : first;
-      projectInputs(backend, args, d, packed.ih, blockFirst, steps, gx);
+      if (!projects) projectInputs(backend, args, d, packed.ih, blockFirst, steps, gx);
       if (blockKernel) {
-        const { output, h, c, gh, hRaw, cNew } = s;
-        blockKernel(kind, {
-          rows: B,
-          hidden: d.H,
-          tStart: timeAt(reverse, T, first),
-          count: steps,
-          reverse,
-          blockFirst,
-          gx,
-          packedHh: packed.hh,
-          bHh: args.bHh?.data ?? null,
-          h,
-          c,
-          output,
-          lengths,
-          gh,
-          hRaw,
-          cNew,
-        });
+        blockKernel.run(kind, blockArgs(args, d, s, packed, gx, first, steps, blockFirst, projects));
         continue;
       }
       for (let i = first; i < first + steps; i++) {
@@ -379,32 +413,17 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
     released: false,
   };
   const gx = scratch(args, 'gx', blockSteps * B * GH);
-  const packed = packForward(backend, args, d);
-  const blockKernel = blockKernelOf(backend, args);
+  const blockKernel = blockKernelOf(backend, args, d);
+  const projects = blockKernel?.projects ?? false;
+  const packed = packForward(backend, args, d, projects);
   try {
     for (let first = 0; first < T; first += blockSteps) {
       const steps = Math.min(blockSteps, T - first);
       const blockFirst = reverse ? T - first - steps : first;
-      projectInputs(backend, args, d, packed.ih, blockFirst, steps, gx);
+      if (!projects) projectInputs(backend, args, d, packed.ih, blockFirst, steps, gx);
       if (blockKernel) {
-        const { output, h, c, gh, hRaw, cNew } = s;
-        blockKernel(args.kind, {
-          rows: B,
-          hidden: H,
-          tStart: timeAt(reverse, T, first),
-          count: steps,
-          reverse,
-          blockFirst,
-          gx,
-          packedHh: packed.hh,
-          bHh: args.bHh?.data ?? null,
-          h,
-          c,
-          output,
-          lengths,
-          gh,
-          hRaw,
-          cNew,
+        blockKernel.run(args.kind, {
+          ...blockArgs(args, d, s, packed, gx, first, steps, blockFirst, projects),
           saved: { h: saved.hPrev, c: saved.cPrev, cache: saved.cache },
         });
         continue;
