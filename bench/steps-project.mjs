@@ -29,7 +29,9 @@ const { values: o } = parseArgs({
     cpu: { type: 'boolean', default: false },
   },
 });
-const { nn, noGrad, randn, Generator, setBackend, getBackend } = await import(pathToFileURL(join(lib, 'index.js')).href);
+const { nn, noGrad, randn, Generator, setBackend, getBackend } = await import(
+  pathToFileURL(join(lib, 'index.js')).href
+);
 setBackend('native');
 const backend = getBackend();
 if (o.cpu) backend.addon.configure({ threads: 1 });

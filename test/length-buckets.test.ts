@@ -17,7 +17,10 @@ describe('lengthBucketedBatches', () => {
   test('every index exactly once, in batches of at most batchSize', () => {
     const batches = lengthBucketedBatches(lengths, 64, new Generator(1));
     const seen = batches.flat().sort((a, b) => a - b);
-    assert.deepEqual(seen, Array.from({ length: lengths.length }, (_, i) => i));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: lengths.length }, (_, i) => i),
+    );
     assert.ok(batches.every((b) => b.length >= 1 && b.length <= 64));
     assert.equal(batches.length, Math.ceil(lengths.length / 64));
   });
@@ -25,7 +28,10 @@ describe('lengthBucketedBatches', () => {
   test('much less length spread in a batch than shuffled batches; batch order still shuffled', () => {
     const bucketed = lengthBucketedBatches(lengths, 64, new Generator(2));
     const random = indexBatches(lengths.length, 64, new Generator(2));
-    assert.ok(spread(bucketed, lengths) < spread(random, lengths) / 4, `${spread(bucketed, lengths)} vs ${spread(random, lengths)}`);
+    assert.ok(
+      spread(bucketed, lengths) < spread(random, lengths) / 4,
+      `${spread(bucketed, lengths)} vs ${spread(random, lengths)}`,
+    );
     // Not in length order: a window's batches come out sorted, so the order must have been shuffled
     // (about half the neighbouring pairs go down in a shuffled order, none within a sorted window).
     const means = bucketed.slice(0, 50).map((b) => b.reduce((a, i) => a + lengths[i]!, 0) / b.length);
@@ -34,7 +40,13 @@ describe('lengthBucketedBatches', () => {
   });
 
   test('the same generator state gives the same batches, another seed others', () => {
-    assert.deepEqual(lengthBucketedBatches(lengths, 32, new Generator(3)), lengthBucketedBatches(lengths, 32, new Generator(3)));
-    assert.notDeepEqual(lengthBucketedBatches(lengths, 32, new Generator(3)), lengthBucketedBatches(lengths, 32, new Generator(4)));
+    assert.deepEqual(
+      lengthBucketedBatches(lengths, 32, new Generator(3)),
+      lengthBucketedBatches(lengths, 32, new Generator(3)),
+    );
+    assert.notDeepEqual(
+      lengthBucketedBatches(lengths, 32, new Generator(3)),
+      lengthBucketedBatches(lengths, 32, new Generator(4)),
+    );
   });
 });

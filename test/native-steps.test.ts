@@ -152,8 +152,25 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
       const packed = addon!.packB(H, W, new Float32Array(H * W).fill(0.01), 0, W, false);
       const bh = () => new Float32Array(B * H);
       const before = jobs();
-      addon!.recurrentSteps(2, B, H, 0, T, false, 0, new Float32Array(T * B * W).fill(0.1), packed, null, bh(), bh(),
-        new Float32Array(T * B * H), null, new Float32Array(B * W), bh(), bh());
+      addon!.recurrentSteps(
+        2,
+        B,
+        H,
+        0,
+        T,
+        false,
+        0,
+        new Float32Array(T * B * W).fill(0.1),
+        packed,
+        null,
+        bh(),
+        bh(),
+        new Float32Array(T * B * H),
+        null,
+        new Float32Array(B * W),
+        bh(),
+        bh(),
+      );
       return jobs() - before;
     };
     assert.equal(jobsOf(threads * mr, 64, 5), 1, 'a register tile of rows per thread: one job through every step');
@@ -170,7 +187,16 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
     const gen = new Generator(5);
     const rand = (n: number) => randn([n], { generator: gen }).data;
     const cases = [
-      { kind: 2, B: 16, I: 5, H: 45, T: 6, reverse: true, lengths: [6, 1, 3, 6, 2, 5, 6, 4, 6, 1, 6, 3, 5, 6, 2, 6], flops: 0 },
+      {
+        kind: 2,
+        B: 16,
+        I: 5,
+        H: 45,
+        T: 6,
+        reverse: true,
+        lengths: [6, 1, 3, 6, 2, 5, 6, 4, 6, 1, 6, 3, 5, 6, 2, 6],
+        flops: 0,
+      },
       { kind: 2, B: 4, I: 7, H: 64, T: 5, reverse: false, lengths: null, flops: 0 },
       { kind: 3, B: 24, I: 3, H: 50, T: 4, reverse: false, lengths: null, flops: 0 },
       { kind: 2, B: 24, I: 3, H: 40, T: 4, reverse: false, lengths: null },
@@ -192,25 +218,87 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
         const scratch = [new Float32Array(B * W), new Float32Array(B * H), new Float32Array(B * H)] as const;
         const tStart = c.reverse ? T - 1 : 0;
         if (project) {
-          addon!.recurrentSteps(c.kind, B, H, tStart, T, c.reverse, 0, gx, packedHh, bHh, h, cs, output, lengths,
-            ...scratch, null, null, null, x, I, packedIh, bIh);
+          addon!.recurrentSteps(
+            c.kind,
+            B,
+            H,
+            tStart,
+            T,
+            c.reverse,
+            0,
+            gx,
+            packedHh,
+            bHh,
+            h,
+            cs,
+            output,
+            lengths,
+            ...scratch,
+            null,
+            null,
+            null,
+            x,
+            I,
+            packedIh,
+            bIh,
+          );
         } else {
           addon!.gemmPacked(T * B, x, 0, I, false, packedIh, gx, 0, W, 0, bIh, 0);
-          addon!.recurrentSteps(c.kind, B, H, tStart, T, c.reverse, 0, gx, packedHh, bHh, h, cs, output, lengths,
-            ...scratch);
+          addon!.recurrentSteps(
+            c.kind,
+            B,
+            H,
+            tStart,
+            T,
+            c.reverse,
+            0,
+            gx,
+            packedHh,
+            bHh,
+            h,
+            cs,
+            output,
+            lengths,
+            ...scratch,
+          );
         }
         return { h, c: cs, output, gx };
       };
-      const separate = run(false), projected = run(true);
+      const separate = run(false),
+        projected = run(true);
       for (const key of ['output', 'h', 'c', 'gx'] as const) {
-        assert.ok(separate[key].some((v) => v !== 0), `${key} is not all zeros`);
+        assert.ok(
+          separate[key].some((v) => v !== 0),
+          `${key} is not all zeros`,
+        );
         assert.deepEqual(projected[key], separate[key], `kind ${c.kind} B=${B} H=${H}: ${key}`);
       }
       const scratch = () => [new Float32Array(B * W), new Float32Array(B * H), new Float32Array(B * H)] as const;
       const args = (over: { x?: Float32Array; packedIh?: ArrayBuffer }) => () =>
-        addon!.recurrentSteps(c.kind, B, H, 0, T, false, 0, new Float32Array(T * B * W), packedHh, bHh, h0.slice(),
-          c0.slice(), new Float32Array(T * B * H), null, ...scratch(), null, null, null, over.x ?? x, I,
-          over.packedIh ?? packedIh, bIh);
+        addon!.recurrentSteps(
+          c.kind,
+          B,
+          H,
+          0,
+          T,
+          false,
+          0,
+          new Float32Array(T * B * W),
+          packedHh,
+          bHh,
+          h0.slice(),
+          c0.slice(),
+          new Float32Array(T * B * H),
+          null,
+          ...scratch(),
+          null,
+          null,
+          null,
+          over.x ?? x,
+          I,
+          over.packedIh ?? packedIh,
+          bIh,
+        );
       assert.throws(args({ x: x.subarray(1) }), /x does not fit/);
       assert.throws(args({ packedIh: packedHh }), /packedIh must be W_ih transposed/);
     }

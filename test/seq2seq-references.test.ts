@@ -66,8 +66,23 @@ describe('multiReferenceErrors', () => {
   });
 
   test('seq2seqMetrics: exact match = 1 - WER, PER = token error rate, over all references', () => {
-    const m = seq2seqMetrics([['k', 'ae', 't']], [[['k', 'aa', 't'], ['k', 'ae', 't']]], true);
-    assert.deepEqual(m, { exactMatch: 1, tokenErrorRate: 0, sequenceErrorRate: 0, phonemeErrorRate: 0, wordErrorRate: 0 });
+    const m = seq2seqMetrics(
+      [['k', 'ae', 't']],
+      [
+        [
+          ['k', 'aa', 't'],
+          ['k', 'ae', 't'],
+        ],
+      ],
+      true,
+    );
+    assert.deepEqual(m, {
+      exactMatch: 1,
+      tokenErrorRate: 0,
+      sequenceErrorRate: 0,
+      phonemeErrorRate: 0,
+      wordErrorRate: 0,
+    });
   });
 });
 
@@ -87,7 +102,10 @@ describe('the split keeps the rows of one source together', () => {
     for (const p of [parts.train, parts.validation, parts.test])
       for (const k of keys(p)) {
         const ns = p.filter((r) => r.key === k).map((r) => r.n);
-        assert.deepEqual(ns, [...ns].sort((a, b) => a - b));
+        assert.deepEqual(
+          ns,
+          [...ns].sort((a, b) => a - b),
+        );
       }
   });
 
@@ -141,7 +159,8 @@ function lettersFile(name: string, words: readonly string[], alternates: boolean
 
 describe('evaluate on a file with repeated sources', () => {
   const g = new Generator(7);
-  const word = () => Array.from({ length: 2 + Math.floor(g.random() * 3) }, () => 'abcdef'[Math.floor(g.random() * 6)]!).join('');
+  const word = () =>
+    Array.from({ length: 2 + Math.floor(g.random() * 3) }, () => 'abcdef'[Math.floor(g.random() * 6)]!).join('');
   const words = [...new Set(Array.from({ length: 400 }, word))];
   const data = lettersFile('train.tsv', words, true);
   const out = join(dir, 'model');
@@ -151,10 +170,10 @@ describe('evaluate on a file with repeated sources', () => {
     await trainTask(
       {
         task: 'seq2seq',
-      data,
-      epochs: 2,
-      hiddenSize: 16,
-      out,
+        data,
+        epochs: 2,
+        hiddenSize: 16,
+        out,
         taskOptions: { beamWidth: 1, alternates: 'first', lengthBuckets: true },
       },
       { onStart: (info) => (summary = info.summary) },

@@ -168,7 +168,10 @@ describe('wasm recurrentBackward: bad arguments throw', () => {
     backend.recurrentBackward('lstm', args);
     assert.throws(() => backend.recurrentBackward('lstm', { ...args, time: 4 }), /gOut/);
     assert.throws(() => backend.recurrentBackward('lstm', { ...args, dcCarry: null }), /LSTM needs/);
-    assert.throws(() => backend.recurrentBackward('lstm', { ...args, lengths: new Int32Array(1) }), /lengths has 1 rows/);
+    assert.throws(
+      () => backend.recurrentBackward('lstm', { ...args, lengths: new Int32Array(1) }),
+      /lengths has 1 rows/,
+    );
     assert.throws(() => backend.recurrentBackward('gru', args), /packed W_hh is \[16, 4\], expected \[12, 4\]/);
     packedHh.release();
     assert.throws(() => backend.recurrentBackward('lstm', args), /packed by the wasm backend/);

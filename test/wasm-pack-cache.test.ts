@@ -12,7 +12,15 @@ import { backendCases, randomArray, useBackend } from './backend-helpers.js';
 const wasm = backendCases().find((c) => c.name === 'wasm')!;
 
 /** C = A·op(B) for A [m, k] with B `[k, n]` (or `[n, k]` when transB), through packB. */
-function product(backend: WasmBackend, a: Float32Array, b: Float32Array, m: number, k: number, n: number, transB: boolean) {
+function product(
+  backend: WasmBackend,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transB: boolean,
+) {
   const packed = backend.packB({ k, n, b, ldb: transB ? k : n, transB });
   const c = new Float32Array(m * n);
   backend.gemmPacked({ m, a, lda: k, b: packed, c, ldc: n, beta: 0 });

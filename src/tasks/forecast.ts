@@ -395,7 +395,8 @@ const FORECAST_OPTIONS: readonly TaskOption[] = [
   {
     flag: 'season',
     key: 'season',
-    description: 'season length of the differences and the baseline (default: from ISO dates, daily 7, monthly 12, ...; else 12)',
+    description:
+      'season length of the differences and the baseline (default: from ISO dates, daily 7, monthly 12, ...; else 12)',
     parse: positive('season'),
   },
 ];

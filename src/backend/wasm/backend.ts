@@ -191,7 +191,15 @@ interface KernelExports {
     dcPrev: number,
     dhPrev: number,
   ): void;
-  backwardBiasSums(rows: number, GH: number, dgxT: number, dghT: number, dbIh: number, dbHh: number, sums: number): void;
+  backwardBiasSums(
+    rows: number,
+    GH: number,
+    dgxT: number,
+    dghT: number,
+    dbIh: number,
+    dbHh: number,
+    sums: number,
+  ): void;
   backwardBlock(
     kind: number,
     rows: number,
@@ -221,7 +229,15 @@ interface KernelExports {
     sums: number,
     abuf: number,
   ): void;
-  backwardStepPart(ctx: number, t: number, tAfter: number, phase: number, part: number, parts: number, abuf: number): void;
+  backwardStepPart(
+    ctx: number,
+    t: number,
+    tAfter: number,
+    phase: number,
+    part: number,
+    parts: number,
+    abuf: number,
+  ): void;
   BACKWARD_CONTEXT_INTS: { value: unknown };
   sameFloats(a: number, b: number, n: number): number;
   KC: { value: unknown };
@@ -1246,7 +1262,18 @@ export class WasmBackend implements Backend {
       hp.get(p(dgxAt), args.dgx, first * B * GH, count * B * GH, 'dgx');
       if (!shared) hp.get(p(dghAt), args.dgh, first * B * GH, count * B * GH, 'dgh');
     }
-    this.k.backwardCarry(B, H, tAfter, lenPtr, shared ? 0 : 1, p(dhPrevAt), p(dhDirectAt), dcPrev, p(dhCarryAt), dcCarry);
+    this.k.backwardCarry(
+      B,
+      H,
+      tAfter,
+      lenPtr,
+      shared ? 0 : 1,
+      p(dhPrevAt),
+      p(dhDirectAt),
+      dcPrev,
+      p(dhCarryAt),
+      dcCarry,
+    );
     hp.get(p(dhCarryAt), args.dhCarry, 0, BH, 'dhCarry');
     if (isLstm) hp.get(p(dcCarryAt), args.dcCarry!, 0, BH, 'dcCarry');
     if (args.dbIh) hp.get(p(dbIhAt), args.dbIh, 0, GH, 'dbIh');
