@@ -394,7 +394,7 @@ export const classifyTask: TaskDefinition<SequenceClassifier, SequenceClassifier
     }
     const tokens = loaded.tokens.input ?? 'chars';
     // The demo: its most frequent words are always trained on (twice); validation and test are the rest.
-    // So are the words the issue names (the task's sample inputs: hello, bonjour, gracias, danke).
+    // So are the greetings the demo shows as its sample inputs (hello, bonjour, gracias, danke).
     const frequent =
       input.data === undefined
         ? new Set([...firstPerLabel(embeddedWords(), DEMO_FREQUENT_PER_LANGUAGE), ...classifyTask.sampleInputs])
