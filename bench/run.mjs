@@ -1473,16 +1473,9 @@ const problems = [];
   const tBig = prof('lstm', 'train', 'big', 'native');
   const tGc = prof('lstm', 'train', 'big', 'native', 'node --single-threaded-gc');
   const t1 = prof('lstm', 'train', 'big', 'native', '1 native thread');
-  const fSmall = prof('lstm', 'forward', 'small', 'native');
   if (tBig && !tBig.error) {
     problems.push(
-      `Native pool vs V8's GC threads (native/src/pool.cpp, the 2-thread split): the LSTM training step took ${fmtMs(tBig.plainMedianMs)} ms with the default 2 threads${t1 && !t1.error ? `, ${fmtMs(t1.plainMedianMs)} ms with 1 thread` : ''}${tGc && !tGc.error ? `, ${fmtMs(tGc.plainMedianMs)} ms with 2 threads under node --single-threaded-gc (${fmtX(tGc.plainMedianMs / tBig.plainMedianMs)} the default; 0.45–0.91× in five runs made while writing this benchmark)` : ''}: the second thread gains little or nothing in training although it nearly doubles the GEMMs alone. Allocation-heavy steps wake V8's concurrent/parallel GC helpers, which take the second core from the GEMM worker. Options: fewer fresh allocations in the backward (reuse the dgx/dgh/cache buffers between calls), smaller chunks or work stealing that lets the caller finish a descheduled worker's chunk, or backing off to 1 thread when the split stalls.`,
-    );
-    problems.push(
-      `Loss in JS (src/train/losses.ts \`pointwiseLoss\`, used by mseLoss): per call it allocates a Float64Array of all differences (${((8 * big.T * big.B * big.H) / 2 ** 20).toFixed(0)} MiB here) and calls \`f\`/\`derivative\` through closures shared by every pointwise loss; its backward allocates the gradient again. The mseLoss forward alone takes ${fmtMs(tBig.phases.loss)} ms of the LSTM step (its backward runs in the backward phase; both show in the training CPU profile as \`pointwiseLoss\` and the losses.js closures).`,
-    );
-    problems.push(
-      `Backward driver JS loops (src/nn/recurrent/fused.ts, the per-step \`dhT[i] = dhCarry[i] + gOut[…]\` and \`dhCarry[i] = dhPrev[i] + 0\` loops over B·H values) and fresh per-call arrays (dgx alone is ${((4 * big.T * big.B * 4 * big.H) / 2 ** 20).toFixed(0)} MiB, plus the cache and hPrevAll of the forward): the LSTM backward phase spends ${fmtMs(tBig.phases.backward - tBig.phaseKernels.backward)} ms of its ${fmtMs(tBig.phases.backward)} ms outside its kernels, the forward-with-graph ${fmtMs(tBig.phases.forward - tBig.phaseKernels.forward)} ms of ${fmtMs(tBig.phases.forward)} (instrumented).`,
+      `Threads in training: the LSTM training step (64,100,128,256) took ${fmtMs(tBig.plainMedianMs)} ms with the default 2 threads${t1 && !t1.error ? `, ${fmtMs(t1.plainMedianMs)} ms with 1 native thread (${fmtX(tBig.plainMedianMs / t1.plainMedianMs)})` : ''}${tGc && !tGc.error ? `, and ${fmtMs(tGc.plainMedianMs)} ms with 2 threads under node --single-threaded-gc (${fmtX(tGc.plainMedianMs / tBig.plainMedianMs)} the default)` : ''}. Its phases (instrumented): forward ${fmtMs(tBig.phases.forward)} ms (kernels ${fmtMs(tBig.phaseKernels.forward)}), loss ${fmtMs(tBig.phases.loss)}, backward ${fmtMs(tBig.phases.backward)} (kernels ${fmtMs(tBig.phaseKernels.backward)}).`,
     );
   }
   const nLevels = [...(get('native', 'lstm', 'forward', big)?.roundMedians ?? []), ...stability.native];
@@ -1494,11 +1487,7 @@ const problems = [];
   }
   if (fBig && !fBig.error)
     problems.push(
-      `Per-call work around the forward's kernels (src/nn/recurrent/inputs.ts \`checkFinite\`: \`t.data.findIndex(v => !Number.isFinite(v))\` scans the whole input at every forward; src/nn/recurrent/fused.ts allocates a fresh output array per call and copies h and the output row block per step): ${fmtMs(fBig.plainMedianMs - fBig.replayMs)} ms of the ${fmtMs(fBig.plainMedianMs)} ms LSTM forward at (64,100,128,256) is outside the kernels (see its CPU profile: \`prepareInput\`, \`fusedRecurrentLayer\`).`,
-    );
-  if (fSmall && !fSmall.error)
-    problems.push(
-      `Per-step calls into the addon (src/nn/recurrent/fused.ts calls backend.gemmPacked and backend.cellForward once per step; src/backend/native/index.ts passes 12–17 arguments per call): at (1,100,32,64) ${((1000 * fSmall.plainMedianMs) / SHAPES[1].T).toFixed(2)} µs a step against ONNX Runtime's ${ms('ort', 'lstm', 'forward', SHAPES[1]) ? ((1000 * ms('ort', 'lstm', 'forward', SHAPES[1])) / SHAPES[1].T).toFixed(2) : '?'} µs; an empty call costs ${fmtSmallCall(fSmall)} µs and the 1-row GEMM runs at ${fmtG(fSmall.kernels.find((e) => e.key.startsWith('gemmPacked 1x'))?.aloneGflops)} GFLOP/s. A native whole-sequence forward (one call per layer) and a GEMV path for batch 1 are what would close the gap.`,
+      `Around the kernels: ${fmtMs(fBig.plainMedianMs - fBig.replayMs)} ms of the ${fmtMs(fBig.plainMedianMs)} ms LSTM forward at (64,100,128,256) is outside the kernel calls (its CPU profile above shows where).`,
     );
 }
 say('## Notes');
@@ -1508,7 +1497,7 @@ for (const [k, why] of skipped)
   if (!/brain|tfjs-cpu|inference only/.test(why)) say(`- skipped ${k.replace(/\|/g, ' ')}: ${why}`);
 say();
 if (problems.length) {
-  say('### Performance problems found in src/ (not changed by the benchmark)');
+  say('### Observations from the profiles (measured in this run)');
   say();
   for (const p of problems) say(`- ${p}`);
   say();
