@@ -1023,7 +1023,7 @@ export class WasmBackend implements Backend {
     const p = (f: number) => base + f * 4;
     const groups = Math.ceil(H / this.nr);
     const big = this.threads !== null && groups >= 2 && 2 * B * GH * H >= this.parallelMinFlops;
-    const helpers = big && this.backoff.allows() ? this.threads!.ready() : [];
+    const helpers = big && this.backoff.allows(count) ? this.threads!.ready() : [];
     const parts = Math.min(helpers.length + 1, groups);
     const share = Math.ceil(groups / parts);
     const saved = args.saved ?? null;
@@ -1317,18 +1317,22 @@ export class WasmBackend implements Backend {
 /**
  * When the machine's cores are busy with other work, a helper thread gets descheduled and the
  * caller waits for it longer than the whole product would have taken alone. After a few such
- * splits in a row, GEMMs stay on the caller for the next `PAUSE_CALLS` calls, then splitting is
- * tried again. Results do not depend on it: a split is bit-identical to a single-thread product.
+ * splits in a row, work stays on the caller for the next `PAUSE_UNITS` split decisions (a GEMM,
+ * or one time step of the step loops: a block of T steps asks for T units at once), then
+ * splitting is tried again. Counting steps, not calls, keeps one hiccup from putting whole
+ * forward passes on one thread. Results do not depend on it: a split is bit-identical to a
+ * single-thread run.
  */
 class SplitBackoff {
   static readonly LATE_IN_A_ROW = 8;
-  static readonly PAUSE_CALLS = 100;
+  static readonly PAUSE_UNITS = 100;
   private late = 0;
   private paused = 0;
 
-  allows(): boolean {
+  /** Whether `units` decisions (1, or the steps of a block) may split. */
+  allows(units = 1): boolean {
     if (this.paused === 0) return true;
-    this.paused--;
+    this.paused = Math.max(0, this.paused - units);
     return false;
   }
 
@@ -1339,7 +1343,7 @@ class SplitBackoff {
     else this.late = 0;
     if (this.late >= SplitBackoff.LATE_IN_A_ROW) {
       this.late = 0;
-      this.paused = SplitBackoff.PAUSE_CALLS;
+      this.paused = SplitBackoff.PAUSE_UNITS;
     }
   }
 }
