@@ -29,7 +29,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MARKER, median } from './peers/common.mjs';
-import { describeTorchBlas, torchBlasEnv } from './peers/torch-env.mjs';
+import { describeTorchBlas, torchBlasEnv, withoutOverrides } from './peers/torch-env.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, '..');
@@ -190,8 +190,7 @@ const torchBlas = torchBlasEnv(opts.python);
 /** 'torch': the bench's PyTorch environment; 'machine': this machine's as is; 'autodetect': overrides removed only. */
 function torchEnv(kind = 'torch') {
   if (kind === 'machine') return { ...process.env };
-  if (kind === 'autodetect')
-    return Object.fromEntries(Object.entries(process.env).filter(([k]) => !OPENBLAS_OVERRIDES.includes(k)));
+  if (kind === 'autodetect') return withoutOverrides();
   return torchBlas.env;
 }
 

@@ -46,9 +46,15 @@ function coreForCpuFlags() {
  * PyTorch's environment: `{ env, autodetected, chosen }`. `chosen` is the kernel set named
  * explicitly when autodetection fell back to a generic one (else null).
  */
-export function torchBlasEnv(python, base = process.env) {
+/** `base` without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE. */
+export function withoutOverrides(base = process.env) {
   const env = { ...base };
   for (const k of OVERRIDES) delete env[k];
+  return env;
+}
+
+export function torchBlasEnv(python, base = process.env) {
+  const env = withoutOverrides(base);
   const autodetected = openblasCore(python, env);
   const chosen = GENERIC_CORES.has(autodetected) ? coreForCpuFlags() : null;
   if (chosen) env.OPENBLAS_CORETYPE = chosen;

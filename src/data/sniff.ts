@@ -32,11 +32,7 @@ export const isDecimal = (s: string): boolean => DECIMAL.test(s.trim());
  * whose lines all have one field is a one-column file ({ format: 'csv', delimiter: ',' }).
  */
 export function sniffFormat(text: string, file: string): SniffedFormat {
-  const lines = text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '')
-    .slice(0, 50);
+  const lines = firstLines(text);
   if (lines.length === 0) throw new DataError(file, null, 'the file is empty');
   if (lines.every((l) => l.trimStart().startsWith('{'))) return { format: 'jsonl' };
   let best: { delimiter: Delimiter; fields: number } | null = null;
@@ -54,6 +50,18 @@ export function sniffFormat(text: string, file: string): SniffedFormat {
   }
   return { format: best.delimiter === '\t' ? 'tsv' : 'csv', delimiter: best.delimiter };
 }
+
+/** The first (up to 50) non-blank lines of a text, without a byte-order mark: what sniffing reads. */
+export function firstLines(text: string): string[] {
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 50);
+}
+
+/** A delimiter as notices name it: `tab`, or the character quoted (`";"`). */
+export const delimiterName = (d: Delimiter): string => (d === '\t' ? 'tab' : JSON.stringify(d));
 
 /**
  * Whether the first of `rows` (fields, untrimmed) is a header, by the rule in the module comment.

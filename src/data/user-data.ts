@@ -26,7 +26,15 @@ import {
   type TableOptions,
 } from './delimited.js';
 import { isNumericTable, numericExamples, type NumericData } from './numeric.js';
-import { type Delimiter, isDecimal, SNIFFED_DELIMITERS, type SniffedFormat, sniffFormat } from './sniff.js';
+import {
+  type Delimiter,
+  delimiterName,
+  firstLines,
+  isDecimal,
+  SNIFFED_DELIMITERS,
+  type SniffedFormat,
+  sniffFormat,
+} from './sniff.js';
 import type { TimeSeries } from './split.js';
 import { chooseTokens, type TokenMode, type Tokens, tokenize } from './tokens.js';
 
@@ -202,8 +210,7 @@ function readTable(
     );
   }
   if (sniffed.format === 'jsonl') return parseTable(text, 'jsonl', file, jsonlKeys(text, task), base);
-  const name = sniffed.delimiter === '\t' ? 'tab' : JSON.stringify(sniffed.delimiter);
-  notice(`${file}: read as ${name}-separated (from its content)`);
+  notice(`${file}: read as ${delimiterName(sniffed.delimiter)}-separated (from its content)`);
   return parseTable(
     text,
     sniffed.format,
@@ -232,14 +239,8 @@ function csvDelimiter(text: string, file: string, notice: (m: string) => void): 
   if (sniffed.format === 'jsonl' || sniffed.delimiter === ',') return undefined;
   // Only where it splits every line into more fields than the comma does.
   const { delimiter } = sniffed;
-  const lines = text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '')
-    .slice(0, 50);
-  if (!lines.every((l) => l.split(delimiter).length > l.split(',').length)) return undefined;
-  const name = sniffed.delimiter === '\t' ? 'tab' : JSON.stringify(sniffed.delimiter);
-  notice(`${file}: read as ${name}-separated (from its content, though the file is named .csv)`);
+  if (!firstLines(text).every((l) => l.split(delimiter).length > l.split(',').length)) return undefined;
+  notice(`${file}: read as ${delimiterName(delimiter)}-separated (from its content, though the file is named .csv)`);
   return sniffed.delimiter;
 }
 
@@ -292,15 +293,18 @@ const DATE_COLUMNS = new Set(['date', 'time', 'timestamp', 'datetime', 'day', 'm
 const distinct = (values: readonly string[]): number => new Set(values).size;
 
 /**
- * Whether a headerless classify file has its label first: the first column repeats a few values
- * (at most a tenth of the rows, and at most 100), the second hardly repeats (over half distinct).
+ * A headerless classify file with its label first: the first column repeats a few values (at
+ * most a tenth of the rows, and at most 100), the second hardly repeats (over half distinct).
+ * Returns the distinct counts of the two columns when it looks so, else null.
  */
-function labelsComeFirst(examples: readonly { text: string; label: string }[]): boolean {
+function labelsComeFirst(
+  examples: readonly { text: string; label: string }[],
+): { first: number; second: number } | null {
   const n = examples.length;
-  if (n < 20) return false;
+  if (n < 20) return null;
   const first = distinct(examples.map((e) => e.text));
   const second = distinct(examples.map((e) => e.label));
-  return first <= Math.min(100, n / 10) && second > n / 2;
+  return first <= Math.min(100, n / 10) && second > n / 2 ? { first, second } : null;
 }
 
 const PARSERS: { [K in TaskKind]: Parser<K> } = {
@@ -310,11 +314,12 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
       text: nonEmpty(r, 'text', stringField(r, 'text', file), file),
       label: nonEmpty(r, 'label', scalarField(r, 'label', file).trim(), file),
     }));
-    if (table.columns[0] === '1' && options.columns === undefined && labelsComeFirst(examples))
+    const labelsFirst = table.columns[0] === '1' && options.columns === undefined ? labelsComeFirst(examples) : null;
+    if (labelsFirst)
       throw new DataError(
         file,
         null,
-        `column 2, taken as the label, has ${distinct(examples.map((e) => e.label))} distinct values in ${examples.length} rows, and column 1 only ${distinct(examples.map((e) => e.text))}: the labels look like column 1; use --columns 2,1 (text, label) or a header row`,
+        `column 2, taken as the label, has ${labelsFirst.second} distinct values in ${examples.length} rows, and column 1 only ${labelsFirst.first}: the labels look like column 1; use --columns 2,1 (text, label) or a header row`,
       );
     const input = chooseTokens(
       examples.map((e) => e.text),

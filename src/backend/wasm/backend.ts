@@ -29,6 +29,9 @@ import { WasmHeap, type WasmMemory } from './heap.js';
 import { type GemmHelper, GemmThreads } from './threads.js';
 
 /** The exports of the kernels module (see src/wasm/*.as). Pointers are byte addresses. */
+/** stepPanels' first 12 arguments (kind … t), before the unit range, cache and scratch. */
+type StepPanelsHead = [number, number, number, number, number, number, number, number, number, number, number, number];
+
 interface KernelExports {
   memory: WasmMemory;
   heapBase(): number;
@@ -1062,7 +1065,8 @@ export class WasmBackend implements Backend {
       const local = t - blockFirst;
       const cache = saved ? p(at.skAt + local * B * CW) : 0;
       if (saved) this.saveState(base, h, at, local, B, H, isLstm);
-      const common = [
+      // stepPanels' arguments up to its unit range: the same for the caller and the helpers.
+      const common: StepPanelsHead = [
         code,
         B,
         H,
@@ -1083,24 +1087,7 @@ export class WasmBackend implements Backend {
         used.push(helper);
       }
       const start = performance.now();
-      this.k.stepPanels(
-        code,
-        B,
-        H,
-        h,
-        packed.gates.ptr,
-        args.bHh ? base : 0,
-        p(at.gxAt + local * B * GH),
-        p(at.cAt),
-        hNext,
-        p(at.outAt + local * B * H),
-        lengths ? p(at.lenAt) : 0,
-        t,
-        0,
-        Math.min(share, groups),
-        cache,
-        this.abuf,
-      );
+      this.k.stepPanels(...common, 0, Math.min(share, groups), cache, this.abuf);
       if (used.length > 0) {
         const own = performance.now();
         for (const helper of used) this.threads!.join(helper);
