@@ -82,11 +82,16 @@ export function broadcastIndexMap(inShape: Shape, outShape: Shape): Int32Array {
     strides[o] = inShape[i] === 1 ? 0 : inStrides[i]!;
   }
   const map = new Int32Array(size);
+  if (size === 0) return map;
+  // A row of the last output dim at a time (its input offsets are `lastStride` apart); the outer
+  // dims count like an odometer.
+  const last = rank > 0 ? outShape[rank - 1]! : 1;
+  const lastStride = rank > 0 ? strides[rank - 1]! : 0;
   const index = new Array<number>(rank).fill(0);
   let offset = 0;
-  for (let flat = 0; flat < size; flat++) {
-    map[flat] = offset;
-    for (let d = rank - 1; d >= 0; d--) {
+  for (let flat = 0; flat < size; flat += last) {
+    for (let j = 0, o = offset; j < last; j++, o += lastStride) map[flat + j] = o;
+    for (let d = rank - 2; d >= 0; d--) {
       index[d]!++;
       offset += strides[d]!;
       if (index[d]! < outShape[d]!) break;

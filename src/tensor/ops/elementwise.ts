@@ -11,6 +11,12 @@ import { traced } from '../trace.js';
 /** Sums a gradient of shape `outShape` down to `inShape` (the reverse of broadcasting). */
 export function sumToShape(grad: Float32Array, outShape: Shape, inShape: Shape): Float32Array {
   if (shapesEqual(outShape, inShape)) return grad;
+  if (sizeOf(inShape) === 1) {
+    let sum = 0;
+    // Rounded to float32 at every addition, as the general path's Float32Array accumulator does.
+    for (let i = 0; i < grad.length; i++) sum = Math.fround(sum + grad[i]!);
+    return Float32Array.of(sum);
+  }
   const map = broadcastIndexMap(inShape, outShape);
   const out = new Float32Array(sizeOf(inShape));
   for (let i = 0; i < grad.length; i++) out[map[i]!]! += grad[i]!;
@@ -20,6 +26,7 @@ export function sumToShape(grad: Float32Array, outShape: Shape, inShape: Shape):
 /** Reads `t` broadcast to `outShape` into a new contiguous array. */
 export function broadcastData(t: Tensor, outShape: Shape): Float32Array {
   if (shapesEqual(t.shape, outShape)) return t.data;
+  if (t.size === 1) return new Float32Array(sizeOf(outShape)).fill(t.data[0]!);
   const map = broadcastIndexMap(t.shape, outShape);
   const out = new Float32Array(map.length);
   const src = t.data;
@@ -134,17 +141,30 @@ export const exp = traced('exp', (x: Tensor): Tensor => unary('exp', x, Math.exp
 export const log = traced('log', (x: Tensor): Tensor => unary('log', x, Math.log, (v) => 1 / v));
 export const sqrt = traced('sqrt', (x: Tensor): Tensor => unary('sqrt', x, Math.sqrt, (_x, y) => 0.5 / y));
 export const abs = traced('abs', (x: Tensor): Tensor => unary('abs', x, Math.abs, (v) => Math.sign(v)));
-export const tanh = traced('tanh', (x: Tensor): Tensor => unary('tanh', x, Math.tanh, (_x, y) => 1 - y * y));
-export const sigmoid = traced(
-  'sigmoid',
-  (x: Tensor): Tensor =>
-    unary(
-      'sigmoid',
-      x,
-      (v) => 1 / (1 + Math.exp(-v)),
-      (_x, y) => y * (1 - y),
-    ),
-);
+// tanh and sigmoid run in every recurrent model's head and attention: their loops are written out
+// (not through unary's callbacks, which V8 cannot inline at a call site shared by all ops).
+export const tanh = traced('tanh', function tanh(x: Tensor): Tensor {
+  const n = x.size;
+  const src = x.data;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.tanh(src[i]!);
+  return opResult('tanh', [x], out, x.shape, (g) => {
+    const gx = new Float32Array(n);
+    for (let i = 0; i < n; i++) gx[i] = g[i]! * (1 - out[i]! * out[i]!);
+    return [gx];
+  });
+});
+export const sigmoid = traced('sigmoid', function sigmoid(x: Tensor): Tensor {
+  const n = x.size;
+  const src = x.data;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-src[i]!));
+  return opResult('sigmoid', [x], out, x.shape, (g) => {
+    const gx = new Float32Array(n);
+    for (let i = 0; i < n; i++) gx[i] = g[i]! * (out[i]! * (1 - out[i]!));
+    return [gx];
+  });
+});
 /** max(x, 0); the gradient at 0 is 0, as in PyTorch. */
 export const relu = traced(
   'relu',

@@ -50,14 +50,17 @@ export const permute = traced('permute', function permute(x: Tensor, dims: reado
   const inStrides = stridesOf(x.shape);
   const strides = order.map((d) => inStrides[d]!);
   const n = x.size;
-  // map[outFlat] = inFlat, a row (the last output dim) at a time; the outer dims count like an odometer.
-  const map = new Int32Array(n);
+  // Each output row (the last output dim, `last` elements) reads the input from `rowStart[r]` on,
+  // `lastStride` apart; the outer dims count like an odometer. Rows, not elements, are indexed:
+  // a batch-first (B, T, H) <-> time-major (T, B, H) swap keeps H contiguous and copies whole rows.
   const last = rank > 0 ? shape[rank - 1]! : 1;
   const lastStride = rank > 0 ? strides[rank - 1]! : 0;
+  const rows = last === 0 ? 0 : n / last;
+  const rowStart = new Int32Array(rows);
   const index = new Array<number>(rank).fill(0);
   let offset = 0;
-  for (let flat = 0; flat < n; flat += last) {
-    for (let j = 0, o = offset; j < last; j++, o += lastStride) map[flat + j] = o;
+  for (let r = 0; r < rows; r++) {
+    rowStart[r] = offset;
     for (let d = rank - 2; d >= 0; d--) {
       index[d]!++;
       offset += strides[d]!;
@@ -68,10 +71,20 @@ export const permute = traced('permute', function permute(x: Tensor, dims: reado
   }
   const src = x.data;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = src[map[i]!]!;
+  if (lastStride === 1 && last >= 16) {
+    for (let r = 0; r < rows; r++) out.set(src.subarray(rowStart[r]!, rowStart[r]! + last), r * last);
+  } else {
+    for (let r = 0, flat = 0; r < rows; r++)
+      for (let j = 0, o = rowStart[r]!; j < last; j++, o += lastStride) out[flat++] = src[o]!;
+  }
   return opResult('permute', [x], out, shape, (g) => {
     const gx = new Float32Array(n);
-    for (let i = 0; i < n; i++) gx[map[i]!] = g[i]!;
+    if (lastStride === 1 && last >= 16) {
+      for (let r = 0; r < rows; r++) gx.set(g.subarray(r * last, (r + 1) * last), rowStart[r]!);
+    } else {
+      for (let r = 0, flat = 0; r < rows; r++)
+        for (let j = 0, o = rowStart[r]!; j < last; j++, o += lastStride) gx[o] = g[flat++]!;
+    }
     return [gx];
   });
 });
