@@ -54,7 +54,10 @@ describe('permute copies rows', () => {
       const g = new Generator(7);
       const x = randn(shape, { generator: g, requiresGrad: true });
       const y = x.permute(dims);
-      assert.deepEqual(y.shape, dims.map((d) => shape[d]!));
+      assert.deepEqual(
+        y.shape,
+        dims.map((d) => shape[d]!),
+      );
       assert.deepEqual([...y.data], [...permuteByDefinition(x, dims)]);
       // Backward: the gradient of sum(y * w) is w permuted back.
       const w = randn(y.shape, { generator: g });
@@ -89,7 +92,9 @@ describe('broadcasting shortcuts', () => {
     const column = randn([2, 3, 1], { generator: g, requiresGrad: true });
     const y = a.add(row).add(column);
     for (const [i, j, k] of indices([2, 3, 17])) {
-      const expected = Math.fround(Math.fround(a.data[flatIndex([2, 3, 17], [i!, j!, k!])]! + row.data[k!]!) + column.data[i! * 3 + j!]!);
+      const expected = Math.fround(
+        Math.fround(a.data[flatIndex([2, 3, 17], [i!, j!, k!])]! + row.data[k!]!) + column.data[i! * 3 + j!]!,
+      );
       assert.equal(y.data[flatIndex([2, 3, 17], [i!, j!, k!])], expected);
     }
     y.sum().backward();
