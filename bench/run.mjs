@@ -1014,10 +1014,16 @@ const big = SHAPES[0];
 const small = SHAPES[1];
 const targetRows = [];
 const verdicts = [];
-function target(label, value, op, threshold, detail, lstmValue) {
+/**
+ * One row of the targets table. `beyond`: a ratio this bench holds itself to although the speed
+ * issue's table does not ask for it (the RNN's training step and its wasm shares); such rows are
+ * marked, and their misses listed apart from the required ones.
+ */
+function target(label, value, op, threshold, detail, lstmValue, beyond = false) {
+  if (beyond) label = `${label} (beyond the issue's table)`;
   if (value == null) {
     targetRows.push([label, '–', `${op} ${fmtX(threshold)}`, 'not measured']);
-    verdicts.push({ label, met: null });
+    verdicts.push({ label, met: null, beyond });
     return;
   }
   let met;
@@ -1036,7 +1042,7 @@ function target(label, value, op, threshold, detail, lstmValue) {
     boundText,
     met ? `**met**${detail ? ` (${detail})` : ''}` : `**missed** by ${by.toFixed(2)}×${detail ? ` (${detail})` : ''}`,
   ]);
-  verdicts.push({ label, met, value, bound, by });
+  verdicts.push({ label, met, value, bound, by, beyond });
 }
 const nOrt = (c, s) => ratio(ms('native', c, 'forward', s), ms('ort', c, 'forward', s));
 const nTorch = (c, s = big) => ratio(ms('native', c, 'train', s), ms('torch', c, 'train', s));
@@ -1048,7 +1054,8 @@ const pair = (a, b, c, mode, s) =>
   `${peerById[a].label} ${fmtMs(ms(a, c, mode, s))}${roundsOf(a, c, mode, s)} vs ${peerById[b].label} ${fmtMs(ms(b, c, mode, s))}${roundsOf(b, c, mode, s)} ms`;
 if (!opts.quick && CELLS.includes('lstm')) {
   const mid = SHAPES[2];
-  // The speed issue's required ratios: every cell, every shape.
+  // The speed issue's required ratios (every cell's inference against ORT at every shape; the
+  // LSTM's and GRU's training step and wasm shares), and the RNN's alongside them.
   for (const cell of CELLS) {
     const L = CELL_LABEL[cell];
     for (const s of [big, mid, small])
@@ -1066,6 +1073,8 @@ if (!opts.quick && CELLS.includes('lstm')) {
         '≤',
         0.6,
         pair('native', 'torch', cell, 'train', s),
+        undefined,
+        cell === 'rnn',
       );
     const rssOurs = get('native', cell, 'train', big)?.peakRssMiB;
     const rssTorch = get('torch', cell, 'train', big)?.peakRssMiB;
@@ -1104,6 +1113,8 @@ if (!opts.quick && CELLS.includes('lstm')) {
         t
           ? `${fmtG(flopsOf(cell, mode, big) / t / 1e6)} of ${fmtG(wasmPeak)} GFLOP/s; wasm ${fmtMs(t)}${roundsOf('wasm', cell, mode, big)} ms`
           : '',
+        undefined,
+        cell === 'rnn',
       );
     }
     for (const s of [big, SHAPES[2], small])
@@ -1118,7 +1129,7 @@ if (!opts.quick && CELLS.includes('lstm')) {
   say('## Targets');
   say();
   say(
-    'The ratios the speed issue requires, every one from this run (ours ÷ peer unless it says otherwise). Shares of the wasm GEMM peak are written as fractions (0.70× = 70 %).',
+    'The ratios the speed issue requires, every one from this run (ours ÷ peer unless it says otherwise); rows marked "beyond the issue\'s table" are held here too, though the issue does not ask for them. Shares of the wasm GEMM peak are written as fractions (0.70× = 70 %).',
   );
   say();
   say(table(['target', 'measured', 'needed', 'verdict'], targetRows, 4));
@@ -1225,8 +1236,18 @@ const missed = verdicts.filter((v) => v.met === false);
 if (missed.length) {
   say('## Missed targets in this run');
   say();
-  for (const v of missed) say(`- ${v.label}: ${fmtX(v.value)} against ${fmtX(v.bound)} (${v.by.toFixed(2)}× off)`);
+  const required = missed.filter((v) => !v.beyond);
+  say(required.length ? 'Required by the speed issue:' : 'Every ratio the speed issue requires was met.');
   say();
+  for (const v of required) say(`- ${v.label}: ${fmtX(v.value)} against ${fmtX(v.bound)} (${v.by.toFixed(2)}× off)`);
+  if (required.length) say();
+  const beyond = missed.filter((v) => v.beyond);
+  if (beyond.length) {
+    say("Beyond the issue's table:");
+    say();
+    for (const v of beyond) say(`- ${v.label}: ${fmtX(v.value)} against ${fmtX(v.bound)} (${v.by.toFixed(2)}× off)`);
+    say();
+  }
   say('The profiles below show where the time of the LSTM, GRU and RNN items goes.');
   say();
 }
