@@ -1151,7 +1151,9 @@ export class WasmBackend implements Backend {
    * usual sizes): per step two phases split over the threads (backwardStepPart): the carry,
    * masking and cell backward by rows, then dh_prev = dgh_t·W_hh by panels of dh_prev and the
    * bias sums by columns. The same kernels in the same order as the per-step calls
-   * (backwardThroughTime's loop), so the same values.
+   * (backwardThroughTime's loop), so the same values. With `weights`, after each block its share
+   * of dW_ih and dW_hh (GEMMs split over the threads as gemm's are) from the block's dgx/dgh and
+   * saved h already here; dgx, dgh are then copied out only when `gatesOut`.
    */
   recurrentBackward(kind: CellKind, args: RecurrentBackwardArgs): void {
     const packed = args.packedHh;

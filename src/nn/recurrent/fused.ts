@@ -26,7 +26,9 @@
  *
  * Backward: per step in the opposite order, the cell's backward kernel gives the gradients of
  * GX and GH (stored for all steps); dh_prev = dGH·W_hh. Weight gradients are then GEMMs over all
- * steps at once: dW_ih = dGXᵀ·x, dW_hh = dGHᵀ·h_prev, dx = dGX·W_ih. Rows past their length get
+ * steps at once: dW_ih = dGXᵀ·x, dW_hh = dGHᵀ·h_prev, dx = dGX·W_ih (a backend with
+ * `recurrentBackwardWeights` computes dW_ih and dW_hh inside its backward loop instead, per block
+ * of steps, and dGX, dGH are only read here for dx). Rows past their length get
  * zero gradients and pass dh/dc through unchanged.
  *
  * Kernels: the weights used at every step (W_hhᵀ, W_hrᵀ forward; W_hh, W_hr backward; W_ih when
