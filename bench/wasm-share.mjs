@@ -5,10 +5,13 @@
  * per cell at (64, 100, 128, 256): inference through the block kernel (recurrentSteps: GEMM and
  * gates fused per group of 8 units, the state resident in wasm memory), inference through the
  * per-step calls (recurrentSteps switched off: gemmPacked + cellForward + row masking, each
- * copying its operands in and out), and a training step (forward with graph, backward from a
- * fixed output gradient). Share = nominal FLOPs ÷ median time ÷ the GEMM peak's median.
+ * copying its operands in and out), and a training step as bench/run.mjs times it (zeroGrad,
+ * forward, mean-squared-error loss against a fixed target over every step's output, backward, one
+ * Adam step). Share = nominal FLOPs ÷ median time ÷ the GEMM peak's median.
  *
- *   npm run build && node bench/wasm-share.mjs [--runs 7] [--cells lstm,gru,rnn] [--shape 64,100,128,256]
+ *   npm run build && node bench/wasm-share.mjs [--runs 7] [--cells lstm,gru,rnn] [--shape 64,100,128,256] [--lib dist]
+ *
+ * (--lib: the built library to load, a folder holding index.js; default dist/, else build/src/.)
  *
  * (rnn: tanh.) Gate counts come from the library's table of cell families (src/families.ts).
  */
@@ -20,18 +23,21 @@ import { parseArgs } from 'node:util';
 import { median, randomArray } from './peers/common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const lib = ['dist', 'build/src'].map((d) => join(root, d)).find((d) => existsSync(join(d, 'index.js')));
-if (!lib) {
-  console.error('bench: build first (npm run build)');
-  process.exit(1);
-}
 const { values: opts } = parseArgs({
   options: {
     runs: { type: 'string', default: '7' },
     cells: { type: 'string', default: 'lstm,gru,rnn' },
     shape: { type: 'string', default: '64,100,128,256' },
+    lib: { type: 'string' },
   },
 });
+const lib = (opts.lib ? [opts.lib] : ['dist', 'build/src'].map((d) => join(root, d))).find((d) =>
+  existsSync(join(d, 'index.js')),
+);
+if (!lib) {
+  console.error('bench: build first (npm run build)');
+  process.exit(1);
+}
 const r = await import(pathToFileURL(join(lib, 'index.js')).href);
 const backend = r.setBackend('wasm');
 const threads = backend.startThreads();
@@ -61,7 +67,8 @@ for (const cell of opts.cells.split(',')) {
         ? new r.nn.GRU(common)
         : new r.nn.RNN({ ...common, nonlinearity: 'tanh' });
   const x = r.tensor(randomArray(T * B * I, 3), [T, B, I]);
-  const gOut = r.tensor(randomArray(T * B * H, 4), [T, B, H]);
+  const target = r.tensor(randomArray(T * B * H, 4), [T, B, H]);
+  const optimizer = new r.Adam(layer.parameters(), { lr: 1e-3 });
   const fwd = 2 * T * B * G * H * (I + H);
   const blockKernel = backend.recurrentSteps;
   items.push(
@@ -79,11 +86,12 @@ for (const cell of opts.cells.split(',')) {
       },
     },
     {
-      name: `${cell} training step (forward + backward)`,
+      name: `${cell} training step (forward + MSE + backward + Adam)`,
       flops: 2 * T * B * G * H * (2 * I + 3 * H),
       run: () => {
-        layer.zeroGrad();
-        layer.forward(x).output.mul(gOut).sum().backward();
+        optimizer.zeroGrad();
+        r.mseLoss(layer.forward(x).output, target).backward();
+        optimizer.step();
       },
     },
   );

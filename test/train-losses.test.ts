@@ -1,7 +1,8 @@
 /** Loss functions: error cases and behaviour beyond the PyTorch fixtures. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { logSoftmax, randn, ShapeError, tensor, ValueError } from '../src/index.js';
+import { getBackend, setBackend } from '../src/backend/backend.js';
+import { logSoftmax, randn, ShapeError, type Tensor, tensor, ValueError } from '../src/index.js';
 import { crossEntropy, huberLoss, l1Loss, mseLoss, nllLoss } from '../src/train/index.js';
 import { assertClose, numericGradient } from './helpers.js';
 
@@ -156,5 +157,66 @@ describe('regression losses', () => {
   test('empty input: mean is NaN, sum is 0', () => {
     assert.ok(Number.isNaN(mseLoss(tensor([]), tensor([])).item()));
     assert.equal(l1Loss(tensor([]), tensor([]), { reduction: 'sum' }).item(), 0);
+  });
+});
+
+describe('regression losses: the gradient loops', () => {
+  /** The gradient by its definition, one formula for every kind and reduction. */
+  function definition(
+    kind: string,
+    delta: number,
+    x: Float32Array,
+    y: Float32Array,
+    g: Float32Array | null,
+    g0: number,
+    scale: number,
+  ) {
+    const gi = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      const d = x[i]! - y[i]!;
+      const slope = kind === 'mse' ? 2 * d : kind === 'l1' ? Math.sign(d) : d < -delta ? -delta : d > delta ? delta : d;
+      gi[i] = slope * (g ? g[i]! : g0) * scale;
+    }
+    return gi;
+  }
+
+  test('each kind and reduction gives the definition bit for bit (special values included)', () => {
+    const n = 517;
+    const x = randn([n]).data.slice();
+    const y = randn([n]).data.slice();
+    [0, -0, Number.NaN, Number.POSITIVE_INFINITY, -3e38, 1e-45, 1.5, -1.5].forEach((v, i) => {
+      x[3 * i] = v;
+    });
+    x[40] = y[40]!;
+    const up = randn([n]).data.slice();
+    const cases: [string, (a: Tensor, b: Tensor, o: object) => Tensor, number][] = [
+      ['mse', mseLoss, 1],
+      ['l1', l1Loss, 1],
+      ['huber', (a, b, o) => huberLoss(a, b, { ...o, delta: 0.7 }), 0.7],
+    ];
+    // The TypeScript loops (the reference backend has no pointwiseLossBackward kernel).
+    const before = getBackend().name;
+    const backend = setBackend('reference');
+    assert.equal(backend.pointwiseLossBackward, undefined);
+    try {
+      for (const [kind, loss, delta] of cases) {
+        for (const reduction of ['mean', 'sum', 'none'] as const) {
+          const a = tensor(x, [n], { requiresGrad: true });
+          const out = loss(a, tensor(y, [n]), { reduction });
+          if (reduction === 'none')
+            out
+              .mul(tensor(up, [n]))
+              .sum()
+              .backward();
+          else out.backward();
+          const scale = reduction === 'mean' ? 1 / n : 1;
+          const want = definition(kind, delta, x, y, reduction === 'none' ? up : null, 1, scale);
+          assert.ok(want.some((v) => v !== 0 && Number.isFinite(v)));
+          assert.deepEqual(a.grad!.data, want, `${kind}, ${reduction}`);
+        }
+      }
+    } finally {
+      setBackend(before);
+    }
   });
 });

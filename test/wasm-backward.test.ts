@@ -100,6 +100,7 @@ describe('wasm recurrentBackward equals the per-step calls, bit for bit', () => 
       const backend = useBackend(wasm) as WasmBackend;
       const { parallelMinFlops, chunkFloats } = backend;
       try {
+        backend.recurrentBackwardWeights = false;
         backend.parallelMinFlops = Infinity;
         assertSame(run(s), runPerStep(backend, s), `${name(s)}, one block`);
         // About two steps of this shape per block: several blocks, the last one partial.
@@ -107,6 +108,7 @@ describe('wasm recurrentBackward equals the per-step calls, bit for bit', () => 
         backend.chunkFloats = 2 * s.B * s.H * perStep + 1;
         assertSame(run(s), runPerStep(backend, s), `${name(s)}, small blocks`);
       } finally {
+        backend.recurrentBackwardWeights = true;
         backend.parallelMinFlops = parallelMinFlops;
         backend.chunkFloats = chunkFloats;
       }
@@ -116,6 +118,7 @@ describe('wasm recurrentBackward equals the per-step calls, bit for bit', () => 
     const backend = useBackend(wasm) as WasmBackend;
     if (requireWasmThreads(backend, t) < 2) return;
     const { parallelMinFlops } = backend;
+    backend.recurrentBackwardWeights = false;
     try {
       for (const s of SHAPES.filter((x) => x.B >= 16)) {
         backend.parallelMinFlops = Infinity;
@@ -124,8 +127,80 @@ describe('wasm recurrentBackward equals the per-step calls, bit for bit', () => 
         assertSame(run(s), want, `${name(s)}, split`);
       }
     } finally {
+      backend.recurrentBackwardWeights = true;
       backend.parallelMinFlops = parallelMinFlops;
     }
+  });
+});
+
+/**
+ * recurrentBackward computing the weight gradients itself (a GEMM per block of steps from dgx/dgh
+ * in wasm memory, one GEMM of [x | h_prev] when dgh is dgx): the weight gradients equal the
+ * driver's all-steps GEMMs within 1e-5 abs / 1e-4 rel (sums in another order); everything else
+ * stays bit-identical. One block, several blocks, and the GEMMs split over the helper threads.
+ */
+describe('wasm recurrentBackward with the weight gradients inside', () => {
+  function assertNear(got: Record<string, Float32Array>, want: Record<string, Float32Array>, label: string): void {
+    assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort());
+    for (const key of Object.keys(want)) {
+      assert.ok(
+        want[key]!.some((v) => v !== 0),
+        `${label}: ${key} is not all zeros`,
+      );
+      if (key.startsWith('grad weight_')) assertAllClose(got[key]!, want[key]!, `${label}: ${key}`, 1e-5, 1e-4);
+      else assert.deepEqual(got[key], want[key], `${label}: ${key}`);
+    }
+  }
+  for (const s of SHAPES) {
+    test(name(s), { skip: wasm.skip }, () => {
+      const backend = useBackend(wasm) as WasmBackend;
+      const { parallelMinFlops, chunkFloats } = backend;
+      try {
+        backend.recurrentBackwardWeights = false;
+        const want = run(s);
+        backend.recurrentBackwardWeights = true;
+        backend.parallelMinFlops = Infinity;
+        assertNear(run(s), want, `${name(s)}, one block`);
+        backend.chunkFloats = 2 * s.B * s.H * 16 + 1;
+        assertNear(run(s), want, `${name(s)}, small blocks`);
+        backend.chunkFloats = chunkFloats;
+        backend.parallelMinFlops = 0;
+        assertNear(run(s), want, `${name(s)}, split over the threads that are ready`);
+      } finally {
+        backend.recurrentBackwardWeights = true;
+        backend.parallelMinFlops = parallelMinFlops;
+        backend.chunkFloats = chunkFloats;
+      }
+    });
+  }
+  test('the weights are checked for room', { skip: wasm.skip }, () => {
+    const backend = useBackend(wasm) as WasmBackend;
+    const [B, H, T, I] = [2, 4, 3, 5];
+    const W = 4 * H;
+    const packedHh = backend.packB({ k: W, n: H, b: new Float32Array(W * H), ldb: H });
+    const bh = () => new Float32Array(B * H);
+    const dgx = new Float32Array(T * B * W);
+    const args = (dWih: Float32Array) => ({
+      rows: B,
+      hidden: H,
+      time: T,
+      reverse: false,
+      lengths: null,
+      packedHh,
+      gOut: new Float32Array(T * B * H),
+      dhCarry: bh(),
+      dcCarry: bh(),
+      saved: { h: new Float32Array(T * B * H), c: new Float32Array(T * B * H), cache: new Float32Array(T * B * 5 * H) },
+      dgx,
+      dgh: dgx,
+      scratch: { dhT: bh(), dc: bh(), dhDirect: bh(), dcPrev: bh(), dhPrev: bh() },
+      dbIh: null,
+      dbHh: null,
+      weights: { x: new Float32Array(T * B * I), inputSize: I, dWih, dWhh: new Float32Array(W * H), gatesOut: false },
+    });
+    backend.recurrentBackward('lstm', args(new Float32Array(W * I)));
+    assert.throws(() => backend.recurrentBackward('lstm', args(new Float32Array(W * I - 1))), /dWih is too short/);
+    packedHh.release();
   });
 });
 

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type CellKind, cacheWidth, gateCount } from '../src/backend/backend.js';
 import type { WasmBackend } from '../src/backend/wasm/index.js';
+import { Generator, nn, type Tensor, tensor } from '../src/index.js';
 import { maskStepForward } from '../src/nn/recurrent/row-mask.js';
 import { backendCases, randomArray, requireWasmThreads, useBackend } from './backend-helpers.js';
 
@@ -215,4 +216,157 @@ describe('wasm recurrentSteps equals the per-step calls', () => {
       backend.recurrentSteps('lstm', args);
     }, /saved.cache needs elements/);
   });
+});
+
+/**
+ * recurrentSteps with `project`: each block's GX computed inside from x, the packed W_ihᵀ and b_ih
+ * equals the GX the driver's projection GEMM (gemmPacked) computes, so the outputs, final state
+ * and saved arrays are bit-identical; the blocks start at several times (blockFirst > 0).
+ */
+describe('wasm recurrentSteps with the input projection inside', () => {
+  const I = 11;
+  function run(backend: WasmBackend, c: Case, inside: boolean, blockSteps: number): Run {
+    const { B, H, T, kind } = c;
+    const GH = gateCount(kind) * H;
+    const CW = cacheWidth(kind, H);
+    const x = inputs(c);
+    const xs = randomArray(T * B * I, 6);
+    const wIh = randomArray(GH * I, 7, -0.5, 0.5);
+    const bIh = c.bias ? randomArray(GH, 8) : null;
+    const lstm = kind === 'lstm';
+    const packedHh = backend.packB({ k: H, n: GH, b: x.wHh, ldb: H, transB: true });
+    const packedIh = backend.packB({ k: I, n: GH, b: wIh, ldb: I, transB: true });
+    const out: Run = {
+      output: new Float32Array(T * B * H),
+      h: Float32Array.from(x.h0),
+      c: lstm ? Float32Array.from(x.c0) : null,
+      savedH: new Float32Array(T * B * H),
+      savedC: lstm ? new Float32Array(T * B * H) : null,
+      cache: new Float32Array(T * B * CW),
+    };
+    const gx = new Float32Array(blockSteps * B * GH);
+    for (let first = 0; first < T; first += blockSteps) {
+      const steps = Math.min(blockSteps, T - first);
+      const blockFirst = c.reverse ? T - first - steps : first;
+      if (!inside) {
+        backend.gemmPacked({
+          m: steps * B,
+          a: xs,
+          aOffset: blockFirst * B * I,
+          lda: I,
+          b: packedIh,
+          c: gx,
+          ldc: GH,
+          beta: 0,
+          bias: bIh,
+        });
+      }
+      backend.recurrentSteps(kind, {
+        rows: B,
+        hidden: H,
+        tStart: c.reverse ? T - 1 - first : first,
+        count: steps,
+        reverse: c.reverse,
+        blockFirst,
+        gx,
+        packedHh,
+        bHh: x.bHh,
+        h: out.h,
+        c: out.c,
+        output: out.output,
+        lengths: x.lengths,
+        gh: new Float32Array(B * GH),
+        hRaw: new Float32Array(B * H),
+        cNew: lstm ? new Float32Array(B * H) : null,
+        saved: { h: out.savedH!, c: out.savedC, cache: out.cache! },
+        project: inside ? { x: xs, inputSize: I, packedIh, bIh } : null,
+      });
+    }
+    packedHh.release();
+    packedIh.release();
+    return out;
+  }
+
+  for (const c of CASES) {
+    test(name(c), { skip: wasm.skip }, () => {
+      const backend = useBackend(wasm) as WasmBackend;
+      const savedMin = backend.parallelMinFlops;
+      try {
+        for (const threads of [false, true]) {
+          backend.parallelMinFlops = threads ? 0 : Infinity;
+          for (const blockSteps of [c.T, 2]) {
+            const want = run(backend, c, false, blockSteps);
+            assert.ok(want.output.some((v) => v !== 0));
+            assert.deepEqual(
+              run(backend, c, true, blockSteps),
+              want,
+              `${name(c)}: blocks of ${blockSteps}, threads ${threads}`,
+            );
+          }
+        }
+      } finally {
+        backend.parallelMinFlops = savedMin;
+      }
+    });
+  }
+
+  test('a packed W_ihᵀ of the wrong shape or released is refused', { skip: wasm.skip }, () => {
+    const backend = useBackend(wasm) as WasmBackend;
+    const c = CASES[0]!;
+    const { B, H, T } = c;
+    const GH = 4 * H;
+    const packedHh = backend.packB({ k: H, n: GH, b: new Float32Array(GH * H), ldb: H, transB: true });
+    const wrong = backend.packB({ k: I + 1, n: GH, b: new Float32Array(GH * (I + 1)), ldb: I + 1, transB: true });
+    const args = (packedIh: typeof wrong) => ({
+      rows: B,
+      hidden: H,
+      tStart: 0,
+      count: T,
+      reverse: false,
+      blockFirst: 0,
+      gx: new Float32Array(T * B * GH),
+      packedHh,
+      bHh: null,
+      h: new Float32Array(B * H),
+      c: new Float32Array(B * H),
+      output: new Float32Array(T * B * H),
+      lengths: null,
+      gh: new Float32Array(B * GH),
+      hRaw: new Float32Array(B * H),
+      cNew: new Float32Array(B * H),
+      project: { x: new Float32Array(T * B * I), inputSize: I, packedIh, bIh: null },
+    });
+    assert.throws(() => backend.recurrentSteps('lstm', args(wrong)), /expected \[11, 52\]/);
+    wrong.release();
+    assert.throws(() => backend.recurrentSteps('lstm', args(wrong)), /released/);
+    packedHh.release();
+  });
+});
+
+describe('wasm layers: the input projection inside recurrentSteps changes no value', () => {
+  for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+    test(`${kind}: output and every gradient bit-identical with and without it`, { skip: wasm.skip }, () => {
+      const backend = useBackend(wasm) as WasmBackend;
+      // Batch 200: blocks of 6 steps, so 13 steps make three GX blocks (the last partial).
+      const [B, T, I, H] = [200, 13, 5, 12];
+      const once = (inside: boolean) => {
+        backend.recurrentStepsProjectRows = inside ? 1 : undefined;
+        const common = { inputSize: I, hiddenSize: H, generator: new Generator(3) };
+        const layer = kind === 'lstm' ? new nn.LSTM(common) : kind === 'gru' ? new nn.GRU(common) : new nn.RNN(common);
+        const x = tensor(randomArray(T * B * I, 9), [T, B, I], { requiresGrad: true });
+        const { output } = layer.forward(x);
+        output
+          .mul(tensor(randomArray(T * B * H, 10), [T, B, H]))
+          .sum()
+          .backward();
+        return [output.data, x.grad!.data, ...layer.parameters().map((p: Tensor) => p.grad!.data)];
+      };
+      try {
+        const want = once(false);
+        assert.deepEqual(once(true), want);
+      } finally {
+        backend.recurrentStepsProjectRows = 1;
+      }
+    });
+  }
 });

@@ -164,10 +164,12 @@ export interface RecurrentStepsArgs {
   cNew: Float32Array | null;
   saved?: { h: Float32Array; c: Float32Array | null; cache: Float32Array } | null;
   /**
-   * Only for a backend with `recurrentStepsProjectRows`: each step first computes its own gx at t,
-   * `x_t · W_ihᵀ + b_ih`, into `gx` (overwritten) from `x` (`[time, rows, inputSize]`), `packedIh`
-   * = W_ihᵀ packed (`[inputSize, G·hidden]`) and `bIh` (`[G·hidden]` or null): the same values as
-   * one projection GEMM over the block, computed where they are then read (in that core's cache).
+   * Only for a backend with `recurrentStepsProjectRows`: the kernel computes gx itself,
+   * `x_t · W_ihᵀ + b_ih`, from `x` (`[time, rows, inputSize]`), `packedIh` = W_ihᵀ packed
+   * (`[inputSize, G·hidden]`) and `bIh` (`[G·hidden]` or null): the same values as one projection
+   * GEMM over the block, computed where they are then read (native: each step its own, in that
+   * core's cache, into `gx`, overwritten; wasm: the whole block at once in its memory, `gx` left
+   * as it is).
    */
   project?: { x: Float32Array; inputSize: number; packedIh: PackedMatrix; bIh: Float32Array | null } | null;
 }
@@ -207,6 +209,22 @@ export interface RecurrentBackwardArgs {
   };
   dbIh: Float32Array | null;
   dbHh: Float32Array | null;
+  /**
+   * Only for a backend with `recurrentBackwardWeights`: the weight gradients, computed by the
+   * kernel from each block of steps' dgx/dgh while they are in its memory, instead of by the
+   * driver's all-steps GEMMs: `dWih = dgxᵀ · x` (`[G·hidden, inputSize]`, x `[time, rows,
+   * inputSize]`) and `dWhh = dghᵀ · h_prev` (`[G·hidden, hidden]`), each written whole (null: not
+   * wanted). The same products summed in another order (blocks of steps in processing order), so
+   * equal to the GEMMs' within rounding. `gatesOut` false: dgx and dgh need not be written (no
+   * caller reads them).
+   */
+  weights?: {
+    x: Float32Array;
+    inputSize: number;
+    dWih: Float32Array | null;
+    dWhh: Float32Array | null;
+    gatesOut: boolean;
+  } | null;
 }
 
 /**
@@ -264,6 +282,8 @@ export interface Backend {
   recurrentStepsProjectRows?: number;
   /** Optional: the backward's per-step loop in one call (see RecurrentBackwardArgs). */
   recurrentBackward?(kind: CellKind, args: RecurrentBackwardArgs): void;
+  /** Optional: `recurrentBackward` takes `weights` (RecurrentBackwardArgs) and computes the weight gradients. */
+  recurrentBackwardWeights?: boolean;
   /** Optional: the Adam / AdamW update of all parameters in one call (see AdamStepArgs). */
   adamStep?(args: AdamStepArgs): void;
   /**

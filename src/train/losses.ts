@@ -372,11 +372,57 @@ function pointwiseBackward(
     backend.pointwiseLossBackward(kind, delta, x, y, g, g0, scale, gi);
     return;
   }
+  if (g) pointwiseBackwardEach(kind, delta, x, y, g, scale, gi);
+  else if (kind === 'mse') mseBackwardReduced(x, y, g0, scale, gi);
+  else pointwiseBackwardReduced(kind, delta, x, y, g0, scale, gi);
+}
+
+/**
+ * {@link pointwiseBackward} for a reduced MSE (the common case): its own loop, with the same
+ * operations in the same order (`(2·d)·g0·scale`), so the same bits. The general loop below
+ * picks the slope per element and ran at ~20 ns per element over a sequence model's outputs.
+ */
+function mseBackwardReduced(x: Float32Array, y: Float32Array, g0: number, scale: number, gi: Float32Array): void {
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    const d = x[i]! - y[i]!;
+    gi[i] = 2 * d * g0 * scale;
+  }
+}
+
+/** {@link pointwiseBackward} for a reduced L1 or Huber loss (the gradient g0 is one number). */
+function pointwiseBackwardReduced(
+  kind: PointwiseKind,
+  delta: number,
+  x: Float32Array,
+  y: Float32Array,
+  g0: number,
+  scale: number,
+  gi: Float32Array,
+): void {
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    const d = x[i]! - y[i]!;
+    const slope = kind === 'l1' ? Math.sign(d) : d < -delta ? -delta : d > delta ? delta : d;
+    gi[i] = slope * g0 * scale;
+  }
+}
+
+/** {@link pointwiseBackward} for `reduction: 'none'` (a gradient per element, g). */
+function pointwiseBackwardEach(
+  kind: PointwiseKind,
+  delta: number,
+  x: Float32Array,
+  y: Float32Array,
+  g: Float32Array,
+  scale: number,
+  gi: Float32Array,
+): void {
   const n = x.length;
   for (let i = 0; i < n; i++) {
     const d = x[i]! - y[i]!;
     const slope = kind === 'mse' ? 2 * d : kind === 'l1' ? Math.sign(d) : d < -delta ? -delta : d > delta ? delta : d;
-    gi[i] = slope * (g ? g[i]! : g0) * scale;
+    gi[i] = slope * g[i]! * scale;
   }
 }
 

@@ -900,11 +900,33 @@ export class WasmBackend implements Backend {
     const shAt = lenAt + alignFloats(lengths ? B : 0);
     const scAt = shAt + alignFloats(saved ? count * B * H : 0);
     const skAt = scAt + alignFloats(saved && isLstm ? count * B * H : 0);
-    const base = this.heap.scratch((skAt + (saved ? count * B * CW : 0)) * 4);
+    // With `project`: the block's rows of x and b_ih, for its GX computed here.
+    const project = args.project ?? null;
+    const I = project ? project.inputSize : 0;
+    const packedIh = project ? this.checkPackedIh(project.packedIh, I, GH) : null;
+    const xAt = skAt + alignFloats(saved ? count * B * CW : 0);
+    const biAt = xAt + alignFloats(count * B * I);
+    const base = this.heap.scratch((biAt + (project?.bIh ? GH : 0)) * 4);
     const p = (at: number) => base + at * 4;
     const hp = this.heap;
     if (bias) hp.put(base, bias, 0, GH, 'bHh');
-    hp.put(p(gxAt), args.gx, 0, count * B * GH, 'gx');
+    if (project) {
+      // GX = x·W_ihᵀ + b_ih for the block's steps, written where the steps read it: the same
+      // kernel as the driver's projection GEMM (gemmPacked), so the same values, without taking
+      // GX out of wasm memory and back in.
+      hp.put(p(xAt), project.x, blockFirst * B * I, count * B * I, 'x');
+      if (project.bIh) hp.put(p(biAt), project.bIh, 0, GH, 'bIh');
+      if (I > 0) {
+        this.gemmKernel(count * B, GH, I, p(xAt), I, 0, packedIh!.ptr, p(gxAt), GH, 0, project.bIh ? p(biAt) : 0);
+      } else {
+        // No inputs: GX is b_ih (or zeros) on every row, as the GEMM with k = 0 gives.
+        const o = p(gxAt) >>> 2;
+        hp.f32.fill(0, o, o + count * B * GH);
+        if (project.bIh) for (let r = 0; r < count * B; r++) hp.f32.set(project.bIh.subarray(0, GH), o + r * GH);
+      }
+    } else {
+      hp.put(p(gxAt), args.gx, 0, count * B * GH, 'gx');
+    }
     hp.put(p(hAt), args.h, 0, B * H, 'h');
     if (isLstm) hp.put(p(cAt), args.c!, 0, B * H, 'c');
     if (lengths) {
@@ -940,6 +962,28 @@ export class WasmBackend implements Backend {
       );
     }
     this.finishSteps(kind, args, base, at, p(hAt));
+  }
+
+  /**
+   * recurrentSteps takes `project` from batch 1 up: it computes its block's GX in wasm memory with
+   * the projection GEMM's kernel (the same values), which saves copying GX out to the driver and
+   * back in (2 · steps · batch · G·hidden floats per block). Tests set it to undefined to compare
+   * with the driver's projection.
+   */
+  recurrentStepsProjectRows: number | undefined = 1;
+
+  /** `packedIh` of recurrentSteps' `project`: W_ihᵀ packed by this backend, `[inputSize, G·hidden]`. */
+  private checkPackedIh(packed: PackedMatrix, inputSize: number, GH: number): WasmPacked {
+    if (!(packed instanceof WasmPacked) || packed.ptr === 0) {
+      throw new ValueError('recurrentSteps', 'project.packedIh was not packed by the wasm backend (or was released)');
+    }
+    if (packed.k !== inputSize || packed.n !== GH) {
+      throw new ValueError(
+        'recurrentSteps',
+        `project.packedIh is [${packed.k}, ${packed.n}], expected [${inputSize}, ${GH}]`,
+      );
+    }
+    return packed;
   }
 
   /**
@@ -1107,7 +1151,9 @@ export class WasmBackend implements Backend {
    * usual sizes): per step two phases split over the threads (backwardStepPart): the carry,
    * masking and cell backward by rows, then dh_prev = dgh_t·W_hh by panels of dh_prev and the
    * bias sums by columns. The same kernels in the same order as the per-step calls
-   * (backwardThroughTime's loop), so the same values.
+   * (backwardThroughTime's loop), so the same values. With `weights`, after each block its share
+   * of dW_ih and dW_hh (GEMMs split over the threads as gemm's are) from the block's dgx/dgh and
+   * saved h already here; dgx, dgh are then copied out only when `gatesOut`.
    */
   recurrentBackward(kind: CellKind, args: RecurrentBackwardArgs): void {
     const packed = args.packedHh;
@@ -1130,8 +1176,22 @@ export class WasmBackend implements Backend {
     }
     const shared = args.dgh === args.dgx;
     const BH = B * H;
-    // Steps per block: what one step brings in (gOut, saved h/c, cache) and takes out (dgx, dgh).
-    const perStep = BH * (isLstm ? 3 : 2) + B * CW + B * GH * (shared ? 1 : 2);
+    // With `weights`: a block's rows of x, its packed x and h_prev (one packed matrix of both when
+    // dgh is dgx: one GEMM), and the weight gradients, resident for the whole loop.
+    const wts = args.weights ?? null;
+    const I = wts ? wts.inputSize : 0;
+    const wIh = wts?.dWih ? true : false;
+    const wHh = wts?.dWhh ? true : false;
+    if (wts?.dWih && wts.dWih.length < GH * I) throw new ValueError('recurrentBackward', 'weights.dWih is too short');
+    if (wts?.dWhh && wts.dWhh.length < GH * H) throw new ValueError('recurrentBackward', 'weights.dWhh is too short');
+    const I8 = Math.ceil(I / this.nr) * this.nr;
+    const H8 = Math.ceil(H / this.nr) * this.nr;
+    const together = shared && wIh && wHh;
+    // Columns of the combined product [x | h_prev] (x's panels zero-padded to whole panels).
+    const nTogether = I8 + H;
+    const packPerRow = together ? I8 + H8 : Math.max(wIh ? I8 : 0, wHh ? H8 : 0);
+    // Steps per block: what one step brings in (gOut, saved h/c, cache, x) and takes out (dgx, dgh).
+    const perStep = BH * (isLstm ? 3 : 2) + B * CW + B * GH * (shared ? 1 : 2) + B * (wIh ? I : 0) + B * packPerRow;
     const block = Math.max(1, Math.min(T, Math.floor(this.chunkFloats / perStep)));
     // Resident for the whole loop, then one block's arrays.
     const lay = new Layout();
@@ -1153,6 +1213,10 @@ export class WasmBackend implements Backend {
     const scAt = lay.take(isLstm ? block * BH : 0);
     const dgxAt = lay.take(block * B * GH);
     const dghAt = shared ? dgxAt : lay.take(block * B * GH);
+    const xAt = lay.take(wIh ? block * B * I : 0);
+    const pkAt = lay.take(block * B * packPerRow);
+    const cIhAt = lay.take(together ? GH * nTogether : wIh ? GH * I : 0);
+    const cHhAt = lay.take(wHh && !together ? GH * H : 0);
     const base = this.heap.scratch(lay.floats * 4);
     const p = (at: number) => base + at * 4;
     const hp = this.heap;
@@ -1246,9 +1310,33 @@ export class WasmBackend implements Backend {
           tAfter = t;
         }
       }
-      hp.get(p(dgxAt), args.dgx, first * B * GH, count * B * GH, 'dgx');
-      if (!shared) hp.get(p(dghAt), args.dgh, first * B * GH, count * B * GH, 'dgh');
+      if (wts) {
+        // This block's share of dW_ih = dgxᵀ·x and dW_hh = dghᵀ·h_prev (rows: its steps in time order).
+        const rows = count * B;
+        const acc = done > 0 ? 1 : 0;
+        if (wIh) hp.put(p(xAt), wts.x, first * B * I, rows * I, 'weights.x');
+        if (together) {
+          const panels = (I8 + H8) / this.nr;
+          this.k.packB(rows, I, p(xAt), I, 0, p(pkAt), panels, 0);
+          this.k.packB(rows, H, p(shAt), H, 0, p(pkAt), panels, I8 / this.nr);
+          this.gemmKernel(GH, nTogether, rows, p(dgxAt), GH, 1, p(pkAt), p(cIhAt), nTogether, acc, 0);
+        } else {
+          if (wIh) {
+            this.k.packB(rows, I, p(xAt), I, 0, p(pkAt), I8 / this.nr, 0);
+            this.gemmKernel(GH, I, rows, p(dgxAt), GH, 1, p(pkAt), p(cIhAt), I, acc, 0);
+          }
+          if (wHh) {
+            this.k.packB(rows, H, p(shAt), H, 0, p(pkAt), H8 / this.nr, 0);
+            this.gemmKernel(GH, H, rows, p(dghAt), GH, 1, p(pkAt), p(cHhAt), H, acc, 0);
+          }
+        }
+      }
+      if (!wts || wts.gatesOut) {
+        hp.get(p(dgxAt), args.dgx, first * B * GH, count * B * GH, 'dgx');
+        if (!shared) hp.get(p(dghAt), args.dgh, first * B * GH, count * B * GH, 'dgh');
+      }
     }
+    if (wts) this.weightsOut(wts, GH, I, H, together ? nTogether : 0, p(cIhAt), p(cHhAt));
     this.k.backwardCarry(
       B,
       H,
@@ -1265,6 +1353,42 @@ export class WasmBackend implements Backend {
     if (isLstm) hp.get(p(dcCarryAt), args.dcCarry!, 0, BH, 'dcCarry');
     if (args.dbIh) hp.get(p(dbIhAt), args.dbIh, 0, GH, 'dbIh');
     if (args.dbHh) hp.get(p(dbHhAt), args.dbHh, 0, GH, 'dbHh');
+  }
+
+  /**
+   * recurrentBackward takes `weights`: the weight gradients from each block's dgx/dgh in wasm
+   * memory (saves copying dgx, dgh out and back into the all-steps GEMMs, and A's packing
+   * twice when both products share dgx). Tests set it to false to compare with the driver's GEMMs.
+   */
+  recurrentBackwardWeights = true;
+
+  /**
+   * Copies recurrentBackward's weight gradients out: `[G·hidden, I]` at cIh and `[G·hidden, H]` at
+   * cHh, or, with `ldTogether` > 0, both from the rows of one `[G·hidden, ldTogether]` product at cIh
+   * (dW_ih in its first I columns, dW_hh after x's whole panels).
+   */
+  private weightsOut(
+    wts: NonNullable<RecurrentBackwardArgs['weights']>,
+    GH: number,
+    I: number,
+    H: number,
+    ldTogether: number,
+    cIh: number,
+    cHh: number,
+  ): void {
+    const f = this.heap.f32;
+    if (ldTogether > 0) {
+      const o = cIh >>> 2;
+      const hAt = ldTogether - H;
+      for (let g = 0; g < GH; g++) {
+        const row = o + g * ldTogether;
+        wts.dWih!.set(f.subarray(row, row + I), g * I);
+        wts.dWhh!.set(f.subarray(row + hAt, row + hAt + H), g * H);
+      }
+      return;
+    }
+    if (wts.dWih) this.heap.get(cIh, wts.dWih, 0, GH * I, 'weights.dWih');
+    if (wts.dWhh) this.heap.get(cHh, wts.dWhh, 0, GH * H, 'weights.dWhh');
   }
 
   /** One phase of backward step t (backwardStepPart) split over this thread and `helpers`. */

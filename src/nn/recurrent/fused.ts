@@ -26,7 +26,9 @@
  *
  * Backward: per step in the opposite order, the cell's backward kernel gives the gradients of
  * GX and GH (stored for all steps); dh_prev = dGH·W_hh. Weight gradients are then GEMMs over all
- * steps at once: dW_ih = dGXᵀ·x, dW_hh = dGHᵀ·h_prev, dx = dGX·W_ih. Rows past their length get
+ * steps at once: dW_ih = dGXᵀ·x, dW_hh = dGHᵀ·h_prev, dx = dGX·W_ih (a backend with
+ * `recurrentBackwardWeights` computes dW_ih and dW_hh inside its backward loop instead, per block
+ * of steps, and dGX, dGH are only read here for dx). Rows past their length get
  * zero gradients and pass dh/dc through unchanged.
  *
  * Kernels: the weights used at every step (W_hhᵀ, W_hrᵀ forward; W_hh, W_hr backward; W_ih when
@@ -514,6 +516,12 @@ function backwardThroughTime(
   };
   // The backend's mirror of the loop below in one call, where it has one (not with a projection).
   const stepsKernel = !wHr && backend.recurrentBackward ? backend.recurrentBackward.bind(backend) : null;
+  // The weight gradients from that kernel, where it computes them (from dgx, dgh while it holds
+  // them); then dgx, dgh are only read here for dx, or for db_hh when it equals db_ih's sums.
+  const kernelWeights = stepsKernel !== null && backend.recurrentBackwardWeights === true;
+  const dWih: Float32Array | null = need(wIh) ? new Float32Array(GH * I) : null;
+  const dWhh: Float32Array | null = need(wHh) ? new Float32Array(GH * P) : null;
+  const dbHhFromGates = bHh !== null && need(bHh) && dgh === dgx && !dbIh;
   try {
     if (stepsKernel) {
       stepsKernel(kind, {
@@ -532,6 +540,7 @@ function backwardThroughTime(
         scratch: { dhT, dc, dhDirect, dcPrev, dhPrev },
         dbIh,
         dbHh: dbHhOwn,
+        weights: kernelWeights ? { x: x.data, inputSize: I, dWih, dWhh, gatesOut: need(x) || dbHhFromGates } : null,
       });
     }
     for (let s = stepsKernel ? -1 : T - 1; s >= 0; s--) {
@@ -587,14 +596,10 @@ function backwardThroughTime(
     dx = new Float32Array(T * B * I);
     backend.gemm({ m: T * B, n: I, k: GH, a: dgx, lda: GH, b: wIh.data, ldb: I, c: dx, ldc: I, beta: 0 });
   }
-  let dWih: Float32Array | null = null;
-  if (need(wIh)) {
-    dWih = new Float32Array(GH * I);
+  if (dWih && !kernelWeights) {
     backend.gemm({ m: GH, n: I, k: T * B, a: dgx, lda: GH, transA: true, b: x.data, ldb: I, c: dWih, ldc: I, beta: 0 });
   }
-  let dWhh: Float32Array | null = null;
-  if (need(wHh)) {
-    dWhh = new Float32Array(GH * P);
+  if (dWhh && !kernelWeights) {
     backend.gemm({
       m: GH,
       n: P,
@@ -613,6 +618,7 @@ function backwardThroughTime(
   if (args.c0) result.push(dcCarry);
   let dbHh = dbHhOwn;
   if (bHh && need(bHh) && dgh === dgx) {
+    // (dbHhFromGates: the sums read dgx below.)
     if (dbIh) {
       dbHh = Float32Array.from(dbIh);
     } else {
