@@ -32,7 +32,14 @@ export {
   type Seq2SeqOnnxGraph,
   type Seq2SeqOnnxOptions,
 } from './onnx/index.js';
-export { trainTask, type TrainOptions, type TrainOutcome, type TrainCallbacks } from './tasks/run.js';
+export {
+  LR_SCHEDULES,
+  type LrSchedule,
+  trainTask,
+  type TrainOptions,
+  type TrainOutcome,
+  type TrainCallbacks,
+} from './tasks/run.js';
 export { loadPredictor, saveModelDirectory, readModelConfig } from './tasks/model-dir.js';
 export type { Predictor, Evaluation, TaskDefinition, DataOptions } from './tasks/task.js';
 export { evaluateModel, type EvaluateOutcome } from './tasks/evaluate.js';

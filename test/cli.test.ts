@@ -274,6 +274,8 @@ describe('each task from the command line: train beats its baseline, predict rea
       '2',
       '--patience',
       '3',
+      '--schedule',
+      'cosine',
       '--max-train',
       '200',
       '--seed',
@@ -300,6 +302,7 @@ describe('each task from the command line: train beats its baseline, predict rea
       seed: 9,
       clipNorm: 2,
       patience: 3,
+      schedule: 'cosine',
       maxTrainExamples: 200,
     });
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as {

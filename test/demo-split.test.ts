@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { keepInTraining, splitDataset } from '../src/data/split.js';
 import { loadCommonWords } from '../src/data/index.js';
-import { classifyTask, DEMO_FREQUENT_PER_LANGUAGE, firstPerLabel } from '../src/tasks/classify.js';
+import { classifyTask, DEMO_FREQUENT_PER_LANGUAGE, firstPerLabel, inputNormaliser } from '../src/tasks/classify.js';
+import { Vocabulary } from '../src/data/vocabulary.js';
 
 describe('demo split', () => {
   test('keepInTraining moves the kept validation and test items to training, and only those', () => {
@@ -61,5 +62,15 @@ describe('demo split', () => {
       classifyTask.sampleInputs.map((w) => labelOf.get(w)),
       ['en', 'fr', 'es', 'de'],
     );
+  });
+
+  test('inputNormaliser: NFC always; lowercase only when no training token has a capital', () => {
+    const lower = inputNormaliser(Vocabulary.build([[...'danke'], [...'été']]));
+    assert.equal(lower('Danke'), 'danke');
+    assert.equal(lower('E\u0301te\u0301'), 'été'); // combining accents -> precomposed
+    assert.equal(lower('E\u0301te\u0301').length, 3);
+    const cased = inputNormaliser(Vocabulary.build([[...'Danke'], [...'été']]));
+    assert.equal(cased('Danke'), 'Danke');
+    assert.equal(cased('E\u0301te\u0301'), 'Été');
   });
 });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { CELL_FAMILIES, type CellFamily } from '../families.js';
-import { trainTask } from '../tasks/run.js';
+import { LR_SCHEDULES, type LrSchedule, trainTask } from '../tasks/run.js';
 import { TASK_NAMES, TASKS, type TaskName } from '../tasks/registry.js';
 import { createProgress } from './progress.js';
 import { formatMetrics } from './metrics-table.js';
@@ -62,6 +62,11 @@ export function registerTrain(program: Command): void {
       '--patience <n>',
       'early stopping: epochs without validation improvement (default 4)',
       integer('patience', 1),
+    )
+    .option(
+      '--schedule <name>',
+      'learning rate over the epochs: plateau (halved after an epoch without validation improvement) | cosine (down to 0 at the last epoch) (default plateau)',
+      choice('schedule', LR_SCHEDULES),
     )
     .option('--max-train <n>', 'use at most this many training examples (0 = all)', integer('max-train', 0))
     .option('--seed <n>', 'seed: same seed, same model', integer('seed', 0), 0)
@@ -127,6 +132,7 @@ export function registerTrain(program: Command): void {
         ...(opts['lr'] !== undefined && { lr: opts['lr'] as number }),
         ...(opts['clipNorm'] !== undefined && { clipNorm: opts['clipNorm'] as number }),
         ...(opts['patience'] !== undefined && { patience: opts['patience'] as number }),
+        ...(opts['schedule'] !== undefined && { schedule: opts['schedule'] as LrSchedule }),
         ...(opts['maxTrain'] !== undefined && { maxTrainExamples: opts['maxTrain'] as number }),
         seed: opts['seed'] as number,
         out: (opts['resume'] as string | undefined) ?? (opts['out'] as string | undefined) ?? join('runs', task),

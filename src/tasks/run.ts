@@ -16,7 +16,7 @@ import { type EpochInfo, fit, type FitState, type StepInfo } from '../train/loop
 import { BatchStream, type BatchStreamState, Budget, budgetLr, roundSeconds } from '../train/budget.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { Adam } from '../train/optimizers/adam.js';
-import { ReduceLROnPlateau } from '../train/schedulers.js';
+import { CosineAnnealingLR, ReduceLROnPlateau } from '../train/schedulers.js';
 import { saveModelDirectory } from './model-dir.js';
 import { getTask, type TaskName } from './registry.js';
 import { renderReport } from './report.js';
@@ -42,6 +42,12 @@ export interface TrainOptions {
   clipNorm?: number;
   /** Stop after this many epochs without validation improvement. Default 4. */
   patience?: number;
+  /**
+   * The learning rate over the epochs (without a budget): `'plateau'` (default) halves it after an
+   * epoch whose validation loss did not improve on the one before; `'cosine'` follows a cosine
+   * from `lr` down to 0 at the last epoch (`epochs`), whatever the validation loss does.
+   */
+  schedule?: LrSchedule;
   /** Cap on training examples (0 = all). */
   maxTrainExamples?: number;
   /** Model directory to write. Default `runs/<task>`. */
@@ -92,6 +98,10 @@ export interface TrainOutcome {
   validation: number[];
 }
 
+/** The learning-rate schedules of an unbudgeted run ({@link TrainOptions.schedule}). */
+export const LR_SCHEDULES = ['plateau', 'cosine'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+
 /** The most rounds of a budgeted run (a cap that the clock reaches first). */
 const MAX_BUDGET_ROUNDS = 1_000_000;
 
@@ -127,6 +137,7 @@ const RUN_KEYS = [
   'seed',
   'clipNorm',
   'patience',
+  'schedule',
   'maxTrainExamples',
 ] as const;
 
@@ -206,7 +217,13 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
   );
   const model = prepared.model;
   const optimizer = new Adam(model.parameters(), { lr });
-  const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
+  const schedule = options.schedule ?? 'plateau';
+  if (!LR_SCHEDULES.includes(schedule))
+    throw new ValueError('train', `--schedule must be one of ${LR_SCHEDULES.join(', ')}, got ${String(schedule)}`);
+  const scheduler =
+    schedule === 'cosine'
+      ? new CosineAnnealingLR(optimizer, { tMax: epochs })
+      : new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
   // With a budget, early stopping only when asked for (the schedule already ends at the deadline).
   const earlyStopping = new EarlyStopping({
     patience: checkNumber(
@@ -223,7 +240,8 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
     const { state } = checkpoint;
     model.loadStateDict(checkpoint.weights);
     optimizer.loadStateDict(state.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
-    scheduler.loadStateDict(state.scheduler as Parameters<typeof scheduler.loadStateDict>[0]);
+    // The checkpoint's options chose the same schedule, so its state is this scheduler's kind.
+    (scheduler as { loadStateDict(saved: unknown): void }).loadStateDict(state.scheduler);
     earlyStopping.loadStateDict(state.earlyStopping as Parameters<typeof earlyStopping.loadStateDict>[0]);
     generator.setState(state.generators['model']!);
     shuffler.setState(state.generators['shuffle']!);
