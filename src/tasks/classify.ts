@@ -310,7 +310,7 @@ export function macroF1(counts: number[][]): number {
  * The demo's words: the most frequent words of each language (common.tsv, 3,400 to 5,800 a
  * language), without the held-out everyday words. The dictionary sample of loadLanguageId (rare
  * inflected forms) is left out: without it the GRU did better on the validation split's
- * frequent words (data/language-id/README.md). `npm start` trains a bidirectional GRU 192 for 4 epochs (cosine), dropout 0.4.
+ * frequent words (data/language-id/README.md). `npm start` trains a bidirectional GRU 128 for 5 epochs (cosine), dropout 0.4.
  */
 function embeddedWords(): ClassifyExample[] {
   const held = new Set(loadEverydayWords().map((e) => e.text));
