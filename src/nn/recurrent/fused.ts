@@ -41,6 +41,7 @@ import { GradientError } from '../../errors.js';
 import { needsGrad } from '../../tensor/autograd.js';
 import { multiOpResult } from '../../tensor/ops/result.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { swapLeadingDims } from './batch-first.js';
 import type { PackedWeight, WeightPacking } from './packing.js';
 import { maskCarryBackward, maskStepBackward, maskStepForward } from './row-mask.js';
 import { traced } from '../../tensor/trace.js';
@@ -83,7 +84,7 @@ const GX_BLOCK_ROWS = 1024;
 
 /**
  * The sizes of one call: T time, B batch, I input features, G gate blocks, H hidden, P = features
- * of h (projSize || H), GH = G·H, CW = cache floats per row and step.
+ * of h (projSize || H), GH = G·H, CW = cache floats per row and step; and where the steps read x.
  */
 interface Dims {
   T: number;
@@ -95,14 +96,34 @@ interface Dims {
   CW: number;
   /** Steps per GX block. */
   blockSteps: number;
+  /** The input the steps read: x's data `(T, B, I)`, or `(B, T, I)` with batchFirst. */
+  x: Float32Array;
+  /**
+   * The block kernel reads x (when it projects) and writes the output `(B, T, P)` batch-first in
+   * place (`batchFirstTime`); only in {@link recurrentInference}, with a backend that can.
+   */
+  batchFirst: boolean;
 }
 
-function dimsOf(args: FusedLayerArgs): Dims {
-  const [T, B, I] = args.x.shape as [number, number, number];
+/** The sizes of a call whose x is `(T, B, I)`, or `(B, T, I)` when `batchFirst`. */
+function dimsOf(args: FusedLayerArgs, batchFirst = false): Dims {
+  const [s0, s1, I] = args.x.shape as [number, number, number];
+  const [T, B] = batchFirst ? [s1, s0] : [s0, s1];
   const G = CELL_KINDS[args.kind].gates;
   const H = args.wHh.shape[0]! / G;
   const blockSteps = Math.max(1, Math.min(T, Math.ceil(GX_BLOCK_ROWS / Math.max(B, 1))));
-  return { T, B, I, H, P: args.wHh.shape[1]!, GH: G * H, CW: cacheWidth(args.kind, H), blockSteps };
+  return {
+    T,
+    B,
+    I,
+    H,
+    P: args.wHh.shape[1]!,
+    GH: G * H,
+    CW: cacheWidth(args.kind, H),
+    blockSteps,
+    x: args.x.data,
+    batchFirst: false,
+  };
 }
 
 /** The state one direction carries through time, and the per-step scratch. */
@@ -230,7 +251,7 @@ function projectInputs(
   if (packedIh) {
     backend.gemmPacked({
       m: rows,
-      a: args.x.data,
+      a: d.x,
       aOffset: blockFirst * B * I,
       lda: I,
       b: packedIh,
@@ -244,7 +265,7 @@ function projectInputs(
       m: rows,
       n: GH,
       k: I,
-      a: args.x.data,
+      a: d.x,
       aOffset: blockFirst * B * I,
       lda: I,
       b: args.wIh.data,
@@ -343,7 +364,8 @@ function blockArgs(
     gh: s.gh,
     hRaw: s.hRaw,
     cNew: s.cNew,
-    project: project ? { x: args.x.data, inputSize: d.I, packedIh: packed.ih!, bIh: args.bIh?.data ?? null } : null,
+    project: project ? { x: d.x, inputSize: d.I, packedIh: packed.ih!, bIh: args.bIh?.data ?? null } : null,
+    ...(d.batchFirst && { batchFirstTime: d.T }),
   };
 }
 
@@ -634,13 +656,34 @@ function backwardThroughTime(
  * Inference only, for callers that hold no autograd graph (the ONNX runtime): {@link
  * inferenceBlock}'s arrays as they are, without Tensors or graph bookkeeping around them:
  * output `(T, B, P)`, h `(B, P)`, c `(B, H)` [LSTM].
+ *
+ * With `batchFirst`, `args.x` is `(B, T, I)` and the output comes back `(B, T, P)`, with the same
+ * values. A backend with `recurrentStepsBatchFirst` reads x (when its block kernel projects; else
+ * a time-major copy feeds the projection GEMMs) and writes the output in place; otherwise x is
+ * copied to time-major before the steps and the output to batch-first after them. With one row
+ * or one step the two layouts are the same memory, and nothing moves.
  */
-export function recurrentInference(args: FusedLayerArgs): {
+export function recurrentInference(
+  args: FusedLayerArgs,
+  batchFirst = false,
+): {
   output: Float32Array;
   h: Float32Array;
   c: Float32Array | null;
 } {
-  const { output, h, c } = inferenceBlock(getBackend(), args, dimsOf(args));
+  const backend = getBackend();
+  const d = dimsOf(args, batchFirst);
+  if (batchFirst && d.B > 1 && d.T > 1) {
+    const kernel = blockKernelOf(backend, args, d);
+    if (!kernel || !backend.recurrentStepsBatchFirst) {
+      d.x = swapLeadingDims(args.x.data, d.B, d.T, d.I);
+      const { output, h, c } = inferenceBlock(backend, args, d);
+      return { output: swapLeadingDims(output, d.T, d.B, d.P), h, c };
+    }
+    d.batchFirst = true;
+    if (!kernel.projects) d.x = swapLeadingDims(args.x.data, d.B, d.T, d.I);
+  }
+  const { output, h, c } = inferenceBlock(backend, args, d);
   return { output, h, c };
 }
 
