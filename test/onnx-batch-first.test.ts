@@ -16,6 +16,7 @@ import { Generator, randn, Tensor } from '../src/index.js';
 import type { NpyArray } from '../src/io/npy.js';
 import { swapLeadingDims } from '../src/nn/recurrent/batch-first.js';
 import { recurrentInference } from '../src/nn/recurrent/fused.js';
+import { LARGE_FLOATS, uninitializedFloats } from '../src/nn/recurrent/uninitialized.js';
 import { type AttrValue, GraphBuilder } from '../src/onnx/builder.js';
 import { parseOnnx } from '../src/onnx/index.js';
 import { useGeneralRecurrentPath } from '../src/onnx/ops/recurrent.js';
@@ -225,5 +226,53 @@ test('swapLeadingDims moves element (i, j, k) to (j, i, k)', () => {
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 3; j++)
         for (let k = 0; k < width; k++) assert.equal(out[(j * 2 + i) * width + k], src[(i * 3 + j) * width + k]);
+  }
+});
+
+describe('large inference outputs come from uninitialized memory', () => {
+  for (const backend of backendCases()) {
+    test(`${backend.name}: rows past their length are zeros, the others equal the run without lengths`, {
+      skip: backend.skip,
+    }, () => {
+      useBackend(backend);
+      const [B, Tn, Hn, In] = [32, 40, 64, 3]; // output (32, 40, 64): above LARGE_FLOATS
+      assert.ok(B * Tn * Hn >= LARGE_FLOATS);
+      const lengths = Int32Array.from({ length: B }, (_, k) => (k % 2 ? Tn : 1 + (k % Tn)));
+      const args = (withLengths: boolean, batchFirst: boolean) => ({
+        kind: 'gru' as CellKind,
+        x: new Tensor(values(B * Tn * In, 21), batchFirst ? [B, Tn, In] : [Tn, B, In]),
+        h0: new Tensor(new Float32Array(B * Hn), [B, Hn]),
+        c0: null,
+        wIh: new Tensor(values(3 * Hn * In, 22), [3 * Hn, In]),
+        wHh: new Tensor(values(3 * Hn * Hn, 23), [3 * Hn, Hn]),
+        bIh: null,
+        bHh: null,
+        wHr: null,
+        lengths: withLengths ? lengths : null,
+        reverse: false,
+      });
+      for (const batchFirst of [false, true]) {
+        // Memory freed with non-zero contents, for the allocator to hand back: enough large arrays
+        // for the garbage collector to free some (the C library then keeps freed chunks of that
+        // size for reuse instead of returning them to the system).
+        for (let k = 0; k < 40; k++) uninitializedFloats(1 << 21).fill(Number.NaN);
+        for (let k = 0; k < 8; k++) uninitializedFloats(B * Tn * Hn).fill(Number.NaN);
+        const masked = recurrentInference(args(true, batchFirst), batchFirst).output;
+        const full = recurrentInference(args(false, batchFirst), batchFirst).output;
+        for (let b = 0; b < B; b++) {
+          for (let t = 0; t < Tn; t++) {
+            const at = (batchFirst ? b * Tn + t : t * B + b) * Hn;
+            const row = masked.subarray(at, at + Hn);
+            if (t >= lengths[b]!)
+              assert.ok(
+                row.every((v) => v === 0),
+                `row ${b} step ${t}: zeros past its length`,
+              );
+            else if (lengths[b] === Tn) assert.deepEqual(row, full.subarray(at, at + Hn), `row ${b} step ${t}`);
+          }
+        }
+        assert.ok(full.every(Number.isFinite), 'every element written (no NaN left from the freed memory)');
+      }
+    });
   }
 });

@@ -35,6 +35,7 @@ import '../../backend/reference/index.js';
 import { CELL_FAMILIES, type CellFamily, type CellKind, FAMILIES, inversePermutation, kindOf } from '../../families.js';
 import { recurrentInference } from '../../nn/recurrent/fused.js';
 import { WeightPacking } from '../../nn/recurrent/packing.js';
+import { uninitializedFloats } from '../../nn/recurrent/uninitialized.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
@@ -532,7 +533,7 @@ function interleave(
   const D = results.length;
   const first = results[0]!;
   if (D === 1 && (N === 1 || T === 1 || first.batchFirst === (order === 'NTDH'))) return first.y;
-  const result = new Float32Array(T * N * D * H);
+  const result = uninitializedFloats(T * N * D * H); // every element is written below
   const out = copyView(result).bits;
   // Where row (t, n) of direction d starts in `out`: t * tStride + n * nStride + d * dStride.
   const tStride = order === 'NTDH' ? D * H : order === 'TNDH' ? N * D * H : D * N * H;
