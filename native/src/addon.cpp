@@ -380,7 +380,8 @@ Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
 // ------------------------------------------------------------ a block of recurrent steps
 
 // recurrentSteps(kind, rows, hidden, tStart, count, reverse, blockFirst, gx, packedHh, bHh, h, c,
-//                output, lengths, gh, hRaw, cNew[, savedH, savedC, cacheAll[, x, inputSize, packedIh, bIh]])
+//                output, lengths, gh, hRaw, cNew[, savedH, savedC, cacheAll[, x, inputSize, packedIh, bIh
+//                [, time]]]])
 //
 // The mirror of the TypeScript inference block (inferenceBlock in src/nn/recurrent/fused.ts: its
 // per-step cellStep + maskStepForward loop), which calls this where the backend has it; a change to
@@ -392,6 +393,9 @@ Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
 // With x (the layer's input, (T, rows, inputSize)), packedIh (W_ihᵀ packed, [inputSize, G·hidden])
 // and bIh (or null), each step first computes its own gx = x_t·W_ihᵀ + b_ih into the gx block (the
 // same values as one projection GEMM over the block; savedH.. may then be null for inference).
+// With time > 0, x is (rows, time, inputSize) and output (rows, time, hidden), batch-first (a
+// model's batch_first input and output read and written in place; the same values); x and
+// packedIh may then be null when gx is given. Without it (or 0), both are time-major.
 // No LSTM projection. `count` time steps of one
 // layer and direction in one call, t = tStart, tStart +- 1, ... For each: gh = h·W_hhᵀ + b_hh
 // (packedHh: W_hhᵀ packed, [hidden, G·hidden]); the cell's pointwise step from
@@ -440,7 +444,15 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   const long tMin = std::min(tStart, tLast), tMax = std::max(tStart, tLast);
   if (count > 0 && tMin < blockFirst) A.fail("steps outside the gx block");
   if (count > 0) A.fits("gx", lgx, (tMax - blockFirst) * B * W, B, W, W);
-  if (count > 0) A.fits("output", lout, tMax * B * H, B, H, H);
+  // Batch-first layouts over `time` steps (0: time-major); see StepsForward's strides.
+  long time = 0;
+  if (info.Length() > 24 && !info[24].IsNull() && !info[24].IsUndefined()) time = A.integer(24, "time");
+  if (time > 0 && count > 0 && tMax >= time) A.fail("steps outside the time given");
+  if (A.failed) return info.Env().Undefined();
+  if (count > 0) {
+    if (time > 0) A.fits("output", lout, tMax * H, B, H, time * H);
+    else A.fits("output", lout, tMax * B * H, B, H, H);
+  }
   if (bHh) A.fits("bHh", lb, 0, 1, W, W);
   A.fits("h", lh, 0, B, H, H);
   A.fits("gh", lgh, 0, B, W, W);
@@ -454,6 +466,8 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   const float* packed = packed_data(const_cast<PackedHeader*>(ph));
   StepsForward sf{(int)kind, (int)B, (int)H, tStart, count, reverse, blockFirst, gx, packed, bHh, h, c, output, lengths,
                   gh, hRaw, cNew, nullptr, nullptr, nullptr, g_parallel_flops};
+  sf.outStep = time > 0 ? H : B * H;
+  sf.outRow = time > 0 ? time * H : H;
   if (info.Length() > 17 && !info[17].IsNull() && !info[17].IsUndefined()) {
     size_t lsh, lsc, lcaAll;
     sf.savedH = A.floats(17, "savedH", &lsh);
@@ -480,7 +494,9 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
       A.fail("packedIh must be W_ih transposed, [inputSize, gates*hidden] = [" + std::to_string(I) + ", " +
              std::to_string(W) + "], but it is [" + std::to_string(pi->k) + ", " + std::to_string(pi->n) + "]");
     }
-    if (count > 0) A.fits("x", lx, tMax * B * I, B, I, I);
+    sf.xStep = time > 0 ? I : B * I;
+    sf.xRow = time > 0 ? time * I : I;
+    if (count > 0) A.fits("x", lx, tMax * sf.xStep, B, I, sf.xRow);
     if (sf.bIh) A.fits("bIh", lbi, 0, 1, W, W);
     if (A.failed) return info.Env().Undefined();
     sf.inputSize = (int)I;

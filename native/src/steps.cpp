@@ -32,8 +32,9 @@ void project_step(const KernelTable& k, const StepsForward& a, long t, int r0, i
   if (!a.x) return;
   const int B = a.rows, W = gates_of(a.kind) * a.hidden, I = a.inputSize;
   float* gx = const_cast<float*>(a.gx) + (t - a.blockFirst) * B * (long)W;
-  k.gemm_part(GemmProblem{B, W, I, a.x + t * B * (long)I, I, false, nullptr, 0, false, a.packedIh, gx, W, false, a.bIh}, r0,
-              r1, q0, q1);
+  k.gemm_part(
+      GemmProblem{B, W, I, a.x + t * a.xStep, a.xRow, false, nullptr, 0, false, a.packedIh, gx, W, false, a.bIh}, r0,
+      r1, q0, q1);
 }
 
 // Rows [r0, r1) x hidden columns [j0, j1) of one step, after their gate pre-activations are in
@@ -64,14 +65,14 @@ void finish_block(const ForwardStep& s, int r0, int r1, int j0, int j1) {
                  j0,
                  j1};
   s.k->cell_forward(cf);
-  float* out = a.output + s.t * B * (long)H;
+  float* out = a.output + s.t * a.outStep + j0;
   for (int b = r0; b < r1; ++b) {
     const long o = (long)b * H + j0;
     if (!active(a.lengths, s.t, b)) {
       std::memcpy(s.hn + o, s.h + o, bytes);  // ended: keeps its state, output stays zero
       continue;
     }
-    std::memcpy(out + o, s.hn + o, bytes);
+    std::memcpy(out + b * a.outRow, s.hn + o, bytes);
     if (lstm) std::memcpy(a.c + o, a.cNew + o, bytes);
   }
 }
@@ -164,7 +165,7 @@ void forward_steps(const KernelTable& k, GemmRunner gemm, const StepsForward& a)
       parallel_chunks(chunks, forward_chunk, &st);
     } else {
       if (a.x) {
-        gemm(GemmProblem{B, W, a.inputSize, a.x + t * B * (long)a.inputSize, a.inputSize, false, nullptr, 0, false,
+        gemm(GemmProblem{B, W, a.inputSize, a.x + t * a.xStep, a.xRow, false, nullptr, 0, false,
                          a.packedIh, const_cast<float*>(st.gx), W, false, a.bIh});
       }
       gemm(st.gp);

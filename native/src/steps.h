@@ -3,7 +3,8 @@
 // src/nn/recurrent/fused.ts; a change to one must be made to the other). No LSTM projection.
 //
 // Shapes (row-major, time-major; B rows, H hidden, G gate blocks, W = G·H, CW = cache floats per
-// row): gx (steps of the block, B, W), h and c (B, H), output (T, B, H), saved h/c (T, B, H),
+// row): gx (steps of the block, B, W), h and c (B, H), output (T, B, H) (or (B, T, H), and x
+// (B, T, I), with the batch-first strides of StepsForward), saved h/c (T, B, H),
 // cache (T, B, CW), dgx and dgh (T, B, W), gOut (T, B, H).
 #pragma once
 #include <cstdint>
@@ -43,6 +44,11 @@ struct StepsForward {
   int inputSize = 0;
   const float* packedIh = nullptr;
   const float* bIh = nullptr;
+  // Where step t, row b starts in x and output: x + t·xStep + b·xRow, output + t·outStep + b·outRow.
+  // Time-major: xStep = B·I, xRow = I, outStep = B·H, outRow = H. Batch-first over `time` steps
+  // (x (B, time, I), output (B, time, H)): xStep = I, xRow = time·I, outStep = H, outRow = time·H.
+  // The values computed are the same; only where they are read and written changes.
+  long xStep = 0, xRow = 0, outStep = 0, outRow = 0;
 };
 
 // `count` steps t = tStart, tStart ± 1, ...: gh = h·W_hhᵀ + b_hh, the cell, then rows with

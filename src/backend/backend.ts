@@ -172,6 +172,12 @@ export interface RecurrentStepsArgs {
    * as it is).
    */
   project?: { x: Float32Array; inputSize: number; packedIh: PackedMatrix; bIh: Float32Array | null } | null;
+  /**
+   * Only for a backend with `recurrentStepsBatchFirst`: the sequence's length `time` when `output`
+   * is batch-first, `[rows, time, hidden]` (and `project.x` `[rows, time, inputSize]`), instead of
+   * time-major: the same values, read and written in place. Absent or 0: time-major.
+   */
+  batchFirstTime?: number;
 }
 
 /**
@@ -280,6 +286,12 @@ export interface Backend {
    * the packed W_ihᵀ instead of gx. Absent: never.
    */
   recurrentStepsProjectRows?: number;
+  /**
+   * Optional: `recurrentSteps` takes `batchFirstTime` (RecurrentStepsArgs), so a batch-first
+   * inference reads its input and writes its output in place; the driver otherwise transposes
+   * them around the steps. Absent: false.
+   */
+  recurrentStepsBatchFirst?: boolean;
   /** Optional: the backward's per-step loop in one call (see RecurrentBackwardArgs). */
   recurrentBackward?(kind: CellKind, args: RecurrentBackwardArgs): void;
   /** Optional: `recurrentBackward` takes `weights` (RecurrentBackwardArgs) and computes the weight gradients. */

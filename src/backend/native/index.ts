@@ -133,6 +133,7 @@ export interface NativeAddon {
     inputSize?: number,
     packedIh?: ArrayBuffer,
     bIh?: Float32Array | null,
+    time?: number,
   ): void;
   recurrentBackward(
     kind: number,
@@ -400,6 +401,8 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
      * (bench/RESULTS.md, 2026-12-03 branch lstmproj: 1.14–1.19× the CPU time at 1 and 2 rows).
      */
     recurrentStepsProjectRows: 8,
+    /** `recurrentSteps` reads a batch-first x and writes a batch-first output in place (a stride per step and row). */
+    recurrentStepsBatchFirst: true,
     /**
      * The mirror of the per-step loops of `inferenceBlock` and `forwardSaved`
      * (src/nn/recurrent/fused.ts), in one addon call.
@@ -433,6 +436,7 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
         p?.inputSize ?? 0,
         p ? (p.packedIh as NativePacked).buffer : undefined,
         p?.bIh ?? null,
+        a.batchFirstTime ?? 0,
       );
     },
     /** The mirror of `backwardThroughTime`'s per-step loop (src/nn/recurrent/fused.ts), in one addon call. */

@@ -43,6 +43,8 @@ import { GradientError } from '../../errors.js';
 import { needsGrad } from '../../tensor/autograd.js';
 import { multiOpResult } from '../../tensor/ops/result.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { swapLeadingDims } from './batch-first.js';
+import { uninitializedFloats } from './uninitialized.js';
 import type { PackedWeight, WeightPacking } from './packing.js';
 import { maskCarryBackward, maskStepBackward, maskStepForward } from './row-mask.js';
 import { traced } from '../../tensor/trace.js';
@@ -85,7 +87,7 @@ const GX_BLOCK_ROWS = 1024;
 
 /**
  * The sizes of one call: T time, B batch, I input features, G gate blocks, H hidden, P = features
- * of h (projSize || H), GH = G·H, CW = cache floats per row and step.
+ * of h (projSize || H), GH = G·H, CW = cache floats per row and step; and where the steps read x.
  */
 interface Dims {
   T: number;
@@ -97,14 +99,34 @@ interface Dims {
   CW: number;
   /** Steps per GX block. */
   blockSteps: number;
+  /** The input the steps read: x's data `(T, B, I)`, or `(B, T, I)` with batchFirst. */
+  x: Float32Array;
+  /**
+   * The block kernel reads x (when it projects) and writes the output `(B, T, P)` batch-first in
+   * place (`batchFirstTime`); only in {@link recurrentInference}, with a backend that can.
+   */
+  batchFirst: boolean;
 }
 
-function dimsOf(args: FusedLayerArgs): Dims {
-  const [T, B, I] = args.x.shape as [number, number, number];
+/** The sizes of a call whose x is `(T, B, I)`, or `(B, T, I)` when `batchFirst`. */
+function dimsOf(args: FusedLayerArgs, batchFirst = false): Dims {
+  const [s0, s1, I] = args.x.shape as [number, number, number];
+  const [T, B] = batchFirst ? [s1, s0] : [s0, s1];
   const G = CELL_KINDS[args.kind].gates;
   const H = args.wHh.shape[0]! / G;
   const blockSteps = Math.max(1, Math.min(T, Math.ceil(GX_BLOCK_ROWS / Math.max(B, 1))));
-  return { T, B, I, H, P: args.wHh.shape[1]!, GH: G * H, CW: cacheWidth(args.kind, H), blockSteps };
+  return {
+    T,
+    B,
+    I,
+    H,
+    P: args.wHh.shape[1]!,
+    GH: G * H,
+    CW: cacheWidth(args.kind, H),
+    blockSteps,
+    x: args.x.data,
+    batchFirst: false,
+  };
 }
 
 /** The state one direction carries through time, and the per-step scratch. */
@@ -121,11 +143,23 @@ interface StepState {
   hProj: Float32Array | null;
 }
 
-function stepState(args: FusedLayerArgs, d: Dims): StepState {
+/**
+ * The state and scratch of one call. `inference`: the output comes from uninitialized memory
+ * (no page faults on fresh zeroed pages), zeroed only when rows may end early (lengths): every
+ * step writes every active row, so without lengths every element is written.
+ */
+function stepState(args: FusedLayerArgs, d: Dims, inference = false): StepState {
   const { T, B, H, P, GH } = d;
   const hasCell = FAMILIES[CELL_KINDS[args.kind].family].hasCell;
+  let output: Float32Array;
+  if (inference) {
+    output = uninitializedFloats(T * B * P);
+    if (args.lengths) output.fill(0);
+  } else {
+    output = new Float32Array(T * B * P);
+  }
   return {
-    output: new Float32Array(T * B * P),
+    output,
     h: Float32Array.from(args.h0.data),
     c: hasCell ? Float32Array.from(args.c0!.data) : null,
     gh: scratch(args, 'gh', B * GH),
@@ -232,7 +266,7 @@ function projectInputs(
   if (packedIh) {
     backend.gemmPacked({
       m: rows,
-      a: args.x.data,
+      a: d.x,
       aOffset: blockFirst * B * I,
       lda: I,
       b: packedIh,
@@ -246,7 +280,7 @@ function projectInputs(
       m: rows,
       n: GH,
       k: I,
-      a: args.x.data,
+      a: d.x,
       aOffset: blockFirst * B * I,
       lda: I,
       b: args.wIh.data,
@@ -345,7 +379,8 @@ function blockArgs(
     gh: s.gh,
     hRaw: s.hRaw,
     cNew: s.cNew,
-    project: project ? { x: args.x.data, inputSize: d.I, packedIh: packed.ih!, bIh: args.bIh?.data ?? null } : null,
+    project: project ? { x: d.x, inputSize: d.I, packedIh: packed.ih!, bIh: args.bIh?.data ?? null } : null,
+    ...(d.batchFirst && { batchFirstTime: d.T }),
   };
 }
 
@@ -361,7 +396,7 @@ const timeAt = (reverse: boolean, T: number, s: number) => (reverse ? T - 1 - s 
 function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepState {
   const { T, B, GH, CW, blockSteps } = d;
   const { kind, lengths, reverse } = args;
-  const s = stepState(args, d);
+  const s = stepState(args, d, true);
   const gx = scratch(args, 'gx', blockSteps * B * GH);
   const blockKernel = blockKernelOf(backend, args, d);
   const cache = blockKernel ? null : scratch(args, 'cache', B * CW);
@@ -640,13 +675,34 @@ function backwardThroughTime(
  * Inference only, for callers that hold no autograd graph (the ONNX runtime): {@link
  * inferenceBlock}'s arrays as they are, without Tensors or graph bookkeeping around them:
  * output `(T, B, P)`, h `(B, P)`, c `(B, H)` [LSTM].
+ *
+ * With `batchFirst`, `args.x` is `(B, T, I)` and the output comes back `(B, T, P)`, with the same
+ * values. A backend with `recurrentStepsBatchFirst` reads x (when its block kernel projects; else
+ * a time-major copy feeds the projection GEMMs) and writes the output in place; otherwise x is
+ * copied to time-major before the steps and the output to batch-first after them. With one row
+ * or one step the two layouts are the same memory, and nothing moves.
  */
-export function recurrentInference(args: FusedLayerArgs): {
+export function recurrentInference(
+  args: FusedLayerArgs,
+  batchFirst = false,
+): {
   output: Float32Array;
   h: Float32Array;
   c: Float32Array | null;
 } {
-  const { output, h, c } = inferenceBlock(getBackend(), args, dimsOf(args));
+  const backend = getBackend();
+  const d = dimsOf(args, batchFirst);
+  if (batchFirst && d.B > 1 && d.T > 1) {
+    const kernel = blockKernelOf(backend, args, d);
+    if (!kernel || !backend.recurrentStepsBatchFirst) {
+      d.x = swapLeadingDims(args.x.data, d.B, d.T, d.I);
+      const { output, h, c } = inferenceBlock(backend, args, d);
+      return { output: swapLeadingDims(output, d.T, d.B, d.P), h, c };
+    }
+    d.batchFirst = true;
+    if (!kernel.projects) d.x = swapLeadingDims(args.x.data, d.B, d.T, d.I);
+  }
+  const { output, h, c } = inferenceBlock(backend, args, d);
   return { output, h, c };
 }
 

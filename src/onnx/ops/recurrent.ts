@@ -35,6 +35,7 @@ import '../../backend/reference/index.js';
 import { CELL_FAMILIES, type CellFamily, type CellKind, FAMILIES, inversePermutation, kindOf } from '../../families.js';
 import { recurrentInference } from '../../nn/recurrent/fused.js';
 import { WeightPacking } from '../../nn/recurrent/packing.js';
+import { uninitializedFloats } from '../../nn/recurrent/uninitialized.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
@@ -149,7 +150,12 @@ interface Setup {
   /** Y is written (time, batch, directions·hidden), or (batch, ...) with batchFirstY: see FoldedLayout. */
   mergedY: boolean;
   directions: ('forward' | 'reverse')[];
-  x: NDArray; // (T, N, I), float32
+  /** X as given, float32: (T, N, I), or (N, T, I) when xBatchFirst. */
+  x: NDArray;
+  /** X is batch-first: layout 1, or a Transpose folded in at load. */
+  xBatchFirst: boolean;
+  /** X as (T, N, I), made at the first use (the general path reads it so). */
+  xTimeMajor: NDArray | null;
   w: NDArray;
   r: NDArray;
   b: NDArray | null;
@@ -234,16 +240,18 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
   const n = nodeSettings(ctx, family);
   const { layout, D } = n;
   const G = FAMILIES[family].gates;
-  let x = float32(ctx, 'X', ctx.input(0, 'X'));
+  const x = float32(ctx, 'X', ctx.input(0, 'X'));
   if (x.shape.length !== 3)
     throw ctx.shapeError(
       'X rank',
       layout === 0 ? '3 (seq_length, batch_size, input_size)' : '3 (batch_size, seq_length, input_size)',
       x.shape.length,
     );
-  // Layout 1, or a Transpose folded into the node at load: X is (batch, time, input).
-  if (layout === 1 || ctx.folded?.batchFirstX) x = transposeData(x, [1, 0, 2], (shape) => makeArray('float32', shape));
-  const [T, N, I] = x.shape as [number, number, number];
+  // Layout 1, or a Transpose folded into the node at load: X is (batch, time, input). The fused
+  // kernel reads it so; the general path takes a time-major copy (timeMajorX).
+  const xBatchFirst = layout === 1 || Boolean(ctx.folded?.batchFirstX);
+  const [s0, s1, I] = x.shape as [number, number, number];
+  const [T, N] = xBatchFirst ? [s1, s0] : [s0, s1];
   const w = float32(ctx, 'W', ctx.input(1, 'W'));
   const r = float32(ctx, 'R', ctx.input(2, 'R'));
   if (r.shape.length !== 3) throw ctx.shapeError('R rank', 3, r.shape.length);
@@ -295,6 +303,8 @@ function setup(ctx: OpContext, family: CellFamily): Setup {
     mergedY: Boolean(ctx.folded?.mergedY),
     directions: n.direction === 'bidirectional' ? ['forward', 'reverse'] : [n.direction as 'forward' | 'reverse'],
     x,
+    xBatchFirst,
+    xTimeMajor: null,
     w,
     r,
     b,
@@ -330,8 +340,16 @@ function pytorchOrder(s: Setup, src: Float32Array, offset: number, cols: number)
   return out;
 }
 
+/** X as (T, N, I): s.x itself, or a copy made once per run. */
+function timeMajorX(s: Setup): NDArray {
+  if (!s.xBatchFirst) return s.x;
+  return (s.xTimeMajor ??= transposeData(s.x, [1, 0, 2], (shape) => makeArray('float32', shape)));
+}
+
 interface DirectionResult {
-  y: Float32Array; // (T, N, H)
+  /** (T, N, H), or (N, T, H) when batchFirst. */
+  y: Float32Array;
+  batchFirst: boolean;
   h: Float32Array; // (N, H)
   c: Float32Array | null;
 }
@@ -379,21 +397,25 @@ function runDirectionFused(s: Setup, d: number, kind: CellKind): DirectionResult
   const state = (a: NDArray | null) =>
     new Tensor(a ? (a.data as Float32Array).subarray(d * N * H, (d + 1) * N * H) : new Float32Array(N * H), [N, H]);
   const lengths = s.lens === null || s.lens.every((v) => v === T) ? null : s.lens;
-  const result = recurrentInference({
-    kind,
-    x: new Tensor(s.x.data as Float32Array, [T, N, I]),
-    h0: state(s.h0),
-    c0: FAMILIES[s.family].hasCell ? state(s.c0) : null,
-    wIh,
-    wHh,
-    bIh,
-    bHh,
-    wHr: null,
-    lengths,
-    reverse: s.directions[d] === 'reverse',
-    packing,
-  });
-  return { y: result.output, h: result.h, c: result.c };
+  // The kernel reads a batch-first X and writes Y batch-first in place (no copies around it).
+  const result = recurrentInference(
+    {
+      kind,
+      x: new Tensor(s.x.data as Float32Array, s.xBatchFirst ? [N, T, I] : [T, N, I]),
+      h0: state(s.h0),
+      c0: FAMILIES[s.family].hasCell ? state(s.c0) : null,
+      wIh,
+      wHh,
+      bIh,
+      bHh,
+      wHr: null,
+      lengths,
+      reverse: s.directions[d] === 'reverse',
+      packing,
+    },
+    s.xBatchFirst,
+  );
+  return { y: result.output, batchFirst: s.xBatchFirst, h: result.h, c: result.c };
 }
 
 /** The general (reference) path: any activations, clip, peepholes, input_forget, linear_before_reset = 0. */
@@ -413,7 +435,7 @@ function runDirectionGeneral(s: Setup, d: number): DirectionResult {
   const clip = s.clip;
   const cl = clip === undefined ? (v: number) => v : (v: number) => Math.min(Math.max(v, -clip), clip);
   const reverse = s.directions[d] === 'reverse';
-  const x = s.x.data;
+  const x = timeMajorX(s).data;
 
   const y = new Float32Array(T * N * H);
   const h = new Float32Array(N * H);
@@ -482,7 +504,7 @@ function runDirectionGeneral(s: Setup, d: number): DirectionResult {
       c.fill(0, n * H, (n + 1) * H);
     }
   }
-  return { y, h, c: family === 'lstm' ? c : null };
+  return { y, batchFirst: false, h, c: family === 'lstm' ? c : null };
 }
 
 let generalOnly = false;
@@ -496,26 +518,32 @@ export function useGeneralRecurrentPath(value: boolean): void {
 }
 
 /**
- * The directions' outputs ys[d] (T, N, H) as one array in `order` (T, D, N, H), (T, N, D, H) or
- * (N, T, D, H). With one direction, or one batch row, or one step, the order that needs no move
- * gives back ys[0] itself (values are never written after they are made).
+ * The directions' outputs as one array in `order` (T, D, N, H), (T, N, D, H) or (N, T, D, H);
+ * each direction's y is (T, N, H), or (N, T, H) when it is batchFirst. With one direction whose
+ * y is already in that order (one batch row or one step: either layout), y itself is given back
+ * (values are never written after they are made).
  */
 function interleave(
-  ys: readonly Float32Array[],
+  results: readonly DirectionResult[],
   T: number,
   N: number,
   H: number,
   order: 'TDNH' | 'TNDH' | 'NTDH',
 ): Float32Array {
-  const D = ys.length;
-  if (D === 1 && (order !== 'NTDH' || N === 1 || T === 1)) return ys[0]!;
-  const result = new Float32Array(T * N * D * H);
+  const D = results.length;
+  const first = results[0]!;
+  if (D === 1 && (N === 1 || T === 1 || first.batchFirst === (order === 'NTDH'))) return first.y;
+  const result = uninitializedFloats(T * N * D * H); // every element is written below
   const out = copyView(result).bits;
   // Where row (t, n) of direction d starts in `out`: t * tStride + n * nStride + d * dStride.
   const tStride = order === 'NTDH' ? D * H : order === 'TNDH' ? N * D * H : D * N * H;
   const nStride = order === 'NTDH' ? T * D * H : order === 'TNDH' ? D * H : H;
   const dStride = order === 'TDNH' ? N * H : H;
-  for (let d = 0; d < D; d++) copyRuns(out, d * dStride, tStride, nStride, copyView(ys[d]!).bits, 0, N * H, H, T, N, H);
+  results.forEach((r, d) => {
+    // Where row (t, n) starts in y.
+    const [from0, from1] = r.batchFirst ? [H, T * H] : [N * H, H];
+    copyRuns(out, d * dStride, tStride, nStride, copyView(r.y).bits, 0, from0, from1, T, N, H);
+  });
   return result;
 }
 
@@ -539,16 +567,15 @@ function recurrent(family: CellFamily): OpImpl {
     }
     // Y in its final layout, written in one pass from the directions' (T, N, H) arrays.
     let Y: NDArray;
-    const ys = results.map((r) => r.y);
     if (s.mergedY) {
       // Transpose [0, 2, 1, 3] + Reshape [0, 0, -1] (+ Transpose [1, 0, 2]) folded in at load.
       const shape = s.batchFirstY ? [N, T, D * H] : [T, N, D * H];
-      Y = makeArray('float32', shape, interleave(ys, T, N, H, s.batchFirstY ? 'NTDH' : 'TNDH'));
+      Y = makeArray('float32', shape, interleave(results, T, N, H, s.batchFirstY ? 'NTDH' : 'TNDH'));
     } else if (s.batchFirstY) {
       // (N, T, D, H); a Squeeze + Transpose folded in at load: (N, T, H).
-      Y = makeArray('float32', s.layout === 0 ? [N, T, H] : [N, T, D, H], interleave(ys, T, N, H, 'NTDH'));
+      Y = makeArray('float32', s.layout === 0 ? [N, T, H] : [N, T, D, H], interleave(results, T, N, H, 'NTDH'));
     } else {
-      Y = makeArray('float32', [T, D, N, H], interleave(ys, T, N, H, 'TDNH'));
+      Y = makeArray('float32', [T, D, N, H], interleave(results, T, N, H, 'TDNH'));
     }
     const outputs: (NDArray | null)[] = [Y, Yh, hasCell ? Yc : null];
     if (s.layout === 1) {
