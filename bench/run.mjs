@@ -280,6 +280,15 @@ log(
 
 const torchInfo = await torchChild({ mode: 'info' });
 const torchAvailable = torchInfo.error ? { ok: false, reason: torchInfo.error } : { ok: true };
+// Debian's python3-torch links the system libblas.so.3, which is the slow reference BLAS
+// (libblas3) unless an OpenBLAS package provides it: PyTorch would then be measured at a small
+// fraction of what it does on this CPU (a 2048³ product in seconds), so the bench refuses.
+if (torchAvailable.ok && !torchInfo.info.blas?.openblas) {
+  console.error(
+    `bench: PyTorch's BLAS is not OpenBLAS (${JSON.stringify(torchInfo.info.blas)}; torch.mm 2048³ at ${fmtG(torchInfo.info.gemm2048GFlops)} GFLOP/s): it runs on the reference BLAS. Install an OpenBLAS (apt-get install libopenblas0-pthread) for a fair PyTorch peer.`,
+  );
+  process.exit(1);
+}
 let torchInfoEnv = null;
 if (torchAvailable.ok && Object.keys(envOverrides).length) torchInfoEnv = await torchChild({ mode: 'info' }, 'machine');
 log(
