@@ -73,4 +73,14 @@ describe('demo split', () => {
     assert.equal(cased('Danke'), 'Danke');
     assert.equal(cased('E\u0301te\u0301'), 'Été');
   });
+
+  test('inputNormaliser: punctuation around a word is dropped only for a letters-only vocabulary', () => {
+    const letters = inputNormaliser(Vocabulary.build([[...'gracias'], [...'hello']]));
+    assert.equal(letters('¿Gracias?'), 'gracias');
+    assert.equal(letters(' hello! '), 'hello');
+    assert.equal(letters("l'eau"), "l'eau"); // inside the word it stays
+    assert.equal(letters('?!'), '?!'); // nothing but punctuation: left as typed
+    const punctuated = inputNormaliser(Vocabulary.build([[...'hi!'], [...'ok?']]));
+    assert.equal(punctuated('Hi!'), 'hi!');
+  });
 });

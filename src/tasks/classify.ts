@@ -351,11 +351,21 @@ export function firstPerLabel(examples: readonly ClassifyExample[], perLabel: nu
  * What a visitor types, in the form the model was trained on: NFC (a word typed with combining
  * accents reads as the data's precomposed letters) and, when no training token has a capital
  * (the demo's words are all lowercase), lowercase, so `Danke` and `Hello` read as `danke` and `hello`
- * rather than as an unknown first letter.
+ * rather than as an unknown first letter; with a vocabulary of letters only, without the
+ * punctuation around the word (`¿Gracias?` reads as `gracias`).
  */
 export function inputNormaliser(vocab: Vocabulary): (text: string) => string {
-  const caseless = vocab.tokenList.every((t, i) => vocab.isSpecial(i) || t === t.toLowerCase());
-  return caseless ? (text) => text.normalize('NFC').toLowerCase() : (text) => text.normalize('NFC');
+  const tokens = vocab.tokenList.filter((_, i) => !vocab.isSpecial(i));
+  const caseless = tokens.every((t) => t === t.toLowerCase());
+  // A vocabulary of letters only (the demo's words): punctuation around a typed word
+  // ('¿Gracias?', 'hello!') is not part of the word, and would read as unknown characters.
+  const lettersOnly = tokens.length > 0 && tokens.every((t) => /^\p{L}+$/u.test(t));
+  return (text) => {
+    let t = text.normalize('NFC');
+    if (caseless) t = t.toLowerCase();
+    if (lettersOnly) t = t.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '') || t;
+    return t;
+  };
 }
 
 /** Wraps a rebuilt classifier; predicts `label<TAB>probability`. */
