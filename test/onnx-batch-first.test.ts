@@ -16,7 +16,7 @@ import { Generator, randn, Tensor } from '../src/index.js';
 import type { NpyArray } from '../src/io/npy.js';
 import { swapLeadingDims } from '../src/nn/recurrent/batch-first.js';
 import { recurrentInference } from '../src/nn/recurrent/fused.js';
-import { LARGE_FLOATS, uninitializedFloats } from '../src/nn/recurrent/uninitialized.js';
+import { LARGE_FLOATS, uninitializedFloats } from '../src/tensor/uninitialized.js';
 import { type AttrValue, GraphBuilder } from '../src/onnx/builder.js';
 import { parseOnnx } from '../src/onnx/index.js';
 import { useGeneralRecurrentPath } from '../src/onnx/ops/recurrent.js';

@@ -16,6 +16,7 @@ import { opResult } from '../tensor/ops/result.js';
 import { logSoftmax } from '../tensor/ops/softmax.js';
 import { formatShape, shapesEqual, sizeOf, stridesOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { uninitializedFloats } from '../tensor/uninitialized.js';
 
 /** How per-element losses are combined: averaged (default), summed, or returned as they are. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -467,7 +468,7 @@ function pointwiseLoss(
   }
   return opResult(where, [input, target], out, shape, (g) => {
     const scale = reduction === 'mean' ? 1 / n : 1;
-    const gi = new Float32Array(n);
+    const gi = uninitializedFloats(n); // pointwiseBackward writes every element
     pointwiseBackward(kind, delta, x, y, reduction === 'none' ? g : null, g[0]!, scale, gi);
     let gt: Float32Array | null = null;
     if (target.requiresGrad) {

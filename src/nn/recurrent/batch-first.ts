@@ -4,7 +4,7 @@
  * output in place; for the others the driver swaps the two leading dims around the steps, the
  * plain way, with {@link swapLeadingDims}.
  */
-import { uninitializedFloats } from './uninitialized.js';
+import { uninitializedFloats } from '../../tensor/uninitialized.js';
 
 /**
  * `src` as (n0, n1, width) rows, row-major, copied to a new array as (n1, n0, width): element

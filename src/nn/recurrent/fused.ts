@@ -44,7 +44,7 @@ import { needsGrad } from '../../tensor/autograd.js';
 import { multiOpResult } from '../../tensor/ops/result.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { swapLeadingDims } from './batch-first.js';
-import { uninitializedFloats } from './uninitialized.js';
+import { uninitializedFloats } from '../../tensor/uninitialized.js';
 import type { PackedWeight, WeightPacking } from './packing.js';
 import { maskCarryBackward, maskStepBackward, maskStepForward } from './row-mask.js';
 import { traced } from '../../tensor/trace.js';
@@ -144,20 +144,16 @@ interface StepState {
 }
 
 /**
- * The state and scratch of one call. `inference`: the output comes from uninitialized memory
- * (no page faults on fresh zeroed pages), zeroed only when rows may end early (lengths): every
- * step writes every active row, so without lengths every element is written.
+ * The state and scratch of one call. The output comes from uninitialized memory (no page faults
+ * on fresh zeroed pages), zeroed only when rows may end early (lengths): every step writes every
+ * active row, in inference and in the training forward alike, so without lengths every element
+ * is written.
  */
-function stepState(args: FusedLayerArgs, d: Dims, inference = false): StepState {
+function stepState(args: FusedLayerArgs, d: Dims): StepState {
   const { T, B, H, P, GH } = d;
   const hasCell = FAMILIES[CELL_KINDS[args.kind].family].hasCell;
-  let output: Float32Array;
-  if (inference) {
-    output = uninitializedFloats(T * B * P);
-    if (args.lengths) output.fill(0);
-  } else {
-    output = new Float32Array(T * B * P);
-  }
+  const output = uninitializedFloats(T * B * P);
+  if (args.lengths) output.fill(0);
   return {
     output,
     h: Float32Array.from(args.h0.data),
@@ -396,7 +392,7 @@ const timeAt = (reverse: boolean, T: number, s: number) => (reverse ? T - 1 - s 
 function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepState {
   const { T, B, GH, CW, blockSteps } = d;
   const { kind, lengths, reverse } = args;
-  const s = stepState(args, d, true);
+  const s = stepState(args, d);
   const gx = scratch(args, 'gx', blockSteps * B * GH);
   const blockKernel = blockKernelOf(backend, args, d);
   const cache = blockKernel ? null : scratch(args, 'cache', B * CW);

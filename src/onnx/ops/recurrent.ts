@@ -35,7 +35,7 @@ import '../../backend/reference/index.js';
 import { CELL_FAMILIES, type CellFamily, type CellKind, FAMILIES, inversePermutation, kindOf } from '../../families.js';
 import { recurrentInference } from '../../nn/recurrent/fused.js';
 import { WeightPacking } from '../../nn/recurrent/packing.js';
-import { uninitializedFloats } from '../../nn/recurrent/uninitialized.js';
+import { uninitializedFloats } from '../../tensor/uninitialized.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { makeArray, type NDArray } from '../values.js';
 import type { OpContext, OpImpl } from './context.js';
