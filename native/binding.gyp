@@ -2,12 +2,12 @@
   "target_defaults": {
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
     "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
-    "cflags_cc": ["-O3", "-ffp-contract=fast", "-fvisibility=hidden", "-Wall", "-Wno-unused-function"],
+    "cflags_cc": ["-O3", "-ffp-contract=fast", "-fno-math-errno", "-fvisibility=hidden", "-Wall", "-Wno-unused-function"],
     "cflags_cc!": ["-O2", "-Os"],
     "xcode_settings": {
       "GCC_OPTIMIZATION_LEVEL": "3",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-      "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=fast"]
+      "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=fast", "-fno-math-errno"]
     },
     "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/std:c++17"]}}
   },

@@ -12,10 +12,13 @@ import { useReferenceAdamKernel } from '../src/train/optimizers/adam.js';
 
 const native = backendStatus().find((b) => b.name === 'native')!;
 
-/** Parameters of several sizes (one not a multiple of any vector width), with seeded values. */
+/**
+ * Parameters of several sizes (one not a multiple of any vector width), with seeded values; the
+ * last is long enough for the native kernel to cut it into pieces shared with its thread pool.
+ */
 function makeParams(seed: number): Tensor[] {
   const g = new Generator(seed);
-  return [[7, 13], [256], [3, 5, 11], [1]].map(
+  return [[7, 13], [256], [3, 5, 11], [1], [160_001]].map(
     (shape) => new Tensor(randn(shape, { generator: g }).data, shape, { requiresGrad: true }),
   );
 }

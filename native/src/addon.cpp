@@ -667,45 +667,27 @@ Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
 // ------------------------------------------------------------ Adam over all parameters
 
 // The float32 Adam / AdamW update of every parameter in one call, bit-identical to the
-// TypeScript reference (src/train/optimizers/adam.ts, adamKernel): the same operations in double
-// precision with the same roundings to float. Contraction of a*b + c into one FMA would change
-// the roundings, so it is off here (the pragma / attribute, and the volatile intermediates,
-// which no compiler may fuse across).
-struct AdamScalars {
-  double b1, b2, omb1, omb2, eps, wd, decay;
-  bool decoupled, weight_decay, amsgrad, maximize;
-};
+// TypeScript reference (src/train/optimizers/adam.ts, adamKernel): the table's adam_update.
 
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("fp-contract=off")))
-#endif
-void adam_update(const AdamScalars& s, double step_size, double bc2_sqrt, long n, float* param, const float* grad,
-                 float* m, float* v, float* vmax) {
-  for (long i = 0; i < n; i++) {
-    double g = s.maximize ? -(double)grad[i] : (double)grad[i];
-    if (s.decoupled) {
-      param[i] = (float)((double)param[i] * s.decay);
-    } else if (s.weight_decay) {
-      volatile double sum = g + s.wd * (double)param[i];
-      g = (double)(float)sum;
-    }
-    volatile double mm = (double)(float)((double)m[i] * s.b1) + s.omb1 * g;
-    m[i] = (float)mm;
-    volatile double gg = s.omb2 * g;
-    volatile double vv = (double)(float)((double)v[i] * s.b2) + gg * g;
-    v[i] = (float)vv;
-    double second = v[i];
-    if (vmax) {
-      if (!(vmax[i] >= second)) vmax[i] = (float)second;
-      second = vmax[i];
-    }
-    const double denom = (double)(float)((double)(float)((double)(float)std::sqrt(second) / bc2_sqrt) + s.eps);
-    volatile double num = step_size * (double)m[i];
-    param[i] = (float)((double)param[i] - num / denom);
-  }
+// A run of one parameter's elements, with that parameter's step size and sqrt(1 - beta2^t).
+struct AdamPiece {
+  double step_size, bc2_sqrt;
+  long n;
+  float *param, *grad, *m, *v, *vmax;
+};
+struct AdamJob {
+  const AdamStepScalars* s;
+  const std::vector<AdamPiece>* pieces;
+};
+constexpr size_t kAdamPiece = 1 << 15;  // 32K elements: 896 KiB of param, grad, m and v
+
+void adam_piece(void* ctx, int i) {
+  const AdamJob& j = *static_cast<AdamJob*>(ctx);
+  const AdamPiece& q = (*j.pieces)[i];
+  AdamStepScalars s = *j.s;
+  s.step_size = q.step_size;
+  s.bc2_sqrt = q.bc2_sqrt;
+  g_table->adam_update(s, q.n, q.param, q.grad, q.m, q.v, q.vmax);
 }
 
 // adamStep(arrays, perParam, scalars, flags): arrays holds, per parameter, param, grad, m, v (and
@@ -729,13 +711,16 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   const double* per = per_ta.As<Napi::Float64Array>().Data();
   const double* sc = sc_ta.As<Napi::Float64Array>().Data();
   const int flags = info[3].As<Napi::Number>().Int32Value();
-  AdamScalars s{sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0};
+  AdamStepScalars s{sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0, 0.0, 0.0};
   const size_t each = s.amsgrad ? 5 : 4;
   const size_t count = arrays.Length() / each;
   if (arrays.Length() != count * each || per_ta.ElementLength() != 2 * count) return fail("arrays and perParam do not describe the same parameters");
-  std::vector<float*> ptr(each);
+  // Every parameter's arrays first (N-API calls stay on this thread), then the updates in pieces
+  // of at most kAdamPiece elements, shared with the pool when there are enough of them.
+  std::vector<AdamPiece> pieces;
   for (size_t p = 0; p < count; p++) {
     size_t n = 0;
+    float* ptr[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
     for (size_t k = 0; k < each; k++) {
       Napi::Value el = arrays.Get((uint32_t)(p * each + k));
       if (!el.IsTypedArray() || el.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) return fail("every array must be a Float32Array");
@@ -744,8 +729,16 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
       else if (f.ElementLength() != n) return fail("parameter " + std::to_string(p) + ": its arrays differ in length");
       ptr[k] = f.Data();
     }
-    adam_update(s, per[2 * p], per[2 * p + 1], (long)n, ptr[0], ptr[1], ptr[2], ptr[3], s.amsgrad ? ptr[4] : nullptr);
+    for (size_t i0 = 0; i0 < n; i0 += kAdamPiece) {
+      const long len = (long)std::min(kAdamPiece, n - i0);
+      pieces.push_back({per[2 * p], per[2 * p + 1], len, ptr[0] + i0, ptr[1] + i0, ptr[2] + i0, ptr[3] + i0,
+                        s.amsgrad ? ptr[4] + i0 : nullptr});
+    }
   }
+  AdamJob job{&s, &pieces};
+  if (pieces.size() >= 4) parallel_chunks((int)pieces.size(), adam_piece, &job, /*compute_bound=*/false);
+  else
+    for (size_t i = 0; i < pieces.size(); i++) adam_piece(&job, (int)i);
   return env.Undefined();
 }
 

@@ -54,6 +54,14 @@ struct CellBackward {
   int row0 = 0, row1 = -1;
 };
 
+// One Adam / AdamW update of n parameters (see adam_update in kernels_impl.h): the scalars of the
+// step, in double as the TypeScript reference (src/train/optimizers/adam.ts, adamKernel) has them.
+struct AdamStepScalars {
+  double b1, b2, omb1, omb2, eps, wd, decay;
+  bool decoupled, weight_decay, amsgrad, maximize;
+  double step_size, bc2_sqrt;  // per parameter
+};
+
 struct KernelTable {
   const char* name;
   int* pack_a_min_panels;  // tunable
@@ -68,6 +76,9 @@ struct KernelTable {
   void (*cell_backward)(const CellBackward& a);
   // out[j] = sum over rows of src[r*width + j] for j in [j0, j1)
   void (*column_sums)(const float* src, int rows, int width, int j0, int j1, float* out);
+  // param, m, v (and vmax with amsgrad) updated in place from grad, elements [0, n)
+  void (*adam_update)(const AdamStepScalars& s, long n, float* param, const float* grad, float* m, float* v,
+                      float* vmax);
 };
 
 extern const KernelTable kGenericTable;

@@ -548,12 +548,63 @@ static void column_sums(const float* src, int rows, int width, int j0, int j1, f
   }
 }
 
+// Adam / AdamW, bit-identical to the TypeScript reference (adamKernel): every operation in double
+// with the same roundings to float, in the same order. Contracting a*b + c into one FMA would
+// change the roundings, so this function is compiled with fp-contract off (the file's default is
+// fast); built without errno (binding.gyp), sqrt is one instruction and the loop vectorizes (IEEE double sqrt, division
+// and conversions round the same in every lane as in scalar code). One loop per combination of the
+// options, so no branch stays inside it.
+template <bool kDecoupled, bool kWeightDecay, bool kAmsgrad, bool kMaximize>
+__attribute__((optimize("fp-contract=off"))) static void adam_loop(
+    const AdamStepScalars& s, long n, float* __restrict param, const float* __restrict grad, float* __restrict m,
+    float* __restrict v, float* __restrict vmax) {
+  const double b1 = s.b1, b2 = s.b2, omb1 = s.omb1, omb2 = s.omb2, eps = s.eps, wd = s.wd, decay = s.decay;
+  const double step_size = s.step_size, bc2_sqrt = s.bc2_sqrt;
+  for (long i = 0; i < n; i++) {
+    double g = kMaximize ? -(double)grad[i] : (double)grad[i];
+    double p = (double)param[i];
+    if (kDecoupled) p = (double)(float)(p * decay);
+    if (kWeightDecay) g = (double)(float)(g + wd * p);
+    const float mf = (float)((double)(float)((double)m[i] * b1) + omb1 * g);
+    const float vf = (float)((double)(float)((double)v[i] * b2) + (omb2 * g) * g);
+    m[i] = mf;
+    v[i] = vf;
+    double second = (double)vf;
+    if (kAmsgrad) {
+      const float top = vmax[i] >= vf ? vmax[i] : vf;  // NaN in vmax is replaced, as in the reference
+      vmax[i] = top;
+      second = (double)top;
+    }
+    const double denom = (double)(float)((double)(float)((double)(float)__builtin_sqrt(second) / bc2_sqrt) + eps);
+    param[i] = (float)(p - (step_size * (double)mf) / denom);
+  }
+}
+
+static void adam_update(const AdamStepScalars& s, long n, float* param, const float* grad, float* m, float* v,
+                        float* vmax) {
+  // Weight decay as an L2 term applies only without decoupling (Adam), decoupled only to AdamW.
+  const bool l2 = !s.decoupled && s.weight_decay;
+#define RN_ADAM(D, W, A, X) adam_loop<D, W, A, X>(s, n, param, grad, m, v, vmax)
+  if (s.decoupled) {
+    if (s.amsgrad) s.maximize ? RN_ADAM(true, false, true, true) : RN_ADAM(true, false, true, false);
+    else s.maximize ? RN_ADAM(true, false, false, true) : RN_ADAM(true, false, false, false);
+  } else if (l2) {
+    if (s.amsgrad) s.maximize ? RN_ADAM(false, true, true, true) : RN_ADAM(false, true, true, false);
+    else s.maximize ? RN_ADAM(false, true, false, true) : RN_ADAM(false, true, false, false);
+  } else {
+    if (s.amsgrad) s.maximize ? RN_ADAM(false, false, true, true) : RN_ADAM(false, false, true, false);
+    else s.maximize ? RN_ADAM(false, false, false, true) : RN_ADAM(false, false, false, false);
+  }
+#undef RN_ADAM
+}
+
 }  // namespace RN_NS
 
 extern const KernelTable RN_TABLE;
 const KernelTable RN_TABLE = {
     RN_TABLE_NAME, &RN_NS::g_pack_a_min_panels, RN_NS::MR, RN_NS::NR, RN_NS::KC, &RN_NS::packed_floats, &RN_NS::pack_b,
     &RN_NS::gemm_part, &RN_NS::cell_forward, &RN_NS::cell_backward, &RN_NS::column_sums,
+    &RN_NS::adam_update,
 };
 
 }  // namespace rn
