@@ -100,6 +100,8 @@ await runChild(async () => {
   const held = []; // releases of packed matrices kept alive for the replay
   const kernelNames = ['gemm', 'gemmPacked', 'packB', 'cellForward', 'cellBackward', 'columnSums'];
   if (backend.recurrentSteps) kernelNames.push('recurrentSteps'); // native: a block of inference steps
+  if (backend.recurrentBackward) kernelNames.push('recurrentBackward'); // the backward's per-step loop in one call
+  if (backend.adamStep) kernelNames.push('adamStep'); // the optimizer over every parameter in one call
   for (const name of kernelNames) {
     const original = backend[name].bind(backend);
     originals[name] = original;
@@ -120,6 +122,16 @@ await runChild(async () => {
         const gates = families.gateCount(args[0]);
         key = `recurrentSteps ${args[0]} (${s.rows}x${s.hidden}, ${s.count} steps)`;
         flops = 2 * s.rows * s.hidden * gates * s.hidden * s.count;
+      } else if (name === 'recurrentBackward') {
+        // dh_prev = dG·W_hh every step, and with `weights` the weight gradients dGᵀ·[x, h_prev] too.
+        const s = args[1];
+        const gates = families.gateCount(args[0]);
+        const w = s.weights;
+        key = `recurrentBackward ${args[0]} (${s.rows}x${s.hidden}, ${s.time} steps${w ? ', with dW' : ''})`;
+        flops = 2 * s.rows * gates * s.hidden * s.hidden * s.time;
+        if (w) flops += 2 * s.rows * gates * s.hidden * ((w.dWih ? w.inputSize : 0) + (w.dWhh ? s.hidden : 0)) * s.time;
+      } else if (name === 'adamStep') {
+        key = `adamStep (${a.params.reduce((n, p) => n + p.param.length, 0)} parameters)`;
       }
       if (recording) {
         recording.push([key, name, args]);

@@ -16,6 +16,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "kernels.h"
 #include "pool.h"
 #include "steps.h"
@@ -870,8 +874,25 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   return Info(info);
 }
 
+// A training step allocates tens of MB of tensors and frees them by the next step. glibc serves
+// blocks above its mmap threshold with fresh pages (each faults on first touch, and calloc's are
+// zeroed by the kernel) and trims freed heap memory back to the system, so every step paid the
+// page faults again. Raised thresholds keep the blocks in the heap for the next step. Skipped when
+// the user set glibc's own MALLOC_* variables, or RECURRENT_MALLOC=default.
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  const char* mode = std::getenv("RECURRENT_MALLOC");
+  if (mode && std::strcmp(mode, "default") == 0) return;
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_") || std::getenv("MALLOC_TOP_PAD_"))
+    return;
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   choose_default_table();
+  keep_freed_memory();
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   exports.Set("packB", Napi::Function::New(env, PackB, "packB"));
   exports.Set("gemmPacked", Napi::Function::New(env, GemmPacked, "gemmPacked"));

@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
+// --single-threaded-gc: V8's concurrent and parallel collector threads otherwise compete with the
+// native kernels' threads for the cores; on the 2-core development machine a seq2seq training
+// step ran 1.4-1.5x slower with them (docs/recipes.md, "The training step").
 /** The `recurrent` command. Every subcommand is a thin shell over library functions. */
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';

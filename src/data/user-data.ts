@@ -372,9 +372,16 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
     );
     tokenNotice(notice, 'source', '--source-tokens', options.tokens?.source, source);
     tokenNotice(notice, 'target', '--target-tokens', options.tokens?.target, target);
+    // One string per distinct token: the full CMUdict's 800,000 target tokens are 39 phonemes,
+    // and a training run's full garbage collections mark every string that stays alive.
+    const distinct = new Map<string, string>();
+    const shared = (token: string) => distinct.get(token) ?? (distinct.set(token, token), token);
     const examples = raw.map(({ r, source: s, target: t }) => ({
       source: s,
-      target: typeof t === 'string' && target === 'chars' ? charTokens(r, t, file) : tokensField(r, 'target', file),
+      target: (typeof t === 'string' && target === 'chars'
+        ? charTokens(r, t, file)
+        : tokensField(r, 'target', file)
+      ).map(shared),
     }));
     return { examples, numeric: null, tokens: { source, target } };
   },

@@ -24,7 +24,7 @@ import { exportSeq2SeqOnnx } from '../onnx/export-seq2seq.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../train/losses.js';
-import { indexBatches, lengthBucketedBatches, meanLoss, padIds } from './batching.js';
+import { indexBatches, lengthBucketedBatches, meanLoss, PackedSequences, padIds } from './batching.js';
 import { multiReferenceErrors } from './metrics.js';
 import { ValueError } from '../errors.js';
 import { SEQ2SEQ_PY } from './pytorch/model-py.js';
@@ -110,8 +110,12 @@ interface Batch {
   source: Tensor;
   sourceLengths: number[];
   targetInput: Tensor;
-  /** (batch*time) ids of the next token, 0 (padding) ignored */
-  targetOutput: number[];
+  /**
+   * (batch*time) ids of the next token, 0 (padding) ignored. A typed array: a pass's batches are
+   * built up front, and as plain arrays their ids were 700k heap objects on the full CMUdict,
+   * marked by every full garbage collection of the run.
+   */
+  targetOutput: Int32Array;
 }
 
 /**
@@ -231,22 +235,37 @@ export function prepareSeq2Seq(
     source: sourceVocab.encode(tokenize(e.source, reading.source)),
     target: targetVocab.encode(e.target),
   });
-  const toBatch = (rows: { source: number[]; target: number[] }[]): Batch => {
+  const toBatch = (rows: { source: ArrayLike<number>; target: ArrayLike<number> }[]): Batch => {
     const { ids: source, lengths: sourceLengths } = padIds(rows.map((r) => r.source));
-    const { ids: targetInput } = padIds(rows.map((r) => [bos, ...r.target]));
-    const { ids: targetNext } = padIds(rows.map((r) => [...r.target, eos]));
-    return { source, sourceLengths, targetInput, targetOutput: [...targetNext.data] };
+    const { ids: targetInput } = padIds(rows.map((r) => [bos, ...Array.from(r.target)]));
+    const { ids: targetNext } = padIds(rows.map((r) => [...Array.from(r.target), eos]));
+    return { source, sourceLengths, targetInput, targetOutput: Int32Array.from(targetNext.data) };
   };
   const batchLoss = (batch: Batch) => {
     const logits = model.forward(batch.source, batch.sourceLengths, batch.targetInput);
     return crossEntropy(logits.reshape([-1, targetVocab.size]), batch.targetOutput, { ignoreIndex: 0 });
   };
-  const encodedTrain = train.map(encode);
-  const trainLengths = encodedTrain.map((e) => e.source.length + e.target.length);
+  const encoded = train.map(encode);
+  const trainSources = new PackedSequences(encoded.map((e) => e.source));
+  const trainTargets = new PackedSequences(encoded.map((e) => e.target));
+  const trainLengths = encoded.map((e) => e.source.length + e.target.length);
+  const trainRow = (i: number) => ({ source: trainSources.row(i), target: trainTargets.row(i) });
   const validationRows = splits.validation.slice(0, VALIDATION_ROUND_ROWS).map(encode);
-  const neighbour = trainNearestNeighbour(
-    train.map((e) => ({ source: tokenize(e.source, reading.source), target: e.target })),
-  );
+  const testExamples = splits.test; // the closures below keep this part only, not the raw training rows
+  // Built on first use (the evaluation after training), from the packed ids, which decode to the
+  // training rows' tokens (the vocabularies hold every one of them): its index is hundreds of
+  // thousands of small arrays that every full garbage collection during training would mark, and
+  // the rows themselves are not kept.
+  let neighbourOf: ((source: readonly string[]) => string[]) | null = null;
+  const neighbour = (source: readonly string[]) => {
+    neighbourOf ??= trainNearestNeighbour(
+      Array.from({ length: trainSources.length }, (_, i) => ({
+        source: sourceVocab.decode(trainSources.row(i)),
+        target: targetVocab.decode(trainTargets.row(i)),
+      })),
+    );
+    return neighbourOf(source);
+  };
   const g2p = reading.source === 'chars' && reading.target === 'words';
   const show = (tokens: readonly string[]) => joinTokens(tokens, reading.target);
   /** Scores the first `limit` sources of `examples` (all rows of a source as its references). */
@@ -288,11 +307,11 @@ export function prepareSeq2Seq(
     trainBatches: (g) =>
       (options.lengthBuckets
         ? lengthBucketedBatches(trainLengths, settings.batchSize, g)
-        : indexBatches(encodedTrain.length, settings.batchSize, g)
-      ).map((idx) => toBatch(idx.map((i) => encodedTrain[i]!))),
+        : indexBatches(trainSources.length, settings.batchSize, g)
+      ).map((idx) => toBatch(idx.map(trainRow))),
     loss: batchLoss,
     validate: () => meanLoss(validationRows, toBatch, batchLoss),
-    evaluate: () => evaluateOn(splits.test, MAX_EVALUATED),
+    evaluate: () => evaluateOn(testExamples, MAX_EVALUATED),
     ...(reread && { evaluateFile: (file: string) => evaluateOn(reread(file)) }),
     artifacts: (): TaskArtifacts => ({
       task: 'seq2seq',
