@@ -46,8 +46,12 @@ const { values: opts } = parseArgs({
     'no-profile': { type: 'boolean', default: false },
     'no-predict': { type: 'boolean', default: false },
     python: { type: 'string', default: '/usr/bin/python3' },
+    // How our peers' node runs: as the `recurrent` command runs it (V8's collector threads
+    // otherwise compete with the kernels' threads on a small machine); '' for node's defaults.
+    'node-args': { type: 'string', default: '--single-threaded-gc' },
   },
 });
+const OUR_NODE_ARGS = opts['node-args'].split(' ').filter(Boolean);
 
 if (!existsSync(join(root, 'dist', 'index.js')) && !existsSync(join(root, 'build', 'src', 'index.js'))) {
   console.error('bench: build first (npm run build)');
@@ -78,6 +82,7 @@ const PEERS = [
     long: 'recurrent, native backend (C++ N-API addon)',
     script: 'peers/recurrent.mjs',
     extra: { backend: 'native' },
+    nodeArgs: OUR_NODE_ARGS,
     modes: MODES,
   },
   {
@@ -86,6 +91,7 @@ const PEERS = [
     long: 'recurrent, wasm backend (WebAssembly SIMD)',
     script: 'peers/recurrent.mjs',
     extra: { backend: 'wasm' },
+    nodeArgs: OUR_NODE_ARGS,
     modes: MODES,
   },
   {
@@ -94,6 +100,7 @@ const PEERS = [
     long: 'recurrent, reference backend (plain TypeScript)',
     script: 'peers/recurrent.mjs',
     extra: { backend: 'reference' },
+    nodeArgs: OUR_NODE_ARGS,
     modes: MODES,
   },
   {
@@ -402,7 +409,7 @@ async function runOnce(peer, spec, cell, shape, withCheck) {
       ...(withCheck ? { expectedFile: exp.expectedFile } : {}),
     });
   }
-  return nodeChild(peer.script, spec);
+  return nodeChild(peer.script, spec, peer.nodeArgs ?? []);
 }
 
 function logItem(label, r, flops) {
@@ -417,22 +424,29 @@ function logItem(label, r, flops) {
 const profiles = [];
 const cpuProfiles = [];
 const profiling = !opts['no-profile'] && (!wantedPeers || wantedPeers.has('native'));
+// The LSTM's profiles also run with node's collector set the other way (a context row).
+const otherGc = OUR_NODE_ARGS.includes('--single-threaded-gc')
+  ? {
+      backend: 'native',
+      nodeArgs: OUR_NODE_ARGS.filter((a) => a !== '--single-threaded-gc'),
+      variant: "node's default collector threads",
+    }
+  : { backend: 'native', nodeArgs: [...OUR_NODE_ARGS, '--single-threaded-gc'], variant: 'node --single-threaded-gc' };
 function profilesFor(cell, mode, shape) {
   const items = [];
   if (shape.key === 'big' && mode === 'forward') {
     items.push({ backend: 'native' }, { backend: 'wasm' });
-    if (cell === 'lstm')
-      items.push({ backend: 'native', nodeArgs: ['--single-threaded-gc'], variant: 'node --single-threaded-gc' });
+    if (cell === 'lstm') items.push(otherGc);
   }
   if (shape.key === 'small' && mode === 'forward') items.push({ backend: 'native' });
   if (shape.key === 'big' && mode === 'train') {
     items.push({ backend: 'native' });
     if (cell === 'lstm') {
       items.push({ backend: 'native', threads: 1, variant: '1 native thread' });
-      items.push({ backend: 'native', nodeArgs: ['--single-threaded-gc'], variant: 'node --single-threaded-gc' });
+      items.push(otherGc);
     }
   }
-  return items.map((it) => ({ ...it, cell, mode, shape }));
+  return items.map((it) => ({ nodeArgs: OUR_NODE_ARGS, ...it, cell, mode, shape }));
 }
 async function runProfiles(cell, mode, shape) {
   if (!profiling) return;
@@ -585,13 +599,13 @@ if (!opts.quick && CELLS.includes('lstm') && (!wantedPeers || (wantedPeers.has('
   const spec = { cell: 'lstm', mode: 'forward', ...base, budgetMs: 300 };
   log(`\nPer-process stability: LSTM inference ${shapeText(base)}, 6 fresh processes each`);
   for (let i = 0; i < 6; i++) {
-    const a = await nodeChild('peers/recurrent.mjs', { ...spec, backend: 'native' });
+    const a = await nodeChild('peers/recurrent.mjs', { ...spec, backend: 'native' }, OUR_NODE_ARGS);
     if (!a.error) stability.native.push(median(a.times));
     if (!exp.error) {
       const b = await nodeChild('peers/ort.mjs', { ...spec, onnxFile: exp.onnxFile });
       if (!b.error) stability.ort.push(median(b.times));
     }
-    const c = await nodeChild('peers/recurrent.mjs', { ...spec, backend: 'native', threads: 1 });
+    const c = await nodeChild('peers/recurrent.mjs', { ...spec, backend: 'native', threads: 1 }, OUR_NODE_ARGS);
     if (!c.error) stability.native1t.push(median(c.times));
   }
   for (const [k, v] of Object.entries(stability)) log(`  ${k.padEnd(9)} ${v.map(fmtMs).join(' ')} ms`);
@@ -618,7 +632,7 @@ if (!opts['no-scaling'] && CELLS.includes('lstm')) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [n, c] of configs.entries()) {
       const spec = { cell: 'lstm', mode: 'forward', B: c.B, T: c.T, I: c.I, H: c.H, budgetMs: opts.quick ? 300 : 500 };
-      rounds[n].native.push(await nodeChild('peers/recurrent.mjs', { ...spec, backend: 'native' }));
+      rounds[n].native.push(await nodeChild('peers/recurrent.mjs', { ...spec, backend: 'native' }, OUR_NODE_ARGS));
       if (withOrt)
         rounds[n].ort.push(
           exp.error ? { error: exp.error } : await nodeChild('peers/ort.mjs', { ...spec, onnxFile: exp.onnxFile }),
@@ -734,12 +748,13 @@ const peerRows = [];
 const add = (id, version, threads, notes) =>
   present(id) && peerRows.push([peerById[id].label, peerById[id].long, version, threads, notes]);
 const ownVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-add('native', ownVersion, `${nativeInfo?.threads ?? '?'}`, `kernels: ${nativeInfo?.isa ?? '?'}`);
+const ourNode = OUR_NODE_ARGS.length ? `; node ${OUR_NODE_ARGS.join(' ')} (as the recurrent command runs)` : '';
+add('native', ownVersion, `${nativeInfo?.threads ?? '?'}`, `kernels: ${nativeInfo?.isa ?? '?'}${ourNode}`);
 add(
   'wasm',
   ownVersion,
   `${wasmInfo?.threads ?? '?'}`,
-  `variant: ${wasmInfo?.variant ?? '?'}${wasmInfo?.threads > 1 ? ', GEMM rows split over worker threads (shared memory)' : ''}`,
+  `variant: ${wasmInfo?.variant ?? '?'}${wasmInfo?.threads > 1 ? ', GEMM rows split over worker threads (shared memory)' : ''}${ourNode}`,
 );
 add('reference', ownVersion, '1', 'the oracle');
 add('ort', ortInfo?.version ?? '?', `${ortInfo?.threads ?? '?'} intra-op`, 'graph optimization: all');

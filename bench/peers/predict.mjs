@@ -66,6 +66,7 @@ await runChild(async () => {
       const cli = run(
         process.execPath,
         [
+          '--single-threaded-gc', // as the command's shebang runs it
           join(lib, 'cli', 'main.js'),
           'predict',
           exported.onnxFile,
