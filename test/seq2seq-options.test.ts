@@ -142,6 +142,63 @@ describe('seq2seq --beam-width reaches the decoder', () => {
   });
 });
 
+describe('seq2seq --select-by', () => {
+  const settings = {
+    cell: 'gru' as const,
+    hiddenSize: 8,
+    numLayers: 1,
+    bidirectional: false,
+    dropout: 0,
+    batchSize: 4,
+    maxTrainExamples: 0,
+  };
+  const reading = { source: 'chars' as const, target: 'chars' as const, lowercase: false };
+  // Validation: 6 sources, one of them with two references (rows 2 and 3), scored as one item.
+  const pair = (a: number, target = String(a + 1)) => ({ source: `${a}+1`, target: [...target] });
+  const splits = {
+    train: Array.from({ length: 8 }, (_, i) => pair(i)),
+    validation: [pair(20), pair(21), pair(22), pair(22, '0'), pair(23), pair(24), pair(25)],
+    test: [pair(20), pair(21), pair(22), pair(22, '0'), pair(23), pair(24), pair(25)],
+  };
+  const prepare = (selectBy?: 'loss' | 'errors') =>
+    prepareSeq2Seq(splits, settings, new Generator(1), reading, undefined, {
+      attention: 'luong',
+      ...(selectBy && { selectBy }),
+    });
+
+  test('errors: the validation metric is the greedy sequence error rate over whole sources, as evaluation scores them', () => {
+    const byErrors = prepare('errors');
+    // The same model and greedy decoding, scored on the same sources (validation = test here).
+    const wrong = byErrors.evaluate().metrics['sequenceErrorRate']!;
+    const validation = byErrors.validate();
+    assert.equal(validation, wrong);
+    // 6 sources, so a multiple of 1/6 (7 rows would give sevenths).
+    assert.ok(Math.abs(validation * 6 - Math.round(validation * 6)) < 1e-9, `${validation}`);
+  });
+
+  test('loss (the default): the teacher-forced loss, not an error rate', () => {
+    const byLoss = prepare().validate();
+    assert.equal(prepare('loss').validate(), byLoss);
+    assert.ok(byLoss > 1, `an untrained model's cross-entropy over ~13 tokens is about ln 13, got ${byLoss}`);
+  });
+
+  test('a bad value is an error naming the flag', () => {
+    const r = run([
+      'train',
+      '--task',
+      'seq2seq',
+      '--epochs',
+      '1',
+      '--select-by',
+      'wer',
+      '--out',
+      join(dir, 'bad-select'),
+    ]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /--select-by.*wer/);
+  });
+});
+
 describe('seq2seq learns addition', () => {
   test('two-digit operands: most held-out pairs exactly right after a few epochs', async () => {
     const data = additionFile('two-digit.txt', 100);

@@ -52,6 +52,8 @@ export interface Seq2SeqOptions {
   alternates?: Alternates;
   /** Training batches of similar lengths (lengthBucketedBatches) instead of shuffled ones (default false). */
   lengthBuckets?: boolean;
+  /** What ranks the rounds' checkpoints (default 'loss'): see SELECT_BY. */
+  selectBy?: SelectBy;
 }
 
 const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
@@ -99,6 +101,17 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
       return value === 'yes' || value === 'true';
     },
   },
+  {
+    flag: 'select-by',
+    key: 'selectBy',
+    description:
+      'what ranks the checkpoints each round on the validation subset: loss (teacher-forced cross-entropy) | errors (share of sources whose greedy decode matches none of their references) (default loss)',
+    parse: (value) => {
+      if (!(SELECT_BY as readonly string[]).includes(value))
+        throw new ValueError('train', `--select-by must be one of ${SELECT_BY.join(', ')}, got '${value}'`);
+      return value;
+    },
+  },
 ];
 
 export interface Seq2SeqExample {
@@ -134,6 +147,24 @@ export const VALIDATION_ROUND_ROWS = 2000;
 /** Which rows of a repeated source train the model: all of them, or the first in the file only. */
 export const ALTERNATES = ['all', 'first'] as const;
 export type Alternates = (typeof ALTERNATES)[number];
+
+/**
+ * The validation metric of each round: the teacher-forced loss, or the sequence error rate of
+ * greedy decodes (the word error rate for g2p). The loss is cheaper, but it does not rank the
+ * checkpoints as the error rate does once the model overfits: a late G2P checkpoint with a higher
+ * loss decoded more words right.
+ */
+export const SELECT_BY = ['loss', 'errors'] as const;
+export type SelectBy = (typeof SELECT_BY)[number];
+
+/** The first sources of `items` whose rows add up to at most `rows` (at least one source). */
+function firstSources(items: readonly MultiReferenceItem[], rows: number): MultiReferenceItem[] {
+  let used = 0;
+  let n = 0;
+  while (n < items.length && (n === 0 || used + items[n]!.references.length <= rows))
+    used += items[n++]!.references.length;
+  return items.slice(0, n);
+}
 
 /** One source with every reference of its rows, in file order. */
 export interface MultiReferenceItem {
@@ -251,6 +282,8 @@ export function prepareSeq2Seq(
   const trainLengths = encoded.map((e) => e.source.length + e.target.length);
   const trainRow = (i: number) => ({ source: trainSources.row(i), target: trainTargets.row(i) });
   const validationRows = splits.validation.slice(0, VALIDATION_ROUND_ROWS).map(encode);
+  const validationSources =
+    options.selectBy === 'errors' ? firstSources(groupBySource(splits.validation), VALIDATION_ROUND_ROWS) : [];
   const testExamples = splits.test; // the closures below keep this part only, not the raw training rows
   // Built on first use (the evaluation after training), from the packed ids, which decode to the
   // training rows' tokens (the vocabularies hold every one of them): its index is hundreds of
@@ -310,7 +343,20 @@ export function prepareSeq2Seq(
         : indexBatches(trainSources.length, settings.batchSize, g)
       ).map((idx) => toBatch(idx.map(trainRow))),
     loss: batchLoss,
-    validate: () => meanLoss(validationRows, toBatch, batchLoss),
+    validate: () =>
+      options.selectBy === 'errors'
+        ? multiReferenceErrors(
+            decodeAll(
+              model,
+              sourceVocab,
+              targetVocab,
+              validationSources.map((e) => e.source),
+              maxLength,
+              reading.source,
+            ),
+            validationSources.map((e) => e.references),
+          ).sequenceErrorRate
+        : meanLoss(validationRows, toBatch, batchLoss),
     evaluate: () => evaluateOn(testExamples, MAX_EVALUATED),
     ...(reread && { evaluateFile: (file: string) => evaluateOn(reread(file)) }),
     artifacts: (): TaskArtifacts => ({
@@ -392,6 +438,7 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       ...(typeof input.options['beamWidth'] === 'number' && { beamWidth: input.options['beamWidth'] }),
       ...(input.options['alternates'] !== undefined && { alternates: input.options['alternates'] as Alternates }),
       ...(input.options['lengthBuckets'] === true && { lengthBuckets: true }),
+      ...(input.options['selectBy'] !== undefined && { selectBy: input.options['selectBy'] as SelectBy }),
     };
     return prepareSeq2Seq(
       loaded.splits,
