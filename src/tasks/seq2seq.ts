@@ -105,7 +105,7 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
     flag: 'select-by',
     key: 'selectBy',
     description:
-      'what ranks the checkpoints each round on the validation subset: loss (teacher-forced cross-entropy) | errors (share of sources whose greedy decode matches none of their references) (default loss)',
+      'what ranks the checkpoints each round on the validation subset: loss (teacher-forced cross-entropy) | errors (share of sources whose greedy decode matches none of their references; coarse on a small validation set, where ties count as no improvement for --schedule plateau and --patience) (default loss)',
     parse: (value) => {
       if (!(SELECT_BY as readonly string[]).includes(value))
         throw new ValueError('train', `--select-by must be one of ${SELECT_BY.join(', ')}, got '${value}'`);
