@@ -91,18 +91,20 @@ describe('seq2seq --attention and --beam-width', () => {
   });
 });
 
+/** A tiny model's settings and character tokens on both sides, for prepareSeq2Seq directly. */
+const settings = {
+  cell: 'gru' as const,
+  hiddenSize: 8,
+  numLayers: 1,
+  bidirectional: false,
+  dropout: 0,
+  batchSize: 4,
+  maxTrainExamples: 0,
+};
+const reading = { source: 'chars' as const, target: 'chars' as const, lowercase: false };
+
 describe('seq2seq --beam-width reaches the decoder', () => {
   const pairs = Array.from({ length: 12 }, (_, i) => ({ source: `${i}+1`, target: [...String(i + 1)] }));
-  const settings = {
-    cell: 'gru' as const,
-    hiddenSize: 8,
-    numLayers: 1,
-    bidirectional: false,
-    dropout: 0,
-    batchSize: 4,
-    maxTrainExamples: 0,
-  };
-  const reading = { source: 'chars' as const, target: 'chars' as const, lowercase: false };
   /** The beam widths the model's decode was called with while `f` ran. */
   function widthsUsed(model: Seq2Seq, f: () => void): (number | undefined)[] {
     const widths: (number | undefined)[] = [];
@@ -143,16 +145,6 @@ describe('seq2seq --beam-width reaches the decoder', () => {
 });
 
 describe('seq2seq --select-by', () => {
-  const settings = {
-    cell: 'gru' as const,
-    hiddenSize: 8,
-    numLayers: 1,
-    bidirectional: false,
-    dropout: 0,
-    batchSize: 4,
-    maxTrainExamples: 0,
-  };
-  const reading = { source: 'chars' as const, target: 'chars' as const, lowercase: false };
   // Validation: 6 sources, one of them with two references (rows 2 and 3), scored as one item.
   const pair = (a: number, target = String(a + 1)) => ({ source: `${a}+1`, target: [...target] });
   const splits = {

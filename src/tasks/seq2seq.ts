@@ -56,16 +56,34 @@ export interface Seq2SeqOptions {
   selectBy?: SelectBy;
 }
 
+/** Which rows of a repeated source train the model: all of them, or the first in the file only. */
+export const ALTERNATES = ['all', 'first'] as const;
+export type Alternates = (typeof ALTERNATES)[number];
+
+/**
+ * The validation metric of each round: the teacher-forced loss, or the sequence error rate of
+ * greedy decodes (the word error rate for g2p). The loss is cheaper, but it does not rank the
+ * checkpoints as the error rate does once the model overfits: a late G2P checkpoint with a higher
+ * loss decoded more words right.
+ */
+export const SELECT_BY = ['loss', 'errors'] as const;
+export type SelectBy = (typeof SELECT_BY)[number];
+
+/** Parses `--<flag>` as one of `values`, or throws naming the flag, the allowed values and what was given. */
+const oneOf =
+  (flag: string, values: readonly string[]) =>
+  (value: string): string => {
+    if (!values.includes(value))
+      throw new ValueError('train', `--${flag} must be one of ${values.join(', ')}, got '${value}'`);
+    return value;
+  };
+
 const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
   {
     flag: 'attention',
     key: 'attention',
     description: `decoder attention: ${ATTENTION_KINDS.join(' | ')} (default luong)`,
-    parse: (value) => {
-      if (!(ATTENTION_KINDS as readonly string[]).includes(value))
-        throw new ValueError('train', `--attention must be one of ${ATTENTION_KINDS.join(', ')}, got '${value}'`);
-      return value;
-    },
+    parse: oneOf('attention', ATTENTION_KINDS),
   },
   {
     flag: 'beam-width',
@@ -83,11 +101,7 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
     key: 'alternates',
     description:
       'rows that repeat a source (alternate pronunciations): all train the model, or only the first (all | first, default all); evaluation scores against all of them',
-    parse: (value) => {
-      if (!(ALTERNATES as readonly string[]).includes(value))
-        throw new ValueError('train', `--alternates must be one of ${ALTERNATES.join(', ')}, got '${value}'`);
-      return value;
-    },
+    parse: oneOf('alternates', ALTERNATES),
   },
   {
     flag: 'length-buckets',
@@ -106,11 +120,7 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
     key: 'selectBy',
     description:
       'what ranks the checkpoints each round on the validation subset: loss (teacher-forced cross-entropy) | errors (share of sources whose greedy decode matches none of their references; coarse on a small validation set, where ties count as no improvement for --schedule plateau and --patience) (default loss)',
-    parse: (value) => {
-      if (!(SELECT_BY as readonly string[]).includes(value))
-        throw new ValueError('train', `--select-by must be one of ${SELECT_BY.join(', ')}, got '${value}'`);
-      return value;
-    },
+    parse: oneOf('select-by', SELECT_BY),
   },
 ];
 
@@ -143,19 +153,6 @@ const MAX_EVALUATED = 20000;
  * part, whole sources): a fixed subset, enough to rank checkpoints, at a fraction of the cost.
  */
 export const VALIDATION_ROUND_ROWS = 2000;
-
-/** Which rows of a repeated source train the model: all of them, or the first in the file only. */
-export const ALTERNATES = ['all', 'first'] as const;
-export type Alternates = (typeof ALTERNATES)[number];
-
-/**
- * The validation metric of each round: the teacher-forced loss, or the sequence error rate of
- * greedy decodes (the word error rate for g2p). The loss is cheaper, but it does not rank the
- * checkpoints as the error rate does once the model overfits: a late G2P checkpoint with a higher
- * loss decoded more words right.
- */
-export const SELECT_BY = ['loss', 'errors'] as const;
-export type SelectBy = (typeof SELECT_BY)[number];
 
 /** The first sources of `items` whose rows add up to at most `rows` (at least one source). */
 function firstSources(items: readonly MultiReferenceItem[], rows: number): MultiReferenceItem[] {
@@ -282,8 +279,11 @@ export function prepareSeq2Seq(
   const trainLengths = encoded.map((e) => e.source.length + e.target.length);
   const trainRow = (i: number) => ({ source: trainSources.row(i), target: trainTargets.row(i) });
   const validationRows = splits.validation.slice(0, VALIDATION_ROUND_ROWS).map(encode);
-  const validationSources =
+  // With --select-by errors: the whole sources of the validation subset, decoded every round.
+  const validationItems =
     options.selectBy === 'errors' ? firstSources(groupBySource(splits.validation), VALIDATION_ROUND_ROWS) : [];
+  const validationSources = validationItems.map((e) => e.source);
+  const validationReferences = validationItems.map((e) => e.references);
   const testExamples = splits.test; // the closures below keep this part only, not the raw training rows
   // Built on first use (the evaluation after training), from the packed ids, which decode to the
   // training rows' tokens (the vocabularies hold every one of them): its index is hundreds of
@@ -346,15 +346,8 @@ export function prepareSeq2Seq(
     validate: () =>
       options.selectBy === 'errors'
         ? multiReferenceErrors(
-            decodeAll(
-              model,
-              sourceVocab,
-              targetVocab,
-              validationSources.map((e) => e.source),
-              maxLength,
-              reading.source,
-            ),
-            validationSources.map((e) => e.references),
+            decodeAll(model, sourceVocab, targetVocab, validationSources, maxLength, reading.source),
+            validationReferences,
           ).sequenceErrorRate
         : meanLoss(validationRows, toBatch, batchLoss),
     evaluate: () => evaluateOn(testExamples, MAX_EVALUATED),
