@@ -10,7 +10,7 @@
  * another, so one runtime's threads, heap and JIT state never disturb another's timing, and the
  * process's peak RSS is that item's. Peers of the same item run back to back, so the ratios
  * compare measurements taken minutes apart at most. Each child warms up (at least one run, more
- * until 300 ms have passed), then times at least 5 runs (more, up to 40, while under 1.5 s) and
+ * until 1 s has passed; WARMUP_MS), then times at least 5 runs (more, up to 40, while under 1.5 s) and
  * reports every run; tables show medians.
  *
  * Peers: this library's native, wasm and reference backends (bench/peers/recurrent.mjs), ONNX
@@ -149,9 +149,17 @@ const wantedPeers = opts.peers ? new Set(opts.peers.split(',')) : null;
 const peers = PEERS.filter((p) => !wantedPeers || wantedPeers.has(p.id));
 const peerById = Object.fromEntries(PEERS.map((p) => [p.id, p]));
 
+/**
+ * Warm-up of every timed process, the same for every peer: runs until this many ms have passed.
+ * Our small items need about 1 s before V8 has optimized the code around the kernels: at
+ * (1, 100, 32, 64) a 300 ms warm-up left some processes at 2.5× the settled time (0.55 against
+ * 0.21 ms, wasm), so the same item came out 0.86× or 2.02× onnxruntime-web from run to run.
+ */
+const WARMUP_MS = opts.quick ? 300 : 1000;
+
 /** Run options or a reason to skip, per peer and item. */
 function policy(peer, cell, mode, shape) {
-  const base = opts.quick ? { minRuns: 5, budgetMs: 300 } : {};
+  const base = opts.quick ? { warmupMs: WARMUP_MS, minRuns: 5, budgetMs: 300 } : { warmupMs: WARMUP_MS };
   if (!peer.modes.includes(mode)) return { skip: 'inference only' };
   if (peer.id === 'torch' && !torchAvailable.ok) return { skip: `PyTorch not available: ${torchAvailable.reason}` };
   if (peer.id === 'reference' && shape.key === 'big') return { ...base, minRuns: 5, maxRuns: 5 };
@@ -596,7 +604,7 @@ const stability = { native: [], native1t: [], ort: [] };
 if (!opts.quick && CELLS.includes('lstm') && (!wantedPeers || (wantedPeers.has('native') && wantedPeers.has('ort')))) {
   const base = SHAPES[0];
   const exp = await exportFor('lstm', base);
-  const spec = { cell: 'lstm', mode: 'forward', ...base, budgetMs: 300 };
+  const spec = { cell: 'lstm', mode: 'forward', ...base, warmupMs: WARMUP_MS, budgetMs: 300 };
   log(`\nPer-process stability: LSTM inference ${shapeText(base)}, 6 fresh processes each`);
   for (let i = 0; i < 6; i++) {
     const a = await nodeChild('peers/recurrent.mjs', { ...spec, backend: 'native' }, OUR_NODE_ARGS);
@@ -631,7 +639,16 @@ if (!opts['no-scaling'] && CELLS.includes('lstm')) {
   const rounds = configs.map(() => ({ native: [], ort: [] }));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [n, c] of configs.entries()) {
-      const spec = { cell: 'lstm', mode: 'forward', B: c.B, T: c.T, I: c.I, H: c.H, budgetMs: opts.quick ? 300 : 500 };
+      const spec = {
+        cell: 'lstm',
+        mode: 'forward',
+        B: c.B,
+        T: c.T,
+        I: c.I,
+        H: c.H,
+        warmupMs: WARMUP_MS,
+        budgetMs: opts.quick ? 300 : 500,
+      };
       rounds[n].native.push(await nodeChild('peers/recurrent.mjs', { ...spec, backend: 'native' }, OUR_NODE_ARGS));
       if (withOrt)
         rounds[n].ort.push(
@@ -738,7 +755,7 @@ say(
 );
 say();
 say(
-  `Method: each item (peer × cell × mode × shape) runs in fresh child processes, the peers of an item back to back. The fast peers (native, wasm, ORT, PyTorch) run ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}, each round a new process per peer (native, wasm, ORT, PyTorch, native, wasm, …) timing at least 5 runs (more, up to 40, while under 0.5 s); their runs are pooled, so a burst of noise from the VM host hits one round of each peer instead of all of one peer's runs. The slow peers (reference, tfjs, brain.js) run once: at least 5 timed runs, more (up to 40) while under 1.5 s. Every process warms up first (at least one run, more until 300 ms have passed). Tables show the median of the pooled runs in ms; exceptions to the 5-run minimum are marked \`(n=3)\`.` +
+  `Method: each item (peer × cell × mode × shape) runs in fresh child processes, the peers of an item back to back. The fast peers (native, wasm, ORT, PyTorch) run ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}, each round a new process per peer (native, wasm, ORT, PyTorch, native, wasm, …) timing at least 5 runs (more, up to 40, while under 0.5 s); their runs are pooled, so a burst of noise from the VM host hits one round of each peer instead of all of one peer's runs. The slow peers (reference, tfjs, brain.js) run once: at least 5 timed runs, more (up to 40) while under 1.5 s. Every process warms up first (at least one run, more until ${WARMUP_MS} ms have passed; at 300 ms some processes of the small items were still at 2.5× their settled time while V8 optimized the code around the kernels). Tables show the median of the pooled runs in ms; exceptions to the 5-run minimum are marked \`(n=3)\`.` +
     " Shapes are (batch, steps, input, hidden); one layer, one direction, all steps' outputs returned. Inference = the forward pass without autograd. Training step = forward, mean-squared-error loss against a fixed target over every step's output, backward (the input needs no gradient), one Adam step (brain.js: its own training step, see notes).",
 );
 say();
