@@ -38,7 +38,11 @@ export interface Seq2SeqConfig {
   bidirectionalEncoder?: boolean;
   /** Default 'luong'. */
   attention?: AttentionKind;
-  /** Default 0. */
+  /**
+   * Dropout probability in training (default 0): on the source and target embeddings, on the
+   * features before the output layer, and between stacked recurrent layers. With one layer the
+   * last is PyTorch's no-op, so the embeddings' dropout is what regularizes the recurrent part.
+   */
   dropout?: number;
   /** Target id that starts decoding (default 2, the Vocabulary's `<bos>`). */
   bosId?: number;
@@ -157,7 +161,8 @@ export class Seq2Seq extends Module {
 
   /** Encodes source ids (batch, S) with lengths (batch) into the decoder's initial state. */
   encode(source: Tensor, sourceLengths: readonly number[]): DecoderState {
-    const { output, state } = runRecurrent(this.encoder, this.sourceEmbedding.forward(source), {
+    const embedded = this.dropoutLayer.forward(this.sourceEmbedding.forward(source)); // (batch, S, E)
+    const { output, state } = runRecurrent(this.encoder, embedded, {
       lengths: sourceLengths,
     });
     const memory: AttentionMemory = this.attention
@@ -188,7 +193,9 @@ export class Seq2Seq extends Module {
     state: DecoderState,
   ): { logits: Tensor; state: DecoderState; attention: Tensor | null } {
     const batch = previous.length;
-    const embedded = this.targetEmbedding.forward(new Tensor(Float32Array.from(previous), [batch, 1])); // (batch, 1, E)
+    const embedded = this.dropoutLayer.forward(
+      this.targetEmbedding.forward(new Tensor(Float32Array.from(previous), [batch, 1])),
+    ); // (batch, 1, E)
     let input = embedded;
     let bahdanauContext: Tensor | null = null;
     let weights: Tensor | null = null;
@@ -241,7 +248,8 @@ export class Seq2Seq extends Module {
     const [batch, steps] = targetInput.shape as [number, number];
     if (ratio >= 1 && this.config.attention !== 'bahdanau') {
       // Every input is known: run the decoder over all steps at once (one fused call).
-      const { output } = runRecurrent(this.decoder, this.targetEmbedding.forward(targetInput), { state: state.rnn });
+      const embedded = this.dropoutLayer.forward(this.targetEmbedding.forward(targetInput)); // (batch, T, E)
+      const { output } = runRecurrent(this.decoder, embedded, { state: state.rnn });
       return this.project(output, state.memory, null).logits;
     }
     const generator = options.generator ?? defaultGenerator;

@@ -225,7 +225,7 @@ class Seq2Seq(nn.Module):
         return torch.stack([torch.tanh(self.bridge(torch.cat([s[2 * l], s[2 * l + 1]], 1))) for l in range(self.cfg["numLayers"])], 0)
 
     def encode(self, source, lengths):
-        output, state = run_packed(self.encoder, self.sourceEmbedding(source), lengths)
+        output, state = run_packed(self.encoder, self.dropout(self.sourceEmbedding(source)), lengths)
         state = tuple(self.bridged(s) for s in state) if isinstance(state, tuple) else self.bridged(state)
         padding = torch.arange(source.shape[1])[None, :] >= lengths[:, None]  # (B, S)
         keys = self.attention.key(output) if self.attention is not None else output
@@ -252,12 +252,12 @@ class Seq2Seq(nn.Module):
     def forward(self, source, source_lengths, target_input):
         state, memory = self.encode(source, source_lengths)
         if self.cfg["attention"] != "bahdanau":
-            output, _ = self.decoder(self.targetEmbedding(target_input), state)
+            output, _ = self.decoder(self.dropout(self.targetEmbedding(target_input)), state)
             return self.project(output, memory, None)
         logits = []
         for t in range(target_input.shape[1]):
             context = self.attend(memory, hidden_state(state)[-1].unsqueeze(1))
-            output, state = self.decoder(torch.cat([self.targetEmbedding(target_input[:, t:t + 1]), context], 2), state)
+            output, state = self.decoder(torch.cat([self.dropout(self.targetEmbedding(target_input[:, t:t + 1])), context], 2), state)
             logits.append(self.project(output, memory, context))
         return torch.cat(logits, 1)
 `;
