@@ -338,7 +338,9 @@ const gemm = {};
 const gemmRounds = Object.fromEntries(gemmRuns.map((g) => [g.id, []]));
 for (let round = 0; round < (opts.quick ? 1 : 3); round++) {
   for (const g of gemmRuns)
-    gemmRounds[g.id].push(await nodeChild('peers/gemm.mjs', { ...g.spec, minRuns: 5, maxRuns: 10, budgetMs: 700 }));
+    gemmRounds[g.id].push(
+      await nodeChild('peers/gemm.mjs', { ...g.spec, warmupMs: WARMUP_MS, minRuns: 5, maxRuns: 10, budgetMs: 700 }),
+    );
 }
 for (const g of gemmRuns) {
   const ok = gemmRounds[g.id].filter((r) => !r.error);
@@ -465,6 +467,7 @@ async function runProfiles(cell, mode, shape) {
       mode,
       ...shape,
       runs: opts.quick ? 3 : shape.key === 'small' ? 40 : 7,
+      warmupMs: WARMUP_MS,
       ...(it.threads ? { threads: it.threads } : {}),
     };
     const r = await nodeChild('peers/profile.mjs', spec, it.nodeArgs ?? []);

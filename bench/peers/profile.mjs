@@ -12,7 +12,7 @@
  * and per group; plain time minus the replay is what the layer adds around its kernels.
  * Node's 'gc' performance entries give the main thread's GC pauses.
  *
- * Spec: as bench/peers/recurrent.mjs (backend, threads, cell, mode, B, T, I, H), runs (default 5).
+ * Spec: as bench/peers/recurrent.mjs (backend, threads, cell, mode, B, T, I, H, warmupMs), runs (default 5).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -83,8 +83,9 @@ await runChild(async () => {
     };
   }
 
-  // Warm-up, then plain timing.
-  for (let i = 0, t = performance.now(); i < 5000 && (i < 2 || performance.now() - t < 300); i++) run();
+  // Warm-up (at least 2 runs, more until spec.warmupMs, default 300, has passed), then plain timing.
+  const warmupMs = spec.warmupMs ?? 300;
+  for (let i = 0, t = performance.now(); i < 5000 && (i < 2 || performance.now() - t < warmupMs); i++) run();
   const plain = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
