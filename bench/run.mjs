@@ -159,7 +159,7 @@ const WARMUP_MS = opts.quick ? 300 : 1000;
 
 /** Run options or a reason to skip, per peer and item. */
 function policy(peer, cell, mode, shape) {
-  const base = opts.quick ? { warmupMs: WARMUP_MS, minRuns: 5, budgetMs: 300 } : { warmupMs: WARMUP_MS };
+  const base = { warmupMs: WARMUP_MS, ...(opts.quick ? { minRuns: 5, budgetMs: 300 } : {}) };
   if (!peer.modes.includes(mode)) return { skip: 'inference only' };
   if (peer.id === 'torch' && !torchAvailable.ok) return { skip: `PyTorch not available: ${torchAvailable.reason}` };
   if (peer.id === 'reference' && shape.key === 'big') return { ...base, minRuns: 5, maxRuns: 5 };

@@ -5,7 +5,7 @@
  * (the logits equal those of a dropout-0 model with the same weights).
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, mock, test } from 'node:test';
 import { Generator, models, noGrad, Tensor } from '../src/index.js';
 import { assertClose } from './helpers.js';
 
@@ -29,22 +29,19 @@ function ids(g: Generator, rows: number, cols: number, vocab: number): Tensor {
   );
 }
 
-/** Runs `fn` while recording the shape of every input of the model's dropout layer, and how many of its outputs are zero. */
+/** Runs `fn` and returns, for each call of the model's dropout layer, its input's shape and how many of its outputs are zero. */
 function recordDropout(model: models.Seq2Seq, fn: () => void): { shape: number[]; zeros: number; size: number }[] {
-  const seen: { shape: number[]; zeros: number; size: number }[] = [];
-  const layer = model.dropoutLayer;
-  const original = layer.forward.bind(layer);
-  layer.forward = (x: Tensor) => {
-    const y = original(x);
-    seen.push({ shape: [...x.shape], zeros: y.data.filter((v) => v === 0).length, size: y.data.length });
-    return y;
-  };
+  const spy = mock.method(model.dropoutLayer, 'forward');
   try {
     fn();
+    return spy.mock.calls.map(({ arguments: [x], result }) => ({
+      shape: [...x!.shape],
+      zeros: result!.data.filter((v) => v === 0).length,
+      size: result!.data.length,
+    }));
   } finally {
-    layer.forward = original;
+    spy.mock.restore();
   }
-  return seen;
 }
 
 describe('Seq2Seq dropout', () => {

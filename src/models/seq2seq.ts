@@ -39,9 +39,10 @@ export interface Seq2SeqConfig {
   /** Default 'luong'. */
   attention?: AttentionKind;
   /**
-   * Dropout probability in training (default 0): on the source and target embeddings, on the
-   * features before the output layer, and between stacked recurrent layers. With one layer the
-   * last is PyTorch's no-op, so the embeddings' dropout is what regularizes the recurrent part.
+   * Dropout probability in training (default 0): on the source and target embeddings
+   * (batch, S|T, E), on the features before the output layer (batch, T, H), and between stacked
+   * recurrent layers. That last one is PyTorch's and does nothing with one layer, so there the
+   * embeddings' dropout is what regularizes the recurrent part.
    */
   dropout?: number;
   /** Target id that starts decoding (default 2, the Vocabulary's `<bos>`). */
@@ -159,6 +160,11 @@ export class Seq2Seq extends Module {
     return `Seq2Seq(${this.config.cell}, hiddenSize=${this.config.hiddenSize}, attention=${this.config.attention})`;
   }
 
+  /** Target ids (batch, T) -> embeddings (batch, T, E), dropped out in training. */
+  private embedTarget(ids: Tensor): Tensor {
+    return this.dropoutLayer.forward(this.targetEmbedding.forward(ids));
+  }
+
   /** Encodes source ids (batch, S) with lengths (batch) into the decoder's initial state. */
   encode(source: Tensor, sourceLengths: readonly number[]): DecoderState {
     const embedded = this.dropoutLayer.forward(this.sourceEmbedding.forward(source)); // (batch, S, E)
@@ -193,9 +199,7 @@ export class Seq2Seq extends Module {
     state: DecoderState,
   ): { logits: Tensor; state: DecoderState; attention: Tensor | null } {
     const batch = previous.length;
-    const embedded = this.dropoutLayer.forward(
-      this.targetEmbedding.forward(new Tensor(Float32Array.from(previous), [batch, 1])),
-    ); // (batch, 1, E)
+    const embedded = this.embedTarget(new Tensor(Float32Array.from(previous), [batch, 1])); // (batch, 1, E)
     let input = embedded;
     let bahdanauContext: Tensor | null = null;
     let weights: Tensor | null = null;
@@ -248,8 +252,7 @@ export class Seq2Seq extends Module {
     const [batch, steps] = targetInput.shape as [number, number];
     if (ratio >= 1 && this.config.attention !== 'bahdanau') {
       // Every input is known: run the decoder over all steps at once (one fused call).
-      const embedded = this.dropoutLayer.forward(this.targetEmbedding.forward(targetInput)); // (batch, T, E)
-      const { output } = runRecurrent(this.decoder, embedded, { state: state.rnn });
+      const { output } = runRecurrent(this.decoder, this.embedTarget(targetInput), { state: state.rnn });
       return this.project(output, state.memory, null).logits;
     }
     const generator = options.generator ?? defaultGenerator;

@@ -224,6 +224,9 @@ class Seq2Seq(nn.Module):
             return s
         return torch.stack([torch.tanh(self.bridge(torch.cat([s[2 * l], s[2 * l + 1]], 1))) for l in range(self.cfg["numLayers"])], 0)
 
+    def embed_target(self, ids):  # (B, T) -> (B, T, E), dropped out in training
+        return self.dropout(self.targetEmbedding(ids))
+
     def encode(self, source, lengths):
         output, state = run_packed(self.encoder, self.dropout(self.sourceEmbedding(source)), lengths)
         state = tuple(self.bridged(s) for s in state) if isinstance(state, tuple) else self.bridged(state)
@@ -252,12 +255,12 @@ class Seq2Seq(nn.Module):
     def forward(self, source, source_lengths, target_input):
         state, memory = self.encode(source, source_lengths)
         if self.cfg["attention"] != "bahdanau":
-            output, _ = self.decoder(self.dropout(self.targetEmbedding(target_input)), state)
+            output, _ = self.decoder(self.embed_target(target_input), state)
             return self.project(output, memory, None)
         logits = []
         for t in range(target_input.shape[1]):
             context = self.attend(memory, hidden_state(state)[-1].unsqueeze(1))
-            output, state = self.decoder(torch.cat([self.dropout(self.targetEmbedding(target_input[:, t:t + 1])), context], 2), state)
+            output, state = self.decoder(torch.cat([self.embed_target(target_input[:, t:t + 1]), context], 2), state)
             logits.append(self.project(output, memory, context))
         return torch.cat(logits, 1)
 `;
