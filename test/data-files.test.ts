@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DataError, ValueError } from '../src/errors.js';
 import { checkSplits, parseSplit } from '../src/data/checks.js';
+import { fillGaps, isMissingCell } from '../src/data/gaps.js';
 import { featureStats, standardize } from '../src/data/numeric.js';
 import { looksLikeHeader, sniffFormat } from '../src/data/sniff.js';
 import { chooseTokens, joinTokens, tokenize } from '../src/data/tokens.js';
@@ -332,7 +333,7 @@ describe('numeric sequences and multi-column series', () => {
     assert.throws(() => standardize([[1]], stats), /step 0 has 1 features, expected 2/);
   });
 
-  test('forecast: a Date column by any common name; a column with a blank cell is left out with a notice naming the line', () => {
+  test('forecast: a Date column by any common name; a column with more than 10% blank cells (1 of 9) is left out with a notice naming the line', () => {
     const rows = ['Date,Temp,Humidity %,Sales'];
     for (let d = 1; d <= 9; d++) rows.push(`2024-01-0${d},${10 + d},${d === 4 ? '' : 50 - d},${100 + d}`);
     const notices: string[] = [];
@@ -347,6 +348,57 @@ describe('numeric sequences and multi-column series', () => {
       notices.some((m) => /column 'Humidity %' left out: line 5 has ""/.test(m)),
       notices.join('\n'),
     );
+  });
+
+  test('forecast: a covariate with a few empty cells (blank, NA, null) keeps its column, the gaps interpolated, with a notice naming the lines', () => {
+    const rows = ['date,load,temp'];
+    for (let d = 1; d <= 20; d++) rows.push(`d${d},${100 + d},${d === 5 ? '' : d === 12 ? 'NA' : 2 * d}`);
+    const notices: string[] = [];
+    const data = parseOwnData(`${rows.join('\n')}\n`, 'forecast', {
+      file: 'plant.csv',
+      target: 'load',
+      onNotice: (m) => notices.push(m),
+    });
+    const temp = data.examples.covariates!['temp']!;
+    assert.equal(temp.length, 20);
+    assert.equal(temp[4], 10); // between 8 (d4) and 12 (d6)
+    assert.equal(temp[11], 24); // between 22 and 26
+    assert.equal(temp[0], 2);
+    assert.ok(
+      notices.some((m) => /covariate 'temp' has 2 empty cells \(lines 6, 13\), filled by linear interpolation/.test(m)),
+      notices.join('\n'),
+    );
+    // JSONL: null is an empty cell too; the target is chosen as the one numeric column when it has no gap.
+    const jsonl = Array.from({ length: 20 }, (_, i) => JSON.stringify({ value: i, wind: i === 0 ? null : i * 3 }));
+    assert.deepEqual(parseOwnData(`${jsonl.join('\n')}\n`, 'forecast', { file: 'w.jsonl' }).examples.covariates, {
+      wind: [3, ...Array.from({ length: 19 }, (_, i) => (i + 1) * 3)],
+    });
+  });
+
+  test('forecast: text in a covariate cell leaves the column out; an empty cell of the forecast column is an error naming its line', () => {
+    const rows = ['date,load,temp'];
+    for (let d = 1; d <= 20; d++) rows.push(`d${d},${d === 7 ? '' : 100 + d},${d === 3 ? 'broken' : 2 * d}`);
+    const text = `${rows.join('\n')}\n`;
+    const notices: string[] = [];
+    assert.throws(
+      () => parseOwnData(text, 'forecast', { file: 'plant.csv', target: 'load', onNotice: (m) => notices.push(m) }),
+      (e: unknown) =>
+        e instanceof DataError &&
+        /plant\.csv:8: 'load' is empty: the column to forecast needs a value at every step/.test(e.message),
+    );
+    assert.ok(
+      notices.some((m) => /column 'temp' left out: line 4 has "broken", not a number \(1 such cell\)$/.test(m)),
+      notices.join('\n'),
+    );
+  });
+
+  test('fillGaps interpolates inner gaps linearly and extends the nearest value over gaps at either end', () => {
+    const N = Number.NaN;
+    assert.deepEqual(fillGaps([N, 1, N, N, 4, N]), [1, 1, 2, 3, 4, 4]);
+    assert.deepEqual(fillGaps([5]), [5]);
+    assert.throws(() => fillGaps([N, N]), /no known value/);
+    assert.ok(['', ' ', 'NA', 'n/a', 'NaN', 'null', 'None', null, undefined].every(isMissingCell));
+    assert.ok(!['0', 'nan0', '-', 'x', 0].some(isMissingCell));
   });
 
   test('forecast: --target picks the column, the other numeric columns become covariates', () => {

@@ -25,6 +25,7 @@ import {
   parseTable,
   type TableOptions,
 } from './delimited.js';
+import { fillGaps, isMissingCell, MAX_FILLED_SHARE } from './gaps.js';
 import { isNumericTable, numericExamples, type NumericData } from './numeric.js';
 import {
   type Delimiter,
@@ -391,25 +392,34 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
     const numericColumns = table.columns.filter(
       (c) => c !== dateColumn && table.records.every((r) => isNumberValue(r.values[c])),
     );
-    // Columns numeric but for a few cells: say which cell keeps each out.
+    // Columns numeric but for a few cells: a few empty cells are filled (covariates only, below);
+    // a column with text in a cell or many empty ones is left out, with a notice naming a cell.
+    const gapColumns: string[] = [];
     for (const c of table.columns) {
-      if (c === dateColumn || c === options.target || numericColumns.includes(c)) continue;
+      if (c === dateColumn || numericColumns.includes(c)) continue;
       const numeric = table.records.filter((r) => isNumberValue(r.values[c])).length;
-      const bad = table.records.find((r) => !isNumberValue(r.values[c]));
-      if (bad && numeric >= table.records.length / 2)
+      const text = table.records.find((r) => !isNumberValue(r.values[c]) && !isMissingCell(r.values[c]));
+      const missing = table.records.length - numeric - (text ? 1 : 0);
+      if (!text && numeric >= 2 && missing <= MAX_FILLED_SHARE * table.records.length) {
+        gapColumns.push(c);
+        continue;
+      }
+      const bad = text ?? table.records.find((r) => !isNumberValue(r.values[c]));
+      if (c !== options.target && bad && numeric >= table.records.length / 2)
         notice(
-          `forecast: column '${c}' left out: line ${bad.line} has ${JSON.stringify(bad.values[c])}, not a number (${table.records.length - numeric} such cell${table.records.length - numeric === 1 ? '' : 's'})`,
+          `forecast: column '${c}' left out: line ${bad.line} has ${JSON.stringify(bad.values[c])}, not a number (${table.records.length - numeric} such cell${table.records.length - numeric === 1 ? '' : 's'}${text ? '' : `; more than ${100 * MAX_FILLED_SHARE}% of the column empty`})`,
         );
     }
     let target = options.target;
+    const candidates = table.columns.filter((c) => numericColumns.includes(c) || gapColumns.includes(c));
     if (target === undefined) {
-      if (table.columns.includes('value') || numericColumns.length === 0) target = 'value';
-      else if (numericColumns.length === 1) target = numericColumns[0]!;
+      if (table.columns.includes('value') || candidates.length === 0) target = 'value';
+      else if (candidates.length === 1) target = candidates[0]!;
       else
         throw new DataError(
           file,
           null,
-          `missing column 'value': the file has the numeric columns ${numericColumns.map((c) => `'${c}'`).join(', ')}; choose the one to forecast with --target`,
+          `missing column 'value': the file has the numeric columns ${candidates.map((c) => `'${c}'`).join(', ')}; choose the one to forecast with --target`,
         );
     }
     if (!table.columns.includes(target)) {
@@ -426,19 +436,41 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
           throw new DataError(file, r.line, `missing key '${dateColumn}' (other lines have one)`);
         dates.push(nonEmpty(r, dateColumn, scalarField(r, dateColumn, file).trim(), file));
       }
+      if (isMissingCell(r.values[target]))
+        throw new DataError(
+          file,
+          r.line,
+          `'${target}' is empty: the column to forecast needs a value at every step (fill the gap or drop the line)`,
+        );
       return numberField(r, target, file);
     });
-    const covariateNames = numericColumns.filter((c) => c !== target);
+    const covariateNames = candidates.filter((c) => c !== target);
     const series: TimeSeries = { dates: hasDates ? dates : null, values };
     if (covariateNames.length > 0) {
       series.covariates = Object.fromEntries(
-        covariateNames.map((c) => [c, table.records.map((r) => numberField(r, c, file))]),
+        covariateNames.map((c) => [c, covariateColumn(table.records, c, file, notice)]),
       );
       notice(`forecast: target '${target}', covariates ${covariateNames.map((c) => `'${c}'`).join(', ')}`);
     }
     return { examples: series, numeric: null, tokens: {} };
   },
 };
+
+/** A covariate's values `[steps]`, its few empty cells (gapColumns above) filled by linear interpolation. */
+function covariateColumn(
+  records: readonly DataRecord[],
+  column: string,
+  file: string,
+  notice: (m: string) => void,
+): number[] {
+  const empty = records.filter((r) => isMissingCell(r.values[column]));
+  if (empty.length === 0) return records.map((r) => numberField(r, column, file));
+  const lines = empty.slice(0, 3).map((r) => r.line);
+  notice(
+    `forecast: covariate '${column}' has ${empty.length} empty cell${empty.length === 1 ? '' : 's'} (line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}${empty.length > 3 ? ', ...' : ''}), filled by linear interpolation between the steps around ${empty.length === 1 ? 'it' : 'them'}`,
+  );
+  return fillGaps(records.map((r) => (isMissingCell(r.values[column]) ? Number.NaN : numberField(r, column, file))));
+}
 
 function charTokens(r: DataRecord, value: string, file: string): string[] {
   const tokens = Array.from(value.trim());
