@@ -1,8 +1,8 @@
-#!/usr/bin/env -S node --single-threaded-gc
-// --single-threaded-gc: V8's concurrent and parallel collector threads otherwise compete with the
-// native kernels' threads for the cores; on the 2-core development machine a seq2seq training
-// step ran 1.4-1.5x slower with them (docs/recipes.md, "The training step").
-/** The `recurrent` command. Every subcommand is a thin shell over library functions. */
+#!/usr/bin/env node
+/**
+ * The `recurrent` command. Every subcommand is a thin shell over library functions. Installed, it
+ * starts from bin.ts, which runs `train` under node --single-threaded-gc.
+ */
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
