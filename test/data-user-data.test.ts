@@ -210,10 +210,15 @@ describe('user data: errors name the file and the 1-based line', () => {
       3,
       /'value' is "abc", expected a finite number/,
     );
-    assertDataError(write('n.csv', 'value\n1\n\n\n""\n'), 'forecast', 5, /'value' is "", expected a finite number/);
+    assertDataError(
+      write('n.csv', 'value\n1\n\n\n""\n'),
+      'forecast',
+      5,
+      /'value' is empty: the column to forecast needs a value at every step/,
+    );
     assertDataError(write('n.csv', 'value\n0x10\n'), 'forecast', 2, /'value' is "0x10"/);
     assertDataError(write('n.csv', 'value\nInfinity\n'), 'forecast', 2, /'value' is "Infinity"/);
-    assertDataError(write('n.jsonl', '{"value": null}\n'), 'forecast', 1, /'value' is null, expected a finite number/);
+    assertDataError(write('n.jsonl', '{"value": null}\n'), 'forecast', 1, /'value' is empty: the column to forecast/);
   });
 
   test('tags / characters length mismatch', () => {
