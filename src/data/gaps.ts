@@ -3,7 +3,7 @@
  * and how a forecast's covariate columns fill them.
  */
 
-/** Spellings of "no value here" that spreadsheets, R and pandas write: blank, NA, N/A, NaN, null. */
+/** Spellings of "no value here" that spreadsheets, R and pandas write: blank, NA, N/A, NaN, null, None (any case). */
 const MISSING = /^\s*(?:|na|n\/a|nan|null|none)\s*$/i;
 
 /** Whether a cell holds no value (JSON null, or one of the spellings above). */

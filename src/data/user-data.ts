@@ -398,16 +398,17 @@ const PARSERS: { [K in TaskKind]: Parser<K> } = {
     for (const c of table.columns) {
       if (c === dateColumn || numericColumns.includes(c)) continue;
       const numeric = table.records.filter((r) => isNumberValue(r.values[c])).length;
-      const text = table.records.find((r) => !isNumberValue(r.values[c]) && !isMissingCell(r.values[c]));
-      const missing = table.records.length - numeric - (text ? 1 : 0);
-      if (!text && numeric >= 2 && missing <= MAX_FILLED_SHARE * table.records.length) {
+      const missing = table.records.filter((r) => isMissingCell(r.values[c])).length;
+      const hasText = numeric + missing < table.records.length; // some cell is neither a number nor empty
+      if (!hasText && numeric >= 2 && missing <= MAX_FILLED_SHARE * table.records.length) {
         gapColumns.push(c);
         continue;
       }
-      const bad = text ?? table.records.find((r) => !isNumberValue(r.values[c]));
+      // The first cell that keeps the column out: text when there is some, else an empty one.
+      const bad = table.records.find((r) => !isNumberValue(r.values[c]) && !(hasText && isMissingCell(r.values[c])));
       if (c !== options.target && bad && numeric >= table.records.length / 2)
         notice(
-          `forecast: column '${c}' left out: line ${bad.line} has ${JSON.stringify(bad.values[c])}, not a number (${table.records.length - numeric} such cell${table.records.length - numeric === 1 ? '' : 's'}${text ? '' : `; more than ${100 * MAX_FILLED_SHARE}% of the column empty`})`,
+          `forecast: column '${c}' left out: line ${bad.line} has ${JSON.stringify(bad.values[c])}, not a number (${table.records.length - numeric} such cell${table.records.length - numeric === 1 ? '' : 's'}${hasText ? '' : `; more than ${100 * MAX_FILLED_SHARE}% of the column empty`})`,
         );
     }
     let target = options.target;
