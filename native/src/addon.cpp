@@ -795,6 +795,54 @@ Napi::Value PointwiseLossBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ------------------------------------------------------------ additive attention scores
+
+// additiveScores(batch, steps, source, H, q, k, v, scores): see additive_scores in kernels_impl.h;
+// q [batch, steps, H], k [batch, source, H], v [H], scores [batch, steps, source].
+Napi::Value AdditiveScores(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long batch = A.integer(0, "batch"), steps = A.integer(1, "steps"), source = A.integer(2, "source"),
+             H = A.integer(3, "H");
+  size_t lq, lk, lv, ls;
+  const float* q = A.floats(4, "q", &lq);
+  const float* k = A.floats(5, "k", &lk);
+  const float* v = A.floats(6, "v", &lv);
+  float* scores = A.floats(7, "scores", &ls);
+  A.fits("q", lq, 0, batch * steps, H, H);
+  A.fits("k", lk, 0, batch * source, H, H);
+  A.fits("v", lv, 0, 1, H, H);
+  A.fits("scores", ls, 0, batch * steps, source, source);
+  if (A.failed || batch * steps * source * H == 0) return info.Env().Undefined();
+  g_table->additive_scores((int)batch, (int)steps, (int)source, (int)H, q, k, v, scores);
+  return info.Env().Undefined();
+}
+
+// additiveScoresBackward(batch, steps, source, H, g, q, k, v, dq, dk, dv): accumulates into dq, dk
+// and dv (each may be null); see additive_scores_backward in kernels_impl.h.
+Napi::Value AdditiveScoresBackward(const Napi::CallbackInfo& info) {
+  Args A(info);
+  const long batch = A.integer(0, "batch"), steps = A.integer(1, "steps"), source = A.integer(2, "source"),
+             H = A.integer(3, "H");
+  size_t lg, lq, lk, lv, ldq, ldk, ldv;
+  const float* g = A.floats(4, "g", &lg);
+  const float* q = A.floats(5, "q", &lq);
+  const float* k = A.floats(6, "k", &lk);
+  const float* v = A.floats(7, "v", &lv);
+  float* dq = A.floats(8, "dq", &ldq, true);
+  float* dk = A.floats(9, "dk", &ldk, true);
+  float* dv = A.floats(10, "dv", &ldv, true);
+  A.fits("g", lg, 0, batch * steps, source, source);
+  A.fits("q", lq, 0, batch * steps, H, H);
+  A.fits("k", lk, 0, batch * source, H, H);
+  A.fits("v", lv, 0, 1, H, H);
+  if (dq) A.fits("dq", ldq, 0, batch * steps, H, H);
+  if (dk) A.fits("dk", ldk, 0, batch * source, H, H);
+  if (dv) A.fits("dv", ldv, 0, 1, H, H);
+  if (A.failed || batch * steps * source * H == 0) return info.Env().Undefined();
+  g_table->additive_scores_backward((int)batch, (int)steps, (int)source, (int)H, g, q, k, v, dq, dk, dv);
+  return info.Env().Undefined();
+}
+
 // ------------------------------------------------------------ input checks
 
 // firstNonFinite(values) -> the index of the first NaN or infinity in a Float32Array, or -1.
@@ -904,6 +952,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("firstNonFinite", Napi::Function::New(env, FirstNonFinite, "firstNonFinite"));
+  exports.Set("additiveScores", Napi::Function::New(env, AdditiveScores, "additiveScores"));
+  exports.Set("additiveScoresBackward", Napi::Function::New(env, AdditiveScoresBackward, "additiveScoresBackward"));
   exports.Set("pointwiseLossBackward", Napi::Function::New(env, PointwiseLossBackward, "pointwiseLossBackward"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));

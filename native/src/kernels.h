@@ -79,6 +79,11 @@ struct KernelTable {
   // param, m, v (and vmax with amsgrad) updated in place from grad, elements [0, n)
   void (*adam_update)(const AdamStepScalars& s, long n, float* param, const float* grad, float* m, float* v,
                       float* vmax);
+  // Additive attention scores and their backward (kernels_impl.h)
+  void (*additive_scores)(int batch, int steps, int source, int H, const float* q, const float* k, const float* v,
+                          float* scores);
+  void (*additive_scores_backward)(int batch, int steps, int source, int H, const float* g, const float* q,
+                                   const float* k, const float* v, float* dq, float* dk, float* dv);
 };
 
 extern const KernelTable kGenericTable;

@@ -548,6 +548,51 @@ static void column_sums(const float* src, int rows, int width, int j0, int j1, f
   }
 }
 
+// Additive attention scores (src/tensor/ops/additive-scores.ts, whose loops are the reference):
+// q [batch, steps, H], k [batch, source, H], v [H] -> scores[b, t, s] = sum_h v[h] * tanh(q[b,t,h] + k[b,s,h]).
+static void additive_scores(int batch, int steps, int source, int H, const float* q, const float* k, const float* v,
+                            float* scores) {
+  for (int b = 0; b < batch; ++b)
+    for (int t = 0; t < steps; ++t) {
+      const float* qRow = q + ((long)b * steps + t) * H;
+      for (int s = 0; s < source; ++s) {
+        const float* kRow = k + ((long)b * source + s) * H;
+        const long pair = ((long)b * steps + t) * source + s;
+        vf acc = vf{};
+        RN_LOOP_H(H, { acc += LD(v) * vtanh(LD(qRow) + LD(kRow)); });  // lanes past H load as 0
+        float sum = 0.f;
+        for (int i = 0; i < VW; ++i) sum += acc[i];
+        scores[pair] = sum;
+      }
+    }
+}
+
+// Its backward, accumulating into dq, dk, dv (each may be null): with a = tanh(q + k) computed
+// again and d = g * v * (1 - a^2), dq[b,t,:] += sum_s d, dk[b,s,:] += sum_t d,
+// dv += sum_{b,t,s} g * a. Pairs with g = 0 (masked padding) are skipped.
+static void additive_scores_backward(int batch, int steps, int source, int H, const float* g, const float* q,
+                                     const float* k, const float* v, float* dq, float* dk, float* dv) {
+  for (int b = 0; b < batch; ++b)
+    for (int t = 0; t < steps; ++t)
+      for (int s = 0; s < source; ++s) {
+        const long pair = ((long)b * steps + t) * source + s;
+        const float gs = g[pair];
+        if (gs == 0.f) continue;
+        const vf gv = splat(gs);
+        const float* qRow = q + ((long)b * steps + t) * H;
+        const float* kRow = k + ((long)b * source + s) * H;
+        float* dqRow = dq ? dq + ((long)b * steps + t) * H : nullptr;
+        float* dkRow = dk ? dk + ((long)b * source + s) * H : nullptr;
+        RN_LOOP_H(H, {
+          const vf a = vtanh(LD(qRow) + LD(kRow));
+          const vf d = gv * LD(v) * (splat(1.f) - a * a);
+          if (dqRow) ST(dqRow, LD(dqRow) + d);
+          if (dkRow) ST(dkRow, LD(dkRow) + d);
+          if (dv) ST(dv, LD(dv) + gv * a);
+        });
+      }
+}
+
 // Adam / AdamW, bit-identical to the TypeScript reference (adamKernel): every operation in double
 // with the same roundings to float, in the same order. Contracting a*b + c into one FMA would
 // change the roundings, so this function is compiled with fp-contract off (the file's default is
@@ -604,7 +649,7 @@ extern const KernelTable RN_TABLE;
 const KernelTable RN_TABLE = {
     RN_TABLE_NAME, &RN_NS::g_pack_a_min_panels, RN_NS::MR, RN_NS::NR, RN_NS::KC, &RN_NS::packed_floats, &RN_NS::pack_b,
     &RN_NS::gemm_part, &RN_NS::cell_forward, &RN_NS::cell_backward, &RN_NS::column_sums,
-    &RN_NS::adam_update,
+    &RN_NS::adam_update, &RN_NS::additive_scores, &RN_NS::additive_scores_backward,
 };
 
 }  // namespace rn

@@ -262,6 +262,41 @@ export interface AdamStepArgs {
   maximize: boolean;
 }
 
+/**
+ * Additive attention scores (src/tensor/ops/additive-scores.ts, whose loops are the reference):
+ * q (batch, steps, hidden), k (batch, source, hidden), v (hidden) -> scores (batch, steps, source),
+ * scores[b, t, s] = Σ_h v[h] · tanh(q[b, t, h] + k[b, s, h]).
+ */
+export interface AdditiveScoresArgs {
+  batch: number;
+  steps: number;
+  source: number;
+  hidden: number;
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  scores: Float32Array;
+}
+
+/**
+ * Its backward: adds the gradients of q, k and v (null: not wanted) given g (batch, steps, source).
+ * The tanh values are computed again rather than kept: a (batch, steps, source, hidden) array per
+ * decoder step cost more to allocate than the kernel takes to recompute it.
+ */
+export interface AdditiveScoresBackwardArgs {
+  batch: number;
+  steps: number;
+  source: number;
+  hidden: number;
+  g: Float32Array;
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  dq: Float32Array | null;
+  dk: Float32Array | null;
+  dv: Float32Array | null;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** General GEMM (any transposes, strides, offsets). */
@@ -313,6 +348,10 @@ export interface Backend {
     scale: number,
     gi: Float32Array,
   ): void;
+  /** Optional: additive attention scores in one call (a Bahdanau decoder runs them every step). */
+  additiveScores?(args: AdditiveScoresArgs): void;
+  /** Optional, with `additiveScores`: its backward. */
+  additiveScoresBackward?(args: AdditiveScoresBackwardArgs): void;
   /** Optional: the index of the first NaN or ±Infinity in `values`, or -1 (input checks). */
   firstNonFinite?(values: Float32Array): number;
 }

@@ -8,6 +8,7 @@
  */
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
+import { additiveScores } from '../tensor/ops/additive-scores.js';
 import { matmulTransposed } from '../tensor/ops/matmul.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -69,15 +70,13 @@ export class Attention extends Module {
    * teacher-forced sequence is attended in one call.
    */
   attend(memory: AttentionMemory, queries: Tensor): { weights: Tensor; context: Tensor } {
-    const [batch, steps] = queries.shape as [number, number];
-    const source = memory.keys.shape[1]!;
     let scores: Tensor;
     if (this.kind === 'luong') {
       scores = matmulTransposed(queries, memory.keys); // (batch, steps, source)
     } else {
-      const q = this.queryProjection!.forward(queries).unsqueeze(2); // (batch, steps, 1, H)
-      const k = memory.keys.unsqueeze(1); // (batch, 1, source, H)
-      scores = this.scoreVector!.forward(q.add(k).tanh()).reshape([batch, steps, source]);
+      // vᵀ tanh(q + k) for every (step, source) pair, fused (tensor/ops/additive-scores.ts)
+      const q = this.queryProjection!.forward(queries); // (batch, steps, H)
+      scores = additiveScores(q, memory.keys, this.scoreVector!.weight); // (batch, steps, source)
     }
     const weights = scores.maskedFill(memory.padding.unsqueeze(1), -Infinity).softmax(-1);
     return { weights, context: weights.matmul(memory.values) };

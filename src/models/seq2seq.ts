@@ -198,25 +198,38 @@ export class Seq2Seq extends Module {
     previous: readonly number[] | Int32Array,
     state: DecoderState,
   ): { logits: Tensor; state: DecoderState; attention: Tensor | null } {
-    const batch = previous.length;
-    const embedded = this.embedTarget(new Tensor(Float32Array.from(previous), [batch, 1])); // (batch, 1, E)
-    let input = embedded;
-    let bahdanauContext: Tensor | null = null;
-    let weights: Tensor | null = null;
-    if (this.config.attention === 'bahdanau') {
-      const query = state.rnn.h.select(0, -1).unsqueeze(1); // (batch, 1, H): top layer
-      const attended = this.attention!.attend(state.memory, query);
-      bahdanauContext = attended.context; // (batch, 1, M)
-      weights = attended.weights.squeeze(1);
-      input = concat([embedded, bahdanauContext], 2);
-    }
-    const { output, state: rnn } = runRecurrent(this.decoder, input, { state: state.rnn });
-    const { logits, attention } = this.project(output, state.memory, bahdanauContext);
+    const { output, rnn, context, weights } = this.recur(previous, state);
+    const { logits, attention } = this.project(output, state.memory, context);
     return {
       logits: logits.squeeze(1),
       state: { rnn, memory: state.memory },
       attention: weights ?? (attention ? attention.squeeze(1) : null),
     };
+  }
+
+  /**
+   * The decoder's recurrence for one step, without the output layer: previous tokens (batch) ->
+   * output (batch, 1, H) and its state; with Bahdanau attention also the context it read
+   * (batch, 1, M) and the attention weights (batch, source).
+   */
+  private recur(
+    previous: readonly number[] | Int32Array,
+    state: DecoderState,
+  ): { output: Tensor; rnn: RecurrentState; context: Tensor | null; weights: Tensor | null } {
+    const batch = previous.length;
+    const embedded = this.embedTarget(new Tensor(Float32Array.from(previous), [batch, 1])); // (batch, 1, E)
+    let input = embedded;
+    let context: Tensor | null = null;
+    let weights: Tensor | null = null;
+    if (this.config.attention === 'bahdanau') {
+      const query = state.rnn.h.select(0, -1).unsqueeze(1); // (batch, 1, H): top layer
+      const attended = this.attention!.attend(state.memory, query);
+      context = attended.context; // (batch, 1, M)
+      weights = attended.weights.squeeze(1);
+      input = concat([embedded, context], 2);
+    }
+    const { output, state: rnn } = runRecurrent(this.decoder, input, { state: state.rnn });
+    return { output, rnn, context, weights };
   }
 
   /** Decoder outputs (batch, T, H) -> logits (batch, T, V), with Luong attention where configured. */
@@ -254,6 +267,22 @@ export class Seq2Seq extends Module {
       // Every input is known: run the decoder over all steps at once (one fused call).
       const { output } = runRecurrent(this.decoder, this.embedTarget(targetInput), { state: state.rnn });
       return this.project(output, state.memory, null).logits;
+    }
+    if (ratio >= 1) {
+      // Bahdanau: each step's input holds the context read with the previous state, so the
+      // recurrence runs step by step; the output layer (and its dropout) then runs once over all
+      // steps, one large product instead of one per step.
+      const outputs: Tensor[] = [];
+      const contexts: Tensor[] = [];
+      let rnn = state.rnn;
+      for (let t = 0; t < steps; t++) {
+        const column = Array.from({ length: batch }, (_, b) => targetInput.data[b * steps + t]!);
+        const result = this.recur(column, { rnn, memory: state.memory });
+        rnn = result.rnn;
+        outputs.push(result.output);
+        contexts.push(result.context!);
+      }
+      return this.project(concat(outputs, 1), state.memory, concat(contexts, 1)).logits; // (batch, T, V)
     }
     const generator = options.generator ?? defaultGenerator;
     const logits: Tensor[] = [];

@@ -11,6 +11,8 @@
 import { ValueError } from '../../errors.js';
 import {
   type AdamStepArgs,
+  type AdditiveScoresArgs,
+  type AdditiveScoresBackwardArgs,
   type Backend,
   type CellBackwardArgs,
   type CellForwardArgs,
@@ -98,6 +100,29 @@ export interface NativeAddon {
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
   adamStep(arrays: Float32Array[], perParam: Float64Array, scalars: Float64Array, flags: number): void;
   firstNonFinite(values: Float32Array): number;
+  additiveScores(
+    batch: number,
+    steps: number,
+    source: number,
+    hidden: number,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    scores: Float32Array,
+  ): void;
+  additiveScoresBackward(
+    batch: number,
+    steps: number,
+    source: number,
+    hidden: number,
+    g: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    dq: Float32Array | null,
+    dk: Float32Array | null,
+    dv: Float32Array | null,
+  ): void;
   pointwiseLossBackward(
     kind: number,
     delta: number,
@@ -388,6 +413,12 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
         Float64Array.of(a.beta1, a.beta2, a.oneMinusBeta1, a.oneMinusBeta2, a.eps, a.weightDecay, a.decay),
         flags,
       );
+    },
+    additiveScores(a: AdditiveScoresArgs): void {
+      addon.additiveScores(a.batch, a.steps, a.source, a.hidden, a.q, a.k, a.v, a.scores);
+    },
+    additiveScoresBackward(a: AdditiveScoresBackwardArgs): void {
+      addon.additiveScoresBackward(a.batch, a.steps, a.source, a.hidden, a.g, a.q, a.k, a.v, a.dq, a.dk, a.dv);
     },
     pointwiseLossBackward(kind, delta, x, y, g, g0, scale, gi): void {
       addon.pointwiseLossBackward(kind === 'mse' ? 0 : kind === 'l1' ? 1 : 2, delta, x, y, g, g0, scale, gi);
