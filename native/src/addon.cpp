@@ -795,6 +795,23 @@ Napi::Value PointwiseLossBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ------------------------------------------------------------ gradient sums
+
+// addInto(target, source): target[i] += source[i] (float32 additions, as the TypeScript loop in
+// src/tensor/autograd.ts; the compiler vectorizes the loop, which changes no rounding).
+Napi::Value AddInto(const Napi::CallbackInfo& info) {
+  Args A(info);
+  size_t lt, ls;
+  float* target = A.floats(0, "target", &lt);
+  const float* source = A.floats(1, "source", &ls);
+  if (!A.failed && lt != ls) A.fail("target and source must have the same length");
+  if (A.failed) return info.Env().Undefined();
+  float* __restrict t = target;
+  const float* __restrict s = source;
+  for (size_t i = 0; i < lt; ++i) t[i] += s[i];
+  return info.Env().Undefined();
+}
+
 // ------------------------------------------------------------ additive attention scores
 
 // additiveScores(batch, steps, source, H, q, k, v, scores): see additive_scores in kernels_impl.h;
@@ -952,6 +969,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("firstNonFinite", Napi::Function::New(env, FirstNonFinite, "firstNonFinite"));
+  exports.Set("addInto", Napi::Function::New(env, AddInto, "addInto"));
   exports.Set("additiveScores", Napi::Function::New(env, AdditiveScores, "additiveScores"));
   exports.Set("additiveScoresBackward", Napi::Function::New(env, AdditiveScoresBackward, "additiveScoresBackward"));
   exports.Set("pointwiseLossBackward", Napi::Function::New(env, PointwiseLossBackward, "pointwiseLossBackward"));

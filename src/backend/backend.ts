@@ -348,6 +348,8 @@ export interface Backend {
     scale: number,
     gi: Float32Array,
   ): void;
+  /** Optional: `target[i] += source[i]` (the same float32 additions as the loop in tensor/autograd.ts). */
+  addInto?(target: Float32Array, source: Float32Array): void;
   /** Optional: additive attention scores in one call (a Bahdanau decoder runs them every step). */
   additiveScores?(args: AdditiveScoresArgs): void;
   /** Optional, with `additiveScores`: its backward. */

@@ -16,10 +16,17 @@ export const dropout = traced(
     if (!(p >= 0 && p <= 1)) throw new ValueError('dropout', `p must be in [0, 1], got ${p}`);
     if (!training || p === 0) return x;
     const scale = p === 1 ? 0 : 1 / (1 - p);
-    const mask = new Float32Array(x.size);
-    for (let i = 0; i < mask.length; i++) mask[i] = generator.random() < p ? 0 : scale;
-    const out = new Float32Array(x.size);
-    for (let i = 0; i < out.length; i++) out[i] = x.data[i]! * mask[i]!;
+    // random() < p, without the division: random() is u / 2^32 for a 32-bit u, and p · 2^32 is exact.
+    const threshold = p * 0x100000000;
+    const n = x.size;
+    const src = x.data;
+    const mask = new Float32Array(n);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const keep = generator.nextUint32() < threshold ? 0 : scale;
+      mask[i] = keep;
+      out[i] = src[i]! * keep;
+    }
     return opResult('dropout', [x], out, x.shape, (g) => {
       const gx = new Float32Array(g.length);
       for (let i = 0; i < gx.length; i++) gx[i] = g[i]! * mask[i]!;

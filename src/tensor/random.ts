@@ -18,10 +18,12 @@ function splitmix32(state: number): () => number {
 
 /** A seeded pseudo-random generator. Not for cryptography. */
 export class Generator {
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
+  /**
+   * xoshiro128's four words. In a typed array, not in four fields: a field holding a 32-bit value
+   * outside V8's small-integer range is a boxed number, so every step allocated (dropout draws a
+   * number per element, and was bound by those allocations).
+   */
+  private readonly s = new Uint32Array(4);
   /** A spare normal from the last Box-Muller pair, or null. */
   private spareNormal: number | null = null;
 
@@ -32,22 +34,20 @@ export class Generator {
   /** Resets the generator to the start of the stream for `seed` (any finite number). */
   manualSeed(seed: number): this {
     const next = splitmix32(Math.floor(seed) ^ Math.floor(seed / 0x100000000));
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    const w = this.s;
+    for (let i = 0; i < 4; i++) w[i] = next();
+    if ((w[0]! | w[1]! | w[2]! | w[3]!) === 0) w[0] = 1;
     this.spareNormal = null;
     return this;
   }
 
   /** The full state, to save in a checkpoint and restore with {@link setState}. */
   getState(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3, this.spareNormal ?? Number.NaN];
+    return [...this.s, this.spareNormal ?? Number.NaN];
   }
 
   setState(state: readonly number[]): this {
-    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0) as [number, number, number, number];
+    for (let i = 0; i < 4; i++) this.s[i] = state[i]! >>> 0;
     const spare = state[4];
     this.spareNormal = spare === undefined || Number.isNaN(spare) ? null : spare;
     return this;
@@ -55,14 +55,16 @@ export class Generator {
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
+    const w = this.s;
+    const s0 = w[0]!;
+    const s1 = w[1]!;
+    const s2 = w[2]! ^ s0;
+    const s3 = w[3]! ^ s1;
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    w[0] = s0 ^ s3;
+    w[1] = s1 ^ s2;
+    w[2] = s2 ^ (s1 << 9);
+    w[3] = rotl(s3, 11);
     return result;
   }
 

@@ -100,6 +100,7 @@ export interface NativeAddon {
   columnSums(src: Float32Array, rows: number, width: number, out: Float32Array): void;
   adamStep(arrays: Float32Array[], perParam: Float64Array, scalars: Float64Array, flags: number): void;
   firstNonFinite(values: Float32Array): number;
+  addInto(target: Float32Array, source: Float32Array): void;
   additiveScores(
     batch: number,
     steps: number,
@@ -413,6 +414,9 @@ export function createNativeBackend(addon: NativeAddon): Backend & { readonly ad
         Float64Array.of(a.beta1, a.beta2, a.oneMinusBeta1, a.oneMinusBeta2, a.eps, a.weightDecay, a.decay),
         flags,
       );
+    },
+    addInto(target: Float32Array, source: Float32Array): void {
+      addon.addInto(target, source);
     },
     additiveScores(a: AdditiveScoresArgs): void {
       addon.additiveScores(a.batch, a.steps, a.source, a.hidden, a.q, a.k, a.v, a.scores);
