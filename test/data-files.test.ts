@@ -467,5 +467,19 @@ describe('splits and warnings', () => {
       warnings.join('\n'),
     );
     assert.ok(!warnings.some((w) => /test examples .* also appear/.test(w)));
+    assert.ok(!warnings.some((w) => /distinct inputs/.test(w)));
+  });
+
+  test('many training rows over few distinct inputs are warned about; as many distinct inputs are not', () => {
+    const key = (e: { source: string }) => e.source;
+    const rows = (n: number, distinct: number) => Array.from({ length: n }, (_, i) => ({ source: `w${i % distinct}` }));
+    const part = { validation: [{ source: 'v' }], test: [{ source: 't' }] };
+    const warnings = checkSplits({ train: rows(480, 16), ...part }, { key });
+    assert.ok(
+      warnings.some((w) => /the 480 training examples have only 16 distinct inputs \(each about 30 times\)/.test(w)),
+      warnings.join('\n'),
+    );
+    assert.deepEqual(checkSplits({ train: rows(480, 480), ...part }, { key }), []);
+    assert.deepEqual(checkSplits({ train: rows(480, 240), ...part }, { key }), []);
   });
 });

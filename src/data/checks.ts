@@ -114,6 +114,12 @@ export function checkSplits<T>(splits: Splits<T>, options: CheckOptions): string
       );
   }
   const seen = new Set(train.map(key));
+  // Many rows over few distinct inputs (a list repeated, or one input with many targets): the row
+  // count above says nothing about how much there is to learn from.
+  if (train.length >= few && seen.size < few && seen.size * 2 <= train.length)
+    warnings.push(
+      `the ${train.length} training examples have only ${seen.size} distinct inputs (each about ${Math.round(train.length / seen.size)} times): expect a weak model (a few hundred distinct inputs at least are advisable)`,
+    );
   for (const [name, part] of [
     ['validation', validation],
     ['test', test],
