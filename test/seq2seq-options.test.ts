@@ -191,6 +191,49 @@ describe('seq2seq --select-by', () => {
   });
 });
 
+describe('seq2seq --label-smoothing', () => {
+  const pair = (a: number) => ({ source: `${a}+1`, target: [...String(a + 1)] });
+  const splits = {
+    train: Array.from({ length: 8 }, (_, i) => pair(i)),
+    validation: [pair(20), pair(21)],
+    test: [pair(22)],
+  };
+  const prepare = (labelSmoothing?: number) =>
+    prepareSeq2Seq(splits, settings, new Generator(1), reading, undefined, {
+      attention: 'luong',
+      ...(labelSmoothing !== undefined && { labelSmoothing }),
+    });
+
+  test('smooths the training loss only: the validation loss stays plain cross-entropy', () => {
+    const plain = prepare();
+    const smoothed = prepare(0.2);
+    const batch = plain.trainBatches(new Generator(2))[0]!;
+    const nll = plain.loss(batch).item();
+    const at = (epsilon: number) => prepare(epsilon).loss(batch).item();
+    // (1 - ε)·nll + ε·u with u = mean(-Σ_c logp_c / C) > 0: linear in ε, and different from nll.
+    const [a, b] = [at(0.2), at(0.4)];
+    assert.ok(Math.abs(a - nll) > 1e-4, `the training loss is smoothed: ${a} vs ${nll}`);
+    assert.ok(Math.abs(b - nll - 2 * (a - nll)) < 1e-4, `linear in ε: ${nll}, ${a}, ${b}`);
+    assert.equal(smoothed.validate(), plain.validate());
+  });
+
+  test('a value outside [0, 1) is an error naming the flag', () => {
+    const r = run([
+      'train',
+      '--task',
+      'seq2seq',
+      '--epochs',
+      '1',
+      '--label-smoothing',
+      '1',
+      '--out',
+      join(dir, 'bad-ls'),
+    ]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /--label-smoothing.*'1'/);
+  });
+});
+
 describe('seq2seq learns addition', () => {
   test('two-digit operands: most held-out pairs exactly right after a few epochs', async () => {
     const data = additionFile('two-digit.txt', 100);

@@ -54,6 +54,8 @@ export interface Seq2SeqOptions {
   lengthBuckets?: boolean;
   /** What ranks the rounds' checkpoints (default 'loss'): see SELECT_BY. */
   selectBy?: SelectBy;
+  /** Label smoothing ε of the training loss (default 0); validation and scoring use the plain loss. */
+  labelSmoothing?: number;
 }
 
 /** Which rows of a repeated source train the model: all of them, or the first in the file only. */
@@ -121,6 +123,18 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
     description:
       'what ranks the checkpoints each round on the validation subset: loss (teacher-forced cross-entropy) | errors (share of sources whose greedy decode matches none of their references; coarse on a small validation set, where ties count as no improvement for --schedule plateau and --patience) (default loss)',
     parse: oneOf('select-by', SELECT_BY),
+  },
+  {
+    flag: 'label-smoothing',
+    key: 'labelSmoothing',
+    description:
+      'label smoothing ε of the training loss, in [0, 1): the target is (1 - ε)·one-hot + ε/classes (default 0; the validation loss stays plain cross-entropy)',
+    parse: (value) => {
+      const x = Number(value);
+      if (!(x >= 0 && x < 1))
+        throw new ValueError('train', `--label-smoothing must be a number in [0, 1), got '${value}'`);
+      return x;
+    },
   },
 ];
 
@@ -269,10 +283,17 @@ export function prepareSeq2Seq(
     const { ids: targetNext } = padIds(rows.map((r) => [...Array.from(r.target), eos]));
     return { source, sourceLengths, targetInput, targetOutput: Int32Array.from(targetNext.data) };
   };
-  const batchLoss = (batch: Batch) => {
-    const logits = model.forward(batch.source, batch.sourceLengths, batch.targetInput);
-    return crossEntropy(logits.reshape([-1, targetVocab.size]), batch.targetOutput, { ignoreIndex: 0 });
-  };
+  const lossWith =
+    (labelSmoothing: number) =>
+    (batch: Batch): Tensor => {
+      const logits = model.forward(batch.source, batch.sourceLengths, batch.targetInput);
+      return crossEntropy(logits.reshape([-1, targetVocab.size]), batch.targetOutput, {
+        ignoreIndex: 0,
+        labelSmoothing,
+      });
+    };
+  const trainingLoss = lossWith(options.labelSmoothing ?? 0);
+  const batchLoss = lossWith(0);
   const encoded = train.map(encode);
   const trainSources = new PackedSequences(encoded.map((e) => e.source));
   const trainTargets = new PackedSequences(encoded.map((e) => e.target));
@@ -342,7 +363,7 @@ export function prepareSeq2Seq(
         ? lengthBucketedBatches(trainLengths, settings.batchSize, g)
         : indexBatches(trainSources.length, settings.batchSize, g)
       ).map((idx) => toBatch(idx.map(trainRow))),
-    loss: batchLoss,
+    loss: trainingLoss,
     validate: () =>
       options.selectBy === 'errors'
         ? multiReferenceErrors(
@@ -432,6 +453,7 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       ...(input.options['alternates'] !== undefined && { alternates: input.options['alternates'] as Alternates }),
       ...(input.options['lengthBuckets'] === true && { lengthBuckets: true }),
       ...(input.options['selectBy'] !== undefined && { selectBy: input.options['selectBy'] as SelectBy }),
+      ...(typeof input.options['labelSmoothing'] === 'number' && { labelSmoothing: input.options['labelSmoothing'] }),
     };
     return prepareSeq2Seq(
       loaded.splits,
