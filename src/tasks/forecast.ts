@@ -182,9 +182,15 @@ export function prepareForecast(
   const F = columns.length;
   const needed = inputLength + season + 3 * testLength + 1;
   if (values.length < needed) {
+    // The longest input window that would fit, or else which of the other two to lower.
+    const longestInput = values.length - (needed - inputLength);
+    const hint =
+      longestInput >= 1
+        ? `--input-length ${longestInput} or less fits`
+        : `lower --horizon (validation and test each hold ${testLength} steps) or --season`;
     throw new ValueError(
       'forecast',
-      `the series has ${values.length} values; need at least ${needed} for input ${inputLength}, season ${season} and ${testLength} validation + test steps`,
+      `the series has ${values.length} values; need at least ${needed} for input ${inputLength}, season ${season} and ${testLength} validation + test steps: ${hint}`,
     );
   }
   const trainEnd = values.length - 2 * testLength; // exclusive
