@@ -2,6 +2,8 @@
 export { SequenceClassifier, type SequenceClassifierConfig } from './classifier.js';
 export { SequenceTagger, type SequenceTaggerConfig } from './tagger.js';
 export { Seq2Seq, type Seq2SeqConfig, type DecoderState, type DecodeOptions } from './seq2seq.js';
+export { Seq2SeqEnsemble, type Seq2SeqEnsembleConfig, logMeanProbability } from './seq2seq-ensemble.js';
+export { decodeSequences, type StepDecoder } from './search.js';
 export { Forecaster, type ForecasterConfig, type ForecastMode } from './forecaster.js';
 export { Attention, type AttentionKind, type AttentionMemory } from './attention.js';
 export { createRecurrent, runRecurrent, type RecurrentLayer, type RecurrentState } from './recurrent-layer.js';

@@ -15,13 +15,15 @@ import { Dropout } from '../nn/dropout.js';
 import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
-import { noGrad } from '../tensor/autograd.js';
 import { concat, stack } from '../tensor/ops/layout.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Attention, ATTENTION_KINDS, type AttentionKind, type AttentionMemory } from './attention.js';
 import { CELL_FAMILIES, type CellFamily } from '../families.js';
 import { createRecurrent, type RecurrentLayer, type RecurrentState, runRecurrent } from './recurrent-layer.js';
+import { type DecodeOptions, decodeSequences, type StepDecoder } from './search.js';
+
+export type { DecodeOptions } from './search.js';
 
 export interface Seq2SeqConfig {
   sourceVocabSize: number;
@@ -58,16 +60,7 @@ export interface DecoderState {
   memory: AttentionMemory;
 }
 
-export interface DecodeOptions {
-  /** Most tokens to produce (EOS excluded). Default 30. */
-  maxLength?: number;
-  /** 1 = greedy (default); more = beam search. */
-  beamWidth?: number;
-  /** Beam scores are sum(log p) / length^lengthPenalty (default 1: the mean log-probability). */
-  lengthPenalty?: number;
-}
-
-export class Seq2Seq extends Module {
+export class Seq2Seq extends Module implements StepDecoder<DecoderState> {
   readonly config: Required<Seq2SeqConfig>;
   readonly sourceEmbedding: Embedding;
   readonly targetEmbedding: Embedding;
@@ -301,89 +294,29 @@ export class Seq2Seq extends Module {
     return stack(logits, 1);
   }
 
-  /** Decodes source ids (batch, S): one id list per row, without BOS/EOS. */
+  /** Decodes source ids (batch, S): one id list per row, without BOS/EOS (greedy or beam search, search.ts). */
   decode(source: Tensor, sourceLengths: readonly number[], options: DecodeOptions = {}): number[][] {
-    const maxLength = options.maxLength ?? 30;
-    const beamWidth = options.beamWidth ?? 1;
-    return noGrad(() => {
-      const state = this.encode(source, sourceLengths);
-      if (beamWidth <= 1) return this.greedy(state, source.shape[0]!, maxLength);
-      return Array.from({ length: source.shape[0]! }, (_, b) =>
-        this.beam(selectState(state, [b]), beamWidth, maxLength, options.lengthPenalty ?? 1),
-      );
-    });
+    return decodeSequences(this, source, sourceLengths, options);
   }
 
-  private greedy(initial: DecoderState, batch: number, maxLength: number): number[][] {
-    let state = initial;
-    const results: number[][] = Array.from({ length: batch }, () => []);
-    const done = new Array<boolean>(batch).fill(false);
-    let previous = new Array<number>(batch).fill(this.config.bosId);
-    for (let t = 0; t < maxLength && done.some((d) => !d); t++) {
-      const step = this.step(previous, state);
-      state = step.state;
-      const best = step.logits.argmax(1);
-      previous = [...best];
-      best.forEach((token, b) => {
-        if (done[b]) return;
-        if (token === this.config.eosId) done[b] = true;
-        else results[b]!.push(token);
-      });
-    }
-    return results;
+  get bosId(): number {
+    return this.config.bosId;
   }
 
-  /** Beam search for one source row; `initial` has batch 1. */
-  private beam(initial: DecoderState, width: number, maxLength: number, lengthPenalty: number): number[] {
-    type Hypothesis = { tokens: number[]; logProb: number };
-    let beams: Hypothesis[] = [{ tokens: [], logProb: 0 }];
-    let state = initial;
-    const finished: { tokens: number[]; score: number }[] = [];
-    const score = (logProb: number, length: number) => logProb / Math.pow(Math.max(length, 1), lengthPenalty);
-    for (let t = 0; t < maxLength && beams.length > 0; t++) {
-      const previous = beams.map((h) => h.tokens[h.tokens.length - 1] ?? this.config.bosId);
-      const step = this.step(previous, state);
-      const logProbs = step.logits.logSoftmax(-1);
-      const vocab = logProbs.shape[1]!;
-      const candidates: { from: number; token: number; logProb: number }[] = [];
-      beams.forEach((h, k) => {
-        for (let v = 0; v < vocab; v++)
-          candidates.push({ from: k, token: v, logProb: h.logProb + logProbs.data[k * vocab + v]! });
-      });
-      candidates.sort((a, b) => b.logProb - a.logProb);
-      const next: Hypothesis[] = [];
-      const rows: number[] = [];
-      for (const cand of candidates) {
-        if (next.length >= width) break;
-        const tokens = [...beams[cand.from]!.tokens];
-        if (cand.token === this.config.eosId) {
-          finished.push({ tokens, score: score(cand.logProb, tokens.length + 1) });
-        } else {
-          next.push({ tokens: [...tokens, cand.token], logProb: cand.logProb });
-          rows.push(cand.from);
-        }
-      }
-      // Stop when the best finished hypothesis beats every live one.
-      const bestFinished = Math.max(...finished.map((f) => f.score), -Infinity);
-      if (finished.length >= width && next.every((h) => score(h.logProb, h.tokens.length) < bestFinished)) break;
-      beams = next;
-      state = selectState(step.state, rows);
-    }
-    for (const h of beams) finished.push({ tokens: h.tokens, score: score(h.logProb, h.tokens.length) });
-    finished.sort((a, b) => b.score - a.score);
-    return finished[0]?.tokens ?? [];
+  get eosId(): number {
+    return this.config.eosId;
   }
-}
 
-/** Picks batch rows of a decoder state (rows may repeat): for beams. */
-function selectState(state: DecoderState, rows: readonly number[]): DecoderState {
-  const pick = (t: Tensor, dim: number) => t.indexSelect(dim, rows);
-  return {
-    rnn: { h: pick(state.rnn.h, 1), c: state.rnn.c ? pick(state.rnn.c, 1) : null },
-    memory: {
-      values: pick(state.memory.values, 0),
-      keys: pick(state.memory.keys, 0),
-      padding: pick(state.memory.padding, 0),
-    },
-  };
+  /** The decoder state of batch rows `rows` (rows may repeat): for beams. */
+  selectRows(state: DecoderState, rows: readonly number[]): DecoderState {
+    const pick = (t: Tensor, dim: number) => t.indexSelect(dim, rows);
+    return {
+      rnn: { h: pick(state.rnn.h, 1), c: state.rnn.c ? pick(state.rnn.c, 1) : null },
+      memory: {
+        values: pick(state.memory.values, 0),
+        keys: pick(state.memory.keys, 0),
+        padding: pick(state.memory.padding, 0),
+      },
+    };
+  }
 }

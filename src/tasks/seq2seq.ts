@@ -20,6 +20,7 @@ import { loadExamples, readingOptions } from './own-data.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { ATTENTION_KINDS, type AttentionKind } from '../models/attention.js';
 import { Seq2Seq, type Seq2SeqConfig } from '../models/seq2seq.js';
+import { Seq2SeqEnsemble, type Seq2SeqEnsembleConfig } from '../models/seq2seq-ensemble.js';
 import { exportSeq2SeqOnnx } from '../onnx/export-seq2seq.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -56,7 +57,22 @@ export interface Seq2SeqOptions {
   selectBy?: SelectBy;
   /** Label smoothing ε of the training loss (default 0); validation and scoring use the plain loss. */
   labelSmoothing?: number;
+  /** Members of an ensemble trained side by side and decoded together (default 1: one model). */
+  ensemble?: number;
 }
+
+/** The task's model: one Seq2Seq, or an ensemble of them (--ensemble). */
+type Seq2SeqModel = Seq2Seq | Seq2SeqEnsemble;
+
+/** The model as one Seq2Seq for an export, or an error: an ensemble has no ONNX or PyTorch export. */
+const singleModel = (model: Seq2SeqModel, format: string): Seq2Seq => {
+  if (model instanceof Seq2SeqEnsemble)
+    throw new ValueError(
+      'export',
+      `this model is an ensemble of ${model.members.length} seq2seq models (trained with --ensemble ${model.members.length}); the ${format} export takes one model: train without --ensemble to export`,
+    );
+  return model;
+};
 
 /** Which rows of a repeated source train the model: all of them, or the first in the file only. */
 export const ALTERNATES = ['all', 'first'] as const;
@@ -136,6 +152,18 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
       return x;
     },
   },
+  {
+    flag: 'ensemble',
+    key: 'ensemble',
+    description:
+      'train N models side by side on the same batches (each its own loss, different initial weights) and decode with the mean of their next-token probabilities (default 1; each step costs N times as much; no ONNX or PyTorch export)',
+    parse: (value) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1)
+        throw new ValueError('train', `--ensemble must be an integer >= 1, got '${value}'`);
+      return n;
+    },
+  },
 ];
 
 export interface Seq2SeqExample {
@@ -201,7 +229,7 @@ function firstOfEachSource(examples: readonly Seq2SeqExample[]): Seq2SeqExample[
 }
 
 function decodeAll(
-  model: Seq2Seq,
+  model: Seq2SeqModel,
   sourceVocab: Vocabulary,
   targetVocab: Vocabulary,
   sources: readonly string[],
@@ -271,7 +299,9 @@ export function prepareSeq2Seq(
     bosId: bos,
     eosId: eos,
   };
-  const model = new Seq2Seq(config, generator);
+  const members = options.ensemble ?? 1;
+  const model: Seq2SeqModel =
+    members > 1 ? new Seq2SeqEnsemble({ ...config, members }, generator) : new Seq2Seq(config, generator);
   const maxLength = Math.max(...train.map((e) => e.target.length)) + 5;
   const encode = (e: Seq2SeqExample) => ({
     source: sourceVocab.encode(tokenize(e.source, reading.source)),
@@ -283,17 +313,22 @@ export function prepareSeq2Seq(
     const { ids: targetNext } = padIds(rows.map((r) => [...Array.from(r.target), eos]));
     return { source, sourceLengths, targetInput, targetOutput: Int32Array.from(targetNext.data) };
   };
-  const lossWith =
-    (labelSmoothing: number) =>
-    (batch: Batch): Tensor => {
-      const logits = model.forward(batch.source, batch.sourceLengths, batch.targetInput);
-      return crossEntropy(logits.reshape([-1, targetVocab.size]), batch.targetOutput, {
-        ignoreIndex: 0,
-        labelSmoothing,
-      });
-    };
-  const trainingLoss = lossWith(options.labelSmoothing ?? 0);
-  const batchLoss = lossWith(0);
+  // Training: each member of an ensemble learns from its own loss (their mean), as if alone.
+  const trainingLoss = (batch: Batch): Tensor => {
+    const smoothing = options.labelSmoothing ?? 0;
+    const target = batch.targetOutput;
+    const loss = (logits: Tensor) =>
+      crossEntropy(logits.reshape([-1, targetVocab.size]), target, { ignoreIndex: 0, labelSmoothing: smoothing });
+    if (!(model instanceof Seq2SeqEnsemble))
+      return loss(model.forward(batch.source, batch.sourceLengths, batch.targetInput));
+    const losses = model.memberLogits(batch.source, batch.sourceLengths, batch.targetInput).map(loss);
+    return losses.reduce((sum, l) => sum.add(l)).div(losses.length);
+  };
+  // Validation: the plain cross-entropy of what decoding uses (an ensemble's mean probability).
+  const batchLoss = (batch: Batch): Tensor => {
+    const logits = model.forward(batch.source, batch.sourceLengths, batch.targetInput);
+    return crossEntropy(logits.reshape([-1, targetVocab.size]), batch.targetOutput, { ignoreIndex: 0 });
+  };
   const encoded = train.map(encode);
   const trainSources = new PackedSequences(encoded.map((e) => e.source));
   const trainTargets = new PackedSequences(encoded.map((e) => e.target));
@@ -375,7 +410,7 @@ export function prepareSeq2Seq(
     ...(reread && { evaluateFile: (file: string) => evaluateOn(reread(file)) }),
     artifacts: (): TaskArtifacts => ({
       task: 'seq2seq',
-      modelConfig: { ...config },
+      modelConfig: members > 1 ? { ...config, members } : { ...config },
       data: {
         sourceVocabulary: sourceVocab.toJSON(),
         targetVocabulary: targetVocab.toJSON(),
@@ -389,7 +424,7 @@ export function prepareSeq2Seq(
 }
 
 /** Wraps a rebuilt Seq2Seq model; predicts space-separated target tokens (beam search of the saved width, else 4). */
-function seq2seqPredictor(model: Seq2Seq, artifacts: TaskArtifacts): Predictor {
+function seq2seqPredictor(model: Seq2SeqModel, artifacts: TaskArtifacts): Predictor {
   const sourceVocab = Vocabulary.fromJSON(artifacts.data['sourceVocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const targetVocab = Vocabulary.fromJSON(artifacts.data['targetVocabulary'] as ReturnType<Vocabulary['toJSON']>);
   const maxLength = savedValue<number>(artifacts, 'maxLength', isPositiveInteger, 'a positive integer');
@@ -418,7 +453,7 @@ function seq2seqPredictor(model: Seq2Seq, artifacts: TaskArtifacts): Predictor {
   return { task: 'seq2seq', predict, format: formatPerLine(predict) };
 }
 
-export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
+export const seq2seqTask: TaskDefinition<Seq2SeqModel, Seq2SeqConfig | Seq2SeqEnsembleConfig> = {
   name: 'seq2seq',
   description: 'sequence -> sequence of another length (embedded: English word -> phonemes)',
   defaults: {
@@ -454,6 +489,7 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       ...(input.options['lengthBuckets'] === true && { lengthBuckets: true }),
       ...(input.options['selectBy'] !== undefined && { selectBy: input.options['selectBy'] as SelectBy }),
       ...(typeof input.options['labelSmoothing'] === 'number' && { labelSmoothing: input.options['labelSmoothing'] }),
+      ...(typeof input.options['ensemble'] === 'number' && { ensemble: input.options['ensemble'] }),
     };
     return prepareSeq2Seq(
       loaded.splits,
@@ -466,7 +502,8 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
       own,
     );
   },
-  buildModel: (config) => new Seq2Seq(config),
+  buildModel: (config) =>
+    'members' in config && config.members > 1 ? new Seq2SeqEnsemble(config) : new Seq2Seq(config),
   predictor: seq2seqPredictor,
   onnx: {
     graphs: ['encoder.onnx', 'decoder_step.onnx'],
@@ -476,7 +513,7 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
     write: (model, outDir, metadata) => {
       // An encoder-decoder is two graphs: the caller runs the decoding loop over decoder_step.
       const { encoder, decoderStep } = exportSeq2SeqOnnx(
-        model,
+        singleModel(model, 'ONNX'),
         new Tensor(Float32Array.of(1, 1), [1, 2]),
         [2],
         outDir,
@@ -488,6 +525,6 @@ export const seq2seqTask: TaskDefinition<Seq2Seq, Seq2SeqConfig> = {
   pytorch: {
     modelClass: { name: 'Seq2Seq', source: SEQ2SEQ_PY },
     trainSource: SEQ2SEQ_TRAIN_PY,
-    fullConfig: (model) => ({ ...model.config }),
+    fullConfig: (model) => ({ ...singleModel(model, 'PyTorch').config }),
   },
 };
