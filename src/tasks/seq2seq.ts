@@ -2,7 +2,8 @@
  * seq2seq (encoder-decoder, different lengths): tokens -> tokens, e.g. a word -> its phonemes
  * ("speech" -> S P IY CH) or a sum -> its digits ("535+61" -> 5 9 6). Each side is read as
  * characters or words (--source-tokens / --target-tokens, auto by default). Model: Seq2Seq with
- * attention, teacher forcing in training, greedy decoding in evaluation. Metrics: exact match
+ * attention, or an ensemble of them (--ensemble: each member trained on its own loss, decoded
+ * together), teacher forcing in training, greedy decoding in evaluation (or --beam-width). Metrics: exact match
  * (whole sequences right), token error rate and sequence error rate; for letters -> phonemes
  * (g2p) also the phoneme and word error rates (PER = token error rate, WER = sequence error
  * rate), against the nearest training source by edit distance.
