@@ -235,42 +235,30 @@ describe('warnings and errors about the data', () => {
     const path = join(dir, 'short-series.csv');
     const values = Array.from({ length: 60 }, (_, i) => `${i},${(10 + Math.sin(i / 2)).toFixed(3)}`);
     writeFileSync(path, `step,load\n${values.join('\n')}\n`);
+    const train = (...extra: string[]) =>
+      run([
+        'train',
+        '--task',
+        'forecast',
+        '--data',
+        path,
+        '--target',
+        'load',
+        '--epochs',
+        '1',
+        '--hidden',
+        '4',
+        ...extra,
+      ]);
     // 60 values; input 36 + season 12 + 3·24 + 1 = 121 needed; input 1 would still need 86.
-    const tooLong = run([
-      'train',
-      '--task',
-      'forecast',
-      '--data',
-      path,
-      '--target',
-      'load',
-      '--epochs',
-      '1',
-      '--out',
-      join(dir, 'short'),
-    ]);
+    const tooLong = train('--out', join(dir, 'short'));
     assert.notEqual(tooLong.status, 0);
     assert.match(tooLong.stderr, /the series has 60 values; need at least 121 .*: lower --horizon .* or --season/);
     // With a horizon of 6: 36 + 12 + 18 + 1 = 67 needed, so an input of 29 fits (and does train).
-    const args = [
-      'train',
-      '--task',
-      'forecast',
-      '--data',
-      path,
-      '--target',
-      'load',
-      '--horizon',
-      '6',
-      '--epochs',
-      '1',
-      '--hidden',
-      '4',
-    ];
-    const hinted = run([...args, '--out', join(dir, 'short')]);
+    const hinted = train('--horizon', '6', '--out', join(dir, 'short'));
     assert.notEqual(hinted.status, 0);
     assert.match(hinted.stderr, /need at least 67 .*: --input-length 29 or less fits/);
-    const fits = run([...args, '--input-length', '29', '--out', join(dir, 'short-fits')]);
+    const fits = train('--horizon', '6', '--input-length', '29', '--out', join(dir, 'short-fits'));
     assert.equal(fits.status, 0, fits.stderr);
   });
 

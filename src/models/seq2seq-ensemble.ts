@@ -25,8 +25,9 @@ export interface Seq2SeqEnsembleConfig extends Seq2SeqConfig {
 }
 
 /**
- * log((1/K)·Σ_k softmax(z_k)) along `dim` for K score tensors of one shape: a log-probability
- * (its log-softmax is itself), differentiable. The max is a constant shift, so it is detached.
+ * log((1/K)·Σ_k softmax(z_k)) along `dim` for K score tensors z_k of one shape, e.g. (rows, V)
+ * each -> (rows, V): a log-probability (its log-softmax is itself), differentiable. The max over
+ * k is a constant shift, so it is detached.
  */
 export function logMeanProbability(scores: readonly Tensor[], dim = -1): Tensor {
   const logProbs = stack(
@@ -66,7 +67,7 @@ export class Seq2SeqEnsemble extends Module implements StepDecoder<DecoderState[
 
   /** Teacher-forced, as Seq2Seq.forward: the ensemble's log-probabilities (batch, T, targetVocab). */
   forward(source: Tensor, sourceLengths: readonly number[], targetInput: Tensor): Tensor {
-    return logMeanProbability(this.members.map((m) => m.forward(source, sourceLengths, targetInput)));
+    return logMeanProbability(this.memberLogits(source, sourceLengths, targetInput));
   }
 
   /** Each member's teacher-forced logits (batch, T, targetVocab): training gives each its own loss. */

@@ -30,6 +30,7 @@ import { FORECAST_TRAIN_PY } from './pytorch/train-py.js';
 import {
   type Evaluation,
   isPositiveInteger,
+  positiveIntegerOption,
   type PreparedTask,
   type Predictor,
   savedValue,
@@ -376,34 +377,25 @@ function forecastPredictor(model: Forecaster, artifacts: TaskArtifacts): Predict
   };
 }
 
-const positive =
-  (flag: string) =>
-  (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new ValueError('train', `--${flag} must be an integer >= 1, got '${value}'`);
-    return n;
-  };
-
 const FORECAST_OPTIONS: readonly TaskOption[] = [
   {
     flag: 'input-length',
     key: 'inputLength',
     description: 'steps of history the model reads (default 36)',
-    parse: positive('input-length'),
+    parse: positiveIntegerOption('input-length'),
   },
   {
     flag: 'horizon',
     key: 'testLength',
     description: 'steps forecast at once, and held out for validation and for the test (default 24)',
-    parse: positive('horizon'),
+    parse: positiveIntegerOption('horizon'),
   },
   {
     flag: 'season',
     key: 'season',
     description:
       'season length of the differences and the baseline (default: from ISO dates, daily 7, monthly 12, ...; else 12)',
-    parse: positive('season'),
+    parse: positiveIntegerOption('season'),
   },
 ];
 

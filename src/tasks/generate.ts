@@ -16,14 +16,16 @@ import { GENERATE_TRAIN_PY, LANGUAGE_MODEL_PY } from './pytorch/language-model-p
 import type { Generator } from '../tensor/random.js';
 import { scoreStream, type StreamScore, streamScore } from '../train/lm-score.js';
 import { CarriedState, randomWindows, streamChunks, type TokenBatch } from '../train/streams.js';
-import type {
-  Evaluation,
-  PreparedTask,
-  Predictor,
-  TaskArtifacts,
-  TaskDefinition,
-  TaskOption,
-  TaskSettings,
+import {
+  type Evaluation,
+  oneOfOption,
+  positiveIntegerOption,
+  type PreparedTask,
+  type Predictor,
+  type TaskArtifacts,
+  type TaskDefinition,
+  type TaskOption,
+  type TaskSettings,
 } from './task.js';
 
 export type Batching = 'streams' | 'windows';
@@ -185,22 +187,13 @@ const GENERATE_OPTIONS: readonly TaskOption[] = [
     flag: 'tokens',
     key: 'tokens',
     description: 'chars | words: what a token is (default chars)',
-    parse: (value) => {
-      if (!TOKEN_LEVELS.includes(value as TokenLevel))
-        throw new ValueError('train', `--tokens must be one of ${TOKEN_LEVELS.join(', ')}, got '${value}'`);
-      return value;
-    },
+    parse: oneOfOption('tokens', TOKEN_LEVELS),
   },
   {
     flag: 'bptt',
     key: 'bptt',
     description: 'steps per chunk of truncated backpropagation through time (default 64)',
-    parse: (value) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1)
-        throw new ValueError('train', `--bptt must be an integer >= 1, got '${value}'`);
-      return n;
-    },
+    parse: positiveIntegerOption('bptt'),
   },
   {
     flag: 'batching',

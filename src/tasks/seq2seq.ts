@@ -35,6 +35,8 @@ import {
   type Evaluation,
   formatPerLine,
   isPositiveInteger,
+  oneOfOption,
+  positiveIntegerOption,
   type PreparedTask,
   type Predictor,
   savedValue,
@@ -88,39 +90,25 @@ export type Alternates = (typeof ALTERNATES)[number];
 export const SELECT_BY = ['loss', 'errors'] as const;
 export type SelectBy = (typeof SELECT_BY)[number];
 
-/** Parses `--<flag>` as one of `values`, or throws naming the flag, the allowed values and what was given. */
-const oneOf =
-  (flag: string, values: readonly string[]) =>
-  (value: string): string => {
-    if (!values.includes(value))
-      throw new ValueError('train', `--${flag} must be one of ${values.join(', ')}, got '${value}'`);
-    return value;
-  };
-
 const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
   {
     flag: 'attention',
     key: 'attention',
     description: `decoder attention: ${ATTENTION_KINDS.join(' | ')} (default luong)`,
-    parse: oneOf('attention', ATTENTION_KINDS),
+    parse: oneOfOption('attention', ATTENTION_KINDS),
   },
   {
     flag: 'beam-width',
     key: 'beamWidth',
     description: 'beam width of the decoding in evaluation and predict (default: 1 in evaluation, 4 in predict)',
-    parse: (value) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1)
-        throw new ValueError('train', `--beam-width must be an integer >= 1, got '${value}'`);
-      return n;
-    },
+    parse: positiveIntegerOption('beam-width'),
   },
   {
     flag: 'alternates',
     key: 'alternates',
     description:
       'rows that repeat a source (alternate pronunciations): all train the model, or only the first (all | first, default all); evaluation scores against all of them',
-    parse: oneOf('alternates', ALTERNATES),
+    parse: oneOfOption('alternates', ALTERNATES),
   },
   {
     flag: 'length-buckets',
@@ -139,7 +127,7 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
     key: 'selectBy',
     description:
       'what ranks the checkpoints each round on the validation subset: loss (teacher-forced cross-entropy) | errors (share of sources whose greedy decode matches none of their references; coarse on a small validation set, where ties count as no improvement for --schedule plateau and --patience) (default loss)',
-    parse: oneOf('select-by', SELECT_BY),
+    parse: oneOfOption('select-by', SELECT_BY),
   },
   {
     flag: 'label-smoothing',
@@ -158,12 +146,7 @@ const SEQ2SEQ_OPTIONS: readonly TaskOption[] = [
     key: 'ensemble',
     description:
       'train N models side by side on the same batches (each its own loss, different initial weights) and decode with the mean of their next-token probabilities (default 1; each step costs N times as much; no ONNX or PyTorch export)',
-    parse: (value) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1)
-        throw new ValueError('train', `--ensemble must be an integer >= 1, got '${value}'`);
-      return n;
-    },
+    parse: positiveIntegerOption('ensemble'),
   },
 ];
 
@@ -314,22 +297,21 @@ export function prepareSeq2Seq(
     const { ids: targetNext } = padIds(rows.map((r) => [...Array.from(r.target), eos]));
     return { source, sourceLengths, targetInput, targetOutput: Int32Array.from(targetNext.data) };
   };
+  /** Cross-entropy of logits (batch, T, targetVocab) against the batch's next tokens, padding ignored. */
+  const lossOf = (logits: Tensor, batch: Batch, labelSmoothing = 0) =>
+    crossEntropy(logits.reshape([-1, targetVocab.size]), batch.targetOutput, { ignoreIndex: 0, labelSmoothing });
   // Training: each member of an ensemble learns from its own loss (their mean), as if alone.
   const trainingLoss = (batch: Batch): Tensor => {
+    const { source, sourceLengths, targetInput } = batch;
     const smoothing = options.labelSmoothing ?? 0;
-    const target = batch.targetOutput;
-    const loss = (logits: Tensor) =>
-      crossEntropy(logits.reshape([-1, targetVocab.size]), target, { ignoreIndex: 0, labelSmoothing: smoothing });
     if (!(model instanceof Seq2SeqEnsemble))
-      return loss(model.forward(batch.source, batch.sourceLengths, batch.targetInput));
-    const losses = model.memberLogits(batch.source, batch.sourceLengths, batch.targetInput).map(loss);
+      return lossOf(model.forward(source, sourceLengths, targetInput), batch, smoothing);
+    const losses = model.memberLogits(source, sourceLengths, targetInput).map((l) => lossOf(l, batch, smoothing));
     return losses.reduce((sum, l) => sum.add(l)).div(losses.length);
   };
   // Validation: the plain cross-entropy of what decoding uses (an ensemble's mean probability).
-  const batchLoss = (batch: Batch): Tensor => {
-    const logits = model.forward(batch.source, batch.sourceLengths, batch.targetInput);
-    return crossEntropy(logits.reshape([-1, targetVocab.size]), batch.targetOutput, { ignoreIndex: 0 });
-  };
+  const batchLoss = (batch: Batch): Tensor =>
+    lossOf(model.forward(batch.source, batch.sourceLengths, batch.targetInput), batch);
   const encoded = train.map(encode);
   const trainSources = new PackedSequences(encoded.map((e) => e.source));
   const trainTargets = new PackedSequences(encoded.map((e) => e.target));

@@ -133,6 +133,25 @@ export interface TaskOption {
   parse: (value: string) => string | number | boolean;
 }
 
+/** A TaskOption parser: `--<flag>` as an integer >= 1, or an error naming the flag and the value given. */
+export const positiveIntegerOption =
+  (flag: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new ValueError('train', `--${flag} must be an integer >= 1, got '${value}'`);
+    return n;
+  };
+
+/** A TaskOption parser: `--<flag>` as one of `values`, or an error naming the flag, the allowed values and the value given. */
+export const oneOfOption =
+  (flag: string, values: readonly string[]) =>
+  (value: string): string => {
+    if (!values.includes(value))
+      throw new ValueError('train', `--${flag} must be one of ${values.join(', ')}, got '${value}'`);
+    return value;
+  };
+
 /** How a user's files are read and split (the shared flags --columns, --no-header, --*-tokens, --split, --valid, --test). */
 export interface DataOptions {
   /** Whether the file has a header row; detected when undefined. */
