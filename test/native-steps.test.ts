@@ -213,9 +213,22 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
       const packedHh = addon.packB(H, W, rand(H * W), 0, W, false);
       const [bIh, bHh, h0, c0] = [rand(W), rand(W), rand(B * H), rand(B * H)];
       const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
-      const run = (project: boolean) => {
-        const [h, cs, output, gx] = [h0.slice(), c0.slice(), new Float32Array(T * B * H), new Float32Array(T * B * W)];
-        const scratch = [new Float32Array(B * W), new Float32Array(B * H), new Float32Array(B * H)] as const;
+      // `offset` floats into a larger array: the kernel moves state and scratch to cache-line
+      // aligned memory, and views that start anywhere must give the same values.
+      const view = (n: number, offset: number, from?: Float32Array) => {
+        const v = new Float32Array(n + offset).subarray(offset);
+        if (from) v.set(from);
+        return v;
+      };
+      const run = (project: boolean, offset = 0) => {
+        // Projecting, the kernel reads and writes no gx block: an empty one is enough.
+        const [h, cs, output, gx] = [
+          view(B * H, offset, h0),
+          view(B * H, offset, c0),
+          view(T * B * H, offset),
+          view(project ? 0 : T * B * W, offset),
+        ];
+        const scratch = [view(B * W, offset), view(B * H, offset), view(B * H, offset)] as const;
         const tStart = c.reverse ? T - 1 : 0;
         if (project) {
           addon!.recurrentSteps(
@@ -228,7 +241,7 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
             0,
             gx,
             packedHh,
-            bHh,
+            view(W, offset, bHh),
             h,
             cs,
             output,
@@ -237,10 +250,10 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
             null,
             null,
             null,
-            x,
+            view(x.length, offset, x),
             I,
             packedIh,
-            bIh,
+            view(W, offset, bIh),
           );
         } else {
           addon!.gemmPacked(T * B, x, 0, I, false, packedIh, gx, 0, W, 0, bIh, 0);
@@ -264,14 +277,16 @@ describe('native whole-loop kernels equal the per-step calls, bit for bit', () =
         }
         return { h, c: cs, output, gx };
       };
-      const separate = run(false),
-        projected = run(true);
-      for (const key of ['output', 'h', 'c', 'gx'] as const) {
-        assert.ok(
-          separate[key].some((v) => v !== 0),
-          `${key} is not all zeros`,
-        );
-        assert.deepEqual(projected[key], separate[key], `kind ${c.kind} B=${B} H=${H}: ${key}`);
+      const separate = run(false);
+      for (const offset of [0, 1, 7]) {
+        const projected = run(true, offset);
+        for (const key of ['output', 'h', 'c'] as const) {
+          assert.ok(
+            separate[key].some((v) => v !== 0),
+            `${key} is not all zeros`,
+          );
+          assert.deepEqual(projected[key], separate[key], `kind ${c.kind} B=${B} H=${H} offset ${offset}: ${key}`);
+        }
       }
       const scratch = () => [new Float32Array(B * W), new Float32Array(B * H), new Float32Array(B * H)] as const;
       const args = (over: { x?: Float32Array; packedIh?: ArrayBuffer }) => () =>

@@ -395,8 +395,9 @@ Napi::Value CellForwardFn(const Napi::CallbackInfo& info) {
 // with them, the training forward (forwardSaved): before step t, h and c go to savedH/savedC at
 // t·rows·hidden and the cell's cache to cacheAll at t·rows·cacheWidth (each (T, rows, ...)).
 // With x (the layer's input, (T, rows, inputSize)), packedIh (W_ihᵀ packed, [inputSize, G·hidden])
-// and bIh (or null), each step first computes its own gx = x_t·W_ihᵀ + b_ih into the gx block (the
-// same values as one projection GEMM over the block; savedH.. may then be null for inference).
+// and bIh (or null), each step first computes its own gx = x_t·W_ihᵀ + b_ih into a one-step slot
+// of the addon's (the same values as one projection GEMM over the block); the gx argument is then
+// neither read nor written and may be empty (savedH.. may be null for inference).
 // With time > 0, x is (rows, time, inputSize) and output (rows, time, hidden), batch-first (a
 // model's batch_first input and output read and written in place; the same values); x and
 // packedIh may then be null when gx is given. Without it (or 0), both are time-major.
@@ -447,7 +448,8 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
   const long tLast = reverse ? tStart - (count - 1) : tStart + (count - 1);
   const long tMin = std::min(tStart, tLast), tMax = std::max(tStart, tLast);
   if (count > 0 && tMin < blockFirst) A.fail("steps outside the gx block");
-  if (count > 0) A.fits("gx", lgx, (tMax - blockFirst) * B * W, B, W, W);
+  const bool projecting = info.Length() > 20 && !info[20].IsNull() && !info[20].IsUndefined();
+  if (count > 0 && !projecting) A.fits("gx", lgx, (tMax - blockFirst) * B * W, B, W, W);
   // Batch-first layouts over `time` steps (0: time-major); see StepsForward's strides.
   long time = 0;
   if (info.Length() > 24 && !info[24].IsNull() && !info[24].IsUndefined()) time = A.integer(24, "time");
@@ -487,7 +489,7 @@ Napi::Value RecurrentStepsFn(const Napi::CallbackInfo& info) {
     }
     if (A.failed) return info.Env().Undefined();
   }
-  if (info.Length() > 20 && !info[20].IsNull() && !info[20].IsUndefined()) {
+  if (projecting) {
     size_t lx, lbi;
     sf.x = A.floats(20, "x", &lx);
     const long I = A.integer(21, "inputSize");

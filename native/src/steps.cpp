@@ -2,6 +2,7 @@
 #include "steps.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -11,6 +12,31 @@ namespace rn {
 namespace {
 
 inline bool active(const int32_t* lengths, long t, long b) { return !lengths || t < lengths[b]; }
+
+// gx of step t: the block's (steps, B, W) array, or one (B, W) slot that every step reuses when
+// the call projects each step itself (see forward_steps).
+inline const float* gx_at(const StepsForward& a, long t) {
+  return a.gx + (a.gxOneStep ? 0 : (t - a.blockFirst) * a.rows * (long)(gates_of(a.kind) * a.hidden));
+}
+
+// Scratch starting on a cache line, kept by the calling thread between calls.
+struct AlignedScratch {
+  float* data = nullptr;
+  size_t floats = 0;
+  float* get(size_t n) {
+    if (n > floats) {
+      std::free(data);
+      data = static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64));
+      floats = data ? n : 0;
+    }
+    return data;
+  }
+  ~AlignedScratch() { std::free(data); }
+};
+thread_local AlignedScratch t_forward_scratch;
+
+// Floats rounded up to whole cache lines, so the next array in the scratch starts on one.
+inline size_t lines(size_t floats) { return (floats + 15) / 16 * 16; }
 
 // ------------------------------------------------------------ forward
 
@@ -31,7 +57,7 @@ struct ForwardStep {
 void project_step(const KernelTable& k, const StepsForward& a, long t, int r0, int r1, int q0, int q1) {
   if (!a.x) return;
   const int B = a.rows, W = gates_of(a.kind) * a.hidden, I = a.inputSize;
-  float* gx = const_cast<float*>(a.gx) + (t - a.blockFirst) * B * (long)W;
+  float* gx = const_cast<float*>(gx_at(a, t));
   k.gemm_part(
       GemmProblem{B, W, I, a.x + t * a.xStep, a.xRow, false, nullptr, 0, false, a.packedIh, gx, W, false, a.bIh}, r0,
       r1, q0, q1);
@@ -115,7 +141,7 @@ void forward_rows(void* ctx, int chunk) {
   for (long s = 0; s < a.count; ++s) {
     const long t = a.reverse ? a.tStart - s : a.tStart + s;
     ForwardStep st{&a, &k, GemmProblem{B, W, H, h, H, false, nullptr, 0, false, a.packed, a.gh, W, false, a.bHh}, t, h, hn,
-                   a.gx + (t - a.blockFirst) * B * (long)W, a.cacheAll ? a.cacheAll + t * B * (long)CW : nullptr, H,
+                   gx_at(a, t), a.cacheAll ? a.cacheAll + t * B * (long)CW : nullptr, H,
                    false};
     project_step(k, a, t, r0, r1, 0, panels);
     k.gemm_part(st.gp, r0, r1, 0, panels);
@@ -131,7 +157,9 @@ constexpr double kRowSplitMaxWeightBytes = 1.5 * 1024 * 1024;
 
 }  // namespace
 
-void forward_steps(const KernelTable& k, GemmRunner gemm, const StepsForward& a) {
+namespace {
+
+void forward_steps_in(const KernelTable& k, GemmRunner gemm, const StepsForward& a) {
   const int B = a.rows, H = a.hidden, G = gates_of(a.kind), W = G * H, NR = k.nr;
   const int CW = cache_width_of(a.kind, H);
   const int threads = pool_threads();
@@ -159,7 +187,7 @@ void forward_steps(const KernelTable& k, GemmRunner gemm, const StepsForward& a)
   for (long s = 0; s < a.count; ++s) {
     const long t = a.reverse ? a.tStart - s : a.tStart + s;
     ForwardStep st{&a, &k, GemmProblem{B, W, H, h, H, false, nullptr, 0, false, a.packed, a.gh, W, false, a.bHh}, t, h, hn,
-                   a.gx + (t - a.blockFirst) * B * (long)W, a.cacheAll ? a.cacheAll + t * B * (long)CW : nullptr, cols,
+                   gx_at(a, t), a.cacheAll ? a.cacheAll + t * B * (long)CW : nullptr, cols,
                    split && chunks > 1};
     if (st.split) {
       parallel_chunks(chunks, forward_chunk, &st);
@@ -174,6 +202,48 @@ void forward_steps(const KernelTable& k, GemmRunner gemm, const StepsForward& a)
     std::swap(h, hn);
   }
   if (h != a.h) std::memcpy(a.h, h, sizeof(float) * (size_t)B * H);
+}
+
+}  // namespace
+
+void forward_steps(const KernelTable& k, GemmRunner gemm, const StepsForward& a) {
+  // The arrays a JavaScript caller passes start wherever its allocator put them (16-byte
+  // alignment), so most 64-byte vector loads and stores of the GEMM tiles and the cell would
+  // straddle two cache lines, and the rows of two threads could share a line. The state, the
+  // scratch and the biases move to cache-line-aligned memory for the call (10 % of an LSTM
+  // forward on AVX-512, bench/RESULTS.md); the values computed are the same.
+  const int B = a.rows, H = a.hidden, W = gates_of(a.kind) * H;
+  const bool lstm = a.kind == CELL_LSTM;
+  const size_t bw = lines((size_t)B * W), bh = lines((size_t)B * H), w = lines(W);
+  float* p = t_forward_scratch.get(bw * (a.x ? 2 : 1) + bh * (lstm ? 4 : 2) + 2 * w);
+  if (!p || B == 0 || H == 0) {
+    forward_steps_in(k, gemm, a);
+    return;
+  }
+  StepsForward s = a;
+  auto take = [&](size_t n) {
+    float* q = p;
+    p += n;
+    return q;
+  };
+  s.gh = take(bw);
+  if (a.x) {
+    s.gx = take(bw);
+    s.gxOneStep = true;  // each step's projection is read by the cell of that step only
+  }
+  s.h = take(bh);
+  s.hNext = take(bh);
+  std::memcpy(s.h, a.h, sizeof(float) * (size_t)B * H);
+  if (lstm) {
+    s.c = take(bh);
+    s.cNew = take(bh);
+    std::memcpy(s.c, a.c, sizeof(float) * (size_t)B * H);
+  }
+  if (a.bHh) s.bHh = static_cast<float*>(std::memcpy(take(w), a.bHh, sizeof(float) * W));
+  if (a.bIh) s.bIh = static_cast<float*>(std::memcpy(take(w), a.bIh, sizeof(float) * W));
+  forward_steps_in(k, gemm, s);
+  std::memcpy(a.h, s.h, sizeof(float) * (size_t)B * H);
+  if (lstm) std::memcpy(a.c, s.c, sizeof(float) * (size_t)B * H);
 }
 
 // ------------------------------------------------------------ backward

@@ -39,7 +39,7 @@ struct StepsForward {
   // Optional (x null: gx holds the projections already): the input projection done here, step by
   // step and by the thread that runs the step's rows, so gx is written and read while in that
   // core's cache: gx at t = x_t·W_ihᵀ + b_ih, x (T, B, I), packedIh W_ihᵀ packed [I, W], bIh [W]
-  // or null; gx is then overwritten.
+  // or null; forward_steps then gives gx a one-step slot of its own (gxOneStep).
   const float* x = nullptr;
   int inputSize = 0;
   const float* packedIh = nullptr;
@@ -49,6 +49,8 @@ struct StepsForward {
   // (x (B, time, I), output (B, time, H)): xStep = I, xRow = time·I, outStep = H, outRow = time·H.
   // The values computed are the same; only where they are read and written changes.
   long xStep = 0, xRow = 0, outStep = 0, outRow = 0;
+  // Set by forward_steps itself: gx is one (B, W) slot that every step reuses.
+  bool gxOneStep = false;
 };
 
 // `count` steps t = tStart, tStart ± 1, ...: gh = h·W_hhᵀ + b_hh, the cell, then rows with

@@ -168,8 +168,8 @@ export interface RecurrentStepsArgs {
    * `x_t · W_ihᵀ + b_ih`, from `x` (`[time, rows, inputSize]`), `packedIh` = W_ihᵀ packed
    * (`[inputSize, G·hidden]`) and `bIh` (`[G·hidden]` or null): the same values as one projection
    * GEMM over the block, computed where they are then read (native: each step its own, in that
-   * core's cache, into `gx`, overwritten; wasm: the whole block at once in its memory, `gx` left
-   * as it is).
+   * core's cache; wasm: the whole block at once in its memory). `gx` is then neither read nor
+   * written, and may be empty.
    */
   project?: { x: Float32Array; inputSize: number; packedIh: PackedMatrix; bIh: Float32Array | null } | null;
   /**

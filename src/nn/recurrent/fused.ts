@@ -225,6 +225,9 @@ const backwardScratch = {
  */
 const callScratch = new Map<string, Float32Array>();
 
+/** The gx of a block kernel that projects its inputs itself (it reads and writes no gx block). */
+const NO_GX = new Float32Array(0);
+
 /** A scratch buffer of this call (kept in the caller's `packing` for the next call, when there is one). */
 function scratch(args: FusedLayerArgs, name: string, length: number): Float32Array {
   if (args.packing) return args.packing.scratch(name, length);
@@ -393,10 +396,10 @@ function inferenceBlock(backend: Backend, args: FusedLayerArgs, d: Dims): StepSt
   const { T, B, GH, CW, blockSteps } = d;
   const { kind, lengths, reverse } = args;
   const s = stepState(args, d);
-  const gx = scratch(args, 'gx', blockSteps * B * GH);
   const blockKernel = blockKernelOf(backend, args, d);
   const cache = blockKernel ? null : scratch(args, 'cache', B * CW);
   const projects = blockKernel?.projects ?? false;
+  const gx = projects ? NO_GX : scratch(args, 'gx', blockSteps * B * GH);
   const packed = packForward(backend, args, d, projects);
   try {
     for (let first = 0; first < T; first += blockSteps) {
@@ -445,9 +448,9 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
     cache: backwardScratch.take(T * B * CW),
     released: false,
   };
-  const gx = scratch(args, 'gx', blockSteps * B * GH);
   const blockKernel = blockKernelOf(backend, args, d);
   const projects = blockKernel?.projects ?? false;
+  const gx = projects ? NO_GX : scratch(args, 'gx', blockSteps * B * GH);
   const packed = packForward(backend, args, d, projects);
   try {
     for (let first = 0; first < T; first += blockSteps) {
