@@ -252,3 +252,95 @@ describe('wasm recurrentBackward: bad arguments throw', () => {
     assert.throws(() => backend.recurrentBackward('lstm', args), /packed by the wasm backend/);
   });
 });
+
+/**
+ * The training forward's saved activations (h, c and the cell cache) live in wasm memory
+ * (residentFloats), where recurrentSteps writes them and recurrentBackward reads them: the same
+ * values, bit for bit, as with them copied out to JS arrays and back in; and every resident
+ * array is given back when the backward ends.
+ */
+describe('wasm saved activations resident in wasm memory', () => {
+  // T·B above 1024 rows: the forward runs in two blocks of steps.
+  const shapes: Shape[] = [...SHAPES, { module: 'GRU', T: 70, B: 16, I: 3, H: 8, bidirectional: true }];
+  function copiedOut(backend: WasmBackend, s: Shape): Record<string, Float32Array> {
+    (backend as { residentFloats: unknown }).residentFloats = () => null;
+    try {
+      return run(s);
+    } finally {
+      delete (backend as { residentFloats?: unknown }).residentFloats; // the class's own again
+    }
+  }
+  for (const s of shapes) {
+    test(name(s), { skip: wasm.skip }, () => {
+      const backend = useBackend(wasm) as WasmBackend;
+      const { parallelMinFlops, chunkFloats } = backend;
+      // Each setting against the copied-out run of the same setting (block boundaries change
+      // the order in which the weight gradients are summed).
+      const settings: [string, () => void][] = [
+        ['one block', () => {}],
+        ['small blocks', () => (backend.chunkFloats = 2 * s.B * s.H * 16 + 1)],
+        ['split over the threads that are ready', () => (backend.parallelMinFlops = 0)],
+      ];
+      try {
+        for (const [label, set] of settings) {
+          set();
+          const want = copiedOut(backend, s);
+          const blocks = backend.heap.liveBlocks;
+          let made = 0;
+          const own = backend.residentFloats.bind(backend);
+          backend.residentFloats = (n: number) => {
+            const a = own(n);
+            if (a) made++;
+            return a;
+          };
+          try {
+            assertSame(run(s), want, `${name(s)}, resident, ${label}`);
+          } finally {
+            delete (backend as { residentFloats?: unknown }).residentFloats;
+          }
+          assert.ok(made >= 2, `${label}: resident arrays were made (${made})`);
+          assert.equal(backend.heap.liveBlocks, blocks, `${label}: every resident array was given back`);
+        }
+      } finally {
+        backend.parallelMinFlops = parallelMinFlops;
+        backend.chunkFloats = chunkFloats;
+      }
+    });
+  }
+  test('a resident array is checked for room before the kernels write into it', { skip: wasm.skip }, () => {
+    const backend = useBackend(wasm) as WasmBackend;
+    const [B, H, T] = [2, 8, 3];
+    const GH = 3 * H;
+    const short = backend.residentFloats(T * B * H - 1);
+    assert.ok(short, 'the wasm backend in Node runs on a shared memory');
+    const packedHh = backend.packB({ k: H, n: GH, b: new Float32Array(H * GH), ldb: GH });
+    try {
+      assert.throws(
+        () =>
+          backend.recurrentSteps('gru', {
+            rows: B,
+            hidden: H,
+            tStart: 0,
+            count: T,
+            reverse: false,
+            blockFirst: 0,
+            gx: new Float32Array(T * B * GH),
+            packedHh,
+            bHh: null,
+            h: new Float32Array(B * H),
+            c: null,
+            output: new Float32Array(T * B * H),
+            lengths: null,
+            gh: new Float32Array(B * GH),
+            hRaw: new Float32Array(B * H),
+            cNew: null,
+            saved: { h: short!, c: null, cache: new Float32Array(T * B * 4 * H) },
+          }),
+        /recurrentSteps saved\.h: \[0, 48\) lies outside the array's 47 floats/,
+      );
+    } finally {
+      backend.releaseResident(short!);
+      packedHh.release();
+    }
+  });
+});

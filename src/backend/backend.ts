@@ -331,6 +331,16 @@ export interface Backend {
   recurrentBackward?(kind: CellKind, args: RecurrentBackwardArgs): void;
   /** Optional: `recurrentBackward` takes `weights` (RecurrentBackwardArgs) and computes the weight gradients. */
   recurrentBackwardWeights?: boolean;
+  /**
+   * Optional: `length` floats in the backend's own memory, as a Float32Array view that stays
+   * valid until `releaseResident` (null when the backend cannot give one now). The training
+   * forward keeps what the backward reads (RecurrentStepsArgs' `saved`) in such arrays, so
+   * `recurrentSteps` writes it and `recurrentBackward` reads it where it is, with no copy in
+   * either direction (the wasm backend on a shared memory: a view into that memory).
+   */
+  residentFloats?(length: number): Float32Array | null;
+  /** Gives back an array from `residentFloats`; true if it was one (false: not this backend's). */
+  releaseResident?(array: Float32Array): boolean;
   /** Optional: the Adam / AdamW update of all parameters in one call (see AdamStepArgs). */
   adamStep?(args: AdamStepArgs): void;
   /**

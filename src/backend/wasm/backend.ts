@@ -349,6 +349,8 @@ export class WasmBackend implements Backend {
   chunkFloats = CHUNK_FLOATS;
   /** GEMMs of fewer FLOPs than this stay on the calling thread. Tests lower it. */
   parallelMinFlops = PARALLEL_MIN_FLOPS;
+  /** Whether the memory is shared (its views survive a grow). */
+  private readonly shared: boolean;
   /** The helper threads (null: one thread). */
   private threads: GemmThreads | null = null;
   /** Stops splitting for a while when the helpers keep finishing late (the CPUs are busy). */
@@ -365,6 +367,7 @@ export class WasmBackend implements Backend {
   ) {
     this.k = exports as unknown as KernelExports;
     const memory = threading?.memory ?? this.k.memory;
+    this.shared = threading !== undefined;
     this.heap = new WasmHeap(memory, this.k.heapBase());
     this.kc = this.k.KC.value as number;
     this.nr = this.k.NR.value as number;
@@ -378,6 +381,54 @@ export class WasmBackend implements Backend {
         this.k.stepScratchFloats(),
       );
     }
+  }
+
+  /** The arrays made by residentFloats still held, by view: their block in the heap. */
+  private readonly resident = new WeakMap<Float32Array, number>();
+
+  /**
+   * A view of `length` floats of wasm memory (see Backend.residentFloats), only on a shared
+   * memory: its views stay valid when the memory grows (a non-shared memory detaches them).
+   */
+  residentFloats(length: number): Float32Array | null {
+    if (!this.shared || length <= 0) return null;
+    let ptr: number;
+    try {
+      ptr = this.heap.alloc(length * 4);
+    } catch {
+      return null; // no room left in wasm memory: the caller keeps its own array
+    }
+    const view = new Float32Array(this.heap.f32.buffer, ptr, length);
+    this.resident.set(view, ptr);
+    return view;
+  }
+
+  releaseResident(array: Float32Array): boolean {
+    const ptr = this.resident.get(array);
+    if (ptr === undefined) return false;
+    this.resident.delete(array);
+    this.heap.release(ptr);
+    return true;
+  }
+
+  /**
+   * Where element `index` of `array` is, as a float offset from `base` (the operands' scratch
+   * region; it may be negative), when `array` is resident and holds `length` floats from there;
+   * null when it is not resident.
+   */
+  private residentAt(
+    array: Float32Array | null | undefined,
+    index: number,
+    length: number,
+    base: number,
+    what: string,
+  ): number | null {
+    const ptr = array ? this.resident.get(array) : undefined;
+    if (ptr === undefined) return null;
+    if (!(index >= 0 && index + length <= array!.length)) {
+      throw new ValueError(what, `[${index}, ${index + length}) lies outside the array's ${array!.length} floats`);
+    }
+    return (ptr - base) / 4 + index;
   }
 
   /** Threads that run GEMMs: the caller plus the helpers started and ready so far. */
@@ -896,17 +947,27 @@ export class WasmBackend implements Backend {
     const outAt = caAt + alignFloats(B * CW);
     const lenAt = outAt + alignFloats(count * B * H);
     // With `saved`: the block's saved h, c and cache, copied out at its end.
+    // (Saved arrays that are resident are written where they are: no room here for them.)
     const saved = args.saved ?? null;
-    const shAt = lenAt + alignFloats(lengths ? B : 0);
-    const scAt = shAt + alignFloats(saved ? count * B * H : 0);
-    const skAt = scAt + alignFloats(saved && isLstm ? count * B * H : 0);
+    const residentH = saved !== null && this.resident.has(saved.h);
+    const residentC = saved !== null && isLstm && saved.c !== null && this.resident.has(saved.c);
+    const residentCache = saved !== null && this.resident.has(saved.cache);
+    let shAt = lenAt + alignFloats(lengths ? B : 0);
+    let scAt = shAt + alignFloats(saved && !residentH ? count * B * H : 0);
+    let skAt = scAt + alignFloats(saved && isLstm && !residentC ? count * B * H : 0);
     // With `project`: the block's rows of x and b_ih, for its GX computed here.
     const project = args.project ?? null;
     const I = project ? project.inputSize : 0;
     const packedIh = project ? this.checkPackedIh(project.packedIh, I, GH) : null;
-    const xAt = skAt + alignFloats(saved ? count * B * CW : 0);
+    const xAt = skAt + alignFloats(saved && !residentCache ? count * B * CW : 0);
     const biAt = xAt + alignFloats(count * B * I);
     const base = this.heap.scratch((biAt + (project?.bIh ? GH : 0)) * 4);
+    if (saved) {
+      const [BH, BC] = [count * B * H, count * B * CW];
+      shAt = this.residentAt(saved.h, blockFirst * B * H, BH, base, 'recurrentSteps saved.h') ?? shAt;
+      if (isLstm) scAt = this.residentAt(saved.c, blockFirst * B * H, BH, base, 'recurrentSteps saved.c') ?? scAt;
+      skAt = this.residentAt(saved.cache, blockFirst * B * CW, BC, base, 'recurrentSteps saved.cache') ?? skAt;
+    }
     const p = (at: number) => base + at * 4;
     const hp = this.heap;
     if (bias) hp.put(base, bias, 0, GH, 'bHh');
@@ -1027,12 +1088,14 @@ export class WasmBackend implements Backend {
     const saved = args.saved;
     if (!saved) return;
     const CW = cacheWidth(kind, H);
-    hp.get(p(at.shAt), saved.h, blockFirst * B * H, count * B * H, 'saved.h');
+    // Resident arrays were written in place.
+    const r = this.resident;
+    if (!r.has(saved.h)) hp.get(p(at.shAt), saved.h, blockFirst * B * H, count * B * H, 'saved.h');
     if (isLstm) {
       if (!saved.c) throw new ValueError('recurrentSteps', 'LSTM needs saved.c');
-      hp.get(p(at.scAt), saved.c, blockFirst * B * H, count * B * H, 'saved.c');
+      if (!r.has(saved.c)) hp.get(p(at.scAt), saved.c, blockFirst * B * H, count * B * H, 'saved.c');
     }
-    hp.get(p(at.skAt), saved.cache, blockFirst * B * CW, count * B * CW, 'saved.cache');
+    if (!r.has(saved.cache)) hp.get(p(at.skAt), saved.cache, blockFirst * B * CW, count * B * CW, 'saved.cache');
   }
 
   /**
@@ -1208,9 +1271,11 @@ export class WasmBackend implements Backend {
     const sumsAt = lay.take(GH);
     const ctxAt = lay.take(this.k.BACKWARD_CONTEXT_INTS.value as number);
     const gOutAt = lay.take(block * BH);
-    const cacheAt = lay.take(block * B * CW);
-    const shAt = lay.take(block * BH);
-    const scAt = lay.take(isLstm ? block * BH : 0);
+    // Saved arrays that are resident (residentFloats) are read where they are.
+    const res = this.resident;
+    const cacheAt = lay.take(res.has(saved.cache) ? 0 : block * B * CW);
+    const shAt = lay.take(res.has(saved.h) ? 0 : block * BH);
+    const scAt = lay.take(isLstm && !res.has(saved.c!) ? block * BH : 0);
     const dgxAt = lay.take(block * B * GH);
     const dghAt = shared ? dgxAt : lay.take(block * B * GH);
     const xAt = lay.take(wIh ? block * B * I : 0);
@@ -1241,9 +1306,16 @@ export class WasmBackend implements Backend {
       const dir = reverse ? 1 : -1;
       const first = reverse ? tStart : tStart - count + 1;
       hp.put(p(gOutAt), args.gOut, first * BH, count * BH, 'gOut');
-      hp.put(p(cacheAt), saved.cache, first * B * CW, count * B * CW, 'saved.cache');
-      hp.put(p(shAt), saved.h, first * BH, count * BH, 'saved.h');
-      if (isLstm) hp.put(p(scAt), saved.c!, first * BH, count * BH, 'saved.c');
+      // This block's saved h, c and cache: in place when resident, else copied in.
+      const blockOf = (array: Float32Array, at: number, width: number, what: string): number => {
+        const inPlace = this.residentAt(array, first * width, count * width, base, `recurrentBackward ${what}`);
+        if (inPlace !== null) return p(inPlace);
+        hp.put(p(at), array, first * width, count * width, what);
+        return p(at);
+      };
+      const cacheP = blockOf(saved.cache, cacheAt, B * CW, 'saved.cache');
+      const shP = blockOf(saved.h, shAt, BH, 'saved.h');
+      const scP = isLstm ? blockOf(saved.c!, scAt, BH, 'saved.c') : 0;
       if (helpers.length === 0) {
         this.k.backwardBlock(
           code,
@@ -1260,9 +1332,9 @@ export class WasmBackend implements Backend {
           dcCarry,
           p(dhTAt),
           dc,
-          p(cacheAt),
-          p(shAt),
-          isLstm ? p(scAt) : 0,
+          cacheP,
+          shP,
+          scP,
           p(dgxAt),
           p(dghAt),
           p(dhDirectAt),
@@ -1294,9 +1366,9 @@ export class WasmBackend implements Backend {
           args.dbHh ? p(dbHhAt) : 0,
           p(sumsAt),
           p(gOutAt),
-          p(cacheAt),
-          p(shAt),
-          isLstm ? p(scAt) : 0,
+          cacheP,
+          shP,
+          scP,
           p(dgxAt),
           p(dghAt),
           first,
@@ -1318,7 +1390,7 @@ export class WasmBackend implements Backend {
         if (together) {
           const panels = (I8 + H8) / this.nr;
           this.k.packB(rows, I, p(xAt), I, 0, p(pkAt), panels, 0);
-          this.k.packB(rows, H, p(shAt), H, 0, p(pkAt), panels, I8 / this.nr);
+          this.k.packB(rows, H, shP, H, 0, p(pkAt), panels, I8 / this.nr);
           this.gemmKernel(GH, nTogether, rows, p(dgxAt), GH, 1, p(pkAt), p(cIhAt), nTogether, acc, 0);
         } else {
           if (wIh) {
@@ -1326,7 +1398,7 @@ export class WasmBackend implements Backend {
             this.gemmKernel(GH, I, rows, p(dgxAt), GH, 1, p(pkAt), p(cIhAt), I, acc, 0);
           }
           if (wHh) {
-            this.k.packB(rows, H, p(shAt), H, 0, p(pkAt), H8 / this.nr, 0);
+            this.k.packB(rows, H, shP, H, 0, p(pkAt), H8 / this.nr, 0);
             this.gemmKernel(GH, H, rows, p(dghAt), GH, 1, p(pkAt), p(cHhAt), H, acc, 0);
           }
         }

@@ -434,6 +434,30 @@ interface Saved {
   cache: Float32Array;
   /** Given back for reuse when the backward ended (a second backward through the graph is refused). */
   released: boolean;
+  /** The backend whose memory holds the arrays that are resident (Backend.residentFloats). */
+  owner: Backend;
+}
+
+/**
+ * An array of saved activations: in the backend's own memory where it offers that (the kernels
+ * then write and read it in place), else a recycled one.
+ */
+function savedFloats(backend: Backend, length: number): Float32Array {
+  return backend.residentFloats?.(length) ?? backwardScratch.take(length);
+}
+
+/** Resident arrays of a graph dropped before its backward ran, given back when it is collected. */
+const unreleasedSaved = new FinalizationRegistry<{ owner: Backend; arrays: Float32Array[] }>(({ owner, arrays }) => {
+  for (const a of arrays) owner.releaseResident?.(a);
+});
+
+/** Gives the saved arrays back (resident ones to their backend), once. */
+function releaseSaved(saved: Saved): void {
+  for (const b of [saved.hPrev, saved.cPrev, saved.hRaw, saved.cache]) {
+    if (b && !saved.owner.releaseResident?.(b)) backwardScratch.give(b);
+  }
+  unreleasedSaved.unregister(saved);
+  saved.released = true;
 }
 
 /** Forward with saved activations: the same steps as {@link inferenceBlock}, keeping {@link Saved}. */
@@ -442,12 +466,17 @@ function forwardSaved(backend: Backend, args: FusedLayerArgs, d: Dims): { s: Ste
   const { lengths, reverse } = args;
   const s = stepState(args, d);
   const saved: Saved = {
-    hPrev: backwardScratch.take(T * B * P),
-    cPrev: s.c ? backwardScratch.take(T * B * H) : null,
+    hPrev: savedFloats(backend, T * B * P),
+    cPrev: s.c ? savedFloats(backend, T * B * H) : null,
     hRaw: args.wHr ? backwardScratch.take(T * B * H) : null,
-    cache: backwardScratch.take(T * B * CW),
+    cache: savedFloats(backend, T * B * CW),
     released: false,
+    owner: backend,
   };
+  if (backend.residentFloats) {
+    const arrays = [saved.hPrev, saved.cPrev, saved.cache].filter((a): a is Float32Array => a !== null);
+    unreleasedSaved.register(saved, { owner: backend, arrays }, saved);
+  }
   const blockKernel = blockKernelOf(backend, args, d);
   const projects = blockKernel?.projects ?? false;
   const gx = projects ? NO_GX : scratch(args, 'gx', blockSteps * B * GH);
@@ -665,8 +694,7 @@ function backwardThroughTime(
   if (wHr) result.push(dWhr);
   backwardScratch.give(dgx);
   if (dgh !== dgx) backwardScratch.give(dgh);
-  for (const b of [saved.hPrev, saved.cPrev, saved.hRaw, saved.cache]) if (b) backwardScratch.give(b);
-  saved.released = true;
+  releaseSaved(saved);
   return result;
 }
 
