@@ -87,6 +87,24 @@ describe('header detection and delimiter sniffing', () => {
     );
   });
 
+  test('a column of token sequences: a one-word name above it is a header, a one-token value used below is not', () => {
+    const known = ['source', 'target'];
+    const rows = (first: string[]) => [
+      first,
+      ['hello', 'h ɛ l oʊ'],
+      ['bonjour', 'b ɔ̃ ʒ u ʁ'],
+      ['tea', 't iː'],
+    ];
+    assert.equal(looksLikeHeader(rows(['word', 'ipa']), known), true);
+    assert.equal(looksLikeHeader(rows(['Word', 'Pronunciation']), known), true);
+    // A headerless file whose first word has one phoneme, used by the rows below: data.
+    assert.equal(looksLikeHeader(rows(['a', 'ʁ']), known), false);
+    // The first value has several tokens too: data.
+    assert.equal(looksLikeHeader(rows(['hallo', 'h a l o']), known), false);
+    // Too few rows below to tell: data.
+    assert.equal(looksLikeHeader(rows(['word', 'ipa']).slice(0, 3), known), false);
+  });
+
   test('sniffing: tab, comma, semicolon, bar; JSONL; a quoted comma does not hide the delimiter', () => {
     assert.deepEqual(sniffFormat('Go.\tVa !\tCC-BY\nHi.\tSalut !\tCC-BY\n', 'f'), { format: 'tsv', delimiter: '\t' });
     assert.deepEqual(sniffFormat('1+2,3\n4+5,9\n', 'f'), { format: 'csv', delimiter: ',' });

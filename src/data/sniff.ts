@@ -10,7 +10,10 @@
  * task knows makes it a header; otherwise each column votes, as Python's csv.Sniffer does: a
  * column numeric in every later row but not in the first votes for a header; a categorical column
  * (few distinct values) whose first value never comes back votes for one, and one whose first
- * value does come back votes against. A header needs more votes for than against.
+ * value does come back votes against; a column of several tokens in every later row (phonemes, a
+ * sentence) votes for a header when its first value is one name-like token that none of the later
+ * rows uses (`word<TAB>ipa` above `hello<TAB>h ɛ l oʊ`), and against one otherwise. A header needs
+ * more votes for than against.
  */
 import { DataError } from '../errors.js';
 
@@ -92,8 +95,22 @@ export function looksLikeHeader(rows: readonly (readonly string[])[], known: rea
       votes += isDecimal(value) ? -1 : 1;
       return;
     }
+    if (column.length >= 3 && column.every((v) => /\s/.test(v))) {
+      votes += isColumnName(value, column) ? 1 : -1;
+      return;
+    }
     const distinct = new Set(column).size;
     if (column.length >= 4 && distinct <= column.length / 2) votes += column.includes(value) ? -1 : 1;
   });
   return votes > 0;
+}
+
+/**
+ * Whether `value`, first in a column whose later values all hold several tokens, reads as the
+ * column's name: one name-like token that is none of the tokens below it (a one-phoneme word's
+ * `AH` is a token of other rows; `ipa` or `phonemes` is not).
+ */
+function isColumnName(value: string, column: readonly string[]): boolean {
+  if (!/^[\p{L}_][\p{L}\p{N}_.-]*$/u.test(value)) return false;
+  return !column.some((v) => v.split(/\s+/).includes(value));
 }
