@@ -34,6 +34,7 @@ import { uniformParameter } from '../init.js';
 import { Module } from '../module.js';
 import { PackedSequence, packPaddedSequence, padPackedSequence } from '../../sequence/packed.js';
 import { fusedRecurrentLayer } from './fused.js';
+import { WeightPacking } from './packing.js';
 import { type Lengths, prepareInput, prepareState, type StateSpec } from './inputs.js';
 import { parameterName, type RecurrentOptions, resolveOptions, type ResolvedRecurrentOptions } from './options.js';
 
@@ -114,6 +115,8 @@ export abstract class RecurrentBase extends Module {
   /** 0 when there is no projection (LSTM only). */
   readonly projSize: number;
   private readonly weights: LayerWeights[][] = [];
+  /** Packed weights for calls without a graph, by layer·D + direction (see inferencePacking). */
+  private readonly inferencePackings = new Map<number, WeightPacking>();
   private readonly generator: Generator | undefined;
 
   protected constructor(
@@ -154,6 +157,17 @@ export abstract class RecurrentBase extends Module {
       }
       this.weights.push(row);
     }
+  }
+
+  /** The checked packing of one layer and direction's weights, where checked packings exist. */
+  private inferencePacking(row: number): WeightPacking | null {
+    if (!WeightPacking.canCheck) return null;
+    let p = this.inferencePackings.get(row);
+    if (!p) {
+      p = new WeightPacking(true);
+      this.inferencePackings.set(row, p);
+    }
+    return p;
   }
 
   /** D: 2 when bidirectional, else 1. */
@@ -233,6 +247,7 @@ export abstract class RecurrentBase extends Module {
           ...w,
           lengths: input.lengths,
           reverse: dir === 1,
+          inferencePacking: this.inferencePacking(row),
         });
         outputs.push(result.output);
         finalH.push(result.h);

@@ -12,6 +12,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { uniformParameter } from '../init.js';
 import { Module } from '../module.js';
 import { fusedRecurrentLayer } from './fused.js';
+import { WeightPacking } from './packing.js';
 
 export interface CellOptions {
   /** Features of x (H_in). */
@@ -31,6 +32,8 @@ export abstract class RecurrentCellBase extends Module {
   readonly weight_hh: Tensor;
   readonly bias_ih: Tensor | null;
   readonly bias_hh: Tensor | null;
+  /** Packed weights for calls without a graph (checked against the weights at each call). */
+  private readonly inferencePacking = WeightPacking.canCheck ? new WeightPacking(true) : null;
 
   protected constructor(
     private readonly typeName: string,
@@ -125,6 +128,7 @@ export abstract class RecurrentCellBase extends Module {
       wHr: null,
       lengths: null,
       reverse: false,
+      inferencePacking: this.inferencePacking,
     });
     const unbatch = (t: Tensor) => (batched ? t : t.squeeze(0));
     return { h: unbatch(result.h), c: result.c ? unbatch(result.c) : null };
