@@ -24,6 +24,10 @@ struct GemmProblem {
   long ldc;
   bool accumulate;    // beta == 1
   const float* bias;  // length n or null
+  // Read A where it is even across many panels (a plain A only): for the few rows of a thread's
+  // share of a step GEMM, which stay in L1 from one panel to the next, packing costs more than it
+  // saves (4-8 % of a recurrent forward, bench/RESULTS.md). The values are the same either way.
+  bool aInPlace = false;
 };
 
 struct CellForward {

@@ -246,7 +246,7 @@ static void gemm_part(const GemmProblem& P, int i0, int i1, int q0, int q1) {
     return;
   }
   // A transposed is read down columns (one cache line per k): always pack it.
-  const bool packA = P.transA || q1 - q0 >= g_pack_a_min_panels;
+  const bool packA = P.transA || (!P.aInPlace && q1 - q0 >= g_pack_a_min_panels);
   float* abuf = packA ? grow(tls.a, (size_t)MC * KC) : nullptr;
   for (int qc0 = q0; qc0 < q1; qc0 += (P.packed ? q1 - q0 : NC_PANELS)) {
     const int qc1 = P.packed ? q1 : std::min(q1, qc0 + NC_PANELS);

@@ -53,14 +53,16 @@ struct ForwardStep {
   bool split;    // each chunk computes its own gate panels; else gh was computed beforehand
 };
 
-// gx at step t = x_t·W_ihᵀ + b_ih for rows [r0, r1) and panels [q0, q1) (when the call projects).
-void project_step(const KernelTable& k, const StepsForward& a, long t, int r0, int r1, int q0, int q1) {
+// gx at step t = x_t·W_ihᵀ + b_ih for rows [r0, r1) and panels [q0, q1) (when the call projects);
+// `aInPlace`: read x_t's rows where they are (see GemmProblem).
+void project_step(const KernelTable& k, const StepsForward& a, long t, int r0, int r1, int q0, int q1,
+                  bool aInPlace = false) {
   if (!a.x) return;
   const int B = a.rows, W = gates_of(a.kind) * a.hidden, I = a.inputSize;
   float* gx = const_cast<float*>(gx_at(a, t));
-  k.gemm_part(
-      GemmProblem{B, W, I, a.x + t * a.xStep, a.xRow, false, nullptr, 0, false, a.packedIh, gx, W, false, a.bIh}, r0,
-      r1, q0, q1);
+  GemmProblem p{B, W, I, a.x + t * a.xStep, a.xRow, false, nullptr, 0, false, a.packedIh, gx, W, false, a.bIh};
+  p.aInPlace = aInPlace;
+  k.gemm_part(p, r0, r1, q0, q1);
 }
 
 // Rows [r0, r1) x hidden columns [j0, j1) of one step, after their gate pre-activations are in
@@ -143,7 +145,9 @@ void forward_rows(void* ctx, int chunk) {
     ForwardStep st{&a, &k, GemmProblem{B, W, H, h, H, false, nullptr, 0, false, a.packed, a.gh, W, false, a.bHh}, t, h, hn,
                    gx_at(a, t), a.cacheAll ? a.cacheAll + t * B * (long)CW : nullptr, H,
                    false};
-    project_step(k, a, t, r0, r1, 0, panels);
+    // A thread's rows are few: both GEMMs read them in place.
+    project_step(k, a, t, r0, r1, 0, panels, true);
+    st.gp.aInPlace = true;
     k.gemm_part(st.gp, r0, r1, 0, panels);
     finish_block(st, r0, r1, 0, H);
     std::swap(h, hn);
