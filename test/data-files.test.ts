@@ -89,12 +89,7 @@ describe('header detection and delimiter sniffing', () => {
 
   test('a column of token sequences: a one-word name above it is a header, a one-token value used below is not', () => {
     const known = ['source', 'target'];
-    const rows = (first: string[]) => [
-      first,
-      ['hello', 'h ɛ l oʊ'],
-      ['bonjour', 'b ɔ̃ ʒ u ʁ'],
-      ['tea', 't iː'],
-    ];
+    const rows = (first: string[]) => [first, ['hello', 'h ɛ l oʊ'], ['bonjour', 'b ɔ̃ ʒ u ʁ'], ['tea', 't iː']];
     assert.equal(looksLikeHeader(rows(['word', 'ipa']), known), true);
     assert.equal(looksLikeHeader(rows(['Word', 'Pronunciation']), known), true);
     // A headerless file whose first word has one phoneme, used by the rows below: data.
