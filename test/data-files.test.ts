@@ -127,6 +127,27 @@ describe('headerless files and token auto-detection', () => {
     assert.ok(data.notices.some((n) => /target: read as characters \(auto/.test(n)));
   });
 
+  test('a header of other names over exactly the needed columns: taken by position, with a notice', () => {
+    const path = write('ipa.tsv', 'word\tipa\nhello\th ɛ l oʊ\ncat\tk æ t\ntree\tt ɹ iː\n');
+    const data = readOwnData(path, 'seq2seq');
+    assert.deepEqual(
+      data.examples.map((e) => e.source),
+      ['hello', 'cat', 'tree'],
+    );
+    assert.deepEqual(data.examples[1]!.target, ['k', 'æ', 't']);
+    assert.ok(
+      data.notices.some((n) =>
+        /the header row names 'word', 'ipa', not 'source', 'target': taking 'word' as source, 'ipa' as target/.test(n),
+      ),
+      data.notices.join('\n'),
+    );
+    // One of the task's names present, the other not: that is a misspelt header, still an error.
+    assert.throws(
+      () => readOwnData(write('half.tsv', 'source\tipa\nhello\th ɛ l oʊ\n'), 'seq2seq'),
+      /missing column 'target'/,
+    );
+  });
+
   test('Tatoeba/Anki fra.txt: tab-separated, no header, an attribution column, quotes kept as text', () => {
     const path = write(
       'fra.txt',

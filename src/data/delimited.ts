@@ -233,6 +233,12 @@ function parseDelimitedTable(
       }
       roleColumn.set(required[k]!, index);
     });
+  } else if (hasHeader && width === required.length && !required.some((c) => columns.includes(c))) {
+    // A header of other names (`word  ipa`) over exactly the columns the task needs: by position.
+    required.forEach((c, k) => roleColumn.set(c, k));
+    options.onNotice?.(
+      `${file}: the header row names ${list(columns)}, not ${list(required)}: taking ${columns.map((name, k) => `'${name}' as ${required[k]}`).join(', ')}; use --columns to choose`,
+    );
   } else if (hasHeader) {
     for (const c of required) {
       const index = columns.indexOf(c);
