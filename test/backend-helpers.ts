@@ -9,7 +9,14 @@ import '../src/backend/native/index.js';
 import '../src/backend/reference/index.js';
 import '../src/backend/wasm/index.js';
 import type { TestContext } from 'node:test';
-import { type Backend, type BackendName, backendStatus, setBackend } from '../src/backend/backend.js';
+import {
+  type Backend,
+  type BackendName,
+  backendStatus,
+  type PackedMatrix,
+  type RecurrentStepsArgs,
+  setBackend,
+} from '../src/backend/backend.js';
 import type { WasmBackend } from '../src/backend/wasm/index.js';
 
 export const ATOL = 1e-5;
@@ -107,4 +114,37 @@ export function requireWasmThreads(backend: WasmBackend, t: TestContext): number
     assert.fail(why);
   t.skip(why);
   return threads;
+}
+
+/**
+ * recurrentSteps arguments for `T` steps from time 0, all arrays zeros: gx `(T, B, G·H)`, h, c
+ * `(B, H)` (c and cNew for the LSTM, G = 4, only), output `(T, B, H)`, gh `(B, G·H)`; `over`
+ * replaces any of them (for tests of what the kernel refuses).
+ */
+export function zeroStepsArgs(
+  dims: { B: number; H: number; T: number; G: number },
+  packedHh: PackedMatrix,
+  over: Partial<RecurrentStepsArgs> = {},
+): RecurrentStepsArgs {
+  const { B, H, T, G } = dims;
+  const lstm = G === 4;
+  return {
+    rows: B,
+    hidden: H,
+    tStart: 0,
+    count: T,
+    reverse: false,
+    blockFirst: 0,
+    gx: new Float32Array(T * B * G * H),
+    packedHh,
+    bHh: null,
+    h: new Float32Array(B * H),
+    c: lstm ? new Float32Array(B * H) : null,
+    output: new Float32Array(T * B * H),
+    lengths: null,
+    gh: new Float32Array(B * G * H),
+    hRaw: new Float32Array(B * H),
+    cNew: lstm ? new Float32Array(B * H) : null,
+    ...over,
+  };
 }

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { WasmBackend } from '../src/backend/wasm/index.js';
 import { Generator, nn, randn, type Tensor } from '../src/index.js';
-import { assertAllClose, backendCases, requireWasmThreads, useBackend } from './backend-helpers.js';
+import { assertAllClose, backendCases, requireWasmThreads, useBackend, zeroStepsArgs } from './backend-helpers.js';
 
 interface Shape {
   module: 'RNN' | 'LSTM' | 'GRU';
@@ -317,25 +317,12 @@ describe('wasm saved activations resident in wasm memory', () => {
     try {
       assert.throws(
         () =>
-          backend.recurrentSteps('gru', {
-            rows: B,
-            hidden: H,
-            tStart: 0,
-            count: T,
-            reverse: false,
-            blockFirst: 0,
-            gx: new Float32Array(T * B * GH),
-            packedHh,
-            bHh: null,
-            h: new Float32Array(B * H),
-            c: null,
-            output: new Float32Array(T * B * H),
-            lengths: null,
-            gh: new Float32Array(B * GH),
-            hRaw: new Float32Array(B * H),
-            cNew: null,
-            saved: { h: short!, c: null, cache: new Float32Array(T * B * 4 * H) },
-          }),
+          backend.recurrentSteps(
+            'gru',
+            zeroStepsArgs({ B, H, T, G: 3 }, packedHh, {
+              saved: { h: short!, c: null, cache: new Float32Array(T * B * 4 * H) },
+            }),
+          ),
         /recurrentSteps saved\.h: \[0, 48\) lies outside the array's 47 floats/,
       );
     } finally {

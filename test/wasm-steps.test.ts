@@ -12,7 +12,7 @@ import { type CellKind, cacheWidth, gateCount } from '../src/backend/backend.js'
 import type { WasmBackend } from '../src/backend/wasm/index.js';
 import { Generator, nn, type Tensor, tensor } from '../src/index.js';
 import { maskStepForward } from '../src/nn/recurrent/row-mask.js';
-import { backendCases, randomArray, requireWasmThreads, useBackend } from './backend-helpers.js';
+import { backendCases, randomArray, requireWasmThreads, useBackend, zeroStepsArgs } from './backend-helpers.js';
 
 interface Case {
   kind: CellKind;
@@ -193,26 +193,9 @@ describe('wasm recurrentSteps equals the per-step calls', () => {
       const { B, H, T } = c;
       const GH = 4 * H;
       const packed = backend.packB({ k: H, n: GH, b: new Float32Array(GH * H), ldb: H, transB: true });
-      const args = {
-        rows: B,
-        hidden: H,
-        tStart: 0,
-        count: T,
-        reverse: false,
-        blockFirst: 0,
-        gx: new Float32Array(T * B * GH),
-        packedHh: packed,
-        bHh: null,
-        h: new Float32Array(B * H),
-        c: new Float32Array(B * H),
-        output: new Float32Array(T * B * H),
-        lengths: null,
-        gh: new Float32Array(B * GH),
-        hRaw: new Float32Array(B * H),
-        cNew: new Float32Array(B * H),
-        cache: new Float32Array(B * 5 * H),
+      const args = zeroStepsArgs({ B, H, T, G: 4 }, packed, {
         saved: { h: new Float32Array(T * B * H), c: new Float32Array(T * B * H), cache: new Float32Array(3) },
-      };
+      });
       backend.recurrentSteps('lstm', args);
     }, /saved.cache needs elements/);
   });
@@ -317,25 +300,10 @@ describe('wasm recurrentSteps with the input projection inside', () => {
     const GH = 4 * H;
     const packedHh = backend.packB({ k: H, n: GH, b: new Float32Array(GH * H), ldb: H, transB: true });
     const wrong = backend.packB({ k: I + 1, n: GH, b: new Float32Array(GH * (I + 1)), ldb: I + 1, transB: true });
-    const args = (packedIh: typeof wrong) => ({
-      rows: B,
-      hidden: H,
-      tStart: 0,
-      count: T,
-      reverse: false,
-      blockFirst: 0,
-      gx: new Float32Array(T * B * GH),
-      packedHh,
-      bHh: null,
-      h: new Float32Array(B * H),
-      c: new Float32Array(B * H),
-      output: new Float32Array(T * B * H),
-      lengths: null,
-      gh: new Float32Array(B * GH),
-      hRaw: new Float32Array(B * H),
-      cNew: new Float32Array(B * H),
-      project: { x: new Float32Array(T * B * I), inputSize: I, packedIh, bIh: null },
-    });
+    const args = (packedIh: typeof wrong) =>
+      zeroStepsArgs({ B, H, T, G: 4 }, packedHh, {
+        project: { x: new Float32Array(T * B * I), inputSize: I, packedIh, bIh: null },
+      });
     assert.throws(() => backend.recurrentSteps('lstm', args(wrong)), /expected \[11, 52\]/);
     wrong.release();
     assert.throws(() => backend.recurrentSteps('lstm', args(wrong)), /released/);

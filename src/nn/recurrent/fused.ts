@@ -755,8 +755,10 @@ export const fusedRecurrentLayer = traced(
     if (bHh) inputs.push(bHh);
     if (wHr) inputs.push(wHr);
     const record = needsGrad(inputs);
-    const kept = !record && !args.packing && args.inferencePacking ? { ...args, packing: args.inferencePacking } : args;
-    const run = record ? forwardSaved(backend, args, d) : { s: inferenceBlock(backend, kept, d), saved: null };
+    // Without a graph, the module's kept packing (when it has one and the caller gave none).
+    const noGraphArgs =
+      !record && !args.packing && args.inferencePacking ? { ...args, packing: args.inferencePacking } : args;
+    const run = record ? forwardSaved(backend, args, d) : { s: inferenceBlock(backend, noGraphArgs, d), saved: null };
     const { output, h, c } = run.s;
     const outputs = [
       { data: output, shape: [d.T, d.B, d.P] },

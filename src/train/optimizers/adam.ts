@@ -107,52 +107,26 @@ export function adamKernel(
   vmax: Float32Array | null,
 ): void {
   const n = param.length;
-  const { beta1: b1, beta2: b2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay: wd, decay } = k;
-  const l2 = !k.decoupled && wd !== 0;
-  if (!k.maximize && !k.decoupled && !l2 && vmax === null) {
-    adamKernelPlain(k, stepSize, bc2Sqrt, param, grad, m, v);
-    return;
-  }
+  const { beta1: b1, beta2: b2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay: wd, decay, maximize, decoupled } = k;
+  const l2 = !decoupled && wd !== 0;
+  // Each value is read once and kept in a local, rounded as the Float32Array store rounds it
+  // (Math.fround): the same bits as storing and reading back, 15 % faster.
   for (let i = 0; i < n; i++) {
-    let g = k.maximize ? -grad[i]! : grad[i]!;
-    if (k.decoupled) param[i] = param[i]! * decay;
-    else if (l2) g = Math.fround(g + wd * param[i]!);
-    m[i] = Math.fround(m[i]! * b1) + oneMinusBeta1 * g;
-    v[i] = Math.fround(v[i]! * b2) + oneMinusBeta2 * g * g;
-    let second = v[i]!;
+    let g = maximize ? -grad[i]! : grad[i]!;
+    let p = param[i]!;
+    if (decoupled) p = Math.fround(p * decay);
+    else if (l2) g = Math.fround(g + wd * p);
+    const mi = Math.fround(Math.fround(m[i]! * b1) + oneMinusBeta1 * g);
+    const vi = Math.fround(Math.fround(v[i]! * b2) + oneMinusBeta2 * g * g);
+    m[i] = mi;
+    v[i] = vi;
+    let second = vi;
     if (vmax !== null) {
       if (!(vmax[i]! >= second)) vmax[i] = second;
       second = vmax[i]!;
     }
     const denom = Math.fround(Math.fround(Math.fround(Math.sqrt(second)) / bc2Sqrt) + eps);
-    param[i] = param[i]! - (stepSize * m[i]!) / denom;
-  }
-}
-
-/**
- * {@link adamKernel} for plain Adam (no weight decay, amsgrad or maximize), the common case, in a
- * loop with no per-element options: the same operations and roundings (a Float32Array store
- * rounds as Math.fround does), so the same bits (2.8 against 3.3 ms a step for 296 k parameters).
- */
-function adamKernelPlain(
-  k: AdamScalars,
-  stepSize: number,
-  bc2Sqrt: number,
-  param: Float32Array,
-  grad: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-): void {
-  const n = param.length;
-  const { beta1: b1, beta2: b2, oneMinusBeta1, oneMinusBeta2, eps } = k;
-  for (let i = 0; i < n; i++) {
-    const g = grad[i]!;
-    const mi = Math.fround(Math.fround(m[i]! * b1) + oneMinusBeta1 * g);
-    const vi = Math.fround(Math.fround(v[i]! * b2) + oneMinusBeta2 * g * g);
-    m[i] = mi;
-    v[i] = vi;
-    const denom = Math.fround(Math.fround(Math.fround(Math.sqrt(vi)) / bc2Sqrt) + eps);
-    param[i] = param[i]! - (stepSize * mi) / denom;
+    param[i] = p - (stepSize * mi) / denom;
   }
 }
 
