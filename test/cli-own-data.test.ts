@@ -273,6 +273,15 @@ describe('warnings and errors about the data', () => {
     );
   });
 
+  test('a 1-row file is refused with the file named, not deep inside the split', () => {
+    const path = join(dir, 'one.csv');
+    writeFileSync(path, 'text,label\nhello,en\n');
+    const r = run(['train', '--data', path, '--epochs', '1', '--out', join(dir, 'one')]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /error: .*one\.csv: 1 example leaves no validation example: training cannot be measured/);
+    assert.doesNotMatch(r.stderr, /splitDataset/);
+  });
+
   test('few examples and a tiny class are warned about', () => {
     const rows = [
       'text,label',

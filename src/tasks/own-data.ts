@@ -82,12 +82,11 @@ function cutItems<T>(items: readonly T[], s: SplitShares, generator: Generator):
   const count = (f: number) => (f <= 0 ? 0 : Math.max(1, Math.round(f * n)));
   const validation = count(s.validation);
   const test = count(s.test);
-  if (n > 1 && validation + test >= n)
-    return splitDataset(items, {
-      validation: Math.min(validation, 1),
-      test: Math.min(test, n - 1 - Math.min(validation, 1)),
-      generator,
-    });
+  if (n >= 1 && validation + test >= n) {
+    // Keep at least one item for training; checkSplits then names the part left empty.
+    const v = Math.min(validation, 1, n - 1);
+    return splitDataset(items, { validation: v, test: Math.min(test, n - 1 - v), generator });
+  }
   return splitDataset(items, { validation, test, generator });
 }
 
