@@ -12,7 +12,7 @@ import { CELL_FAMILIES, type CellFamily } from '../families.js';
 import { Generator } from '../tensor/random.js';
 import { clipGradNorm } from '../train/clip.js';
 import { EarlyStopping } from '../train/early-stopping.js';
-import { type EpochInfo, fit, type FitState, type StepInfo } from '../train/loop.js';
+import { type EpochInfo, type FitResult, fit, type FitState, type StepInfo } from '../train/loop.js';
 import { BatchStream, type BatchStreamState, Budget, budgetLr, roundSeconds } from '../train/budget.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { Adam } from '../train/optimizers/adam.js';
@@ -20,7 +20,9 @@ import { CosineAnnealingLR, ReduceLROnPlateau } from '../train/schedulers.js';
 import { saveModelDirectory } from './model-dir.js';
 import { getTask, type TaskName } from './registry.js';
 import { renderReport } from './report.js';
-import type { DataOptions, Evaluation, TaskSettings } from './task.js';
+import type { DataOptions, Evaluation, PreparedTask, TaskSettings } from './task.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { memberDirectory, trainMembersInParallel } from './parallel-members.js';
 
 export interface TrainOptions {
   /** Default 'classify'. */
@@ -68,6 +70,11 @@ export interface TrainOptions {
   budget?: number;
   /** How the user's files are read and split (--columns, --no-header, --*-tokens, --split, --valid, --test, --target). */
   dataOptions?: DataOptions;
+  /**
+   * Train member k of the task's ensemble alone (a worker of an ensemble trained in parallel,
+   * parallel-members.ts): `trainMember` only, which evaluates and saves nothing but checkpoints.
+   */
+  member?: number;
 }
 
 export interface TrainCallbacks {
@@ -141,11 +148,47 @@ const RUN_KEYS = [
   'maxTrainExamples',
 ] as const;
 
+/** A trained member of an ensemble trained in parallel: its best weights and its curves. */
+export interface TrainedMember {
+  weights: Record<string, Tensor>;
+  result: FitResult;
+}
+
 export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCallbacks = {}): Promise<TrainOutcome> {
+  const { run, result } = await trainRun(requested, callbacks);
+  return finishRun(run, result);
+}
+
+/** Trains member `requested.member` of the task's ensemble alone (see TrainOptions.member). */
+export async function trainMember(requested: TrainOptions, callbacks: TrainCallbacks = {}): Promise<TrainedMember> {
+  if (requested.member === undefined) throw new ValueError('trainMember', 'options.member is not set');
+  const { run, result } = await trainRun(requested, callbacks);
+  return { weights: run.prepared.model.stateDict(), result };
+}
+
+/** Everything a run's end needs of its set-up. */
+interface Run {
+  task: TaskName;
+  out: string;
+  started: number;
+  settings: TaskSettings;
+  taskOptions: Record<string, unknown>;
+  runOptions: Record<string, unknown>;
+  epochs: number;
+  lr: number;
+  seed: number;
+  clip: number;
+  prepared: PreparedTask<unknown>;
+}
+
+async function trainRun(requested: TrainOptions, callbacks: TrainCallbacks): Promise<{ run: Run; result: FitResult }> {
   const started = performance.now();
   const out = requested.out ?? join('runs', requested.task ?? 'classify');
   const checkpointRoot = join(out, 'checkpoint');
-  const checkpoint = requested.resume ? readCheckpoint(checkpointRoot) : null;
+  // An ensemble trained in parallel keeps its checkpoints per member; member 0's holds the options.
+  const checkpoint = requested.resume
+    ? (readCheckpoint(checkpointRoot) ?? readCheckpoint(join(memberDirectory(out, 0), 'checkpoint')))
+    : null;
   if (requested.resume && !checkpoint)
     throw new ValueError(
       'train',
@@ -157,6 +200,7 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
         ...(requested.epochs !== undefined && { epochs: requested.epochs }),
         ...(requested.budget !== undefined && { budget: requested.budget }),
         out,
+        ...(requested.member !== undefined && { member: requested.member }),
       }
     : requested;
   const task = options.task ?? 'classify';
@@ -191,6 +235,7 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
       0,
       true,
     ),
+    ...(options.member !== undefined && { ensembleMember: options.member }),
   };
   const budgetMinutes = options.budget;
   if (budgetMinutes !== undefined) checkNumber('budget', budgetMinutes, 0.01, false);
@@ -215,6 +260,30 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
     settings,
     generator,
   );
+  // Saved parsed, as the CLI gives them: `recurrent evaluate` and --resume rebuild the task from these.
+  const runOptions = Object.fromEntries(
+    RUN_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, k === 'taskOptions' ? taskOptions : options[k]]),
+  );
+  const run: Run = { task, out, started, settings, taskOptions, runOptions, epochs, lr, seed, clip, prepared };
+  const parallel = options.member === undefined ? (definition.parallelMembers?.(taskOptions) ?? 0) : 0;
+  if (parallel > 1) {
+    mkdirSync(out, { recursive: true });
+    callbacks.onStart?.({
+      task,
+      summary: prepared.summary,
+      parameters: prepared.model.parameterCount(),
+      epochs,
+      stepsPerEpoch: Math.ceil(prepared.trainBatches(new Generator(0)).length),
+      ...(budgetMinutes !== undefined && { budgetSeconds: budgetMinutes * 60 }),
+    });
+    const result = await trainMembersInParallel(
+      prepared.model,
+      parallel,
+      { ...options, out, resume: !!checkpoint },
+      callbacks,
+    );
+    return { run, result };
+  }
   const model = prepared.model;
   const optimizer = new Adam(model.parameters(), { lr });
   const schedule = options.schedule ?? 'plateau';
@@ -249,7 +318,6 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
   } else {
     rmSync(checkpointRoot, { recursive: true, force: true });
   }
-  const runOptions = Object.fromEntries(RUN_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
   const saved = checkpoint?.state.budget as BudgetState | undefined;
   const budget = budgetMinutes !== undefined ? new Budget(budgetMinutes, saved?.spent ?? 0) : null;
   const stream = budget
@@ -331,6 +399,16 @@ export async function trainTask(requested: TrainOptions = {}, callbacks: TrainCa
     }
     throw error;
   }
+  return { run, result };
+}
+
+/** Evaluates the trained model on the test part and saves the model directory, metrics and report. */
+function finishRun(run: Run, result: FitResult): TrainOutcome {
+  const { task, out, started, settings, taskOptions, runOptions, epochs, lr, seed, clip, prepared } = run;
+  const model = prepared.model;
+  // Evaluated as inference: fit leaves its model so, but an ensemble trained in parallel comes
+  // back as a fresh model (training mode, dropout on) with the members' weights loaded.
+  model.eval();
   const evaluation = prepared.evaluate();
   const seconds = (performance.now() - started) / 1000;
   const summary = {

@@ -24,6 +24,11 @@ export interface TaskSettings {
   batchSize: number;
   /** Cap on training examples (0 = all): keeps the default run short. */
   maxTrainExamples: number;
+  /**
+   * Build member k of the task's ensemble alone, with the initial weights it has in the whole
+   * ensemble (a worker of an ensemble trained in parallel, parallel-members.ts). Unset: the whole model.
+   */
+  ensembleMember?: number;
 }
 
 /** A plot for the HTML report, as data; the report draws it. */
@@ -258,6 +263,12 @@ export interface TaskDefinition<M extends Module = Module, C extends object = ob
    * `recurrent predict`) or 'series' (an array of numbers, predicted alone).
    */
   readonly serveInput?: 'text' | 'series';
+  /**
+   * How many ensemble members the task's options ask to train in parallel, each alone on its own
+   * thread (0 or absent: the model trains as one). The run then builds each member with
+   * `TaskSettings.ensembleMember` and puts the trained members back into the whole model.
+   */
+  parallelMembers?(options: Record<string, unknown>): number;
 }
 
 /** Splits examples 80/10/10 with `generator` (the split every text task uses). */
