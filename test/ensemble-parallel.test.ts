@@ -112,4 +112,26 @@ describe('seq2seq --ensemble-training parallel', () => {
     assert.ok(outcome.epochsRun < 50);
     assert.equal(loadModelDirectory(stopped).config.modelConfig['members'], 2);
   });
+  test('with one model it trains as usual, and says so; another task refuses the flag, naming its task', async () => {
+    const notices: string[] = [];
+    const one = join(dir, 'one');
+    await trainTask(
+      { ...options(one, 1), taskOptions: { ensembleTraining: 'parallel' } },
+      { onNotice: (m) => notices.push(m) },
+    );
+    assert.ok(
+      notices.some((m) => m.startsWith('--ensemble-training parallel: one model')),
+      notices.join('\n'),
+    );
+    assert.equal(existsSync(memberDirectory(one, 0)), false);
+    await assert.rejects(
+      trainTask({
+        task: 'classify',
+        epochs: 1,
+        out: join(dir, 'classify'),
+        taskOptions: { ensembleTraining: 'parallel' },
+      }),
+      /option --ensemble-training is not one of task classify's .*it belongs to --task seq2seq/,
+    );
+  });
 });

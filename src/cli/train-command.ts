@@ -115,6 +115,7 @@ export function registerTrain(program: Command): void {
       ...(opts['test'] !== undefined && { test: opts['test'] as string }),
       ...(opts['target'] !== undefined && { target: opts['target'] as string }),
     };
+    let budgeted = opts['budget'] !== undefined;
     const outcome = await trainTask(
       {
         task,
@@ -143,6 +144,7 @@ export function registerTrain(program: Command): void {
           if (!json) process.stderr.write(`${message}\n`);
         },
         onStart: (info) => {
+          budgeted = info.budgetSeconds !== undefined; // also a resumed budgeted run
           if (json) return;
           const length =
             info.budgetSeconds !== undefined
@@ -169,7 +171,7 @@ export function registerTrain(program: Command): void {
     }
     const lines = [
       formatMetrics(
-        `\ntest metrics (${outcome.epochsRun} ${opts['budget'] !== undefined ? 'rounds' : 'epochs'}, ${outcome.seconds.toFixed(1)} s${outcome.interrupted ? ', interrupted' : ''}):`,
+        `\ntest metrics (${outcome.epochsRun} ${budgeted ? 'rounds' : 'epochs'}, ${outcome.seconds.toFixed(1)} s${outcome.interrupted ? ', interrupted' : ''}):`,
         evaluation,
       ),
     ];

@@ -87,7 +87,7 @@ export async function trainMembersInParallel(
               if (k === 0) callbacks.onEpoch?.(info as EpochInfo);
               else
                 callbacks.onNotice?.(
-                  `member ${k + 1} of ${members}: round ${info.epoch}  train loss ${info.trainLoss.toFixed(4)}  validation ${info.validation === null ? '-' : info.validation.toFixed(4)}${info.improved ? ' *' : ''}`,
+                  `member ${k + 1} of ${members}: ${options.budget === undefined ? 'epoch' : 'round'} ${info.epoch}  train loss ${info.trainLoss.toFixed(4)}  validation ${info.validation === null ? '-' : info.validation.toFixed(4)}${info.improved ? ' *' : ''}`,
                 );
             } else {
               finished = true;

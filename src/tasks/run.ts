@@ -18,7 +18,7 @@ import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { Adam } from '../train/optimizers/adam.js';
 import { CosineAnnealingLR, ReduceLROnPlateau } from '../train/schedulers.js';
 import { saveModelDirectory } from './model-dir.js';
-import { getTask, type TaskName } from './registry.js';
+import { getTask, TASK_NAMES, type TaskName } from './registry.js';
 import { renderReport } from './report.js';
 import type { DataOptions, Evaluation, PreparedTask, TaskSettings } from './task.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -210,11 +210,15 @@ async function trainRun(requested: TrainOptions, callbacks: TrainCallbacks): Pro
   const taskOptions = Object.fromEntries(
     Object.entries(options.taskOptions ?? {}).map(([key, value]) => {
       const option = definition.options.find((o) => o.key === key);
-      if (!option)
+      if (!option) {
+        const owners = TASK_NAMES.filter((name) => getTask(name).options.some((o) => o.key === key));
+        const flag =
+          owners.length > 0 ? `--${getTask(owners[0]).options.find((o) => o.key === key)!.flag}` : `'${key}'`;
         throw new ValueError(
           'train',
-          `option '${key}' is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})`,
+          `option ${flag} is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})${owners.length > 0 ? `: it belongs to --task ${owners.join(', ')}` : ''}`,
         );
+      }
       return [key, option.parse(String(value))];
     }),
   );

@@ -501,6 +501,8 @@ export const seq2seqTask: TaskDefinition<Seq2SeqModel, Seq2SeqConfig | Seq2SeqEn
         ensembleTraining: input.options['ensembleTraining'] as EnsembleTraining,
       }),
     };
+    if (own.ensembleTraining === 'parallel' && (own.ensemble ?? 1) === 1)
+      input.onNotice?.('--ensemble-training parallel: one model (--ensemble 1), so it trains as usual');
     return prepareSeq2Seq(
       loaded.splits,
       settings,
