@@ -1,7 +1,7 @@
 /** `recurrent serve MODEL_DIR [--port P] [--host H]`: an HTTP server for a saved model (see src/serve/server.ts). */
 import type { Command } from 'commander';
 import { getBackend } from '../backend/backend.js';
-import type { NativeAddon } from '../backend/native/index.js';
+import { activeNativeAddon } from '../backend/native/index.js';
 import { createServer, DEFAULT_SERVE_OPTIONS, type ServeOptions } from '../serve/server.js';
 import { loadPredictor } from '../tasks/model-dir.js';
 import { integer } from './parse.js';
@@ -20,9 +20,9 @@ interface ServeFlags extends ServeOptions {
  * against 47-84 ms with 2, in 4 alternating runs).
  */
 function configureKernels(threads: number): string {
-  const backend = getBackend() as { name: string; addon?: NativeAddon };
-  if (backend.name !== 'native' || !backend.addon) return `${backend.name} backend`;
-  const info = backend.addon.configure({ threads });
+  const addon = activeNativeAddon();
+  if (!addon) return `${getBackend().name} backend`;
+  const info = addon.configure({ threads });
   return `native backend, ${info.threads} kernel thread${info.threads === 1 ? '' : 's'}`;
 }
 

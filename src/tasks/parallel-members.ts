@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { getBackend } from '../backend/backend.js';
+import { activeNativeAddon } from '../backend/native/index.js';
 import { TrainingError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -39,13 +40,6 @@ export interface MemberWorkerData {
   steps: boolean;
 }
 
-/** The kernel-thread control of the native backend, where it is the one in use. */
-function nativeThreads(): { get(): number; set(threads: number): void } | null {
-  const backend = getBackend() as { addon?: { configure(o: { threads?: number }): { threads: number } } };
-  const addon = backend.addon;
-  return addon ? { get: () => addon.configure({}).threads, set: (threads) => void addon.configure({ threads }) } : null;
-}
-
 /**
  * Trains `members` members of `model` (a whole ensemble, whose parameters are named
  * `member<k>.<name>`, as Seq2SeqEnsemble's) in parallel and loads their best weights into it.
@@ -60,9 +54,9 @@ export async function trainMembersInParallel(
 ): Promise<FitResult> {
   const stop = new SharedArrayBuffer(4);
   const flag = new Int32Array(stop);
-  const threads = nativeThreads();
-  const saved = threads?.get();
-  threads?.set(1);
+  const native = activeNativeAddon();
+  const savedThreads = native?.configure({}).threads;
+  native?.configure({ threads: 1 });
   const poll = setInterval(() => {
     if (callbacks.stopRequested?.()) Atomics.store(flag, 0, 1);
   }, 100);
@@ -117,7 +111,7 @@ export async function trainMembersInParallel(
   } finally {
     clearInterval(poll);
     for (const worker of workers) void worker.terminate();
-    if (saved !== undefined) threads?.set(saved);
+    if (savedThreads !== undefined) native?.configure({ threads: savedThreads });
   }
 }
 

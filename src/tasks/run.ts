@@ -77,15 +77,18 @@ export interface TrainOptions {
   member?: number;
 }
 
+/** What a run says of itself as it starts training. */
+export interface StartInfo {
+  task: TaskName;
+  summary: string;
+  parameters: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  budgetSeconds?: number;
+}
+
 export interface TrainCallbacks {
-  onStart?: (info: {
-    task: TaskName;
-    summary: string;
-    parameters: number;
-    epochs: number;
-    stepsPerEpoch: number;
-    budgetSeconds?: number;
-  }) => void;
+  onStart?: (info: StartInfo) => void;
   /** One-line notices and warnings about the data (columns taken by position, tokens, split, duplicates...). */
   onNotice?: (message: string) => void;
   onStep?: (info: StepInfo) => void;
@@ -211,12 +214,15 @@ async function trainRun(requested: TrainOptions, callbacks: TrainCallbacks): Pro
     Object.entries(options.taskOptions ?? {}).map(([key, value]) => {
       const option = definition.options.find((o) => o.key === key);
       if (!option) {
-        const owners = TASK_NAMES.filter((name) => getTask(name).options.some((o) => o.key === key));
-        const flag =
-          owners.length > 0 ? `--${getTask(owners[0]).options.find((o) => o.key === key)!.flag}` : `'${key}'`;
+        // Named as the CLI names it, with the tasks it belongs to, where it is another task's.
+        const owners = TASK_NAMES.flatMap((name) =>
+          getTask(name)
+            .options.filter((o) => o.key === key)
+            .map((o) => ({ name, flag: o.flag })),
+        );
         throw new ValueError(
           'train',
-          `option ${flag} is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})${owners.length > 0 ? `: it belongs to --task ${owners.join(', ')}` : ''}`,
+          `option ${owners[0] ? `--${owners[0].flag}` : `'${key}'`} is not one of task ${task}'s (${definition.options.map((o) => `--${o.flag}`).join(', ') || 'it has none'})${owners.length > 0 ? `: it belongs to --task ${owners.map((o) => o.name).join(', ')}` : ''}`,
         );
       }
       return [key, option.parse(String(value))];
@@ -269,17 +275,18 @@ async function trainRun(requested: TrainOptions, callbacks: TrainCallbacks): Pro
     RUN_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, k === 'taskOptions' ? taskOptions : options[k]]),
   );
   const run: Run = { task, out, started, settings, taskOptions, runOptions, epochs, lr, seed, clip, prepared };
+  const start: StartInfo = {
+    task,
+    summary: prepared.summary,
+    parameters: prepared.model.parameterCount(),
+    epochs,
+    stepsPerEpoch: prepared.trainBatches(new Generator(0)).length,
+    ...(budgetMinutes !== undefined && { budgetSeconds: budgetMinutes * 60 }),
+  };
   const parallel = options.member === undefined ? (definition.parallelMembers?.(taskOptions) ?? 0) : 0;
   if (parallel > 1) {
     mkdirSync(out, { recursive: true });
-    callbacks.onStart?.({
-      task,
-      summary: prepared.summary,
-      parameters: prepared.model.parameterCount(),
-      epochs,
-      stepsPerEpoch: Math.ceil(prepared.trainBatches(new Generator(0)).length),
-      ...(budgetMinutes !== undefined && { budgetSeconds: budgetMinutes * 60 }),
-    });
+    callbacks.onStart?.(start);
     const result = await trainMembersInParallel(
       prepared.model,
       parallel,
@@ -336,14 +343,7 @@ async function trainRun(requested: TrainOptions, callbacks: TrainCallbacks): Pro
   let roundStarted = performance.now();
   const budgetLrNow = () => budgetLr(budget!.fraction(), { peak: lr });
   if (budget) optimizer.lr = budgetLrNow();
-  callbacks.onStart?.({
-    task,
-    summary: prepared.summary,
-    parameters: model.parameterCount(),
-    epochs,
-    stepsPerEpoch: Math.ceil(prepared.trainBatches(new Generator(0)).length),
-    ...(budget && { budgetSeconds: budget.seconds }),
-  });
+  callbacks.onStart?.(start);
 
   let result;
   try {

@@ -70,8 +70,9 @@ export interface Seq2SeqOptions {
  * How an ensemble's members train: 'together', in one thread on the same batches in lockstep
  * (each on its own loss, the gradient norm clipped over all of them), or 'parallel', each alone
  * on its own worker thread (the same batches in the same order, its own clipping, its own best
- * checkpoint by its own validation loss). On 2 cores two members made about a quarter more steps
- * in parallel: the step's JavaScript (autograd, dropout, the optimizer) runs on one thread.
+ * checkpoint by its own validation loss). The step's JavaScript (autograd, dropout, the optimizer)
+ * runs on one thread, so in lockstep two members used 1.3 of 2 cores; in parallel they made about
+ * 13 passes each in the G2P recipe's 30 minutes against 10 (docs/recipes.md, run T).
  */
 export const ENSEMBLE_TRAINING = ['together', 'parallel'] as const;
 export type EnsembleTraining = (typeof ENSEMBLE_TRAINING)[number];

@@ -23,6 +23,7 @@ import {
   type PackedMatrix,
   type RecurrentBackwardArgs,
   type RecurrentStepsArgs,
+  getBackend,
   registerBackend,
 } from '../backend.js';
 import { CELL_KINDS } from '../../families.js';
@@ -234,6 +235,12 @@ function nativeBuildHint(packageRoot: string | null, join: (...parts: string[]) 
 }
 
 /** Finds and loads the addon (throws an Error saying why it cannot). */
+/** The addon of the native backend when it is the backend in use (null under the others): its kernel settings. */
+export function activeNativeAddon(): NativeAddon | null {
+  const backend = getBackend() as { name: string; addon?: NativeAddon };
+  return backend.name === 'native' && backend.addon ? backend.addon : null;
+}
+
 export function loadNativeAddon(): { addon: NativeAddon; path: string } {
   if (loaded) return loaded;
   const builtin = nodeBuiltins();
